@@ -1,0 +1,36 @@
+/* caltrace/types.h - sizes and small value types shared by every header. */
+#ifndef CALTRACE_TYPES_H
+#define CALTRACE_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_KEY_BYTES 32      /* Ed25519 public key */
+#define CT_SECRET_BYTES 64   /* Ed25519 secret key (seed || public key) */
+#define CT_SIG_BYTES 64      /* Ed25519 signature */
+#define CT_HASH_BYTES 32     /* SHA-256 */
+#define CT_ENTRY_MAX (64 * 1024) /* largest encoded entry */
+#define CT_ID_MAX 200        /* longest instrument/standard/person/item id, bytes */
+
+/* A growable byte buffer owned by its user; free with ct_buf_free. */
+typedef struct ct_buf {
+	uint8_t *ptr;
+	size_t len;
+	size_t cap;
+} ct_buf;
+
+#define CT_BUF_INIT {NULL, 0, 0}
+
+/* Appends n bytes; returns 0 or CT_ENOMEM. */
+int ct_buf_put(ct_buf *b, const void *p, size_t n);
+/* Ensures room for n more bytes; returns 0 or CT_ENOMEM. */
+int ct_buf_grow(ct_buf *b, size_t n);
+/* Frees the buffer's memory; the buffer is reusable afterwards. */
+void ct_buf_free(ct_buf *b);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
+void ct_hex(char *out, const uint8_t *bytes, size_t n);
+/* Parses exactly 2n hex digits into out; returns 0 or CT_EINVAL. */
+int ct_unhex(uint8_t *out, size_t n, const char *hex);
+
+#endif
