@@ -68,9 +68,21 @@ int ct__error_wrap(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	if (old[0])
-		snprintf(last_error, sizeof(last_error), "%s: %s", prefix, old);
-	else
-		snprintf(last_error, sizeof(last_error), "%s", prefix);
+	/* Truncation is fine: the detail is one line for a person. */
+	if (old[0]) {
+		size_t n = strnlen(prefix, sizeof(prefix) - 1);
+		memcpy(last_error, prefix, n);
+		if (n + 2 < sizeof(last_error)) {
+			memcpy(last_error + n, ": ", 2);
+			n += 2;
+		}
+		size_t rest = strnlen(old, sizeof(old));
+		if (rest > sizeof(last_error) - 1 - n)
+			rest = sizeof(last_error) - 1 - n;
+		memcpy(last_error + n, old, rest);
+		last_error[n + rest] = '\0';
+	} else {
+		memcpy(last_error, prefix, sizeof(prefix));
+	}
 	return err;
 }
