@@ -1,0 +1,189 @@
+/*
+ * caltrace/ledger.h - the LMDB store of every feed a node holds.
+ *
+ * One LMDB environment per node home (DESIGN.md section 9). Entries are
+ * stored by (author, seq) and by hash; feed heads, Merkle tree nodes, fork
+ * proofs, pending entries and the domain indexes live in named databases of
+ * the same environment and are written in the same transaction as the
+ * entries they derive from.
+ *
+ * Writes go through a batch (one LMDB write transaction); reads through a
+ * reader (one read-only transaction, a consistent snapshot). Any number of
+ * processes may read while one writes.
+ */
+#ifndef CALTRACE_LEDGER_H
+#define CALTRACE_LEDGER_H
+
+#include <stdbool.h>
+
+#include "caltrace/entry.h"
+#include "caltrace/keys.h"
+#include "caltrace/merkle.h"
+#include "caltrace/types.h"
+
+typedef struct ct_ledger ct_ledger;
+typedef struct ct_batch ct_batch;
+typedef struct ct_reader ct_reader;
+
+typedef struct ct_ledger_opts {
+	size_t map_size;       /* LMDB map size in bytes; 0: 64 GiB (sparse) */
+	uint64_t pending_max;  /* entries the pending area may hold; 0: 100000 */
+	bool read_only;        /* open for reading only */
+} ct_ledger_opts;
+
+/*
+ * Opens (creating if needed, unless read_only) the store in directory dir.
+ * opts may be NULL for the defaults.
+ * Errors: CT_ENOTFOUND (read_only and no store), CT_EIO, CT_ECORRUPT
+ * (not a caltrace store, or a newer format), CT_ENOMEM.
+ */
+int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts);
+
+/* Closes the store; accepts NULL. No batch or reader may be open. */
+void ct_ledger_close(ct_ledger *l);
+
+/* ---- writing ---------------------------------------------------------- */
+
+/*
+ * Starts a write batch. Only one may be open at a time per environment
+ * (LMDB serialises writers, across processes too: this may block).
+ * Errors: CT_EIO, CT_ENOSPACE.
+ */
+int ct_batch_begin(ct_batch **out, ct_ledger *l);
+
+/*
+ * Commits everything the batch wrote and frees it. After a write error in
+ * the batch (CT_ENOSPACE, CT_EIO) the batch is poisoned: commit aborts it
+ * and returns the first error. Errors: CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_commit(ct_batch *b);
+
+/* Drops everything the batch wrote and frees it; accepts NULL. */
+void ct_batch_abort(ct_batch *b);
+
+/* What ct_batch_ingest did with an entry that is not an error. */
+typedef enum ct_ingest_result {
+	CT_INGEST_APPENDED = 0,  /* stored at the head of its feed */
+	CT_INGEST_DUPLICATE = 1, /* already stored, identical: nothing done */
+	CT_INGEST_PENDING = 2,   /* author not admitted (or no genesis yet): parked */
+	CT_INGEST_FORK = 3,      /* equivocation: proof recorded, feed frozen, entry not stored */
+} ct_ingest_result;
+
+#define CT_INGEST_SIG_CHECKED 1u /* flag: the caller already verified the signature */
+
+/*
+ * Verifies a foreign entry and stores it: canonical form, signature
+ * (unless flags has CT_INGEST_SIG_CHECKED), body schema, authority
+ * (bureau-only types), feed continuity (seq = head + 1, prev = head hash).
+ * An entry of an author not yet admitted waits in the pending area and is
+ * applied, with its successors, once the bureau's admission is stored. A
+ * different entry at a stored (author, seq), or one whose prev contradicts
+ * the stored entry before it, is a fork: the proof is kept, the feed frozen.
+ * *result (may be NULL) says which of these happened.
+ * Errors: CT_ENONCANON, CT_ETRUNC, CT_ETOOBIG, CT_EINVAL, CT_EBADSIG,
+ * CT_ESCHEMA, CT_EAUTH, CT_ESEQ (gap), CT_EFROZEN (feed forked), CT_EFULL
+ * (pending area full), CT_ENOSPACE, CT_EIO. Nothing is written for an
+ * entry that fails.
+ */
+int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags,
+		    ct_ingest_result *result);
+
+/*
+ * Appends a new entry to kp's own feed: seq, prev and the signature are
+ * filled in; time_ms is the author's clock. Besides every ingest rule, an
+ * own append also checks relations against the store: only the bureau
+ * writes bureau-only types; a lab must be admitted; a standard's
+ * out-of-tolerance only by the lab that registered it; a calibration
+ * revoke only by its author; each standard a calibration relies on must be
+ * registered and its cal link must be a stored calibration or anchor of it.
+ * hash_out (may be NULL) receives the new entry's hash, seq_out its seq.
+ * Errors: those of ct_batch_ingest, CT_ESTATE (no genesis yet, or the feed
+ * refuses appends because a peer reported it longer), CT_EFROZEN.
+ */
+int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type,
+		    const uint8_t *body, size_t body_len, uint8_t hash_out[CT_HASH_BYTES],
+		    uint64_t *seq_out);
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Starts a read snapshot. Errors: CT_EIO. */
+int ct_reader_begin(ct_reader **out, ct_ledger *l);
+/* Ends it; every pointer it handed out becomes invalid. Accepts NULL. */
+void ct_reader_end(ct_reader *r);
+
+/* The reader of an open batch (sees the batch's own writes); owned by b. */
+ct_reader *ct_batch_reader(ct_batch *b);
+
+/*
+ * The network id (hash of the genesis entry) and the bureau's key.
+ * Errors: CT_ENOTFOUND before a genesis is stored.
+ */
+int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES]);
+
+/*
+ * Reads entry (author, seq) / the entry with this hash. out points into the
+ * snapshot: valid until the reader ends. Errors: CT_ENOTFOUND, CT_ECORRUPT.
+ */
+int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out);
+int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
+
+typedef struct ct_feed_head {
+	uint8_t author[CT_KEY_BYTES];
+	uint64_t size;                  /* entries stored: the seq of the last one */
+	uint8_t head[CT_HASH_BYTES];    /* hash of the last entry */
+	bool forked;                    /* a fork proof is recorded; frozen */
+	bool admitted;                  /* bureau, or admitted by an org.admit */
+} ct_feed_head;
+
+/* The head of one feed. Errors: CT_ENOTFOUND. */
+int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out);
+
+/* Every feed's head, sorted by author; *out is malloc'd (free()). */
+int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count);
+
+/* Number of entries waiting in the pending area. */
+int ct_read_pending_count(ct_reader *r, uint64_t *out);
+
+/*
+ * The fork proof of a feed: the two conflicting encoded entries (pointers
+ * into the snapshot). Errors: CT_ENOTFOUND.
+ */
+int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
+		 const uint8_t **b, size_t *b_len);
+
+/*
+ * Checks that two encoded entries prove their author equivocated: both
+ * verify, same author, and either the same seq with different bytes, or
+ * b.seq == a.seq + 1 with b.prev != hash(a). Pure. Returns 0 or CT_EINVAL.
+ */
+int ct_fork_proof_check(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+
+/* Merkle root of the first size entries of a feed. Errors: CT_EINVAL (size > feed). */
+int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size,
+		 uint8_t out[CT_HASH_BYTES]);
+
+/* Inclusion proof of entry seq (leaf seq-1) in the feed's tree of size. */
+int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
+			    uint64_t size, uint8_t proof[][CT_HASH_BYTES], size_t *count);
+
+/* Consistency proof of a feed between two sizes. */
+int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t old_size,
+			      uint64_t new_size, uint8_t proof[][CT_HASH_BYTES], size_t *count);
+
+/*
+ * The state digest: SHA-256("caltrace/digest/v1" 0x00 || for each feed in
+ * bytewise author order: author || size as 8 bytes big-endian || head
+ * hash). Two stores holding the same entries give the same digest,
+ * whatever order they received them in.
+ */
+int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
+
+/*
+ * Checks the whole store: every entry decodes, verifies and links to its
+ * predecessor, every hash index and head agrees, every tree root matches
+ * a recomputation, every domain index row points at a stored entry.
+ * Errors: CT_ECORRUPT with the first problem in the detail.
+ */
+int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
+
+#endif
