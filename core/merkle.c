@@ -19,7 +19,7 @@
 #include "error_internal.h"
 
 /* Consistency proofs have at most ceil(log2 n) + 1 hashes: n <= 2^63 keeps them in 64. */
-#define MAX_TREE_SIZE (UINT64_C(1) << 63)
+#define MAX_TREE_SIZE  (UINT64_C(1) << 63)
 #define MEMTREE_LEVELS 64
 
 struct ct_memtree {
@@ -277,8 +277,9 @@ int ct_merkle_verify_inclusion(const uint8_t leaf_hash[static CT_HASH_BYTES], ui
 				 (unsigned long long)index, (unsigned long long)size);
 	need = walk_length(index, size - 1);
 	if (count != need)
-		return ct__error(CT_EPROOF, "inclusion: proof has %zu hashes, leaf %llu of a tree of size %llu needs %zu",
-				 count, (unsigned long long)index, (unsigned long long)size, need);
+		return ct__error(
+		    CT_EPROOF, "inclusion: proof has %zu hashes, leaf %llu of a tree of size %llu needs %zu",
+		    count, (unsigned long long)index, (unsigned long long)size, need);
 	fn = index;
 	sn = size - 1;
 	memcpy(r, leaf_hash, CT_HASH_BYTES);
@@ -290,17 +291,19 @@ int ct_merkle_verify_inclusion(const uint8_t leaf_hash[static CT_HASH_BYTES], ui
 	}
 	assert(sn == 0);
 	if (memcmp(r, root, CT_HASH_BYTES) != 0)
-		return ct__error(CT_EPROOF, "inclusion: root mismatch for leaf %llu of %llu: proof gives %s.., root is %s..",
-				 (unsigned long long)index, (unsigned long long)size, short_hex(got, r),
-				 short_hex(want, root));
+		return ct__error(
+		    CT_EPROOF,
+		    "inclusion: root mismatch for leaf %llu of %llu: proof gives %s.., root is %s..",
+		    (unsigned long long)index, (unsigned long long)size, short_hex(got, r),
+		    short_hex(want, root));
 	return 0;
 }
 
 /* RFC 9162 §2.1.4.2 steps 2-7 for 0 < old_size < new_size and a non-empty proof. */
 static int verify_consistency_path(uint64_t old_size, uint64_t new_size,
 				   const uint8_t old_root[static CT_HASH_BYTES],
-				   const uint8_t new_root[static CT_HASH_BYTES], const uint8_t proof[][CT_HASH_BYTES],
-				   size_t count)
+				   const uint8_t new_root[static CT_HASH_BYTES],
+				   const uint8_t proof[][CT_HASH_BYTES], size_t count)
 {
 	/* A power-of-two old tree is a stored subtree: its root starts the path. */
 	int old_is_subtree = (old_size & (old_size - 1)) == 0;
@@ -316,8 +319,8 @@ static int verify_consistency_path(uint64_t old_size, uint64_t new_size,
 	}
 	need = first + walk_length(fn, sn);
 	if (count != need)
-		return ct__error(CT_EPROOF, "consistency: proof has %zu hashes, sizes %llu -> %llu need %zu", count,
-				 (unsigned long long)old_size, (unsigned long long)new_size, need);
+		return ct__error(CT_EPROOF, "consistency: proof has %zu hashes, sizes %llu -> %llu need %zu",
+				 count, (unsigned long long)old_size, (unsigned long long)new_size, need);
 	memcpy(fr, seed, CT_HASH_BYTES);
 	memcpy(sr, seed, CT_HASH_BYTES);
 	for (i = first; i < count; i++) {
@@ -343,21 +346,25 @@ static int verify_consistency_path(uint64_t old_size, uint64_t new_size,
  * is refused (it would prove nothing), equal sizes need an empty proof and
  * equal roots.
  */
-int ct_merkle_verify_consistency(uint64_t old_size, uint64_t new_size, const uint8_t old_root[static CT_HASH_BYTES],
-				 const uint8_t new_root[static CT_HASH_BYTES], const uint8_t proof[][CT_HASH_BYTES],
-				 size_t count)
+int ct_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
+				 const uint8_t old_root[static CT_HASH_BYTES],
+				 const uint8_t new_root[static CT_HASH_BYTES],
+				 const uint8_t proof[][CT_HASH_BYTES], size_t count)
 {
 	if (old_size > new_size)
 		return ct__error(CT_EPROOF, "consistency: old size %llu is larger than new size %llu",
 				 (unsigned long long)old_size, (unsigned long long)new_size);
 	if (old_size == 0)
-		return ct__error(CT_EPROOF, "consistency: old size 0 (a proof from the empty tree proves nothing)");
+		return ct__error(CT_EPROOF,
+				 "consistency: old size 0 (a proof from the empty tree proves nothing)");
 	if (old_size == new_size) {
 		if (count != 0)
-			return ct__error(CT_EPROOF, "consistency: sizes are equal (%llu) but the proof has %zu hashes",
+			return ct__error(CT_EPROOF,
+					 "consistency: sizes are equal (%llu) but the proof has %zu hashes",
 					 (unsigned long long)old_size, count);
 		if (memcmp(old_root, new_root, CT_HASH_BYTES) != 0)
-			return ct__error(CT_EPROOF, "consistency: sizes are equal (%llu) but the roots differ",
+			return ct__error(CT_EPROOF,
+					 "consistency: sizes are equal (%llu) but the roots differ",
 					 (unsigned long long)old_size);
 		return 0;
 	}

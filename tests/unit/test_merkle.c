@@ -12,11 +12,11 @@
 #include "caltrace/merkle.h"
 #include "ct_test.h"
 
-#define H CT_HASH_BYTES
-#define PROOF_ROOM (CT_MERKLE_MAX_PROOF + 8)
+#define H	      CT_HASH_BYTES
+#define PROOF_ROOM    (CT_MERKLE_MAX_PROOF + 8)
 #define VECTOR_LEAVES 8
 /* Files in the published directories (tests/vectors/rfc6962/README.md). */
-#define INCLUSION_PROBES 98
+#define INCLUSION_PROBES   98
 #define CONSISTENCY_PROBES 98
 
 /* ---- a callback store: one array per level, with read checks ---- */
@@ -114,8 +114,8 @@ static void naive_mth(uint8_t out[static H], const uint8_t (*leaves)[H], uint64_
  * PATH(m, D[n]) appended at proof[*count]. If sides is not NULL, also
  * records for each hash whether it is a left sibling ('L') or right ('R').
  */
-static void naive_path(uint8_t (*proof)[H], size_t *count, char *sides, uint64_t m, const uint8_t (*leaves)[H],
-		       uint64_t n)
+static void naive_path(uint8_t (*proof)[H], size_t *count, char *sides, uint64_t m,
+		       const uint8_t (*leaves)[H], uint64_t n)
 {
 	uint64_t k;
 
@@ -353,8 +353,8 @@ static int proof_field(uint8_t (*proof)[H], size_t *count, json_t *obj)
 		const char *text = json_string_value(json_array_get(arr, i));
 
 		assert_non_null(text);
-		assert_int_equal(sodium_base642bin(raw.b, sizeof(raw.b), text, strlen(text), NULL, &raw.len, NULL,
-						   sodium_base64_VARIANT_ORIGINAL),
+		assert_int_equal(sodium_base642bin(raw.b, sizeof(raw.b), text, strlen(text), NULL, &raw.len,
+						   NULL, sodium_base64_VARIANT_ORIGINAL),
 				 0);
 		if (raw.len != H)
 			return -1;
@@ -556,8 +556,8 @@ static void consistency_probe(const char *path, const struct vector_tree *vt, st
 		t->accepted++;
 		if (size2 <= VECTOR_LEAVES && size1 <= size2 && memcmp(root1, vt->roots[size1], H) == 0 &&
 		    memcmp(root2, vt->roots[size2], H) == 0) {
-			CT_OK_OR_FAIL(ct_merkle_consistency_proof(ours, &our_count, size1, size2, ct_memtree_get,
-								  vt->tree));
+			CT_OK_OR_FAIL(ct_merkle_consistency_proof(ours, &our_count, size1, size2,
+								  ct_memtree_get, vt->tree));
 			assert_int_equal(our_count, count);
 			assert_memory_equal(ours, proof, count * H);
 			t->proofs_compared++;
@@ -614,7 +614,8 @@ static void test_vector_consistency(void **state)
 /* ---- seeded cross-check against the naive model ---- */
 
 /* Builds a tree of n random leaves in s (leaves also into leaves[]), checking every root on the way. */
-static void build_random(struct store *s, uint8_t (*leaves)[H], uint64_t n, uint64_t *rng, int check_every_root)
+static void build_random(struct store *s, uint8_t (*leaves)[H], uint64_t n, uint64_t *rng,
+			 int check_every_root)
 {
 	uint8_t root[H], want[H], data[8];
 	uint64_t i, r;
@@ -626,7 +627,8 @@ static void build_random(struct store *s, uint8_t (*leaves)[H], uint64_t n, uint
 			CT_OK_OR_FAIL(ct_merkle_root(root, i, store_get, s));
 			naive_mth(want, (const uint8_t(*)[H])leaves, i);
 			if (memcmp(root, want, H) != 0)
-				fail_msg("root of size %llu differs from the naive MTH", (unsigned long long)i);
+				fail_msg("root of size %llu differs from the naive MTH",
+					 (unsigned long long)i);
 		}
 		if (i == n)
 			break;
@@ -658,7 +660,8 @@ static void check_inclusion(struct store *s, const uint8_t (*leaves)[H], uint64_
 	assert_int_equal(count, want_count);
 	assert_memory_equal(proof, want, count * H);
 	naive_mth(root, leaves, size);
-	CT_OK_OR_FAIL(ct_merkle_verify_inclusion(leaves[index], index, size, (const uint8_t(*)[H])proof, count, root));
+	CT_OK_OR_FAIL(
+	    ct_merkle_verify_inclusion(leaves[index], index, size, (const uint8_t(*)[H])proof, count, root));
 }
 
 static void check_consistency(struct store *s, const uint8_t (*leaves)[H], uint64_t m, uint64_t n)
@@ -685,16 +688,18 @@ static void check_consistency(struct store *s, const uint8_t (*leaves)[H], uint6
 	naive_mth(root_m, leaves, m);
 	naive_mth(root_n, leaves, n);
 	if (m == 0)
-		assert_int_equal(ct_merkle_verify_consistency(m, n, root_m, root_n, (const uint8_t(*)[H])proof, count),
-				 CT_EPROOF);
+		assert_int_equal(
+		    ct_merkle_verify_consistency(m, n, root_m, root_n, (const uint8_t(*)[H])proof, count),
+		    CT_EPROOF);
 	else
-		CT_OK_OR_FAIL(ct_merkle_verify_consistency(m, n, root_m, root_n, (const uint8_t(*)[H])proof, count));
+		CT_OK_OR_FAIL(
+		    ct_merkle_verify_consistency(m, n, root_m, root_n, (const uint8_t(*)[H])proof, count));
 }
 
 static void cross_check_tree(uint64_t n, uint64_t *rng, int probes)
 {
 	struct store s;
-	uint8_t (*leaves)[H] = calloc(n + 1, H);
+	uint8_t(*leaves)[H] = calloc(n + 1, H);
 	int i;
 
 	assert_non_null(leaves);
@@ -704,7 +709,8 @@ static void cross_check_tree(uint64_t n, uint64_t *rng, int probes)
 		uint64_t new_size = ct_test_rand(rng) % (n + 1);
 
 		check_inclusion(&s, (const uint8_t(*)[H])leaves, ct_test_rand(rng) % size, size);
-		check_consistency(&s, (const uint8_t(*)[H])leaves, ct_test_rand(rng) % (new_size + 1), new_size);
+		check_consistency(&s, (const uint8_t(*)[H])leaves, ct_test_rand(rng) % (new_size + 1),
+				  new_size);
 	}
 	/* The edges: first and last leaf, and the sizes next to the top. */
 	check_inclusion(&s, (const uint8_t(*)[H])leaves, 0, n);
@@ -753,7 +759,8 @@ static void test_exhaustive_small(void **state)
 /* ---- mutated proofs ---- */
 
 static void expect_inclusion(int want_ok, const uint8_t leaf[static H], uint64_t index, uint64_t size,
-			     const uint8_t (*proof)[H], size_t count, const uint8_t root[static H], const char *what)
+			     const uint8_t (*proof)[H], size_t count, const uint8_t root[static H],
+			     const char *what)
 {
 	int rc;
 
@@ -781,8 +788,8 @@ static void mutate_inclusion(const uint8_t (*leaves)[H], uint64_t index, uint64_
 	for (i = 0; i < count; i++) {
 		for (bit = 0; bit < 8 * H; bit += 37) {
 			proof[i][bit / 8] ^= (uint8_t)(1u << (bit % 8));
-			expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof, count, root,
-					 "flipped bit");
+			expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof, count,
+					 root, "flipped bit");
 			proof[i][bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		}
 	}
@@ -795,11 +802,12 @@ static void mutate_inclusion(const uint8_t (*leaves)[H], uint64_t index, uint64_
 	if (count > 0) {
 		expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof, count - 1, root,
 				 "truncated");
-		expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof + 1, count - 1, root,
-				 "first hash dropped");
+		expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof + 1, count - 1,
+				 root, "first hash dropped");
 	}
 	memcpy(proof[count], root, H);
-	expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof, count + 1, root, "extended");
+	expect_inclusion(0, leaves[index], index, size, (const uint8_t(*)[H])proof, count + 1, root,
+			 "extended");
 	/* Another index in the same tree follows another path: always refused. */
 	for (i = 0; i < size + 2; i++)
 		if (i != index)
@@ -819,8 +827,8 @@ static void mutate_inclusion(const uint8_t (*leaves)[H], uint64_t index, uint64_
 			inclusion_shape(other, index, sizes[i]);
 			same = strcmp(shape, other) == 0;
 		}
-		expect_inclusion(same, leaves[index], index, sizes[i], (const uint8_t(*)[H])proof, count, root,
-				 "wrong size");
+		expect_inclusion(same, leaves[index], index, sizes[i], (const uint8_t(*)[H])proof, count,
+				 root, "wrong size");
 	}
 }
 
@@ -846,8 +854,8 @@ static void expect_consistency(int want_ok, uint64_t m, uint64_t n, const uint8_
 	ct_error_clear();
 	rc = ct_merkle_verify_consistency(m, n, root_m, root_n, proof, count);
 	if (want_ok && rc != 0)
-		fail_msg("%s (%llu -> %llu): rejected: %s", what, (unsigned long long)m, (unsigned long long)n,
-			 ct_error_last());
+		fail_msg("%s (%llu -> %llu): rejected: %s", what, (unsigned long long)m,
+			 (unsigned long long)n, ct_error_last());
 	if (!want_ok && rc != CT_EPROOF)
 		fail_msg("%s (%llu -> %llu): rc %d, expected CT_EPROOF", what, (unsigned long long)m,
 			 (unsigned long long)n, rc);
@@ -906,8 +914,9 @@ static void mutate_consistency(const uint8_t (*leaves)[H], uint64_t m, uint64_t 
 	expect_consistency(0, 0, n, root_m, root_n, (const uint8_t(*)[H])proof, count, "old size 0");
 	expect_consistency(0, n, n, root_m, root_n, (const uint8_t(*)[H])proof, count, "equal sizes");
 	for (i = 0; i < 4; i++)
-		expect_consistency(same_consistency_shape(m, n, other[i][0], other[i][1]), other[i][0], other[i][1],
-				   root_m, root_n, (const uint8_t(*)[H])proof, count, "wrong size");
+		expect_consistency(same_consistency_shape(m, n, other[i][0], other[i][1]), other[i][0],
+				   other[i][1], root_m, root_n, (const uint8_t(*)[H])proof, count,
+				   "wrong size");
 }
 
 static void test_consistency_mutations(void **state)
@@ -1002,15 +1011,11 @@ __attribute__((weak)) int ct_keypair_from_seed(ct_keypair **out, const uint8_t s
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_roots),
-		cmocka_unit_test(test_vector_inclusion),
-		cmocka_unit_test(test_vector_consistency),
-		cmocka_unit_test(test_random_cross_check),
-		cmocka_unit_test(test_exhaustive_small),
-		cmocka_unit_test(test_inclusion_mutations),
-		cmocka_unit_test(test_consistency_mutations),
-		cmocka_unit_test(test_consistency_edges),
-		cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_vector_roots),	  cmocka_unit_test(test_vector_inclusion),
+	    cmocka_unit_test(test_vector_consistency),	  cmocka_unit_test(test_random_cross_check),
+	    cmocka_unit_test(test_exhaustive_small),	  cmocka_unit_test(test_inclusion_mutations),
+	    cmocka_unit_test(test_consistency_mutations), cmocka_unit_test(test_consistency_edges),
+	    cmocka_unit_test(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
