@@ -72,6 +72,15 @@ json_t *cli_split_list(const char *s);
 /* SHA-256 of a file's bytes; prints an error and returns -1 on failure. */
 int cli_hash_file(const char *cmd, const char *path, uint8_t out[32]);
 
+/*
+ * Completes a calibration's JSON fields from the store: subject_kind from
+ * the subject's registration when absent; each standard given as an id (or
+ * an object without "cal") linked to the entry it relies on, its latest
+ * passing calibration or anchor performed on or before performed_at.
+ * Returns 0, or -1 with the reason in why.
+ */
+int cli_resolve_calibration(ct_reader *r, json_t *fields, char *why, size_t whylen);
+
 /* Whether stderr is a terminal (for progress lines). */
 bool cli_interactive(void);
 
