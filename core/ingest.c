@@ -234,7 +234,7 @@ static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ing
 {
 	uint8_t bureau[CT_KEY_BYTES];
 	ct_ingest_result verdict;
-	ct_event_type t;
+	ct_event_type t = CT_EV_UNKNOWN;
 	bool known, admitted;
 	int err;
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# caltrace's two entry points (README.md):
+#   ./run.sh demo [options]   build, then run the demo (see `caltrace demo --help`)
+#   ./run.sh test             build, then run the whole test suite with ctest
+#   ./run.sh test --sanitize  the same in an AddressSanitizer + UBSan build
+# Both install missing Debian packages first (scripts/deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+
+cmd=${1:-}
+shift || true
+
+build() { # build DIR [cmake options...]
+	local dir=$1
+	shift
+	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null
+}
+
+case "$cmd" in
+demo)
+	scripts/deps.sh
+	build build
+	exec scripts/walkthrough.sh "$top/build/caltrace" "$@"
+	;;
+test)
+	scripts/deps.sh
+	if [ "${1:-}" = "--sanitize" ]; then
+		build build-asan -DCT_SANITIZE=ON
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		exec ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
+	fi
+	build build
+	exec ctest --test-dir build --output-on-failure -j"$(nproc)"
+	;;
+*)
+	echo "usage: ./run.sh demo | ./run.sh test [--sanitize]" >&2
+	exit 2
+	;;
+esac
