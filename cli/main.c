@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON) into its feed"},
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
+	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
