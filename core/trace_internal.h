@@ -181,7 +181,8 @@ struct ct__use {
 	struct ct__basis *basis; /* the cited entry among std's bases, or NULL */
 	struct ct__link *link;   /* basis->link */
 	uint64_t at;             /* time of use */
-	bool no_basis;           /* a standard judged on its own at a time before any basis */
+	bool root;               /* a standard judged on its own at a time, not as used by a link */
+	bool no_basis;           /* a root before any basis */
 	struct ct__rs rs;
 	uint8_t verdict;
 	int8_t ratio_ok;

@@ -276,9 +276,9 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 			   "the %s it relied on is itself invalid", b->anchor ? "anchor" : "calibration");
 	if (u->at > end_of(b->until, tr->grace_ms)) {
 		ct__day(until, b->until);
-		if (ct__std_covering(u->std, u->at, tr->grace_ms))
-			ct__rs_add(&u->rs, CT_R_EXPIRED, u->cited, NULL, "relied on a calibration valid until %s < %s",
-				   until, at);
+		if (u->root || ct__std_covering(u->std, u->at, tr->grace_ms))
+			ct__rs_add(&u->rs, CT_R_EXPIRED, u->cited, NULL, "%s valid until %s < %s",
+				   u->root ? "its latest calibration was" : "relied on a calibration", until, at);
 		else
 			ct__rs_add(&u->rs, CT_R_GAP, u->cited, NULL,
 				   "no valid calibration of the standard at %s (the last one ran until %s)", at, until);
@@ -461,6 +461,7 @@ int ct__std_at(ct_tracer *tr, struct ct__std *s, uint64_t t, struct ct__use *u)
 	u->std = s;
 	u->at = t;
 	u->ratio_ok = -1;
+	u->root = true;
 	if ((u->basis = ct__std_latest(s, t)) != NULL) {
 		memcpy(u->cited, u->basis->hash, CT_HASH_BYTES);
 		if ((err = ct__basis_link(tr, s, u->basis, &u->link)) < 0 || (err = ct__link_eval(tr, u->link)) < 0)
