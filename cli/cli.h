@@ -104,5 +104,6 @@ int cmd_import_records(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
+int cmd_impact(int argc, char **argv);
 
 #endif

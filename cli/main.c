@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
 	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
+	{"impact", cmd_impact, "what relied on a standard, transitively (reverse traceability)"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -160,4 +160,36 @@ int ct_reason_from_name(const char *name);
 /* What a reason does to the verdict: CT_INVALID, CT_SUSPECT, or CT_VALID for a warning. */
 ct_verdict ct_reason_severity(ct_reason code);
 
+/* ---- reverse traceability ------------------------------------------------ */
+
+/* One standard or instrument whose validity relied on the standard asked about. */
+typedef struct ct_impact_item {
+	char kind;          /* CT_NS_STANDARD or CT_NS_INSTRUMENT */
+	char *id;
+	char *via;          /* the standard it was calibrated with (the one asked about, or one below it) */
+	uint8_t calibration[CT_HASH_BYTES]; /* the calibration entry that links them */
+	uint64_t performed_at, valid_until;
+	uint8_t lab[CT_KEY_BYTES];          /* the calibration's author */
+	char *lab_name;     /* from its admission, NULL when unknown */
+	char *district;     /* an instrument's district; a standard's owner lab's district; NULL if none */
+	unsigned depth;     /* 1: calibrated with the standard itself; 2: with one calibrated with it; ... */
+} ct_impact_item;
+
+typedef struct ct_impact {
+	ct_impact_item *items; /* sorted by (district, lab name, lab key, kind, id, performed_at, calibration) */
+	size_t count;
+	size_t standards, instruments; /* distinct ids of each kind */
+} ct_impact;
+
+/*
+ * Reverse traceability: every calibration performed from `since` on that
+ * relied on standard id, and transitively every calibration that relied on
+ * a calibration so found (through the standards' cal links), across labs.
+ * Each calibration is listed once. Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, uint64_t since);
+
+/* Frees an impact list; accepts NULL. */
+void ct_impact_free(ct_impact *im);
+
 #endif
