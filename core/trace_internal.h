@@ -162,6 +162,7 @@ struct ct__std {
 	int reg;
 	uint8_t reg_hash[CT_HASH_BYTES], reg_other[CT_HASH_BYTES];
 	uint8_t owner[CT_KEY_BYTES];
+	uint64_t registered_at; /* time of the governing registration entry */
 	struct ct__str category, level, name;
 	bool is_public;
 	struct ct__qty u;
@@ -295,6 +296,10 @@ int ct__inst_load(ct_tracer *tr, struct ct__inst *in, const char *id, size_t id_
 		  size_t count);
 int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *out);
 void ct__inst_clear(struct ct__inst *in);
+/* The latest unrevoked calibration row at or before t (SIZE_MAX: none); optionally the latest revoked one. */
+int ct__inst_latest(ct_tracer *tr, const struct ct__inst *in, uint64_t t, size_t *out, size_t *first_revoked,
+		    uint8_t revocation[CT_HASH_BYTES]);
+int ct__inst_compulsory(ct_tracer *tr, const struct ct__inst *in, uint64_t t, bool *out);
 void ct__inst_at_free(struct ct__inst_at *a);
 
 /* Short "2026-01-10" forms for details. */

@@ -49,6 +49,7 @@ static int add_registration(struct std_load *L, const ct_index_row *row, const c
 	L->have_reg = true;
 	L->reg = *e;
 	s->reg = CT__REG_OK;
+	s->registered_at = row->time;
 	memcpy(s->reg_hash, row->hash, CT_HASH_BYTES);
 	memcpy(s->owner, e->author, CT_KEY_BYTES);
 	if (ct__body_str(e, "category", &s->category) < 0 || ct__body_str(e, "level", &s->level) < 0 ||

@@ -112,7 +112,7 @@ int ct__inst_load(ct_tracer *tr, struct ct__inst *in, const char *id, size_t id_
 }
 
 /* Compulsory at t: a catalogue item in V or P+V mode then, and the instrument's domain among the item's. */
-static int compulsory_at(ct_tracer *tr, const struct ct__inst *in, uint64_t t, bool *out)
+int ct__inst_compulsory(ct_tracer *tr, const struct ct__inst *in, uint64_t t, bool *out)
 {
 	const struct ct__catver *v;
 	struct ct__item *it;
@@ -144,17 +144,17 @@ static size_t cal_upper(const struct ct__inst *in, uint64_t t)
 	return lo;
 }
 
-/* The latest unrevoked calibration at or before t: its row index, or SIZE_MAX (reasons added). */
-static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a, size_t *out)
+int ct__inst_latest(ct_tracer *tr, const struct ct__inst *in, uint64_t t, size_t *out, size_t *first_revoked,
+		    uint8_t revocation[CT_HASH_BYTES])
 {
-	uint8_t rev[CT_HASH_BYTES], first_rev[CT_HASH_BYTES];
-	const ct_index_row *first_revoked = NULL;
-	char at[32];
+	uint8_t rev[CT_HASH_BYTES];
 	bool revoked;
 	size_t i;
 	int err;
 
 	*out = SIZE_MAX;
+	if (first_revoked)
+		*first_revoked = SIZE_MAX;
 	for (i = cal_upper(in, t); i-- > 0;) {
 		if ((err = ct__revoked(tr, in->cals[i].hash, NULL, rev, &revoked)) < 0)
 			return err;
@@ -162,14 +162,27 @@ static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, st
 			*out = i;
 			return 0;
 		}
-		if (!first_revoked) {
-			first_revoked = &in->cals[i];
-			memcpy(first_rev, rev, CT_HASH_BYTES);
+		if (first_revoked && *first_revoked == SIZE_MAX) {
+			*first_revoked = i;
+			memcpy(revocation, rev, CT_HASH_BYTES);
 		}
 	}
+	return 0;
+}
+
+/* The latest unrevoked calibration at or before t: its row index, or SIZE_MAX (reasons added). */
+static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a, size_t *out)
+{
+	uint8_t rev[CT_HASH_BYTES];
+	size_t first_revoked;
+	char at[32];
+	int err;
+
+	if ((err = ct__inst_latest(tr, in, t, out, &first_revoked, rev)) < 0 || *out != SIZE_MAX)
+		return err;
 	ct__day(at, t);
-	if (first_revoked)
-		ct__rs_add(&a->rs, CT_R_REVOKED_CALIBRATION, first_revoked->hash, first_rev,
+	if (first_revoked != SIZE_MAX)
+		ct__rs_add(&a->rs, CT_R_REVOKED_CALIBRATION, in->cals[first_revoked].hash, rev,
 			   "every calibration at or before %s was revoked by its author", at);
 	else
 		ct__rs_add(&a->rs, CT_R_NO_CALIBRATION, NULL, NULL, "no calibration performed at or before %s", at);
@@ -254,7 +267,7 @@ int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_
 	a->compulsory = a->verification = false;
 	a->row = NULL;
 	registration_reasons(in, a);
-	if (in->reg == CT__REG_OK && (err = compulsory_at(tr, in, t, &a->compulsory)) < 0)
+	if (in->reg == CT__REG_OK && (err = ct__inst_compulsory(tr, in, t, &a->compulsory)) < 0)
 		return err;
 	if (in->reg == CT__REG_OK && in->retired_at <= t) {
 		ct__day(at, in->retired_at);

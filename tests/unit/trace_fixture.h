@@ -21,6 +21,7 @@
 #include "caltrace/trace.h"
 
 #define FX_MAX_KEYS 16
+#define FX_API static __attribute__((unused)) /* not every test uses every helper */
 
 struct fx {
 	char *dir;
@@ -38,8 +39,7 @@ struct fx_ref {
 	const uint8_t *cal;
 };
 
-static uint64_t fx_ms(const char *date) __attribute__((unused));
-static uint64_t fx_ms(const char *date)
+FX_API uint64_t fx_ms(const char *date)
 {
 	uint64_t ms = 0;
 
@@ -48,7 +48,7 @@ static uint64_t fx_ms(const char *date)
 }
 
 /* Key pair n (2..), created on first use. */
-static ct_keypair *fx_key(struct fx *f, int n)
+FX_API ct_keypair *fx_key(struct fx *f, int n)
 {
 	assert_true(n >= 0 && n < FX_MAX_KEYS);
 	if (!f->keys[n])
@@ -56,7 +56,7 @@ static ct_keypair *fx_key(struct fx *f, int n)
 	return f->keys[n];
 }
 
-static void fx_commit(struct fx *f)
+FX_API void fx_commit(struct fx *f)
 {
 	if (f->b) {
 		CT_OK_OR_FAIL(ct_batch_commit(f->b));
@@ -65,7 +65,7 @@ static void fx_commit(struct fx *f)
 }
 
 /* Writes one event of type by kp, fields consumed; the entry's hash in out (may be NULL). */
-static void fx_event(struct fx *f, const ct_keypair *kp, const char *type, json_t *fields, uint8_t *out)
+FX_API void fx_event(struct fx *f, const ct_keypair *kp, const char *type, json_t *fields, uint8_t *out)
 {
 	ct_buf body = CT_BUF_INIT, raw = CT_BUF_INIT;
 	ct_event_type t = ct_event_type_of(type, strlen(type));
@@ -95,7 +95,7 @@ static void fx_event(struct fx *f, const ct_keypair *kp, const char *type, json_
 	ct_buf_free(&raw);
 }
 
-static json_t *fx_hex(const uint8_t *b, size_t n)
+FX_API json_t *fx_hex(const uint8_t *b, size_t n)
 {
 	char hex[129];
 
@@ -103,7 +103,7 @@ static json_t *fx_hex(const uint8_t *b, size_t n)
 	return json_string(hex);
 }
 
-static json_t *fx_list(const char *csv)
+FX_API json_t *fx_list(const char *csv)
 {
 	json_t *a = json_array();
 	const char *p = csv, *comma;
@@ -120,7 +120,7 @@ static json_t *fx_list(const char *csv)
 #define FX_ABS(v, unit) json_pack("{s:s, s:s}", "abs", (v), "unit", (unit))
 
 /* A fresh store with the bureau's genesis (districts North, South, East). */
-static void fx_open_policy(struct fx *f, unsigned min_ratio, unsigned grace_days)
+FX_API void fx_open_policy(struct fx *f, unsigned min_ratio, unsigned grace_days)
 {
 	memset(f, 0, sizeof(*f));
 	assert_non_null(f->dir = ct_test_tmpdir());
@@ -133,13 +133,12 @@ static void fx_open_policy(struct fx *f, unsigned min_ratio, unsigned grace_days
 		 NULL);
 }
 
-static void fx_open(struct fx *f) __attribute__((unused));
-static void fx_open(struct fx *f)
+FX_API void fx_open(struct fx *f)
 {
 	fx_open_policy(f, 3, 0);
 }
 
-static void fx_close(struct fx *f)
+FX_API void fx_close(struct fx *f)
 {
 	int i;
 
@@ -156,7 +155,7 @@ static void fx_close(struct fx *f)
 
 /* ---- the bureau ---- */
 
-static void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, const char *tier, const char *district,
+FX_API void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, const char *tier, const char *district,
 		     const char *scope, const char *from, const char *until)
 {
 	json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:s, s:s}", "key", fx_hex(ct_keypair_public(lab), CT_KEY_BYTES),
@@ -167,8 +166,7 @@ static void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, cons
 	fx_event(f, f->bureau, "org.admit", o, NULL);
 }
 
-static void fx_revoke_org(struct fx *f, const ct_keypair *lab, const char *effective) __attribute__((unused));
-static void fx_revoke_org(struct fx *f, const ct_keypair *lab, const char *effective)
+FX_API void fx_revoke_org(struct fx *f, const ct_keypair *lab, const char *effective)
 {
 	fx_event(f, f->bureau, "org.revoke",
 		 json_pack("{s:o, s:s, s:s}", "key", fx_hex(ct_keypair_public(lab), CT_KEY_BYTES), "effective",
@@ -176,9 +174,7 @@ static void fx_revoke_org(struct fx *f, const ct_keypair *lab, const char *effec
 		 NULL);
 }
 
-static void fx_certify(struct fx *f, const char *person, const char *scope, const char *until)
-	__attribute__((unused));
-static void fx_certify(struct fx *f, const char *person, const char *scope, const char *until)
+FX_API void fx_certify(struct fx *f, const char *person, const char *scope, const char *until)
 {
 	fx_event(f, f->bureau, "person.certify",
 		 json_pack("{s:s, s:s, s:o, s:s}", "person", person, "name", "A. Metrologist", "scope", fx_list(scope),
@@ -186,7 +182,7 @@ static void fx_certify(struct fx *f, const char *person, const char *scope, cons
 		 NULL);
 }
 
-static void fx_catalogue(struct fx *f, const char *item, const char *mode, const char *domains,
+FX_API void fx_catalogue(struct fx *f, const char *item, const char *mode, const char *domains,
 			 const char *effective)
 {
 	fx_event(f, f->bureau, "catalogue.set",
@@ -195,7 +191,7 @@ static void fx_catalogue(struct fx *f, const char *item, const char *mode, const
 		 NULL);
 }
 
-static void fx_approve(struct fx *f, const char *id, const char *from, const char *until)
+FX_API void fx_approve(struct fx *f, const char *id, const char *from, const char *until)
 {
 	fx_event(f, f->bureau, "standard.approve",
 		 json_pack("{s:s, s:s, s:s, s:s}", "id", id, "certificate", "EXAM-1", "valid_from", from, "valid_until",
@@ -203,7 +199,7 @@ static void fx_approve(struct fx *f, const char *id, const char *from, const cha
 		 NULL);
 }
 
-static void fx_anchor(struct fx *f, const char *id, const char *performed, const char *until, uint8_t *out)
+FX_API void fx_anchor(struct fx *f, const char *id, const char *performed, const char *until, uint8_t *out)
 {
 	fx_event(f, f->bureau, "standard.anchor",
 		 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "provider", "Provincial institute", "certificate",
@@ -214,7 +210,7 @@ static void fx_anchor(struct fx *f, const char *id, const char *performed, const
 /* ---- labs ---- */
 
 /* A standard of category with uncertainty u (consumed). */
-static void fx_standard(struct fx *f, const ct_keypair *lab, const char *id, const char *category, const char *level,
+FX_API void fx_standard(struct fx *f, const ct_keypair *lab, const char *id, const char *category, const char *level,
 			bool is_public, json_t *u, uint8_t *out)
 {
 	fx_event(f, lab, "standard.register",
@@ -223,15 +219,14 @@ static void fx_standard(struct fx *f, const ct_keypair *lab, const char *id, con
 		 out);
 }
 
-static void fx_oot(struct fx *f, const ct_keypair *lab, const char *id, const char *since) __attribute__((unused));
-static void fx_oot(struct fx *f, const ct_keypair *lab, const char *id, const char *since)
+FX_API void fx_oot(struct fx *f, const ct_keypair *lab, const char *id, const char *since)
 {
 	fx_event(f, lab, "standard.out_of_tolerance",
 		 json_pack("{s:s, s:s, s:s}", "id", id, "since", since, "reason", "found out at recalibration"), NULL);
 }
 
 /* An instrument; catalogue and domain may be NULL; mpe consumed. */
-static void fx_instrument(struct fx *f, const ct_keypair *lab, const char *id, const char *category,
+FX_API void fx_instrument(struct fx *f, const ct_keypair *lab, const char *id, const char *category,
 			  const char *district, const char *owner, const char *catalogue, const char *domain, json_t *mpe)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "category", category, "district", district, "owner",
@@ -244,15 +239,13 @@ static void fx_instrument(struct fx *f, const ct_keypair *lab, const char *id, c
 	fx_event(f, lab, "instrument.register", o, NULL);
 }
 
-static void fx_retire(struct fx *f, const ct_keypair *lab, const char *id, const char *effective)
-	__attribute__((unused));
-static void fx_retire(struct fx *f, const ct_keypair *lab, const char *id, const char *effective)
+FX_API void fx_retire(struct fx *f, const ct_keypair *lab, const char *id, const char *effective)
 {
 	fx_event(f, lab, "instrument.retire", json_pack("{s:s, s:s}", "id", id, "effective", effective), NULL);
 }
 
 /* A calibration of subject (a standard when std_subject) relying on refs; technician may be NULL. */
-static void fx_cal(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
+FX_API void fx_cal(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
 		   const struct fx_ref *refs, size_t nrefs, const char *performed, const char *until,
 		   const char *result, const char *technician, uint8_t *out)
 {
@@ -270,7 +263,7 @@ static void fx_cal(struct fx *f, const ct_keypair *lab, const char *subject, boo
 }
 
 /* The common case: one standard, result pass, no technician. */
-static void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
+FX_API void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
 		    const char *std, const uint8_t *cal, const char *performed, const char *until, uint8_t *out)
 {
 	struct fx_ref ref = {std, cal};
@@ -278,8 +271,7 @@ static void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bo
 	fx_cal(f, lab, subject, std_subject, kind, &ref, 1, performed, until, "pass", NULL, out);
 }
 
-static void fx_revoke_cal(struct fx *f, const ct_keypair *lab, const uint8_t *cal) __attribute__((unused));
-static void fx_revoke_cal(struct fx *f, const ct_keypair *lab, const uint8_t *cal)
+FX_API void fx_revoke_cal(struct fx *f, const ct_keypair *lab, const uint8_t *cal)
 {
 	fx_event(f, lab, "calibration.revoke", json_pack("{s:o, s:s}", "entry", fx_hex(cal, 32), "reason", "typo"),
 		 NULL);
@@ -288,7 +280,7 @@ static void fx_revoke_cal(struct fx *f, const ct_keypair *lab, const uint8_t *ca
 /* ---- questions ---- */
 
 /* The verdict of id at date through the fast path; its reason mask in *mask (may be NULL). */
-static ct_verdict fx_verdict(struct fx *f, char ns, const char *id, const char *date, uint64_t *mask)
+FX_API ct_verdict fx_verdict(struct fx *f, char ns, const char *id, const char *date, uint64_t *mask)
 {
 	ct_reader *r = NULL;
 	ct_tracer *tr = NULL;
@@ -306,7 +298,7 @@ static ct_verdict fx_verdict(struct fx *f, char ns, const char *id, const char *
 	return v;
 }
 
-static ct_trace_node *fx_trace(struct fx *f, char ns, const char *id, const char *date)
+FX_API ct_trace_node *fx_trace(struct fx *f, char ns, const char *id, const char *date)
 {
 	ct_reader *r = NULL;
 	ct_tracer *tr = NULL;
@@ -322,7 +314,7 @@ static ct_trace_node *fx_trace(struct fx *f, char ns, const char *id, const char
 }
 
 /* The first reason with code anywhere in the tree (depth first), or NULL. */
-static const ct_trace_reason *fx_find(const ct_trace_node *n, ct_reason code)
+FX_API const ct_trace_reason *fx_find(const ct_trace_node *n, ct_reason code)
 {
 	const ct_trace_reason *r;
 	size_t i;
@@ -337,7 +329,7 @@ static const ct_trace_reason *fx_find(const ct_trace_node *n, ct_reason code)
 }
 
 /* Every code in the tree as a mask. */
-static uint64_t fx_tree_mask(const ct_trace_node *n)
+FX_API uint64_t fx_tree_mask(const ct_trace_node *n)
 {
 	uint64_t m = 0;
 	size_t i;
@@ -355,7 +347,7 @@ static uint64_t fx_tree_mask(const ct_trace_node *n)
  * code (unless -1) appears in the chain. Returns the tree's reason for it
  * (valid until the next call) for further checks, or NULL.
  */
-static const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id, const char *date, ct_verdict want,
+FX_API const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id, const char *date, ct_verdict want,
 					   int code)
 {
 	static ct_trace_reason found;
@@ -381,7 +373,7 @@ static const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id
 	return r;
 }
 
-static const ct_trace_reason *fx_expect(struct fx *f, const char *id, const char *date, ct_verdict want, int code)
+FX_API const ct_trace_reason *fx_expect(struct fx *f, const char *id, const char *date, ct_verdict want, int code)
 {
 	return fx_expect_ns(f, CT_NS_INSTRUMENT, id, date, want, code);
 }
@@ -403,7 +395,7 @@ struct fx_base {
  * with M1, performed 2025-03-01, valid until 2026-02-28, pass.
  * Without the verification when with_ver is false.
  */
-static void fx_base_init(struct fx *f, struct fx_base *b, bool with_ver)
+FX_API void fx_base_init(struct fx *f, struct fx_base *b, bool with_ver)
 {
 	memset(b, 0, sizeof(*b));
 	b->city = fx_key(f, 1);
@@ -420,8 +412,7 @@ static void fx_base_init(struct fx *f, struct fx_base *b, bool with_ver)
 }
 
 /* A fresh store with the default policy and the base network. */
-static void fx_base_open(struct fx *f, struct fx_base *b, bool with_ver) __attribute__((unused));
-static void fx_base_open(struct fx *f, struct fx_base *b, bool with_ver)
+FX_API void fx_base_open(struct fx *f, struct fx_base *b, bool with_ver)
 {
 	fx_open(f);
 	fx_base_init(f, b, with_ver);
