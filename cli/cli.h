@@ -105,5 +105,8 @@ int cmd_digest(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
 int cmd_impact(int argc, char **argv);
+int cmd_coverage(int argc, char **argv);
+int cmd_due(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

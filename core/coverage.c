@@ -31,7 +31,7 @@ struct part {
 	char detail[256];
 };
 
-static const char *const by_names[] = {"none", "district", "category", "catalogue", "tier", "owner"};
+static const char *const by_names[] = {"none", "district", "category", "catalogue", "tier", "owner", "domain"};
 
 int ct_group_by_parse(const char *name)
 {
@@ -120,6 +120,8 @@ static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struc
 		return tier;
 	case CT_BY_OWNER:
 		return in->owner;
+	case CT_BY_DOMAIN:
+		return in->domain.p ? in->domain : none;
 	default:
 		return none;
 	}

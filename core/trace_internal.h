@@ -162,7 +162,7 @@ struct ct__std {
 	int reg;
 	uint8_t reg_hash[CT_HASH_BYTES], reg_other[CT_HASH_BYTES];
 	uint8_t owner[CT_KEY_BYTES];
-	uint64_t registered_at; /* time of the governing registration entry */
+	uint64_t registered_at; /* its registration entry's time, or its first basis's if earlier */
 	struct ct__str category, level, name;
 	bool is_public;
 	struct ct__qty u;
@@ -222,7 +222,7 @@ struct ct__inst {
 	int reg;
 	uint8_t reg_hash[CT_HASH_BYTES], reg_other[CT_HASH_BYTES];
 	uint8_t registrant[CT_KEY_BYTES];
-	uint64_t registered_at;
+	uint64_t registered_at; /* its registration entry's time, or its first calibration's if earlier */
 	struct ct__str category, catalogue, domain, district, owner;
 	struct ct__qty mpe;
 	uint64_t retired_at; /* UINT64_MAX: in service */

@@ -197,6 +197,9 @@ static int load_std(ct_tracer *tr, struct ct__std *s)
 		s->reg = CT__REG_FORKED;
 	if (s->nbases > 1)
 		qsort(s->bases, s->nbases, sizeof(*s->bases), basis_order);
+	/* Recorded after the fact: it was in service from its first calibration or anchor on. */
+	if (s->nbases && s->bases[0].p < s->registered_at)
+		s->registered_at = s->bases[0].p;
 	err = finish_oot(&L);
 done:
 	free(rows.v);

@@ -105,6 +105,9 @@ int ct__inst_load(ct_tracer *tr, struct ct__inst *in, const char *id, size_t id_
 	}
 	if (any_reg && in->reg == CT__REG_NONE)
 		in->reg = CT__REG_FORKED;
+	/* Recorded after the fact (imported records): it was in service from its first calibration on. */
+	if (in->ncals && in->cals[0].time < in->registered_at)
+		in->registered_at = in->cals[0].time;
 	for (i = 0; i < count; i++)
 		if (rows[i].kind == CT_ROW_RETIRE && (err = add_retirement(tr, in, &rows[i])) < 0)
 			return err;

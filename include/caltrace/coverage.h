@@ -10,9 +10,12 @@
  * (a trend) in the same single pass over the index. And the instruments
  * due for recalibration or overdue.
  *
- * An instrument counts from the time of its registration entry; its group
- * keys come from the registration (district, category, catalogue item,
- * owner) and, for the tier, from the registrant lab's admission at t.
+ * An instrument counts from the time of its registration entry, or of its
+ * first calibration when that is earlier (records entered after the fact);
+ * its group keys come from the registration (district, category, catalogue
+ * item, owner, domain) and, for the tier, from the registrant lab's
+ * admission at t. Standards count likewise from their registration or
+ * first calibration or anchor.
  */
 #ifndef CALTRACE_COVERAGE_H
 #define CALTRACE_COVERAGE_H
@@ -26,6 +29,7 @@ typedef enum ct_group_by {
 	CT_BY_CATALOGUE, /* key "" for instruments outside the catalogue */
 	CT_BY_TIER,      /* the registrant lab's tier at t; "" when it had no admission then */
 	CT_BY_OWNER,
+	CT_BY_DOMAIN,    /* trade, safety, medical, environment, ...; "" when none */
 } ct_group_by;
 
 /* Conditions an instrument must meet to be counted; NULL fields match anything. */

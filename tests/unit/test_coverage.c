@@ -190,6 +190,13 @@ static void test_groups(void **state)
 	expect_counts(group(c, "pressure"), 1, 1, 0, 1, 1, 0);
 	ct_coverage_free(c, 1);
 
+	c = coverage(&f, june, 1, CT_BY_DOMAIN, NULL, 1);
+	assert_int_equal(c->ngroups, 3);
+	expect_counts(group(c, ""), 3, 1, 0, 0, 0, 0);
+	expect_counts(group(c, "safety"), 1, 1, 0, 1, 1, 0);
+	expect_counts(group(c, "trade"), 6, 2, 1, 6, 2, 1);
+	ct_coverage_free(c, 1);
+
 	c = coverage(&f, june, 1, CT_BY_OWNER, NULL, 1);
 	assert_int_equal(c->ngroups, 6);
 	expect_counts(group(c, "Market"), 4, 2, 1, 4, 2, 1);
@@ -386,6 +393,7 @@ static void test_group_by_names(void **state)
 	assert_int_equal(ct_group_by_parse("owner"), CT_BY_OWNER);
 	assert_int_equal(ct_group_by_parse("planet"), -1);
 	assert_string_equal(ct_group_by_name(CT_BY_TIER), "tier");
+	assert_string_equal(ct_group_by_name(CT_BY_DOMAIN), "domain");
 }
 
 int main(void)
