@@ -5,12 +5,23 @@
 #include "error_internal.h"
 #include "hmap.h"
 
-/* FNV-1a, then a final mix so that low bits spread. */
+/*
+ * FNV-1a, then a final mix so that low bits spread. Keys of 32 bytes are
+ * SHA-256 entry hashes or Ed25519 keys, uniformly random already: their
+ * first 16 bytes, mixed, are enough (and a tenth of the work).
+ */
 static uint64_t hash_bytes(const uint8_t *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL, a, b;
 	size_t i;
 
+	if (len == 32) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		h = a ^ (b * 0x9e3779b97f4a7c15ULL);
+		h ^= h >> 32;
+		return h * 0xd6e8feb86659fd93ULL;
+	}
 	for (i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ULL;

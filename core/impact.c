@@ -80,16 +80,16 @@ static bool cites(const ct_entry *e, const char *id, size_t id_len, const uint8_
 		return false;
 	for (i = 0; i < count; i++) {
 		item = list;
-		if (ct_mp_skip(&list) < 0)
+		if (ct__skip(&list) < 0)
 			return false;
 		item.end = list.p;
-		if (ct_mp_find(&item, "id", &v) < 0 || ct_mp_read_str(&v, &sid.p, &sid.n) < 0)
+		if (ct__map_find(&item, "id", &v) < 0 || ct__read_str(&v, &sid) < 0)
 			continue;
 		if (sid.n != id_len || memcmp(sid.p, id, id_len) != 0)
 			continue;
 		if (!cal)
 			return true;
-		if (ct_mp_find(&item, "cal", &v) == 0 && ct_mp_read_bin(&v, &link, &len) == 0 && len == CT_HASH_BYTES &&
+		if (ct__map_find(&item, "cal", &v) == 0 && ct_mp_read_bin(&v, &link, &len) == 0 && len == CT_HASH_BYTES &&
 		    memcmp(link, cal, CT_HASH_BYTES) == 0)
 			return true;
 	}

@@ -15,15 +15,15 @@ int ct__qty_read(struct ct__qty *q, const ct_mp *value)
 	memset(q, 0, sizeof(*q));
 	if (ct_mp_peek(&map) != CT_MP_MAP)
 		return CT_EINVAL;
-	if (ct_mp_find(&map, "rel_ppm", &v) == 0) {
+	if (ct__map_find(&map, "rel_ppm", &v) == 0) {
 		if (ct_mp_read_uint(&v, &q->ppm) < 0)
 			return CT_EINVAL;
 		q->form = CT__QTY_REL;
 		return 0;
 	}
-	if (ct_mp_find(&map, "abs", &v) < 0 || ct_mp_read_str(&v, &q->abs, &q->abs_len) < 0)
+	if (ct__map_find(&map, "abs", &v) < 0 || ct_mp_read_str(&v, &q->abs, &q->abs_len) < 0)
 		return CT_EINVAL;
-	if (ct_mp_find(&map, "unit", &v) < 0 || ct_mp_read_str(&v, &q->unit, &q->unit_len) < 0)
+	if (ct__map_find(&map, "unit", &v) < 0 || ct_mp_read_str(&v, &q->unit, &q->unit_len) < 0)
 		return CT_EINVAL;
 	q->form = CT__QTY_ABS;
 	return 0;

@@ -75,6 +75,14 @@ void ct__day(char out[32], uint64_t ms)
 	ct_time_format(out, 32, ms);
 }
 
+const char *ct__day_for(const struct ct__rs *rs, char buf[32], uint64_t ms)
+{
+	buf[0] = '\0';
+	if (rs->detail)
+		ct__day(buf, ms);
+	return buf;
+}
+
 /* ---- reasons ----------------------------------------------------------- */
 
 void ct__rs_init(struct ct__rs *rs, bool detail)
@@ -138,7 +146,7 @@ int ct__body_cursor(const ct_entry *e, const char *key, ct_mp *out)
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len);
 
-	return ct_mp_find(&map, key, out);
+	return ct__map_find(&map, key, out);
 }
 
 int ct__body_str(const ct_entry *e, const char *key, struct ct__str *out)
@@ -150,7 +158,7 @@ int ct__body_str(const ct_entry *e, const char *key, struct ct__str *out)
 	out->n = 0;
 	if ((err = ct__body_cursor(e, key, &v)) < 0)
 		return err;
-	return ct_mp_read_str(&v, &out->p, &out->n);
+	return ct__read_str(&v, out);
 }
 
 int ct__body_uint(const ct_entry *e, const char *key, uint64_t *out)
@@ -182,7 +190,7 @@ bool ct__list_has(const ct_mp *list, struct ct__str s)
 	if (ct_mp_read_array(&r, &count) < 0)
 		return false;
 	for (i = 0; i < count; i++) {
-		if (ct_mp_read_str(&r, &item.p, &item.n) < 0)
+		if (ct__read_str(&r, &item) < 0)
 			return false;
 		if (ct__str_same(item, s))
 			return true;
@@ -210,9 +218,9 @@ static int read_policy(ct_tracer *tr)
 	tr->min_ratio = 3;
 	if (ct__body_cursor(&g, "policy", &policy) < 0)
 		return ct__error(CT_ECORRUPT, "genesis entry without a policy");
-	if (ct_mp_find(&policy, "min_ratio", &v) == 0 && ct_mp_read_uint(&v, &tr->min_ratio) < 0)
+	if (ct__map_find(&policy, "min_ratio", &v) == 0 && ct_mp_read_uint(&v, &tr->min_ratio) < 0)
 		return ct__error(CT_ECORRUPT, "genesis policy: bad min_ratio");
-	if (ct_mp_find(&policy, "grace_days", &v) == 0 && ct_mp_read_uint(&v, &grace_days) < 0)
+	if (ct__map_find(&policy, "grace_days", &v) == 0 && ct_mp_read_uint(&v, &grace_days) < 0)
 		return ct__error(CT_ECORRUPT, "genesis policy: bad grace_days");
 	if (tr->min_ratio == 0)
 		tr->min_ratio = 1;
@@ -230,7 +238,7 @@ int ct_tracer_new(ct_tracer **out, ct_reader *r)
 		return ct__error(CT_ENOMEM, "out of memory creating a tracer");
 	tr->r = r;
 	tr->inst.cal_row = SIZE_MAX;
-	if ((err = read_policy(tr)) < 0) {
+	if ((err = read_policy(tr)) < 0 || (err = ct__revocations_load(tr)) < 0) {
 		ct_tracer_free(tr);
 		return err;
 	}
@@ -297,19 +305,11 @@ void ct_tracer_free(ct_tracer *tr)
 	ct__hmap_free(&tr->orgs, free_org);
 	ct__hmap_free(&tr->persons, free_person);
 	ct__hmap_free(&tr->items, free_item);
+	ct__hmap_free(&tr->revocations, free);
 	ct__inst_clear(&tr->inst);
 	free(tr->stack);
 	free(tr->rows.v);
 	free(tr);
-}
-
-int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *out)
-{
-	int err = ct_read_entry_by_hash(tr->r, hash, out);
-
-	if (err == CT_ENOTFOUND)
-		return ct__error(CT_ECORRUPT, "an index row names an entry the store lacks");
-	return err;
 }
 
 /* ---- rows -------------------------------------------------------------- */
@@ -569,46 +569,4 @@ const struct ct__catver *ct__item_at(const struct ct__item *it, uint64_t t)
 		if (it->v[i].effective <= t)
 			return &it->v[i];
 	return NULL;
-}
-
-/* ---- revocations ------------------------------------------------------- */
-
-struct revoke_search {
-	ct_tracer *tr;
-	const uint8_t *cal;
-	const uint8_t *author;
-	uint8_t *revocation;
-	bool found;
-};
-
-static int consider_revocation(void *ctx, const ct_index_row *row)
-{
-	struct revoke_search *s = ctx;
-	ct_entry e, cal;
-	int err;
-
-	if (!s->author) {
-		if ((err = ct__read_entry(s->tr, s->cal, &cal)) < 0)
-			return err;
-		s->author = cal.author;
-	}
-	if ((err = ct__read_entry(s->tr, row->hash, &e)) < 0)
-		return err;
-	/* Only the calibration's own author may withdraw it; others are ignored. */
-	if (memcmp(e.author, s->author, CT_KEY_BYTES) != 0 || !ct__trusted(s->tr, &e))
-		return 0;
-	s->found = true;
-	if (s->revocation)
-		memcpy(s->revocation, row->hash, CT_HASH_BYTES);
-	return 1;
-}
-
-int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t *author,
-		uint8_t revocation[CT_HASH_BYTES], bool *out)
-{
-	struct revoke_search s = {tr, hash, author, revocation, false};
-	int err = ct_read_revocations(tr->r, hash, consider_revocation, &s);
-
-	*out = s.found;
-	return err;
 }

@@ -54,6 +54,11 @@ void ct__qty_format(char *out, size_t size, const struct ct__qty *q);
 /* Whether u x k <= limit: 1 yes, 0 no, -1 incomparable (forms or units differ). Exact. */
 int ct__qty_ratio_ok(const struct ct__qty *u, uint64_t k, const struct ct__qty *limit);
 
+/* trace_mp.c: trusted reads of stored (already checked) msgpack. */
+int ct__map_find(const ct_mp *map, const char *key, ct_mp *out);
+int ct__read_str(ct_mp *r, struct ct__str *out);
+int ct__skip(ct_mp *r);
+
 /* Body field readers over an entry's body map: 0, or CT_ENOTFOUND / CT_EINVAL. */
 int ct__body_str(const ct_entry *e, const char *key, struct ct__str *out);
 int ct__body_uint(const ct_entry *e, const char *key, uint64_t *out);
@@ -256,6 +261,7 @@ struct ct_tracer {
 	uint8_t bureau[CT_KEY_BYTES];
 	uint64_t min_ratio, grace_ms;
 	ct__hmap orgs, persons, items, stds, links;
+	ct__hmap revocations; /* calibration hash -> the calibration.revoke entries naming it */
 	struct ct__link **stack;
 	size_t nstack, capstack;
 	bool detail; /* record reason lists for instruments (trees), not only masks */
@@ -270,7 +276,9 @@ const struct ct__admission *ct__admission_at(const struct ct__org *o, uint64_t t
 int ct__person_get(ct_tracer *tr, struct ct__str id, struct ct__person **out);
 int ct__item_get(ct_tracer *tr, struct ct__str id, struct ct__item **out);
 const struct ct__catver *ct__item_at(const struct ct__item *it, uint64_t t);
+/* trace_read.c: a stored entry by hash (trusted decode: ingest checked it), revocations. */
 int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
+int ct__revocations_load(ct_tracer *tr);
 /* Whether the calibration hash was revoked by its author (author NULL: read it when needed). */
 int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t *author,
 		uint8_t revocation[CT_HASH_BYTES], bool *out);
@@ -304,5 +312,7 @@ void ct__inst_at_free(struct ct__inst_at *a);
 
 /* Short "2026-01-10" forms for details. */
 void ct__day(char out[32], uint64_t ms);
+/* ms as a day into buf when rs keeps details, else "" (the fast path formats nothing). */
+const char *ct__day_for(const struct ct__rs *rs, char buf[32], uint64_t ms);
 
 #endif

@@ -81,8 +81,8 @@ static int prepare_use(ct_tracer *tr, struct ct__link *l, ct_mp item)
 	u->rs.detail = l->rs.detail;
 	ct__rs_reset(&u->rs);
 	u->at = l->p;
-	if (ct_mp_find(&item, "id", &v) < 0 || ct_mp_read_str(&v, &u->id.p, &u->id.n) < 0 ||
-	    ct_mp_find(&item, "cal", &v) < 0 || ct_mp_read_bin(&v, &cal, &len) < 0 || len != CT_HASH_BYTES)
+	if (ct__map_find(&item, "id", &v) < 0 || ct__read_str(&v, &u->id) < 0 ||
+	    ct__map_find(&item, "cal", &v) < 0 || ct_mp_read_bin(&v, &cal, &len) < 0 || len != CT_HASH_BYTES)
 		return ct__error(CT_ECORRUPT, "stored calibration has a malformed standards list");
 	memcpy(u->cited, cal, CT_HASH_BYTES);
 	if ((err = ct__std_get(tr, u->id.p, u->id.n, &u->std)) < 0)
@@ -115,7 +115,7 @@ static int link_prepare(ct_tracer *tr, struct ct__link *l)
 		return ct__error(CT_ECORRUPT, "stored calibration lacks its standards");
 	for (i = 0; i < count; i++) {
 		ct_mp item = list;
-		if (ct_mp_skip(&list) < 0)
+		if (ct__skip(&list) < 0)
 			return ct__error(CT_ECORRUPT, "stored calibration has a malformed standards list");
 		item.end = list.p;
 		if ((err = prepare_use(tr, l, item)) < 0)
@@ -135,7 +135,7 @@ static int check_lab(ct_tracer *tr, struct ct__link *l)
 
 	if ((err = ct__org_get(tr, l->e.author, &o)) < 0)
 		return err;
-	ct__day(day, l->p);
+	ct__day_for(&l->rs, day, l->p);
 	if (!(a = ct__admission_at(o, l->p))) {
 		ct__rs_add(&l->rs, CT_R_LAB_NOT_ADMITTED, l->hash, NULL, "the lab had no admission covering %s", day);
 		return 0;
@@ -143,7 +143,7 @@ static int check_lab(ct_tracer *tr, struct ct__link *l)
 	for (i = 0; i < o->nrev; i++) {
 		if (o->rev[i].effective <= l->p && o->rev[i].effective >= a->from) {
 			char when[32];
-			ct__day(when, o->rev[i].effective);
+			ct__day_for(&l->rs, when, o->rev[i].effective);
 			ct__rs_add(&l->rs, CT_R_LAB_REVOKED, l->hash, o->rev[i].hash,
 				   "the lab's admission was revoked from %s, before %s", when, day);
 			break;
@@ -264,9 +264,9 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 	const struct ct__basis *b = u->basis, *latest;
 	char at[32], until[32];
 
-	ct__day(at, u->at);
+	ct__day_for(&u->rs, at, u->at);
 	if (b->p > u->at) {
-		ct__day(until, b->p);
+		ct__day_for(&u->rs, until, b->p);
 		ct__rs_add(&u->rs, CT_R_WRONG_LINK, u->cited, NULL, "relied on a calibration performed %s, after its use %s",
 			   until, at);
 		return;
@@ -275,7 +275,7 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 		ct__rs_add(&u->rs, CT_R_STANDARD_NOT_TRACEABLE, u->cited, NULL,
 			   "the %s it relied on is itself invalid", b->anchor ? "anchor" : "calibration");
 	if (u->at > end_of(b->until, tr->grace_ms)) {
-		ct__day(until, b->until);
+		ct__day_for(&u->rs, until, b->until);
 		if (u->root || ct__std_covering(u->std, u->at, tr->grace_ms))
 			ct__rs_add(&u->rs, CT_R_EXPIRED, u->cited, NULL, "%s valid until %s < %s",
 				   u->root ? "its latest calibration was" : "relied on a calibration", until, at);
@@ -285,7 +285,7 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 	}
 	latest = ct__std_latest(u->std, u->at);
 	if (latest && latest != b && !latest->pass) {
-		ct__day(until, latest->p);
+		ct__day_for(&u->rs, until, latest->p);
 		ct__rs_add(&u->rs, CT_R_FAILED, latest->hash, NULL, "the standard failed its calibration of %s", until);
 	}
 }
@@ -333,7 +333,7 @@ int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent
 	int err;
 
 	ct__rs_reset(&u->rs);
-	ct__day(at, u->at);
+	ct__day_for(&u->rs, at, u->at);
 	check_registration(u);
 	if (s->reg == CT__REG_OK && s->is_public && !ct__std_approval(s, u->at))
 		ct__rs_add(&u->rs, CT_R_STANDARD_NOT_APPROVED, s->reg_hash, NULL,
@@ -355,7 +355,7 @@ int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent
 				   s->id);
 	}
 	if (s->reg == CT__REG_OK && (o = ct__std_oot(s, u->at))) {
-		ct__day(since, o->since);
+		ct__day_for(&u->rs, since, o->since);
 		ct__rs_add(&u->rs, CT_R_OUT_OF_TOLERANCE, o->hash, NULL, "declared out of tolerance since %s, used %s",
 			   since, at);
 	}

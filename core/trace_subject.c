@@ -183,7 +183,7 @@ static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, st
 
 	if ((err = ct__inst_latest(tr, in, t, out, &first_revoked, rev)) < 0 || *out != SIZE_MAX)
 		return err;
-	ct__day(at, t);
+	ct__day_for(&a->rs, at, t);
 	if (first_revoked != SIZE_MAX)
 		ct__rs_add(&a->rs, CT_R_REVOKED_CALIBRATION, in->cals[first_revoked].hash, rev,
 			   "every calibration at or before %s was revoked by its author", at);
@@ -226,8 +226,8 @@ static int check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__i
 
 	a->verification = ct__str_eq(l->kind, "verification");
 	if (t > end) {
-		ct__day(at, t);
-		ct__day(until, l->until);
+		ct__day_for(&a->cal_rs, at, t);
+		ct__day_for(&a->cal_rs, until, l->until);
 		ct__rs_add(&a->cal_rs, CT_R_EXPIRED, l->hash, NULL, "valid_until %s < %s", until, at);
 	}
 	if (!a->compulsory)
@@ -273,7 +273,7 @@ int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_
 	if (in->reg == CT__REG_OK && (err = ct__inst_compulsory(tr, in, t, &a->compulsory)) < 0)
 		return err;
 	if (in->reg == CT__REG_OK && in->retired_at <= t) {
-		ct__day(at, in->retired_at);
+		ct__day_for(&a->rs, at, in->retired_at);
 		ct__rs_add(&a->rs, CT_R_RETIRED, in->retire_hash, NULL, "retired from %s", at);
 	}
 	if (in->reg != CT__REG_OK || in->retired_at <= t)
