@@ -86,6 +86,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of the whole process (every thread): what a busy machine does not inflate. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static uint64_t ms(const char *date)
 {
 	uint64_t v = 0;
@@ -350,58 +359,78 @@ static void standards(struct city *c, ct_buf *b)
 	}
 }
 
-static void instrument(struct city *c, ct_buf *b, uint64_t i, uint64_t *rng)
-{
+/* What the city knows of instrument i: drawn from a generator seeded by i, so any pass can recompute it. */
+struct inst {
 	char id[32], owner[32];
-	int category = (int)(rnd(rng) % NCAT), district = (int)(rnd(rng) % NDISTRICTS), lab = 1 + district, y;
-	bool authorised = rnd(rng) % 5 == 0 && category < 15;
-	const struct standard *s;
-	uint64_t offset = rnd(rng) % 365, roll = rnd(rng) % 100;
-	bool compulsory = items[category].item != NULL;
+	int category, district, lab;
+	const struct standard *std;
+	uint64_t offset, mpe, roll;
+	bool compulsory;
+};
 
+static void inst_of(struct city *c, uint64_t i, struct inst *in)
+{
+	uint64_t rng = i * 0x9e3779b97f4a7c15ULL + 20261129;
+	bool authorised;
+
+	in->category = (int)(rnd(&rng) % NCAT);
+	in->district = (int)(rnd(&rng) % NDISTRICTS);
+	in->lab = 1 + in->district;
+	authorised = rnd(&rng) % 5 == 0 && in->category < 15;
 	if (authorised) {
-		lab = 1 + NDISTRICTS + (int)(rnd(rng) % NAUTH);
-		s = &c->std[NMUNI + NDIST_STD + (lab - 1 - NDISTRICTS) * 15 + category];
+		in->lab = 1 + NDISTRICTS + (int)(rnd(&rng) % NAUTH);
+		in->std = &c->std[NMUNI + NDIST_STD + (in->lab - 1 - NDISTRICTS) * 15 + in->category];
 	} else {
-		s = &c->std[NMUNI + district * NCAT + category];
+		in->std = &c->std[NMUNI + in->district * NCAT + in->category];
 	}
-	snprintf(id, sizeof(id), "I-%08llu", (unsigned long long)i);
-	snprintf(owner, sizeof(owner), "Owner %llu", (unsigned long long)(rnd(rng) % 20000));
-	ct_mp_put_map(b, compulsory ? 7 : 5);
-	if (compulsory) {
+	in->offset = rnd(&rng) % 365;
+	in->roll = rnd(&rng) % 100;
+	in->mpe = 1000 + rnd(&rng) % 4000;
+	in->compulsory = items[in->category].item != NULL;
+	snprintf(in->id, sizeof(in->id), "I-%08llu", (unsigned long long)i);
+	snprintf(in->owner, sizeof(in->owner), "Owner %llu", (unsigned long long)(rnd(&rng) % 20000));
+}
+
+static void register_instrument(struct city *c, ct_buf *b, const struct inst *in)
+{
+	ct_mp_put_map(b, in->compulsory ? 7 : 5);
+	if (in->compulsory) {
 		S(b, "catalogue");
-		S(b, items[category].item);
+		S(b, items[in->category].item);
 	}
 	S(b, "category");
-	S(b, categories[category]);
+	S(b, categories[in->category]);
 	S(b, "district");
-	S(b, districts[district]);
-	if (compulsory) {
+	S(b, districts[in->district]);
+	if (in->compulsory) {
 		S(b, "domain");
-		S(b, items[category].domain);
+		S(b, items[in->category].domain);
 	}
 	S(b, "id");
-	S(b, id);
+	S(b, in->id);
 	S(b, "mpe");
-	rel(b, 1000 + rnd(rng) % 4000);
+	rel(b, in->mpe);
 	S(b, "owner");
-	S(b, owner);
-	append(c, c->labs[lab], "instrument.register", b, NULL);
-	/* three yearly calibrations; 5% skip the last (overdue), 2% fail it */
-	for (y = 0; y < 3; y++) {
-		uint64_t p = ms("2023-03-01") + (uint64_t)y * 365 * DAY + offset * DAY;
-		if (y == 2 && roll < 5)
-			break;
-		calibrate(c, b, lab, id, false, compulsory ? "verification" : "calibration", s, p,
-			  y == 2 && roll < 7 ? "fail" : "pass", NULL);
-	}
+	S(b, in->owner);
+	append(c, c->labs[in->lab], "instrument.register", b, NULL);
+}
+
+/* Year y's calibration of an instrument: 5% skip the last year's (overdue), 2% fail it. */
+static void calibrate_instrument(struct city *c, ct_buf *b, const struct inst *in, int y)
+{
+	uint64_t p = ms("2023-03-01") + (uint64_t)y * 365 * DAY + in->offset * DAY;
+
+	if (y == 2 && in->roll < 5)
+		return;
+	calibrate(c, b, in->lab, in->id, false, in->compulsory ? "verification" : "calibration", in->std, p,
+		  y == 2 && in->roll < 7 ? "fail" : "pass", NULL);
 }
 
 static void progress(struct city *c, uint64_t done, uint64_t total)
 {
 	double t = now_s() - c->started;
 
-	fprintf(stderr, "\r  %llu/%llu instruments, %llu entries, %.0f s (%.0f entries/s)   ",
+	fprintf(stderr, "\r  step %llu/%llu, %llu entries, %.0f s (%.0f entries/s)   ",
 		(unsigned long long)done, (unsigned long long)total, (unsigned long long)c->entries, t,
 		(double)c->entries / (t > 0 ? t : 1));
 }
@@ -410,8 +439,9 @@ static void build(struct city *c, uint64_t n)
 {
 	ct_buf b = CT_BUF_INIT;
 	uint8_t seed[32];
-	uint64_t rng = 20261129, i;
-	int k;
+	uint64_t rng = 20261129, i, *order;
+	struct inst in;
+	int k, y;
 
 	c->clock = ms("2022-06-01");
 	c->started = now_s();
@@ -439,13 +469,37 @@ static void build(struct city *c, uint64_t n)
 		if (items[k].item)
 			catalogue(c, &b, items[k].item, items[k].mode, items[k].domain);
 	standards(c, &b);
+	/*
+	 * Registrations first, then each year's calibrations in an order of their
+	 * own (labs record what they calibrate as it happens, not in id order):
+	 * an instrument's entries end up scattered over its lab's feed, as in a
+	 * real ledger, so reading them costs what it would there.
+	 */
+	if (!(order = malloc(n * sizeof(*order))))
+		die("build", CT_ENOMEM);
 	for (i = 0; i < n; i++) {
-		instrument(c, &b, i, &rng);
-		if (i % 20000 == 0)
-			progress(c, i, n);
+		inst_of(c, i, &in);
+		register_instrument(c, &b, &in);
+		order[i] = i;
+		if (i % 50000 == 0)
+			progress(c, i, 4 * n);
 	}
+	for (y = 0; y < 3; y++) {
+		for (i = n; i > 1; i--) {
+			uint64_t j = rnd(&rng) % i, t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (i = 0; i < n; i++) {
+			inst_of(c, order[i], &in);
+			calibrate_instrument(c, &b, &in, y);
+			if (i % 50000 == 0)
+				progress(c, (uint64_t)(y + 1) * n + i, 4 * n);
+		}
+	}
+	free(order);
 	flush(c);
-	progress(c, n, n);
+	progress(c, 4 * n, 4 * n);
 	fprintf(stderr, "\n");
 	ct_buf_free(&b);
 }
@@ -467,6 +521,7 @@ static int cmp_double(const void *a, const void *b)
 struct results {
 	double scan, coverage, coverage1, trend, chain_p50, chain_p99, chain_max, warm_p50, warm_p99;
 	double scan_med, coverage_med, coverage1_med, trend_med;
+	double coverage_cpu, coverage1_cpu, trend_cpu; /* CPU seconds of the best run */
 	unsigned repeat;
 	ct_coverage_counts at;
 };
@@ -486,11 +541,12 @@ static void best_of(double *t, unsigned n, double *best, double *median)
 	*median = t[n / 2];
 }
 
-static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsigned threads, ct_coverage_counts *out)
+static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsigned threads, ct_coverage_counts *out,
+			    double *cpu)
 {
 	ct_coverage_query q;
 	ct_coverage *cov = NULL;
-	double t0 = now_s(), t;
+	double t0 = now_s(), c0 = cpu_s(), t;
 	int err;
 
 	memset(&q, 0, sizeof(q));
@@ -498,6 +554,8 @@ static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsig
 	if ((err = ct_coverage_compute(&cov, r, times, n, &q)) < 0)
 		die("coverage", err);
 	t = now_s() - t0;
+	if (cpu)
+		*cpu = cpu_s() - c0;
 	if (out)
 		*out = cov[n - 1].total;
 	ct_coverage_free(cov, n);
@@ -557,22 +615,29 @@ static void measure(struct city *c, uint64_t n, unsigned samples, struct results
 		snprintf(day, sizeof(day), m == 11 ? "2026-01-01" : "2025-%02d-01", m + 2);
 		times[m] = ms(day) - 1;
 	}
-	double scan[16], cov[16], cov1[16], trend[16];
+	double scan[16], cov[16], cov1[16], trend[16], cpu;
 	unsigned k;
 
 	if ((err = ct_reader_begin(&r, c->l)) < 0)
 		die("reader", err);
 	/* a first pass maps the store's pages into this process: not what is measured */
-	time_coverage(r, &at, 1, 0, NULL);
+	time_coverage(r, &at, 1, 0, NULL, NULL);
+	res->coverage_cpu = res->coverage1_cpu = res->trend_cpu = 1e9;
 	for (k = 0; k < res->repeat; k++) {
 		rows = 0;
 		t0 = now_s();
 		if ((err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, count_rows, &rows)) < 0)
 			die("scan", err);
 		scan[k] = now_s() - t0;
-		cov1[k] = time_coverage(r, &at, 1, 1, NULL);
-		cov[k] = time_coverage(r, &at, 1, 0, &res->at);
-		trend[k] = time_coverage(r, times, 12, 0, NULL);
+		cov1[k] = time_coverage(r, &at, 1, 1, NULL, &cpu);
+		if (cpu < res->coverage1_cpu)
+			res->coverage1_cpu = cpu;
+		cov[k] = time_coverage(r, &at, 1, 0, &res->at, &cpu);
+		if (cpu < res->coverage_cpu)
+			res->coverage_cpu = cpu;
+		trend[k] = time_coverage(r, times, 12, 0, NULL, &cpu);
+		if (cpu < res->trend_cpu)
+			res->trend_cpu = cpu;
 	}
 	best_of(scan, res->repeat, &res->scan, &res->scan_med);
 	best_of(cov1, res->repeat, &res->coverage1, &res->coverage1_med);
@@ -598,12 +663,13 @@ static void report(const struct results *r, uint64_t n, uint64_t entries, double
 	       100.0 * (double)r->at.compulsory_valid / (double)(r->at.compulsory ? r->at.compulsory : 1));
 	printf("timings: best of %u (median in brackets)\n", r->repeat);
 	printf("%-44s %7.3f s [%7.3f]\n", "plain sequential scan of the instrument index", r->scan, r->scan_med);
-	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  goal < 5 s: %s\n", "coverage at one date", r->coverage,
-	       r->coverage_med, r->coverage / r->scan, cov_ok ? "met" : "NOT met");
-	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan\n", "coverage at one date, one thread", r->coverage1,
-	       r->coverage1_med, r->coverage1 / r->scan);
-	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan\n", "12-month trend (one pass)", r->trend, r->trend_med,
-	       r->trend / r->scan);
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s  goal < 5 s: %s\n", "coverage at one date",
+	       r->coverage, r->coverage_med, r->coverage / r->scan, r->coverage_cpu, cov_ok ? "met" : "NOT met");
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s (%.2f us per instrument)\n",
+	       "coverage at one date, one thread", r->coverage1, r->coverage1_med, r->coverage1 / r->scan,
+	       r->coverage1_cpu, r->coverage1_cpu * 1e6 / (double)n);
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s\n", "12-month trend (one pass)", r->trend,
+	       r->trend_med, r->trend / r->scan, r->trend_cpu);
 	printf("%-44s p50 %.3f ms  p99 %.3f ms  max %.3f ms  goal p99 < 1 ms: %s\n", "chain (fresh tracer, whole tree)",
 	       r->chain_p50 * 1e3, r->chain_p99 * 1e3, r->chain_max * 1e3, chain_ok ? "met" : "NOT met");
 	printf("%-44s p50 %.3f ms  p99 %.3f ms\n", "chain (shared tracer)", r->warm_p50 * 1e3, r->warm_p99 * 1e3);

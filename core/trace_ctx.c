@@ -307,6 +307,7 @@ void ct_tracer_free(ct_tracer *tr)
 	ct__hmap_free(&tr->items, free_item);
 	ct__hmap_free(&tr->revocations, free);
 	ct__inst_clear(&tr->inst);
+	ct__prefetch_free(tr);
 	free(tr->stack);
 	free(tr->rows.v);
 	free(tr);

@@ -256,8 +256,23 @@ struct ct__inst_at {
 	const ct_index_row *row; /* the calibration judged, or NULL */
 };
 
+struct ct__fetch;
+struct ct__order;
+struct ct__slot;
+
+/* Entries looked up ahead of need, in key order (trace_prefetch.c). */
+struct ct__prefetch {
+	struct ct__fetch *v;
+	size_t n, cap;
+	struct ct__order *order, *tmp; /* sort keys and the radix sort's buffer */
+	uint32_t *count;               /* the radix sort's histogram */
+	struct ct__slot *table;        /* open addressing over v by hash prefix */
+	size_t mask;
+};
+
 struct ct_tracer {
 	ct_reader *r;
+	struct ct__prefetch pf;
 	uint8_t bureau[CT_KEY_BYTES];
 	uint64_t min_ratio, grace_ms;
 	ct__hmap orgs, persons, items, stds, links;
@@ -279,6 +294,17 @@ const struct ct__catver *ct__item_at(const struct ct__item *it, uint64_t t);
 /* trace_read.c: a stored entry by hash (trusted decode: ingest checked it), revocations. */
 int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
 int ct__revocations_load(ct_tracer *tr);
+
+/*
+ * trace_prefetch.c: list the entries (by hash) a batch of work will read,
+ * look them all up in key order, then let ct__read_entry find them; clear
+ * before the next batch. A hash not listed is read the plain way.
+ */
+int ct__prefetch_add(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES]);
+int ct__prefetch_run(ct_tracer *tr);
+void ct__prefetch_clear(ct_tracer *tr);
+void ct__prefetch_free(ct_tracer *tr);
+bool ct__prefetched(const ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t **raw, size_t *len);
 /* Whether the calibration hash was revoked by its author (author NULL: read it when needed). */
 int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t *author,
 		uint8_t revocation[CT_HASH_BYTES], bool *out);

@@ -57,9 +57,14 @@ static int decode_stored(ct_entry *e, const uint8_t *buf, size_t len)
 
 int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *out)
 {
+	const uint8_t *ahead;
+	size_t ahead_len;
 	MDB_val where, raw;
 	int err;
 
+	if (ct__prefetched(tr, hash, &ahead, &ahead_len) && ahead)
+		return decode_stored(out, ahead, ahead_len) < 0 ? ct__error(CT_ECORRUPT, "a stored entry does not decode")
+								   : 0;
 	if ((err = ct__get(tr->r, DB_HASHES, hash, CT_HASH_BYTES, &where)) < 0)
 		return err == CT_ENOTFOUND ? ct__error(CT_ECORRUPT, "an index row names an entry the store lacks")
 					   : err;
