@@ -123,6 +123,7 @@ int cmd_import(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	rc = st.st_size ? ingest_stream(n.ledger, map, (size_t)st.st_size, &t) : 0;
+	cli_pin_network(&n);
 	progress(&t, 1, 1, true);
 	if (rc == 0 && t.forks)
 		rc = EXIT_NO;

@@ -244,6 +244,17 @@ static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ing
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
 	known = err == 0;
+	if (!known && t == CT_EV_NETWORK_GENESIS && b->l->pinned) {
+		uint8_t hash[CT_HASH_BYTES];
+		char want[2 * CT_HASH_BYTES + 1];
+
+		ct_entry_hash(hash, e->raw, e->raw_len);
+		if (memcmp(hash, b->l->network, CT_HASH_BYTES) != 0) {
+			ct_hex(want, b->l->network, CT_HASH_BYTES);
+			return ct__error(CT_EAUTH, "entry %s: genesis of another network (this node joins %.16s…)",
+					 name_of(e->author, e->seq).s, want);
+		}
+	}
 	if (!known && !(t == CT_EV_NETWORK_GENESIS && e->seq == 1)) {
 		*result = CT_INGEST_PENDING;
 		return park(b, e);

@@ -29,6 +29,8 @@ typedef struct ct_ledger_opts {
 	size_t map_size;       /* LMDB map size in bytes; 0: 64 GiB (sparse) */
 	uint64_t pending_max;  /* entries the pending area may hold; 0: 100000 */
 	bool read_only;        /* open for reading only */
+	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
+				   a genesis with another hash is refused (CT_EAUTH) */
 } ct_ledger_opts;
 
 /*
