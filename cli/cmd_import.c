@@ -49,12 +49,13 @@ static int ingest_stream(ct_ledger *l, const uint8_t *buf, size_t len, struct ta
 		if (!b && (err = ct_batch_begin(&b, l)) < 0)
 			return cli_fail("import", err, "cannot write");
 		if ((err = ct_entry_frame(&n, buf + off, len - off)) < 0) {
-			cli_fail("import", err, "entry %llu at byte %zu is malformed", (unsigned long long)t->seen + 1,
-				 off);
+			cli_fail("import", err, "entry %llu at byte %zu is malformed (%s)", (unsigned long long)t->seen + 1,
+				 off, ct_strerror(err));
 			break;
 		}
 		if ((err = ct_batch_ingest(b, buf + off, n, 0, &res)) < 0) {
-			cli_fail("import", err, "entry %llu at byte %zu refused", (unsigned long long)t->seen + 1, off);
+			cli_fail("import", err, "entry %llu at byte %zu refused (%s)", (unsigned long long)t->seen + 1, off,
+				 ct_strerror(err));
 			break;
 		}
 		t->seen++;
