@@ -52,6 +52,8 @@ static int import_line(ct_batch *b, const ct_keypair *kp, json_t *rec, unsigned 
 		return fprintf(stderr, "caltrace import-records: line %lu: \"time\" is not an ISO-8601 date\n",
 			       lineno),
 		       EXIT_ERR;
+	/* The record's own string dies with its key: keep the table's name. */
+	type = ct_event_type_name(t);
 	json_object_del(rec, "type");
 	json_object_del(rec, "time");
 	if (t == CT_EV_CALIBRATION && cli_resolve_calibration(ct_batch_reader(b), rec, why, sizeof(why)) < 0)

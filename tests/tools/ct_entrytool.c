@@ -11,6 +11,9 @@
  *   ct_entrytool example
  *       prints tests/vectors/entry-example.json, the worked example of
  *       docs/FORMAT.md, from a fixed seed.
+ *   ct_entrytool keyfile SEEDHEX DIR
+ *       writes DIR/key and DIR/key.pub for the key pair of a 32-byte seed
+ *       (replacing a home's random key by a known one, for examples/).
  *
  * Exit 0 ok, 2 on any error (with a message).
  */
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caltrace/entry.h"
 #include "caltrace/error.h"
@@ -223,13 +227,37 @@ static int cmd_example(void)
 	return 0;
 }
 
+static int cmd_keyfile(const char *seed_hex, const char *dir)
+{
+	uint8_t seed[32];
+	char path[4096], pub[4096];
+	ct_keypair *kp = NULL;
+	int err;
+
+	if (ct_unhex(seed, sizeof(seed), seed_hex) < 0) {
+		fprintf(stderr, "ct_entrytool keyfile: the seed must be 64 hex digits\n");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(pub, sizeof(pub), "%s/key.pub", dir);
+	unlink(path);
+	unlink(pub);
+	if (sodium_init() < 0 || ct_keypair_from_seed(&kp, seed) < 0)
+		return die("cannot make the key");
+	err = ct_keypair_save(kp, path, pub);
+	ct_keypair_free(kp);
+	return err < 0 ? die("cannot write the key") : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "keyfile") == 0)
+		return cmd_keyfile(argv[2], argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "example") == 0)
 		return cmd_example();
 	fprintf(stderr, "usage: ct_entrytool sign --key FILE --seq N [--prev HASH] --time TIME --type TYPE "
-			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n");
+			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n       ct_entrytool keyfile SEEDHEX DIR\n");
 	return 2;
 }
