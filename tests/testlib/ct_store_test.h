@@ -105,10 +105,10 @@ int ts_check(ct_ledger *l, uint64_t *n);
 /* True when the last error's detail contains needle. */
 int ts_detail_has(const char *needle);
 /* Fails unless the detail of the last error contains needle. */
-#define TS_DETAIL_HAS(needle)                                                                      \
-	do {                                                                                        \
-		if (!ts_detail_has(needle))                                                         \
-			fail_msg("detail \"%s\" does not mention \"%s\"", ct_error_last(), (needle)); \
+#define TS_DETAIL_HAS(needle)                                                                                \
+	do {                                                                                                 \
+		if (!ts_detail_has(needle))                                                                  \
+			fail_msg("detail \"%s\" does not mention \"%s\"", ct_error_last(), (needle));        \
 	} while (0)
 
 #endif

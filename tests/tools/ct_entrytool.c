@@ -73,14 +73,11 @@ static int body_of(ct_buf *out, const char *type, const char *json)
 
 static int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-					     {"seq", required_argument, NULL, 's'},
-					     {"prev", required_argument, NULL, 'p'},
-					     {"time", required_argument, NULL, 't'},
-					     {"type", required_argument, NULL, 'y'},
-					     {"body", required_argument, NULL, 'b'},
-					     {"body-hex", required_argument, NULL, 'x'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},	{"seq", required_argument, NULL, 's'},
+	    {"prev", required_argument, NULL, 'p'},	{"time", required_argument, NULL, 't'},
+	    {"type", required_argument, NULL, 'y'},	{"body", required_argument, NULL, 'b'},
+	    {"body-hex", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
 	const char *key = NULL, *type = NULL, *body_json = NULL, *body_hex = NULL, *prev_hex = NULL;
 	uint8_t prev[CT_HASH_BYTES];
 	ct_buf body = CT_BUF_INIT, entry = CT_BUF_INIT;
@@ -90,17 +87,30 @@ static int cmd_sign(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': key = optarg; break;
-		case 's': seq = strtoull(optarg, NULL, 10); break;
-		case 'p': prev_hex = optarg; break;
+		case 'k':
+			key = optarg;
+			break;
+		case 's':
+			seq = strtoull(optarg, NULL, 10);
+			break;
+		case 'p':
+			prev_hex = optarg;
+			break;
 		case 't':
 			if (ct_time_parse(&when, optarg) < 0)
 				when = strtoull(optarg, NULL, 10);
 			break;
-		case 'y': type = optarg; break;
-		case 'b': body_json = optarg; break;
-		case 'x': body_hex = optarg; break;
-		default: return 2;
+		case 'y':
+			type = optarg;
+			break;
+		case 'b':
+			body_json = optarg;
+			break;
+		case 'x':
+			body_hex = optarg;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!key || !seq || !type || !(body_json || body_hex)) {
@@ -147,8 +157,9 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 }
 
 /* One example entry as JSON: its parts, signing input, hash, signature. */
-static int example_entry(json_t *list, const ct_keypair *kp, uint64_t seq, const uint8_t *prev, const char *when,
-			 const char *type, const char *body_json, uint8_t hash_out[CT_HASH_BYTES])
+static int example_entry(json_t *list, const ct_keypair *kp, uint64_t seq, const uint8_t *prev,
+			 const char *when, const char *type, const char *body_json,
+			 uint8_t hash_out[CT_HASH_BYTES])
 {
 	ct_buf body = CT_BUF_INIT, entry = CT_BUF_INIT, signing = CT_BUF_INIT;
 	uint64_t ms;
@@ -158,7 +169,8 @@ static int example_entry(json_t *list, const ct_keypair *kp, uint64_t seq, const
 
 	if ((err = ct_time_parse(&ms, when)) < 0 || (err = body_of(&body, type, body_json)) < 0 ||
 	    (err = ct_entry_build(&entry, kp, seq, prev, ms, type, body.ptr, body.len)) < 0 ||
-	    (err = ct_entry_decode(&e, entry.ptr, entry.len)) < 0 || (err = ct_entry_signing_input(&signing, &e)) < 0)
+	    (err = ct_entry_decode(&e, entry.ptr, entry.len)) < 0 ||
+	    (err = ct_entry_signing_input(&signing, &e)) < 0)
 		goto done;
 	ct_entry_hash(hash_out, entry.ptr, entry.len);
 	o = json_object();
@@ -184,7 +196,8 @@ done:
 static int cmd_example(void)
 {
 	static const char context[] = "caltrace/digest/v1";
-	uint8_t seed[32], h1[CT_HASH_BYTES], h2[CT_HASH_BYTES], digest[CT_HASH_BYTES], size_be[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+	uint8_t seed[32], h1[CT_HASH_BYTES], h2[CT_HASH_BYTES], digest[CT_HASH_BYTES],
+	    size_be[8] = {0, 0, 0, 0, 0, 0, 0, 2};
 	crypto_hash_sha256_state st;
 	ct_keypair *kp = NULL;
 	json_t *doc = json_object(), *list = json_array();
@@ -213,8 +226,9 @@ static int cmd_example(void)
 	crypto_hash_sha256_update(&st, size_be, 8);
 	crypto_hash_sha256_update(&st, h2, CT_HASH_BYTES);
 	crypto_hash_sha256_final(&st, digest);
-	json_object_set_new(doc, "comment",
-			    json_string("docs/FORMAT.md worked example; regenerate with `ct_entrytool example`"));
+	json_object_set_new(
+	    doc, "comment",
+	    json_string("docs/FORMAT.md worked example; regenerate with `ct_entrytool example`"));
 	json_object_set_new(doc, "seed", hex_json(seed, 32));
 	json_object_set_new(doc, "public_key", hex_json(ct_keypair_public(kp), CT_KEY_BYTES));
 	json_object_set_new(doc, "entries", list);
@@ -258,6 +272,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "example") == 0)
 		return cmd_example();
 	fprintf(stderr, "usage: ct_entrytool sign --key FILE --seq N [--prev HASH] --time TIME --type TYPE "
-			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n       ct_entrytool keyfile SEEDHEX DIR\n");
+			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n       ct_entrytool "
+			"keyfile SEEDHEX DIR\n");
 	return 2;
 }

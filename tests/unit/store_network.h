@@ -10,16 +10,16 @@
 
 #include "ct_store_test.h"
 
-#define NET_LABS 3
+#define NET_LABS	    3
 #define NET_MAX_INSTRUMENTS 64
-#define NET_MAX_CALS 64
+#define NET_MAX_CALS	    64
 
 typedef struct net {
 	ct_keypair *bureau;
 	ct_keypair *labs[NET_LABS];
-	uint8_t anchor[32];            /* the bureau's anchor of S-0 */
+	uint8_t anchor[32];		/* the bureau's anchor of S-0 */
 	uint8_t std_link[NET_LABS][32]; /* what each lab's own standard S-i relies on */
-	int day;                       /* the clock: entry times are ts_day(day++) */
+	int day;			/* the clock: entry times are ts_day(day++) */
 	char instruments[NET_MAX_INSTRUMENTS][16];
 	int instrument_lab[NET_MAX_INSTRUMENTS];
 	int ninstruments;
@@ -61,18 +61,21 @@ static inline void net_found(net *n, ct_ledger *l)
 	uint64_t t;
 	int i;
 
-	ts_append_ok(l, n->bureau, net_tick(n), NULL, "network.genesis",
-		     "{'name':'Test City','districts':['north','south'],'policy':{'min_ratio':3,'grace_days':0}}");
+	ts_append_ok(
+	    l, n->bureau, net_tick(n), NULL, "network.genesis",
+	    "{'name':'Test City','districts':['north','south'],'policy':{'min_ratio':3,'grace_days':0}}");
 	for (i = 0; i < NET_LABS; i++)
-		ts_append_ok(l, n->bureau, net_tick(n), NULL, "org.admit",
-			     "{'key':'%s','name':'Lab %d','tier':'%s','district':'north','scope':['mass','pressure'],"
-			     "'valid_from':'2026-01-01','valid_until':'2030-01-01'}",
-			     ts_key(n->labs[i]), i, tiers[i]);
+		ts_append_ok(
+		    l, n->bureau, net_tick(n), NULL, "org.admit",
+		    "{'key':'%s','name':'Lab %d','tier':'%s','district':'north','scope':['mass','pressure'],"
+		    "'valid_from':'2026-01-01','valid_until':'2030-01-01'}",
+		    ts_key(n->labs[i]), i, tiers[i]);
 	ts_append_ok(l, n->bureau, net_tick(n), NULL, "person.certify",
 		     "{'person':'P-1','name':'Li Wei','scope':['mass'],'valid_until':'2029-01-01'}");
-	ts_append_ok(l, n->bureau, net_tick(n), NULL, "catalogue.set",
-		     "{'item':'scale-trade','name':'trade scale','mode':'V','interval_days':365,'domains':['trade'],"
-		     "'effective':'2026-01-01'}");
+	ts_append_ok(
+	    l, n->bureau, net_tick(n), NULL, "catalogue.set",
+	    "{'item':'scale-trade','name':'trade scale','mode':'V','interval_days':365,'domains':['trade'],"
+	    "'effective':'2026-01-01'}");
 	ts_append_ok(l, n->labs[0], net_tick(n), NULL, "standard.register",
 		     "{'id':'S-0','name':'E2 weights','category':'mass','level':'municipal','public':true,"
 		     "'u':{'rel_ppm':2}}");
@@ -85,16 +88,18 @@ static inline void net_found(net *n, ct_ledger *l)
 		     (unsigned long long)t);
 	memcpy(n->std_link[0], n->anchor, 32);
 	for (i = 1; i < NET_LABS; i++) {
-		ts_append_ok(l, n->labs[i], net_tick(n), NULL, "standard.register",
-			     "{'id':'S-%d','name':'F1 weights','category':'mass','level':'working','public':false,"
-			     "'u':{'abs':'0.5','unit':'mg'}}",
-			     i);
+		ts_append_ok(
+		    l, n->labs[i], net_tick(n), NULL, "standard.register",
+		    "{'id':'S-%d','name':'F1 weights','category':'mass','level':'working','public':false,"
+		    "'u':{'abs':'0.5','unit':'mg'}}",
+		    i);
 		t = net_tick(n);
-		ts_append_ok(l, n->labs[0], t, n->std_link[i], "calibration",
-			     "{'subject':'S-%d','subject_kind':'standard','kind':'calibration',"
-			     "'standards':[{'id':'S-0','cal':'%s'}],'performed_at':%llu,'valid_until':'2028-01-01',"
-			     "'result':'pass','certificate':'C-S-%d'}",
-			     i, ts_hex(n->anchor), (unsigned long long)t, i);
+		ts_append_ok(
+		    l, n->labs[0], t, n->std_link[i], "calibration",
+		    "{'subject':'S-%d','subject_kind':'standard','kind':'calibration',"
+		    "'standards':[{'id':'S-0','cal':'%s'}],'performed_at':%llu,'valid_until':'2028-01-01',"
+		    "'result':'pass','certificate':'C-S-%d'}",
+		    i, ts_hex(n->anchor), (unsigned long long)t, i);
 	}
 }
 
@@ -126,12 +131,13 @@ static inline void net_random_event(net *n, ct_ledger *l, uint64_t *rng)
 		k = n->ncals++;
 		n->cal_lab[k] = lab;
 		t = net_tick(n);
-		ts_append_ok(l, n->labs[lab], t, n->cals[k], "calibration",
-			     "{'subject':'%s','subject_kind':'instrument','kind':'verification',"
-			     "'standards':[{'id':'S-%d','cal':'%s'}],'performed_at':%llu,'valid_until':'2027-06-01',"
-			     "'result':'%s','technician':'P-1','certificate':'V-%d','as_found':'in'}",
-			     n->instruments[pick], lab, ts_hex(n->std_link[lab]), (unsigned long long)t,
-			     ct_test_rand(rng) % 5 ? "pass" : "fail", k);
+		ts_append_ok(
+		    l, n->labs[lab], t, n->cals[k], "calibration",
+		    "{'subject':'%s','subject_kind':'instrument','kind':'verification',"
+		    "'standards':[{'id':'S-%d','cal':'%s'}],'performed_at':%llu,'valid_until':'2027-06-01',"
+		    "'result':'%s','technician':'P-1','certificate':'V-%d','as_found':'in'}",
+		    n->instruments[pick], lab, ts_hex(n->std_link[lab]), (unsigned long long)t,
+		    ct_test_rand(rng) % 5 ? "pass" : "fail", k);
 		return;
 	case 3:
 		if (n->ncals == 0)
@@ -162,8 +168,9 @@ static inline void net_build(net *n, ct_ledger *l, uint64_t *rng, int count)
 		     "{'id':'S-1','since':%llu,'reason':'drift at intermediate check'}",
 		     (unsigned long long)(t - 2 * 86400000ULL));
 	t = net_tick(n);
-	ts_append_ok(l, n->bureau, t, NULL, "org.revoke", "{'key':'%s','effective':%llu,'reason':'licence expired'}",
-		     ts_key(n->labs[2]), (unsigned long long)t);
+	ts_append_ok(l, n->bureau, t, NULL, "org.revoke",
+		     "{'key':'%s','effective':%llu,'reason':'licence expired'}", ts_key(n->labs[2]),
+		     (unsigned long long)t);
 }
 
 #endif

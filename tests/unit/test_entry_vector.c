@@ -62,8 +62,9 @@ static ct_keypair *vector_key(void)
 
 static void test_vector_entries(void **state)
 {
-	ct_buf entry = CT_BUF_INIT, body = CT_BUF_INIT, signing = CT_BUF_INIT, sig = CT_BUF_INIT, hash = CT_BUF_INIT,
-	       mine = CT_BUF_INIT, rebuilt = CT_BUF_INIT, by_hand = CT_BUF_INIT, prev = CT_BUF_INIT;
+	ct_buf entry = CT_BUF_INIT, body = CT_BUF_INIT, signing = CT_BUF_INIT, sig = CT_BUF_INIT,
+	       hash = CT_BUF_INIT, mine = CT_BUF_INIT, rebuilt = CT_BUF_INIT, by_hand = CT_BUF_INIT,
+	       prev = CT_BUF_INIT;
 	json_t *entries = json_object_get(vector, "entries"), *o;
 	ct_keypair *kp = vector_key();
 	const char *type;
@@ -73,7 +74,8 @@ static void test_vector_entries(void **state)
 	ct_entry e;
 
 	assert_int_equal(json_array_size(entries), 2);
-	json_array_foreach(entries, i, o) {
+	json_array_foreach(entries, i, o)
+	{
 		type = json_string_value(json_object_get(o, "type"));
 		hex_field(&entry, o, "entry");
 		hex_field(&body, o, "body");
@@ -102,10 +104,12 @@ static void test_vector_entries(void **state)
 		}
 		/* the body is the canonical encoding of its JSON form */
 		mine.len = 0;
-		CT_OK_OR_FAIL(ct_body_from_json(&mine, ct_event_type_of(type, strlen(type)), json_object_get(o, "body_json")));
+		CT_OK_OR_FAIL(ct_body_from_json(&mine, ct_event_type_of(type, strlen(type)),
+						json_object_get(o, "body_json")));
 		assert_int_equal(mine.len, body.len);
 		assert_memory_equal(mine.ptr, body.ptr, body.len);
-		/* signing input: the library's, and the doc's recipe (context, 0x00, 0x97, the entry's middle) */
+		/* signing input: the library's, and the doc's recipe (context, 0x00, 0x97, the entry's
+		 * middle) */
 		mine.len = 0;
 		CT_OK_OR_FAIL(ct_entry_signing_input(&mine, &e));
 		assert_int_equal(mine.len, signing.len);
@@ -116,11 +120,12 @@ static void test_vector_entries(void **state)
 		CT_OK_OR_FAIL(ct_buf_put(&by_hand, entry.ptr + 1, entry.len - 1 - 66));
 		assert_int_equal(by_hand.len, signing.len);
 		assert_memory_equal(by_hand.ptr, signing.ptr, signing.len);
-		/* the signature verifies, and Ed25519 being deterministic, signing again gives the same bytes */
+		/* the signature verifies, and Ed25519 being deterministic, signing again gives the same bytes
+		 */
 		CT_OK_OR_FAIL(ct_sig_verify(ct_keypair_public(kp), sig.ptr, signing.ptr, signing.len));
 		CT_OK_OR_FAIL(ct_entry_verify(&e));
-		CT_OK_OR_FAIL(ct_entry_build(&rebuilt, kp, e.seq, e.has_prev ? e.prev : NULL, e.time, type, body.ptr,
-					     body.len));
+		CT_OK_OR_FAIL(ct_entry_build(&rebuilt, kp, e.seq, e.has_prev ? e.prev : NULL, e.time, type,
+					     body.ptr, body.len));
 		assert_int_equal(rebuilt.len, entry.len);
 		assert_memory_equal(rebuilt.ptr, entry.ptr, entry.len);
 		/* the hash is the RFC 6962 leaf hash */
@@ -156,7 +161,8 @@ static void test_vector_digest(void **state)
 
 	hex_field(&digest, vector, "digest");
 	ts_open(&s, NULL);
-	json_array_foreach(entries, i, o) {
+	json_array_foreach(entries, i, o)
+	{
 		hex_field(&entry, o, "entry");
 		CT_OK_OR_FAIL(ts_ingest(s.l, entry.ptr, entry.len, &res));
 		assert_int_equal(res, CT_INGEST_APPENDED);
@@ -172,8 +178,8 @@ static void test_vector_digest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vector_entries),
-		cmocka_unit_test(test_vector_digest),
+	    cmocka_unit_test(test_vector_entries),
+	    cmocka_unit_test(test_vector_digest),
 	};
 
 	return cmocka_run_group_tests(tests, load, unload);

@@ -21,7 +21,8 @@ static void world_setup(struct world *w)
 	ts_append_ok(w->s.l, w->bureau, ts_day(0), NULL, "network.genesis",
 		     "{'name':'C','districts':['n'],'policy':{'min_ratio':3}}");
 	ts_append_ok(w->s.l, w->bureau, ts_day(0), NULL, "org.admit",
-		     "{'key':'%s','name':'A','tier':'city','scope':['mass'],'valid_from':0,'valid_until':'2030-01-01'}",
+		     "{'key':'%s','name':'A','tier':'city','scope':['mass'],'valid_from':0,'valid_until':'"
+		     "2030-01-01'}",
 		     ts_key(w->a));
 	ts_append_ok(w->s.l, w->bureau, ts_day(0), NULL, "org.admit",
 		     "{'key':'%s','name':'B','tier':'district','scope':['mass'],'valid_from':'2026-01-02',"
@@ -30,10 +31,11 @@ static void world_setup(struct world *w)
 	ts_append_ok(w->s.l, w->a, ts_day(1), w->reg_sa, "standard.register",
 		     "{'id':'S-A','name':'weights','category':'mass','level':'municipal','public':true,"
 		     "'u':{'rel_ppm':2}}");
-	ts_append_ok(w->s.l, w->bureau, ts_day(2), w->anchor, "standard.anchor",
-		     "{'id':'S-A','provider':'P','certificate':'c','performed_at':%llu,'valid_until':'2028-01-01',"
-		     "'u':{'rel_ppm':1}}",
-		     (unsigned long long)ts_day(2));
+	ts_append_ok(
+	    w->s.l, w->bureau, ts_day(2), w->anchor, "standard.anchor",
+	    "{'id':'S-A','provider':'P','certificate':'c','performed_at':%llu,'valid_until':'2028-01-01',"
+	    "'u':{'rel_ppm':1}}",
+	    (unsigned long long)ts_day(2));
 	ts_append_ok(w->s.l, w->a, ts_day(3), w->reg_ia, "instrument.register",
 		     "{'id':'I-A','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':100}}");
 	ts_append_ok(w->s.l, w->a, ts_day(4), w->cal_a, "calibration",
@@ -58,21 +60,21 @@ static void world_teardown(struct world *w)
 }
 
 /* A calibration body of I-B by lab B relying on standard std with link cal. */
-#define CAL_IB                                                                                  \
-	"{'subject':'%s','subject_kind':'%s','kind':'calibration','standards':[{'id':'%s','cal':'%s'}]," \
+#define CAL_IB                                                                                               \
+	"{'subject':'%s','subject_kind':'%s','kind':'calibration','standards':[{'id':'%s','cal':'%s'}],"     \
 	"'performed_at':%llu,'valid_until':'2027-01-01','result':'pass','certificate':'K-1'}"
 
 /* Runs one refused append and checks that the store is unchanged. */
-#define REFUSED(want, rule, kp, type, ...)                                                   \
-	do {                                                                                 \
-		ts_state before__, after__;                                                  \
-		ts_state_read(w.s.l, &before__);                                             \
-		assert_int_equal(ts_append(w.s.l, (kp), ts_day(9), NULL, (type), __VA_ARGS__), (want)); \
-		TS_DETAIL_HAS(rule);                                                         \
-		ts_state_read(w.s.l, &after__);                                              \
-		ts_state_equal(&before__, &after__);                                         \
-		ts_state_free(&before__);                                                    \
-		ts_state_free(&after__);                                                     \
+#define REFUSED(want, rule, kp, type, ...)                                                                   \
+	do {                                                                                                 \
+		ts_state before__, after__;                                                                  \
+		ts_state_read(w.s.l, &before__);                                                             \
+		assert_int_equal(ts_append(w.s.l, (kp), ts_day(9), NULL, (type), __VA_ARGS__), (want));      \
+		TS_DETAIL_HAS(rule);                                                                         \
+		ts_state_read(w.s.l, &after__);                                                              \
+		ts_state_equal(&before__, &after__);                                                         \
+		ts_state_free(&before__);                                                                    \
+		ts_state_free(&after__);                                                                     \
 	} while (0)
 
 static void test_relations(void **state)
@@ -84,7 +86,8 @@ static void test_relations(void **state)
 	world_setup(&w);
 	memset(random_hash, 0x5a, sizeof(random_hash));
 	/* out of tolerance of another lab's standard */
-	REFUSED(CT_EAUTH, "another lab", w.b, "standard.out_of_tolerance", "{'id':'S-A','since':0,'reason':'r'}");
+	REFUSED(CT_EAUTH, "another lab", w.b, "standard.out_of_tolerance",
+		"{'id':'S-A','since':0,'reason':'r'}");
 	REFUSED(CT_ENOTFOUND, "not registered", w.b, "standard.out_of_tolerance",
 		"{'id':'S-none','since':0,'reason':'r'}");
 	/* revoking another lab's calibration, a non-calibration, an unknown entry */
@@ -99,12 +102,16 @@ static void test_relations(void **state)
 	/* calibrations: unregistered standard, bad cal links, unregistered subject */
 	REFUSED(CT_EINVAL, "standards[0]", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-none",
 		ts_hex(w.anchor), t);
-	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.reg_ia), t);
-	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.cal_a), t);
-	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.reg_sa), t);
+	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		ts_hex(w.reg_ia), t);
+	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		ts_hex(w.cal_a), t);
+	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		ts_hex(w.reg_sa), t);
 	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-A",
 		ts_hex(random_hash), t);
-	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-B", ts_hex(w.anchor), t);
+	REFUSED(CT_EINVAL, "cal link", w.b, "calibration", CAL_IB, "I-B", "instrument", "S-B",
+		ts_hex(w.anchor), t);
 	REFUSED(CT_ENOTFOUND, "not registered", w.b, "calibration", CAL_IB, "I-Z", "instrument", "S-A",
 		ts_hex(w.anchor), t);
 	REFUSED(CT_ENOTFOUND, "not registered", w.b, "calibration", CAL_IB, "I-B", "standard", "S-A",
@@ -121,16 +128,18 @@ static void test_relations(void **state)
 		"{'id':'I-C','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':1}}");
 	/* a body breaking its schema never reaches the store */
 	REFUSED(CT_ESCHEMA, "result", w.b, "calibration",
-		"{'subject':'I-B','subject_kind':'instrument','kind':'calibration','standards':[{'id':'S-A','cal':'%s'}],"
+		"{'subject':'I-B','subject_kind':'instrument','kind':'calibration','standards':[{'id':'S-A','"
+		"cal':'%s'}],"
 		"'performed_at':0,'valid_until':1,'result':'maybe','certificate':'K'}",
 		ts_hex(w.anchor));
 
 	/* what is allowed: another lab's standard with a right link, one's own revoke, OOT, retire */
-	ts_append_ok(w.s.l, w.b, ts_day(9), NULL, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.anchor),
-		     t);
+	ts_append_ok(w.s.l, w.b, ts_day(9), NULL, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		     ts_hex(w.anchor), t);
 	ts_append_ok(w.s.l, w.a, ts_day(9), NULL, "calibration.revoke", "{'entry':'%s','reason':'r'}",
 		     ts_hex(w.cal_a));
-	ts_append_ok(w.s.l, w.a, ts_day(9), NULL, "standard.out_of_tolerance", "{'id':'S-A','since':0,'reason':'r'}");
+	ts_append_ok(w.s.l, w.a, ts_day(9), NULL, "standard.out_of_tolerance",
+		     "{'id':'S-A','since':0,'reason':'r'}");
 	ts_append_ok(w.s.l, w.a, ts_day(9), NULL, "instrument.retire", "{'id':'I-A','effective':0}");
 	CT_OK_OR_FAIL(ts_check(w.s.l, NULL));
 	world_teardown(&w);
@@ -193,17 +202,19 @@ static void test_subject_rows(void **state)
 	ts_append_ok(w.s.l, w.bureau, ts_day(21), approve, "standard.approve",
 		     "{'id':'S-A','certificate':'c','valid_from':%llu,'valid_until':'2030-01-01'}",
 		     (unsigned long long)ts_day(1));
-	ts_append_ok(w.s.l, w.a, ts_day(22), oot, "standard.out_of_tolerance", "{'id':'S-A','since':%llu,'reason':'r'}",
-		     (unsigned long long)ts_day(15));
+	ts_append_ok(w.s.l, w.a, ts_day(22), oot, "standard.out_of_tolerance",
+		     "{'id':'S-A','since':%llu,'reason':'r'}", (unsigned long long)ts_day(15));
 	ts_append_ok(w.s.l, w.b, ts_day(23), cal_s, "calibration",
-		     "{'subject':'S-A','subject_kind':'standard','kind':'comparison','standards':[{'id':'S-A','cal':'%s'}],"
+		     "{'subject':'S-A','subject_kind':'standard','kind':'comparison','standards':[{'id':'S-A'"
+		     ",'cal':'%s'}],"
 		     "'performed_at':%llu,'valid_until':'2027-01-01','result':'limited','certificate':'K-2'}",
 		     ts_hex(w.anchor), (unsigned long long)ts_day(23));
 	/* one id string in both namespaces */
 	ts_append_ok(w.s.l, w.b, ts_day(24), reg_x, "instrument.register",
 		     "{'id':'X-1','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':100}}");
-	ts_append_ok(w.s.l, w.b, ts_day(24), reg_xs, "standard.register",
-		     "{'id':'X-1','name':'w','category':'mass','level':'working','public':false,'u':{'rel_ppm':9}}");
+	ts_append_ok(
+	    w.s.l, w.b, ts_day(24), reg_xs, "standard.register",
+	    "{'id':'X-1','name':'w','category':'mass','level':'working','public':false,'u':{'rel_ppm':9}}");
 	CT_OK_OR_FAIL(ct_reader_begin(&r, w.s.l));
 
 	/* instrument I-A: cal (performed_at), register (entry time), retire (effective), by kind */
@@ -274,30 +285,33 @@ static void test_org_person_catalogue_uses_revocations(void **state)
 	CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(w.bureau), 3, &e));
 	ct_entry_hash(adm_b, e.raw, e.raw_len);
 	ct_reader_end(r);
-	ts_append_ok(w.s.l, w.bureau, ts_day(30), rev_b, "org.revoke", "{'key':'%s','effective':%llu,'reason':'r'}",
-		     ts_key(w.b), (unsigned long long)ts_day(40));
+	ts_append_ok(w.s.l, w.bureau, ts_day(30), rev_b, "org.revoke",
+		     "{'key':'%s','effective':%llu,'reason':'r'}", ts_key(w.b),
+		     (unsigned long long)ts_day(40));
 	ts_append_ok(w.s.l, w.bureau, ts_day(31), p1, "person.certify",
 		     "{'person':'P-1','name':'Li','scope':['mass'],'valid_until':'2029-01-01'}");
 	ts_append_ok(w.s.l, w.bureau, ts_day(32), p2, "person.certify",
 		     "{'person':'P-1','name':'Li','scope':['mass','pressure'],'valid_until':'2030-01-01'}");
 	ts_append_ok(w.s.l, w.bureau, ts_day(33), c2, "catalogue.set",
-		     "{'item':'scale','name':'s','mode':'P+V','interval_days':180,'domains':['trade'],'effective':%llu}",
+		     "{'item':'scale','name':'s','mode':'P+V','interval_days':180,'domains':['trade'],'"
+		     "effective':%llu}",
 		     (unsigned long long)ts_day(60));
-	ts_append_ok(w.s.l, w.bureau, ts_day(34), c1, "catalogue.set",
-		     "{'item':'scale','name':'s','mode':'V','interval_days':365,'domains':['trade'],'effective':%llu}",
-		     (unsigned long long)ts_day(50));
+	ts_append_ok(
+	    w.s.l, w.bureau, ts_day(34), c1, "catalogue.set",
+	    "{'item':'scale','name':'s','mode':'V','interval_days':365,'domains':['trade'],'effective':%llu}",
+	    (unsigned long long)ts_day(50));
 	/* two more uses of S-A: performed on days 36 and 12 */
-	ts_append_ok(w.s.l, w.b, ts_day(36), u2, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.anchor),
-		     (unsigned long long)ts_day(36));
-	ts_append_ok(w.s.l, w.b, ts_day(37), u1, "calibration", CAL_IB, "I-B", "instrument", "S-A", ts_hex(w.anchor),
-		     (unsigned long long)ts_day(12));
+	ts_append_ok(w.s.l, w.b, ts_day(36), u2, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		     ts_hex(w.anchor), (unsigned long long)ts_day(36));
+	ts_append_ok(w.s.l, w.b, ts_day(37), u1, "calibration", CAL_IB, "I-B", "instrument", "S-A",
+		     ts_hex(w.anchor), (unsigned long long)ts_day(12));
 	ts_append_ok(w.s.l, w.a, ts_day(38), rv, "calibration.revoke", "{'entry':'%s','reason':'typo'}",
 		     ts_hex(w.cal_a));
 	CT_OK_OR_FAIL(ct_reader_begin(&r, w.s.l));
 	memset(&rows, 0, sizeof(rows));
 	CT_OK_OR_FAIL(ct_read_org_rows(r, ct_keypair_public(w.b), collect, &rows));
 	assert_int_equal(rows.n, 2);
-	assert_row(&rows.row[0], CT_ROW_ADMIT, ts_day(1), adm_b); /* valid_from */
+	assert_row(&rows.row[0], CT_ROW_ADMIT, ts_day(1), adm_b);   /* valid_from */
 	assert_row(&rows.row[1], CT_ROW_REVOKE, ts_day(40), rev_b); /* effective */
 	memset(&rows, 0, sizeof(rows));
 	CT_OK_OR_FAIL(ct_read_org_rows(r, ct_keypair_public(w.c), collect, &rows));
@@ -356,7 +370,8 @@ static void assert_link(ct_ledger *l, int day, int want, const uint8_t *hash)
 static void cal_of_sl(struct world *w, const ct_keypair *kp, int day, const char *result, uint8_t hash[32])
 {
 	ts_append_ok(w->s.l, kp, ts_day(day), hash, "calibration",
-		     "{'subject':'S-L','subject_kind':'standard','kind':'calibration','standards':[{'id':'S-A','cal':'%s'}],"
+		     "{'subject':'S-L','subject_kind':'standard','kind':'calibration','standards':[{'id':'S-"
+		     "A','cal':'%s'}],"
 		     "'performed_at':%llu,'valid_until':'2029-01-01','result':'%s','certificate':'L-%d'}",
 		     ts_hex(w->anchor), (unsigned long long)ts_day(day), result, day);
 }
@@ -370,27 +385,31 @@ static void test_standard_link(void **state)
 	uint64_t b_size;
 
 	world_setup(&w);
-	ts_append_ok(w.s.l, w.a, ts_day(5), NULL, "standard.register",
-		     "{'id':'S-L','name':'w','category':'mass','level':'district','public':false,'u':{'rel_ppm':5}}");
-	ts_append_ok(w.s.l, w.bureau, ts_day(6), anchor10, "standard.anchor",
-		     "{'id':'S-L','provider':'P','certificate':'c','performed_at':%llu,'valid_until':'2029-01-01',"
-		     "'u':{'rel_ppm':1}}",
-		     (unsigned long long)ts_day(10));
+	ts_append_ok(
+	    w.s.l, w.a, ts_day(5), NULL, "standard.register",
+	    "{'id':'S-L','name':'w','category':'mass','level':'district','public':false,'u':{'rel_ppm':5}}");
+	ts_append_ok(
+	    w.s.l, w.bureau, ts_day(6), anchor10, "standard.anchor",
+	    "{'id':'S-L','provider':'P','certificate':'c','performed_at':%llu,'valid_until':'2029-01-01',"
+	    "'u':{'rel_ppm':1}}",
+	    (unsigned long long)ts_day(10));
 	cal_of_sl(&w, w.a, 20, "pass", c20);
 	cal_of_sl(&w, w.a, 30, "fail", c30);
 	cal_of_sl(&w, w.a, 40, "limited", c40);
-	ts_append_ok(w.s.l, w.bureau, ts_day(50), anchor50, "standard.anchor",
-		     "{'id':'S-L','provider':'P','certificate':'c2','performed_at':%llu,'valid_until':'2029-01-01',"
-		     "'u':{'rel_ppm':1}}",
-		     (unsigned long long)ts_day(50));
+	ts_append_ok(
+	    w.s.l, w.bureau, ts_day(50), anchor50, "standard.anchor",
+	    "{'id':'S-L','provider':'P','certificate':'c2','performed_at':%llu,'valid_until':'2029-01-01',"
+	    "'u':{'rel_ppm':1}}",
+	    (unsigned long long)ts_day(50));
 	cal_of_sl(&w, w.a, 60, "pass", c60);
 	cal_of_sl(&w, w.a, 70, "pass", c70);
 	/* its author revokes the day-70 calibration; lab B's revoke of day 60 counts for nothing */
-	ts_append_ok(w.s.l, w.a, ts_day(71), NULL, "calibration.revoke", "{'entry':'%s','reason':'r'}", ts_hex(c70));
+	ts_append_ok(w.s.l, w.a, ts_day(71), NULL, "calibration.revoke", "{'entry':'%s','reason':'r'}",
+		     ts_hex(c70));
 	/* (the append path refuses lab B's revoke; a peer may still send one, signed by B) */
 	ts_head(w.s.l, ct_keypair_public(w.b), &b_size, b_head);
-	ts_sign(&foreign, w.b, b_size + 1, b_head, ts_day(72), "calibration.revoke", "{'entry':'%s','reason':'r'}",
-		ts_hex(c60));
+	ts_sign(&foreign, w.b, b_size + 1, b_head, ts_day(72), "calibration.revoke",
+		"{'entry':'%s','reason':'r'}", ts_hex(c60));
 	CT_OK_OR_FAIL(ts_ingest(w.s.l, foreign.ptr, foreign.len, &res));
 	assert_int_equal(res, CT_INGEST_APPENDED);
 	ct_buf_free(&foreign);
@@ -399,8 +418,8 @@ static void test_standard_link(void **state)
 	assert_link(w.s.l, 10, 0, anchor10); /* at the very time */
 	assert_link(w.s.l, 19, 0, anchor10);
 	assert_link(w.s.l, 20, 0, c20);
-	assert_link(w.s.l, 35, 0, c20);      /* the failed day-30 calibration is skipped */
-	assert_link(w.s.l, 45, 0, c40);      /* limited counts */
+	assert_link(w.s.l, 35, 0, c20);	     /* the failed day-30 calibration is skipped */
+	assert_link(w.s.l, 45, 0, c40);	     /* limited counts */
 	assert_link(w.s.l, 55, 0, anchor50); /* an anchor after a calibration */
 	assert_link(w.s.l, 65, 0, c60);
 	assert_link(w.s.l, 80, 0, c60); /* the revoked day-70 calibration is skipped */
@@ -411,10 +430,10 @@ static void test_standard_link(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_relations),
-		cmocka_unit_test(test_subject_rows),
-		cmocka_unit_test(test_org_person_catalogue_uses_revocations),
-		cmocka_unit_test(test_standard_link),
+	    cmocka_unit_test(test_relations),
+	    cmocka_unit_test(test_subject_rows),
+	    cmocka_unit_test(test_org_person_catalogue_uses_revocations),
+	    cmocka_unit_test(test_standard_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,8 @@ static void test_map_full(void **state)
 
 	opts.map_size = 256 * 1024;
 	ts_open(&s, &opts);
-	ts_append_ok(s.l, bureau, ts_day(0), NULL, "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(s.l, bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 	committed = 1;
 	memset(name, 'x', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
@@ -37,8 +38,8 @@ static void test_map_full(void **state)
 	while (err == 0) {
 		CT_OK_OR_FAIL(ct_batch_begin(&b, s.l));
 		for (in_batch = 0; in_batch < 7; in_batch++)
-			if ((err = ct_batch_append(b, bureau, ts_day(1), "person.certify", body.ptr, body.len, NULL,
-						   NULL)) < 0)
+			if ((err = ct_batch_append(b, bureau, ts_day(1), "person.certify", body.ptr, body.len,
+						   NULL, NULL)) < 0)
 				break;
 		if (err == 0) {
 			err = ct_batch_commit(b);
@@ -49,8 +50,9 @@ static void test_map_full(void **state)
 		assert_int_equal(err, CT_ENOSPACE);
 		TS_DETAIL_HAS("full");
 		/* the batch is poisoned: nothing more goes in, and its commit fails */
-		assert_int_equal(ct_batch_append(b, bureau, ts_day(1), "person.certify", body.ptr, body.len, NULL, NULL),
-				 CT_ENOSPACE);
+		assert_int_equal(
+		    ct_batch_append(b, bureau, ts_day(1), "person.certify", body.ptr, body.len, NULL, NULL),
+		    CT_ENOSPACE);
 		assert_int_equal(ct_batch_commit(b), CT_ENOSPACE);
 	}
 	assert_int_equal(err, CT_ENOSPACE);
@@ -96,13 +98,16 @@ static void small_build(struct small *m)
 	m->bureau = ct_test_keypair(1);
 	m->lab = ct_test_keypair(2);
 	ts_open(&m->s, NULL);
-	ts_append_ok(m->s.l, m->bureau, ts_day(0), NULL, "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(m->s.l, m->bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 	ts_append_ok(m->s.l, m->bureau, ts_day(0), NULL, "org.admit",
 		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
 		     ts_key(m->lab));
 	for (i = 0; i < 4; i++)
-		ts_append_ok(m->s.l, m->lab, ts_day(1 + i), m->lab_hash[i], "instrument.register",
-			     "{'id':'UNIQUE-ID-%d','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':1}}", i);
+		ts_append_ok(
+		    m->s.l, m->lab, ts_day(1 + i), m->lab_hash[i], "instrument.register",
+		    "{'id':'UNIQUE-ID-%d','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':1}}",
+		    i);
 	CT_OK_OR_FAIL(ts_check(m->s.l, NULL));
 	ct_ledger_close(m->s.l); /* the damage is done with the store closed */
 	m->s.l = NULL;
@@ -213,7 +218,8 @@ static void damage(struct small *m, enum damage d)
 		break;
 	case D_FORGED_ENTRY:
 		/* a well-signed #2 of the lab that is not the one the chain links */
-		ts_sign(&v, m->lab, 2, m->lab_hash[0], ts_day(9), "instrument.retire", "{'id':'X','effective':0}");
+		ts_sign(&v, m->lab, 2, m->lab_hash[0], ts_day(9), "instrument.retire",
+			"{'id':'X','effective':0}");
 		raw_put(m->s.dir, "entries", 0, key, 40, v.ptr, v.len);
 		expect_corrupt(m, "hash index");
 		break;
@@ -336,7 +342,8 @@ static void test_bytes_flipped(void **state)
 		m.s.l = NULL;
 		at = (size_t)(ct_test_rand(&rng) % entry.len);
 		assert_true(flip_in_file(path, entry.ptr, entry.len, at, (int)(ct_test_rand(&rng) % 8)) >= 1);
-		/* any changed byte of an entry is found: it no longer decodes, verifies or sits where it is */
+		/* any changed byte of an entry is found: it no longer decodes, verifies or sits where it is
+		 */
 		expect_corrupt(&m, "");
 		small_free(&m);
 	}
@@ -363,10 +370,10 @@ static void test_meta_flipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_map_full),
-		cmocka_unit_test(test_rows_damaged),
-		cmocka_unit_test(test_bytes_flipped),
-		cmocka_unit_test(test_meta_flipped),
+	    cmocka_unit_test(test_map_full),
+	    cmocka_unit_test(test_rows_damaged),
+	    cmocka_unit_test(test_bytes_flipped),
+	    cmocka_unit_test(test_meta_flipped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,8 @@ static void ingest_all(ct_ledger *l, const ts_feeds *f)
 
 	for (i = 0; i < f->count; i++)
 		for (j = 0; j < f->feeds[i].count; j++) {
-			CT_OK_OR_FAIL(ts_ingest(l, f->feeds[i].entries[j].ptr, f->feeds[i].entries[j].len, &res));
+			CT_OK_OR_FAIL(
+			    ts_ingest(l, f->feeds[i].entries[j].ptr, f->feeds[i].entries[j].len, &res));
 			assert_true(res == CT_INGEST_APPENDED || res == CT_INGEST_PENDING);
 		}
 }
@@ -69,9 +70,10 @@ static void test_genesis_then_appends(void **state)
 	ts_close(&s);
 
 	ts_open(&s, NULL);
-	assert_int_equal(ts_append(s.l, n.bureau, ts_day(0), NULL, "person.certify",
-				   "{'person':'P-9','name':'Ma','scope':['mass'],'valid_until':'2030-01-01'}"),
-			 CT_ESTATE);
+	assert_int_equal(
+	    ts_append(s.l, n.bureau, ts_day(0), NULL, "person.certify",
+		      "{'person':'P-9','name':'Ma','scope':['mass'],'valid_until':'2030-01-01'}"),
+	    CT_ESTATE);
 	TS_DETAIL_HAS("genesis");
 	ts_close(&s);
 	net_free(&n);
@@ -223,7 +225,8 @@ static void test_pending_then_admitted(void **state)
 	assert_int_equal(res, CT_INGEST_APPENDED);
 	for (i = 1; i < f.count; i++)
 		for (j = 0; j < f.feeds[i].count; j++, lab_entries++) {
-			CT_OK_OR_FAIL(ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
+			CT_OK_OR_FAIL(
+			    ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
 			assert_int_equal(res, CT_INGEST_PENDING);
 		}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, dst.l));
@@ -275,7 +278,8 @@ static void test_pending_before_genesis(void **state)
 	/* labs first, then the bureau's feed without its genesis */
 	for (i = f.count; i-- > 0;)
 		for (j = i == 0 ? 1 : 0; j < f.feeds[i].count; j++) {
-			CT_OK_OR_FAIL(ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
+			CT_OK_OR_FAIL(
+			    ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
 			assert_int_equal(res, CT_INGEST_PENDING);
 		}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, dst.l));
@@ -318,10 +322,12 @@ static void test_pending_invalid_dropped(void **state)
 		"{'item':'x','name':'x','mode':'V','interval_days':1,'domains':['trade'],'effective':0}");
 	ct_entry_hash(h, e2.ptr, e2.len);
 	ts_sign(&e3, lab, 3, h, ts_day(3), "instrument.retire", "{'id':'I-1','effective':0}");
-	ts_sign(&g, bureau, 1, NULL, ts_day(0), "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_sign(&g, bureau, 1, NULL, ts_day(0), "network.genesis",
+		"{'name':'C','districts':['n'],'policy':{}}");
 	ct_entry_hash(h, g.ptr, g.len);
 	ts_sign(&adm, bureau, 2, h, ts_day(0), "org.admit",
-		"{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':'2030-01-01'}",
+		"{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':'2030-01-"
+		"01'}",
 		ts_key(lab));
 	ts_open(&s, NULL);
 	CT_OK_OR_FAIL(ts_ingest(s.l, e1.ptr, e1.len, &res));
@@ -402,7 +408,8 @@ static void test_duplicates(void **state)
 	ts_state_read(dst.l, &before);
 	for (i = 0; i < f.count; i++)
 		for (j = 0; j < f.feeds[i].count; j++) {
-			CT_OK_OR_FAIL(ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
+			CT_OK_OR_FAIL(
+			    ts_ingest(dst.l, f.feeds[i].entries[j].ptr, f.feeds[i].entries[j].len, &res));
 			assert_int_equal(res, CT_INGEST_DUPLICATE);
 		}
 	/* and the source store sees its own entries as duplicates too */
@@ -500,8 +507,9 @@ static void test_fork_same_seq(void **state)
 	TS_DETAIL_HAS("#3");
 	TS_DETAIL_HAS("forked");
 	/* ... nor an append by the lab itself */
-	assert_int_equal(ts_append(fx.s.l, fx.lab, ts_day(4), NULL, "instrument.retire", "{'id':'I-1','effective':0}"),
-			 CT_EFROZEN);
+	assert_int_equal(
+	    ts_append(fx.s.l, fx.lab, ts_day(4), NULL, "instrument.retire", "{'id':'I-1','effective':0}"),
+	    CT_EFROZEN);
 	/* the same fork again changes nothing; the stored #2 is still a duplicate */
 	CT_OK_OR_FAIL(ts_ingest(fx.s.l, other.ptr, other.len, &res));
 	assert_int_equal(res, CT_INGEST_FORK);
@@ -565,7 +573,7 @@ static void test_fork_proof_check_refusals(void **state)
 	ct_entry_hash(hx, x.ptr, x.len);
 	ts_sign(&w, a, 2, hx, 3, "instrument.retire", "{'id':'I-1','effective':0}");
 	assert_int_equal(ct_fork_proof_check(x.ptr, x.len, w.ptr, w.len), CT_EINVAL); /* consistent */
-	CT_OK_OR_FAIL(ct_fork_proof_check(y.ptr, y.len, w.ptr, w.len));              /* w does not follow y */
+	CT_OK_OR_FAIL(ct_fork_proof_check(y.ptr, y.len, w.ptr, w.len)); /* w does not follow y */
 	y.ptr[y.len - 1] ^= 1;
 	assert_int_equal(ct_fork_proof_check(x.ptr, x.len, y.ptr, y.len), CT_EINVAL); /* bad signature */
 	ct_buf_free(&x);
@@ -656,7 +664,8 @@ static void test_refusals(void **state)
 	ts_sign(&e, fx.lab, 3, fx.h2, ts_day(3), "standard.approve",
 		"{'id':'S','certificate':'c','valid_from':0,'valid_until':1}");
 	assert_refused(&fx, &e, CT_EAUTH, "only the bureau");
-	ts_sign(&e, fx.lab, 3, fx.h2, ts_day(3), "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_sign(&e, fx.lab, 3, fx.h2, ts_day(3), "network.genesis",
+		"{'name':'C','districts':['n'],'policy':{}}");
 	assert_refused(&fx, &e, CT_EAUTH, "genesis");
 
 	/* a body breaking its schema (ct_entry_build only asks for a canonical map) */
@@ -666,7 +675,8 @@ static void test_refusals(void **state)
 	CT_OK_OR_FAIL(ct_mp_put_uint(&body, 0));
 	CT_OK_OR_FAIL(ct_mp_put_cstr(&body, "idx"));
 	CT_OK_OR_FAIL(ct_mp_put_cstr(&body, "I-1"));
-	CT_OK_OR_FAIL(ct_entry_build(&e, fx.lab, 3, fx.h2, ts_day(3), "instrument.retire", body.ptr, body.len));
+	CT_OK_OR_FAIL(
+	    ct_entry_build(&e, fx.lab, 3, fx.h2, ts_day(3), "instrument.retire", body.ptr, body.len));
 	assert_refused(&fx, &e, CT_ESCHEMA, "unknown field 'idx'");
 	body.len = 0;
 	CT_OK_OR_FAIL(ct_mp_put_map(&body, 0));
@@ -696,18 +706,18 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_genesis_then_appends),
-		cmocka_unit_test(test_replicate_same_digest),
-		cmocka_unit_test(test_order_independence),
-		cmocka_unit_test(test_pending_then_admitted),
-		cmocka_unit_test(test_pending_before_genesis),
-		cmocka_unit_test(test_pending_invalid_dropped),
-		cmocka_unit_test(test_pending_full),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_fork_same_seq),
-		cmocka_unit_test(test_fork_prev_mismatch),
-		cmocka_unit_test(test_fork_proof_check_refusals),
-		cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_genesis_then_appends),
+	    cmocka_unit_test(test_replicate_same_digest),
+	    cmocka_unit_test(test_order_independence),
+	    cmocka_unit_test(test_pending_then_admitted),
+	    cmocka_unit_test(test_pending_before_genesis),
+	    cmocka_unit_test(test_pending_invalid_dropped),
+	    cmocka_unit_test(test_pending_full),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_fork_same_seq),
+	    cmocka_unit_test(test_fork_prev_mismatch),
+	    cmocka_unit_test(test_fork_proof_check_refusals),
+	    cmocka_unit_test(test_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

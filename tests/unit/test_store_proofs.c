@@ -15,7 +15,8 @@ static void build_feed(ts_store *s, ct_keypair *bureau, uint8_t hashes[FEED_SIZE
 	int i;
 
 	ts_open(s, NULL);
-	ts_append_ok(s->l, bureau, ts_day(0), hashes[0], "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(s->l, bureau, ts_day(0), hashes[0], "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 	for (i = 1; i < FEED_SIZE; i++)
 		ts_append_ok(s->l, bureau, ts_day(i), hashes[i], "person.certify",
 			     "{'person':'P-%d','name':'N','scope':['mass'],'valid_until':'2030-01-01'}", i);
@@ -52,16 +53,17 @@ static void test_roots_and_proofs(void **state)
 		assert_memory_equal(root, want, 32);
 		for (seq = 1; seq <= size; seq++) {
 			CT_OK_OR_FAIL(ct_read_inclusion_proof(r, author, seq, size, proof, &count));
-			CT_OK_OR_FAIL(ct_merkle_verify_inclusion(hashes[seq - 1], seq - 1, size, proof, count, root));
+			CT_OK_OR_FAIL(
+			    ct_merkle_verify_inclusion(hashes[seq - 1], seq - 1, size, proof, count, root));
 			if (count > 0) { /* a spoiled proof fails */
 				proof[count - 1][0] ^= 1;
-				assert_int_equal(
-					ct_merkle_verify_inclusion(hashes[seq - 1], seq - 1, size, proof, count, root),
-					CT_EPROOF);
+				assert_int_equal(ct_merkle_verify_inclusion(hashes[seq - 1], seq - 1, size,
+									    proof, count, root),
+						 CT_EPROOF);
 			}
 			if (size > 1) /* the wrong leaf fails */
-				assert_int_equal(ct_merkle_verify_inclusion(hashes[seq % size], seq - 1, size, proof,
-									    count, root),
+				assert_int_equal(ct_merkle_verify_inclusion(hashes[seq % size], seq - 1, size,
+									    proof, count, root),
 						 CT_EPROOF);
 		}
 		for (old = 1; old <= size; old++) {
@@ -69,8 +71,9 @@ static void test_roots_and_proofs(void **state)
 			CT_OK_OR_FAIL(ct_read_consistency_proof(r, author, old, size, proof, &count));
 			CT_OK_OR_FAIL(ct_merkle_verify_consistency(old, size, old_root, root, proof, count));
 			if (old < size)
-				assert_int_equal(ct_merkle_verify_consistency(old, size, root, root, proof, count),
-						 CT_EPROOF);
+				assert_int_equal(
+				    ct_merkle_verify_consistency(old, size, root, root, proof, count),
+				    CT_EPROOF);
 		}
 	}
 	/* sizes past the feed and seqs outside the tree */
@@ -122,16 +125,19 @@ static void test_digest_definition(void **state)
 	digest_by_hand(want, NULL, 0); /* an empty store */
 	assert_memory_equal(st.digest, want, 32);
 	ts_state_free(&st);
-	ts_append_ok(s.l, bureau, ts_day(0), h, "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(s.l, bureau, ts_day(0), h, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 	for (i = 0; i < 4; i++) {
 		labs[i] = ct_test_keypair(40 + i * 50);
-		ts_append_ok(s.l, bureau, ts_day(1), NULL, "org.admit",
-			     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
-			     ts_key(labs[i]));
+		ts_append_ok(
+		    s.l, bureau, ts_day(1), NULL, "org.admit",
+		    "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
+		    ts_key(labs[i]));
 		for (j = 0; j <= i; j++)
 			ts_append_ok(s.l, labs[i], ts_day(2 + j), NULL, "instrument.register",
-				     "{'id':'I-%d-%d','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':1}}", i,
-				     j);
+				     "{'id':'I-%d-%d','category':'mass','district':'n','owner':'o','mpe':{'"
+				     "rel_ppm':1}}",
+				     i, j);
 	}
 	ts_state_read(s.l, &st);
 	assert_int_equal(st.nheads, 5);
@@ -150,8 +156,8 @@ static void test_digest_definition(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roots_and_proofs),
-		cmocka_unit_test(test_digest_definition),
+	    cmocka_unit_test(test_roots_and_proofs),
+	    cmocka_unit_test(test_digest_definition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
