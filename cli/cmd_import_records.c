@@ -105,8 +105,12 @@ static int import_file(cli_node *n, FILE *in, bool dry_run, struct run *run)
 		}
 		rec = json_loadb(line, (size_t)len, 0, &jerr);
 		if (!json_is_object(rec)) {
-			fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: %s (column %d)\n",
-				run->lines, rec ? "another JSON value" : jerr.text, jerr.column);
+			if (rec)
+				fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: another JSON value\n",
+					run->lines);
+			else
+				fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: %s (column %d)\n",
+					run->lines, jerr.text, jerr.column);
 			json_decref(rec);
 			rc = EXIT_ERR;
 			break;

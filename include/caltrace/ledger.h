@@ -182,8 +182,9 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
 
 /*
  * Checks the whole store: every entry decodes, verifies and links to its
- * predecessor, every hash index and head agrees, every tree root matches
- * a recomputation, every domain index row points at a stored entry.
+ * predecessor, every hash index and head agrees, every tree node (so every
+ * root) matches a recomputation, every domain index row points at a stored
+ * entry.
  * Errors: CT_ECORRUPT with the first problem in the detail.
  */
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
