@@ -224,7 +224,13 @@ static int park(ct_batch *b, const ct_entry *e)
 		return ct__error(CT_EFULL, "entry %s: author not admitted and the pending area is full (%llu)",
 				 n.s, (unsigned long long)count);
 	ct__feed_key(key, e->author, e->seq);
-	return ct__put(b, DB_PENDING, key, sizeof(key), e->raw, e->raw_len, 0);
+	/*
+	 * The first entry parked at (author, seq) stays, as in a feed. A
+	 * different second one is dropped here; should both ever reach the
+	 * feed, the fork is detected and proven then.
+	 */
+	err = ct__put(b, DB_PENDING, key, sizeof(key), e->raw, e->raw_len, MDB_NOOVERWRITE);
+	return err == CT_EEXISTS ? 0 : err;
 }
 
 static int release_pending(ct_batch *b, const uint8_t author[CT_KEY_BYTES]);
