@@ -376,6 +376,102 @@ static void test_build_checks(void **state)
 	ct_buf_free(&text);
 }
 
+/*
+ * The worked example of docs/CHECKPOINTS.md: rebuilt from its seeds, the
+ * bytes are those below, and the page still shows them.
+ */
+#define DOC_ORIGIN "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/" \
+		   "2152f8d19b791d24453242e15f2eab6cb7cffa7b6a5ed30097960e069881db12"
+#define DOC_WITNESS "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/witness/" \
+		    "22fc297792f0b6ffc0bfcfdb7edb0c0aa14e025a365ec0e342e86e3829cb74b6"
+static const char doc_proof[] =
+	"c2sp.org/tlog-proof@v1\n"
+	"index 1\n"
+	"G7l9zCFjXUfiZj79/QoXRobZjdcBNS3SzQbotD/T0wU=\n"
+	"qze6NNHf4pAV3nF6bVdkqPsCnDp6D1tkuTtUNRiFv3w=\n"
+	"\n" DOC_ORIGIN "\n"
+	"3\n"
+	"1Pksj7uJcg6ztVZ3x9fvrd/rENEaGoSguo8aIzN/qpU=\n"
+	"\n"
+	"\xe2\x80\x94 " DOC_ORIGIN " N1tzr6tdX+WGedUW2zLgS1wjcFLgdyzFAw/ip0vZwnqMXuZaMrdWn9FUVCU2CQ0idYEyS81EEE3IA3PZPvFVH4MKtAI=\n"
+	"\xe2\x80\x94 " DOC_WITNESS " ZYpSmAAAAABpKsQglbQQQvHBwDhFB+GPKnnIdvCWoLe4PoWR1YMLI8niFzLJMYKMaHV+7k4ViqP7pfYoM6VObXeRGUZVtlMzo95xBw==\n";
+static const char doc_log_vkey[] = DOC_ORIGIN "+375b73af+ASFS+NGbeR0kRTJC4V8uq2y3z/p7al7TAJeWDgaYgdsS";
+static const char doc_witness_vkey[] = DOC_WITNESS "+658a5298+BCL8KXeS8Lb/wL/P237bDAqhTgJaNl7A40Lobjgpy3S2";
+
+static void test_docs_example(void **state)
+{
+	uint8_t seed[32], net[H], leaf[H], proof[CT_MERKLE_MAX_PROOF][H];
+	char name[CT_NOTE_NAME_MAX + 1], vtext[CT_VKEY_TEXT_MAX], data[16];
+	ct_buf cp_text = CT_BUF_INIT, text = CT_BUF_INIT, doc = CT_BUF_INIT;
+	ct_keypair *author = NULL, *witness = NULL;
+	ct_memtree *tree = NULL;
+	ct_tlog_proof *p = NULL;
+	ct_checkpoint cp;
+	ct_note *n = NULL;
+	ct_vkey log_key, wkey;
+	uint64_t t = 0;
+	size_t count = 0;
+	int i;
+
+	memset(seed, 0x42, sizeof(seed));
+	CT_OK_OR_FAIL(ct_keypair_from_seed(&author, seed));
+	memset(seed, 0x43, sizeof(seed));
+	CT_OK_OR_FAIL(ct_keypair_from_seed(&witness, seed));
+	memset(net, 0x4e, sizeof(net));
+	CT_OK_OR_FAIL(ct_memtree_new(&tree));
+	for (i = 0; i < 3; i++) {
+		int len = snprintf(data, sizeof(data), "leaf %d", i);
+		ct_merkle_leaf_hash(leaf, (const uint8_t *)data, (size_t)len);
+		CT_OK_OR_FAIL(ct_memtree_append(tree, leaf));
+	}
+	memset(&cp, 0, sizeof(cp));
+	ct_checkpoint_origin(cp.origin, net, ct_keypair_public(author));
+	cp.size = 3;
+	CT_OK_OR_FAIL(ct_merkle_root(cp.root, 3, ct_memtree_get, tree));
+	CT_OK_OR_FAIL(ct_checkpoint_sign(&cp_text, &cp, author));
+	CT_OK_OR_FAIL(ct_note_parse(&n, cp_text.ptr, cp_text.len));
+	ct_cosig_name(name, net, ct_keypair_public(witness));
+	CT_OK_OR_FAIL(ct_cosig_add(n, witness, name, 1764410400));
+	cp_text.len = 0;
+	CT_OK_OR_FAIL(ct_note_format(&cp_text, n));
+	CT_OK_OR_FAIL(ct_merkle_inclusion_proof(proof, &count, 1, 3, ct_memtree_get, tree));
+	CT_OK_OR_FAIL(ct_tlog_proof_build(&text, 1, (const uint8_t(*)[H])proof, count, NULL, 0, cp_text.ptr,
+					  cp_text.len));
+	assert_int_equal(text.len, strlen(doc_proof));
+	assert_memory_equal(text.ptr, doc_proof, text.len);
+
+	ct_checkpoint_feed_key(&log_key, net, ct_keypair_public(author));
+	ct_vkey_format(vtext, &log_key);
+	assert_string_equal(vtext, doc_log_vkey);
+	CT_OK_OR_FAIL(ct_vkey_parse(&wkey, doc_witness_vkey, strlen(doc_witness_vkey)));
+	ct_vkey_format(vtext, &wkey);
+	assert_string_equal(vtext, doc_witness_vkey);
+
+	/* The proof verifies from the text and the two published keys alone. */
+	CT_OK_OR_FAIL(ct_vkey_parse(&log_key, doc_log_vkey, strlen(doc_log_vkey)));
+	CT_OK_OR_FAIL(ct_tlog_proof_parse(&p, (const uint8_t *)doc_proof, strlen(doc_proof)));
+	ct_merkle_leaf_hash(leaf, (const uint8_t *)"leaf 1", 6);
+	CT_OK_OR_FAIL(ct_tlog_proof_verify(p, leaf, &log_key));
+	CT_OK_OR_FAIL(ct_cosig_verify(&t, p->note, &wkey));
+	assert_int_equal(t, 1764410400);
+
+	/* docs/CHECKPOINTS.md shows exactly these bytes. */
+	assert_int_equal(ct_test_read_file(CT_VECTORS_DIR "/../../docs/CHECKPOINTS.md", &doc), 0);
+	assert_int_equal(ct_buf_put(&doc, "", 1), 0);
+	if (!strstr((const char *)doc.ptr, doc_proof) || !strstr((const char *)doc.ptr, doc_log_vkey) ||
+	    !strstr((const char *)doc.ptr, doc_witness_vkey))
+		fail_msg("docs/CHECKPOINTS.md no longer shows the worked example's bytes");
+
+	ct_tlog_proof_free(p);
+	ct_note_free(n);
+	ct_memtree_free(tree);
+	ct_keypair_free(author);
+	ct_keypair_free(witness);
+	ct_buf_free(&cp_text);
+	ct_buf_free(&text);
+	ct_buf_free(&doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_cosigned),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_build_checks),
+		cmocka_unit_test(test_docs_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
