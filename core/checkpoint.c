@@ -23,7 +23,8 @@
 #define ORIGIN_LEN (PREFIX_LEN + HEX_LEN + 1 + HEX_LEN)
 
 void ct_checkpoint_origin(char out[static CT_CHECKPOINT_ORIGIN_MAX + 1],
-			  const uint8_t network[static CT_HASH_BYTES], const uint8_t author[static CT_KEY_BYTES])
+			  const uint8_t network[static CT_HASH_BYTES],
+			  const uint8_t author[static CT_KEY_BYTES])
 {
 	char network_hex[2 * CT_HASH_BYTES + 1], author_hex[HEX_LEN + 1];
 
@@ -50,8 +51,10 @@ int ct_checkpoint_feed(uint8_t network[static CT_HASH_BYTES], uint8_t author[sta
 
 	if (strnlen(origin, ORIGIN_LEN + 1) != ORIGIN_LEN ||
 	    memcmp(origin, CT_CHECKPOINT_PREFIX, PREFIX_LEN) != 0 || origin[PREFIX_LEN + HEX_LEN] != '/' ||
-	    !lower_hex(origin + PREFIX_LEN, HEX_LEN) || !lower_hex(origin + PREFIX_LEN + HEX_LEN + 1, HEX_LEN))
-		return ct__error(CT_EINVAL, "origin '%.80s' is not caltrace/<network hex>/<author hex>", origin);
+	    !lower_hex(origin + PREFIX_LEN, HEX_LEN) ||
+	    !lower_hex(origin + PREFIX_LEN + HEX_LEN + 1, HEX_LEN))
+		return ct__error(CT_EINVAL, "origin '%.80s' is not caltrace/<network hex>/<author hex>",
+				 origin);
 	memcpy(hex, origin + PREFIX_LEN, HEX_LEN);
 	hex[HEX_LEN] = '\0';
 	ct_unhex(network, CT_HASH_BYTES, hex);
@@ -140,17 +143,19 @@ int ct_checkpoint_parse(ct_checkpoint *out, const char *text, size_t len)
 		return err;
 	for (i = 0; i < 3; i++)
 		if (!ct__next_line(&line[i], &line_len[i], text, len, &pos))
-			return ct__error(CT_EINVAL, "checkpoint has %zu lines, not the 3 of origin, size and root hash",
+			return ct__error(CT_EINVAL,
+					 "checkpoint has %zu lines, not the 3 of origin, size and root hash",
 					 i);
 	if (line_len[0] == 0)
 		return ct__error(CT_EINVAL, "checkpoint line 1: origin is empty");
 	if (line_len[0] > CT_CHECKPOINT_ORIGIN_MAX)
-		return ct__error(CT_ETOOBIG, "checkpoint line 1: origin is %zu bytes, more than %d", line_len[0],
-				 CT_CHECKPOINT_ORIGIN_MAX);
+		return ct__error(CT_ETOOBIG, "checkpoint line 1: origin is %zu bytes, more than %d",
+				 line_len[0], CT_CHECKPOINT_ORIGIN_MAX);
 	if ((err = parse_size(&out->size, line[1], line_len[1])) < 0)
 		return err;
 	if (!ct__b64_decode(out->root, CT_HASH_BYTES, &root_len, line[2], line_len[2]))
-		return ct__error(CT_EINVAL, "checkpoint line 3: root hash is not canonical base64 of 32 bytes");
+		return ct__error(CT_EINVAL,
+				 "checkpoint line 3: root hash is not canonical base64 of 32 bytes");
 	if (root_len != CT_HASH_BYTES)
 		return ct__error(CT_EINVAL, "checkpoint line 3: root hash is %zu bytes, not %d", root_len,
 				 CT_HASH_BYTES);

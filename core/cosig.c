@@ -52,7 +52,8 @@ int ct_cosig_add(ct_note *n, const ct_keypair *kp, const char *name, uint64_t ti
 		err = ct__error_wrap(err, "cosignature: the note is not a checkpoint");
 		goto done;
 	}
-	if ((err = ct_note_name_check(name)) < 0 || (err = ct_cosig_message(&msg, timestamp, n->text, n->text_len)) < 0)
+	if ((err = ct_note_name_check(name)) < 0 ||
+	    (err = ct_cosig_message(&msg, timestamp, n->text, n->text_len)) < 0)
 		goto done;
 	for (i = 0; i < 8; i++)
 		blob[i] = (uint8_t)(timestamp >> (56 - 8 * i));
@@ -72,8 +73,8 @@ int ct_cosig_verify(uint64_t *timestamp, const ct_note *n, const ct_vkey *k)
 	int err, i;
 
 	if (k->type != CT_NOTE_COSIG_V1)
-		return ct__error(CT_EINVAL, "key %s+%08x is of type 0x%02x, not a cosignature/v1 key", k->name,
-				 (unsigned)k->key_id, k->type);
+		return ct__error(CT_EINVAL, "key %s+%08x is of type 0x%02x, not a cosignature/v1 key",
+				 k->name, (unsigned)k->key_id, k->type);
 	if (!(s = ct_note_find(n, k)))
 		return ct__error(CT_ENOTFOUND, "note has no cosignature by %s+%08x", k->name,
 				 (unsigned)k->key_id);

@@ -377,7 +377,8 @@ static size_t note_size(const ct_note *n)
 	size_t size = n->text_len + 1, i;
 
 	for (i = 0; i < n->nsigs; i++)
-		size += EM_DASH_SPACE_LEN + strlen(n->sigs[i].name) + 1 + CT__B64_LEN(4 + n->sigs[i].sig_len) + 1;
+		size +=
+		    EM_DASH_SPACE_LEN + strlen(n->sigs[i].name) + 1 + CT__B64_LEN(4 + n->sigs[i].sig_len) + 1;
 	return size;
 }
 
@@ -526,8 +527,10 @@ int ct_note_format(ct_buf *out, const ct_note *n)
 		blob[3] = (uint8_t)s->key_id;
 		memcpy(blob + 4, s->sig, s->sig_len);
 		if ((err = ct_buf_put(out, EM_DASH_SPACE, EM_DASH_SPACE_LEN)) < 0 ||
-		    (err = ct_buf_put(out, s->name, strlen(s->name))) < 0 || (err = ct_buf_put(out, " ", 1)) < 0 ||
-		    (err = ct__b64_put(out, blob, 4 + s->sig_len)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0)
+		    (err = ct_buf_put(out, s->name, strlen(s->name))) < 0 ||
+		    (err = ct_buf_put(out, " ", 1)) < 0 ||
+		    (err = ct__b64_put(out, blob, 4 + s->sig_len)) < 0 ||
+		    (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	}
 	return 0;
@@ -555,29 +558,34 @@ static int parse_sig_line(ct_note *n, const char *line, size_t line_len, size_t 
 	int err;
 
 	if (line_len < EM_DASH_SPACE_LEN || memcmp(line, EM_DASH_SPACE, EM_DASH_SPACE_LEN) != 0)
-		return ct__error(CT_EINVAL, "note signature line %zu: does not start with an em dash and a space",
-				 lineno);
+		return ct__error(
+		    CT_EINVAL, "note signature line %zu: does not start with an em dash and a space", lineno);
 	name = line + EM_DASH_SPACE_LEN;
 	space = memchr(name, ' ', line_len - EM_DASH_SPACE_LEN);
 	if (!space)
-		return ct__error(CT_EINVAL, "note signature line %zu: no space between key name and signature",
-				 lineno);
+		return ct__error(CT_EINVAL,
+				 "note signature line %zu: no space between key name and signature", lineno);
 	name_len = (size_t)(space - name);
 	if ((err = name_check(name, name_len)) < 0)
 		return ct__error_wrap(err, "note signature line %zu", lineno);
 	b64 = space + 1;
 	if (line_len - (size_t)(b64 - line) > CT__B64_LEN(sizeof(blob)))
-		return ct__error(CT_ETOOBIG, "note signature line %zu: signature longer than %d bytes", lineno,
-				 CT_NOTE_SIG_MAX);
+		return ct__error(CT_ETOOBIG, "note signature line %zu: signature longer than %d bytes",
+				 lineno, CT_NOTE_SIG_MAX);
 	if (!ct__b64_decode(blob, sizeof(blob), &blob_len, b64, line_len - (size_t)(b64 - line)))
-		return ct__error(CT_EINVAL, "note signature line %zu: signature is not canonical base64", lineno);
+		return ct__error(CT_EINVAL, "note signature line %zu: signature is not canonical base64",
+				 lineno);
 	if (blob_len < 5)
-		return ct__error(CT_EINVAL, "note signature line %zu: signature is %zu bytes, shorter than a key ID and one byte",
-				 lineno, blob_len);
+		return ct__error(
+		    CT_EINVAL,
+		    "note signature line %zu: signature is %zu bytes, shorter than a key ID and one byte",
+		    lineno, blob_len);
 	id = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
 	if ((first = sig_index(n, name, name_len, id)) >= 0)
-		return ct__error(CT_EINVAL, "note signature line %zu: second signature by key %.*s+%08x (first on line %ld)",
-				 lineno, (int)name_len, name, (unsigned)id, first + 1);
+		return ct__error(
+		    CT_EINVAL,
+		    "note signature line %zu: second signature by key %.*s+%08x (first on line %ld)", lineno,
+		    (int)name_len, name, (unsigned)id, first + 1);
 	return sig_append(n, name, name_len, id, blob + 4, blob_len - 4);
 }
 

@@ -64,9 +64,10 @@ static int parse_index(ct_tlog_proof *p, const char *line, size_t len, size_t li
 	if (len < 6 || memcmp(line, "index ", 6) != 0)
 		return ct__error(CT_EINVAL, "tlog-proof line %zu: not 'index <leaf index>'", lineno);
 	if (!ct__decimal_parse(&p->index, line + 6, len - 6))
-		return ct__error(CT_EINVAL,
-				 "tlog-proof line %zu: index '%.*s' is not a decimal number without leading zeros",
-				 lineno, (int)(len - 6 < 40 ? len - 6 : 40), line + 6);
+		return ct__error(
+		    CT_EINVAL,
+		    "tlog-proof line %zu: index '%.*s' is not a decimal number without leading zeros", lineno,
+		    (int)(len - 6 < 40 ? len - 6 : 40), line + 6);
 	return 0;
 }
 
@@ -78,8 +79,10 @@ static int parse_hashes(ct_tlog_proof *p, const char *buf, size_t len, size_t *p
 
 	for (;; lineno++) {
 		if (!ct__next_line(&line, &line_len, buf, len, pos))
-			return ct__error(CT_EINVAL, "tlog-proof line %zu: input ends before the empty line and the checkpoint",
-					 lineno);
+			return ct__error(
+			    CT_EINVAL,
+			    "tlog-proof line %zu: input ends before the empty line and the checkpoint",
+			    lineno);
 		if (line_len == 0)
 			return 0;
 		if (p->count == CT_MERKLE_MAX_PROOF)
@@ -87,8 +90,9 @@ static int parse_hashes(ct_tlog_proof *p, const char *buf, size_t len, size_t *p
 					 CT_MERKLE_MAX_PROOF);
 		if (!ct__b64_decode(p->proof[p->count], CT_HASH_BYTES, &hash_len, line, line_len) ||
 		    hash_len != CT_HASH_BYTES)
-			return ct__error(CT_EINVAL, "tlog-proof line %zu: proof hash is not canonical base64 of 32 bytes",
-					 lineno);
+			return ct__error(
+			    CT_EINVAL, "tlog-proof line %zu: proof hash is not canonical base64 of 32 bytes",
+			    lineno);
 		p->count++;
 	}
 }
@@ -140,14 +144,16 @@ static int put_head(ct_buf *out, uint64_t index, const uint8_t proof[][CT_HASH_B
 
 	if ((err = ct_buf_put(out, CT_TLOG_PROOF_HEADER "\n", HEADER_LEN + 1)) < 0)
 		return err;
-	if (extra_len > 0 && ((err = ct_buf_put(out, "extra ", 6)) < 0 ||
-			      (err = ct__b64_put(out, extra, extra_len)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0))
+	if (extra_len > 0 &&
+	    ((err = ct_buf_put(out, "extra ", 6)) < 0 || (err = ct__b64_put(out, extra, extra_len)) < 0 ||
+	     (err = ct_buf_put(out, "\n", 1)) < 0))
 		return err;
 	if ((err = ct_buf_put(out, "index ", 6)) < 0 || (err = ct__decimal_put(out, index)) < 0 ||
 	    (err = ct_buf_put(out, "\n", 1)) < 0)
 		return err;
 	for (i = 0; i < count; i++)
-		if ((err = ct__b64_put(out, proof[i], CT_HASH_BYTES)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0)
+		if ((err = ct__b64_put(out, proof[i], CT_HASH_BYTES)) < 0 ||
+		    (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	return ct_buf_put(out, "\n", 1);
 }
@@ -163,14 +169,16 @@ int ct_tlog_proof_format(ct_buf *out, const ct_tlog_proof *p)
 }
 
 int ct_tlog_proof_build(ct_buf *out, uint64_t index, const uint8_t proof[][CT_HASH_BYTES], size_t count,
-			const uint8_t *extra, size_t extra_len, const uint8_t *checkpoint, size_t checkpoint_len)
+			const uint8_t *extra, size_t extra_len, const uint8_t *checkpoint,
+			size_t checkpoint_len)
 {
 	ct_checkpoint cp;
 	ct_note *n = NULL;
 	int err;
 
 	if (count > CT_MERKLE_MAX_PROOF || extra_len > CT_TLOG_PROOF_EXTRA_MAX) {
-		err = ct__error(CT_ETOOBIG, "tlog-proof: %zu proof hashes (at most %d), %zu bytes of extra (at most %d)",
+		err = ct__error(CT_ETOOBIG,
+				"tlog-proof: %zu proof hashes (at most %d), %zu bytes of extra (at most %d)",
 				count, CT_MERKLE_MAX_PROOF, extra_len, CT_TLOG_PROOF_EXTRA_MAX);
 		goto done;
 	}
@@ -180,8 +188,9 @@ int ct_tlog_proof_build(ct_buf *out, uint64_t index, const uint8_t proof[][CT_HA
 		goto done;
 	}
 	if (index >= cp.size) {
-		err = ct__error(CT_EINVAL, "tlog-proof: leaf %llu is not in the checkpoint's tree of size %llu",
-				(unsigned long long)index, (unsigned long long)cp.size);
+		err =
+		    ct__error(CT_EINVAL, "tlog-proof: leaf %llu is not in the checkpoint's tree of size %llu",
+			      (unsigned long long)index, (unsigned long long)cp.size);
 		goto done;
 	}
 	out->len = 0;
@@ -203,7 +212,8 @@ int ct_tlog_proof_verify(const ct_tlog_proof *p, const uint8_t leaf_hash[static 
 	if ((err = ct_checkpoint_verify(&cp, p->note, log_key)) < 0)
 		return ct__error_wrap(err, "tlog-proof");
 	if ((err = ct_merkle_verify_inclusion(leaf_hash, p->index, cp.size,
-					      (const uint8_t(*)[CT_HASH_BYTES])p->proof, p->count, cp.root)) < 0)
+					      (const uint8_t(*)[CT_HASH_BYTES])p->proof, p->count, cp.root)) <
+	    0)
 		return ct__error_wrap(err, "tlog-proof of leaf %llu in %.80s at size %llu",
 				      (unsigned long long)p->index, cp.origin, (unsigned long long)cp.size);
 	return 0;

@@ -37,11 +37,11 @@
 #define CT_NOTE_ED25519	 0x01 /* signature type: Ed25519 over the note text */
 #define CT_NOTE_COSIG_V1 0x04 /* signature type: timestamped Ed25519 cosignature/v1 */
 
-#define CT_NOTE_MAX	  (256 * 1024) /* largest note, bytes */
-#define CT_NOTE_MAX_SIGS  100	       /* most signature lines in one note (the spec asks for >= 16) */
-#define CT_NOTE_NAME_MAX  255	       /* longest key name, bytes */
-#define CT_NOTE_SIG_MAX	  8192	       /* longest signature after the key ID, bytes */
-#define CT_VKEY_TEXT_MAX  (CT_NOTE_NAME_MAX + 1 + 8 + 1 + 44 + 1) /* with the NUL */
+#define CT_NOTE_MAX	 (256 * 1024) /* largest note, bytes */
+#define CT_NOTE_MAX_SIGS 100	      /* most signature lines in one note (the spec asks for >= 16) */
+#define CT_NOTE_NAME_MAX 255	      /* longest key name, bytes */
+#define CT_NOTE_SIG_MAX	 8192	      /* longest signature after the key ID, bytes */
+#define CT_VKEY_TEXT_MAX (CT_NOTE_NAME_MAX + 1 + 8 + 1 + 44 + 1) /* with the NUL */
 
 /*
  * A verifier key: who may sign (name), how (type) and with what key.
@@ -176,7 +176,8 @@ typedef struct ct_checkpoint {
 
 /* The origin of author's feed on network: "caltrace/<64 hex>/<64 hex>". */
 void ct_checkpoint_origin(char out[static CT_CHECKPOINT_ORIGIN_MAX + 1],
-			  const uint8_t network[static CT_HASH_BYTES], const uint8_t author[static CT_KEY_BYTES]);
+			  const uint8_t network[static CT_HASH_BYTES],
+			  const uint8_t author[static CT_KEY_BYTES]);
 
 /*
  * Splits a caltrace origin into network id and author key.
@@ -291,7 +292,8 @@ typedef struct ct_tlog_proof {
  * Errors: CT_EINVAL, CT_ETOOBIG, CT_ENOMEM.
  */
 int ct_tlog_proof_build(ct_buf *out, uint64_t index, const uint8_t proof[][CT_HASH_BYTES], size_t count,
-			const uint8_t *extra, size_t extra_len, const uint8_t *checkpoint, size_t checkpoint_len);
+			const uint8_t *extra, size_t extra_len, const uint8_t *checkpoint,
+			size_t checkpoint_len);
 
 /*
  * Parses a tlog-proof strictly (the format above; every line ends in '\n';

@@ -24,10 +24,10 @@
 #include "caltrace/keys.h"
 #include "caltrace/note.h"
 
-#define CHECK(cond)                                                                                           \
-	do {                                                                                                  \
-		if (!(cond))                                                                                  \
-			abort();                                                                              \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond))                                                                                 \
+			abort();                                                                             \
 	} while (0)
 
 static uint8_t witness_pk[CT_KEY_BYTES];
@@ -79,7 +79,8 @@ static void fuzz_note(const uint8_t *data, size_t size, const ct_vkey *example)
 		CHECK(n == NULL);
 		return;
 	}
-	CHECK(n->nsigs >= 1 && n->nsigs <= CT_NOTE_MAX_SIGS && n->text_len >= 1 && n->text[n->text_len - 1] == '\n');
+	CHECK(n->nsigs >= 1 && n->nsigs <= CT_NOTE_MAX_SIGS && n->text_len >= 1 &&
+	      n->text[n->text_len - 1] == '\n');
 	CHECK(ct_note_format(&out, n) == 0);
 	check_same(&out, data, size);
 	rc = ct_note_verify(n, example);

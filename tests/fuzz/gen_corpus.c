@@ -33,12 +33,12 @@ static void put(const char *target, const char *name, const void *bytes, size_t 
 }
 
 #define LIT(target, name, lit) put(target, name, lit, sizeof(lit) - 1)
-#define OK(call)                                                                                              \
-	do {                                                                                                  \
-		if ((call) < 0) {                                                                             \
-			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                  \
-			exit(1);                                                                              \
-		}                                                                                             \
+#define OK(call)                                                                                             \
+	do {                                                                                                 \
+		if ((call) < 0) {                                                                            \
+			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                 \
+			exit(1);                                                                             \
+		}                                                                                            \
 	} while (0)
 
 /* {"a": [0, 127, 128, 65536, 2^64-1], "b": {"c": nil, "d": true}, "e": bin "xy", "é": "ü€"} */
@@ -74,12 +74,20 @@ static void mp_corpus(void)
 	LIT("fuzz_mp", "valid-depth8", "\x91\x91\x91\x91\x91\x91\x91\x91\xc0");
 	LIT("fuzz_mp", "bad-depth9", "\x91\x91\x91\x91\x91\x91\x91\x91\x91\xc0");
 	LIT("fuzz_mp", "bad-uint8-5", "\xcc\x05");
-	LIT("fuzz_mp", "bad-unsorted", "\x82\xa1" "b\xc0\xa1" "a\xc0");
-	LIT("fuzz_mp", "bad-dup", "\x82\xa1" "a\xc0\xa1" "a\xc0");
+	LIT("fuzz_mp", "bad-unsorted",
+	    "\x82\xa1"
+	    "b\xc0\xa1"
+	    "a\xc0");
+	LIT("fuzz_mp", "bad-dup",
+	    "\x82\xa1"
+	    "a\xc0\xa1"
+	    "a\xc0");
 	LIT("fuzz_mp", "bad-overlong", "\xa2\xc0\xaf");
 	LIT("fuzz_mp", "bad-surrogate", "\xa3\xed\xa0\x80");
 	LIT("fuzz_mp", "bad-float", "\x92\x01\xcb\x00\x00\x00\x00\x00\x00\x00\x00");
-	LIT("fuzz_mp", "bad-huge-str32", "\xdb\xff\xff\xff\xff" "a");
+	LIT("fuzz_mp", "bad-huge-str32",
+	    "\xdb\xff\xff\xff\xff"
+	    "a");
 	LIT("fuzz_mp", "bad-trailing", "\xc0\xc0");
 }
 
@@ -130,9 +138,11 @@ static void entry_corpus(void)
  */
 static void note_corpus(void)
 {
-	static const char example[] = "This is an example message.\n\n\xe2\x80\x94 example.com/foo "
-				      "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
-	uint8_t seed[32], network[CT_HASH_BYTES], leaf[CT_HASH_BYTES], proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
+	static const char example[] =
+	    "This is an example message.\n\n\xe2\x80\x94 example.com/foo "
+	    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+	uint8_t seed[32], network[CT_HASH_BYTES], leaf[CT_HASH_BYTES],
+	    proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
 	char data[16], name[CT_NOTE_NAME_MAX + 1];
 	ct_buf cp_note = CT_BUF_INIT, body = CT_BUF_INIT, text = CT_BUF_INIT;
 	ct_keypair *author = NULL, *witness = NULL;
@@ -169,8 +179,8 @@ static void note_corpus(void)
 	put("fuzz_note", "checkpoint-cosigned", cp_note.ptr, cp_note.len);
 
 	OK(ct_merkle_inclusion_proof(proof, &count, 2, 5, ct_memtree_get, tree));
-	OK(ct_tlog_proof_build(&text, 2, (const uint8_t(*)[CT_HASH_BYTES])proof, count, (const uint8_t *)"ctx", 3,
-			       cp_note.ptr, cp_note.len));
+	OK(ct_tlog_proof_build(&text, 2, (const uint8_t(*)[CT_HASH_BYTES])proof, count,
+			       (const uint8_t *)"ctx", 3, cp_note.ptr, cp_note.len));
 	put("fuzz_note", "tlog-proof-leaf2-extra", text.ptr, text.len);
 	put("fuzz_note", "bad-tlog-proof-truncated", text.ptr, text.len - 30);
 	OK(ct_merkle_inclusion_proof(proof, &count, 4, 5, ct_memtree_get, tree));
@@ -179,7 +189,8 @@ static void note_corpus(void)
 	put("fuzz_note", "tlog-proof-leaf4", text.ptr, text.len);
 
 	LIT("fuzz_note", "c2sp-example", example);
-	LIT("fuzz_note", "vkey-example", "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
+	LIT("fuzz_note", "vkey-example",
+	    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
 	LIT("fuzz_note", "bad-no-blank-line", "text\n\xe2\x80\x94 k AAAAAAAAAAAAAAAAAAAA\n");
 	LIT("fuzz_note", "bad-size-007", "o\n007\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
 	ct_note_free(n);

@@ -71,7 +71,8 @@ static void test_origin(void **state)
 
 	ct_checkpoint_origin(origin, network, ct_keypair_public(kp));
 	ct_key_hex(hex, ct_keypair_public(kp));
-	snprintf(want, sizeof(want), "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/%s", hex);
+	snprintf(want, sizeof(want),
+		 "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/%s", hex);
 	assert_string_equal(origin, want);
 	CT_OK_OR_FAIL(ct_checkpoint_feed(net2, author2, origin));
 	assert_memory_equal(net2, network, CT_HASH_BYTES);
@@ -182,23 +183,29 @@ static void test_parse_strict(void **state)
 		int want;
 		const char *message;
 	} cases[] = {
-		{"non-canonical size 007", "o\n007\n" ZERO_ROOT "\n", CT_EINVAL, "line 2: size '007' has a leading zero"},
-		{"size 00", "o\n00\n" ZERO_ROOT "\n", CT_EINVAL, "leading zero"},
-		{"empty size", "o\n\n" ZERO_ROOT "\n", CT_EINVAL, "line 2"},
-		{"negative size", "o\n-1\n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
-		{"signed size", "o\n+1\n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
-		{"size with a space", "o\n1 \n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
-		{"size over 64 bits", "o\n18446744073709551616\n" ZERO_ROOT "\n", CT_EINVAL, "64 bits"},
-		{"root of 31 bytes", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n", CT_EINVAL, "line 3: root hash is 31 bytes"},
-		{"root of 33 bytes", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL, "line 3"},
-		{"root without padding", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL, "line 3"},
-		{"root in hex", "o\n1\n0000000000000000000000000000000000000000000000000000000000000000\n", CT_EINVAL, "line 3"},
-		{"root non-zero trailing bits", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n", CT_EINVAL, "line 3"},
-		{"two lines", "o\n1\n", CT_EINVAL, "has 2 lines"},
-		{"empty origin", "\n1\n" ZERO_ROOT "\n", CT_EINVAL, "line 1: origin is empty"},
-		{"no final newline", "o\n1\n" ZERO_ROOT, CT_EINVAL, "newline"},
-		{"empty extension line", "o\n1\n" ZERO_ROOT "\n\next\n", CT_EINVAL, "line 4: empty extension line"},
-		{"control character", "o\x01\n1\n" ZERO_ROOT "\n", CT_EINVAL, "control character"},
+	    {"non-canonical size 007", "o\n007\n" ZERO_ROOT "\n", CT_EINVAL,
+	     "line 2: size '007' has a leading zero"},
+	    {"size 00", "o\n00\n" ZERO_ROOT "\n", CT_EINVAL, "leading zero"},
+	    {"empty size", "o\n\n" ZERO_ROOT "\n", CT_EINVAL, "line 2"},
+	    {"negative size", "o\n-1\n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
+	    {"signed size", "o\n+1\n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
+	    {"size with a space", "o\n1 \n" ZERO_ROOT "\n", CT_EINVAL, "not a decimal number"},
+	    {"size over 64 bits", "o\n18446744073709551616\n" ZERO_ROOT "\n", CT_EINVAL, "64 bits"},
+	    {"root of 31 bytes", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n", CT_EINVAL,
+	     "line 3: root hash is 31 bytes"},
+	    {"root of 33 bytes", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL, "line 3"},
+	    {"root without padding", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL,
+	     "line 3"},
+	    {"root in hex", "o\n1\n0000000000000000000000000000000000000000000000000000000000000000\n",
+	     CT_EINVAL, "line 3"},
+	    {"root non-zero trailing bits", "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n", CT_EINVAL,
+	     "line 3"},
+	    {"two lines", "o\n1\n", CT_EINVAL, "has 2 lines"},
+	    {"empty origin", "\n1\n" ZERO_ROOT "\n", CT_EINVAL, "line 1: origin is empty"},
+	    {"no final newline", "o\n1\n" ZERO_ROOT, CT_EINVAL, "newline"},
+	    {"empty extension line", "o\n1\n" ZERO_ROOT "\n\next\n", CT_EINVAL,
+	     "line 4: empty extension line"},
+	    {"control character", "o\x01\n1\n" ZERO_ROOT "\n", CT_EINVAL, "control character"},
 	};
 	char longorigin[CT_CHECKPOINT_ORIGIN_MAX + 100];
 	ct_checkpoint cp;
@@ -208,8 +215,8 @@ static void test_parse_strict(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = parse_body(cases[i].body);
 		if (rc != cases[i].want || !strstr(ct_error_last(), cases[i].message))
-			fail_msg("%s: got %d '%s', want %d '%s'", cases[i].what, rc, ct_error_last(), cases[i].want,
-				 cases[i].message);
+			fail_msg("%s: got %d '%s', want %d '%s'", cases[i].what, rc, ct_error_last(),
+				 cases[i].want, cases[i].message);
 	}
 	CT_OK_OR_FAIL(parse_body("o\n0\n" ZERO_ROOT "\n"));
 	CT_OK_OR_FAIL(parse_body("o\n18446744073709551615\n" ZERO_ROOT "\n"));
@@ -247,8 +254,9 @@ static void test_parse_strict(void **state)
 
 static void test_published_cosigned_checkpoint(void **state)
 {
-	static const char spec_message[] = "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
-					   "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+	static const char spec_message[] =
+	    "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
+	    "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 	ct_buf file = CT_BUF_INIT, again = CT_BUF_INIT, msg = CT_BUF_INIT;
 	const ct_note_sig *w;
 	ct_checkpoint cp;
@@ -256,7 +264,8 @@ static void test_published_cosigned_checkpoint(void **state)
 	uint64_t t = 0;
 	int i;
 
-	assert_int_equal(ct_test_read_file(ct_test_vector_path("c2sp/cosigned-checkpoint-example.txt"), &file), 0);
+	assert_int_equal(
+	    ct_test_read_file(ct_test_vector_path("c2sp/cosigned-checkpoint-example.txt"), &file), 0);
 	CT_OK_OR_FAIL(ct_note_parse(&n, file.ptr, file.len));
 	CT_OK_OR_FAIL(ct_note_format(&again, n));
 	assert_int_equal(again.len, file.len);
@@ -343,7 +352,8 @@ static void test_cosign_round_trip(void **state)
 	assert_int_equal(t, 1764410400);
 	CT_OK_OR_FAIL(ct_cosig_verify(&t, back, &f.k2));
 	assert_int_equal(t, 0);
-	assert_int_equal(back->sigs[1].key_id, ct_note_key_id(f.name1, CT_NOTE_COSIG_V1, ct_keypair_public(f.w1)));
+	assert_int_equal(back->sigs[1].key_id,
+			 ct_note_key_id(f.name1, CT_NOTE_COSIG_V1, ct_keypair_public(f.w1)));
 	assert_int_equal(back->sigs[1].sig_len, CT_COSIG_BLOB);
 	/* A cosigner key is not found among note keys, nor a note key among cosigners. */
 	assert_int_equal(ct_note_verify(back, &f.k1), CT_EINVAL);
@@ -396,8 +406,9 @@ static void test_cosign_failures(void **state)
 		blob[i] = (uint8_t)(1000 >> (56 - 8 * i));
 	CT_OK_OR_FAIL(ct_cosig_message(&msg, 1000, f.n->text, f.n->text_len));
 	ct_keypair_sign(f.w2, blob + 8, msg.ptr, msg.len);
-	CT_OK_OR_FAIL(ct_note_add_sig(f.n, f.name2, ct_note_key_id(f.name2, CT_NOTE_ED25519, ct_keypair_public(f.w2)),
-				      blob, sizeof(blob)));
+	CT_OK_OR_FAIL(ct_note_add_sig(f.n, f.name2,
+				      ct_note_key_id(f.name2, CT_NOTE_ED25519, ct_keypair_public(f.w2)), blob,
+				      sizeof(blob)));
 	assert_int_equal(ct_cosig_verify(&t, f.n, &f.k2), CT_ENOTFOUND);
 	/* A line of the witness's key ID with a blob of the wrong length. */
 	CT_OK_OR_FAIL(ct_note_add_sig(f.n, f.name2, f.k2.key_id, blob, sizeof(blob) - 1));
@@ -420,13 +431,13 @@ static void test_cosign_failures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_origin),
-		cmocka_unit_test(test_sign_verify),
-		cmocka_unit_test(test_origin_must_match_key),
-		cmocka_unit_test(test_parse_strict),
-		cmocka_unit_test(test_published_cosigned_checkpoint),
-		cmocka_unit_test(test_cosign_round_trip),
-		cmocka_unit_test(test_cosign_failures),
+	    cmocka_unit_test(test_origin),
+	    cmocka_unit_test(test_sign_verify),
+	    cmocka_unit_test(test_origin_must_match_key),
+	    cmocka_unit_test(test_parse_strict),
+	    cmocka_unit_test(test_published_cosigned_checkpoint),
+	    cmocka_unit_test(test_cosign_round_trip),
+	    cmocka_unit_test(test_cosign_failures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

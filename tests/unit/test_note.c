@@ -149,7 +149,8 @@ static void test_go_example(void **state)
 	assert_int_equal(material[0], CT_NOTE_ED25519);
 	CT_OK_OR_FAIL(ct_keypair_from_seed(&kp, seed));
 	CT_OK_OR_FAIL(ct_vkey_parse(&peter, jstr(v, "verifier_key"), strlen(jstr(v, "verifier_key"))));
-	CT_OK_OR_FAIL(ct_vkey_parse(&enoch, jstr(v, "second_verifier_key"), strlen(jstr(v, "second_verifier_key"))));
+	CT_OK_OR_FAIL(
+	    ct_vkey_parse(&enoch, jstr(v, "second_verifier_key"), strlen(jstr(v, "second_verifier_key"))));
 	CT_OK_OR_FAIL(ct_vkey_make(&derived, "PeterNeumann", CT_NOTE_ED25519, ct_keypair_public(kp)));
 	ct_vkey_format(vtext, &derived);
 	assert_string_equal(vtext, jstr(v, "verifier_key"));
@@ -221,17 +222,17 @@ static void test_published_vkeys(void **state)
 static void test_vkey_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"example.com/foo",					     /* no '+' */
-		"+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",    /* empty name */
-		"example.com/foo+530d903+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* 7 hex digits */
-		"example.com/foo+530d903g+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* not hex */
-		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2",	 /* bad base64 */
-		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", /* bad base64 */
-		"example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U",	 /* 32 bytes */
-		"example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* type 0x02 */
-		"example.com/foo+530d903a+ AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* space */
-		"example com+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",	 /* space in name */
+	    "",
+	    "example.com/foo",							      /* no '+' */
+	    "+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",		      /* empty name */
+	    "example.com/foo+530d903+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",   /* 7 hex digits */
+	    "example.com/foo+530d903g+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  /* not hex */
+	    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2",   /* bad base64 */
+	    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=", /* bad base64 */
+	    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U",    /* 32 bytes */
+	    "example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  /* type 0x02 */
+	    "example.com/foo+530d903a+ AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", /* space */
+	    "example com+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",      /* space in name */
 	};
 	size_t i;
 	ct_vkey k;
@@ -244,7 +245,8 @@ static void test_vkey_malformed(void **state)
 	}
 	/* Uppercase hex is accepted, as golang.org/x/mod does; formatting writes lowercase. */
 	{
-		static const char upper[] = "example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
+		static const char upper[] =
+		    "example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
 		CT_OK_OR_FAIL(ct_vkey_parse(&k, upper, strlen(upper)));
 	}
 	assert_int_equal(k.key_id, 0x530d903a);
@@ -254,9 +256,22 @@ static void test_vkey_malformed(void **state)
 static void test_key_names(void **state)
 {
 	static const char *const bad[] = {
-		"", "a b", "a+b", "a\tb", "a\xc2\xa0" "b" /* U+00A0 */, "a\xe2\x80\x83" "b" /* U+2003 */,
-		"a\xe3\x80\x80" "b" /* U+3000 */, "a\xe2\x80\xa8" "b" /* U+2028 */, "\xff", "\xc0\xaf" /* overlong */,
-		"\xed\xa0\x80" /* surrogate */, "a\x01",
+	    "",
+	    "a b",
+	    "a+b",
+	    "a\tb",
+	    "a\xc2\xa0"
+	    "b" /* U+00A0 */,
+	    "a\xe2\x80\x83"
+	    "b" /* U+2003 */,
+	    "a\xe3\x80\x80"
+	    "b" /* U+3000 */,
+	    "a\xe2\x80\xa8"
+	    "b" /* U+2028 */,
+	    "\xff",
+	    "\xc0\xaf" /* overlong */,
+	    "\xed\xa0\x80" /* surrogate */,
+	    "a\x01",
 	};
 	char longname[CT_NOTE_NAME_MAX + 2];
 	size_t i;
@@ -329,7 +344,8 @@ static void test_sign_round_trip(void **state)
 /* Unknown signature types and lengths are kept and re-serialised, not judged. */
 static void test_unknown_signatures_kept(void **state)
 {
-	static const char note[] = "hello\n\n" EM " other.example/key AQIDBAU=\n" EM " x AAAAAAAAAAAAAAAAAAAA\n";
+	static const char note[] =
+	    "hello\n\n" EM " other.example/key AQIDBAU=\n" EM " x AAAAAAAAAAAAAAAAAAAA\n";
 	ct_buf buf = CT_BUF_INIT;
 	ct_note *n;
 	ct_vkey k;
@@ -361,36 +377,41 @@ static void test_malformed_notes(void **state)
 		const char *what, *note;
 		int want;
 	} cases[] = {
-		{"empty", "", CT_EINVAL},
-		{"missing blank line", "text\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"no signature line", "text\n\n", CT_EINVAL},
-		{"no trailing newline", "text\n\n" EM " k " SIG_A, CT_EINVAL},
-		{"blank line after the signatures", "text\n\n" EM " k " SIG_A "\n\n", CT_EINVAL},
-		{"bad base64", "text\n\n" EM " k AAAA*AAAAAAAAAAAAAAA\n", CT_EINVAL},
-		{"base64 without padding", "text\n\n" EM " k AAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL},
-		{"base64 with non-zero trailing bits", "text\n\n" EM " k AAAAAAAAAAAAAAAAAAAAAB==\n", CT_EINVAL},
-		{"signature shorter than 5 bytes", "text\n\n" EM " k AAAAAA==\n", CT_EINVAL},
-		{"hyphen instead of em dash", "text\n\n- k " SIG_A "\n", CT_EINVAL},
-		{"em dash without space", "text\n\n" EM "k " SIG_A "\n", CT_EINVAL},
-		{"no space before signature", "text\n\n" EM " k" SIG_A "\n", CT_EINVAL},
-		{"two spaces", "text\n\n" EM " k  " SIG_A "\n", CT_EINVAL},
-		{"empty key name", "text\n\n" EM "  " SIG_A "\n", CT_EINVAL},
-		{"'+' in key name", "text\n\n" EM " k+1 " SIG_A "\n", CT_EINVAL},
-		{"NBSP in key name", "text\n\n" EM " k\xc2\xa0" "1 " SIG_A "\n", CT_EINVAL},
-		{"duplicate lines", "text\n\n" EM " k " SIG_A "\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"same key, two signatures", "text\n\n" EM " k " SIG_A "\n" EM " k AAAAAAAAAAAAAAAAAAAB\n", CT_EINVAL},
-		{"control character in text", "te\x01xt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"carriage return", "text\r\n\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"tab in text", "te\txt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"invalid UTF-8", "te\xffxt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
-		{"truncated UTF-8", "text\xe2\x80\n\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"empty", "", CT_EINVAL},
+	    {"missing blank line", "text\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"no signature line", "text\n\n", CT_EINVAL},
+	    {"no trailing newline", "text\n\n" EM " k " SIG_A, CT_EINVAL},
+	    {"blank line after the signatures", "text\n\n" EM " k " SIG_A "\n\n", CT_EINVAL},
+	    {"bad base64", "text\n\n" EM " k AAAA*AAAAAAAAAAAAAAA\n", CT_EINVAL},
+	    {"base64 without padding", "text\n\n" EM " k AAAAAAAAAAAAAAAAAAAAAA\n", CT_EINVAL},
+	    {"base64 with non-zero trailing bits", "text\n\n" EM " k AAAAAAAAAAAAAAAAAAAAAB==\n", CT_EINVAL},
+	    {"signature shorter than 5 bytes", "text\n\n" EM " k AAAAAA==\n", CT_EINVAL},
+	    {"hyphen instead of em dash", "text\n\n- k " SIG_A "\n", CT_EINVAL},
+	    {"em dash without space", "text\n\n" EM "k " SIG_A "\n", CT_EINVAL},
+	    {"no space before signature", "text\n\n" EM " k" SIG_A "\n", CT_EINVAL},
+	    {"two spaces", "text\n\n" EM " k  " SIG_A "\n", CT_EINVAL},
+	    {"empty key name", "text\n\n" EM "  " SIG_A "\n", CT_EINVAL},
+	    {"'+' in key name", "text\n\n" EM " k+1 " SIG_A "\n", CT_EINVAL},
+	    {"NBSP in key name",
+	     "text\n\n" EM " k\xc2\xa0"
+	     "1 " SIG_A "\n",
+	     CT_EINVAL},
+	    {"duplicate lines", "text\n\n" EM " k " SIG_A "\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"same key, two signatures", "text\n\n" EM " k " SIG_A "\n" EM " k AAAAAAAAAAAAAAAAAAAB\n",
+	     CT_EINVAL},
+	    {"control character in text", "te\x01xt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"carriage return", "text\r\n\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"tab in text", "te\txt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"invalid UTF-8", "te\xffxt\n\n" EM " k " SIG_A "\n", CT_EINVAL},
+	    {"truncated UTF-8", "text\xe2\x80\n\n" EM " k " SIG_A "\n", CT_EINVAL},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = parse_str(cases[i].note);
 		if (rc != cases[i].want)
-			fail_msg("%s: got %d (%s), want %d", cases[i].what, rc, ct_error_last(), cases[i].want);
+			fail_msg("%s: got %d (%s), want %d", cases[i].what, rc, ct_error_last(),
+				 cases[i].want);
 		assert_true(strlen(ct_error_last()) > 0);
 	}
 	/* Same name with another key ID is another key: both kept. */
@@ -462,16 +483,16 @@ static void test_note_new_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_c2sp_example),
-		cmocka_unit_test(test_go_example),
-		cmocka_unit_test(test_published_vkeys),
-		cmocka_unit_test(test_vkey_malformed),
-		cmocka_unit_test(test_key_names),
-		cmocka_unit_test(test_sign_round_trip),
-		cmocka_unit_test(test_unknown_signatures_kept),
-		cmocka_unit_test(test_malformed_notes),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_note_new_checks),
+	    cmocka_unit_test(test_c2sp_example),
+	    cmocka_unit_test(test_go_example),
+	    cmocka_unit_test(test_published_vkeys),
+	    cmocka_unit_test(test_vkey_malformed),
+	    cmocka_unit_test(test_key_names),
+	    cmocka_unit_test(test_sign_round_trip),
+	    cmocka_unit_test(test_unknown_signatures_kept),
+	    cmocka_unit_test(test_malformed_notes),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_note_new_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,8 @@ static void feed_free(struct feed *f)
 }
 
 /* Builds the text of the proof of leaf index into out. */
-static void build_proof(ct_buf *out, const struct feed *f, uint64_t index, const uint8_t *extra, size_t extra_len)
+static void build_proof(ct_buf *out, const struct feed *f, uint64_t index, const uint8_t *extra,
+			size_t extra_len)
 {
 	uint8_t proof[CT_MERKLE_MAX_PROOF][H];
 	size_t count = 0;
@@ -107,7 +108,8 @@ static void test_every_leaf(void **state)
 	for (e = 0; e < sizeof(extra); e++)
 		extra[e] = (uint8_t)ct_test_rand(&rng);
 	for (i = 0; i < size; i++) {
-		size_t extra_len = (size_t)(ct_test_rand(&rng) % 3 == 0 ? 1 + ct_test_rand(&rng) % sizeof(extra) : 0);
+		size_t extra_len =
+		    (size_t)(ct_test_rand(&rng) % 3 == 0 ? 1 + ct_test_rand(&rng) % sizeof(extra) : 0);
 		ct_tlog_proof *p, *q;
 
 		build_proof(&text, &f, i, extra, extra_len);
@@ -118,12 +120,14 @@ static void test_every_leaf(void **state)
 		if (extra_len)
 			assert_memory_equal(p->extra, extra, extra_len);
 		if (ct_tlog_proof_verify(p, f.leaves[i], &f.log_key) != 0)
-			fail_msg("seed %llu, size %llu: leaf %llu does not verify: %s", (unsigned long long)seed,
-				 (unsigned long long)size, (unsigned long long)i, ct_error_last());
+			fail_msg("seed %llu, size %llu: leaf %llu does not verify: %s",
+				 (unsigned long long)seed, (unsigned long long)size, (unsigned long long)i,
+				 ct_error_last());
 
 		/* A wrong leaf: another leaf's hash, or one flipped bit. */
 		if (size > 1)
-			assert_int_equal(ct_tlog_proof_verify(p, f.leaves[(i + 1) % size], &f.log_key), CT_EPROOF);
+			assert_int_equal(ct_tlog_proof_verify(p, f.leaves[(i + 1) % size], &f.log_key),
+					 CT_EPROOF);
 		memcpy(wrong, f.leaves[i], H);
 		wrong[ct_test_rand(&rng) % H] ^= 0x10;
 		assert_int_equal(ct_tlog_proof_verify(p, wrong, &f.log_key), CT_EPROOF);
@@ -284,23 +288,28 @@ static void test_malformed(void **state)
 			int want;
 			const char *message;
 		} cases[] = {
-			{"header without c2sp.org", "c2sp.org/tlog-proof@v1\n", "tlog-proof@v1\n", CT_EINVAL, "line 1"},
-			{"header v2", "tlog-proof@v1\n", "tlog-proof@v2\n", CT_EINVAL, "line 1"},
-			{"CRLF header", "tlog-proof@v1\n", "tlog-proof@v1\r\n", CT_EINVAL, "line 1"},
-			{"index with leading zero", "index 5\n", "index 05\n", CT_EINVAL, "line 2: index '05'"},
-			{"negative index", "index 5\n", "index -5\n", CT_EINVAL, "line 2"},
-			{"index without space", "index 5\n", "index5\n", CT_EINVAL, "line 2"},
-			{"index in hex", "index 5\n", "index 0x5\n", CT_EINVAL, "line 2"},
-			{"missing index", "index 5\n", "", CT_EINVAL, "line 2"},
-			{"empty extra", "index 5\n", "extra \nindex 5\n", CT_EINVAL, "line 2: extra data is empty"},
-			{"extra not base64", "index 5\n", "extra a*b=\nindex 5\n", CT_EINVAL, "line 2: extra"},
-			{"extra after index", "index 5\n", "index 5\nextra eA==\n", CT_EINVAL, "line 3"},
-			{"hash of 31 bytes", "=\n", "=\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n", CT_EINVAL, "line 4"},
-			{"hash with trailing space", "=\n", "= \n", CT_EINVAL, "line 3"},
-			{"hash in hex", "=\n", "=\n0000000000000000000000000000000000000000000000000000000000000000\n", CT_EINVAL, "line 4"},
-			{"no empty line before the checkpoint", "=\n\n", "=\n", CT_EINVAL, "proof hash"},
-			{"two empty lines", "=\n\n", "=\n\n\n", CT_EINVAL, "checkpoint"},
-			{"checkpoint size with leading zero", "\n6\n", "\n06\n", CT_EINVAL, "leading zero"},
+		    {"header without c2sp.org", "c2sp.org/tlog-proof@v1\n", "tlog-proof@v1\n", CT_EINVAL,
+		     "line 1"},
+		    {"header v2", "tlog-proof@v1\n", "tlog-proof@v2\n", CT_EINVAL, "line 1"},
+		    {"CRLF header", "tlog-proof@v1\n", "tlog-proof@v1\r\n", CT_EINVAL, "line 1"},
+		    {"index with leading zero", "index 5\n", "index 05\n", CT_EINVAL, "line 2: index '05'"},
+		    {"negative index", "index 5\n", "index -5\n", CT_EINVAL, "line 2"},
+		    {"index without space", "index 5\n", "index5\n", CT_EINVAL, "line 2"},
+		    {"index in hex", "index 5\n", "index 0x5\n", CT_EINVAL, "line 2"},
+		    {"missing index", "index 5\n", "", CT_EINVAL, "line 2"},
+		    {"empty extra", "index 5\n", "extra \nindex 5\n", CT_EINVAL,
+		     "line 2: extra data is empty"},
+		    {"extra not base64", "index 5\n", "extra a*b=\nindex 5\n", CT_EINVAL, "line 2: extra"},
+		    {"extra after index", "index 5\n", "index 5\nextra eA==\n", CT_EINVAL, "line 3"},
+		    {"hash of 31 bytes", "=\n", "=\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",
+		     CT_EINVAL, "line 4"},
+		    {"hash with trailing space", "=\n", "= \n", CT_EINVAL, "line 3"},
+		    {"hash in hex", "=\n",
+		     "=\n0000000000000000000000000000000000000000000000000000000000000000\n", CT_EINVAL,
+		     "line 4"},
+		    {"no empty line before the checkpoint", "=\n\n", "=\n", CT_EINVAL, "proof hash"},
+		    {"two empty lines", "=\n\n", "=\n\n\n", CT_EINVAL, "checkpoint"},
+		    {"checkpoint size with leading zero", "\n6\n", "\n06\n", CT_EINVAL, "leading zero"},
 		};
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 			int rc;
@@ -356,11 +365,11 @@ static void test_build_checks(void **state)
 	memset(proof, 0, sizeof(proof));
 	memset(big, 0, sizeof(big));
 	feed_init(&f, 4, &rng);
-	assert_int_equal(ct_tlog_proof_build(&text, 4, (const uint8_t(*)[H])proof, 2, NULL, 0, f.checkpoint.ptr,
-					     f.checkpoint.len),
+	assert_int_equal(ct_tlog_proof_build(&text, 4, (const uint8_t(*)[H])proof, 2, NULL, 0,
+					     f.checkpoint.ptr, f.checkpoint.len),
 			 CT_EINVAL);
-	assert_int_equal(ct_tlog_proof_build(&text, 0, (const uint8_t(*)[H])proof, CT_MERKLE_MAX_PROOF + 1, NULL,
-					     0, f.checkpoint.ptr, f.checkpoint.len),
+	assert_int_equal(ct_tlog_proof_build(&text, 0, (const uint8_t(*)[H])proof, CT_MERKLE_MAX_PROOF + 1,
+					     NULL, 0, f.checkpoint.ptr, f.checkpoint.len),
 			 CT_ETOOBIG);
 	assert_int_equal(ct_tlog_proof_build(&text, 0, (const uint8_t(*)[H])proof, 2, big, sizeof(big),
 					     f.checkpoint.ptr, f.checkpoint.len),
@@ -369,8 +378,8 @@ static void test_build_checks(void **state)
 					     (const uint8_t *)"not a note\n", 11),
 			 CT_EINVAL);
 	/* The largest extra data round-trips. */
-	CT_OK_OR_FAIL(ct_tlog_proof_build(&text, 0, (const uint8_t(*)[H])proof, 2, big, CT_TLOG_PROOF_EXTRA_MAX,
-					  f.checkpoint.ptr, f.checkpoint.len));
+	CT_OK_OR_FAIL(ct_tlog_proof_build(&text, 0, (const uint8_t(*)[H])proof, 2, big,
+					  CT_TLOG_PROOF_EXTRA_MAX, f.checkpoint.ptr, f.checkpoint.len));
 	ct_tlog_proof_free(parse_round_trip(&text));
 	feed_free(&f);
 	ct_buf_free(&text);
@@ -380,21 +389,25 @@ static void test_build_checks(void **state)
  * The worked example of docs/CHECKPOINTS.md: rebuilt from its seeds, the
  * bytes are those below, and the page still shows them.
  */
-#define DOC_ORIGIN "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/" \
-		   "2152f8d19b791d24453242e15f2eab6cb7cffa7b6a5ed30097960e069881db12"
-#define DOC_WITNESS "caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/witness/" \
-		    "22fc297792f0b6ffc0bfcfdb7edb0c0aa14e025a365ec0e342e86e3829cb74b6"
+#define DOC_ORIGIN                                                                                           \
+	"caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/"                         \
+	"2152f8d19b791d24453242e15f2eab6cb7cffa7b6a5ed30097960e069881db12"
+#define DOC_WITNESS                                                                                          \
+	"caltrace/4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e/witness/"                 \
+	"22fc297792f0b6ffc0bfcfdb7edb0c0aa14e025a365ec0e342e86e3829cb74b6"
 static const char doc_proof[] =
-	"c2sp.org/tlog-proof@v1\n"
-	"index 1\n"
-	"G7l9zCFjXUfiZj79/QoXRobZjdcBNS3SzQbotD/T0wU=\n"
-	"qze6NNHf4pAV3nF6bVdkqPsCnDp6D1tkuTtUNRiFv3w=\n"
-	"\n" DOC_ORIGIN "\n"
-	"3\n"
-	"1Pksj7uJcg6ztVZ3x9fvrd/rENEaGoSguo8aIzN/qpU=\n"
-	"\n"
-	"\xe2\x80\x94 " DOC_ORIGIN " N1tzr6tdX+WGedUW2zLgS1wjcFLgdyzFAw/ip0vZwnqMXuZaMrdWn9FUVCU2CQ0idYEyS81EEE3IA3PZPvFVH4MKtAI=\n"
-	"\xe2\x80\x94 " DOC_WITNESS " ZYpSmAAAAABpKsQglbQQQvHBwDhFB+GPKnnIdvCWoLe4PoWR1YMLI8niFzLJMYKMaHV+7k4ViqP7pfYoM6VObXeRGUZVtlMzo95xBw==\n";
+    "c2sp.org/tlog-proof@v1\n"
+    "index 1\n"
+    "G7l9zCFjXUfiZj79/QoXRobZjdcBNS3SzQbotD/T0wU=\n"
+    "qze6NNHf4pAV3nF6bVdkqPsCnDp6D1tkuTtUNRiFv3w=\n"
+    "\n" DOC_ORIGIN "\n"
+    "3\n"
+    "1Pksj7uJcg6ztVZ3x9fvrd/rENEaGoSguo8aIzN/qpU=\n"
+    "\n"
+    "\xe2\x80\x94 " DOC_ORIGIN
+    " N1tzr6tdX+WGedUW2zLgS1wjcFLgdyzFAw/ip0vZwnqMXuZaMrdWn9FUVCU2CQ0idYEyS81EEE3IA3PZPvFVH4MKtAI=\n"
+    "\xe2\x80\x94 " DOC_WITNESS " ZYpSmAAAAABpKsQglbQQQvHBwDhFB+GPKnnIdvCWoLe4PoWR1YMLI8niFzLJMYKMaHV+"
+				"7k4ViqP7pfYoM6VObXeRGUZVtlMzo95xBw==\n";
 static const char doc_log_vkey[] = DOC_ORIGIN "+375b73af+ASFS+NGbeR0kRTJC4V8uq2y3z/p7al7TAJeWDgaYgdsS";
 static const char doc_witness_vkey[] = DOC_WITNESS "+658a5298+BCL8KXeS8Lb/wL/P237bDAqhTgJaNl7A40Lobjgpy3S2";
 
@@ -475,12 +488,9 @@ static void test_docs_example(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_leaf),
-		cmocka_unit_test(test_wrong_checkpoint),
-		cmocka_unit_test(test_cosigned),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_build_checks),
-		cmocka_unit_test(test_docs_example),
+	    cmocka_unit_test(test_every_leaf),	 cmocka_unit_test(test_wrong_checkpoint),
+	    cmocka_unit_test(test_cosigned),	 cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_build_checks), cmocka_unit_test(test_docs_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
