@@ -11,6 +11,7 @@
  * line, known or not, so that a note re-serialises byte for byte; only a
  * verifier judges lines, and only those of the key it is given.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,7 @@ int ct_note_format(ct_buf *out, const ct_note *n)
 	for (i = 0; i < n->nsigs; i++) {
 		const ct_note_sig *s = &n->sigs[i];
 
+		assert(s->sig_len >= 1 && s->sig_len <= CT_NOTE_SIG_MAX); /* ct_note_add_sig's bounds */
 		blob[0] = (uint8_t)(s->key_id >> 24);
 		blob[1] = (uint8_t)(s->key_id >> 16);
 		blob[2] = (uint8_t)(s->key_id >> 8);

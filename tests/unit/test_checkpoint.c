@@ -403,7 +403,7 @@ static void test_cosign_failures(void **state)
 	assert_int_equal(ct_cosig_verify(&t, f.n, &as_note_key), CT_EINVAL);
 	/* A cosignature line whose key ID was made with type 0x01 is not the witness's. */
 	for (i = 0; i < 8; i++)
-		blob[i] = (uint8_t)(1000 >> (56 - 8 * i));
+		blob[i] = (uint8_t)((uint64_t)1000 >> (56 - 8 * i));
 	CT_OK_OR_FAIL(ct_cosig_message(&msg, 1000, f.n->text, f.n->text_len));
 	ct_keypair_sign(f.w2, blob + 8, msg.ptr, msg.len);
 	CT_OK_OR_FAIL(ct_note_add_sig(f.n, f.name2,
