@@ -72,6 +72,14 @@ typedef enum ct_ingest_result {
 } ct_ingest_result;
 
 #define CT_INGEST_SIG_CHECKED 1u /* flag: the caller already verified the signature */
+/*
+ * flag: store the entry alone, out of feed order (the entries of a proof
+ * bundle): checked alone and against the bureau (the genesis must come
+ * first, CT_ESTATE otherwise), indexed, but no feed head or tree is kept,
+ * so such a store serves evaluation only. A different entry at a stored
+ * (author, seq) is CT_EFORK.
+ */
+#define CT_INGEST_SPARSE 2u
 
 /*
  * Verifies a foreign entry and stores it: canonical form, signature
