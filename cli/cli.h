@@ -81,6 +81,13 @@ int cli_hash_file(const char *cmd, const char *path, uint8_t out[32]);
  */
 int cli_resolve_calibration(ct_reader *r, json_t *fields, char *why, size_t whylen);
 
+/*
+ * Once the store knows its network (after genesis or the first import),
+ * records the network id in the home's config so the node and later opens
+ * are pinned to it. Prints a note when it does; errors are printed.
+ */
+void cli_pin_network(cli_node *n);
+
 /* Whether stderr is a terminal (for progress lines). */
 bool cli_interactive(void);
 

@@ -14,6 +14,7 @@
 static void help(void)
 {
 	printf("usage: caltrace import FILE\n\n"
+	       "FILE - reads standard input.\n"
 	       "Verifies and ingests a stream written by `caltrace export`: every entry's\n"
 	       "canonical form, signature, schema, authority and place in its feed. Entries of\n"
 	       "authors the bureau has not admitted yet wait in the pending area. The first bad\n"
@@ -49,12 +50,13 @@ static int ingest_stream(ct_ledger *l, const uint8_t *buf, size_t len, struct ta
 		if (!b && (err = ct_batch_begin(&b, l)) < 0)
 			return cli_fail("import", err, "cannot write");
 		if ((err = ct_entry_frame(&n, buf + off, len - off)) < 0) {
-			cli_fail("import", err, "entry %llu at byte %zu is malformed", (unsigned long long)t->seen + 1,
-				 off);
+			cli_fail("import", err, "entry %llu at byte %zu is malformed (%s)", (unsigned long long)t->seen + 1,
+				 off, ct_strerror(err));
 			break;
 		}
 		if ((err = ct_batch_ingest(b, buf + off, n, 0, &res)) < 0) {
-			cli_fail("import", err, "entry %llu at byte %zu refused", (unsigned long long)t->seen + 1, off);
+			cli_fail("import", err, "entry %llu at byte %zu refused (%s)", (unsigned long long)t->seen + 1, off,
+				 ct_strerror(err));
 			break;
 		}
 		t->seen++;
@@ -89,14 +91,56 @@ static int ingest_stream(ct_ledger *l, const uint8_t *buf, size_t len, struct ta
 	return err < 0 ? EXIT_ERR : 0;
 }
 
+/*
+ * Reads the whole input: a regular file is mapped; a pipe, a FIFO or
+ * standard input ("-") is read into buf (their size is not known ahead).
+ */
+static int load_input(const char *path, ct_buf *buf, void **map, size_t *len)
+{
+	uint8_t chunk[65536];
+	struct stat st;
+	ssize_t got;
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+
+	*map = MAP_FAILED;
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		goto fail;
+	if (S_ISREG(st.st_mode)) {
+		*len = (size_t)st.st_size;
+		if (*len > 0 && (*map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+			goto fail;
+	} else {
+		while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				goto fail;
+			if (ct_buf_put(buf, chunk, (size_t)got) < 0) {
+				errno = ENOMEM;
+				goto fail;
+			}
+		}
+		*len = buf->len;
+	}
+	if (fd > 0)
+		close(fd);
+	return 0;
+fail:
+	fprintf(stderr, "caltrace import: cannot read %s: %s\n", path, strerror(errno));
+	if (fd > 0)
+		close(fd);
+	return -1;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct tally t = {0};
-	const char *path;
-	struct stat st;
+	ct_buf buf = CT_BUF_INIT;
 	void *map = MAP_FAILED;
+	size_t len;
 	cli_node n;
-	int fd = -1, rc;
+	int rc;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		help();
@@ -104,30 +148,18 @@ int cmd_import(int argc, char **argv)
 	}
 	if (argc != 2)
 		return cli_usage_error("import", "expects one FILE");
-	path = argv[1];
-	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) != 0) {
-		fprintf(stderr, "caltrace import: cannot read %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (load_input(argv[1], &buf, &map, &len) < 0)
 		return EXIT_ERR;
+	if ((rc = cli_open(&n, 0)) == 0) {
+		rc = len ? ingest_stream(n.ledger, map != MAP_FAILED ? map : buf.ptr, len, &t) : 0;
+		cli_pin_network(&n);
+		progress(&t, 1, 1, true);
+		if (rc == 0 && t.forks)
+			rc = EXIT_NO;
+		cli_close(&n);
 	}
-	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		fprintf(stderr, "caltrace import: cannot map %s: %s\n", path, strerror(errno));
-		close(fd);
-		return EXIT_ERR;
-	}
-	close(fd);
-	if (cli_open(&n, 0) != 0) {
-		if (map != MAP_FAILED)
-			munmap(map, (size_t)st.st_size);
-		return EXIT_ERR;
-	}
-	rc = st.st_size ? ingest_stream(n.ledger, map, (size_t)st.st_size, &t) : 0;
-	progress(&t, 1, 1, true);
-	if (rc == 0 && t.forks)
-		rc = EXIT_NO;
 	if (map != MAP_FAILED)
-		munmap(map, (size_t)st.st_size);
-	cli_close(&n);
+		munmap(map, len);
+	ct_buf_free(&buf);
 	return rc;
 }

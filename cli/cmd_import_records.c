@@ -35,7 +35,8 @@ static double now_s(void)
 /* Turns one parsed line into an appended entry; returns 0 or prints why (line-numbered). */
 static int import_line(ct_batch *b, const ct_keypair *kp, json_t *rec, unsigned long lineno)
 {
-	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *type_v = json_string_value(json_object_get(rec, "type"));
+	char type[CT_TYPE_MAX + 1];
 	json_t *time_v = json_object_get(rec, "time");
 	ct_buf body = CT_BUF_INIT;
 	ct_event_type t;
@@ -43,8 +44,10 @@ static int import_line(ct_batch *b, const ct_keypair *kp, json_t *rec, unsigned 
 	char why[512];
 	int err;
 
-	if (!type)
+	if (!type_v)
 		return fprintf(stderr, "caltrace import-records: line %lu: no \"type\"\n", lineno), EXIT_ERR;
+	/* Copied: deleting "type" from rec below frees the JSON string. */
+	snprintf(type, sizeof(type), "%s", type_v);
 	if ((t = ct_event_type_of(type, strlen(type))) == CT_EV_UNKNOWN)
 		return fprintf(stderr, "caltrace import-records: line %lu: unknown type '%s'\n", lineno, type),
 		       EXIT_ERR;
@@ -102,8 +105,12 @@ static int import_file(cli_node *n, FILE *in, bool dry_run, struct run *run)
 		}
 		rec = json_loadb(line, (size_t)len, 0, &jerr);
 		if (!json_is_object(rec)) {
-			fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: %s (column %d)\n",
-				run->lines, rec ? "another JSON value" : jerr.text, jerr.column);
+			if (rec)
+				fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: another JSON value\n",
+					run->lines);
+			else
+				fprintf(stderr, "caltrace import-records: line %lu: not a JSON object: %s (column %d)\n",
+					run->lines, jerr.text, jerr.column);
 			json_decref(rec);
 			rc = EXIT_ERR;
 			break;

@@ -65,6 +65,8 @@ int cli_open(cli_node *n, unsigned flags)
 	}
 	snprintf(path, sizeof(path), "%s/data", n->dir);
 	opts.read_only = (flags & CLI_READONLY) != 0;
+	if (n->cfg.has_network)
+		opts.network = n->cfg.network;
 	if ((err = ct_ledger_open(&n->ledger, path, &opts)) < 0) {
 		fprintf(stderr, "caltrace: cannot open the store in %s: %s\n", path, ct_error_last());
 		cli_close(n);
@@ -186,6 +188,8 @@ int cli_append_event(const char *cmd, cli_node *n, const char *type, json_t *fie
 		rc = cli_fail(cmd, err, "cannot commit %s", type);
 		goto done;
 	}
+	if (t == CT_EV_NETWORK_GENESIS)
+		cli_pin_network(n);
 	ct_hex(hex, hash, CT_HASH_BYTES);
 	if (json_out) {
 		json_t *o = json_pack("{s:s, s:I, s:s}", "type", type, "seq", (json_int_t)seq, "hash", hex);
@@ -251,4 +255,28 @@ int cli_hash_file(const char *cmd, const char *path, uint8_t out[32])
 bool cli_interactive(void)
 {
 	return isatty(fileno(stderr));
+}
+
+void cli_pin_network(cli_node *n)
+{
+	char path[4200], hex[2 * CT_HASH_BYTES + 1];
+	ct_reader *r = NULL;
+	uint8_t id[CT_HASH_BYTES];
+	int err;
+
+	if (n->cfg.has_network || ct_reader_begin(&r, n->ledger) < 0)
+		return;
+	err = ct_read_network(r, id, NULL);
+	ct_reader_end(r);
+	if (err < 0)
+		return;
+	memcpy(n->cfg.network, id, CT_HASH_BYTES);
+	n->cfg.has_network = 1;
+	snprintf(path, sizeof(path), "%s/config", n->dir);
+	if (ct_config_save(&n->cfg, path) < 0) {
+		fprintf(stderr, "caltrace: cannot record the network id in %s: %s\n", path, ct_error_last());
+		return;
+	}
+	ct_hex(hex, id, CT_HASH_BYTES);
+	fprintf(stderr, "this node now belongs to network %s (recorded in %s)\n", hex, path);
 }

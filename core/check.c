@@ -27,7 +27,32 @@ int ct_fork_proof_check(const uint8_t *a, size_t a_len, const uint8_t *b, size_t
 			 (unsigned long long)ea.seq, (unsigned long long)eb.seq);
 }
 
-/* Checks one feed: entries, links, hash index, tree root. */
+/*
+ * Compares every stored perfect-subtree node of a feed of size leaves with
+ * the recomputed tree: a root can be right while a node that only proofs
+ * read is wrong.
+ */
+static int check_tree_nodes(struct ct__tree_ctx *tree, ct_memtree *mem, uint64_t size, const char *name)
+{
+	uint8_t stored[CT_HASH_BYTES], recomputed[CT_HASH_BYTES];
+	uint64_t index;
+	unsigned level;
+	int err;
+
+	for (level = 0; level < 64 && (1ULL << level) <= size; level++)
+		for (index = 0; (index + 1) << level <= size; index++) {
+			if ((err = ct__tree_get(tree, level, index, stored)) < 0)
+				return ct__error_wrap(err, "feed %s…", name);
+			if ((err = ct_memtree_get(mem, level, index, recomputed)) < 0)
+				return err;
+			if (memcmp(stored, recomputed, CT_HASH_BYTES) != 0)
+				return ct__error(CT_ECORRUPT, "feed %s…: tree node (%u, %llu) differs from a recomputation",
+						 name, level, (unsigned long long)index);
+		}
+	return 0;
+}
+
+/* Checks one feed: entries, links, hash index, tree root and nodes. */
 static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 {
 	struct ct__tree_ctx tree = {r, NULL, h->author};
@@ -78,15 +103,52 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 	if ((err = ct_merkle_root(root, h->size, ct__tree_get, &tree)) < 0 ||
 	    (err = ct_merkle_root(recomputed, h->size, ct_memtree_get, mem)) < 0)
 		goto done;
-	if (memcmp(root, recomputed, CT_HASH_BYTES) != 0)
+	if (memcmp(root, recomputed, CT_HASH_BYTES) != 0) {
 		err = ct__error(CT_ECORRUPT, "feed %s…: stored tree root differs from a recomputation", name);
+		goto done;
+	}
+	err = check_tree_nodes(&tree, mem, h->size, name);
 done:
 	ct_memtree_free(mem);
 	return err;
 }
 
+/* Checks that every row of a domain index is well formed and names a stored entry. */
+static int check_index(ct_reader *r, enum ct_db db, const char *name)
+{
+	MDB_cursor *cur = NULL;
+	char hex[2 * CT_HASH_BYTES + 1];
+	MDB_val k, v, at;
+	int rc, err = 0;
+
+	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[db], &cur)) != 0)
+		return ct__mdb_error(rc, name);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (v.mv_size != ROW_BYTES) {
+			err = ct__error(CT_ECORRUPT, "index %s: a row of %zu bytes", name, v.mv_size);
+			break;
+		}
+		if ((err = ct__get(r, DB_HASHES, (const uint8_t *)v.mv_data + 9, CT_HASH_BYTES, &at)) < 0) {
+			ct_hex(hex, (const uint8_t *)v.mv_data + 9, CT_HASH_BYTES);
+			if (err == CT_ENOTFOUND)
+				err = ct__error(CT_ECORRUPT, "index %s: a row names entry %s, which is not stored", name,
+						hex);
+			break;
+		}
+	}
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = ct__mdb_error(rc, name);
+	mdb_cursor_close(cur);
+	return err;
+}
+
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked)
 {
+	static const struct {
+		enum ct_db db;
+		const char *name;
+	} indexes[] = {{DB_SUBJECTS, "subjects"}, {DB_USES, "uses"},		{DB_ORGS, "orgs"},
+		       {DB_PERSONS, "persons"},	  {DB_CATALOGUE, "catalogue"}, {DB_REVOKES, "revokes"}};
 	ct_feed_head *heads = NULL;
 	size_t count, i;
 	uint64_t checked = 0;
@@ -96,6 +158,9 @@ int ct_ledger_check(ct_reader *r, uint64_t *entries_checked)
 		return err;
 	for (i = 0; i < count && err == 0; i++)
 		err = check_feed(r, &heads[i], &checked);
+	/* Then the domain indexes: every row must name a stored entry. */
+	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]) && err == 0; i++)
+		err = check_index(r, indexes[i].db, indexes[i].name);
 	free(heads);
 	if (entries_checked)
 		*entries_checked = checked;

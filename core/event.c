@@ -22,6 +22,7 @@ static const char *const cal_kind_choices[] = {"verification", "calibration", "c
 static const char *const result_choices[] = {"pass", "fail", "limited", NULL};
 static const char *const as_found_choices[] = {"in", "out", "n/a", NULL};
 
+/* clang-format off */
 #define REQ(n, k) {n, CT__K_##k, true, NULL}
 #define OPT(n, k) {n, CT__K_##k, false, NULL}
 #define REQ_ENUM(n, c) {n, CT__K_ENUM, true, c}
@@ -148,11 +149,12 @@ static const struct type_row type_rows[CT_EV__COUNT] = {
 	[CT_EV_CALIBRATION] = ROW("calibration", false, calibration_fields, "performed_at"),
 	[CT_EV_CALIBRATION_REVOKE] = ROW("calibration.revoke", false, calibration_revoke_fields, NULL),
 };
+/* clang-format on */
 
 /* One decoded field of a body: what the checker found, for the cross-field rules and the indexes. */
 struct field_value {
 	bool present;
-	uint64_t num;         /* UINT, TIME, BOOL */
+	uint64_t num;	      /* UINT, TIME, BOOL */
 	const uint8_t *bytes; /* STR, ID, ENUM, BIN32: into the body */
 	size_t len;
 };
@@ -267,8 +269,8 @@ static int check_str(const struct check_ctx *c, ct_mp *r, size_t max, bool no_ct
 	if (*len == 0)
 		return expected(c, "a non-empty str");
 	if (*len > max)
-		return ct__error(CT_ESCHEMA, "%s: field '%s': %zu bytes, at most %zu allowed", c->type, c->field,
-				 *len, max);
+		return ct__error(CT_ESCHEMA, "%s: field '%s': %zu bytes, at most %zu allowed", c->type,
+				 c->field, *len, max);
 	if (!ct_utf8_valid(*s, *len))
 		return expected(c, "valid UTF-8");
 	for (i = 0; no_ctrl && i < *len; i++) {
@@ -303,8 +305,8 @@ static int check_bin32(const struct check_ctx *c, ct_mp *r, const uint8_t **b)
 	if ((err = ct_mp_read_bin(r, b, &len)) < 0)
 		return read_failed(c, err);
 	if (len != 32)
-		return ct__error(CT_ESCHEMA, "%s: field '%s': expected bin 32, got bin %zu", c->type, c->field,
-				 len);
+		return ct__error(CT_ESCHEMA, "%s: field '%s': expected bin 32, got bin %zu", c->type,
+				 c->field, len);
 	return 0;
 }
 
@@ -589,13 +591,15 @@ static int check_complete(const struct type_row *row, const struct field_value *
 
 	for (i = 0; i < row->count; i++)
 		if (row->fields[i].required && !vals[i].present)
-			return ct__error(CT_ESCHEMA, "%s: field '%s': missing", row->name, row->fields[i].name);
+			return ct__error(CT_ESCHEMA, "%s: field '%s': missing", row->name,
+					 row->fields[i].name);
 	if (!row->start_field)
 		return 0;
 	start = value_of(row, vals, row->start_field);
 	until = value_of(row, vals, "valid_until");
 	if (start && until && until->num < start->num)
-		return ct__error(CT_ESCHEMA, "%s: field 'valid_until': before %s", row->name, row->start_field);
+		return ct__error(CT_ESCHEMA, "%s: field 'valid_until': before %s", row->name,
+				 row->start_field);
 	return 0;
 }
 
@@ -632,7 +636,8 @@ static int parse_body(const struct type_row **rowp, struct field_value vals[CT__
 			return ct__error(CT_ESCHEMA, "%s: unknown field '%s'", row->name,
 					 printable_key(shown, sizeof(shown), key, klen));
 		if (vals[idx].present)
-			return ct__error(CT_ESCHEMA, "%s: field '%s': duplicate", row->name, row->fields[idx].name);
+			return ct__error(CT_ESCHEMA, "%s: field '%s': duplicate", row->name,
+					 row->fields[idx].name);
 		ctx.type = row->name;
 		ctx.field = row->fields[idx].name;
 		if ((err = check_value(&ctx, &row->fields[idx], &r, &vals[idx])) < 0)
@@ -640,7 +645,8 @@ static int parse_body(const struct type_row **rowp, struct field_value vals[CT__
 		vals[idx].present = true;
 	}
 	if (r.p != r.end)
-		return ct__error(CT_ESCHEMA, "%s: %zu bytes after the body", row->name, (size_t)(r.end - r.p));
+		return ct__error(CT_ESCHEMA, "%s: %zu bytes after the body", row->name,
+				 (size_t)(r.end - r.p));
 	return check_complete(row, vals);
 }
 

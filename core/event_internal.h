@@ -9,22 +9,22 @@
 
 #include "caltrace/event.h"
 
-#define CT__STR_MAX 1024      /* longest free-text str field, bytes */
-#define CT__FIELDS_MAX 12     /* most fields any type has */
-#define CT__TIME_MAX 253402300799999ULL /* 9999-12-31T23:59:59.999Z */
+#define CT__STR_MAX    1024		  /* longest free-text str field, bytes */
+#define CT__FIELDS_MAX 12		  /* most fields any type has */
+#define CT__TIME_MAX   253402300799999ULL /* 9999-12-31T23:59:59.999Z */
 
 typedef enum ct__kind {
-	CT__K_STR = 1,  /* non-empty str, at most CT__STR_MAX bytes */
-	CT__K_ID,       /* non-empty str, at most CT_ID_MAX bytes, no control chars */
-	CT__K_UINT,     /* uint */
-	CT__K_TIME,     /* uint ms since the epoch, at most CT__TIME_MAX */
-	CT__K_BOOL,     /* bool */
-	CT__K_BIN32,    /* bin of exactly 32 bytes */
+	CT__K_STR = 1,	/* non-empty str, at most CT__STR_MAX bytes */
+	CT__K_ID,	/* non-empty str, at most CT_ID_MAX bytes, no control chars */
+	CT__K_UINT,	/* uint */
+	CT__K_TIME,	/* uint ms since the epoch, at most CT__TIME_MAX */
+	CT__K_BOOL,	/* bool */
+	CT__K_BIN32,	/* bin of exactly 32 bytes */
 	CT__K_STR_LIST, /* array of CT__K_STR */
-	CT__K_ENUM,     /* str among the field's choices */
+	CT__K_ENUM,	/* str among the field's choices */
 	CT__K_QUANTITY, /* {rel_ppm: uint} or {abs: decimal str, unit: str} */
-	CT__K_POLICY,   /* {min_ratio?: uint >= 1, grace_days?: uint} */
-	CT__K_STDREFS,  /* array, at least one, of {cal: bin32, id: ID} */
+	CT__K_POLICY,	/* {min_ratio?: uint >= 1, grace_days?: uint} */
+	CT__K_STDREFS,	/* array, at least one, of {cal: bin32, id: ID} */
 } ct__kind;
 
 typedef struct ct__field {

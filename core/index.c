@@ -220,14 +220,34 @@ struct link_search {
 	uint8_t best[CT_HASH_BYTES];
 };
 
-/* Keeps the latest passing calibration or anchor performed at or before t. */
+struct revoked_by {
+	ct_reader *r;
+	const uint8_t *author; /* the calibration's: only its revocations count */
+	bool revoked;
+};
+
+static int check_revoker(void *ctx, const ct_index_row *row)
+{
+	struct revoked_by *rb = ctx;
+	ct_entry rev;
+
+	if (ct_read_entry_by_hash(rb->r, row->hash, &rev) == 0 && memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
+		rb->revoked = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Keeps the latest passing, unrevoked calibration or anchor performed at or before t. */
 static int consider_link(void *ctx, const ct_index_row *row)
 {
 	struct link_search *s = ctx;
+	struct revoked_by rb = {s->r, NULL, false};
 	ct_mp map, val;
 	const char *result;
 	size_t len;
 	ct_entry e;
+	int err;
 
 	if (row->kind != CT_ROW_CAL && row->kind != CT_ROW_ANCHOR)
 		return 0;
@@ -239,6 +259,12 @@ static int consider_link(void *ctx, const ct_index_row *row)
 		map = ct_mp_over(e.body, e.body_len);
 		if (ct_mp_find(&map, "result", &val) < 0 || ct_mp_read_str(&val, &result, &len) < 0 ||
 		    (len == 4 && memcmp(result, "fail", 4) == 0))
+			return 0;
+		/* A calibration its author revoked is no link to rely on. */
+		rb.author = e.author;
+		if ((err = ct_read_revocations(s->r, row->hash, check_revoker, &rb)) < 0)
+			return err;
+		if (rb.revoked)
 			return 0;
 	}
 	s->found = true;

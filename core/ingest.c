@@ -183,8 +183,11 @@ static int handle_fork(ct_batch *b, const ct_entry *e)
 	return err;
 }
 
-/* Writes an entry that passed every check at the head of its feed. */
-static int store_entry(ct_batch *b, const ct_entry *e, ct_event_type t)
+/*
+ * Writes an entry that passed every check: at the head of its feed, or,
+ * when sparse, alone (no tree node, no head).
+ */
+static int store_entry(ct_batch *b, const ct_entry *e, ct_event_type t, bool sparse)
 {
 	struct ct__tree_ctx tree = {&b->rd, b, e->author};
 	uint8_t key[FEEDKEY_BYTES], hash[CT_HASH_BYTES], leaf[CT_HASH_BYTES];
@@ -198,9 +201,9 @@ static int store_entry(ct_batch *b, const ct_entry *e, ct_event_type t)
 		return err;
 	/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
 	memcpy(leaf, hash, sizeof(leaf));
-	if ((err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)
+	if (!sparse && (err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)
 		return err;
-	if ((err = ct__head_put(b, e->author, e->seq, hash, 0)) < 0)
+	if (!sparse && (err = ct__head_put(b, e->author, e->seq, hash, 0)) < 0)
 		return err;
 	if (t == CT_EV_NETWORK_GENESIS) {
 		if ((err = ct__put(b, DB_META, "network", 7, hash, sizeof(hash), 0)) < 0)
@@ -224,11 +227,49 @@ static int park(ct_batch *b, const ct_entry *e)
 		return ct__error(CT_EFULL, "entry %s: author not admitted and the pending area is full (%llu)",
 				 n.s, (unsigned long long)count);
 	ct__feed_key(key, e->author, e->seq);
-	return ct__put(b, DB_PENDING, key, sizeof(key), e->raw, e->raw_len, 0);
+	/*
+	 * The first entry parked at (author, seq) stays, as in a feed. A
+	 * different second one is dropped here; should both ever reach the
+	 * feed, the fork is detected and proven then.
+	 */
+	err = ct__put(b, DB_PENDING, key, sizeof(key), e->raw, e->raw_len, MDB_NOOVERWRITE);
+	return err == CT_EEXISTS ? 0 : err;
 }
 
 static int release_pending(ct_batch *b, const uint8_t author[CT_KEY_BYTES]);
 static int release_all_pending(ct_batch *b);
+
+/*
+ * A proof bundle's entries: each checked alone and against the bureau,
+ * stored with its indexes, without the rest of its feed.
+ */
+static int ingest_sparse(ct_batch *b, const ct_entry *e, ct_event_type t, bool known,
+			 const uint8_t bureau[CT_KEY_BYTES], ct_ingest_result *result)
+{
+	struct entry_name n = name_of(e->author, e->seq);
+	uint8_t key[FEEDKEY_BYTES], hash[CT_HASH_BYTES];
+	MDB_val v;
+	int err;
+
+	if (!known && !(t == CT_EV_NETWORK_GENESIS && e->seq == 1))
+		return ct__error(CT_ESTATE, "entry %s: the genesis must come first", n.s);
+	if (known && (err = check_authority(e, t, bureau)) < 0)
+		return err;
+	ct__feed_key(key, e->author, e->seq);
+	err = ct__get(&b->rd, DB_ENTRIES, key, sizeof(key), &v);
+	if (err == 0) {
+		ct_entry_hash(hash, e->raw, e->raw_len);
+		if (v.mv_size == e->raw_len && memcmp(v.mv_data, e->raw, e->raw_len) == 0) {
+			*result = CT_INGEST_DUPLICATE;
+			return 0;
+		}
+		return ct__error(CT_EFORK, "entry %s: two different entries at this seq", n.s);
+	}
+	if (err != CT_ENOTFOUND)
+		return err;
+	*result = CT_INGEST_APPENDED;
+	return store_entry(b, e, t, true);
+}
 
 static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ingest_result *result)
 {
@@ -244,6 +285,19 @@ static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ing
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
 	known = err == 0;
+	if (!known && t == CT_EV_NETWORK_GENESIS && b->l->pinned) {
+		uint8_t hash[CT_HASH_BYTES];
+		char want[2 * CT_HASH_BYTES + 1];
+
+		ct_entry_hash(hash, e->raw, e->raw_len);
+		if (memcmp(hash, b->l->network, CT_HASH_BYTES) != 0) {
+			ct_hex(want, b->l->network, CT_HASH_BYTES);
+			return ct__error(CT_EAUTH, "entry %s: genesis of another network (this node joins %.16s…)",
+					 name_of(e->author, e->seq).s, want);
+		}
+	}
+	if (flags & CT_INGEST_SPARSE)
+		return ingest_sparse(b, e, t, known, bureau, result);
 	if (!known && !(t == CT_EV_NETWORK_GENESIS && e->seq == 1)) {
 		*result = CT_INGEST_PENDING;
 		return park(b, e);
@@ -263,7 +317,7 @@ static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ing
 		return 0;
 	if (verdict == CT_INGEST_FORK)
 		return handle_fork(b, e);
-	if ((err = store_entry(b, e, t)) < 0)
+	if ((err = store_entry(b, e, t, false)) < 0)
 		return err;
 	if (t == CT_EV_NETWORK_GENESIS)
 		return release_all_pending(b);

@@ -109,9 +109,10 @@ int ct_time_parse(uint64_t *out, const char *s)
 	if (!s)
 		return ct__error(CT_EINVAL, "time: NULL");
 	len = strlen(s);
-	if (len < 10 || !parse_date(s, &days) || (len > 10 && (s[10] != 'T' || !parse_clock(s + 11, len - 11, &clock))))
-		return ct__error(CT_EINVAL, "time '%.40s': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]]Z",
-				 s);
+	if (len < 10 || !parse_date(s, &days) ||
+	    (len > 10 && (s[10] != 'T' || !parse_clock(s + 11, len - 11, &clock))))
+		return ct__error(CT_EINVAL,
+				 "time '%.40s': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]]Z", s);
 	*out = days * MS_PER_DAY + clock;
 	return 0;
 }
@@ -126,11 +127,12 @@ void ct_time_format(char *out, size_t size, uint64_t ms)
 		snprintf(out, size, "%04llu-%02u-%02u", (unsigned long long)y, m, d);
 	else if (rest % 1000 == 0)
 		snprintf(out, size, "%04llu-%02u-%02uT%02u:%02u:%02uZ", (unsigned long long)y, m, d,
-			 (unsigned)(rest / 3600000), (unsigned)(rest / 60000 % 60), (unsigned)(rest / 1000 % 60));
+			 (unsigned)(rest / 3600000), (unsigned)(rest / 60000 % 60),
+			 (unsigned)(rest / 1000 % 60));
 	else
 		snprintf(out, size, "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, m, d,
-			 (unsigned)(rest / 3600000), (unsigned)(rest / 60000 % 60), (unsigned)(rest / 1000 % 60),
-			 (unsigned)(rest % 1000));
+			 (unsigned)(rest / 3600000), (unsigned)(rest / 60000 % 60),
+			 (unsigned)(rest / 1000 % 60), (unsigned)(rest % 1000));
 }
 
 /* How the value of a key of a nested map (quantity, policy, standards element) is written. */
@@ -150,11 +152,35 @@ static const nested_key stdref_keys[] = {{"cal", N_HEX32}, {"id", N_STR}, {NULL,
 static const nested_key *nested_keys_of(ct__kind kind)
 {
 	switch (kind) {
-	case CT__K_QUANTITY: return quantity_keys;
-	case CT__K_POLICY: return policy_keys;
-	case CT__K_STDREFS: return stdref_keys;
-	default: return NULL;
+	case CT__K_QUANTITY:
+		return quantity_keys;
+	case CT__K_POLICY:
+		return policy_keys;
+	case CT__K_STDREFS:
+		return stdref_keys;
+	default:
+		return NULL;
 	}
+}
+
+/* The nested key named key[0..len) in keys, or NULL. */
+static const nested_key *find_nested(const nested_key *keys, const char *key, size_t len)
+{
+	for (; keys->name; keys++)
+		if (strlen(keys->name) == len && memcmp(keys->name, key, len) == 0)
+			return keys;
+	return NULL;
+}
+
+/* The schema field named key[0..len), or NULL. */
+static const ct__field *find_field(const ct__field *schema, size_t count, const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(schema[i].name) == len && memcmp(schema[i].name, key, len) == 0)
+			return &schema[i];
+	return NULL;
 }
 
 /* Names the type and field being converted, for error messages. */
@@ -190,7 +216,8 @@ static int put_json_hex32(ct_buf *out, const struct json_ctx *c, const json_t *v
 {
 	uint8_t bytes[32];
 
-	if (!json_is_string(v) || json_string_length(v) != 64 || ct_unhex(bytes, 32, json_string_value(v)) < 0)
+	if (!json_is_string(v) || json_string_length(v) != 64 ||
+	    ct_unhex(bytes, 32, json_string_value(v)) < 0)
 		return json_expected(c, "64 hex digits");
 	return ct_mp_put_bin(out, bytes, sizeof(bytes));
 }
@@ -212,17 +239,18 @@ static int put_json_nested(ct_buf *out, const struct json_ctx *c, const nested_k
 {
 	const char *key;
 	json_t *v;
+	void *it;
 	uint32_t present = 0;
 	size_t i;
 	int err;
 
 	if (!json_is_object(obj))
 		return json_expected(c, "a JSON object");
-	json_object_foreach((json_t *)obj, key, v) {
-		for (i = 0; keys[i].name && strcmp(keys[i].name, key) != 0; i++)
-			;
-		if (!keys[i].name)
-			return ct__error(CT_ESCHEMA, "%s: field '%s': unknown key '%.64s'", c->type, c->field, key);
+	for (it = json_object_iter((json_t *)obj); it; it = json_object_iter_next((json_t *)obj, it)) {
+		key = json_object_iter_key(it);
+		if (!find_nested(keys, key, strlen(key)))
+			return ct__error(CT_ESCHEMA, "%s: field '%s': unknown key '%.64s'", c->type, c->field,
+					 key);
 		present++;
 	}
 	if ((err = ct_mp_put_map(out, present)) < 0)
@@ -302,6 +330,7 @@ int ct_body_from_json(ct_buf *out, ct_event_type t, const json_t *fields)
 	uint32_t present = 0;
 	const char *key;
 	json_t *v;
+	void *it;
 	int err = 0;
 
 	ctx.type = ct_event_type_name(t);
@@ -309,10 +338,9 @@ int ct_body_from_json(ct_buf *out, ct_event_type t, const json_t *fields)
 		return ct__error(CT_ESCHEMA, "unknown event type %d", (int)t);
 	if (!json_is_object(fields))
 		return ct__error(CT_ESCHEMA, "%s: the body is not a JSON object", ctx.type);
-	json_object_foreach((json_t *)fields, key, v) {
-		for (i = 0; i < count && strcmp(schema[i].name, key) != 0; i++)
-			;
-		if (i == count)
+	for (it = json_object_iter((json_t *)fields); it; it = json_object_iter_next((json_t *)fields, it)) {
+		key = json_object_iter_key(it);
+		if (!find_field(schema, count, key, strlen(key)))
 			return ct__error(CT_ESCHEMA, "%s: unknown field '%.64s'", ctx.type, key);
 		present++;
 	}
@@ -379,9 +407,10 @@ static int get_hex(json_t **out, ct_mp *r)
 static int get_nested(json_t **out, ct_mp *r, const nested_key *keys, const char *type, const char *field)
 {
 	json_t *obj = json_object(), *v;
+	const nested_key *nk;
 	const char *key;
 	uint32_t count, i;
-	size_t len, k;
+	size_t len;
 	int err;
 
 	if (!obj)
@@ -391,21 +420,19 @@ static int get_nested(json_t **out, ct_mp *r, const nested_key *keys, const char
 	for (i = 0; i < count; i++) {
 		if ((err = ct_mp_read_str(r, &key, &len)) < 0)
 			goto done;
-		for (k = 0; keys[k].name && !(strlen(keys[k].name) == len && !memcmp(keys[k].name, key, len)); k++)
-			;
-		if (!keys[k].name) {
+		if (!(nk = find_nested(keys, key, len))) {
 			err = ct__error(CT_ESCHEMA, "%s: field '%s': unknown key", type, field);
 			goto done;
 		}
-		if (keys[k].kind == N_UINT)
+		if (nk->kind == N_UINT)
 			err = get_uint(&v, r, type, field);
-		else if (keys[k].kind == N_STR)
+		else if (nk->kind == N_STR)
 			err = get_str(&v, r);
 		else
 			err = get_hex(&v, r);
 		if (err < 0)
 			goto done;
-		if (json_object_set_new(obj, keys[k].name, v) < 0) { /* v is stolen either way */
+		if (json_object_set_new(obj, nk->name, v) < 0) { /* v is stolen either way */
 			err = ct__error(CT_ENOMEM, "out of memory building JSON");
 			goto done;
 		}
@@ -487,12 +514,12 @@ static int get_value(json_t **out, ct_mp *r, const ct__field *f, const char *typ
 
 int ct_body_to_json(json_t **out, ct_event_type t, const uint8_t *body, size_t len)
 {
-	const ct__field *schema;
+	const ct__field *schema, *f;
 	json_t *obj = NULL, *v;
 	ct_mp r = ct_mp_over(body, len);
 	const char *key, *type = ct_event_type_name(t);
 	uint32_t fields, i;
-	size_t count, klen, k;
+	size_t count, klen;
 	int err;
 
 	*out = NULL;
@@ -507,15 +534,13 @@ int ct_body_to_json(json_t **out, ct_event_type t, const uint8_t *body, size_t l
 		if ((err = ct_mp_read_str(&r, &key, &klen)) < 0)
 			goto done;
 		/* ct_event_check has vouched that every key is in the schema */
-		for (k = 0; k < count && !(strlen(schema[k].name) == klen && !memcmp(schema[k].name, key, klen)); k++)
-			;
-		if (k == count) {
+		if (!(f = find_field(schema, count, key, klen))) {
 			err = ct__error(CT_ESCHEMA, "%s: unknown field", type);
 			goto done;
 		}
-		if ((err = get_value(&v, &r, &schema[k], type)) < 0)
+		if ((err = get_value(&v, &r, f, type)) < 0)
 			goto done;
-		if (json_object_set_new(obj, schema[k].name, v) < 0) {
+		if (json_object_set_new(obj, f->name, v) < 0) {
 			err = ct__error(CT_ENOMEM, "out of memory building JSON");
 			goto done;
 		}

@@ -127,6 +127,10 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 	}
 	l->read_only = opts && opts->read_only;
 	l->pending_max = opts && opts->pending_max ? opts->pending_max : DEFAULT_PENDING_MAX;
+	if (opts && opts->network) {
+		l->pinned = true;
+		memcpy(l->network, opts->network, CT_HASH_BYTES);
+	}
 	if ((rc = mdb_env_create(&l->env)) != 0) {
 		err = ct__mdb_error(rc, "creating the LMDB environment");
 		goto fail;

@@ -39,6 +39,8 @@ struct ct_ledger {
 	MDB_dbi dbi[DB__COUNT];
 	uint64_t pending_max;
 	bool read_only;
+	bool pinned;                         /* network id fixed by the config */
+	uint8_t network[CT_HASH_BYTES];
 	char *dir;
 };
 

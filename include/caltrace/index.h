@@ -80,7 +80,9 @@ int ct_read_subject_scan(ct_reader *r, char ns, unsigned part, unsigned parts, c
 /*
  * The entry a calibration performed at time t relies on for standard id:
  * its latest calibration (as subject) or anchor performed at or before t,
- * that passed. Errors: CT_ENOTFOUND (detail says why).
+ * that passed (result pass or limited) and that its author has not revoked
+ * (a calibration.revoke by anyone else does not count). Ties in time go to
+ * the row that sorts last. Errors: CT_ENOTFOUND (detail says why).
  */
 int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t t,
 			  uint8_t hash_out[CT_HASH_BYTES]);

@@ -29,6 +29,8 @@ typedef struct ct_ledger_opts {
 	size_t map_size;       /* LMDB map size in bytes; 0: 64 GiB (sparse) */
 	uint64_t pending_max;  /* entries the pending area may hold; 0: 100000 */
 	bool read_only;        /* open for reading only */
+	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
+				   a genesis with another hash is refused (CT_EAUTH) */
 } ct_ledger_opts;
 
 /*
@@ -70,6 +72,14 @@ typedef enum ct_ingest_result {
 } ct_ingest_result;
 
 #define CT_INGEST_SIG_CHECKED 1u /* flag: the caller already verified the signature */
+/*
+ * flag: store the entry alone, out of feed order (the entries of a proof
+ * bundle): checked alone and against the bureau (the genesis must come
+ * first, CT_ESTATE otherwise), indexed, but no feed head or tree is kept,
+ * so such a store serves evaluation only. A different entry at a stored
+ * (author, seq) is CT_EFORK.
+ */
+#define CT_INGEST_SPARSE 2u
 
 /*
  * Verifies a foreign entry and stores it: canonical form, signature
@@ -180,8 +190,9 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
 
 /*
  * Checks the whole store: every entry decodes, verifies and links to its
- * predecessor, every hash index and head agrees, every tree root matches
- * a recomputation, every domain index row points at a stored entry.
+ * predecessor, every hash index and head agrees, every tree node (so every
+ * root) matches a recomputation, every domain index row points at a stored
+ * entry.
  * Errors: CT_ECORRUPT with the first problem in the detail.
  */
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (ct_event_keys_of(&keys, (ct_event_type)t, data, size) != 0)
 			abort();
-		if (keys.id && (keys.id < (const char *)data || keys.id + keys.id_len > (const char *)data + size))
+		if (keys.id &&
+		    (keys.id < (const char *)data || keys.id + keys.id_len > (const char *)data + size))
 			abort();
 		/* a canonical body round-trips through JSON byte for byte */
 		if (ct_mp_check(data, size) != 0 || ct_body_to_json(&json, (ct_event_type)t, data, size) != 0)

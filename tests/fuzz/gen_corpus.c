@@ -1,6 +1,6 @@
 /*
- * Writes the seed corpora of fuzz_mp and fuzz_entry (a few valid and
- * invalid inputs each). Not part of the build; run by hand after a change
+ * Writes the seed corpora of fuzz_mp, fuzz_entry and fuzz_note (a few
+ * valid and invalid inputs each). Not part of the build; run by hand after a change
  * to the encodings:
  *
  *   cc -std=gnu11 -Iinclude tests/fuzz/gen_corpus.c build/libcaltrace_core.a \
@@ -13,7 +13,9 @@
 
 #include "caltrace/entry.h"
 #include "caltrace/error.h"
+#include "caltrace/merkle.h"
 #include "caltrace/mp.h"
+#include "caltrace/note.h"
 
 static const char *root;
 
@@ -31,12 +33,12 @@ static void put(const char *target, const char *name, const void *bytes, size_t 
 }
 
 #define LIT(target, name, lit) put(target, name, lit, sizeof(lit) - 1)
-#define OK(call)                                                                                              \
-	do {                                                                                                  \
-		if ((call) < 0) {                                                                             \
-			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                  \
-			exit(1);                                                                              \
-		}                                                                                             \
+#define OK(call)                                                                                             \
+	do {                                                                                                 \
+		if ((call) < 0) {                                                                            \
+			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                 \
+			exit(1);                                                                             \
+		}                                                                                            \
 	} while (0)
 
 /* {"a": [0, 127, 128, 65536, 2^64-1], "b": {"c": nil, "d": true}, "e": bin "xy", "é": "ü€"} */
@@ -72,12 +74,20 @@ static void mp_corpus(void)
 	LIT("fuzz_mp", "valid-depth8", "\x91\x91\x91\x91\x91\x91\x91\x91\xc0");
 	LIT("fuzz_mp", "bad-depth9", "\x91\x91\x91\x91\x91\x91\x91\x91\x91\xc0");
 	LIT("fuzz_mp", "bad-uint8-5", "\xcc\x05");
-	LIT("fuzz_mp", "bad-unsorted", "\x82\xa1" "b\xc0\xa1" "a\xc0");
-	LIT("fuzz_mp", "bad-dup", "\x82\xa1" "a\xc0\xa1" "a\xc0");
+	LIT("fuzz_mp", "bad-unsorted",
+	    "\x82\xa1"
+	    "b\xc0\xa1"
+	    "a\xc0");
+	LIT("fuzz_mp", "bad-dup",
+	    "\x82\xa1"
+	    "a\xc0\xa1"
+	    "a\xc0");
 	LIT("fuzz_mp", "bad-overlong", "\xa2\xc0\xaf");
 	LIT("fuzz_mp", "bad-surrogate", "\xa3\xed\xa0\x80");
 	LIT("fuzz_mp", "bad-float", "\x92\x01\xcb\x00\x00\x00\x00\x00\x00\x00\x00");
-	LIT("fuzz_mp", "bad-huge-str32", "\xdb\xff\xff\xff\xff" "a");
+	LIT("fuzz_mp", "bad-huge-str32",
+	    "\xdb\xff\xff\xff\xff"
+	    "a");
 	LIT("fuzz_mp", "bad-trailing", "\xc0\xc0");
 }
 
@@ -121,14 +131,86 @@ static void entry_corpus(void)
 	ct_keypair_free(kp);
 }
 
+/*
+ * A caltrace checkpoint of a 5-leaf feed (leaves "leaf 0" .. "leaf 4", as
+ * fuzz_note.c expects), cosigned, and tlog-proofs of it; the C2SP example
+ * note; broken variants.
+ */
+static void note_corpus(void)
+{
+	static const char example[] =
+	    "This is an example message.\n\n\xe2\x80\x94 example.com/foo "
+	    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+	uint8_t seed[32], network[CT_HASH_BYTES], leaf[CT_HASH_BYTES],
+	    proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
+	char data[16], name[CT_NOTE_NAME_MAX + 1];
+	ct_buf cp_note = CT_BUF_INIT, body = CT_BUF_INIT, text = CT_BUF_INIT;
+	ct_keypair *author = NULL, *witness = NULL;
+	ct_memtree *tree = NULL;
+	ct_checkpoint cp;
+	ct_note *n = NULL;
+	size_t count;
+	int i;
+
+	memset(seed, 0x42, sizeof(seed));
+	OK(ct_keypair_from_seed(&author, seed));
+	memset(seed, 0x43, sizeof(seed));
+	OK(ct_keypair_from_seed(&witness, seed));
+	memset(network, 0x4e, sizeof(network));
+	OK(ct_memtree_new(&tree));
+	for (i = 0; i < 5; i++) {
+		int len = snprintf(data, sizeof(data), "leaf %d", i);
+		ct_merkle_leaf_hash(leaf, (const uint8_t *)data, (size_t)len);
+		OK(ct_memtree_append(tree, leaf));
+	}
+	memset(&cp, 0, sizeof(cp));
+	ct_checkpoint_origin(cp.origin, network, ct_keypair_public(author));
+	cp.size = 5;
+	OK(ct_merkle_root(cp.root, 5, ct_memtree_get, tree));
+	OK(ct_checkpoint_body(&body, &cp));
+	put("fuzz_note", "checkpoint-body", body.ptr, body.len);
+	OK(ct_checkpoint_sign(&cp_note, &cp, author));
+	put("fuzz_note", "checkpoint-signed", cp_note.ptr, cp_note.len);
+	OK(ct_note_parse(&n, cp_note.ptr, cp_note.len));
+	ct_cosig_name(name, network, ct_keypair_public(witness));
+	OK(ct_cosig_add(n, witness, name, 1764410400));
+	cp_note.len = 0;
+	OK(ct_note_format(&cp_note, n));
+	put("fuzz_note", "checkpoint-cosigned", cp_note.ptr, cp_note.len);
+
+	OK(ct_merkle_inclusion_proof(proof, &count, 2, 5, ct_memtree_get, tree));
+	OK(ct_tlog_proof_build(&text, 2, (const uint8_t(*)[CT_HASH_BYTES])proof, count,
+			       (const uint8_t *)"ctx", 3, cp_note.ptr, cp_note.len));
+	put("fuzz_note", "tlog-proof-leaf2-extra", text.ptr, text.len);
+	put("fuzz_note", "bad-tlog-proof-truncated", text.ptr, text.len - 30);
+	OK(ct_merkle_inclusion_proof(proof, &count, 4, 5, ct_memtree_get, tree));
+	OK(ct_tlog_proof_build(&text, 4, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL, 0, cp_note.ptr,
+			       cp_note.len));
+	put("fuzz_note", "tlog-proof-leaf4", text.ptr, text.len);
+
+	LIT("fuzz_note", "c2sp-example", example);
+	LIT("fuzz_note", "vkey-example",
+	    "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k");
+	LIT("fuzz_note", "bad-no-blank-line", "text\n\xe2\x80\x94 k AAAAAAAAAAAAAAAAAAAA\n");
+	LIT("fuzz_note", "bad-size-007", "o\n007\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+	ct_note_free(n);
+	ct_memtree_free(tree);
+	ct_keypair_free(author);
+	ct_keypair_free(witness);
+	ct_buf_free(&cp_note);
+	ct_buf_free(&body);
+	ct_buf_free(&text);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: gen_corpus DIR (with fuzz_mp/ and fuzz_entry/ inside)\n");
+		fprintf(stderr, "usage: gen_corpus DIR (with fuzz_mp/, fuzz_entry/ and fuzz_note/ inside)\n");
 		return 2;
 	}
 	root = argv[1];
 	mp_corpus();
 	entry_corpus();
+	note_corpus();
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define SAMPLE_HEX_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define SAMPLE_HEX_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 
+/* clang-format off */
 static const char *const event_samples[CT_EV__COUNT] = {
 	[CT_EV_NETWORK_GENESIS] =
 		"{\"name\": \"Metro City Bureau of Metrology\", \"districts\": [\"north\", \"south\"],"
@@ -52,6 +53,7 @@ static const char *const event_samples[CT_EV__COUNT] = {
 		" \"as_found\": \"in\"}",
 	[CT_EV_CALIBRATION_REVOKE] = "{\"entry\": \"" SAMPLE_HEX_B "\", \"reason\": \"wrong subject\"}",
 };
+/* clang-format on */
 
 /* The sample of type t as a new JSON object (aborts on a typo in the samples). */
 static inline json_t *event_sample(ct_event_type t)

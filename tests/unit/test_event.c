@@ -27,8 +27,8 @@ static int cmp_str(const void *a, const void *b)
  */
 static void raw_put(ct_buf *b, const json_t *v)
 {
-	const char *keys[64], *key;
-	json_t *item;
+	const char *keys[64];
+	void *it;
 	size_t n = 0, i;
 
 	switch (json_typeof(v)) {
@@ -61,13 +61,13 @@ static void raw_put(ct_buf *b, const json_t *v)
 		break;
 	case JSON_ARRAY:
 		CT_OK_OR_FAIL(ct_mp_put_array(b, (uint32_t)json_array_size(v)));
-		json_array_foreach(v, i, item)
-			raw_put(b, item);
+		for (i = 0; i < json_array_size(v); i++)
+			raw_put(b, json_array_get(v, i));
 		break;
 	case JSON_OBJECT:
-		json_object_foreach((json_t *)v, key, item) {
+		for (it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
 			assert_true(n < 64);
-			keys[n++] = key;
+			keys[n++] = json_object_iter_key(it);
 		}
 		qsort(keys, n, sizeof(keys[0]), cmp_str);
 		CT_OK_OR_FAIL(ct_mp_put_map(b, (uint32_t)n));
@@ -96,6 +96,7 @@ static json_t *jv(const char *text)
 static json_t *raw_sample(ct_event_type t)
 {
 	json_t *j = event_sample(t), *v, *el;
+	const char *cal;
 	const ct__field *f;
 	size_t n, i, k;
 	uint64_t ms;
@@ -110,9 +111,11 @@ static json_t *raw_sample(ct_event_type t)
 			CT_OK_OR_FAIL(ct_time_parse(&ms, json_string_value(v)));
 			json_object_set_new(j, f[i].name, json_integer((json_int_t)ms));
 		} else if (f[i].kind == CT__K_STDREFS) {
-			json_array_foreach(v, k, el)
-				json_object_set_new(el, "cal",
-						    json_sprintf("hex:%s", json_string_value(json_object_get(el, "cal"))));
+			for (k = 0; k < json_array_size(v); k++) {
+				el = json_array_get(v, k);
+				cal = json_string_value(json_object_get(el, "cal"));
+				json_object_set_new(el, "cal", json_sprintf("hex:%s", cal));
+			}
 		}
 	}
 	return j;
@@ -259,6 +262,7 @@ static void test_missing_fields(void **state)
 }
 
 /* Values each kind must refuse (raw JSON texts; "hex:" makes a bin). */
+/* clang-format off */
 static const char *const bad_str[] = {"7", "true", "\"hex:00\"", "\"\"", "[\"a\"]", "{}", "null", NULL};
 static const char *const bad_id[] = {"7", "\"\"", "\"a\\u0001b\"", "\"a\\u007fb\"", "\"line\\nbreak\"", "[\"a\"]",
 				     NULL};
@@ -311,20 +315,33 @@ static const char *const bad_stdrefs[] = {
 	NULL,
 };
 
+/* clang-format on */
+
 static const char *const *bad_values_of(ct__kind kind)
 {
 	switch (kind) {
-	case CT__K_STR: return bad_str;
-	case CT__K_ID: return bad_id;
-	case CT__K_UINT: return bad_uint;
-	case CT__K_TIME: return bad_time;
-	case CT__K_BOOL: return bad_bool;
-	case CT__K_BIN32: return bad_bin32;
-	case CT__K_STR_LIST: return bad_str_list;
-	case CT__K_ENUM: return bad_enum;
-	case CT__K_QUANTITY: return bad_quantity;
-	case CT__K_POLICY: return bad_policy;
-	case CT__K_STDREFS: return bad_stdrefs;
+	case CT__K_STR:
+		return bad_str;
+	case CT__K_ID:
+		return bad_id;
+	case CT__K_UINT:
+		return bad_uint;
+	case CT__K_TIME:
+		return bad_time;
+	case CT__K_BOOL:
+		return bad_bool;
+	case CT__K_BIN32:
+		return bad_bin32;
+	case CT__K_STR_LIST:
+		return bad_str_list;
+	case CT__K_ENUM:
+		return bad_enum;
+	case CT__K_QUANTITY:
+		return bad_quantity;
+	case CT__K_POLICY:
+		return bad_policy;
+	case CT__K_STDREFS:
+		return bad_stdrefs;
 	}
 	return NULL;
 }
@@ -373,11 +390,14 @@ static void test_edge_values(void **state)
 	CT_OK_OR_FAIL(check_with(CT_EV_INSTRUMENT_RETIRE, "id", id200));
 	CT_OK_OR_FAIL(check_with(CT_EV_CALIBRATION, "technician", id200));
 	CT_OK_OR_FAIL(check_with(CT_EV_STANDARD_OOT, "reason", str1024));
-	expect_schema(check_with(CT_EV_INSTRUMENT_RETIRE, "id", id201), CT_EV_INSTRUMENT_RETIRE, "id", "201 bytes");
-	expect_schema(check_with(CT_EV_CALIBRATION, "subject", id201), CT_EV_CALIBRATION, "subject", "201 bytes");
+	expect_schema(check_with(CT_EV_INSTRUMENT_RETIRE, "id", id201), CT_EV_INSTRUMENT_RETIRE, "id",
+		      "201 bytes");
+	expect_schema(check_with(CT_EV_CALIBRATION, "subject", id201), CT_EV_CALIBRATION, "subject",
+		      "201 bytes");
 	expect_schema(check_with(CT_EV_CALIBRATION, "standards", "[{\"cal\": " H32 ", \"id\": \"\"}]"),
 		      CT_EV_CALIBRATION, "standards", "empty id");
-	expect_schema(check_with(CT_EV_STANDARD_OOT, "reason", str1025), CT_EV_STANDARD_OOT, "reason", "1025 bytes");
+	expect_schema(check_with(CT_EV_STANDARD_OOT, "reason", str1025), CT_EV_STANDARD_OOT, "reason",
+		      "1025 bytes");
 	free(id200);
 	free(id201);
 	free(str1024);
@@ -408,8 +428,10 @@ static void test_edge_values(void **state)
 static void test_enum_detail(void **state)
 {
 	(void)state;
-	expect_schema(check_with(CT_EV_CALIBRATION, "result", "\"ok\""), CT_EV_CALIBRATION, "result", "bad enum");
-	assert_string_equal(ct_error_last(), "calibration: field 'result': expected one of pass, fail, limited");
+	expect_schema(check_with(CT_EV_CALIBRATION, "result", "\"ok\""), CT_EV_CALIBRATION, "result",
+		      "bad enum");
+	assert_string_equal(ct_error_last(),
+			    "calibration: field 'result': expected one of pass, fail, limited");
 	expect_schema(check_with(CT_EV_ORG_ADMIT, "tier", "\"state\""), CT_EV_ORG_ADMIT, "tier", "bad enum");
 	assert_non_null(strstr(ct_error_last(), "city, district, authorized, enterprise, inspector"));
 }
@@ -422,23 +444,25 @@ static void test_unknown_field(void **state)
 	(void)state;
 	for (t = CT_EV_UNKNOWN + 1; t < CT_EV__COUNT; t++) {
 		expect_schema(check_with((ct_event_type)t, "zzz", "1"), (ct_event_type)t, "zzz", "unknown");
-		expect_schema(check_with((ct_event_type)t, "Name", "\"x\""), (ct_event_type)t, "Name", "unknown");
+		expect_schema(check_with((ct_event_type)t, "Name", "\"x\""), (ct_event_type)t, "Name",
+			      "unknown");
 		expect_schema(check_with((ct_event_type)t, "", "\"x\""), (ct_event_type)t, "", "unknown");
 	}
 	/* a field of another type */
-	expect_schema(check_with(CT_EV_INSTRUMENT_RETIRE, "reason", "\"x\""), CT_EV_INSTRUMENT_RETIRE, "reason",
-		      "other type's field");
+	expect_schema(check_with(CT_EV_INSTRUMENT_RETIRE, "reason", "\"x\""), CT_EV_INSTRUMENT_RETIRE,
+		      "reason", "other type's field");
 }
 
 /* valid_until may not precede the start of the period. */
 static void test_validity_order(void **state)
 {
 	(void)state;
-	expect_schema(check_with(CT_EV_ORG_ADMIT, "valid_until", "1000"), CT_EV_ORG_ADMIT, "valid_until", "order");
+	expect_schema(check_with(CT_EV_ORG_ADMIT, "valid_until", "1000"), CT_EV_ORG_ADMIT, "valid_until",
+		      "order");
 	expect_schema(check_with(CT_EV_STANDARD_APPROVE, "valid_until", "1000"), CT_EV_STANDARD_APPROVE,
 		      "valid_until", "order");
-	expect_schema(check_with(CT_EV_STANDARD_ANCHOR, "valid_until", "1000"), CT_EV_STANDARD_ANCHOR, "valid_until",
-		      "order");
+	expect_schema(check_with(CT_EV_STANDARD_ANCHOR, "valid_until", "1000"), CT_EV_STANDARD_ANCHOR,
+		      "valid_until", "order");
 	expect_schema(check_with(CT_EV_CALIBRATION, "valid_until", "1000"), CT_EV_CALIBRATION, "valid_until",
 		      "order");
 	/* equal is allowed */
@@ -453,8 +477,8 @@ static void test_malformed_bodies(void **state)
 	static const uint8_t dup[] = {0x82, 0xa2, 'i', 'd', 0xa1, 'a', 0xa2, 'i', 'd', 0xa1, 'b'};
 	static const uint8_t int_key[] = {0x81, 0x01, 0x01};
 	/* {effective: -1, id: "a"} */
-	static const uint8_t negative[] = {0x82, 0xa9, 'e', 'f', 'f', 'e', 'c', 't', 'i', 'v', 'e', 0xff,
-					   0xa2, 'i', 'd', 0xa1, 'a'};
+	static const uint8_t negative[] = {0x82, 0xa9, 'e',  'f',  'f', 'e', 'c',  't', 'i',
+					   'v',	 'e',  0xff, 0xa2, 'i', 'd', 0xa1, 'a'};
 	ct_buf b = CT_BUF_INIT;
 	json_t *raw = raw_sample(CT_EV_INSTRUMENT_RETIRE);
 
@@ -463,8 +487,8 @@ static void test_malformed_bodies(void **state)
 	assert_int_equal(ct_event_check(CT_EV_INSTRUMENT_RETIRE, dup, sizeof(dup)), CT_ESCHEMA);
 	assert_non_null(strstr(ct_error_last(), "duplicate"));
 	assert_int_equal(ct_event_check(CT_EV_INSTRUMENT_RETIRE, int_key, sizeof(int_key)), CT_ESCHEMA);
-	expect_schema(ct_event_check(CT_EV_INSTRUMENT_RETIRE, negative, sizeof(negative)), CT_EV_INSTRUMENT_RETIRE,
-		      "effective", "negative");
+	expect_schema(ct_event_check(CT_EV_INSTRUMENT_RETIRE, negative, sizeof(negative)),
+		      CT_EV_INSTRUMENT_RETIRE, "effective", "negative");
 	assert_int_not_equal(ct_event_check(CT_EV_INSTRUMENT_RETIRE, NULL, 0), 0);
 	assert_int_not_equal(ct_event_check(CT_EV_INSTRUMENT_RETIRE, dup, 0), 0);
 	raw_put(&b, raw);
@@ -523,19 +547,19 @@ struct keys_answer {
 };
 
 static const struct keys_answer keys_answers[] = {
-	{CT_EV_NETWORK_GENESIS, NULL, NULL, NULL, NULL},
-	{CT_EV_ORG_ADMIT, NULL, SAMPLE_HEX_A, "2026-01-01", "2027-01-01"},
-	{CT_EV_ORG_REVOKE, NULL, SAMPLE_HEX_A, "2026-06-01T12:00:00Z", NULL},
-	{CT_EV_PERSON_CERTIFY, "CERT-001", NULL, NULL, "2028-01-01"},
-	{CT_EV_CATALOGUE_SET, "0101", NULL, "2026-01-01", NULL},
-	{CT_EV_STANDARD_REGISTER, "STD-P-01", NULL, NULL, NULL},
-	{CT_EV_STANDARD_APPROVE, "STD-P-01", NULL, "2026-01-01", "2030-01-01"},
-	{CT_EV_STANDARD_ANCHOR, "STD-P-01", NULL, "2026-02-03T09:30:00Z", "2027-02-03"},
-	{CT_EV_STANDARD_OOT, "STD-P-01", NULL, "2026-05-01", NULL},
-	{CT_EV_INSTRUMENT_REGISTER, "INS-1", NULL, NULL, NULL},
-	{CT_EV_INSTRUMENT_RETIRE, "INS-1", NULL, "2027-01-01T00:00:00.001Z", NULL},
-	{CT_EV_CALIBRATION, "INS-1", NULL, "2026-11-29T10:00:00Z", "2027-11-29"},
-	{CT_EV_CALIBRATION_REVOKE, NULL, SAMPLE_HEX_B, NULL, NULL},
+    {CT_EV_NETWORK_GENESIS, NULL, NULL, NULL, NULL},
+    {CT_EV_ORG_ADMIT, NULL, SAMPLE_HEX_A, "2026-01-01", "2027-01-01"},
+    {CT_EV_ORG_REVOKE, NULL, SAMPLE_HEX_A, "2026-06-01T12:00:00Z", NULL},
+    {CT_EV_PERSON_CERTIFY, "CERT-001", NULL, NULL, "2028-01-01"},
+    {CT_EV_CATALOGUE_SET, "0101", NULL, "2026-01-01", NULL},
+    {CT_EV_STANDARD_REGISTER, "STD-P-01", NULL, NULL, NULL},
+    {CT_EV_STANDARD_APPROVE, "STD-P-01", NULL, "2026-01-01", "2030-01-01"},
+    {CT_EV_STANDARD_ANCHOR, "STD-P-01", NULL, "2026-02-03T09:30:00Z", "2027-02-03"},
+    {CT_EV_STANDARD_OOT, "STD-P-01", NULL, "2026-05-01", NULL},
+    {CT_EV_INSTRUMENT_REGISTER, "INS-1", NULL, NULL, NULL},
+    {CT_EV_INSTRUMENT_RETIRE, "INS-1", NULL, "2027-01-01T00:00:00.001Z", NULL},
+    {CT_EV_CALIBRATION, "INS-1", NULL, "2026-11-29T10:00:00Z", "2027-11-29"},
+    {CT_EV_CALIBRATION_REVOKE, NULL, SAMPLE_HEX_B, NULL, NULL},
 };
 
 static uint64_t ms_of(const char *iso)
@@ -600,18 +624,12 @@ static void test_keys_of(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_type_names),
-		cmocka_unit_test(test_schema_sorted),
-		cmocka_unit_test(test_valid_samples),
-		cmocka_unit_test(test_missing_fields),
-		cmocka_unit_test(test_wrong_values),
-		cmocka_unit_test(test_edge_values),
-		cmocka_unit_test(test_enum_detail),
-		cmocka_unit_test(test_unknown_field),
-		cmocka_unit_test(test_validity_order),
-		cmocka_unit_test(test_malformed_bodies),
-		cmocka_unit_test(test_prefixes_and_flips),
-		cmocka_unit_test(test_keys_of),
+	    cmocka_unit_test(test_type_names),	       cmocka_unit_test(test_schema_sorted),
+	    cmocka_unit_test(test_valid_samples),      cmocka_unit_test(test_missing_fields),
+	    cmocka_unit_test(test_wrong_values),       cmocka_unit_test(test_edge_values),
+	    cmocka_unit_test(test_enum_detail),	       cmocka_unit_test(test_unknown_field),
+	    cmocka_unit_test(test_validity_order),     cmocka_unit_test(test_malformed_bodies),
+	    cmocka_unit_test(test_prefixes_and_flips), cmocka_unit_test(test_keys_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

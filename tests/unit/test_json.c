@@ -29,6 +29,7 @@ struct time_answer {
 	const char *printed; /* how ct_time_format prints ms */
 };
 
+/* clang-format off */
 static const struct time_answer time_answers[] = {
 	{"1970-01-01", 0, "1970-01-01"},
 	{"1970-01-01T00:00:00.001Z", 1, "1970-01-01T00:00:00.001Z"},
@@ -46,6 +47,7 @@ static const struct time_answer time_answers[] = {
 	{"2100-03-01", 4107542400000ULL, "2100-03-01"},
 	{"9999-12-31T23:59:59.999Z", 253402300799999ULL, "9999-12-31T23:59:59.999Z"},
 };
+/* clang-format on */
 
 static void test_time_known_answers(void **state)
 {
@@ -65,14 +67,45 @@ static void test_time_known_answers(void **state)
 static void test_time_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"2026-02-29", "2100-02-29", "2026-13-01", "2026-00-10", "2026-11-31", "2026-04-31", "2026-01-00",
-		"2026-01-32", "1969-12-31", "0000-01-01", "10000-01-01", "2026-11-29x", "2026-11-29 ",
-		" 2026-11-29", "+2026-11-29", "2026-11-29T", "2026-11-29T10Z", "2026-11-29T10:00",
-		"2026-11-29T10:00:00", "2026-11-29T10:00:00Zjunk", "2026-11-29T10:00:00ZZ", "2026-11-29T24:00:00Z",
-		"2026-11-29T10:60Z", "2026-11-29T10:00:60Z", "2026-11-29T10:00:00.1Z", "2026-11-29T10:00:00.1234Z",
-		"2026-11-29T10:00:00.Z", "2026-11-29t10:00:00Z", "2026-11-29T10:00:00z", "2026-11-29T10:00:00+08:00",
-		"2026-11-29 10:00:00Z", "26-11-29", "2026-1-01", "2026/11/29", "2026-11-2a", "", "today",
-		"2026-11-29T1a:00Z", "2026-11-29T10:0-Z",
+	    "2026-02-29",
+	    "2100-02-29",
+	    "2026-13-01",
+	    "2026-00-10",
+	    "2026-11-31",
+	    "2026-04-31",
+	    "2026-01-00",
+	    "2026-01-32",
+	    "1969-12-31",
+	    "0000-01-01",
+	    "10000-01-01",
+	    "2026-11-29x",
+	    "2026-11-29 ",
+	    " 2026-11-29",
+	    "+2026-11-29",
+	    "2026-11-29T",
+	    "2026-11-29T10Z",
+	    "2026-11-29T10:00",
+	    "2026-11-29T10:00:00",
+	    "2026-11-29T10:00:00Zjunk",
+	    "2026-11-29T10:00:00ZZ",
+	    "2026-11-29T24:00:00Z",
+	    "2026-11-29T10:60Z",
+	    "2026-11-29T10:00:60Z",
+	    "2026-11-29T10:00:00.1Z",
+	    "2026-11-29T10:00:00.1234Z",
+	    "2026-11-29T10:00:00.Z",
+	    "2026-11-29t10:00:00Z",
+	    "2026-11-29T10:00:00z",
+	    "2026-11-29T10:00:00+08:00",
+	    "2026-11-29 10:00:00Z",
+	    "26-11-29",
+	    "2026-1-01",
+	    "2026/11/29",
+	    "2026-11-2a",
+	    "",
+	    "today",
+	    "2026-11-29T1a:00Z",
+	    "2026-11-29T10:0-Z",
 	};
 	uint64_t ms = 42;
 	size_t i;
@@ -149,7 +182,8 @@ static void test_round_trip_samples(void **state)
 		CT_OK_OR_FAIL(ct_body_to_json(&out, (ct_event_type)t, body.ptr, body.len));
 		if (!json_equal(in, out)) {
 			char *text = json_dumps(out, JSON_SORT_KEYS);
-			fail_msg("%s: round trip changed the body: %s", ct_event_type_name((ct_event_type)t), text);
+			fail_msg("%s: round trip changed the body: %s", ct_event_type_name((ct_event_type)t),
+				 text);
 		}
 		CT_OK_OR_FAIL(ct_body_from_json(&again, (ct_event_type)t, out));
 		assert_int_equal(again.len, body.len);
@@ -213,8 +247,8 @@ static void test_json_missing_and_unknown(void **state)
 			else
 				CT_OK_OR_FAIL(rc);
 		}
-		expect_schema(from_json_with((ct_event_type)t, "colour", "\"red\""), (ct_event_type)t, "colour",
-			      "unknown");
+		expect_schema(from_json_with((ct_event_type)t, "colour", "\"red\""), (ct_event_type)t,
+			      "colour", "unknown");
 	}
 }
 
@@ -226,6 +260,7 @@ struct json_bad {
 
 #define HEX64 "\"" SAMPLE_HEX_A "\""
 
+/* clang-format off */
 static const struct json_bad json_bads[] = {
 	{CT_EV_NETWORK_GENESIS, "name", "5"},
 	{CT_EV_NETWORK_GENESIS, "name", "\"\""},
@@ -276,6 +311,7 @@ static const struct json_bad json_bads[] = {
 	{CT_EV_CALIBRATION, "valid_until", "\"2026-11-29T09:59:59.999Z\""},
 	{CT_EV_CALIBRATION_REVOKE, "entry", "null"},
 };
+/* clang-format on */
 
 static void test_json_wrong_values(void **state)
 {
@@ -312,7 +348,8 @@ static void test_json_other_inputs(void **state)
 	assert_int_equal(ms, 1827446400000ULL);
 	json_decref(back);
 	/* uppercase hex is accepted and printed lowercase */
-	json_object_set_new(j, "document", json_string("FFEEDDCCBBAA99887766554433221100FFEEDDCCBBAA99887766554433221100"));
+	json_object_set_new(j, "document",
+			    json_string("FFEEDDCCBBAA99887766554433221100FFEEDDCCBBAA99887766554433221100"));
 	out.len = 0;
 	CT_OK_OR_FAIL(ct_body_from_json(&out, CT_EV_CALIBRATION, j));
 	CT_OK_OR_FAIL(ct_body_to_json(&back, CT_EV_CALIBRATION, out.ptr, out.len));
@@ -356,8 +393,9 @@ static void test_json_uint_too_large(void **state)
 }
 
 /* Random valid JSON bodies built from the schema table. */
-static const char *const pieces[] = {"a", "Z", "0", "-", " ", ".", "\"", "\\", "/", "\xc3\xa9", "\xe8\xae\xa1",
-				     "\xc2\xb0", "\xf0\x9f\x93\x8f", "_", "#"};
+static const char *const pieces[] = {
+    "a", "Z", "0", "-", " ", ".", "\"", "\\", "/", "\xc3\xa9", "\xe8\xae\xa1", "\xc2\xb0", "\xf0\x9f\x93\x8f",
+    "_", "#"};
 
 static json_t *random_str(uint64_t *rng, size_t max_pieces)
 {
@@ -388,8 +426,12 @@ static json_t *random_time(uint64_t *rng)
 	char out[32];
 
 	switch (ct_test_rand(rng) % 3) {
-	case 0: ms -= ms % 86400000ULL; break;
-	case 1: ms -= ms % 1000; break;
+	case 0:
+		ms -= ms % 86400000ULL;
+		break;
+	case 1:
+		ms -= ms % 1000;
+		break;
 	}
 	ct_time_format(out, sizeof(out), ms);
 	return json_string(out);
@@ -435,21 +477,29 @@ static json_t *random_value(uint64_t *rng, const ct__field *f)
 	size_t n, i;
 
 	switch (f->kind) {
-	case CT__K_STR: return random_str(rng, 30);
-	case CT__K_ID: return random_id(rng);
-	case CT__K_UINT: return random_uint(rng);
-	case CT__K_TIME: return random_time(rng);
-	case CT__K_BOOL: return json_boolean(ct_test_rand(rng) % 2);
-	case CT__K_BIN32: return random_hex(rng);
+	case CT__K_STR:
+		return random_str(rng, 30);
+	case CT__K_ID:
+		return random_id(rng);
+	case CT__K_UINT:
+		return random_uint(rng);
+	case CT__K_TIME:
+		return random_time(rng);
+	case CT__K_BOOL:
+		return json_boolean(ct_test_rand(rng) % 2);
+	case CT__K_BIN32:
+		return random_hex(rng);
 	case CT__K_ENUM:
 		for (n = 0; f->choices[n]; n++)
 			;
 		return json_string(f->choices[ct_test_rand(rng) % n]);
-	case CT__K_QUANTITY: return random_quantity(rng);
+	case CT__K_QUANTITY:
+		return random_quantity(rng);
 	case CT__K_POLICY:
 		v = json_object();
 		if (ct_test_rand(rng) % 2)
-			json_object_set_new(v, "min_ratio", json_integer((json_int_t)(1 + ct_test_rand(rng) % 10)));
+			json_object_set_new(v, "min_ratio",
+					    json_integer((json_int_t)(1 + ct_test_rand(rng) % 10)));
 		if (ct_test_rand(rng) % 2)
 			json_object_set_new(v, "grace_days", random_uint(rng));
 		return v;
@@ -458,10 +508,10 @@ static json_t *random_value(uint64_t *rng, const ct__field *f)
 		v = json_array();
 		n = ct_test_rand(rng) % 4 + (f->kind == CT__K_STDREFS);
 		for (i = 0; i < n; i++)
-			json_array_append_new(v, f->kind == CT__K_STR_LIST
-							 ? random_str(rng, 10)
-							 : json_pack("{s:o,s:o}", "id", random_id(rng), "cal",
-								     random_hex(rng)));
+			json_array_append_new(
+			    v, f->kind == CT__K_STR_LIST
+				   ? random_str(rng, 10)
+				   : json_pack("{s:o,s:o}", "id", random_id(rng), "cal", random_hex(rng)));
 		return v;
 	}
 	return NULL;
@@ -528,16 +578,11 @@ static void test_random_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_time_known_answers),
-		cmocka_unit_test(test_time_invalid),
-		cmocka_unit_test(test_time_zone_independent),
-		cmocka_unit_test(test_time_random),
-		cmocka_unit_test(test_round_trip_samples),
-		cmocka_unit_test(test_json_missing_and_unknown),
-		cmocka_unit_test(test_json_wrong_values),
-		cmocka_unit_test(test_json_other_inputs),
-		cmocka_unit_test(test_json_uint_too_large),
-		cmocka_unit_test(test_random_round_trip),
+	    cmocka_unit_test(test_time_known_answers),	  cmocka_unit_test(test_time_invalid),
+	    cmocka_unit_test(test_time_zone_independent), cmocka_unit_test(test_time_random),
+	    cmocka_unit_test(test_round_trip_samples),	  cmocka_unit_test(test_json_missing_and_unknown),
+	    cmocka_unit_test(test_json_wrong_values),	  cmocka_unit_test(test_json_other_inputs),
+	    cmocka_unit_test(test_json_uint_too_large),	  cmocka_unit_test(test_random_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

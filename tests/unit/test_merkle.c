@@ -995,19 +995,6 @@ static void test_bad_arguments(void **state)
 	ct_memtree_free(NULL);
 }
 
-/*
- * The test library's ct_test_keypair needs keys.c, which this branch does
- * not have yet. This test never makes keys: a weak stand-in lets it link,
- * and the real function wins wherever keys.c is linked. Remove once keys
- * is merged.
- */
-__attribute__((weak)) int ct_keypair_from_seed(ct_keypair **out, const uint8_t seed[static 32])
-{
-	(void)seed;
-	*out = NULL;
-	return CT_ERROR;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
