@@ -26,34 +26,62 @@
 #include "caltrace/mp.h"
 #include "caltrace/trace.h"
 
-#define DAY 86400000ULL
+#define DAY	   86400000ULL
 #define NDISTRICTS 7
-#define NAUTH 4
-#define NCAT 20
-#define NMUNI 100 /* 5 per category */
-#define NDIST_STD (NDISTRICTS * NCAT) /* 140: each district institute holds one per category */
-#define NWORK (NAUTH * 15)            /* 60: each authorised lab, 15 categories */
-#define NSTD (NMUNI + NDIST_STD + NWORK)
-#define YEARS 4                       /* bases in 2023..2026 */
-#define BATCH 20000
+#define NAUTH	   4
+#define NCAT	   20
+#define NMUNI	   100		       /* 5 per category */
+#define NDIST_STD  (NDISTRICTS * NCAT) /* 140: each district institute holds one per category */
+#define NWORK	   (NAUTH * 15)	       /* 60: each authorised lab, 15 categories */
+#define NSTD	   (NMUNI + NDIST_STD + NWORK)
+#define YEARS	   4 /* bases in 2023..2026 */
+#define BATCH	   20000
 
 static const char *const districts[NDISTRICTS] = {"Shizhong", "Xuecheng", "Yicheng", "Taierzhuang",
 						  "Shanting", "Tengzhou", "Hightech"};
-static const char *const categories[NCAT] = {
-	"mass", "pressure", "temperature", "volume", "electrical-energy", "length", "flow", "force", "torque",
-	"hardness", "time-frequency", "acoustics", "optics", "ionising-radiation", "chemistry", "humidity",
-	"density", "viscosity", "vibration", "gas-composition"};
+static const char *const categories[NCAT] = {"mass",
+					     "pressure",
+					     "temperature",
+					     "volume",
+					     "electrical-energy",
+					     "length",
+					     "flow",
+					     "force",
+					     "torque",
+					     "hardness",
+					     "time-frequency",
+					     "acoustics",
+					     "optics",
+					     "ionising-radiation",
+					     "chemistry",
+					     "humidity",
+					     "density",
+					     "viscosity",
+					     "vibration",
+					     "gas-composition"};
 /* category -> catalogue item and domain of its compulsory instruments (NULL: not in the catalogue) */
 static const struct {
 	const char *item, *mode, *domain;
-} items[NCAT] = {
-	{"trade-scale", "V", "trade"},     {"pressure-gauge", "V", "safety"}, {"clinical-thermometer", "V", "medical"},
-	{"water-meter", "V", "trade"},     {"electricity-meter", "V", "trade"}, {NULL, NULL, NULL},
-	{"gas-meter", "V", "trade"},       {NULL, NULL, NULL},                  {NULL, NULL, NULL},
-	{NULL, NULL, NULL},                {"taxi-meter", "V", "trade"},        {"sound-level-meter", "V", "environment"},
-	{NULL, NULL, NULL},                {"radiation-monitor", "V", "medical"}, {"breathalyzer", "V", "safety"},
-	{NULL, NULL, NULL},                {NULL, NULL, NULL},                  {NULL, NULL, NULL},
-	{NULL, NULL, NULL},                {"exhaust-analyser", "V", "environment"}};
+} items[NCAT] = {{"trade-scale", "V", "trade"},
+		 {"pressure-gauge", "V", "safety"},
+		 {"clinical-thermometer", "V", "medical"},
+		 {"water-meter", "V", "trade"},
+		 {"electricity-meter", "V", "trade"},
+		 {NULL, NULL, NULL},
+		 {"gas-meter", "V", "trade"},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {"taxi-meter", "V", "trade"},
+		 {"sound-level-meter", "V", "environment"},
+		 {NULL, NULL, NULL},
+		 {"radiation-monitor", "V", "medical"},
+		 {"breathalyzer", "V", "safety"},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {"exhaust-analyser", "V", "environment"}};
 
 struct basis {
 	uint64_t performed;
@@ -179,7 +207,8 @@ static void genesis(struct city *c, ct_buf *b)
 	append(c, c->bureau, "network.genesis", b, NULL);
 }
 
-static void admit(struct city *c, ct_buf *b, int lab, const char *name, const char *tier, const char *district)
+static void admit(struct city *c, ct_buf *b, int lab, const char *name, const char *tier,
+		  const char *district)
 {
 	size_t i;
 
@@ -279,8 +308,9 @@ static void anchor(struct city *c, ct_buf *b, struct standard *s, int year)
 }
 
 /* A calibration of subject with standard s, citing s's basis of the latest year before p. */
-static void calibrate(struct city *c, ct_buf *b, int lab, const char *subject, bool std_subject, const char *kind,
-		      const struct standard *s, uint64_t p, const char *result, uint8_t *hash)
+static void calibrate(struct city *c, ct_buf *b, int lab, const char *subject, bool std_subject,
+		      const char *kind, const struct standard *s, uint64_t p, const char *result,
+		      uint8_t *hash)
 {
 	int y = s->nbases - 1;
 
@@ -334,7 +364,11 @@ static void standards(struct city *c, ct_buf *b)
 			s->category = (i - NMUNI - NDIST_STD) % 15;
 			s->owner = 1 + NDISTRICTS + (i - NMUNI - NDIST_STD) / 15;
 		}
-		snprintf(s->id, sizeof(s->id), "%s-%03d", s->level == 0 ? "MUN" : s->level == 1 ? "DIS" : "WRK", i);
+		snprintf(s->id, sizeof(s->id), "%s-%03d",
+			 s->level == 0	 ? "MUN"
+			 : s->level == 1 ? "DIS"
+					 : "WRK",
+			 i);
 		register_standard(c, b, s);
 	}
 	for (y = 0; y < YEARS; y++) {
@@ -345,15 +379,16 @@ static void standards(struct city *c, ct_buf *b)
 			struct standard *s = &c->std[i];
 			const struct standard *m = &c->std[s->category + NCAT * ((i / NCAT) % 5)];
 			s->bases[y].performed = ms("2023-01-20") + year;
-			calibrate(c, b, 0, s->id, true, "calibration", m, s->bases[y].performed, "pass", s->bases[y].hash);
+			calibrate(c, b, 0, s->id, true, "calibration", m, s->bases[y].performed, "pass",
+				  s->bases[y].hash);
 			s->nbases = y + 1;
 		}
 		for (i = NMUNI + NDIST_STD; i < NSTD; i++) {
 			struct standard *s = &c->std[i];
 			const struct standard *d = &c->std[NMUNI + (i % NDISTRICTS) * NCAT + s->category];
 			s->bases[y].performed = ms("2023-02-05") + year;
-			calibrate(c, b, 1 + i % NDISTRICTS, s->id, true, "calibration", d, s->bases[y].performed, "pass",
-				  s->bases[y].hash);
+			calibrate(c, b, 1 + i % NDISTRICTS, s->id, true, "calibration", d,
+				  s->bases[y].performed, "pass", s->bases[y].hash);
 			s->nbases = y + 1;
 		}
 	}
@@ -541,8 +576,8 @@ static void best_of(double *t, unsigned n, double *best, double *median)
 	*median = t[n / 2];
 }
 
-static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsigned threads, ct_coverage_counts *out,
-			    double *cpu)
+static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsigned threads,
+			    ct_coverage_counts *out, double *cpu)
 {
 	ct_coverage_query q;
 	ct_coverage *cov = NULL;
@@ -579,7 +614,8 @@ static void time_chains(ct_reader *r, uint64_t n, unsigned samples, uint64_t at,
 		snprintf(id, sizeof(id), "I-%08llu", (unsigned long long)(rnd(&rng) % n));
 		/* cold: what one `caltrace chain` does, a fresh tracer and the whole tree */
 		t0 = now_s();
-		if ((err = ct_tracer_new(&tr, r)) < 0 || (err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
+		if ((err = ct_tracer_new(&tr, r)) < 0 ||
+		    (err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
 			die("chain", err);
 		ct_trace_free(tree);
 		ct_tracer_free(tr);
@@ -656,35 +692,43 @@ static void report(const struct results *r, uint64_t n, uint64_t entries, double
 	getrusage(RUSAGE_SELF, &ru);
 	printf("city: %llu instruments, %d standards, %llu entries (built in %.0f s), %ld cores\n",
 	       (unsigned long long)n, NSTD, (unsigned long long)entries, build_s, cpus);
-	printf("coverage at 2025-12-31: %llu registered, %llu valid (%.2f%%), %llu compulsory, %llu verified (%.2f%%)\n",
+	printf("coverage at 2025-12-31: %llu registered, %llu valid (%.2f%%), %llu compulsory, %llu verified "
+	       "(%.2f%%)\n",
 	       (unsigned long long)r->at.registered, (unsigned long long)r->at.valid,
 	       100.0 * (double)r->at.valid / (double)(r->at.registered ? r->at.registered : 1),
 	       (unsigned long long)r->at.compulsory, (unsigned long long)r->at.compulsory_valid,
 	       100.0 * (double)r->at.compulsory_valid / (double)(r->at.compulsory ? r->at.compulsory : 1));
 	printf("timings: best of %u (median in brackets)\n", r->repeat);
-	printf("%-44s %7.3f s [%7.3f]\n", "plain sequential scan of the instrument index", r->scan, r->scan_med);
-	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s  goal < 5 s: %s\n", "coverage at one date",
-	       r->coverage, r->coverage_med, r->coverage / r->scan, r->coverage_cpu, cov_ok ? "met" : "NOT met");
+	printf("%-44s %7.3f s [%7.3f]\n", "plain sequential scan of the instrument index", r->scan,
+	       r->scan_med);
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s  goal < 5 s: %s\n",
+	       "coverage at one date", r->coverage, r->coverage_med, r->coverage / r->scan, r->coverage_cpu,
+	       cov_ok ? "met" : "NOT met");
 	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s (%.2f us per instrument)\n",
 	       "coverage at one date, one thread", r->coverage1, r->coverage1_med, r->coverage1 / r->scan,
 	       r->coverage1_cpu, r->coverage1_cpu * 1e6 / (double)n);
 	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s\n", "12-month trend (one pass)", r->trend,
 	       r->trend_med, r->trend / r->scan, r->trend_cpu);
-	printf("%-44s p50 %.3f ms  p99 %.3f ms  max %.3f ms  goal p99 < 1 ms: %s\n", "chain (fresh tracer, whole tree)",
-	       r->chain_p50 * 1e3, r->chain_p99 * 1e3, r->chain_max * 1e3, chain_ok ? "met" : "NOT met");
-	printf("%-44s p50 %.3f ms  p99 %.3f ms\n", "chain (shared tracer)", r->warm_p50 * 1e3, r->warm_p99 * 1e3);
+	printf("%-44s p50 %.3f ms  p99 %.3f ms  max %.3f ms  goal p99 < 1 ms: %s\n",
+	       "chain (fresh tracer, whole tree)", r->chain_p50 * 1e3, r->chain_p99 * 1e3, r->chain_max * 1e3,
+	       chain_ok ? "met" : "NOT met");
+	printf("%-44s p50 %.3f ms  p99 %.3f ms\n", "chain (shared tracer)", r->warm_p50 * 1e3,
+	       r->warm_p99 * 1e3);
 	printf("max RSS %.0f MiB\n", (double)ru.ru_maxrss / 1024.0);
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_trace [--instruments N] [--chains K] [--repeat R] [--dir DIR] [--keep | --reuse]\n"
-			"  --instruments N  city size (default 1000000; 3 calibrations each)\n"
-			"  --chains K       random instruments to time chain on (default 10000)\n"
-			"  --repeat R       time each measurement R times, report the best and the median (default 3)\n"
-			"  --dir DIR        build the store there (default a new directory under $TMPDIR or /tmp)\n"
-			"  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the build)\n"
-			"  --reuse          measure an existing store built with the same --instruments\n");
+	fprintf(
+	    stderr,
+	    "usage: bench_trace [--instruments N] [--chains K] [--repeat R] [--dir DIR] [--keep | --reuse]\n"
+	    "  --instruments N  city size (default 1000000; 3 calibrations each)\n"
+	    "  --chains K       random instruments to time chain on (default 10000)\n"
+	    "  --repeat R       time each measurement R times, report the best and the median (default 3)\n"
+	    "  --dir DIR        build the store there (default a new directory under $TMPDIR or /tmp)\n"
+	    "  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the "
+	    "build)\n"
+	    "  --reuse          measure an existing store built with the same --instruments\n");
 }
 
 static void rm_store(const char *dir)
@@ -719,13 +763,27 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'n': n = strtoull(optarg, NULL, 10); break;
-		case 'c': samples = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'R': repeat = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'd': dir = optarg; break;
-		case 'k': keep = true; break;
-		case 'r': reuse = keep = true; break;
-		default: usage(); return opt == 'h' ? 0 : 2;
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 'c':
+			samples = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			repeat = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			keep = true;
+			break;
+		case 'r':
+			reuse = keep = true;
+			break;
+		default:
+			usage();
+			return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (!c || n == 0 || samples == 0 || repeat == 0 || repeat > 16 || (reuse && !dir)) {
@@ -733,7 +791,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!dir) {
-		snprintf(tmpl, sizeof(tmpl), "%s/bench-trace-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		snprintf(tmpl, sizeof(tmpl), "%s/bench-trace-XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		if (!(dir = mkdtemp(tmpl))) {
 			fprintf(stderr, "bench_trace: cannot make a directory: %s\n", strerror(errno));
 			return 2;

@@ -58,7 +58,9 @@ static json_t *reason_json(const ct_trace_reason *r)
 	unsigned i;
 
 	json_object_set_new(o, "code", json_string(ct_reason_name(r->code)));
-	json_object_set_new(o, "severity", json_string(r->warning ? "warning" : ct_verdict_name(ct_reason_severity(r->code))));
+	json_object_set_new(
+	    o, "severity",
+	    json_string(r->warning ? "warning" : ct_verdict_name(ct_reason_severity(r->code))));
 	json_object_set_new(o, "detail", json_string(r->detail));
 	for (i = 0; i < r->nentries; i++)
 		json_array_append_new(entries, hex_json(r->entries[i], CT_HASH_BYTES));
@@ -76,8 +78,10 @@ static json_t *node_json(const ct_trace_node *n)
 	json_object_set_new(o, "verdict", json_string(ct_verdict_name(n->verdict)));
 	set_str(o, "id", n->id);
 	if (n->has_entry)
-		json_object_set_new(o, n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD ? "registration" : "entry",
-				    hex_json(n->entry, CT_HASH_BYTES));
+		json_object_set_new(
+		    o,
+		    n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD ? "registration" : "entry",
+		    hex_json(n->entry, CT_HASH_BYTES));
 	if (n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD) {
 		json_object_set_new(o, "at", json_string(day(when, n->at)));
 		set_str(o, "category", n->category);
@@ -90,7 +94,8 @@ static json_t *node_json(const ct_trace_node *n)
 		set_str(o, "against", n->against);
 		if (n->kind == CT_NODE_STANDARD) {
 			json_object_set_new(o, "public", json_boolean(n->is_public));
-			json_object_set_new(o, "ratio", n->ratio_ok < 0 ? json_null() : json_boolean(n->ratio_ok));
+			json_object_set_new(o, "ratio",
+					    n->ratio_ok < 0 ? json_null() : json_boolean(n->ratio_ok));
 		} else {
 			json_object_set_new(o, "compulsory", json_boolean(n->compulsory));
 		}
@@ -144,16 +149,18 @@ static void node_line(const ct_trace_node *n)
 		printf(")  %s", ct_verdict_name(n->verdict));
 		break;
 	case CT_NODE_ANCHOR:
-		printf("anchor %s by %s %s → %s", n->certificate, n->provider ? n->provider : "?", day(a, n->performed_at),
-		       day(b, n->valid_until));
+		printf("anchor %s by %s %s → %s", n->certificate, n->provider ? n->provider : "?",
+		       day(a, n->performed_at), day(b, n->valid_until));
 		if (n->verdict != CT_VALID)
 			printf("  %s", ct_verdict_name(n->verdict));
 		break;
 	default:
-		printf("%s %s by %s", n->link_kind, n->certificate, n->author_name ? n->author_name : "an unknown lab");
+		printf("%s %s by %s", n->link_kind, n->certificate,
+		       n->author_name ? n->author_name : "an unknown lab");
 		if (n->author_tier)
 			printf(" (%s)", n->author_tier);
-		printf(" %s → %s  %s", day(a, n->performed_at), day(b, n->valid_until), n->result ? n->result : "");
+		printf(" %s → %s  %s", day(a, n->performed_at), day(b, n->valid_until),
+		       n->result ? n->result : "");
 		if (n->technician)
 			printf("  by %s", n->technician);
 		if (n->verdict != CT_VALID)
@@ -180,8 +187,8 @@ static void print_tree(const ct_trace_node *n, const char *prefix, bool last, bo
 	for (i = 0; i < n->nreasons; i++) {
 		const ct_trace_reason *r = &n->reasons[i];
 		mark = r->warning ? "⚠" : ct_reason_severity(r->code) == CT_SUSPECT ? "!" : "✗";
-		printf("%s%s%s %s: %s\n", child_prefix, n->nchildren ? "│  " : "   ", mark, ct_reason_name(r->code),
-		       r->detail);
+		printf("%s%s%s %s: %s\n", child_prefix, n->nchildren ? "│  " : "   ", mark,
+		       ct_reason_name(r->code), r->detail);
 	}
 	for (i = 0; i < n->nchildren; i++)
 		print_tree(n->children[i], child_prefix, i + 1 == n->nchildren, false);
@@ -209,12 +216,10 @@ static char choose_ns(ct_reader *r, const char *id, int forced)
 
 int cmd_chain(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"standard", no_argument, NULL, 's'},
-						 {"instrument", no_argument, NULL, 'i'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"at", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
+	    {"standard", no_argument, NULL, 's'}, {"instrument", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
 	uint64_t at = cli_now_ms();
 	bool json_out = false;
 	int forced = 0, c, err, rc = EXIT_ERR;
@@ -231,11 +236,20 @@ int cmd_chain(int argc, char **argv)
 			if (cli_parse_time("chain", "--at", optarg, &at) < 0)
 				return EXIT_ERR;
 			break;
-		case 'j': json_out = true; break;
-		case 's': forced = CT_NS_STANDARD; break;
-		case 'i': forced = CT_NS_INSTRUMENT; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("chain", "bad usage");
+		case 'j':
+			json_out = true;
+			break;
+		case 's':
+			forced = CT_NS_STANDARD;
+			break;
+		case 'i':
+			forced = CT_NS_INSTRUMENT;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return cli_usage_error("chain", "bad usage");
 		}
 	}
 	if (optind != argc - 1)

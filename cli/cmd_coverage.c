@@ -5,7 +5,8 @@
 
 static void help(void)
 {
-	printf("usage: caltrace coverage [--at DATE | --monthly FROM..TO] [--by KEY] [filters] [--json | --csv]\n\n"
+	printf("usage: caltrace coverage [--at DATE | --monthly FROM..TO] [--by KEY] [filters] [--json | "
+	       "--csv]\n\n"
 	       "Over the instruments registered and not retired at DATE (default now):\n"
 	       "traceability coverage (valid / registered, suspect counted apart), the\n"
 	       "inspection rate (compulsory instruments with a valid verification / compulsory\n"
@@ -33,15 +34,15 @@ static void print_counts_row(const char *label, const ct_coverage_counts *c)
 
 	cov_pad(stdout, label, 24);
 	printf(" %11llu %9llu %9s %8llu %11llu %9llu %9s\n", (unsigned long long)c->registered,
-	       (unsigned long long)c->valid, cov_pct(a, c->valid, c->registered), (unsigned long long)c->suspect,
-	       (unsigned long long)c->compulsory, (unsigned long long)c->compulsory_valid,
-	       cov_pct(b, c->compulsory_valid, c->compulsory));
+	       (unsigned long long)c->valid, cov_pct(a, c->valid, c->registered),
+	       (unsigned long long)c->suspect, (unsigned long long)c->compulsory,
+	       (unsigned long long)c->compulsory_valid, cov_pct(b, c->compulsory_valid, c->compulsory));
 }
 
 static void print_header(const char *first)
 {
-	printf("%-24s %11s %9s %9s %8s %11s %9s %9s\n", first, "registered", "valid", "coverage", "suspect", "compulsory",
-	       "verified", "inspected");
+	printf("%-24s %11s %9s %9s %8s %11s %9s %9s\n", first, "registered", "valid", "coverage", "suspect",
+	       "compulsory", "verified", "inspected");
 }
 
 static void print_filter(const ct_coverage_filter *f)
@@ -89,18 +90,21 @@ static void print_one(const struct opts *o, const ct_coverage *c)
 	if (s->ndistricts)
 		printf("  district standards: %s per district on average over %zu districts\n",
 		       cov_div(a, s->valid[CT_LEVEL_DISTRICT], s->ndistricts), s->ndistricts);
-	printf("  calibration items (categories covered by valid standards): %llu\n", (unsigned long long)s->items);
+	printf("  calibration items (categories covered by valid standards): %llu\n",
+	       (unsigned long long)s->items);
 	if (t->invalid || t->suspect) {
 		printf("\nwhy not (instruments whose chain shows each reason)\n");
 		for (i = 0; i < CT_R__COUNT; i++)
 			if (t->reasons[i])
-				printf("  %-24s %10llu\n", ct_reason_name((ct_reason)i), (unsigned long long)t->reasons[i]);
+				printf("  %-24s %10llu\n", ct_reason_name((ct_reason)i),
+				       (unsigned long long)t->reasons[i]);
 	}
 	if (c->ngroups) {
 		printf("\n");
 		print_header(ct_group_by_name(o->q.by));
 		for (i = 0; i < c->ngroups; i++)
-			print_counts_row(*c->groups[i].key ? c->groups[i].key : "(none)", &c->groups[i].counts);
+			print_counts_row(*c->groups[i].key ? c->groups[i].key : "(none)",
+					 &c->groups[i].counts);
 	}
 }
 
@@ -117,7 +121,8 @@ static void print_series(const struct opts *o, const ct_coverage *c, size_t n)
 		cov_month(month, c[i].at);
 		print_counts_row(month, &c[i].total);
 		for (j = 0; j < c[i].ngroups; j++) {
-			snprintf(label, sizeof(label), "  %s", *c[i].groups[j].key ? c[i].groups[j].key : "(none)");
+			snprintf(label, sizeof(label), "  %s",
+				 *c[i].groups[j].key ? c[i].groups[j].key : "(none)");
 			print_counts_row(label, &c[i].groups[j].counts);
 		}
 	}
@@ -157,7 +162,8 @@ static void print_csv(const struct opts *o, const ct_coverage *c, size_t n)
 			ct_time_format(when, sizeof(when), c[i].at);
 		csv_row(when, "", &c[i].total);
 		for (j = 0; j < c[i].ngroups; j++)
-			csv_row(when, *c[i].groups[j].key ? c[i].groups[j].key : "(none)", &c[i].groups[j].counts);
+			csv_row(when, *c[i].groups[j].key ? c[i].groups[j].key : "(none)",
+				&c[i].groups[j].counts);
 	}
 }
 
@@ -174,14 +180,16 @@ static json_t *one_json(const struct opts *o, const ct_coverage *c)
 		json_array_append_new(groups, g);
 	}
 	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "at", when, "by", ct_group_by_name(o->q.by), "total",
-			 cov_counts_json(&c->total), "groups", groups, "standards", cov_standards_json(&c->standards));
+			 cov_counts_json(&c->total), "groups", groups, "standards",
+			 cov_standards_json(&c->standards));
 }
 
 static int print_json(const struct opts *o, const ct_coverage *c, size_t n)
 {
 	const ct_coverage_filter *f = &o->q.filter;
-	json_t *out, *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
-					 f->category, "catalogue", f->catalogue, "owner", f->owner, "tier", f->tier);
+	json_t *out,
+	    *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
+				f->category, "catalogue", f->catalogue, "owner", f->owner, "tier", f->tier);
 	size_t i;
 	int rc;
 
@@ -205,14 +213,19 @@ static int print_json(const struct opts *o, const ct_coverage *c, size_t n)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{"at", required_argument, NULL, 'a'},	    {"monthly", required_argument, NULL, 'm'},
-		{"by", required_argument, NULL, 'b'},	    {"district", required_argument, NULL, 'd'},
-		{"category", required_argument, NULL, 'c'}, {"catalogue", required_argument, NULL, 'C'},
-		{"owner", required_argument, NULL, 'o'},    {"tier", required_argument, NULL, 't'},
-		{"threads", required_argument, NULL, 'T'},  {"json", no_argument, NULL, 'j'},
-		{"csv", no_argument, NULL, 'v'},	    {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
+						 {"monthly", required_argument, NULL, 'm'},
+						 {"by", required_argument, NULL, 'b'},
+						 {"district", required_argument, NULL, 'd'},
+						 {"category", required_argument, NULL, 'c'},
+						 {"catalogue", required_argument, NULL, 'C'},
+						 {"owner", required_argument, NULL, 'o'},
+						 {"tier", required_argument, NULL, 't'},
+						 {"threads", required_argument, NULL, 'T'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"csv", no_argument, NULL, 'v'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	int c, by;
 
 	optind = 1;
@@ -222,24 +235,44 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (cli_parse_time("coverage", "--at", optarg, &o->at) < 0)
 				return EXIT_ERR;
 			break;
-		case 'm': o->monthly = optarg; break;
+		case 'm':
+			o->monthly = optarg;
+			break;
 		case 'b':
 			if ((by = ct_group_by_parse(optarg)) <= 0)
-				return cli_usage_error("coverage", "--by expects district, category, catalogue, tier, "
-								   "owner or domain, not '%s'",
+				return cli_usage_error("coverage",
+						       "--by expects district, category, catalogue, tier, "
+						       "owner or domain, not '%s'",
 						       optarg);
 			o->q.by = (ct_group_by)by;
 			break;
-		case 'd': o->q.filter.district = optarg; break;
-		case 'c': o->q.filter.category = optarg; break;
-		case 'C': o->q.filter.catalogue = optarg; break;
-		case 'o': o->q.filter.owner = optarg; break;
-		case 't': o->q.filter.tier = optarg; break;
-		case 'T': o->q.threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'd':
+			o->q.filter.district = optarg;
+			break;
+		case 'c':
+			o->q.filter.category = optarg;
+			break;
+		case 'C':
+			o->q.filter.catalogue = optarg;
+			break;
+		case 'o':
+			o->q.filter.owner = optarg;
+			break;
+		case 't':
+			o->q.filter.tier = optarg;
+			break;
+		case 'T':
+			o->q.threads = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'j':
-		case 'v': o->format = c; break;
-		case 'h': help(); return -1;
-		default: return cli_usage_error("coverage", "bad usage");
+		case 'v':
+			o->format = c;
+			break;
+		case 'h':
+			help();
+			return -1;
+		default:
+			return cli_usage_error("coverage", "bad usage");
 		}
 	}
 	if (optind != argc)
@@ -261,7 +294,8 @@ int cmd_coverage(int argc, char **argv)
 	o.at = cli_now_ms();
 	if ((rc = parse(argc, argv, &o)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (o.monthly ? cov_parse_months("coverage", o.monthly, &times, &n) < 0 : !(times = malloc(sizeof(*times))))
+	if (o.monthly ? cov_parse_months("coverage", o.monthly, &times, &n) < 0
+		      : !(times = malloc(sizeof(*times))))
 		return EXIT_ERR;
 	if (!o.monthly)
 		times[0] = o.at;
@@ -270,7 +304,8 @@ int cmd_coverage(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	rc = EXIT_ERR;
-	if ((err = ct_reader_begin(&r, node.ledger)) < 0 || (err = ct_coverage_compute(&cov, r, times, n, &o.q)) < 0) {
+	if ((err = ct_reader_begin(&r, node.ledger)) < 0 ||
+	    (err = ct_coverage_compute(&cov, r, times, n, &o.q)) < 0) {
 		cli_fail("coverage", err, "cannot compute coverage");
 		goto done;
 	}

@@ -57,15 +57,15 @@ static void print_text(const ct_due *d, const ct_due_query *q)
 	for (i = 0; i < d->count; i++)
 		counts[d->items[i].state]++;
 	ct_time_format(at, sizeof(at), q->at);
-	printf("at %s: %zu never calibrated, %zu failed, %zu overdue", at, counts[CT_DUE_NEVER], counts[CT_DUE_FAILED],
-	       counts[CT_DUE_OVERDUE]);
+	printf("at %s: %zu never calibrated, %zu failed, %zu overdue", at, counts[CT_DUE_NEVER],
+	       counts[CT_DUE_FAILED], counts[CT_DUE_OVERDUE]);
 	if (!q->overdue_only)
 		printf(", %zu due within %llu days", counts[CT_DUE_SOON], (unsigned long long)q->within_days);
 	printf("\n");
 	if (!d->count)
 		return;
-	printf("\n%-8s %-20s %-12s %-20s %-10s %-3s %-24s %-11s %5s\n", "state", "id", "district", "owner", "category",
-	       "cmp", "lab", "valid until", "days");
+	printf("\n%-8s %-20s %-12s %-20s %-10s %-3s %-24s %-11s %5s\n", "state", "id", "district", "owner",
+	       "category", "cmp", "lab", "valid until", "days");
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
@@ -88,7 +88,8 @@ static void print_csv(const ct_due *d)
 	char until[32], days[24], lab[65], cal[65];
 	size_t i;
 
-	printf("state,id,district,owner,category,catalogue,compulsory,lab,lab_key,calibration,valid_until,days\n");
+	printf("state,id,district,owner,category,catalogue,compulsory,lab,lab_key,calibration,valid_until,"
+	       "days\n");
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
@@ -117,9 +118,10 @@ static int print_json(const ct_due *d, const ct_due_query *q)
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:s}", "state", state_name(it->state), "id",
-			      it->id, "district", it->district, "owner", it->owner, "category", it->category, "catalogue",
-			      it->catalogue, "compulsory", it->compulsory, "lab", it->lab_name, "lab_key", lab);
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:s}", "state",
+			      state_name(it->state), "id", it->id, "district", it->district, "owner",
+			      it->owner, "category", it->category, "catalogue", it->catalogue, "compulsory",
+			      it->compulsory, "lab", it->lab_name, "lab_key", lab);
 		if (it->has_calibration) {
 			json_object_set_new(o, "calibration", json_string(cal));
 			json_object_set_new(o, "valid_until", json_string(until));
@@ -129,8 +131,8 @@ static int print_json(const ct_due *d, const ct_due_query *q)
 		json_array_append_new(items, o);
 	}
 	ct_time_format(at, sizeof(at), q->at);
-	o = json_pack("{s:s, s:I, s:b, s:o}", "at", at, "within_days", (json_int_t)q->within_days, "overdue_only",
-		      q->overdue_only, "items", items);
+	o = json_pack("{s:s, s:I, s:b, s:o}", "at", at, "within_days", (json_int_t)q->within_days,
+		      "overdue_only", q->overdue_only, "items", items);
 	rc = cli_print_json(o);
 	json_decref(o);
 	return rc;
@@ -138,12 +140,15 @@ static int print_json(const ct_due *d, const ct_due_query *q)
 
 int cmd_due(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"at", required_argument, NULL, 'a'},	    {"within", required_argument, NULL, 'w'},
-		{"overdue", no_argument, NULL, 'o'},	    {"lab", required_argument, NULL, 'l'},
-		{"district", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-		{"csv", no_argument, NULL, 'c'},	    {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
+						 {"within", required_argument, NULL, 'w'},
+						 {"overdue", no_argument, NULL, 'o'},
+						 {"lab", required_argument, NULL, 'l'},
+						 {"district", required_argument, NULL, 'd'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"csv", no_argument, NULL, 'c'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	ct_due_query q;
 	ct_reader *r = NULL;
 	ct_due *d = NULL;
@@ -164,19 +169,29 @@ int cmd_due(int argc, char **argv)
 		case 'w':
 			q.within_days = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || *optarg == '-')
-				return cli_usage_error("due", "--within expects a number of days, not '%s'", optarg);
+				return cli_usage_error("due", "--within expects a number of days, not '%s'",
+						       optarg);
 			break;
-		case 'o': q.overdue_only = true; break;
+		case 'o':
+			q.overdue_only = true;
+			break;
 		case 'l':
 			if (cli_parse_hex32("due", "--lab", optarg, q.lab) < 0)
 				return EXIT_ERR;
 			q.has_lab = true;
 			break;
-		case 'd': q.district = optarg; break;
+		case 'd':
+			q.district = optarg;
+			break;
 		case 'j':
-		case 'c': format = c; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("due", "bad usage");
+		case 'c':
+			format = c;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return cli_usage_error("due", "bad usage");
 		}
 	}
 	if (optind != argc)

@@ -66,8 +66,8 @@ static void print_text(const struct out *o)
 	printf("impact of %s since %s (%s): %zu standard%s and %zu instrument%s through %zu calibration%s; "
 	       "verdicts at %s\n",
 	       o->std, day(a, o->since), o->since_why, o->im->standards, o->im->standards == 1 ? "" : "s",
-	       o->im->instruments, o->im->instruments == 1 ? "" : "s", o->im->count, o->im->count == 1 ? "" : "s",
-	       day(b, o->at));
+	       o->im->instruments, o->im->instruments == 1 ? "" : "s", o->im->count,
+	       o->im->count == 1 ? "" : "s", day(b, o->at));
 	for (i = 0; i < o->im->count; i++) {
 		const ct_impact_item *it = &o->im->items[i];
 		const char *d = it->district ? it->district : "(no district)";
@@ -85,8 +85,9 @@ static void print_text(const struct out *o)
 			lab = l;
 		}
 		printf("    %-10s %-20s %s → %s  with %-14s %-8s %.12s…\n",
-		       it->kind == CT_NS_STANDARD ? "standard" : "instrument", it->id, day(a, it->performed_at),
-		       day(b, it->valid_until), it->via, ct_verdict_name(o->verdicts[i]), hash);
+		       it->kind == CT_NS_STANDARD ? "standard" : "instrument", it->id,
+		       day(a, it->performed_at), day(b, it->valid_until), it->via,
+		       ct_verdict_name(o->verdicts[i]), hash);
 	}
 }
 
@@ -126,17 +127,17 @@ static json_t *to_json(const struct out *o)
 		ct_hex(key, it->lab, CT_KEY_BYTES);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		json_array_append_new(
-			items, json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district", it->district,
-					 "lab", it->lab_name, "lab_key", key, "kind",
-					 it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id, "via", it->via,
-					 "depth", (int)it->depth, "performed_at", day(a, it->performed_at), "valid_until",
-					 day(b, it->valid_until), "calibration", hash, "verdict",
-					 ct_verdict_name(o->verdicts[i])));
+		    items, json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district",
+				     it->district, "lab", it->lab_name, "lab_key", key, "kind",
+				     it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id,
+				     "via", it->via, "depth", (int)it->depth, "performed_at",
+				     day(a, it->performed_at), "valid_until", day(b, it->valid_until),
+				     "calibration", hash, "verdict", ct_verdict_name(o->verdicts[i])));
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "standard", o->std, "since", day(a, o->since),
-			 "since_from", o->since_why, "at", day(b, o->at), "standards", (json_int_t)o->im->standards,
-			 "instruments", (json_int_t)o->im->instruments, "calibrations", (json_int_t)o->im->count, "items",
-			 items);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "standard", o->std, "since",
+			 day(a, o->since), "since_from", o->since_why, "at", day(b, o->at), "standards",
+			 (json_int_t)o->im->standards, "instruments", (json_int_t)o->im->instruments,
+			 "calibrations", (json_int_t)o->im->count, "items", items);
 }
 
 static int run(cli_node *n, struct out *o, bool since_given, int format)
@@ -156,7 +157,8 @@ static int run(cli_node *n, struct out *o, bool since_given, int format)
 	if (!since_given) {
 		ct_read_subject_rows(r, CT_NS_STANDARD, o->std, strlen(o->std), CT_ROW_OOT, first_row, &oot);
 		o->since = oot.kind == CT_ROW_OOT ? oot.time : 0;
-		o->since_why = oot.kind == CT_ROW_OOT ? "its out-of-tolerance declaration" : "all of its uses";
+		o->since_why =
+		    oot.kind == CT_ROW_OOT ? "its out-of-tolerance declaration" : "all of its uses";
 	}
 	if ((err = ct_impact_of(&im, tr, o->std, strlen(o->std), o->since)) < 0) {
 		rc = cli_fail("impact", err, "cannot walk the uses of %s", o->std);
@@ -168,7 +170,8 @@ static int run(cli_node *n, struct out *o, bool since_given, int format)
 	}
 	for (i = 0; i < im->count; i++) {
 		const ct_impact_item *it = &im->items[i];
-		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), o->at, &verdicts[i], NULL)) < 0) {
+		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), o->at, &verdicts[i],
+					    NULL)) < 0) {
 			rc = cli_fail("impact", err, "cannot evaluate %s", it->id);
 			goto done;
 		}
@@ -196,12 +199,10 @@ done:
 
 int cmd_impact(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"since", required_argument, NULL, 's'},
-						 {"at", required_argument, NULL, 'a'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"csv", no_argument, NULL, 'c'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"since", required_argument, NULL, 's'}, {"at", required_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},	     {"csv", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
 	struct out o = {NULL, NULL, NULL, 0, cli_now_ms(), "--since"};
 	bool since_given = false;
 	int format = 't', c, rc;
@@ -220,9 +221,14 @@ int cmd_impact(int argc, char **argv)
 				return EXIT_ERR;
 			break;
 		case 'j':
-		case 'c': format = c; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("impact", "bad usage");
+		case 'c':
+			format = c;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return cli_usage_error("impact", "bad usage");
 		}
 	}
 	if (optind != argc - 1)

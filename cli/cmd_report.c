@@ -72,8 +72,8 @@ static void judge(struct indicator *in)
 		in->status = meets(in, in->target_2020) ? 2 : meets(in, in->target_2016) ? 1 : 0;
 }
 
-static void set(struct indicator *in, const char *name, const char *unit, uint64_t num, uint64_t den, uint64_t t16,
-		uint64_t t20)
+static void set(struct indicator *in, const char *name, const char *unit, uint64_t num, uint64_t den,
+		uint64_t t16, uint64_t t20)
 {
 	in->name = name;
 	in->unit = unit;
@@ -91,7 +91,8 @@ static void special_rate(const ct_coverage *d, uint64_t *num, uint64_t *den)
 
 	*num = *den = 0;
 	for (i = 0; i < d->ngroups; i++)
-		if (strcmp(d->groups[i].key, "medical") == 0 || strcmp(d->groups[i].key, "environment") == 0) {
+		if (strcmp(d->groups[i].key, "medical") == 0 ||
+		    strcmp(d->groups[i].key, "environment") == 0) {
 			*num += d->groups[i].counts.compulsory_valid;
 			*den += d->groups[i].counts.compulsory;
 		}
@@ -103,16 +104,18 @@ static void indicators(struct report *rep)
 	const ct_standards_summary *s = &now->standards;
 	uint64_t num, den;
 
-	set(&rep->ind[0], "municipal public measurement standards", "", s->valid[CT_LEVEL_MUNICIPAL], 1, 10000,
-	    12000);
+	set(&rep->ind[0], "municipal public measurement standards", "", s->valid[CT_LEVEL_MUNICIPAL], 1,
+	    10000, 12000);
 	set(&rep->ind[1], "district public standards, average per district", "", s->valid[CT_LEVEL_DISTRICT],
 	    s->ndistricts, 2000, 2500);
 	set(&rep->ind[2], "calibration/verification items (categories)", "", s->items, 1, 0, 41000);
-	set(&rep->ind[3], "traceability-system coverage", "%", now->total.valid, now->total.registered, 0, 9500);
+	set(&rep->ind[3], "traceability-system coverage", "%", now->total.valid, now->total.registered, 0,
+	    9500);
 	set(&rep->ind[4], "inspection rate of compulsory instruments", "%", now->total.compulsory_valid,
 	    now->total.compulsory, 0, 9500);
 	special_rate(rep->domains, &num, &den);
-	set(&rep->ind[5], "compulsory verification of medical and environmental instruments", "%", num, den, 0, 9500);
+	set(&rep->ind[5], "compulsory verification of medical and environmental instruments", "%", num, den,
+	    0, 9500);
 }
 
 static int gather(struct report *rep, ct_reader *r)
@@ -180,25 +183,28 @@ static void print_text(const struct report *rep)
 	printf("%-66s %10s %10s %10s  %s\n", "indicator", "city", "2016", "2020", "");
 	for (i = 0; i < REPORT_INDICATORS; i++) {
 		const struct indicator *in = &rep->ind[i];
-		printf("%-66s %10s %10s %10s  %s\n", in->name, report_value(v, in), report_target(t16, in, in->target_2016),
-		       report_target(t20, in, in->target_2020), report_status(in->status));
+		printf("%-66s %10s %10s %10s  %s\n", in->name, report_value(v, in),
+		       report_target(t16, in, in->target_2016), report_target(t20, in, in->target_2020),
+		       report_status(in->status));
 	}
-	printf("\n%-16s %11s %9s %11s %11s %19s\n", "district", "instruments", "coverage", "compulsory", "inspection",
-	       "district standards");
+	printf("\n%-16s %11s %9s %11s %11s %19s\n", "district", "instruments", "coverage", "compulsory",
+	       "inspection", "district standards");
 	for (i = 0; i < s->ndistricts; i++) {
 		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
 		if (!c)
 			c = &none;
 		cov_pad(stdout, s->districts[i].district, 16);
-		printf(" %11llu %9s %11llu %11s %11llu (of 25)\n", (unsigned long long)c->registered, cov_pct(a, c->valid, c->registered),
-		       (unsigned long long)c->compulsory, cov_pct(b, c->compulsory_valid, c->compulsory),
+		printf(" %11llu %9s %11llu %11s %11llu (of 25)\n", (unsigned long long)c->registered,
+		       cov_pct(a, c->valid, c->registered), (unsigned long long)c->compulsory,
+		       cov_pct(b, c->compulsory_valid, c->compulsory),
 		       (unsigned long long)s->districts[i].valid);
 	}
 	printf("\n%-8s %11s %9s %10s\n", "month", "instruments", "coverage", "inspection");
 	for (i = 0; i + 1 < rep->nseries; i++) {
 		const ct_coverage_counts *c = &rep->series[i].total;
-		printf("%-8s %11llu %9s %10s\n", cov_month(month, rep->series[i].at), (unsigned long long)c->registered,
-		       cov_pct(a, c->valid, c->registered), cov_pct(b, c->compulsory_valid, c->compulsory));
+		printf("%-8s %11llu %9s %10s\n", cov_month(month, rep->series[i].at),
+		       (unsigned long long)c->registered, cov_pct(a, c->valid, c->registered),
+		       cov_pct(b, c->compulsory_valid, c->compulsory));
 	}
 }
 
@@ -212,11 +218,12 @@ static int print_json(const struct report *rep)
 
 	for (i = 0; i < REPORT_INDICATORS; i++) {
 		const struct indicator *in = &rep->ind[i];
-		json_array_append_new(inds, json_pack("{s:s, s:s, s:o, s:o, s:s}", "indicator", in->name, "value",
-						      report_value(v, in), "target_2016",
-						      in->target_2016 ? json_real((double)in->target_2016 / 100) : json_null(),
-						      "target_2020", json_real((double)in->target_2020 / 100), "status",
-						      report_status(in->status)));
+		json_array_append_new(
+		    inds, json_pack("{s:s, s:s, s:o, s:o, s:s}", "indicator", in->name, "value",
+				    report_value(v, in), "target_2016",
+				    in->target_2016 ? json_real((double)in->target_2016 / 100) : json_null(),
+				    "target_2020", json_real((double)in->target_2020 / 100), "status",
+				    report_status(in->status)));
 	}
 	for (i = 0; i < now->standards.ndistricts; i++) {
 		const ct_coverage_counts *c = district_counts(now, now->standards.districts[i].district);
@@ -234,9 +241,10 @@ static int print_json(const struct report *rep)
 		json_array_append_new(trend, o);
 	}
 	ct_time_format(day, sizeof(day), rep->at);
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "network", rep->network, "at", day, "digest",
-		      rep->digest, "indicators", inds, "total", cov_counts_json(&now->total), "standards",
-		      cov_standards_json(&now->standards), "districts", districts, "trend", trend);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "network", rep->network, "at", day,
+		      "digest", rep->digest, "indicators", inds, "total", cov_counts_json(&now->total),
+		      "standards", cov_standards_json(&now->standards), "districts", districts, "trend",
+		      trend);
 	rc = cli_print_json(o);
 	json_decref(o);
 	return rc;
@@ -265,10 +273,17 @@ int cmd_report(int argc, char **argv)
 			if (cli_parse_time("report", "--at", optarg, &rep.at) < 0)
 				return EXIT_ERR;
 			break;
-		case 'j': json_out = true; break;
-		case 'H': html = optarg; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("report", "bad usage");
+		case 'j':
+			json_out = true;
+			break;
+		case 'H':
+			html = optarg;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return cli_usage_error("report", "bad usage");
 		}
 	}
 	if (optind != argc)

@@ -15,7 +15,8 @@ static const char *decimal2(char out[24], uint64_t num, uint64_t factor, uint64_
 	}
 	scaled = (unsigned __int128)num * factor * 100 + den / 2;
 	hundredths = (uint64_t)(scaled / den);
-	snprintf(out, 24, "%llu.%02llu", (unsigned long long)(hundredths / 100), (unsigned long long)(hundredths % 100));
+	snprintf(out, 24, "%llu.%02llu", (unsigned long long)(hundredths / 100),
+		 (unsigned long long)(hundredths % 100));
 	return out;
 }
 
@@ -39,11 +40,11 @@ const char *cov_pct_num(char out[24], uint64_t num, uint64_t den)
 static int columns(uint32_t c)
 {
 	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
-			       (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
-			       (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
-			       (c >= 0x20000 && c <= 0x3fffd)
-		       ? 2
-		       : 1;
+		       (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) ||
+		       (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ||
+		       (c >= 0x20000 && c <= 0x3fffd)
+		   ? 2
+		   : 1;
 }
 
 int cov_width(const char *s)
@@ -99,12 +100,14 @@ json_t *cov_counts_json(const ct_coverage_counts *c)
 
 	for (i = 0; i < CT_R__COUNT; i++)
 		if (c->reasons[i])
-			json_object_set_new(reasons, ct_reason_name((ct_reason)i), json_integer((json_int_t)c->reasons[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o}", "registered", (json_int_t)c->registered,
-			 "valid", (json_int_t)c->valid, "suspect", (json_int_t)c->suspect, "invalid",
-			 (json_int_t)c->invalid, "coverage", rate(c->valid, c->registered), "compulsory",
-			 (json_int_t)c->compulsory, "compulsory_valid", (json_int_t)c->compulsory_valid,
-			 "compulsory_suspect", (json_int_t)c->compulsory_suspect, "inspection_rate",
+			json_object_set_new(reasons, ct_reason_name((ct_reason)i),
+					    json_integer((json_int_t)c->reasons[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o}", "registered",
+			 (json_int_t)c->registered, "valid", (json_int_t)c->valid, "suspect",
+			 (json_int_t)c->suspect, "invalid", (json_int_t)c->invalid, "coverage",
+			 rate(c->valid, c->registered), "compulsory", (json_int_t)c->compulsory,
+			 "compulsory_valid", (json_int_t)c->compulsory_valid, "compulsory_suspect",
+			 (json_int_t)c->compulsory_suspect, "inspection_rate",
 			 rate(c->compulsory_valid, c->compulsory), "reasons", reasons);
 }
 
@@ -116,15 +119,18 @@ json_t *cov_standards_json(const ct_standards_summary *s)
 
 	for (i = 0; i < CT_LEVELS; i++)
 		json_object_set_new(by, levels[i],
-				    json_pack("{s:I, s:I, s:I}", "registered", (json_int_t)s->registered[i], "valid",
-					      (json_int_t)s->valid[i], "suspect", (json_int_t)s->suspect[i]));
+				    json_pack("{s:I, s:I, s:I}", "registered", (json_int_t)s->registered[i],
+					      "valid", (json_int_t)s->valid[i], "suspect",
+					      (json_int_t)s->suspect[i]));
 	for (i = 0; i < s->ndistricts; i++)
 		json_array_append_new(districts, json_pack("{s:s, s:I}", "district", s->districts[i].district,
-							   "district_standards_valid", (json_int_t)s->districts[i].valid));
+							   "district_standards_valid",
+							   (json_int_t)s->districts[i].valid));
 	json_object_set_new(o, "public", by);
 	json_object_set_new(o, "district_average",
-			    s->ndistricts ? json_real((double)s->valid[CT_LEVEL_DISTRICT] / (double)s->ndistricts)
-					  : json_null());
+			    s->ndistricts
+				? json_real((double)s->valid[CT_LEVEL_DISTRICT] / (double)s->ndistricts)
+				: json_null());
 	json_object_set_new(o, "valid_any", json_integer((json_int_t)s->any_valid));
 	json_object_set_new(o, "items", json_integer((json_int_t)s->items));
 	json_object_set_new(o, "districts", districts);
@@ -169,10 +175,12 @@ int cov_parse_months(const char *cmd, const char *range, uint64_t **times, size_
 
 	*times = NULL;
 	*n = 0;
-	if (sscanf(range, "%4d-%2d..%4d-%2d%n", &y1, &m1, &y2, &m2, &used) != 4 || range[used] != '\0' || m1 < 1 ||
-	    m1 > 12 || m2 < 1 || m2 > 12 || y1 < 1970 || y2 > 9999 || y2 * 12 + m2 < y1 * 12 + m1) {
-		fprintf(stderr, "caltrace %s: --monthly '%s': expected FROM..TO as YYYY-MM..YYYY-MM, FROM not after TO\n",
-			cmd, range);
+	if (sscanf(range, "%4d-%2d..%4d-%2d%n", &y1, &m1, &y2, &m2, &used) != 4 || range[used] != '\0' ||
+	    m1 < 1 || m1 > 12 || m2 < 1 || m2 > 12 || y1 < 1970 || y2 > 9999 || y2 * 12 + m2 < y1 * 12 + m1) {
+		fprintf(
+		    stderr,
+		    "caltrace %s: --monthly '%s': expected FROM..TO as YYYY-MM..YYYY-MM, FROM not after TO\n",
+		    cmd, range);
 		return -1;
 	}
 	count = (size_t)((y2 * 12 + m2) - (y1 * 12 + m1) + 1);

@@ -13,33 +13,47 @@ static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
 
 static const char style[] =
-	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans CJK SC','Noto Sans SC',"
-	"'Microsoft YaHei','Noto Sans',sans-serif;color:#1b1f24;max-width:960px;margin:24px auto;padding:0 20px}\n"
-	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 6px;border-bottom:2px solid #1b1f24;"
-	"padding-bottom:2px}\n"
-	".sub{color:#555;margin:0 0 14px;font-size:12px}code{font-size:11px;word-break:break-all}\n"
-	"table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{padding:4px 8px;border-bottom:1px solid "
-	"#d0d7de;text-align:right;vertical-align:top}\n"
-	"th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#f3f5f7}\n"
-	".s2{color:#116329}.s1{color:#8a5a00}.s0{color:#b42318}.s-1{color:#57606a}\n"
-	".badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;border:1px solid currentColor;"
-	"white-space:nowrap}\n"
-	"figure{margin:6px 0 16px}figcaption{font-size:12px;color:#555}svg{width:100%;height:auto}\n"
-	"svg text{font-family:inherit;font-size:11px;fill:#333}\n"
-	"@page{size:A4;margin:14mm}\n"
-	"@media print{body{margin:0;max-width:none;font-size:10pt;padding:0}h2{break-after:avoid}"
-	"table,figure{break-inside:avoid}.sub{color:#000}}\n";
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans CJK SC','Noto Sans SC',"
+    "'Microsoft YaHei','Noto Sans',sans-serif;color:#1b1f24;max-width:960px;margin:24px auto;padding:0 "
+    "20px}\n"
+    "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 6px;border-bottom:2px solid #1b1f24;"
+    "padding-bottom:2px}\n"
+    ".sub{color:#555;margin:0 0 14px;font-size:12px}code{font-size:11px;word-break:break-all}\n"
+    "table{border-collapse:collapse;width:100%;margin:6px 0 14px}th,td{padding:4px 8px;border-bottom:1px "
+    "solid "
+    "#d0d7de;text-align:right;vertical-align:top}\n"
+    "th:first-child,td:first-child{text-align:left}th{font-weight:600;background:#f3f5f7}\n"
+    ".s2{color:#116329}.s1{color:#8a5a00}.s0{color:#b42318}.s-1{color:#57606a}\n"
+    ".badge{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;border:1px solid "
+    "currentColor;"
+    "white-space:nowrap}\n"
+    "figure{margin:6px 0 16px}figcaption{font-size:12px;color:#555}svg{width:100%;height:auto}\n"
+    "svg text{font-family:inherit;font-size:11px;fill:#333}\n"
+    "@page{size:A4;margin:14mm}\n"
+    "@media print{body{margin:0;max-width:none;font-size:10pt;padding:0}h2{break-after:avoid}"
+    "table,figure{break-inside:avoid}.sub{color:#000}}\n";
 
 /* A rate in ten-thousandths (0..10000), or -1 when den is 0. */
 static long rate(uint64_t num, uint64_t den)
@@ -63,11 +77,12 @@ static void axes(FILE *f, int width)
 
 	for (pct = 0; pct <= 100; pct += 25) {
 		double y = y_of(pct * 100);
-		fprintf(f, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#d0d7de'/>", PLOT_X0, width, y, y);
+		fprintf(f, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#d0d7de'/>", PLOT_X0, width, y,
+			y);
 		fprintf(f, "<text x='%d' y='%.1f' text-anchor='end'>%d%%</text>", PLOT_X0 - 6, y + 4, pct);
 	}
-	fprintf(f, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#b42318' stroke-dasharray='6 4'/>", PLOT_X0,
-		width, y_of(9500), y_of(9500));
+	fprintf(f, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#b42318' stroke-dasharray='6 4'/>",
+		PLOT_X0, width, y_of(9500), y_of(9500));
 	fprintf(f, "<text x='%d' y='%.1f' text-anchor='end' style='fill:#b42318'>target 95%%</text>", width,
 		y_of(9500) + 13);
 }
@@ -80,7 +95,8 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 
 	for (i = 0; i < n; i++) {
 		const ct_coverage_counts *c = &rep->series[i].total;
-		long r = inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
+		long r =
+		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 		if (r < 0) {
 			if (open)
@@ -97,7 +113,8 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 		fputs("'/>", f);
 	for (i = 0; i < n; i++) {
 		const ct_coverage_counts *c = &rep->series[i].total;
-		long r = inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
+		long r =
+		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 		if (r >= 0)
 			fprintf(f, "<circle cx='%.1f' cy='%.1f' r='3.5' fill='%s'/>", x, y_of(r), color);
@@ -109,8 +126,9 @@ static void trend_chart(FILE *f, const struct report *rep)
 	char label[32];
 	size_t i, n = rep->nseries;
 
-	fprintf(f, "<figure><svg viewBox='0 0 900 290' role='img' aria-label='coverage and inspection rate by "
-		   "month'>\n");
+	fprintf(f,
+		"<figure><svg viewBox='0 0 900 290' role='img' aria-label='coverage and inspection rate by "
+		"month'>\n");
 	axes(f, PLOT_X1);
 	line(f, rep, false, "#1f6feb");
 	line(f, rep, true, "#d97706");
@@ -122,13 +140,17 @@ static void trend_chart(FILE *f, const struct report *rep)
 			cov_month(label, rep->series[i].at);
 		fprintf(f, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>", x, PLOT_Y1 + 18, label);
 	}
-	fprintf(f, "<rect x='%d' y='4' width='12' height='4' fill='#1f6feb'/><text x='%d' y='10'>traceability "
-		   "coverage</text>",
+	fprintf(f,
+		"<rect x='%d' y='4' width='12' height='4' fill='#1f6feb'/><text x='%d' y='10'>traceability "
+		"coverage</text>",
 		PLOT_X0 + 4, PLOT_X0 + 20);
-	fprintf(f, "<rect x='%d' y='4' width='12' height='4' fill='#d97706'/><text x='%d' y='10'>inspection rate "
-		   "(compulsory instruments)</text>",
-		PLOT_X0 + 190, PLOT_X0 + 206);
-	fprintf(f, "\n</svg><figcaption>At the end of each month, and at the report's date (last point).</figcaption>"
+	fprintf(
+	    f,
+	    "<rect x='%d' y='4' width='12' height='4' fill='#d97706'/><text x='%d' y='10'>inspection rate "
+	    "(compulsory instruments)</text>",
+	    PLOT_X0 + 190, PLOT_X0 + 206);
+	fprintf(f, "\n</svg><figcaption>At the end of each month, and at the report's date (last "
+		   "point).</figcaption>"
 		   "</figure>\n");
 }
 
@@ -162,8 +184,9 @@ static void district_chart(FILE *f, const struct report *rep)
 	size_t i, n = s->ndistricts ? s->ndistricts : 1;
 	double slot = (double)(PLOT_X1 - PLOT_X0) / (double)n, w = slot * 0.32;
 
-	fprintf(f, "<figure><svg viewBox='0 0 900 300' role='img' aria-label='coverage and inspection rate per "
-		   "district'>\n");
+	fprintf(f,
+		"<figure><svg viewBox='0 0 900 300' role='img' aria-label='coverage and inspection rate per "
+		"district'>\n");
 	axes(f, PLOT_X1);
 	for (i = 0; i < s->ndistricts; i++) {
 		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
@@ -176,12 +199,15 @@ static void district_chart(FILE *f, const struct report *rep)
 		esc(f, s->districts[i].district);
 		fputs("</text>", f);
 	}
-	fprintf(f, "<rect x='%d' y='4' width='12' height='8' fill='#1f6feb'/><text x='%d' y='12'>coverage</text>",
-		PLOT_X0 + 4, PLOT_X0 + 20);
-	fprintf(f, "<rect x='%d' y='4' width='12' height='8' fill='#d97706'/><text x='%d' y='12'>inspection "
-		   "rate</text>",
+	fprintf(
+	    f, "<rect x='%d' y='4' width='12' height='8' fill='#1f6feb'/><text x='%d' y='12'>coverage</text>",
+	    PLOT_X0 + 4, PLOT_X0 + 20);
+	fprintf(f,
+		"<rect x='%d' y='4' width='12' height='8' fill='#d97706'/><text x='%d' y='12'>inspection "
+		"rate</text>",
 		PLOT_X0 + 100, PLOT_X0 + 116);
-	fprintf(f, "\n</svg><figcaption>Per district at the report's date, against the plan's 95%% target.</figcaption>"
+	fprintf(f, "\n</svg><figcaption>Per district at the report's date, against the plan's 95%% "
+		   "target.</figcaption>"
 		   "</figure>\n");
 }
 
@@ -190,7 +216,8 @@ static void indicators_table(FILE *f, const struct report *rep)
 	char v[32], t16[32], t20[32];
 	size_t i;
 
-	fputs("<table><tr><th>indicator</th><th>city</th><th>2016 target</th><th>2020 target</th><th>status</th></tr>\n",
+	fputs("<table><tr><th>indicator</th><th>city</th><th>2016 target</th><th>2020 "
+	      "target</th><th>status</th></tr>\n",
 	      f);
 	for (i = 0; i < REPORT_INDICATORS; i++) {
 		const struct indicator *in = &rep->ind[i];
@@ -198,7 +225,8 @@ static void indicators_table(FILE *f, const struct report *rep)
 		esc(f, report_target(t16, in, in->target_2016));
 		fputs("</td><td>", f);
 		esc(f, report_target(t20, in, in->target_2020));
-		fprintf(f, "</td><td><span class='badge s%d'>%s</span></td></tr>\n", in->status, report_status(in->status));
+		fprintf(f, "</td><td><span class='badge s%d'>%s</span></td></tr>\n", in->status,
+			report_status(in->status));
 	}
 	fputs("</table>\n", f);
 }
@@ -211,7 +239,8 @@ static void districts_table(FILE *f, const struct report *rep)
 	char a[24], b[24];
 	size_t i;
 
-	fputs("<table><tr><th>district</th><th>instruments</th><th>coverage</th><th>suspect</th><th>compulsory</th>"
+	fputs("<table><tr><th>district</th><th>instruments</th><th>coverage</th><th>suspect</"
+	      "th><th>compulsory</th>"
 	      "<th>inspection rate</th><th>district standards (target 25)</th></tr>\n",
 	      f);
 	for (i = 0; i < s->ndistricts; i++) {
@@ -220,10 +249,13 @@ static void districts_table(FILE *f, const struct report *rep)
 			c = &none;
 		fputs("<tr><td>", f);
 		esc(f, s->districts[i].district);
-		fprintf(f, "</td><td>%llu</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td><td>%llu</td></tr>\n",
-			(unsigned long long)c->registered, cov_pct(a, c->valid, c->registered),
-			(unsigned long long)c->suspect, (unsigned long long)c->compulsory,
-			cov_pct(b, c->compulsory_valid, c->compulsory), (unsigned long long)s->districts[i].valid);
+		fprintf(
+		    f,
+		    "</td><td>%llu</td><td>%s</td><td>%llu</td><td>%llu</td><td>%s</td><td>%llu</td></tr>\n",
+		    (unsigned long long)c->registered, cov_pct(a, c->valid, c->registered),
+		    (unsigned long long)c->suspect, (unsigned long long)c->compulsory,
+		    cov_pct(b, c->compulsory_valid, c->compulsory),
+		    (unsigned long long)s->districts[i].valid);
 	}
 	fputs("</table>\n", f);
 }
@@ -233,11 +265,14 @@ static void reasons_table(FILE *f, const ct_coverage_counts *t)
 	char a[24];
 	int i;
 
-	fputs("<table><tr><th>reason (docs/VERDICTS.md)</th><th>instruments</th><th>share of registered</th></tr>\n", f);
+	fputs("<table><tr><th>reason (docs/VERDICTS.md)</th><th>instruments</th><th>share of "
+	      "registered</th></tr>\n",
+	      f);
 	for (i = 0; i < CT_R__COUNT; i++)
 		if (t->reasons[i])
-			fprintf(f, "<tr><td>%s</td><td>%llu</td><td>%s</td></tr>\n", ct_reason_name((ct_reason)i),
-				(unsigned long long)t->reasons[i], cov_pct(a, t->reasons[i], t->registered));
+			fprintf(f, "<tr><td>%s</td><td>%llu</td><td>%s</td></tr>\n",
+				ct_reason_name((ct_reason)i), (unsigned long long)t->reasons[i],
+				cov_pct(a, t->reasons[i], t->registered));
 	fputs("</table>\n", f);
 }
 
@@ -246,7 +281,8 @@ static void standards_table(FILE *f, const ct_standards_summary *s)
 	static const char *const levels[CT_LEVELS] = {"municipal", "district", "working"};
 	int k;
 
-	fputs("<table><tr><th>public standards</th><th>registered</th><th>approved and valid</th><th>suspect</th></tr>\n",
+	fputs("<table><tr><th>public standards</th><th>registered</th><th>approved and "
+	      "valid</th><th>suspect</th></tr>\n",
 	      f);
 	for (k = 0; k < CT_LEVELS; k++)
 		fprintf(f, "<tr><td>%s</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n", levels[k],
@@ -272,9 +308,10 @@ int report_write_html(const struct report *rep, const char *path)
 	esc(f, rep->network);
 	fprintf(f, ": legal metrology at %s</title>\n<style>\n%s</style></head><body>\n<h1>", day, style);
 	esc(f, rep->network);
-	fprintf(f, ": legal metrology at %s</h1>\n<p class='sub'>Computed by caltrace from the ledger state "
-		   "<code>%s</code>; any node holding the same entries computes the same numbers. Targets: the "
-		   "city's implementing opinion on the Metrology Development Plan 2013&ndash;2020.</p>\n",
+	fprintf(f,
+		": legal metrology at %s</h1>\n<p class='sub'>Computed by caltrace from the ledger state "
+		"<code>%s</code>; any node holding the same entries computes the same numbers. Targets: the "
+		"city's implementing opinion on the Metrology Development Plan 2013&ndash;2020.</p>\n",
 		day, rep->digest);
 	fputs("<h2>Against the plan's targets</h2>\n", f);
 	indicators_table(f, rep);

@@ -50,7 +50,8 @@ struct part {
 	char detail[256];
 };
 
-static const char *const by_names[] = {"none", "district", "category", "catalogue", "tier", "owner", "domain"};
+static const char *const by_names[] = {"none", "district", "category", "catalogue",
+				       "tier", "owner",	   "domain"};
 
 int ct_group_by_parse(const char *name)
 {
@@ -174,7 +175,8 @@ static bool has_registration(const ct_index_row *rows, size_t count)
 }
 
 /* One instrument, judged at every time. */
-static int count_instrument(struct part *p, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
+static int count_instrument(struct part *p, const char *id, size_t id_len, const ct_index_row *rows,
+			    size_t count)
 {
 	const ct_coverage_filter *f = &p->q->filter;
 	struct ct__inst *in = &p->tr->inst;
@@ -195,14 +197,16 @@ static int count_instrument(struct part *p, const char *id, size_t id_len, const
 		uint64_t t = p->times[j];
 		if (in->registered_at > t || in->retired_at <= t)
 			continue;
-		if ((f->tier || p->q->by == CT_BY_TIER) && (err = tier_at(p->tr, in->registrant, t, &tier)) < 0)
+		if ((f->tier || p->q->by == CT_BY_TIER) &&
+		    (err = tier_at(p->tr, in->registrant, t, &tier)) < 0)
 			return err;
 		if (f->tier && !ct__str_eq(tier, f->tier) && !(tier.n == 0 && !*f->tier))
 			continue;
 		if ((err = ct__inst_at(p->tr, in, t, &p->at)) < 0)
 			return err;
 		ct__counts_add(&p->totals[j], (ct_verdict)p->at.verdict, p->at.compulsory, p->at.mask);
-		if (p->q->by != CT_BY_NONE && (err = add_to_group(&p->groups[j], group_key(in, p->q->by, tier), &p->at)) < 0)
+		if (p->q->by != CT_BY_NONE &&
+		    (err = add_to_group(&p->groups[j], group_key(in, p->q->by, tier), &p->at)) < 0)
 			return err;
 	}
 	return 0;
@@ -330,7 +334,8 @@ static int part_init(struct part *p, ct_reader *r, bool own, const uint64_t *tim
 	p->q = q;
 	ct__rs_init(&p->at.rs, false);
 	ct__rs_init(&p->at.cal_rs, false);
-	if (!(p->totals = calloc(ntimes, sizeof(*p->totals))) || !(p->groups = calloc(ntimes, sizeof(*p->groups))))
+	if (!(p->totals = calloc(ntimes, sizeof(*p->totals))) ||
+	    !(p->groups = calloc(ntimes, sizeof(*p->groups))))
 		return ct__error(CT_ENOMEM, "out of memory computing coverage");
 	return ct_tracer_new(&p->tr, r);
 }

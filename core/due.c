@@ -47,14 +47,16 @@ static int classify(struct due_scan *w, const struct ct__inst *in, ct_due_item *
 	}
 	if ((err = ct__read_entry(w->tr, in->cals[row].hash, &e)) < 0)
 		return err;
-	if (ct__body_str(&e, "result", &result) < 0 || ct__body_uint(&e, "valid_until", &it->valid_until) < 0 ||
+	if (ct__body_str(&e, "result", &result) < 0 ||
+	    ct__body_uint(&e, "valid_until", &it->valid_until) < 0 ||
 	    ct__body_uint(&e, "performed_at", &it->performed_at) < 0)
 		return ct__error(CT_ECORRUPT, "stored calibration lacks a field");
 	it->has_calibration = true;
 	memcpy(it->calibration, in->cals[row].hash, CT_HASH_BYTES);
 	memcpy(it->lab, e.author, CT_KEY_BYTES);
 	end = it->valid_until > UINT64_MAX - w->tr->grace_ms ? UINT64_MAX : it->valid_until + w->tr->grace_ms;
-	window = w->q->within_days > (UINT64_MAX - at) / CT__DAY_MS ? UINT64_MAX : at + w->q->within_days * CT__DAY_MS;
+	window = w->q->within_days > (UINT64_MAX - at) / CT__DAY_MS ? UINT64_MAX
+								    : at + w->q->within_days * CT__DAY_MS;
 	if (ct__str_eq(result, "fail")) {
 		it->state = CT_DUE_FAILED;
 	} else if (at > end) {

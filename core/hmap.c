@@ -113,7 +113,8 @@ int ct__hmap_each(const ct__hmap *m, int (*fn)(void *ctx, const uint8_t *key, si
 	int rc;
 
 	for (i = 0; i < m->cap; i++)
-		if (m->slots[i].key && (rc = fn(ctx, m->slots[i].key, m->slots[i].len, m->slots[i].value)) != 0)
+		if (m->slots[i].key &&
+		    (rc = fn(ctx, m->slots[i].key, m->slots[i].len, m->slots[i].value)) != 0)
 			return rc;
 	return 0;
 }

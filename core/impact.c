@@ -11,8 +11,8 @@
 struct frontier {
 	char *id;
 	size_t id_len;
-	bool any;                    /* the start: every use from since on */
-	uint8_t cal[CT_HASH_BYTES];  /* else: only uses citing this calibration */
+	bool any;		    /* the start: every use from since on */
+	uint8_t cal[CT_HASH_BYTES]; /* else: only uses citing this calibration */
 	uint64_t since;
 	unsigned depth;
 };
@@ -89,8 +89,8 @@ static bool cites(const ct_entry *e, const char *id, size_t id_len, const uint8_
 			continue;
 		if (!cal)
 			return true;
-		if (ct__map_find(&item, "cal", &v) == 0 && ct_mp_read_bin(&v, &link, &len) == 0 && len == CT_HASH_BYTES &&
-		    memcmp(link, cal, CT_HASH_BYTES) == 0)
+		if (ct__map_find(&item, "cal", &v) == 0 && ct_mp_read_bin(&v, &link, &len) == 0 &&
+		    len == CT_HASH_BYTES && memcmp(link, cal, CT_HASH_BYTES) == 0)
 			return true;
 	}
 	return false;
@@ -112,7 +112,8 @@ static int district_of(struct walk *w, ct_impact_item *it)
 	ct_entry e;
 	int err;
 
-	err = ct_read_subject_rows(w->tr->r, it->kind, it->id, strlen(it->id), CT_ROW_REGISTER, first_row, &reg);
+	err = ct_read_subject_rows(w->tr->r, it->kind, it->id, strlen(it->id), CT_ROW_REGISTER, first_row,
+				   &reg);
 	if (err < 0)
 		return err;
 	if (reg.kind != CT_ROW_REGISTER)
@@ -149,7 +150,8 @@ static int add_item(struct walk *w, const ct_entry *e, const uint8_t hash[CT_HAS
 	it = &w->im->items[w->im->count++];
 	memset(it, 0, sizeof(*it));
 	if (ct__body_str(e, "subject", &subject) < 0 || ct__body_str(e, "subject_kind", &kind) < 0 ||
-	    ct__body_uint(e, "performed_at", &it->performed_at) < 0 || ct__body_uint(e, "valid_until", &it->valid_until) < 0)
+	    ct__body_uint(e, "performed_at", &it->performed_at) < 0 ||
+	    ct__body_uint(e, "valid_until", &it->valid_until) < 0)
 		return ct__error(CT_ECORRUPT, "stored calibration lacks a field");
 	it->kind = ct__str_eq(kind, "standard") ? CT_NS_STANDARD : CT_NS_INSTRUMENT;
 	it->id = dup_str(subject);

@@ -13,29 +13,29 @@ static const struct {
 	const char *name;
 	ct_verdict severity; /* CT_VALID: a warning */
 } reason_table[CT_R__COUNT] = {
-	[CT_R_EXPIRED] = {"expired", CT_INVALID},
-	[CT_R_FAILED] = {"failed", CT_INVALID},
-	[CT_R_NO_CALIBRATION] = {"no-calibration", CT_INVALID},
-	[CT_R_LAB_NOT_ADMITTED] = {"lab-not-admitted", CT_INVALID},
-	[CT_R_LAB_REVOKED] = {"lab-revoked", CT_INVALID},
-	[CT_R_LAB_OUT_OF_SCOPE] = {"lab-out-of-scope", CT_INVALID},
-	[CT_R_LAB_TIER] = {"lab-tier", CT_INVALID},
-	[CT_R_VERIFICATION_REQUIRED] = {"verification-required", CT_INVALID},
-	[CT_R_TECHNICIAN_UNQUALIFIED] = {"technician-unqualified", CT_INVALID},
-	[CT_R_STANDARD_NOT_APPROVED] = {"standard-not-approved", CT_INVALID},
-	[CT_R_STANDARD_NOT_TRACEABLE] = {"standard-not-traceable", CT_INVALID},
-	[CT_R_RATIO] = {"ratio", CT_INVALID},
-	[CT_R_INCOMPARABLE] = {"incomparable", CT_VALID},
-	[CT_R_GAP] = {"gap", CT_INVALID},
-	[CT_R_CYCLE] = {"cycle", CT_INVALID},
-	[CT_R_MISSING_ENTRY] = {"missing-entry", CT_INVALID},
-	[CT_R_CONFLICT] = {"conflict", CT_INVALID},
-	[CT_R_FORKED_AUTHOR] = {"forked-author", CT_INVALID},
-	[CT_R_REVOKED_CALIBRATION] = {"revoked-calibration", CT_INVALID},
-	[CT_R_OUT_OF_TOLERANCE] = {"out-of-tolerance", CT_SUSPECT},
-	[CT_R_UNREGISTERED] = {"unregistered", CT_INVALID},
-	[CT_R_WRONG_LINK] = {"wrong-link", CT_INVALID},
-	[CT_R_RETIRED] = {"retired", CT_INVALID},
+    [CT_R_EXPIRED] = {"expired", CT_INVALID},
+    [CT_R_FAILED] = {"failed", CT_INVALID},
+    [CT_R_NO_CALIBRATION] = {"no-calibration", CT_INVALID},
+    [CT_R_LAB_NOT_ADMITTED] = {"lab-not-admitted", CT_INVALID},
+    [CT_R_LAB_REVOKED] = {"lab-revoked", CT_INVALID},
+    [CT_R_LAB_OUT_OF_SCOPE] = {"lab-out-of-scope", CT_INVALID},
+    [CT_R_LAB_TIER] = {"lab-tier", CT_INVALID},
+    [CT_R_VERIFICATION_REQUIRED] = {"verification-required", CT_INVALID},
+    [CT_R_TECHNICIAN_UNQUALIFIED] = {"technician-unqualified", CT_INVALID},
+    [CT_R_STANDARD_NOT_APPROVED] = {"standard-not-approved", CT_INVALID},
+    [CT_R_STANDARD_NOT_TRACEABLE] = {"standard-not-traceable", CT_INVALID},
+    [CT_R_RATIO] = {"ratio", CT_INVALID},
+    [CT_R_INCOMPARABLE] = {"incomparable", CT_VALID},
+    [CT_R_GAP] = {"gap", CT_INVALID},
+    [CT_R_CYCLE] = {"cycle", CT_INVALID},
+    [CT_R_MISSING_ENTRY] = {"missing-entry", CT_INVALID},
+    [CT_R_CONFLICT] = {"conflict", CT_INVALID},
+    [CT_R_FORKED_AUTHOR] = {"forked-author", CT_INVALID},
+    [CT_R_REVOKED_CALIBRATION] = {"revoked-calibration", CT_INVALID},
+    [CT_R_OUT_OF_TOLERANCE] = {"out-of-tolerance", CT_SUSPECT},
+    [CT_R_UNREGISTERED] = {"unregistered", CT_INVALID},
+    [CT_R_WRONG_LINK] = {"wrong-link", CT_INVALID},
+    [CT_R_RETIRED] = {"retired", CT_INVALID},
 };
 
 const char *ct_reason_name(ct_reason code)
@@ -359,7 +359,8 @@ static int load_fork(ct_tracer *tr, struct ct__org *o)
 	if (ct_entry_decode(&ea, a, alen) < 0 || ct_entry_decode(&eb, b, blen) < 0)
 		return ct__error(CT_ECORRUPT, "stored fork proof does not decode");
 	o->fork_seq = ea.seq < eb.seq ? ea.seq : eb.seq;
-	ct_entry_hash(o->fork_entry, ea.seq <= eb.seq ? ea.raw : eb.raw, ea.seq <= eb.seq ? ea.raw_len : eb.raw_len);
+	ct_entry_hash(o->fork_entry, ea.seq <= eb.seq ? ea.raw : eb.raw,
+		      ea.seq <= eb.seq ? ea.raw_len : eb.raw_len);
 	return 0;
 }
 
@@ -392,7 +393,8 @@ static int add_org_row(void *ctx, const ct_index_row *row)
 		a = &o->adm[o->nadm++];
 		memset(a, 0, sizeof(*a));
 		memcpy(a->hash, row->hash, CT_HASH_BYTES);
-		if (ct__body_uint(&e, "valid_from", &a->from) < 0 || ct__body_uint(&e, "valid_until", &a->until) < 0 ||
+		if (ct__body_uint(&e, "valid_from", &a->from) < 0 ||
+		    ct__body_uint(&e, "valid_until", &a->until) < 0 ||
 		    ct__body_str(&e, "tier", &a->tier) < 0 || ct__body_str(&e, "name", &a->name) < 0 ||
 		    ct__body_cursor(&e, "scope", &a->scope) < 0)
 			return ct__error(CT_ECORRUPT, "stored org.admit lacks a field");

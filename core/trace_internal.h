@@ -15,9 +15,9 @@
 #include "event_internal.h"
 #include "hmap.h"
 
-#define CT__DAY_MS 86400000ULL
+#define CT__DAY_MS	86400000ULL
 #define CT__DECIMAL_MAX CT__STR_MAX
-#define CT__NO_FORK UINT64_MAX
+#define CT__NO_FORK	UINT64_MAX
 
 /* ---- small values ------------------------------------------------------ */
 
@@ -83,7 +83,7 @@ void ct__rs_init(struct ct__rs *rs, bool detail);
 void ct__rs_reset(struct ct__rs *rs);
 void ct__rs_free(struct ct__rs *rs);
 void ct__rs_add(struct ct__rs *rs, ct_reason code, const uint8_t *e1, const uint8_t *e2, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* ---- the bureau's records ---------------------------------------------- */
 
@@ -144,9 +144,9 @@ struct ct__basis {
 	uint64_t p, until;
 	uint8_t hash[CT_HASH_BYTES];
 	bool anchor;
-	bool pass;    /* result pass or limited; anchors always */
-	bool revoked; /* by its own author, in a trusted entry */
-	bool trusted; /* author not forked at it */
+	bool pass;	       /* result pass or limited; anchors always */
+	bool revoked;	       /* by its own author, in a trusted entry */
+	bool trusted;	       /* author not forked at it */
 	struct ct__link *link; /* its evaluation, created on demand */
 };
 
@@ -185,10 +185,10 @@ struct ct__use {
 	uint8_t cited[CT_HASH_BYTES];
 	struct ct__std *std;
 	struct ct__basis *basis; /* the cited entry among std's bases, or NULL */
-	struct ct__link *link;   /* basis->link */
-	uint64_t at;             /* time of use */
-	bool root;               /* a standard judged on its own at a time, not as used by a link */
-	bool no_basis;           /* a root before any basis */
+	struct ct__link *link;	 /* basis->link */
+	uint64_t at;		 /* time of use */
+	bool root;		 /* a standard judged on its own at a time, not as used by a link */
+	bool no_basis;		 /* a root before any basis */
 	struct ct__rs rs;
 	uint8_t verdict;
 	int8_t ratio_ok;
@@ -250,9 +250,9 @@ struct ct__inst_at {
 	uint8_t verdict;
 	uint64_t mask;
 	bool compulsory;
-	bool verification; /* its calibration is a verification */
-	struct ct__rs rs;     /* instrument-level reasons */
-	struct ct__rs cal_rs; /* time-dependent reasons of its calibration */
+	bool verification;	 /* its calibration is a verification */
+	struct ct__rs rs;	 /* instrument-level reasons */
+	struct ct__rs cal_rs;	 /* time-dependent reasons of its calibration */
 	const ct_index_row *row; /* the calibration judged, or NULL */
 };
 
@@ -265,8 +265,8 @@ struct ct__prefetch {
 	struct ct__fetch *v;
 	size_t n, cap;
 	struct ct__order *order, *tmp; /* sort keys and the radix sort's buffer */
-	uint32_t *count;               /* the radix sort's histogram */
-	struct ct__slot *table;        /* open addressing over v by hash prefix */
+	uint32_t *count;	       /* the radix sort's histogram */
+	struct ct__slot *table;	       /* open addressing over v by hash prefix */
 	size_t mask;
 };
 
@@ -279,9 +279,9 @@ struct ct_tracer {
 	ct__hmap revocations; /* calibration hash -> the calibration.revoke entries naming it */
 	struct ct__link **stack;
 	size_t nstack, capstack;
-	bool detail; /* record reason lists for instruments (trees), not only masks */
+	bool detail;		/* record reason lists for instruments (trees), not only masks */
 	struct ct__rowbuf rows; /* one instrument's rows */
-	struct ct__inst inst; /* scratch instrument */
+	struct ct__inst inst;	/* scratch instrument */
 };
 
 /* trace_ctx.c: the bureau's records, memoised. */
@@ -322,7 +322,8 @@ int ct__basis_link(ct_tracer *tr, struct ct__std *s, struct ct__basis *b, struct
 /* trace_link.c: links and uses. */
 int ct__link_eval(ct_tracer *tr, struct ct__link *l);
 void ct__link_clear(struct ct__link *l);
-int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent, const struct ct__qty *against);
+int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent,
+		  const struct ct__qty *against);
 int ct__std_at(ct_tracer *tr, struct ct__std *s, uint64_t t, struct ct__use *out);
 
 /* trace_subject.c: instruments. */

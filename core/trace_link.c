@@ -101,13 +101,14 @@ static int link_prepare(ct_tracer *tr, struct ct__link *l)
 
 	if ((err = ct__read_entry(tr, l->hash, &l->e)) < 0)
 		return err;
-	if (ct__body_uint(&l->e, "performed_at", &l->p) < 0 || ct__body_uint(&l->e, "valid_until", &l->until) < 0 ||
+	if (ct__body_uint(&l->e, "performed_at", &l->p) < 0 ||
+	    ct__body_uint(&l->e, "valid_until", &l->until) < 0 ||
 	    ct__body_str(&l->e, "certificate", &l->certificate) < 0)
 		return ct__error(CT_ECORRUPT, "stored calibration or anchor lacks a field");
 	if (l->anchor)
 		return ct__body_str(&l->e, "provider", &l->provider) < 0
-			       ? ct__error(CT_ECORRUPT, "stored anchor lacks its provider")
-			       : 0;
+			   ? ct__error(CT_ECORRUPT, "stored anchor lacks its provider")
+			   : 0;
 	if (ct__body_str(&l->e, "kind", &l->kind) < 0 || ct__body_str(&l->e, "result", &l->result) < 0)
 		return ct__error(CT_ECORRUPT, "stored calibration lacks kind or result");
 	ct__body_str(&l->e, "technician", &l->technician);
@@ -137,7 +138,8 @@ static int check_lab(ct_tracer *tr, struct ct__link *l)
 		return err;
 	ct__day_for(&l->rs, day, l->p);
 	if (!(a = ct__admission_at(o, l->p))) {
-		ct__rs_add(&l->rs, CT_R_LAB_NOT_ADMITTED, l->hash, NULL, "the lab had no admission covering %s", day);
+		ct__rs_add(&l->rs, CT_R_LAB_NOT_ADMITTED, l->hash, NULL,
+			   "the lab had no admission covering %s", day);
 		return 0;
 	}
 	for (i = 0; i < o->nrev; i++) {
@@ -150,8 +152,8 @@ static int check_lab(ct_tracer *tr, struct ct__link *l)
 		}
 	}
 	if (l->category.p && !ct__list_has(&a->scope, l->category))
-		ct__rs_add(&l->rs, CT_R_LAB_OUT_OF_SCOPE, l->hash, a->hash, "the lab's scope lacks category '%.*s'",
-			   (int)l->category.n, l->category.p);
+		ct__rs_add(&l->rs, CT_R_LAB_OUT_OF_SCOPE, l->hash, a->hash,
+			   "the lab's scope lacks category '%.*s'", (int)l->category.n, l->category.p);
 	return 0;
 }
 
@@ -171,8 +173,8 @@ static int check_technician(ct_tracer *tr, struct ct__link *l)
 		    (!l->category.p || ct__list_has(&p->v[i].scope, l->category)))
 			return 0;
 	ct__rs_add(&l->rs, CT_R_TECHNICIAN_UNQUALIFIED, l->hash, p->n ? p->v[p->n - 1].hash : NULL,
-		   "technician %.*s held no certification for '%.*s' then", (int)l->technician.n, l->technician.p,
-		   (int)l->category.n, l->category.p ? l->category.p : "");
+		   "technician %.*s held no certification for '%.*s' then", (int)l->technician.n,
+		   l->technician.p, (int)l->category.n, l->category.p ? l->category.p : "");
 	return 0;
 }
 
@@ -187,8 +189,8 @@ static int check_own(ct_tracer *tr, struct ct__link *l)
 		return err;
 	if (l->e.seq >= o->fork_seq)
 		ct__rs_add(&l->rs, CT_R_FORKED_AUTHOR, l->hash, o->fork_entry,
-			   "its author equivocated at entry #%llu, this is #%llu", (unsigned long long)o->fork_seq,
-			   (unsigned long long)l->e.seq);
+			   "its author equivocated at entry #%llu, this is #%llu",
+			   (unsigned long long)o->fork_seq, (unsigned long long)l->e.seq);
 	if (l->anchor)
 		return 0;
 	if (ct__str_eq(l->result, "fail"))
@@ -267,8 +269,8 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 	ct__day_for(&u->rs, at, u->at);
 	if (b->p > u->at) {
 		ct__day_for(&u->rs, until, b->p);
-		ct__rs_add(&u->rs, CT_R_WRONG_LINK, u->cited, NULL, "relied on a calibration performed %s, after its use %s",
-			   until, at);
+		ct__rs_add(&u->rs, CT_R_WRONG_LINK, u->cited, NULL,
+			   "relied on a calibration performed %s, after its use %s", until, at);
 		return;
 	}
 	if (u->link->verdict == CT_INVALID)
@@ -278,15 +280,18 @@ static void check_basis(ct_tracer *tr, struct ct__use *u)
 		ct__day_for(&u->rs, until, b->until);
 		if (u->root || ct__std_covering(u->std, u->at, tr->grace_ms))
 			ct__rs_add(&u->rs, CT_R_EXPIRED, u->cited, NULL, "%s valid until %s < %s",
-				   u->root ? "its latest calibration was" : "relied on a calibration", until, at);
+				   u->root ? "its latest calibration was" : "relied on a calibration", until,
+				   at);
 		else
 			ct__rs_add(&u->rs, CT_R_GAP, u->cited, NULL,
-				   "no valid calibration of the standard at %s (the last one ran until %s)", at, until);
+				   "no valid calibration of the standard at %s (the last one ran until %s)",
+				   at, until);
 	}
 	latest = ct__std_latest(u->std, u->at);
 	if (latest && latest != b && !latest->pass) {
 		ct__day_for(&u->rs, until, latest->p);
-		ct__rs_add(&u->rs, CT_R_FAILED, latest->hash, NULL, "the standard failed its calibration of %s", until);
+		ct__rs_add(&u->rs, CT_R_FAILED, latest->hash, NULL,
+			   "the standard failed its calibration of %s", until);
 	}
 }
 
@@ -297,10 +302,11 @@ static void check_registration(struct ct__use *u)
 	if (s->reg == CT__REG_NONE)
 		ct__rs_add(&u->rs, CT_R_UNREGISTERED, NULL, NULL, "standard %s is not registered", s->id);
 	else if (s->reg == CT__REG_CONFLICT)
-		ct__rs_add(&u->rs, CT_R_CONFLICT, s->reg_hash, s->reg_other, "two registrations of %s disagree", s->id);
+		ct__rs_add(&u->rs, CT_R_CONFLICT, s->reg_hash, s->reg_other,
+			   "two registrations of %s disagree", s->id);
 	else if (s->reg == CT__REG_FORKED)
-		ct__rs_add(&u->rs, CT_R_FORKED_AUTHOR, NULL, NULL, "standard %s is registered only by a forked feed",
-			   s->id);
+		ct__rs_add(&u->rs, CT_R_FORKED_AUTHOR, NULL, NULL,
+			   "standard %s is registered only by a forked feed", s->id);
 }
 
 static void check_ratio(ct_tracer *tr, struct ct__use *u, const struct ct__qty *against)
@@ -318,13 +324,15 @@ static void check_ratio(ct_tracer *tr, struct ct__use *u, const struct ct__qty *
 	ct__qty_format(a, sizeof(a), &u->std->u);
 	ct__qty_format(b, sizeof(b), against);
 	if (ok == 0)
-		ct__rs_add(&u->rs, CT_R_RATIO, u->std->reg_hash, NULL, "u %s x %llu > %s", a, (unsigned long long)tr->min_ratio,
-			   b);
+		ct__rs_add(&u->rs, CT_R_RATIO, u->std->reg_hash, NULL, "u %s x %llu > %s", a,
+			   (unsigned long long)tr->min_ratio, b);
 	else
-		ct__rs_add(&u->rs, CT_R_INCOMPARABLE, u->std->reg_hash, NULL, "u %s cannot be compared with %s", a, b);
+		ct__rs_add(&u->rs, CT_R_INCOMPARABLE, u->std->reg_hash, NULL,
+			   "u %s cannot be compared with %s", a, b);
 }
 
-int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent, const struct ct__qty *against)
+int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent,
+		  const struct ct__qty *against)
 {
 	const struct ct__std *s = u->std;
 	const struct ct__oot *o;
@@ -341,23 +349,24 @@ int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent
 	if (u->basis) {
 		check_basis(tr, u);
 	} else if (u->no_basis) {
-		ct__rs_add(&u->rs, CT_R_NO_CALIBRATION, NULL, NULL, "no calibration or anchor of %s at or before %s",
-			   s->id, at);
+		ct__rs_add(&u->rs, CT_R_NO_CALIBRATION, NULL, NULL,
+			   "no calibration or anchor of %s at or before %s", s->id, at);
 	} else {
 		err = ct_read_entry_by_hash(tr->r, u->cited, &e);
 		if (err < 0 && err != CT_ENOTFOUND)
 			return err;
 		if (err == CT_ENOTFOUND)
-			ct__rs_add(&u->rs, CT_R_MISSING_ENTRY, u->cited, NULL, "the entry it relied on is not in the store");
+			ct__rs_add(&u->rs, CT_R_MISSING_ENTRY, u->cited, NULL,
+				   "the entry it relied on is not in the store");
 		else
 			ct__rs_add(&u->rs, CT_R_WRONG_LINK, u->cited, NULL,
-				   "relied on a %.*s that is not a calibration or anchor of %s", (int)e.type_len, e.type,
-				   s->id);
+				   "relied on a %.*s that is not a calibration or anchor of %s",
+				   (int)e.type_len, e.type, s->id);
 	}
 	if (s->reg == CT__REG_OK && (o = ct__std_oot(s, u->at))) {
 		ct__day_for(&u->rs, since, o->since);
-		ct__rs_add(&u->rs, CT_R_OUT_OF_TOLERANCE, o->hash, NULL, "declared out of tolerance since %s, used %s",
-			   since, at);
+		ct__rs_add(&u->rs, CT_R_OUT_OF_TOLERANCE, o->hash, NULL,
+			   "declared out of tolerance since %s, used %s", since, at);
 	}
 	check_ratio(tr, u, against);
 	if (parent && (parent == s || below_has(u->link, parent)))
@@ -464,7 +473,8 @@ int ct__std_at(ct_tracer *tr, struct ct__std *s, uint64_t t, struct ct__use *u)
 	u->root = true;
 	if ((u->basis = ct__std_latest(s, t)) != NULL) {
 		memcpy(u->cited, u->basis->hash, CT_HASH_BYTES);
-		if ((err = ct__basis_link(tr, s, u->basis, &u->link)) < 0 || (err = ct__link_eval(tr, u->link)) < 0)
+		if ((err = ct__basis_link(tr, s, u->basis, &u->link)) < 0 ||
+		    (err = ct__link_eval(tr, u->link)) < 0)
 			return err;
 	} else {
 		u->no_basis = true;

@@ -24,9 +24,9 @@ static const uint8_t *skip(const uint8_t *p, const uint8_t *end, int depth)
 	else if ((b & 0xf0) == 0x80)
 		items = 2 * (uint64_t)(b & 0x0f);
 	else {
-		static const uint8_t width[] = {[0xc4] = 1, [0xc5] = 2, [0xc6] = 4, [0xcc] = 1, [0xcd] = 2,
-						[0xce] = 4, [0xcf] = 8, [0xd9] = 1, [0xda] = 2, [0xdb] = 4,
-						[0xdc] = 2, [0xdd] = 4, [0xde] = 2, [0xdf] = 4};
+		static const uint8_t width[] = {
+		    [0xc4] = 1, [0xc5] = 2, [0xc6] = 4, [0xcc] = 1, [0xcd] = 2, [0xce] = 4, [0xcf] = 8,
+		    [0xd9] = 1, [0xda] = 2, [0xdb] = 4, [0xdc] = 2, [0xdd] = 4, [0xde] = 2, [0xdf] = 4};
 		uint8_t w = b < sizeof(width) ? width[b] : 0;
 		uint64_t v = 0;
 		if (!w || (size_t)(end - p) < w)

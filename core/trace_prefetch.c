@@ -155,7 +155,8 @@ static int lookup_hashes(ct_tracer *tr, MDB_cursor *cur)
 			return ct__mdb_error(rc, "hashes");
 		f->key = v.mv_data;
 		/* The next sort key now, while the value is in cache: author number, then seq. */
-		pf->order[i].key = author_number(&authors, f->key) << 48 | (be64(f->key + CT_KEY_BYTES) & 0xffffffffffffULL);
+		pf->order[i].key =
+		    author_number(&authors, f->key) << 48 | (be64(f->key + CT_KEY_BYTES) & 0xffffffffffffULL);
 	}
 	return 0;
 }

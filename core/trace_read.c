@@ -63,16 +63,19 @@ int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *o
 	int err;
 
 	if (ct__prefetched(tr, hash, &ahead, &ahead_len) && ahead)
-		return decode_stored(out, ahead, ahead_len) < 0 ? ct__error(CT_ECORRUPT, "a stored entry does not decode")
-								   : 0;
+		return decode_stored(out, ahead, ahead_len) < 0
+			   ? ct__error(CT_ECORRUPT, "a stored entry does not decode")
+			   : 0;
 	if ((err = ct__get(tr->r, DB_HASHES, hash, CT_HASH_BYTES, &where)) < 0)
-		return err == CT_ENOTFOUND ? ct__error(CT_ECORRUPT, "an index row names an entry the store lacks")
-					   : err;
+		return err == CT_ENOTFOUND
+			   ? ct__error(CT_ECORRUPT, "an index row names an entry the store lacks")
+			   : err;
 	if (where.mv_size != FEEDKEY_BYTES)
 		return ct__error(CT_ECORRUPT, "hash index record has %zu bytes", where.mv_size);
 	if ((err = ct__get(tr->r, DB_ENTRIES, where.mv_data, FEEDKEY_BYTES, &raw)) < 0)
-		return err == CT_ENOTFOUND ? ct__error(CT_ECORRUPT, "the hash index names an entry the store lacks")
-					   : err;
+		return err == CT_ENOTFOUND
+			   ? ct__error(CT_ECORRUPT, "the hash index names an entry the store lacks")
+			   : err;
 	if (decode_stored(out, raw.mv_data, raw.mv_size) < 0)
 		return ct__error(CT_ECORRUPT, "a stored entry does not decode");
 	return 0;

@@ -23,9 +23,9 @@ static int read_registration(struct ct__inst *in, const ct_entry *e)
 	ct_mp mpe;
 
 	memcpy(in->registrant, e->author, CT_KEY_BYTES);
-	if (ct__body_str(e, "category", &in->category) < 0 || ct__body_str(e, "district", &in->district) < 0 ||
-	    ct__body_str(e, "owner", &in->owner) < 0 || ct__body_cursor(e, "mpe", &mpe) < 0 ||
-	    ct__qty_read(&in->mpe, &mpe) < 0)
+	if (ct__body_str(e, "category", &in->category) < 0 ||
+	    ct__body_str(e, "district", &in->district) < 0 || ct__body_str(e, "owner", &in->owner) < 0 ||
+	    ct__body_cursor(e, "mpe", &mpe) < 0 || ct__qty_read(&in->mpe, &mpe) < 0)
 		return ct__error(CT_ECORRUPT, "stored instrument.register lacks a field");
 	ct__body_str(e, "catalogue", &in->catalogue);
 	ct__body_str(e, "domain", &in->domain);
@@ -128,7 +128,8 @@ int ct__inst_compulsory(ct_tracer *tr, const struct ct__inst *in, uint64_t t, bo
 		return err;
 	if (!(v = ct__item_at(it, t)))
 		return 0;
-	*out = (ct__str_eq(v->mode, "V") || ct__str_eq(v->mode, "P+V")) && ct__list_has(&v->domains, in->domain);
+	*out =
+	    (ct__str_eq(v->mode, "V") || ct__str_eq(v->mode, "P+V")) && ct__list_has(&v->domains, in->domain);
 	return 0;
 }
 
@@ -174,7 +175,8 @@ int ct__inst_latest(ct_tracer *tr, const struct ct__inst *in, uint64_t t, size_t
 }
 
 /* The latest unrevoked calibration at or before t: its row index, or SIZE_MAX (reasons added). */
-static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a, size_t *out)
+static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a,
+			      size_t *out)
 {
 	uint8_t rev[CT_HASH_BYTES];
 	size_t first_revoked;
@@ -188,7 +190,8 @@ static int choose_calibration(ct_tracer *tr, struct ct__inst *in, uint64_t t, st
 		ct__rs_add(&a->rs, CT_R_REVOKED_CALIBRATION, in->cals[first_revoked].hash, rev,
 			   "every calibration at or before %s was revoked by its author", at);
 	else
-		ct__rs_add(&a->rs, CT_R_NO_CALIBRATION, NULL, NULL, "no calibration performed at or before %s", at);
+		ct__rs_add(&a->rs, CT_R_NO_CALIBRATION, NULL, NULL,
+			   "no calibration performed at or before %s", at);
 	return 0;
 }
 
@@ -234,29 +237,31 @@ static int check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__i
 		return 0;
 	if (!a->verification)
 		ct__rs_add(&a->cal_rs, CT_R_VERIFICATION_REQUIRED, l->hash, NULL,
-			   "a compulsory instrument needs a verification, this is a %.*s", (int)l->kind.n, l->kind.p);
+			   "a compulsory instrument needs a verification, this is a %.*s", (int)l->kind.n,
+			   l->kind.p);
 	if ((err = ct__org_get(tr, l->e.author, &o)) < 0)
 		return err;
 	adm = ct__admission_at(o, l->p);
 	if (adm && !ct__str_eq(adm->tier, "city") && !ct__str_eq(adm->tier, "district") &&
 	    !ct__str_eq(adm->tier, "authorized"))
-		ct__rs_add(&a->cal_rs, CT_R_LAB_TIER, l->hash, adm->hash,
-			   "a compulsory verification by a lab of tier '%.*s' (city, district or authorized needed)",
-			   (int)adm->tier.n, adm->tier.p);
+		ct__rs_add(
+		    &a->cal_rs, CT_R_LAB_TIER, l->hash, adm->hash,
+		    "a compulsory verification by a lab of tier '%.*s' (city, district or authorized needed)",
+		    (int)adm->tier.n, adm->tier.p);
 	return 0;
 }
 
 static void registration_reasons(const struct ct__inst *in, struct ct__inst_at *a)
 {
 	if (in->reg == CT__REG_NONE)
-		ct__rs_add(&a->rs, CT_R_UNREGISTERED, NULL, NULL, "instrument %.*s is not registered", (int)in->id.n,
-			   in->id.p);
+		ct__rs_add(&a->rs, CT_R_UNREGISTERED, NULL, NULL, "instrument %.*s is not registered",
+			   (int)in->id.n, in->id.p);
 	else if (in->reg == CT__REG_CONFLICT)
-		ct__rs_add(&a->rs, CT_R_CONFLICT, in->reg_hash, in->reg_other, "two registrations of %.*s disagree",
-			   (int)in->id.n, in->id.p);
+		ct__rs_add(&a->rs, CT_R_CONFLICT, in->reg_hash, in->reg_other,
+			   "two registrations of %.*s disagree", (int)in->id.n, in->id.p);
 	else if (in->reg == CT__REG_FORKED)
-		ct__rs_add(&a->rs, CT_R_FORKED_AUTHOR, NULL, NULL, "instrument %.*s is registered only by a forked feed",
-			   (int)in->id.n, in->id.p);
+		ct__rs_add(&a->rs, CT_R_FORKED_AUTHOR, NULL, NULL,
+			   "instrument %.*s is registered only by a forked feed", (int)in->id.n, in->id.p);
 }
 
 int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a)

@@ -212,8 +212,8 @@ static ct_trace_node *use_node(struct builder *b, const struct ct__use *u, const
 	return n;
 }
 
-static ct_trace_node *instrument_node(struct builder *b, const struct ct__inst *in, const struct ct__inst_at *a,
-				      uint64_t t)
+static ct_trace_node *instrument_node(struct builder *b, const struct ct__inst *in,
+				      const struct ct__inst_at *a, uint64_t t)
 {
 	ct_trace_node *n = new_node(b, CT_NODE_INSTRUMENT);
 
@@ -292,7 +292,9 @@ done:
 	if (err < 0) {
 		ct_trace_free(*out);
 		*out = NULL;
-		return err == CT_ENOMEM && !*ct_error_last() ? ct__error(err, "out of memory building a chain") : err;
+		return err == CT_ENOMEM && !*ct_error_last()
+			   ? ct__error(err, "out of memory building a chain")
+			   : err;
 	}
 	return 0;
 }

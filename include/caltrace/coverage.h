@@ -27,9 +27,9 @@ typedef enum ct_group_by {
 	CT_BY_DISTRICT,
 	CT_BY_CATEGORY,
 	CT_BY_CATALOGUE, /* key "" for instruments outside the catalogue */
-	CT_BY_TIER,      /* the registrant lab's tier at t; "" when it had no admission then */
+	CT_BY_TIER,	 /* the registrant lab's tier at t; "" when it had no admission then */
 	CT_BY_OWNER,
-	CT_BY_DOMAIN,    /* trade, safety, medical, environment, ...; "" when none */
+	CT_BY_DOMAIN, /* trade, safety, medical, environment, ...; "" when none */
 } ct_group_by;
 
 /* Conditions an instrument must meet to be counted; NULL fields match anything. */
@@ -46,10 +46,10 @@ typedef struct ct_coverage_query {
 typedef struct ct_coverage_counts {
 	uint64_t registered; /* registered and not retired at t */
 	uint64_t valid, suspect, invalid;
-	uint64_t compulsory;            /* compulsory verification applies at t */
-	uint64_t compulsory_valid;      /* ... with a valid verification chain */
+	uint64_t compulsory;	   /* compulsory verification applies at t */
+	uint64_t compulsory_valid; /* ... with a valid verification chain */
 	uint64_t compulsory_suspect;
-	uint64_t reasons[CT_R__COUNT];  /* instruments whose chain shows each reason */
+	uint64_t reasons[CT_R__COUNT]; /* instruments whose chain shows each reason */
 } ct_coverage_counts;
 
 typedef struct ct_coverage_group {
@@ -66,11 +66,11 @@ typedef struct ct_district_standards {
 } ct_district_standards;
 
 typedef struct ct_standards_summary {
-	uint64_t registered[CT_LEVELS]; /* public standards registered at t */
-	uint64_t valid[CT_LEVELS];      /* public, approved and valid at t */
-	uint64_t suspect[CT_LEVELS];    /* public, approved, but suspect at t */
-	uint64_t any_valid;             /* standards valid at t, public or not */
-	uint64_t items;                 /* distinct categories of the standards valid at t */
+	uint64_t registered[CT_LEVELS];	  /* public standards registered at t */
+	uint64_t valid[CT_LEVELS];	  /* public, approved and valid at t */
+	uint64_t suspect[CT_LEVELS];	  /* public, approved, but suspect at t */
+	uint64_t any_valid;		  /* standards valid at t, public or not */
+	uint64_t items;			  /* distinct categories of the standards valid at t */
 	ct_district_standards *districts; /* one per district of the genesis, in its order */
 	size_t ndistricts;
 } ct_standards_summary;
@@ -105,18 +105,18 @@ const char *ct_group_by_name(ct_group_by by);
 
 typedef enum ct_due_state {
 	CT_DUE_NEVER = 1, /* registered, never calibrated (or every calibration revoked) */
-	CT_DUE_FAILED,    /* its latest calibration failed */
-	CT_DUE_OVERDUE,   /* its latest calibration ran out (valid_until + grace < t) */
-	CT_DUE_SOON,      /* valid now, valid_until within the window */
+	CT_DUE_FAILED,	  /* its latest calibration failed */
+	CT_DUE_OVERDUE,	  /* its latest calibration ran out (valid_until + grace < t) */
+	CT_DUE_SOON,	  /* valid now, valid_until within the window */
 } ct_due_state;
 
 typedef struct ct_due_query {
 	uint64_t at;
-	uint64_t within_days;      /* CT_DUE_SOON when valid_until <= at + within_days */
-	bool overdue_only;         /* only NEVER, FAILED, OVERDUE */
+	uint64_t within_days; /* CT_DUE_SOON when valid_until <= at + within_days */
+	bool overdue_only;    /* only NEVER, FAILED, OVERDUE */
 	bool has_lab;
 	uint8_t lab[CT_KEY_BYTES]; /* only instruments this lab is responsible for */
-	const char *district;      /* only this district (NULL: all) */
+	const char *district;	   /* only this district (NULL: all) */
 } ct_due_query;
 
 typedef struct ct_due_item {

@@ -15,12 +15,12 @@
  *   N-3  North    pressure  gauge-safety  Mine     CITY verif. M2         valid     yes
  *   N-4  North    mass      -             Bakery   CITY cal. M1 to 05-20  invalid   no   (expired)
  *   S-1  South    mass      scale-trade   Market   DIST verif. D1         valid     yes
- *   S-2  South    mass      scale-trade   Shop     DIST cal. D1           invalid   yes  (verification-required)
- *   S-3  South    mass      -             Mill     DIST cal. D2           invalid   no   (standard-not-approved)
- *   S-4  South    mass      scale-trade   Market   DIST verif. D3 04-01   suspect   yes  (out-of-tolerance)
- *   E-1  East     mass      scale-trade   Factory  ENT verif. W1          invalid   yes  (lab-tier)
- *   E-2  East     mass      -             Factory  ENT cal. W1 to 06-20   valid     no
- *   E-3  retired 2025-05-01; E-4 registered only on 2025-07-01: not counted.
+ *   S-2  South    mass      scale-trade   Shop     DIST cal. D1           invalid   yes
+ * (verification-required) S-3  South    mass      -             Mill     DIST cal. D2           invalid   no
+ * (standard-not-approved) S-4  South    mass      scale-trade   Market   DIST verif. D3 04-01   suspect   yes
+ * (out-of-tolerance) E-1  East     mass      scale-trade   Factory  ENT verif. W1          invalid   yes
+ * (lab-tier) E-2  East     mass      -             Factory  ENT cal. W1 to 06-20   valid     no E-3  retired
+ * 2025-05-01; E-4 registered only on 2025-07-01: not counted.
  *
  * Totals: registered 10, valid 4, suspect 1, invalid 5; compulsory 7, of
  * which valid 3 (N-1, N-3, S-1) and suspect 1 (S-4).
@@ -252,10 +252,10 @@ static void test_standards_summary(void **state)
 	assert_int_equal(s->registered[CT_LEVEL_DISTRICT], 3);
 	assert_int_equal(s->registered[CT_LEVEL_WORKING], 0); /* W1 is not public */
 	assert_int_equal(s->valid[CT_LEVEL_MUNICIPAL], 2);
-	assert_int_equal(s->valid[CT_LEVEL_DISTRICT], 1);   /* D1; D2 unapproved, D3 suspect */
+	assert_int_equal(s->valid[CT_LEVEL_DISTRICT], 1); /* D1; D2 unapproved, D3 suspect */
 	assert_int_equal(s->suspect[CT_LEVEL_DISTRICT], 1);
-	assert_int_equal(s->any_valid, 4);                  /* M1, M2, D1, W1 */
-	assert_int_equal(s->items, 2);                      /* mass, pressure */
+	assert_int_equal(s->any_valid, 4); /* M1, M2, D1, W1 */
+	assert_int_equal(s->items, 2);	   /* mass, pressure */
 	assert_int_equal(s->ndistricts, 3);
 	assert_string_equal(s->districts[0].district, "North"); /* the genesis order */
 	assert_string_equal(s->districts[1].district, "South");
@@ -293,7 +293,8 @@ static void assert_same(const ct_coverage *a, const ct_coverage *b)
 		assert_string_equal(a->groups[i].key, b->groups[i].key);
 		assert_memory_equal(&a->groups[i].counts, &b->groups[i].counts, sizeof(a->groups[i].counts));
 	}
-	assert_memory_equal(a->standards.registered, b->standards.registered, sizeof(a->standards.registered));
+	assert_memory_equal(a->standards.registered, b->standards.registered,
+			    sizeof(a->standards.registered));
 	assert_memory_equal(a->standards.valid, b->standards.valid, sizeof(a->standards.valid));
 	assert_int_equal(a->standards.items, b->standards.items);
 	assert_int_equal(a->standards.ndistricts, b->standards.ndistricts);
@@ -328,7 +329,8 @@ static void test_series_and_threads_agree(void **state)
 
 /* ---- due lists ---- */
 
-static ct_due *due(struct fx *f, uint64_t within, bool overdue_only, const ct_keypair *lab, const char *district)
+static ct_due *due(struct fx *f, uint64_t within, bool overdue_only, const ct_keypair *lab,
+		   const char *district)
 {
 	ct_due_query q;
 	ct_due *d = NULL;
@@ -399,14 +401,14 @@ static void test_group_by_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_totals_and_reasons),
-		cmocka_unit_test(test_groups),
-		cmocka_unit_test(test_filters),
-		cmocka_unit_test(test_standards_summary),
-		cmocka_unit_test(test_earlier_date),
-		cmocka_unit_test(test_series_and_threads_agree),
-		cmocka_unit_test(test_due_lists),
-		cmocka_unit_test(test_group_by_names),
+	    cmocka_unit_test(test_totals_and_reasons),
+	    cmocka_unit_test(test_groups),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_standards_summary),
+	    cmocka_unit_test(test_earlier_date),
+	    cmocka_unit_test(test_series_and_threads_agree),
+	    cmocka_unit_test(test_due_lists),
+	    cmocka_unit_test(test_group_by_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,10 +13,10 @@
 #include "caltrace/coverage.h"
 
 #define DAY_MS 86400000ULL
-#define NLABS 4
-#define NSTD 10
-#define NINST 48
-#define MAXB 6
+#define NLABS  4
+#define NSTD   10
+#define NINST  48
+#define MAXB   6
 
 static const char *const categories[] = {"mass", "pressure", "temperature"};
 static const char *const districts[] = {"North", "South", "East"};
@@ -46,7 +46,8 @@ static uint64_t pick(struct city *c, uint64_t n)
 }
 
 /* A date `from` plus up to span_days days, as "YYYY-MM-DD". */
-static const char *random_date(struct city *c, char out[32], uint64_t *ms, const char *from, uint64_t span_days)
+static const char *random_date(struct city *c, char out[32], uint64_t *ms, const char *from,
+			       uint64_t span_days)
 {
 	*ms = fx_ms(from) + pick(c, span_days) * DAY_MS;
 	ct_time_format(out, 32, *ms);
@@ -74,7 +75,8 @@ static const uint8_t *cite(struct city *c, const struct std_info *s, uint64_t wh
 	return best == SIZE_MAX ? NULL : s->bases[best];
 }
 
-/* A standard of the category at a level (0 municipal, 1 district, 2 working), else the municipal one; sometimes any. */
+/* A standard of the category at a level (0 municipal, 1 district, 2 working), else the municipal one;
+ * sometimes any. */
 static const struct std_info *standard_for(struct city *c, int category, int level)
 {
 	static const size_t first[] = {0, 3, 7, NSTD};
@@ -123,7 +125,8 @@ static void orgs(struct city *c)
 	fx_certify(&c->f, "RM-2", "temperature", "2025-06-30");
 }
 
-/* Municipal standards anchored yearly; district ones calibrated with them by the city lab; working ones with those. */
+/* Municipal standards anchored yearly; district ones calibrated with them by the city lab; working ones with
+ * those. */
 static void standards(struct city *c)
 {
 	static const char *const levels[] = {"municipal", "district", "working"};
@@ -141,8 +144,12 @@ static void standards(struct city *c)
 		s->category = i < 6 ? (int)(i % 3) : (int)pick(c, 3);
 		s->owner = level == 0 ? 0 : level == 1 ? 1 : (int)(1 + pick(c, 2));
 		snprintf(s->id, sizeof(s->id), "STD-%zu", i);
-		fx_standard(&c->f, c->labs[s->owner], s->id, categories[s->category], levels[level], level < 2,
-			    FX_REL(level == 0 ? 2 : level == 1 ? 20 : 60 + pick(c, 200)), NULL);
+		fx_standard(&c->f, c->labs[s->owner], s->id, categories[s->category], levels[level],
+			    level < 2,
+			    FX_REL(level == 0	? 2
+				   : level == 1 ? 20
+						: 60 + pick(c, 200)),
+			    NULL);
 		if (level < 2 && (level == 0 || pick(c, 12)))
 			fx_approve(&c->f, s->id, pick(c, 12) ? "2023-01-01" : "2025-01-01", "2028-12-31");
 		for (k = 0; level == 0 && k < 3; k++) {
@@ -162,8 +169,9 @@ static void standards(struct city *c)
 			random_date(c, d1, &when, i < 7 ? feb[k] : mar[k], 25);
 			if (!(link = cite(c, p, when)))
 				continue;
-			fx_cal1(&c->f, c->labs[i < 7 ? 0 : 1], s->id, true, pick(c, 5) ? "calibration" : "comparison", p->id,
-				link, d1, plus_days(d2, when, 380), h);
+			fx_cal1(&c->f, c->labs[i < 7 ? 0 : 1], s->id, true,
+				pick(c, 5) ? "calibration" : "comparison", p->id, link, d1,
+				plus_days(d2, when, 380), h);
 			add_basis(s, h, when);
 		}
 	}
@@ -186,7 +194,11 @@ static void instruments(struct city *c)
 		snprintf(id, sizeof(id), "I-%02zu", i);
 		snprintf(owner, sizeof(owner), "Owner %d", (int)pick(c, 5));
 		fx_instrument(&c->f, c->labs[lab], id, categories[cat], districts[pick(c, 3)], owner,
-			      listed ? items[cat] : NULL, listed ? (cat == 2 ? "medical" : pick(c, 2) ? "trade" : "safety") : NULL,
+			      listed ? items[cat] : NULL,
+			      listed ? (cat == 2     ? "medical"
+					: pick(c, 2) ? "trade"
+						     : "safety")
+				     : NULL,
 			      FX_REL(800 + pick(c, 2000)));
 		for (k = 1 + pick(c, 3); k > 0; k--) {
 			const struct std_info *s = standard_for(c, cat, 1 + (int)pick(c, 2));
@@ -196,8 +208,12 @@ static void instruments(struct city *c)
 				continue;
 			ref.id = s->id;
 			fx_cal(&c->f, c->labs[pick(c, 4) ? (uint64_t)lab : pick(c, NLABS)], id, false,
-			       pick(c, 5) ? "verification" : "calibration", &ref, 1, d1, plus_days(d2, when, 365),
-			       pick(c, 12) ? "pass" : "fail", pick(c, 4) ? NULL : cat == 2 ? "RM-2" : "RM-1", h);
+			       pick(c, 5) ? "verification" : "calibration", &ref, 1, d1,
+			       plus_days(d2, when, 365), pick(c, 12) ? "pass" : "fail",
+			       pick(c, 4) ? NULL
+			       : cat == 2 ? "RM-2"
+					  : "RM-1",
+			       h);
 			if (pick(c, 15) == 0)
 				fx_revoke_cal(&c->f, c->labs[pick(c, NLABS)], h);
 		}
@@ -265,7 +281,8 @@ static ct_ledger *replay(const char *dir, const struct raw *all, size_t n, uint6
 		for (i = 0; i < left; i++) {
 			err = ct_batch_ingest(b, entries[i].p, entries[i].len, 0, &res);
 			if (err == CT_ESEQ || (err == 0 && res == CT_INGEST_PENDING)) {
-				entries[kept++] = entries[i]; /* offered again next pass, as a peer would resend it */
+				entries[kept++] =
+				    entries[i]; /* offered again next pass, as a peer would resend it */
 				continue;
 			}
 			CT_OK_OR_FAIL(err);
@@ -285,8 +302,8 @@ static void put_tree(ct_buf *out, const ct_trace_node *n)
 {
 	size_t i;
 	unsigned j;
-	uint8_t head[6] = {(uint8_t)n->kind, (uint8_t)n->verdict, n->has_entry, n->repeated, (uint8_t)n->nreasons,
-			   (uint8_t)n->nchildren};
+	uint8_t head[6] = {(uint8_t)n->kind, (uint8_t)n->verdict,  n->has_entry,
+			   n->repeated,	     (uint8_t)n->nreasons, (uint8_t)n->nchildren};
 
 	CT_OK_OR_FAIL(ct_buf_put(out, head, sizeof(head)));
 	if (n->has_entry)
@@ -350,14 +367,16 @@ static void answers(ct_ledger *l, ct_buf *out, uint64_t *rng)
 	CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
 	for (i = 0; i < n; i++)
 		for (d = 0; d < NDATES; d++)
-			CT_OK_OR_FAIL(ct_trace_verdict(tr, subj[order[i]].ns, subj[order[i]].id, strlen(subj[order[i]].id),
-						       fx_ms(dates[d]), &fast[d][order[i]], NULL));
+			CT_OK_OR_FAIL(ct_trace_verdict(tr, subj[order[i]].ns, subj[order[i]].id,
+						       strlen(subj[order[i]].id), fx_ms(dates[d]),
+						       &fast[d][order[i]], NULL));
 	ct_tracer_free(tr);
 	/* the trees, each from a fresh tracer, in the fixed order */
 	for (i = 0; i < n; i++) {
 		for (d = 0; d < NDATES; d++) {
 			CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
-			CT_OK_OR_FAIL(ct_trace(&tree, tr, subj[i].ns, subj[i].id, strlen(subj[i].id), fx_ms(dates[d])));
+			CT_OK_OR_FAIL(
+			    ct_trace(&tree, tr, subj[i].ns, subj[i].id, strlen(subj[i].id), fx_ms(dates[d])));
 			if (tree->verdict != fast[d][i])
 				fail_msg("%s at %s: %s by the shared memo, %s alone", subj[i].id, dates[d],
 					 ct_verdict_name(fast[d][i]), ct_verdict_name(tree->verdict));
@@ -375,8 +394,10 @@ static void answers(ct_ledger *l, ct_buf *out, uint64_t *rng)
 	for (d = 0; d < NDATES; d++) {
 		CT_OK_OR_FAIL(ct_buf_put(out, &cov[d].total, sizeof(cov[d].total)));
 		for (i = 0; i < cov[d].ngroups; i++) {
-			CT_OK_OR_FAIL(ct_buf_put(out, cov[d].groups[i].key, strlen(cov[d].groups[i].key) + 1));
-			CT_OK_OR_FAIL(ct_buf_put(out, &cov[d].groups[i].counts, sizeof(cov[d].groups[i].counts)));
+			CT_OK_OR_FAIL(
+			    ct_buf_put(out, cov[d].groups[i].key, strlen(cov[d].groups[i].key) + 1));
+			CT_OK_OR_FAIL(
+			    ct_buf_put(out, &cov[d].groups[i].counts, sizeof(cov[d].groups[i].counts)));
 		}
 		CT_OK_OR_FAIL(ct_buf_put(out, cov[d].standards.valid, sizeof(cov[d].standards.valid)));
 		CT_OK_OR_FAIL(ct_buf_put(out, &cov[d].standards.items, sizeof(cov[d].standards.items)));
@@ -445,8 +466,8 @@ static void test_city_exercises_the_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shuffled_orders_agree),
-		cmocka_unit_test(test_city_exercises_the_rules),
+	    cmocka_unit_test(test_shuffled_orders_agree),
+	    cmocka_unit_test(test_city_exercises_the_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

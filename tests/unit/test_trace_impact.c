@@ -29,8 +29,10 @@ static void city3_open(struct city3 *c)
 	fx_standard(f, c->b.city, "M2", "mass", "municipal", false, FX_REL(2), NULL);
 	fx_anchor(f, "M2", "2025-01-10", "2026-01-09", a2);
 	/* level 2: D1 calibrated with M1 by the city, before and after the OOT date */
-	fx_cal1(f, c->b.city, "D1", true, "calibration", "M1", c->b.anchor, "2025-01-15", "2026-01-14", c->d1old);
-	fx_cal1(f, c->b.city, "D1", true, "calibration", "M1", c->b.anchor, "2025-02-10", "2026-02-09", c->d1);
+	fx_cal1(f, c->b.city, "D1", true, "calibration", "M1", c->b.anchor, "2025-01-15", "2026-01-14",
+		c->d1old);
+	fx_cal1(f, c->b.city, "D1", true, "calibration", "M1", c->b.anchor, "2025-02-10", "2026-02-09",
+		c->d1);
 	/* level 3: W1 calibrated with D1 by the district */
 	fx_cal1(f, c->dist, "W1", true, "calibration", "D1", c->d1, "2025-03-01", "2026-02-28", c->w1);
 	fx_instrument(f, c->b.city, "I-CITY", "mass", "North", "Market", NULL, NULL, FX_REL(1000));
@@ -39,12 +41,16 @@ static void city3_open(struct city3 *c)
 	fx_instrument(f, c->dist, "I-D", "mass", "South", "Mill", NULL, NULL, FX_REL(1000));
 	fx_instrument(f, c->dist, "I-W", "mass", "South", "Mill", NULL, NULL, FX_REL(1000));
 	fx_instrument(f, c->dist, "I-D-OLD", "mass", "South", "Mill", NULL, NULL, FX_REL(1000));
-	fx_cal1(f, c->b.city, "I-CITY", false, "calibration", "M1", c->b.anchor, "2025-03-10", "2026-03-09", c->i_city);
-	fx_cal1(f, c->b.city, "I-OLD", false, "calibration", "M1", c->b.anchor, "2025-01-20", "2026-01-19", c->i_old);
-	fx_cal1(f, c->b.city, "I-OTHER", false, "calibration", "M2", a2, "2025-03-10", "2026-03-09", c->i_other);
+	fx_cal1(f, c->b.city, "I-CITY", false, "calibration", "M1", c->b.anchor, "2025-03-10", "2026-03-09",
+		c->i_city);
+	fx_cal1(f, c->b.city, "I-OLD", false, "calibration", "M1", c->b.anchor, "2025-01-20", "2026-01-19",
+		c->i_old);
+	fx_cal1(f, c->b.city, "I-OTHER", false, "calibration", "M2", a2, "2025-03-10", "2026-03-09",
+		c->i_other);
 	fx_cal1(f, c->dist, "I-D", false, "calibration", "D1", c->d1, "2025-04-01", "2026-03-31", c->i_d);
 	fx_cal1(f, c->dist, "I-W", false, "calibration", "W1", c->w1, "2025-04-02", "2026-04-01", c->i_w);
-	fx_cal1(f, c->dist, "I-D-OLD", false, "calibration", "D1", c->d1old, "2025-02-05", "2026-02-04", c->i_d_old);
+	fx_cal1(f, c->dist, "I-D-OLD", false, "calibration", "D1", c->d1old, "2025-02-05", "2026-02-04",
+		c->i_d_old);
 }
 
 static ct_impact *impact(struct fx *f, const char *std, const char *since)
@@ -117,7 +123,8 @@ static void test_impact_since_start_lists_everything_linked(void **state)
 	assert_int_equal(im->count, 8); /* + D1's old calibration, I-OLD, I-D-OLD */
 	for (i = 0; i < im->count; i++) {
 		old |= strcmp(im->items[i].id, "I-OLD") == 0;
-		d_old |= strcmp(im->items[i].id, "I-D-OLD") == 0 && memcmp(im->items[i].calibration, c.i_d_old, 32) == 0;
+		d_old |= strcmp(im->items[i].id, "I-D-OLD") == 0 &&
+			 memcmp(im->items[i].calibration, c.i_d_old, 32) == 0;
 		other |= strcmp(im->items[i].id, "I-OTHER") == 0;
 	}
 	assert_true(old && d_old && !other);
@@ -147,9 +154,9 @@ static void test_impact_from_middle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_impact_three_levels_two_labs),
-		cmocka_unit_test(test_impact_since_start_lists_everything_linked),
-		cmocka_unit_test(test_impact_from_middle),
+	    cmocka_unit_test(test_impact_three_levels_two_labs),
+	    cmocka_unit_test(test_impact_since_start_lists_everything_linked),
+	    cmocka_unit_test(test_impact_from_middle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

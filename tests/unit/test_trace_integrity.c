@@ -63,7 +63,8 @@ static void test_instrument_conflict(void **state)
 	fx_base_open(&f, &b, true);
 	other = fx_key(&f, 2);
 	fx_admit(&f, other, "Other lab", "district", "South", "mass", "2020-01-01", "2030-12-31");
-	fx_instrument(&f, other, "SCALE-1", "mass", "South", "Another owner", "scale-trade", "trade", FX_REL(1000));
+	fx_instrument(&f, other, "SCALE-1", "mass", "South", "Another owner", "scale-trade", "trade",
+		      FX_REL(1000));
 	r = fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_CONFLICT);
 	assert_int_equal(r->nentries, 2);
 	fx_close(&f);
@@ -139,8 +140,10 @@ static void test_forked_author(void **state)
 	lab = fx_key(&f, 2);
 	fx_admit(&f, lab, "Two-faced lab", "district", "South", "mass", "2020-01-01", "2030-12-31");
 	fx_instrument(&f, lab, "SCALE-F", "mass", "South", "Shop", NULL, NULL, FX_REL(1000)); /* seq 1 */
-	fx_cal1(&f, lab, "SCALE-F", false, "calibration", "M1", b.anchor, "2025-03-01", "2026-02-28", NULL); /* 2 */
-	fx_cal1(&f, lab, "SCALE-F", false, "calibration", "M1", b.anchor, "2025-05-01", "2026-04-30", NULL); /* 3 */
+	fx_cal1(&f, lab, "SCALE-F", false, "calibration", "M1", b.anchor, "2025-03-01", "2026-02-28",
+		NULL); /* 2 */
+	fx_cal1(&f, lab, "SCALE-F", false, "calibration", "M1", b.anchor, "2025-05-01", "2026-04-30",
+		NULL); /* 3 */
 	fx_expect(&f, "SCALE-F", "2025-06-01", CT_VALID, -1);
 	fork_feed(&f, lab); /* a twin of seq 3: the lab is untrusted from seq 3 on */
 	fx_expect(&f, "SCALE-F", "2025-06-01", CT_INVALID, CT_R_FORKED_AUTHOR);
@@ -213,7 +216,8 @@ static void test_time_travel(void **state)
 	uint8_t later[32];
 
 	fx_base_open(&f, &b, true);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-03-01", "2027-02-28", later);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-03-01", "2027-02-28",
+		later);
 	fx_expect(&f, "SCALE-1", "2019-01-01", CT_INVALID, CT_R_NO_CALIBRATION);
 	fx_expect(&f, "SCALE-1", "2025-06-01", CT_VALID, -1);
 	/* verified 2026-03-01 citing an anchor that ran out 2026-01-09: a gap, from then on only */
@@ -237,13 +241,15 @@ static void test_memo_shared_across_subjects(void **state)
 
 	fx_base_open(&f, &b, true);
 	fx_instrument(&f, b.city, "SCALE-2", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
-	fx_cal1(&f, b.city, "SCALE-2", false, "calibration", "M1", b.anchor, "2025-03-01", "2026-02-28", NULL);
+	fx_cal1(&f, b.city, "SCALE-2", false, "calibration", "M1", b.anchor, "2025-03-01", "2026-02-28",
+		NULL);
 	fx_commit(&f);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
 	CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		char ns = strcmp(ids[i], "M1") == 0 ? CT_NS_STANDARD : CT_NS_INSTRUMENT;
-		CT_OK_OR_FAIL(ct_trace_verdict(tr, ns, ids[i], strlen(ids[i]), fx_ms("2025-06-01"), &v, NULL));
+		CT_OK_OR_FAIL(
+		    ct_trace_verdict(tr, ns, ids[i], strlen(ids[i]), fx_ms("2025-06-01"), &v, NULL));
 		assert_int_equal(v, want[i]);
 	}
 	ct_tracer_free(tr);
@@ -269,19 +275,19 @@ static void test_reason_names_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cycle),
-		cmocka_unit_test(test_self_calibration_is_a_cycle),
-		cmocka_unit_test(test_instrument_conflict),
-		cmocka_unit_test(test_identical_registrations_agree),
-		cmocka_unit_test(test_standard_conflict),
-		cmocka_unit_test(test_forked_author),
-		cmocka_unit_test(test_forked_registration),
-		cmocka_unit_test(test_unregistered_instrument),
-		cmocka_unit_test(test_retired),
-		cmocka_unit_test(test_retired_by_another_lab_ignored),
-		cmocka_unit_test(test_time_travel),
-		cmocka_unit_test(test_memo_shared_across_subjects),
-		cmocka_unit_test(test_reason_names_round_trip),
+	    cmocka_unit_test(test_cycle),
+	    cmocka_unit_test(test_self_calibration_is_a_cycle),
+	    cmocka_unit_test(test_instrument_conflict),
+	    cmocka_unit_test(test_identical_registrations_agree),
+	    cmocka_unit_test(test_standard_conflict),
+	    cmocka_unit_test(test_forked_author),
+	    cmocka_unit_test(test_forked_registration),
+	    cmocka_unit_test(test_unregistered_instrument),
+	    cmocka_unit_test(test_retired),
+	    cmocka_unit_test(test_retired_by_another_lab_ignored),
+	    cmocka_unit_test(test_time_travel),
+	    cmocka_unit_test(test_memo_shared_across_subjects),
+	    cmocka_unit_test(test_reason_names_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

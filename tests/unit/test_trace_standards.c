@@ -7,7 +7,8 @@
  */
 #include "trace_fixture.h"
 
-static const uint8_t nowhere[32] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t nowhere[32] = {0xde, 0xad, 0xbe, 0xef, 1,	2,  3,	4,  5,	6,
+				    7,	  8,	9,    10,   11, 12, 13, 14, 15, 16};
 
 /* ---- registered ---- */
 
@@ -17,7 +18,8 @@ static void test_unregistered_standard(void **state)
 	struct fx_base b;
 
 	fx_base_open(&f, &b, false);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "GHOST", b.anchor, "2025-03-01", "2026-02-28", NULL);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "GHOST", b.anchor, "2025-03-01", "2026-02-28",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_UNREGISTERED);
 	fx_close(&f);
 }
@@ -71,7 +73,8 @@ static void district_chain(struct fx *f, struct fx_base *b, const char *technici
 	fx_admit(f, dist, "South institute", "district", "South", "mass", "2020-01-01", "2030-12-31");
 	fx_standard(f, dist, "D1", "mass", "district", true, FX_REL(20), NULL);
 	fx_approve(f, "D1", "2024-01-01", "2028-12-31");
-	fx_cal(f, b->city, "D1", true, "calibration", &ref, 1, "2025-02-01", "2026-01-31", "pass", technician, d1cal);
+	fx_cal(f, b->city, "D1", true, "calibration", &ref, 1, "2025-02-01", "2026-01-31", "pass", technician,
+	       d1cal);
 	fx_instrument(f, dist, "SCALE-2", "mass", "South", "Market", "scale-trade", "trade", FX_REL(1000));
 	fx_cal1(f, dist, "SCALE-2", false, "verification", "D1", d1cal, "2025-03-01", "2026-02-28", NULL);
 }
@@ -93,8 +96,10 @@ static void test_three_level_chain_valid(void **state)
 	assert_string_equal(t->children[0]->children[0]->id, "D1");
 	assert_memory_equal(t->children[0]->children[0]->children[0]->entry, d1cal, 32);
 	assert_string_equal(t->children[0]->children[0]->children[0]->children[0]->id, "M1");
-	assert_int_equal(t->children[0]->children[0]->children[0]->children[0]->children[0]->kind, CT_NODE_ANCHOR);
-	assert_memory_equal(t->children[0]->children[0]->children[0]->children[0]->children[0]->entry, b.anchor, 32);
+	assert_int_equal(t->children[0]->children[0]->children[0]->children[0]->children[0]->kind,
+			 CT_NODE_ANCHOR);
+	assert_memory_equal(t->children[0]->children[0]->children[0]->children[0]->children[0]->entry,
+			    b.anchor, 32);
 	ct_trace_free(t);
 	fx_close(&f);
 }
@@ -110,7 +115,8 @@ static void test_standard_not_traceable(void **state)
 	district_chain(&f, &b, "RM-NOBODY", d1cal); /* D1's calibration signed by an uncertified person */
 	r = fx_expect(&f, "SCALE-2", "2025-06-01", CT_INVALID, CT_R_STANDARD_NOT_TRACEABLE);
 	assert_memory_equal(r->entries[0], d1cal, 32);
-	fx_expect(&f, "SCALE-2", "2025-06-01", CT_INVALID, CT_R_TECHNICIAN_UNQUALIFIED); /* the cause, below */
+	fx_expect(&f, "SCALE-2", "2025-06-01", CT_INVALID,
+		  CT_R_TECHNICIAN_UNQUALIFIED); /* the cause, below */
 	fx_close(&f);
 }
 
@@ -120,7 +126,8 @@ static void test_gap_between_certificates(void **state)
 	struct fx_base b;
 
 	fx_base_open(&f, &b, false);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-02-01", "2027-01-31", NULL);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-02-01", "2027-01-31",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2026-03-01", CT_INVALID, CT_R_GAP);
 	fx_close(&f);
 }
@@ -133,7 +140,8 @@ static void test_renewed_anchor_closes_gap(void **state)
 
 	fx_base_open(&f, &b, false);
 	fx_anchor(&f, "M1", "2026-01-05", "2027-01-04", renewed);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", renewed, "2026-02-01", "2027-01-31", NULL);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", renewed, "2026-02-01", "2027-01-31",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2026-03-01", CT_VALID, -1);
 	fx_close(&f);
 }
@@ -146,7 +154,8 @@ static void test_stale_link_expired(void **state)
 
 	fx_base_open(&f, &b, false);
 	fx_anchor(&f, "M1", "2026-01-05", "2027-01-04", NULL);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-02-01", "2027-01-31", NULL);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2026-02-01", "2027-01-31",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2026-03-01", CT_INVALID, CT_R_EXPIRED);
 	fx_close(&f);
 }
@@ -163,10 +172,13 @@ static void test_standard_failed_before_use(void **state)
 	fx_anchor(&f, "M0", "2025-01-01", "2026-12-31", a0);
 	ref.id = "M0";
 	ref.cal = a0;
-	fx_cal(&f, b.city, "M1", true, "calibration", &ref, 1, "2025-04-01", "2026-03-31", "fail", NULL, failed);
+	fx_cal(&f, b.city, "M1", true, "calibration", &ref, 1, "2025-04-01", "2026-03-31", "fail", NULL,
+	       failed);
 	fx_instrument(&f, b.city, "SCALE-2", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
-	fx_cal1(&f, b.city, "SCALE-2", false, "verification", "M1", b.anchor, "2025-05-01", "2026-04-30", NULL);
-	assert_memory_equal(fx_expect(&f, "SCALE-2", "2025-06-01", CT_INVALID, CT_R_FAILED)->entries[0], failed, 32);
+	fx_cal1(&f, b.city, "SCALE-2", false, "verification", "M1", b.anchor, "2025-05-01", "2026-04-30",
+		NULL);
+	assert_memory_equal(fx_expect(&f, "SCALE-2", "2025-06-01", CT_INVALID, CT_R_FAILED)->entries[0],
+			    failed, 32);
 	fx_expect(&f, "SCALE-1", "2025-06-01", CT_VALID, -1); /* verified before M1 failed */
 	fx_close(&f);
 }
@@ -181,7 +193,8 @@ static void test_wrong_link(void **state)
 	fx_standard(&f, b.city, "M2", "mass", "municipal", false, FX_REL(2), NULL);
 	fx_anchor(&f, "M2", "2025-01-10", "2026-01-09", a2);
 	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", a2, "2025-03-01", "2026-02-28", NULL);
-	assert_memory_equal(fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_WRONG_LINK)->entries[0], a2, 32);
+	assert_memory_equal(fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_WRONG_LINK)->entries[0],
+			    a2, 32);
 	/* a calibration performed after the use it is cited for */
 	district_chain(&f, &b, NULL, d1cal);
 	fx_instrument(&f, b.city, "SCALE-3", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
@@ -196,15 +209,17 @@ static void test_missing_entry(void **state)
 	struct fx_base b;
 
 	fx_base_open(&f, &b, false);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", nowhere, "2025-03-01", "2026-02-28", NULL);
-	assert_memory_equal(fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_MISSING_ENTRY)->entries[0], nowhere,
-			    32);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", nowhere, "2025-03-01", "2026-02-28",
+		NULL);
+	assert_memory_equal(
+	    fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_MISSING_ENTRY)->entries[0], nowhere, 32);
 	fx_close(&f);
 }
 
 /* ---- accurate enough: u x min_ratio <= what it calibrates ---- */
 
-static void ratio_case(struct fx *f, struct fx_base *b, const char *std, json_t *u, const char *inst, json_t *mpe)
+static void ratio_case(struct fx *f, struct fx_base *b, const char *std, json_t *u, const char *inst,
+		       json_t *mpe)
 {
 	uint8_t a[32];
 
@@ -223,7 +238,7 @@ static void test_ratio_relative(void **state)
 	ratio_case(&f, &b, "W-400", FX_REL(400), "I-1000-A", FX_REL(1000)); /* 1200 > 1000 */
 	ratio_case(&f, &b, "W-334", FX_REL(334), "I-1000-B", FX_REL(1000)); /* 1002 > 1000 */
 	ratio_case(&f, &b, "W-333", FX_REL(333), "I-1000-C", FX_REL(1000)); /* 999 <= 1000 */
-	ratio_case(&f, &b, "W-333B", FX_REL(333), "I-999", FX_REL(999));   /* equality passes */
+	ratio_case(&f, &b, "W-333B", FX_REL(333), "I-999", FX_REL(999));    /* equality passes */
 	fx_expect(&f, "I-1000-A", "2025-06-01", CT_INVALID, CT_R_RATIO);
 	fx_expect(&f, "I-1000-B", "2025-06-01", CT_INVALID, CT_R_RATIO);
 	fx_expect(&f, "I-1000-C", "2025-06-01", CT_VALID, -1);
@@ -237,11 +252,12 @@ static void test_ratio_absolute_exact(void **state)
 	struct fx_base b;
 
 	fx_base_open(&f, &b, false);
-	ratio_case(&f, &b, "T-05", FX_ABS("0.05", "°C"), "TH-1", FX_ABS("0.1", "°C"));   /* 0.15 > 0.1 */
+	ratio_case(&f, &b, "T-05", FX_ABS("0.05", "°C"), "TH-1", FX_ABS("0.1", "°C"));	   /* 0.15 > 0.1 */
 	ratio_case(&f, &b, "T-0333", FX_ABS("0.0333", "°C"), "TH-2", FX_ABS("0.1", "°C")); /* 0.0999 <= 0.1 */
-	ratio_case(&f, &b, "T-03", FX_ABS("0.03", "°C"), "TH-3", FX_ABS("0.090", "°C")); /* 0.09 == 0.090 */
+	ratio_case(&f, &b, "T-03", FX_ABS("0.03", "°C"), "TH-3", FX_ABS("0.090", "°C"));   /* 0.09 == 0.090 */
 	ratio_case(&f, &b, "T-1", FX_ABS("1", "g"), "BIG", FX_ABS("12345678901234567890.5", "g"));
-	ratio_case(&f, &b, "T-X", FX_ABS("4115226300411522630.2", "g"), "BIG-2", FX_ABS("12345678901234567890.5", "g"));
+	ratio_case(&f, &b, "T-X", FX_ABS("4115226300411522630.2", "g"), "BIG-2",
+		   FX_ABS("12345678901234567890.5", "g"));
 	fx_expect(&f, "TH-1", "2025-06-01", CT_INVALID, CT_R_RATIO);
 	fx_expect(&f, "TH-2", "2025-06-01", CT_VALID, -1);
 	fx_expect(&f, "TH-3", "2025-06-01", CT_VALID, -1);
@@ -308,8 +324,9 @@ static void test_standard_without_anchor_or_calibration(void **state)
 	fx_base_open(&f, &b, false);
 	fx_standard(&f, b.city, "LONELY", "mass", "working", false, FX_REL(2), NULL);
 	fx_expect_ns(&f, CT_NS_STANDARD, "LONELY", "2025-06-01", CT_INVALID, CT_R_NO_CALIBRATION);
-	fx_expect_ns(&f, CT_NS_STANDARD, "M1", "2024-06-01", CT_INVALID, CT_R_NO_CALIBRATION); /* before its anchor */
-	fx_expect_ns(&f, CT_NS_STANDARD, "M1", "2026-06-01", CT_INVALID, CT_R_EXPIRED);       /* after it */
+	fx_expect_ns(&f, CT_NS_STANDARD, "M1", "2024-06-01", CT_INVALID,
+		     CT_R_NO_CALIBRATION); /* before its anchor */
+	fx_expect_ns(&f, CT_NS_STANDARD, "M1", "2026-06-01", CT_INVALID, CT_R_EXPIRED); /* after it */
 	fx_close(&f);
 }
 
@@ -369,7 +386,8 @@ static void test_out_of_tolerance_ends_at_recalibration(void **state)
 	fx_oot(&f, b.city, "M1", "2025-02-15");
 	fx_anchor(&f, "M1", "2025-05-01", "2026-04-30", renewed);
 	fx_instrument(&f, b.city, "SCALE-2", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
-	fx_cal1(&f, b.city, "SCALE-2", false, "verification", "M1", renewed, "2025-06-01", "2026-05-31", NULL);
+	fx_cal1(&f, b.city, "SCALE-2", false, "verification", "M1", renewed, "2025-06-01", "2026-05-31",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2025-07-01", CT_SUSPECT, CT_R_OUT_OF_TOLERANCE);
 	fx_expect(&f, "SCALE-2", "2025-07-01", CT_VALID, -1);
 	fx_close(&f);
@@ -392,7 +410,8 @@ static void test_several_standards(void **state)
 	refs[0].cal = b.anchor;
 	refs[1].id = "M2";
 	refs[1].cal = a2;
-	fx_cal(&f, b.city, "SCALE-1", false, "verification", refs, 2, "2025-03-01", "2026-02-28", "pass", NULL, NULL);
+	fx_cal(&f, b.city, "SCALE-1", false, "verification", refs, 2, "2025-03-01", "2026-02-28", "pass",
+	       NULL, NULL);
 	fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_STANDARD_NOT_APPROVED);
 	t = fx_trace(&f, CT_NS_INSTRUMENT, "SCALE-1", "2025-06-01");
 	assert_int_equal(t->children[0]->nchildren, 2);
@@ -405,28 +424,28 @@ static void test_several_standards(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unregistered_standard),
-		cmocka_unit_test(test_public_standard_not_approved),
-		cmocka_unit_test(test_approval_lapsed_at_use),
-		cmocka_unit_test(test_three_level_chain_valid),
-		cmocka_unit_test(test_standard_not_traceable),
-		cmocka_unit_test(test_gap_between_certificates),
-		cmocka_unit_test(test_renewed_anchor_closes_gap),
-		cmocka_unit_test(test_stale_link_expired),
-		cmocka_unit_test(test_standard_failed_before_use),
-		cmocka_unit_test(test_wrong_link),
-		cmocka_unit_test(test_missing_entry),
-		cmocka_unit_test(test_ratio_relative),
-		cmocka_unit_test(test_ratio_absolute_exact),
-		cmocka_unit_test(test_ratio_follows_policy),
-		cmocka_unit_test(test_incomparable_is_a_warning),
-		cmocka_unit_test(test_standard_root_is_its_anchor),
-		cmocka_unit_test(test_standard_without_anchor_or_calibration),
-		cmocka_unit_test(test_out_of_tolerance_suspect),
-		cmocka_unit_test(test_out_of_tolerance_transitive),
-		cmocka_unit_test(test_out_of_tolerance_ignored_when_not_owner),
-		cmocka_unit_test(test_out_of_tolerance_ends_at_recalibration),
-		cmocka_unit_test(test_several_standards),
+	    cmocka_unit_test(test_unregistered_standard),
+	    cmocka_unit_test(test_public_standard_not_approved),
+	    cmocka_unit_test(test_approval_lapsed_at_use),
+	    cmocka_unit_test(test_three_level_chain_valid),
+	    cmocka_unit_test(test_standard_not_traceable),
+	    cmocka_unit_test(test_gap_between_certificates),
+	    cmocka_unit_test(test_renewed_anchor_closes_gap),
+	    cmocka_unit_test(test_stale_link_expired),
+	    cmocka_unit_test(test_standard_failed_before_use),
+	    cmocka_unit_test(test_wrong_link),
+	    cmocka_unit_test(test_missing_entry),
+	    cmocka_unit_test(test_ratio_relative),
+	    cmocka_unit_test(test_ratio_absolute_exact),
+	    cmocka_unit_test(test_ratio_follows_policy),
+	    cmocka_unit_test(test_incomparable_is_a_warning),
+	    cmocka_unit_test(test_standard_root_is_its_anchor),
+	    cmocka_unit_test(test_standard_without_anchor_or_calibration),
+	    cmocka_unit_test(test_out_of_tolerance_suspect),
+	    cmocka_unit_test(test_out_of_tolerance_transitive),
+	    cmocka_unit_test(test_out_of_tolerance_ignored_when_not_owner),
+	    cmocka_unit_test(test_out_of_tolerance_ends_at_recalibration),
+	    cmocka_unit_test(test_several_standards),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

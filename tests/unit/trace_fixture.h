@@ -21,16 +21,16 @@
 #include "caltrace/trace.h"
 
 #define FX_MAX_KEYS 16
-#define FX_API static __attribute__((unused)) /* not every test uses every helper */
+#define FX_API	    static __attribute__((unused)) /* not every test uses every helper */
 
 struct fx {
 	char *dir;
 	ct_ledger *l;
-	ct_batch *b;     /* open batch, committed before any read */
+	ct_batch *b; /* open batch, committed before any read */
 	ct_keypair *bureau;
 	ct_keypair *keys[FX_MAX_KEYS];
-	uint64_t clock;  /* entry time of the next event (ms); each event advances it by 1 ms */
-	ct_buf log;      /* every entry written, concatenated, in order */
+	uint64_t clock; /* entry time of the next event (ms); each event advances it by 1 ms */
+	ct_buf log;	/* every entry written, concatenated, in order */
 	size_t nentries;
 };
 
@@ -84,7 +84,8 @@ FX_API void fx_event(struct fx *f, const ct_keypair *kp, const char *type, json_
 		seq = head.size + 1;
 	else
 		assert_int_equal(err, CT_ENOTFOUND);
-	CT_OK_OR_FAIL(ct_entry_build(&raw, kp, seq, seq > 1 ? head.head : NULL, f->clock++, type, body.ptr, body.len));
+	CT_OK_OR_FAIL(
+	    ct_entry_build(&raw, kp, seq, seq > 1 ? head.head : NULL, f->clock++, type, body.ptr, body.len));
 	CT_OK_OR_FAIL(ct_batch_ingest(f->b, raw.ptr, raw.len, CT_INGEST_SIG_CHECKED, &res));
 	assert_int_equal(res, CT_INGEST_APPENDED);
 	if (out)
@@ -116,7 +117,7 @@ FX_API json_t *fx_list(const char *csv)
 	return a;
 }
 
-#define FX_REL(ppm) json_pack("{s:I}", "rel_ppm", (json_int_t)(ppm))
+#define FX_REL(ppm)	json_pack("{s:I}", "rel_ppm", (json_int_t)(ppm))
 #define FX_ABS(v, unit) json_pack("{s:s, s:s}", "abs", (v), "unit", (unit))
 
 /* A fresh store with the bureau's genesis (districts North, South, East). */
@@ -128,8 +129,9 @@ FX_API void fx_open_policy(struct fx *f, unsigned min_ratio, unsigned grace_days
 	f->bureau = fx_key(f, 0);
 	f->clock = fx_ms("2020-01-01");
 	fx_event(f, f->bureau, "network.genesis",
-		 json_pack("{s:s, s:o, s:{s:I, s:I}}", "name", "Testcity", "districts", fx_list("North,South,East"),
-			   "policy", "min_ratio", (json_int_t)min_ratio, "grace_days", (json_int_t)grace_days),
+		 json_pack("{s:s, s:o, s:{s:I, s:I}}", "name", "Testcity", "districts",
+			   fx_list("North,South,East"), "policy", "min_ratio", (json_int_t)min_ratio,
+			   "grace_days", (json_int_t)grace_days),
 		 NULL);
 }
 
@@ -155,12 +157,12 @@ FX_API void fx_close(struct fx *f)
 
 /* ---- the bureau ---- */
 
-FX_API void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, const char *tier, const char *district,
-		     const char *scope, const char *from, const char *until)
+FX_API void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, const char *tier,
+		     const char *district, const char *scope, const char *from, const char *until)
 {
-	json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:s, s:s}", "key", fx_hex(ct_keypair_public(lab), CT_KEY_BYTES),
-			      "name", name, "tier", tier, "scope", fx_list(scope), "valid_from", from, "valid_until",
-			      until);
+	json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:s, s:s}", "key",
+			      fx_hex(ct_keypair_public(lab), CT_KEY_BYTES), "name", name, "tier", tier,
+			      "scope", fx_list(scope), "valid_from", from, "valid_until", until);
 	if (district)
 		json_object_set_new(o, "district", json_string(district));
 	fx_event(f, f->bureau, "org.admit", o, NULL);
@@ -169,16 +171,16 @@ FX_API void fx_admit(struct fx *f, const ct_keypair *lab, const char *name, cons
 FX_API void fx_revoke_org(struct fx *f, const ct_keypair *lab, const char *effective)
 {
 	fx_event(f, f->bureau, "org.revoke",
-		 json_pack("{s:o, s:s, s:s}", "key", fx_hex(ct_keypair_public(lab), CT_KEY_BYTES), "effective",
-			   effective, "reason", "test"),
+		 json_pack("{s:o, s:s, s:s}", "key", fx_hex(ct_keypair_public(lab), CT_KEY_BYTES),
+			   "effective", effective, "reason", "test"),
 		 NULL);
 }
 
 FX_API void fx_certify(struct fx *f, const char *person, const char *scope, const char *until)
 {
 	fx_event(f, f->bureau, "person.certify",
-		 json_pack("{s:s, s:s, s:o, s:s}", "person", person, "name", "A. Metrologist", "scope", fx_list(scope),
-			   "valid_until", until),
+		 json_pack("{s:s, s:s, s:o, s:s}", "person", person, "name", "A. Metrologist", "scope",
+			   fx_list(scope), "valid_until", until),
 		 NULL);
 }
 
@@ -186,51 +188,56 @@ FX_API void fx_catalogue(struct fx *f, const char *item, const char *mode, const
 			 const char *effective)
 {
 	fx_event(f, f->bureau, "catalogue.set",
-		 json_pack("{s:s, s:s, s:s, s:I, s:o, s:s}", "item", item, "name", item, "mode", mode, "interval_days",
-			   (json_int_t)365, "domains", fx_list(domains), "effective", effective),
+		 json_pack("{s:s, s:s, s:s, s:I, s:o, s:s}", "item", item, "name", item, "mode", mode,
+			   "interval_days", (json_int_t)365, "domains", fx_list(domains), "effective",
+			   effective),
 		 NULL);
 }
 
 FX_API void fx_approve(struct fx *f, const char *id, const char *from, const char *until)
 {
 	fx_event(f, f->bureau, "standard.approve",
-		 json_pack("{s:s, s:s, s:s, s:s}", "id", id, "certificate", "EXAM-1", "valid_from", from, "valid_until",
-			   until),
+		 json_pack("{s:s, s:s, s:s, s:s}", "id", id, "certificate", "EXAM-1", "valid_from", from,
+			   "valid_until", until),
 		 NULL);
 }
 
 FX_API void fx_anchor(struct fx *f, const char *id, const char *performed, const char *until, uint8_t *out)
 {
 	fx_event(f, f->bureau, "standard.anchor",
-		 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "provider", "Provincial institute", "certificate",
-			   "PROV-1", "performed_at", performed, "valid_until", until, "u", FX_REL(1)),
+		 json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "provider", "Provincial institute",
+			   "certificate", "PROV-1", "performed_at", performed, "valid_until", until, "u",
+			   FX_REL(1)),
 		 out);
 }
 
 /* ---- labs ---- */
 
 /* A standard of category with uncertainty u (consumed). */
-FX_API void fx_standard(struct fx *f, const ct_keypair *lab, const char *id, const char *category, const char *level,
-			bool is_public, json_t *u, uint8_t *out)
+FX_API void fx_standard(struct fx *f, const ct_keypair *lab, const char *id, const char *category,
+			const char *level, bool is_public, json_t *u, uint8_t *out)
 {
 	fx_event(f, lab, "standard.register",
-		 json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "id", id, "name", id, "category", category, "level", level,
-			   "public", is_public, "u", u),
+		 json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "id", id, "name", id, "category", category,
+			   "level", level, "public", is_public, "u", u),
 		 out);
 }
 
 FX_API void fx_oot(struct fx *f, const ct_keypair *lab, const char *id, const char *since)
 {
-	fx_event(f, lab, "standard.out_of_tolerance",
-		 json_pack("{s:s, s:s, s:s}", "id", id, "since", since, "reason", "found out at recalibration"), NULL);
+	fx_event(
+	    f, lab, "standard.out_of_tolerance",
+	    json_pack("{s:s, s:s, s:s}", "id", id, "since", since, "reason", "found out at recalibration"),
+	    NULL);
 }
 
 /* An instrument; catalogue and domain may be NULL; mpe consumed. */
 FX_API void fx_instrument(struct fx *f, const ct_keypair *lab, const char *id, const char *category,
-			  const char *district, const char *owner, const char *catalogue, const char *domain, json_t *mpe)
+			  const char *district, const char *owner, const char *catalogue, const char *domain,
+			  json_t *mpe)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "category", category, "district", district, "owner",
-			      owner, "mpe", mpe);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", id, "category", category, "district",
+			      district, "owner", owner, "mpe", mpe);
 
 	if (catalogue)
 		json_object_set_new(o, "catalogue", json_string(catalogue));
@@ -241,30 +248,34 @@ FX_API void fx_instrument(struct fx *f, const ct_keypair *lab, const char *id, c
 
 FX_API void fx_retire(struct fx *f, const ct_keypair *lab, const char *id, const char *effective)
 {
-	fx_event(f, lab, "instrument.retire", json_pack("{s:s, s:s}", "id", id, "effective", effective), NULL);
+	fx_event(f, lab, "instrument.retire", json_pack("{s:s, s:s}", "id", id, "effective", effective),
+		 NULL);
 }
 
 /* A calibration of subject (a standard when std_subject) relying on refs; technician may be NULL. */
-FX_API void fx_cal(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
-		   const struct fx_ref *refs, size_t nrefs, const char *performed, const char *until,
-		   const char *result, const char *technician, uint8_t *out)
+FX_API void fx_cal(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject,
+		   const char *kind, const struct fx_ref *refs, size_t nrefs, const char *performed,
+		   const char *until, const char *result, const char *technician, uint8_t *out)
 {
 	json_t *list = json_array(), *o;
 	size_t i;
 
 	for (i = 0; i < nrefs; i++)
-		json_array_append_new(list, json_pack("{s:s, s:o}", "id", refs[i].id, "cal", fx_hex(refs[i].cal, 32)));
+		json_array_append_new(
+		    list, json_pack("{s:s, s:o}", "id", refs[i].id, "cal", fx_hex(refs[i].cal, 32)));
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "subject", subject, "subject_kind",
-		      std_subject ? "standard" : "instrument", "kind", kind, "standards", list, "performed_at",
-		      performed, "valid_until", until, "result", result, "certificate", "CERT");
+		      std_subject ? "standard" : "instrument", "kind", kind, "standards", list,
+		      "performed_at", performed, "valid_until", until, "result", result, "certificate",
+		      "CERT");
 	if (technician)
 		json_object_set_new(o, "technician", json_string(technician));
 	fx_event(f, lab, "calibration", o, out);
 }
 
 /* The common case: one standard, result pass, no technician. */
-FX_API void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject, const char *kind,
-		    const char *std, const uint8_t *cal, const char *performed, const char *until, uint8_t *out)
+FX_API void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bool std_subject,
+		    const char *kind, const char *std, const uint8_t *cal, const char *performed,
+		    const char *until, uint8_t *out)
 {
 	struct fx_ref ref = {std, cal};
 
@@ -273,8 +284,8 @@ FX_API void fx_cal1(struct fx *f, const ct_keypair *lab, const char *subject, bo
 
 FX_API void fx_revoke_cal(struct fx *f, const ct_keypair *lab, const uint8_t *cal)
 {
-	fx_event(f, lab, "calibration.revoke", json_pack("{s:o, s:s}", "entry", fx_hex(cal, 32), "reason", "typo"),
-		 NULL);
+	fx_event(f, lab, "calibration.revoke",
+		 json_pack("{s:o, s:s}", "entry", fx_hex(cal, 32), "reason", "typo"), NULL);
 }
 
 /* ---- questions ---- */
@@ -347,8 +358,8 @@ FX_API uint64_t fx_tree_mask(const ct_trace_node *n)
  * code (unless -1) appears in the chain. Returns the tree's reason for it
  * (valid until the next call) for further checks, or NULL.
  */
-FX_API const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id, const char *date, ct_verdict want,
-					   int code)
+FX_API const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id, const char *date,
+					   ct_verdict want, int code)
 {
 	static ct_trace_reason found;
 	const ct_trace_reason *r = NULL;
@@ -358,14 +369,15 @@ FX_API const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id
 
 	tree = fx_trace(f, ns, id, date);
 	if (fast != want || tree->verdict != want)
-		fail_msg("%s at %s: expected %s, fast path says %s, tree says %s", id, date, ct_verdict_name(want),
-			 ct_verdict_name(fast), ct_verdict_name(tree->verdict));
+		fail_msg("%s at %s: expected %s, fast path says %s, tree says %s", id, date,
+			 ct_verdict_name(want), ct_verdict_name(fast), ct_verdict_name(tree->verdict));
 	if (mask != fx_tree_mask(tree))
 		fail_msg("%s at %s: fast path reasons %llx differ from the tree's %llx", id, date,
 			 (unsigned long long)mask, (unsigned long long)fx_tree_mask(tree));
 	if (code >= 0) {
 		if (!(r = fx_find(tree, (ct_reason)code)))
-			fail_msg("%s at %s: no reason %s in the chain", id, date, ct_reason_name((ct_reason)code));
+			fail_msg("%s at %s: no reason %s in the chain", id, date,
+				 ct_reason_name((ct_reason)code));
 		found = *r;
 		r = &found;
 	}
@@ -373,7 +385,8 @@ FX_API const ct_trace_reason *fx_expect_ns(struct fx *f, char ns, const char *id
 	return r;
 }
 
-FX_API const ct_trace_reason *fx_expect(struct fx *f, const char *id, const char *date, ct_verdict want, int code)
+FX_API const ct_trace_reason *fx_expect(struct fx *f, const char *id, const char *date, ct_verdict want,
+					int code)
 {
 	return fx_expect_ns(f, CT_NS_INSTRUMENT, id, date, want, code);
 }
@@ -381,9 +394,9 @@ FX_API const ct_trace_reason *fx_expect(struct fx *f, const char *id, const char
 /* ---- the base network of the scenario tests ---- */
 
 struct fx_base {
-	ct_keypair *city;          /* key 1: the city institute */
-	uint8_t anchor[32];        /* M1's anchor, 2025-01-10 .. 2026-01-09 */
-	uint8_t ver[32];           /* SCALE-1's verification, 2025-03-01 .. 2026-02-28 */
+	ct_keypair *city;   /* key 1: the city institute */
+	uint8_t anchor[32]; /* M1's anchor, 2025-01-10 .. 2026-01-09 */
+	uint8_t ver[32];    /* SCALE-1's verification, 2025-03-01 .. 2026-02-28 */
 };
 
 /*
@@ -407,8 +420,8 @@ FX_API void fx_base_init(struct fx *f, struct fx_base *b, bool with_ver)
 	fx_anchor(f, "M1", "2025-01-10", "2026-01-09", b->anchor);
 	fx_instrument(f, b->city, "SCALE-1", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
 	if (with_ver)
-		fx_cal1(f, b->city, "SCALE-1", false, "verification", "M1", b->anchor, "2025-03-01", "2026-02-28",
-			b->ver);
+		fx_cal1(f, b->city, "SCALE-1", false, "verification", "M1", b->anchor, "2025-03-01",
+			"2026-02-28", b->ver);
 }
 
 /* A fresh store with the default policy and the base network. */
