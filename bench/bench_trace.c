@@ -815,5 +815,9 @@ int main(int argc, char **argv)
 		rm_store(dir);
 	else
 		fprintf(stderr, "store kept in %s\n", dir);
+	ct_keypair_free(c->bureau);
+	for (opt = 0; opt < 1 + NDISTRICTS + NAUTH; opt++)
+		ct_keypair_free(c->labs[opt]);
+	free(c);
 	return 0;
 }
