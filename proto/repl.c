@@ -322,7 +322,11 @@ static void cancel_claim(ct_repl *r, size_t i)
 
 /* ---- announcing ----------------------------------------------------------- */
 
-/* Tells p that feed i grew (from old): a push when the gap is small, else a have. */
+/*
+ * Tells p that feed i grew: a push when p is known to lack only a few
+ * entries, else a have (p then asks). Our hello went first, so this may
+ * come before p's hello.
+ */
 static void announce(ct_repl *r, ct_rpeer *p, size_t i)
 {
 	struct feed *f = &r->feeds[i];
@@ -335,7 +339,7 @@ static void announce(ct_repl *r, ct_rpeer *p, size_t i)
 	if (has >= f->local || v->told >= f->local)
 		return;
 	v->told = f->local;
-	if (f->local - has <= r->o.push_max && v->serving == 0 && !v->want) {
+	if (v->known && f->local - has <= r->o.push_max && v->serving == 0 && !v->want) {
 		ct_action a = {.kind = CT_ACT_SERVE, .peer = p, .author = f->author, .from = has + 1,
 			       .to = f->local, .flags = CT_ENTRIES_PUSH};
 		p->entries_out += f->local - has;
@@ -378,8 +382,7 @@ int ct_repl_set_heads(ct_repl *r, const ct_feed_head *heads, size_t count)
 			cancel_claim(r, (size_t)i);
 		if (f->local > old)
 			for (ct_rpeer *p = r->peers; p; p = p->next)
-				if (p->hello)
-					announce(r, p, (size_t)i);
+				announce(r, p, (size_t)i);
 	}
 	if (changed)
 		for (k = 0; k < r->nfeeds; k++)
@@ -524,12 +527,18 @@ static int on_want(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 				 (unsigned long long)(m->to - m->from + 1), CT_WANT_SPAN_MAX);
 	p->serves++;
 	if (i >= 0 && (v = view_of(p, (size_t)i)) != NULL) {
+		uint64_t served = m->to < r->feeds[i].local ? m->to : r->feeds[i].local;
 		v->serving++;
-		if (m->from > 1) {
+		if (m->from > 1)
 			saw_size(r, p, (size_t)i, m->from - 1, NULL);
-			if (v->told < m->from - 1)
-				v->told = m->from - 1;
+		/* It will hold what we send: no need to push or announce that again. */
+		if (served > v->size) {
+			v->size = served;
+			v->has_head = false;
+			v->known = true;
 		}
+		if (v->told < served)
+			v->told = served;
 	}
 	p->entries_out += m->to - m->from + 1;
 	emit(r, &a);
@@ -847,7 +856,7 @@ void ct_repl_fork_recorded(ct_repl *r, const uint8_t *a, size_t a_len, const uin
 	ct_rpeer *p;
 
 	for (p = r->peers; p; p = p->next)
-		if (p != origin && p->hello)
+		if (p != origin)
 			ct_repl_send_fork(r, p, a, a_len, b, b_len);
 }
 
@@ -857,7 +866,7 @@ void ct_repl_note_stored(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const u
 	ct_rpeer *p;
 
 	for (p = r->peers; p; p = p->next)
-		if (p != origin && p->hello)
+		if (p != origin)
 			ct_repl_send_note(r, p, author, note, len);
 }
 
