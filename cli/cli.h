@@ -81,6 +81,12 @@ int cli_hash_file(const char *cmd, const char *path, uint8_t out[32]);
  */
 int cli_resolve_calibration(ct_reader *r, json_t *fields, char *why, size_t whylen);
 
+/*
+ * Sends request (one JSON object) to the caltraced running on home and
+ * reads its answer. Returns 0, or -1 when no node answers (not running).
+ */
+int cli_control(const char *home, json_t *request, json_t **answer);
+
 /* Whether stderr is a terminal (for progress lines). */
 bool cli_interactive(void);
 
@@ -103,5 +109,7 @@ int cmd_import(int argc, char **argv);
 int cmd_import_records(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_peers(int argc, char **argv);
 
 #endif

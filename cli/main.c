@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON) into its feed"},
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
+	{"status", cmd_status, "the node's peers, feeds, forks, pending entries and digest"},
+	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
