@@ -6,10 +6,16 @@
  *
  *   "remote" author(32)            -> size(8)
  *   "note"   author(32) hash(32)   -> note bytes
+ *
+ * And one memory helper for long-running processes (ct_ledger_trim_memory).
  */
+#include <errno.h>
+#include <limits.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "store_internal.h"
 
@@ -168,4 +174,43 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 	if (err == 0 && rc && rc != MDB_NOTFOUND)
 		return ct__mdb_error(rc, "meta");
 	return 0;
+}
+
+/*
+ * LMDB does not say where it mapped the file (me_mapaddr is only set for a
+ * fixed map), so the mapping is found in /proc/self/maps. Elsewhere than
+ * Linux this does nothing.
+ */
+int ct_ledger_trim_memory(ct_ledger *l)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], line[PATH_MAX + 200];
+	unsigned long start, end;
+	size_t plen;
+	FILE *maps;
+	int n, err = 0;
+
+	if (!realpath(l->dir, dir))
+		return 0;
+	snprintf(path, sizeof(path), " %s/data.mdb", dir);
+	plen = strlen(path);
+	if (!(maps = fopen("/proc/self/maps", "r")))
+		return 0;
+	while (fgets(line, sizeof(line), maps)) {
+		size_t len = strcspn(line, "\n");
+		line[len] = '\0';
+		/* "start-end perms offset dev inode   /abs/path" */
+		if (len < plen || strcmp(line + len - plen, path) != 0 || sscanf(line, "%lx-%lx%n", &start, &end, &n) != 2)
+			continue;
+		/*
+		 * A read-only shared file mapping: dropping its pages loses
+		 * nothing. MADV_RANDOM first: without it each fault maps the
+		 * pages around too, and a B-tree's scattered reads soon map
+		 * the whole file again.
+		 */
+		madvise((void *)start, end - start, MADV_RANDOM);
+		if (madvise((void *)start, end - start, MADV_DONTNEED) != 0)
+			err = ct__error(CT_EIO, "cannot release the store's pages: %s", strerror(errno));
+	}
+	fclose(maps);
+	return err;
 }

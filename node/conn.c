@@ -21,6 +21,7 @@ struct wreq {
 	ct_buf data;
 };
 
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void conn_process(struct conn *c);
 
@@ -282,7 +283,7 @@ void conn_hold(struct conn *c, bool hold)
 	/* Frames that arrived before the hold are still in the session. */
 	conn_process(c);
 	if (!c->held && c->state != C_CLOSING && !c->reading) {
-		uv_read_start((uv_stream_t *)&c->tcp, NULL, on_read);
+		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 		c->reading = true;
 	}
 }

@@ -70,11 +70,15 @@ static json_t *peer_json(struct node *n, struct slot *s, struct conn *c)
 	if (c && c->state == C_UP) {
 		ct_rpeer_stats st;
 		json_object_set_new(o, "direction", json_string(c->outgoing ? "dialed" : "incoming"));
+		json_object_set_new(o, "held", json_boolean(c->held));
+		json_object_set_new(o, "queued_bytes", json_integer((json_int_t)c->queued));
 		json_object_set_new(o, "up_ms", json_integer((json_int_t)(now - c->opened)));
 		if (c->rp) {
 			ct_rpeer_stats_get(c->rp, &st);
 			json_object_set_new(o, "entries_in", json_integer((json_int_t)st.entries_in));
 			json_object_set_new(o, "entries_out", json_integer((json_int_t)st.entries_out));
+			json_object_set_new(o, "wants_out", json_integer((json_int_t)st.wants_out));
+			json_object_set_new(o, "serving", json_integer((json_int_t)st.serves));
 			feeds = json_array();
 			ct_rpeer_feeds(c->rp, feed_json, feeds);
 			json_object_set_new(o, "feeds", feeds);

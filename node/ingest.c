@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "caltrace/entry.h"
 #include "node.h"
@@ -66,6 +67,8 @@ struct wbatch {
 	ct_feed_head *heads;
 	size_t nheads;
 	uint8_t digest[CT_HASH_BYTES];
+	uint64_t entries, queued_at, started, ingested, committed; /* ns, for the debug log */
+	uint64_t cpu_ingest, cpu_commit;
 };
 
 static void schedule(struct node *n);
@@ -308,7 +311,7 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 		snprintf(m->detail, sizeof(m->detail), "%s", ct_error_last());
 }
 
-static void write_job(ct_batch *b, struct job *j)
+static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
 {
 	ct_ingest_result res;
 	ct_feed_head h;
@@ -330,6 +333,14 @@ static void write_job(ct_batch *b, struct job *j)
 			j->fork = true;
 			j->fork_seq = j->from + k;
 		}
+		/*
+		 * Each page the write reads through LMDB's map stays resident,
+		 * with its neighbours (the kernel maps pages around a fault):
+		 * let them go every so often, or a long catch-up would hold
+		 * the whole store. LMDB's pointers stay valid; pages refault.
+		 */
+		if (++*trim_count % NODE_TRIM_ENTRIES == 0)
+			ct_ledger_trim_memory(j->n->ledger);
 	}
 	if (!j->err && j->verr) {
 		j->err = j->verr;
@@ -364,22 +375,40 @@ static void read_back(struct wbatch *wb)
 	ct_reader_end(r);
 }
 
+/* CPU time of the calling thread, ns (for the debug log). */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void write_work(uv_work_t *w)
 {
 	struct wbatch *wb = container_of(w, struct wbatch, work);
 	struct node *n = wb->n;
+	uint64_t trim_count = 0, cpu0 = thread_cpu_ns(), cpu1;
 	ct_batch *b = NULL;
 	int err;
 
+	wb->started = uv_hrtime();
 	if ((err = ct_batch_begin(&b, n->ledger)) < 0)
 		goto failed;
 	for (struct meta *m = wb->meta; m; m = m->next)
 		write_meta(b, n, m);
 	for (struct job *j = wb->jobs; j; j = j->next)
-		write_job(b, j);
+		write_job(b, j, &trim_count);
+	wb->ingested = uv_hrtime();
+	cpu1 = thread_cpu_ns();
+	wb->cpu_ingest = cpu1 - cpu0;
 	if ((err = ct_batch_commit(b)) < 0)
 		goto failed;
+	wb->committed = uv_hrtime();
+	wb->cpu_commit = thread_cpu_ns() - cpu1;
 	read_back(wb);
+	/* What this write touched of the store would stay resident: let it go. */
+	ct_ledger_trim_memory(n->ledger);
 	return;
 failed:
 	wb->err = err;
@@ -490,6 +519,10 @@ static void after_write(uv_work_t *w, int status)
 	n->ing.batch = NULL;
 	n->ing.writing = false;
 	n->ing.commits++;
+	LOG(LOG_DEBUG, "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
+	    (unsigned long long)wb->entries, (double)(wb->started - wb->queued_at) / 1e6,
+	    (double)(wb->ingested - wb->started) / 1e6, (double)wb->cpu_ingest / 1e6,
+	    (double)(wb->committed - wb->ingested) / 1e6, (double)wb->cpu_commit / 1e6);
 	if (wb->err && !n->stopping)
 		LOG(LOG_ERROR, "cannot write to the store: %s", wb->detail);
 	while ((m = wb->meta)) {
@@ -517,6 +550,22 @@ static void after_write(uv_work_t *w, int status)
 	free(wb);
 }
 
+/*
+ * Whether the writer should run: enough verified entries head the queue
+ * to be worth a commit (each costs an fsync), or everything queued is
+ * verified (nothing more is coming soon, or the queue is full).
+ */
+static bool write_due(const struct ingest *ing)
+{
+	uint64_t ready = 0;
+	const struct job *j;
+
+	for (j = ing->head; j && j->state == J_VERIFIED; j = j->next)
+		if ((ready += j->count) >= NODE_COMMIT_MIN)
+			return true;
+	return ready > 0 && !j;
+}
+
 /* Starts checks for waiting jobs, and the writer when verified jobs head the queue. */
 static void schedule(struct node *n)
 {
@@ -534,7 +583,7 @@ static void schedule(struct node *n)
 		ing->verifying++;
 		uv_queue_work(n->loop, &j->work, verify_work, after_verify);
 	}
-	if (ing->writing || !((ing->head && ing->head->state == J_VERIFIED) || ing->meta))
+	if (ing->writing || !(write_due(ing) || ing->meta))
 		return;
 	if (!(wb = calloc(1, sizeof(*wb))))
 		return;
@@ -554,6 +603,8 @@ static void schedule(struct node *n)
 	}
 	ing->writing = true;
 	ing->batch = wb;
+	wb->entries = entries;
+	wb->queued_at = uv_hrtime();
 	uv_queue_work(n->loop, &wb->work, write_work, after_write);
 }
 

@@ -53,7 +53,17 @@ static void on_tick(uv_timer_t *t)
 
 static void on_poll(uv_timer_t *t)
 {
-	node_refresh_heads(container_of(t, struct node, poll), false);
+	struct node *n = container_of(t, struct node, poll);
+	uint64_t now = node_now(n), mark = n->ing.commits + n->served;
+
+	node_refresh_heads(n, false);
+	/* The store's pages a busy node touched would stay resident: let them go now and then. */
+	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
+		n->trim_mark = mark;
+		n->trimmed_at = now;
+		if (ct_ledger_trim_memory(n->ledger) < 0)
+			LOG(LOG_DEBUG, "%s", ct_error_last());
+	}
 }
 
 static void stop(struct node *n, const char *why)

@@ -40,7 +40,10 @@
 #define NODE_GLOBAL_QUEUE_MAX (32u << 20)  /* stop asking for more with this much waiting */
 #define NODE_SERVE_CHUNK (256u << 10)      /* entries per served message, in bytes */
 #define NODE_VERIFY_BATCH 512              /* entries per signature-check job */
+#define NODE_COMMIT_MIN 4096               /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX 20000              /* entries per LMDB write transaction */
+#define NODE_TRIM_MS 1000                  /* release the store's mapped pages this often while busy */
+#define NODE_TRIM_ENTRIES 1024              /* ... and after so many entries written */
 
 struct conn;
 
@@ -150,6 +153,9 @@ struct node {
 	bool listening, control_open;
 	uint64_t started;
 	uint64_t own_reported;
+	uint64_t served;          /* messages of entries served (for trimming) */
+	uint64_t trimmed_at;      /* ms, last ct_ledger_trim_memory */
+	uint64_t trim_mark;       /* commits + served then */
 };
 
 /* Milliseconds on the loop's clock. */

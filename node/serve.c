@@ -75,8 +75,10 @@ static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
 					   r->push ? CT_ENTRIES_PUSH : last ? CT_ENTRIES_LAST : 0, count);
 		for (k = 0; k < count && err == 0; k++)
 			err = ct_mp_put_bin(msg, raw[k], raw_len[k]);
-		if (err == 0)
+		if (err == 0) {
 			conn_send(c, msg->ptr, msg->len);
+			c->n->served++;
+		}
 	}
 	ct_reader_end(rd);
 	r->next_seq += count;

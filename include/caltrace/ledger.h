@@ -209,6 +209,17 @@ int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64
  */
 int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint8_t *bb, size_t b_len);
 
+/*
+ * Unmaps the store's pages from this process's resident set: LMDB reads
+ * through a shared file mapping, and every page a long-running writer or
+ * reader touches stays resident until the kernel needs the memory. The
+ * pages stay in the OS page cache; the next access maps them again. Safe
+ * while other threads read (LMDB never changes a page a reader can see).
+ * caltraced calls it now and then, so that its memory stays bounded
+ * however large the store grows. Errors: CT_EIO.
+ */
+int ct_ledger_trim_memory(ct_ledger *l);
+
 #define CT_NOTE_MAX 8192      /* largest checkpoint note the store keeps */
 #define CT_NOTES_PER_FEED 256 /* notes kept per feed */
 
