@@ -166,7 +166,7 @@ static void schedule_redial(struct conn *c, const char *reason, bool ban, char *
 	snprintf(s->last_error, sizeof(s->last_error), "%s", reason);
 	if (ban && c->has_key) {
 		s->backoff = wait;
-	} else if (c->state == C_UP || !s->backoff) {
+	} else if (!s->backoff || (c->state == C_UP && node_now(n) - c->opened >= NODE_STABLE_MS)) {
 		s->backoff = NODE_BACKOFF_MIN_MS;
 	} else {
 		s->backoff *= 2;

@@ -33,6 +33,7 @@
 #define NODE_HANDSHAKE_MS 10000     /* a handshake must finish within */
 #define NODE_BACKOFF_MIN_MS 500
 #define NODE_BACKOFF_MAX_MS 8000    /* a peer that is down */
+#define NODE_STABLE_MS 10000        /* a connection up this long resets the backoff */
 #define NODE_BAN_MIN_MS 30000       /* a peer that misbehaved */
 #define NODE_BAN_MAX_MS 600000
 #define NODE_WRITE_HIGH (1u << 20)  /* stop serving a peer whose socket holds this much */
