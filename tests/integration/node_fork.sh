@@ -36,7 +36,7 @@ for n in "${all[@]}"; do
 done
 logged bureau "fork: ${lab_key:0:8}" || logged city "fork: ${lab_key:0:8}" || fail "no node logged the fork"
 ! write copy1 fourth || fail "the equivocating lab could still append"
-out=$(ct copy1 instrument register late --category mass --district North --owner x 2>&1) || true
+out=$(ct copy1 instrument register late --category mass --district North --owner x --mpe-rel-ppm 5 2>&1) || true
 [[ $out == *"recorded as forked"* ]] || fail "the refusal does not say why: $out"
 # the honest feeds still replicate: the bureau writes, everyone gets it
 write bureau after-fork || fail "the bureau could not write"
