@@ -192,7 +192,7 @@ void conn_close(struct conn *c, const char *reason, bool ban)
 	schedule_redial(c, reason, ban, note, sizeof(note));
 	if (c->close_quiet || n->stopping)
 		LOG(LOG_DEBUG, "peer %s: %s", c->name, reason);
-	else if (ban)
+	else if (ban || c->close_warn)
 		LOG(LOG_WARN, "peer %s: %s, disconnecting%s", c->name, reason, note);
 	else
 		LOG(LOG_INFO, "peer %s: %s%s%s", c->name, was_up ? "down: " : "", reason, note);
@@ -374,6 +374,7 @@ static void session_failed(struct conn *c, int err)
 	ct_buf_free(&msg);
 	/* After the handshake a broken frame is the peer's doing; before, we cannot pin it on a key. */
 	ban = c->has_key && err != CT_EAUTH;
+	c->close_warn = true;
 	c->close_reason[0] = '\0';
 	conn_close(c, why, ban);
 }
@@ -733,7 +734,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	if (o.admitted && !o.revoked)
 		return 0;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s",
-		 o.revoked ? "key revoked by the bureau, refusing"
-			   : "unknown key: neither admitted in this replica nor listed in the config, refusing");
+		 o.revoked ? "key revoked by the bureau"
+			   : "unknown key: neither admitted in this replica nor listed in the config");
 	return CT_EAUTH;
 }

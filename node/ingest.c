@@ -249,8 +249,8 @@ static void verify_work(uv_work_t *w)
 			break;
 		if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
 			j->verr = err;
-			snprintf(j->vdetail, sizeof(j->vdetail), "%s entry #%llu of %s…: %s", ct_strerror(err),
-				 (unsigned long long)seq, author, ct_error_last());
+			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s", (unsigned long long)seq,
+				 author, ct_strerror(err), ct_error_last());
 			return;
 		}
 		if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {

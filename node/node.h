@@ -105,6 +105,7 @@ struct conn {
 	char close_reason[512];
 	bool close_ban;           /* misbehaved: ban its key */
 	bool close_quiet;         /* a duplicate connection: no backoff */
+	bool close_warn;          /* a refused handshake: worth a warning */
 	char readbuf[64 * 1024];
 };
 
