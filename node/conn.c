@@ -372,8 +372,12 @@ static void session_failed(struct conn *c, int err)
 	if (err == CT_EAUTH && ct_session_can_seal(c->sess) && ct_msg_error(&msg, (uint64_t)-err, why) == 0)
 		ct_session_seal(c->sess, &c->out, msg.ptr, msg.len);
 	ct_buf_free(&msg);
-	/* After the handshake a broken frame is the peer's doing; before, we cannot pin it on a key. */
-	ban = c->has_key && err != CT_EAUTH;
+	/*
+	 * After the handshake a broken frame is the proven peer's doing. Before
+	 * it, a key is only claimed: backing it off would let anyone shut out
+	 * a peer by naming its key.
+	 */
+	ban = c->state == C_UP;
 	c->close_warn = true;
 	c->close_reason[0] = '\0';
 	conn_close(c, why, ban);

@@ -225,7 +225,8 @@ static int put_box(ct_session *s, ct_buf *out, const uint8_t *prefix, size_t pre
 	ct_keypair_sign(s->id, plain + CT_KEY_BYTES, signed_msg, n);
 	crypto_secretstream_xchacha20poly1305_init_push(&s->sec->push, plain + CT_KEY_BYTES + CT_SIG_BYTES,
 							s->sec->ss_tx);
-	memcpy(body, prefix, prefix_len);
+	if (prefix_len)
+		memcpy(body, prefix, prefix_len);
 	/* Each box key is used once, so a zero nonce is safe. */
 	crypto_aead_xchacha20poly1305_ietf_encrypt(body + prefix_len, &clen, plain, sizeof(plain), s->h,
 						   CT_HASH_BYTES, NULL, nonce, s->sec->box_tx);
