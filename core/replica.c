@@ -178,8 +178,9 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 
 /*
  * LMDB does not say where it mapped the file (me_mapaddr is only set for a
- * fixed map), so the mapping is found in /proc/self/maps. Elsewhere than
- * Linux this does nothing.
+ * fixed map), so the mapping is looked up in /proc/self/maps each time (a
+ * remembered address could outlive its store and name other memory).
+ * Elsewhere than Linux this does nothing.
  */
 int ct_ledger_trim_memory(ct_ledger *l)
 {
@@ -187,25 +188,22 @@ int ct_ledger_trim_memory(ct_ledger *l)
 	unsigned long start, end;
 	size_t plen;
 	FILE *maps;
-	int n, err = 0;
+	int err = 0;
 
-	if (!realpath(l->dir, dir))
+	if (!realpath(l->dir, dir) || !(maps = fopen("/proc/self/maps", "r")))
 		return 0;
 	snprintf(path, sizeof(path), " %s/data.mdb", dir);
 	plen = strlen(path);
-	if (!(maps = fopen("/proc/self/maps", "r")))
-		return 0;
 	while (fgets(line, sizeof(line), maps)) {
 		size_t len = strcspn(line, "\n");
 		line[len] = '\0';
 		/* "start-end perms offset dev inode   /abs/path" */
-		if (len < plen || strcmp(line + len - plen, path) != 0 || sscanf(line, "%lx-%lx%n", &start, &end, &n) != 2)
+		if (len < plen || strcmp(line + len - plen, path) != 0 || sscanf(line, "%lx-%lx", &start, &end) != 2)
 			continue;
 		/*
 		 * A read-only shared file mapping: dropping its pages loses
-		 * nothing. MADV_RANDOM first: without it each fault maps the
-		 * pages around too, and a B-tree's scattered reads soon map
-		 * the whole file again.
+		 * nothing. MADV_RANDOM first: no readahead into the map (faults
+		 * still map the cached pages around them: hence trimming often).
 		 */
 		madvise((void *)start, end - start, MADV_RANDOM);
 		if (madvise((void *)start, end - start, MADV_DONTNEED) != 0)

@@ -42,9 +42,9 @@
 #define NODE_SERVE_CHUNK (256u << 10)      /* entries per served message, in bytes */
 #define NODE_VERIFY_BATCH 512              /* entries per signature-check job */
 #define NODE_COMMIT_MIN 4096               /* entries worth a commit while more are being checked */
-#define NODE_COMMIT_MAX 20000              /* entries per LMDB write transaction */
+#define NODE_COMMIT_MAX 8192               /* entries per LMDB write transaction (its dirty pages are in memory) */
 #define NODE_TRIM_MS 1000                  /* release the store's mapped pages this often while busy */
-#define NODE_TRIM_ENTRIES 1024              /* ... and after so many entries written */
+#define NODE_TRIM_ENTRIES 256              /* ... and after so many entries written */
 
 struct conn;
 
