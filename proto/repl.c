@@ -7,68 +7,14 @@
 #include <string.h>
 
 #include "error_internal.h"
-#include "repl.h"
+#include "repl_internal.h"
 
-/* A feed as the node holds it, and who is fetching it. */
-struct feed {
-	uint8_t author[CT_KEY_BYTES];
-	uint64_t local;          /* entries stored */
-	uint8_t head[CT_HASH_BYTES];
-	bool forked;
-	uint64_t cursor;         /* highest seq stored or handed to ingest */
-	uint64_t gen;            /* bumped when an ingest failure resets cursor */
-	ct_rpeer *claimant;      /* the peer whose want is outstanding, or NULL */
-	bool stalled;            /* pending area full: wait until heads change */
-};
-
-/* What one peer holds of one feed, and our want with it. */
-struct view {
-	bool known;              /* it told us (or showed us) a size */
-	uint64_t size;
-	bool has_head;
-	uint8_t head[CT_HASH_BYTES];
-	bool forked;
-	uint64_t probed;         /* size at which we fetched its head entry to look for a fork */
-	uint64_t told;           /* largest size we announced to it */
-	uint32_t serving;        /* its wants on this feed we are serving */
-	bool want;               /* a want of ours is outstanding with it */
-	bool cancelled;          /* ... but its entries are dropped */
-	bool probe;
-	uint64_t want_next, want_to, want_time;
-};
-
-struct ct_rpeer {
-	ct_repl *r;
-	uint8_t key[CT_KEY_BYTES];
-	void *user;
-	struct view *views; /* indexed like r->feeds */
-	size_t nviews;
-	uint32_t wants_out, serves;
-	uint64_t last_recv, ping_sent, ping_nonce;
-	uint64_t entries_in, entries_out;
-	bool hello, held;
-	ct_rpeer *next;
-};
-
-struct ct_repl {
-	ct_repl_opts o;
-	uint8_t self[CT_KEY_BYTES];
-	struct feed *feeds;
-	size_t nfeeds, cap;
-	uint32_t *order; /* feed indexes sorted by author */
-	ct_rpeer *peers;
-	bool paused;
-	uint64_t now;
-	uint64_t own_reported; /* largest size of our own feed a peer reported */
-	ct_buf msg;            /* scratch for encoding */
-};
-
-static void emit(ct_repl *r, const ct_action *a)
+void ct__repl_emit(ct_repl *r, const ct_action *a)
 {
 	r->o.emit(r->o.ctx, a);
 }
 
-static void short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
+void ct__repl_short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
 {
 	char hex[2 * CT_KEY_BYTES + 1];
 
@@ -77,66 +23,11 @@ static void short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
 	out[8] = '\0';
 }
 
-/* Sends the message encoded in r->msg to p. */
-static void send_msg(ct_repl *r, ct_rpeer *p)
+void ct__repl_send(ct_repl *r, ct_rpeer *p)
 {
 	ct_action a = {.kind = CT_ACT_SEND, .peer = p, .data = r->msg.ptr, .len = r->msg.len};
 
-	emit(r, &a);
-}
-
-static void disconnect(ct_repl *r, ct_rpeer *p, const char *text)
-{
-	ct_action a = {.kind = CT_ACT_DISCONNECT, .peer = p, .text = text};
-
-	emit(r, &a);
-}
-
-int ct_repl_new(ct_repl **out, const ct_repl_opts *o)
-{
-	ct_repl *r = calloc(1, sizeof(*r));
-
-	*out = NULL;
-	if (!r)
-		return ct__error(CT_ENOMEM, "out of memory for replication state");
-	r->o = *o;
-	memcpy(r->self, o->self, CT_KEY_BYTES);
-	r->o.self = r->self;
-	if (!r->o.window)
-		r->o.window = 2048;
-	if (!r->o.max_wants)
-		r->o.max_wants = 8;
-	if (!r->o.max_serves)
-		r->o.max_serves = 64;
-	if (!r->o.push_max)
-		r->o.push_max = 256;
-	if (!r->o.ping_ms)
-		r->o.ping_ms = 10000;
-	if (!r->o.idle_ms)
-		r->o.idle_ms = 45000;
-	if (!r->o.want_ms)
-		r->o.want_ms = 60000;
-	if (!r->o.max_feeds)
-		r->o.max_feeds = 100000;
-	*out = r;
-	return 0;
-}
-
-void ct_repl_free(ct_repl *r)
-{
-	ct_rpeer *p, *next;
-
-	if (!r)
-		return;
-	for (p = r->peers; p; p = next) {
-		next = p->next;
-		free(p->views);
-		free(p);
-	}
-	free(r->feeds);
-	free(r->order);
-	ct_buf_free(&r->msg);
-	free(r);
+	ct__repl_emit(r, &a);
 }
 
 /* ---- feeds and views ------------------------------------------------------ */
@@ -202,8 +93,7 @@ static long feed_get(ct_repl *r, const uint8_t author[CT_KEY_BYTES])
 	return (long)r->nfeeds++;
 }
 
-/* p's view of feed i, grown on demand; NULL when out of memory. */
-static struct view *view_of(ct_rpeer *p, size_t i)
+struct view *ct__repl_view(ct_rpeer *p, size_t i)
 {
 	if (i >= p->nviews) {
 		size_t n = p->r->cap > i ? p->r->cap : i + 1;
@@ -221,7 +111,7 @@ static struct view *view_of(ct_rpeer *p, size_t i)
 static int saw_size(ct_repl *r, ct_rpeer *p, size_t i, uint64_t size, const uint8_t *head)
 {
 	struct feed *f = &r->feeds[i];
-	struct view *v = view_of(p, i);
+	struct view *v = ct__repl_view(p, i);
 
 	if (!v)
 		return ct__error(CT_ENOMEM, "out of memory tracking a peer");
@@ -237,7 +127,7 @@ static int saw_size(ct_repl *r, ct_rpeer *p, size_t i, uint64_t size, const uint
 	if (memcmp(f->author, r->self, CT_KEY_BYTES) == 0 && size > f->local && size > r->own_reported) {
 		ct_action a = {.kind = CT_ACT_REMOTE_SIZE, .peer = p, .author = f->author, .to = size};
 		r->own_reported = size;
-		emit(r, &a);
+		ct__repl_emit(r, &a);
 	}
 	return 0;
 }
@@ -262,7 +152,7 @@ static void send_want(ct_repl *r, ct_rpeer *p, size_t i, uint64_t from, uint64_t
 		v->probed = from;
 	f->claimant = p;
 	p->wants_out++;
-	send_msg(r, p);
+	ct__repl_send(r, p);
 }
 
 /* Asks p for feed i when p is ahead (or shows a different head at our size). */
@@ -288,8 +178,7 @@ static bool try_claim(ct_repl *r, ct_rpeer *p, size_t i)
 	return false;
 }
 
-/* Sends the wants that can go out now. */
-static void plan(ct_repl *r)
+void ct__repl_plan(ct_repl *r)
 {
 	ct_rpeer *p;
 	size_t i;
@@ -330,7 +219,7 @@ static void cancel_claim(ct_repl *r, size_t i)
 static void announce(ct_repl *r, ct_rpeer *p, size_t i)
 {
 	struct feed *f = &r->feeds[i];
-	struct view *v = view_of(p, i);
+	struct view *v = ct__repl_view(p, i);
 	uint64_t has;
 
 	if (!v || f->forked || f->local == 0)
@@ -347,12 +236,12 @@ static void announce(ct_repl *r, ct_rpeer *p, size_t i)
 		v->size = f->local;
 		v->has_head = true;
 		memcpy(v->head, f->head, CT_HASH_BYTES);
-		emit(r, &a);
+		ct__repl_emit(r, &a);
 		return;
 	}
 	r->msg.len = 0;
 	if (ct_msg_have(&r->msg, f->author, f->local, f->head) == 0)
-		send_msg(r, p);
+		ct__repl_send(r, p);
 }
 
 int ct_repl_set_heads(ct_repl *r, const ct_feed_head *heads, size_t count)
@@ -387,94 +276,11 @@ int ct_repl_set_heads(ct_repl *r, const ct_feed_head *heads, size_t count)
 	if (changed)
 		for (k = 0; k < r->nfeeds; k++)
 			r->feeds[k].stalled = false;
-	plan(r);
+	ct__repl_plan(r);
 	return 0;
 }
 
 /* ---- peers ---------------------------------------------------------------- */
-
-static int send_hello(ct_repl *r, ct_rpeer *p)
-{
-	ct_wire_head *heads;
-	size_t n = r->nfeeds < CT_HELLO_HEADS_MAX ? r->nfeeds : CT_HELLO_HEADS_MAX, k;
-	int err;
-
-	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
-		return ct__error(CT_ENOMEM, "out of memory for a hello");
-	for (k = 0; k < n; k++) {
-		struct feed *f = &r->feeds[r->order[k]];
-		memcpy(heads[k].author, f->author, CT_KEY_BYTES);
-		heads[k].size = f->local;
-		heads[k].has_head = f->local > 0;
-		memcpy(heads[k].head, f->head, CT_HASH_BYTES);
-		heads[k].flags = f->forked ? CT_HEAD_FORKED : 0;
-	}
-	r->msg.len = 0;
-	err = ct_msg_hello(&r->msg, heads, n);
-	free(heads);
-	if (err < 0)
-		return err;
-	send_msg(r, p);
-	for (k = n; k < r->nfeeds; k++) {
-		struct feed *f = &r->feeds[r->order[k]];
-		if (f->local == 0)
-			continue;
-		r->msg.len = 0;
-		if ((err = ct_msg_have(&r->msg, f->author, f->local, f->head)) < 0)
-			return err;
-		send_msg(r, p);
-	}
-	return 0;
-}
-
-int ct_repl_peer_add(ct_rpeer **out, ct_repl *r, const uint8_t key[CT_KEY_BYTES], void *user, uint64_t now)
-{
-	ct_rpeer *p = calloc(1, sizeof(*p));
-	int err;
-
-	*out = NULL;
-	if (!p)
-		return ct__error(CT_ENOMEM, "out of memory for a peer");
-	p->r = r;
-	memcpy(p->key, key, CT_KEY_BYTES);
-	p->user = user;
-	p->last_recv = now;
-	r->now = now;
-	p->next = r->peers;
-	r->peers = p;
-	if ((err = send_hello(r, p)) < 0) {
-		ct_repl_peer_remove(r, p);
-		return err;
-	}
-	for (size_t i = 0; i < r->nfeeds; i++) {
-		struct view *v = view_of(p, i);
-		if (v)
-			v->told = r->feeds[i].local;
-	}
-	*out = p;
-	return 0;
-}
-
-void ct_repl_peer_remove(ct_repl *r, ct_rpeer *p)
-{
-	ct_rpeer **pp;
-	size_t i;
-
-	if (!p)
-		return;
-	for (pp = &r->peers; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	}
-	for (i = 0; i < r->nfeeds; i++)
-		if (r->feeds[i].claimant == p)
-			r->feeds[i].claimant = NULL;
-	free(p->views);
-	free(p);
-	plan(r);
-}
 
 /* ---- messages ------------------------------------------------------------- */
 
@@ -497,7 +303,7 @@ static int on_hello(ct_repl *r, ct_rpeer *p, ct_msg *m)
 			return err;
 		p->views[i].forked = h.flags & CT_HEAD_FORKED;
 	}
-	plan(r);
+	ct__repl_plan(r);
 	return 0;
 }
 
@@ -510,7 +316,7 @@ static int on_have(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 		return (int)i;
 	if ((err = saw_size(r, p, (size_t)i, m->size, m->head)) < 0)
 		return err;
-	plan(r);
+	ct__repl_plan(r);
 	return 0;
 }
 
@@ -526,7 +332,7 @@ static int on_want(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 		return ct__error(CT_EINVAL, "a want of %llu entries, over the limit of %d",
 				 (unsigned long long)(m->to - m->from + 1), CT_WANT_SPAN_MAX);
 	p->serves++;
-	if (i >= 0 && (v = view_of(p, (size_t)i)) != NULL) {
+	if (i >= 0 && (v = ct__repl_view(p, (size_t)i)) != NULL) {
 		uint64_t served = m->to < r->feeds[i].local ? m->to : r->feeds[i].local;
 		v->serving++;
 		if (m->from > 1)
@@ -541,7 +347,7 @@ static int on_want(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 			v->told = served;
 	}
 	p->entries_out += m->to - m->from + 1;
-	emit(r, &a);
+	ct__repl_emit(r, &a);
 	return 0;
 }
 
@@ -559,7 +365,7 @@ static int on_push(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 	a.data = m->items.p;
 	a.len = (size_t)(m->items.end - m->items.p);
 	p->entries_in += m->count;
-	emit(r, &a);
+	ct__repl_emit(r, &a);
 	return 0;
 }
 
@@ -571,7 +377,7 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 	uint64_t last = m->from + m->count - 1;
 	char name[9];
 
-	short_key(name, f->author);
+	ct__repl_short_key(name, f->author);
 	if (!v->want)
 		return ct__error(CT_EINVAL, "protocol: entries of %s… that were not asked for", name);
 	if (m->from != v->want_next)
@@ -590,7 +396,7 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 			if (!v->probe && f->cursor < last)
 				f->cursor = last;
 			p->entries_in += m->count;
-			emit(r, &a);
+			ct__repl_emit(r, &a);
 		}
 	}
 	if (m->flags & CT_ENTRIES_LAST) {
@@ -602,7 +408,7 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 		p->wants_out--;
 		if (f->claimant == p)
 			f->claimant = NULL;
-		plan(r);
+		ct__repl_plan(r);
 	}
 	return 0;
 }
@@ -614,7 +420,7 @@ static int on_entries(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 
 	if ((i = feed_get(r, m->author)) < 0)
 		return (int)i;
-	if (!view_of(p, (size_t)i))
+	if (!ct__repl_view(p, (size_t)i))
 		return ct__error(CT_ENOMEM, "out of memory tracking a peer");
 	if (m->count > 0 && (err = saw_size(r, p, (size_t)i, m->from + m->count - 1, NULL)) < 0)
 		return err;
@@ -622,7 +428,7 @@ static int on_entries(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 		if (m->flags & CT_ENTRIES_LAST)
 			return ct__error(CT_EINVAL, "protocol: a push flagged as the last answer to a want");
 		err = on_push(r, p, (size_t)i, m);
-		plan(r);
+		ct__repl_plan(r);
 		return err;
 	}
 	return on_answer(r, p, (size_t)i, m);
@@ -643,7 +449,7 @@ static int on_fork(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 			return 0; /* known already */
 		a.author = e.author;
 	}
-	emit(r, &a);
+	ct__repl_emit(r, &a);
 	return 0;
 }
 
@@ -658,7 +464,7 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 	case CT_MSG_PING:
 		r->msg.len = 0;
 		if (ct_msg_pong(&r->msg, m->nonce) == 0)
-			send_msg(r, p);
+			ct__repl_send(r, p);
 		return 0;
 	case CT_MSG_PONG:
 		if (m->nonce == p->ping_nonce)
@@ -681,7 +487,7 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 	case CT_MSG_CHECKPOINT: {
 		ct_action a = {.kind = CT_ACT_CHECKPOINT, .peer = p, .author = m->author, .data = m->note,
 			       .len = m->note_len};
-		emit(r, &a);
+		ct__repl_emit(r, &a);
 		return 0;
 	}
 	default:
@@ -738,7 +544,7 @@ int ct_repl_ingested(ct_repl *r, ct_rpeer *p, const uint8_t author[CT_KEY_BYTES]
 	}
 	if (p && ct_repl_blames(err))
 		return err;
-	plan(r);
+	ct__repl_plan(r);
 	return 0;
 }
 
@@ -752,157 +558,4 @@ void ct_repl_served(ct_repl *r, ct_rpeer *p, const uint8_t author[CT_KEY_BYTES])
 		p->views[i].serving--;
 }
 
-/* Why p should be dropped now, or NULL. */
-static const char *timed_out(ct_repl *r, ct_rpeer *p, uint64_t now, char *why, size_t whylen)
-{
-	char name[9];
-	size_t i;
-
-	if (now - p->last_recv > r->o.idle_ms) {
-		snprintf(why, whylen, "silent for %llu s", (unsigned long long)(now - p->last_recv) / 1000);
-		return why;
-	}
-	if (r->paused)
-		return NULL;
-	for (i = 0; i < p->nviews && i < r->nfeeds; i++) {
-		struct view *v = &p->views[i];
-		if (v->want && now - v->want_time > r->o.want_ms) {
-			short_key(name, r->feeds[i].author);
-			snprintf(why, whylen, "want for %s… unanswered for %llu s", name,
-				 (unsigned long long)(now - v->want_time) / 1000);
-			return why;
-		}
-	}
-	return NULL;
-}
-
-void ct_repl_tick(ct_repl *r, uint64_t now)
-{
-	char why[128];
-	ct_rpeer *p;
-
-	r->now = now;
-	for (p = r->peers; p; p = p->next) {
-		if (p->held)
-			continue;
-		if (timed_out(r, p, now, why, sizeof(why))) {
-			disconnect(r, p, why);
-			continue;
-		}
-		if (now - p->last_recv >= r->o.ping_ms && !p->ping_sent) {
-			p->ping_nonce++;
-			p->ping_sent = now;
-			r->msg.len = 0;
-			if (ct_msg_ping(&r->msg, p->ping_nonce) == 0)
-				send_msg(r, p);
-		}
-	}
-}
-
-/* Restarts p's clocks (after a pause or hold, silence was ours). */
-static void touch(ct_rpeer *p, uint64_t now)
-{
-	size_t i;
-
-	p->last_recv = now;
-	p->ping_sent = 0;
-	for (i = 0; i < p->nviews; i++)
-		p->views[i].want_time = now;
-}
-
-void ct_repl_pause(ct_repl *r, bool paused, uint64_t now)
-{
-	ct_rpeer *p;
-
-	if (r->paused == paused)
-		return;
-	r->paused = paused;
-	r->now = now;
-	if (!paused) {
-		for (p = r->peers; p; p = p->next)
-			touch(p, now);
-		plan(r);
-	}
-}
-
-void ct_repl_hold(ct_repl *r, ct_rpeer *p, bool held, uint64_t now)
-{
-	if (p->held == held)
-		return;
-	p->held = held;
-	if (!held)
-		touch(p, now);
-	r->now = now;
-}
-
-void ct_repl_send_fork(ct_repl *r, ct_rpeer *p, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
-{
-	r->msg.len = 0;
-	if (ct_msg_fork(&r->msg, a, a_len, b, b_len) == 0)
-		send_msg(r, p);
-}
-
-void ct_repl_send_note(ct_repl *r, ct_rpeer *p, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
-		       size_t len)
-{
-	r->msg.len = 0;
-	if (ct_msg_checkpoint(&r->msg, author, note, len) == 0)
-		send_msg(r, p);
-}
-
-void ct_repl_fork_recorded(ct_repl *r, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
-			   ct_rpeer *origin)
-{
-	ct_rpeer *p;
-
-	for (p = r->peers; p; p = p->next)
-		if (p != origin)
-			ct_repl_send_fork(r, p, a, a_len, b, b_len);
-}
-
-void ct_repl_note_stored(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
-			 ct_rpeer *origin)
-{
-	ct_rpeer *p;
-
-	for (p = r->peers; p; p = p->next)
-		if (p != origin)
-			ct_repl_send_note(r, p, author, note, len);
-}
-
 /* ---- introspection ------------------------------------------------------- */
-
-const uint8_t *ct_rpeer_key(const ct_rpeer *p)
-{
-	return p->key;
-}
-
-void *ct_rpeer_user(const ct_rpeer *p)
-{
-	return p->user;
-}
-
-void ct_rpeer_stats_get(const ct_rpeer *p, ct_rpeer_stats *out)
-{
-	out->entries_in = p->entries_in;
-	out->entries_out = p->entries_out;
-	out->wants_out = p->wants_out;
-	out->serves = p->serves;
-	out->hello = p->hello;
-}
-
-int ct_rpeer_feeds(const ct_rpeer *p, ct_rpeer_feed_fn fn, void *ctx)
-{
-	const ct_repl *r = p->r;
-	size_t k;
-	int err;
-
-	for (k = 0; k < r->nfeeds; k++) {
-		uint32_t i = r->order[k];
-		const struct view *v = i < p->nviews ? &p->views[i] : NULL;
-		bool known = v && v->known;
-		if ((err = fn(ctx, r->feeds[i].author, r->feeds[i].local, known ? v->size : 0, known)) != 0)
-			return err < 0 ? err : 0;
-	}
-	return 0;
-}
