@@ -34,7 +34,7 @@
 #include "caltrace/ledger.h"
 #include "caltrace/mp.h"
 
-#define SAMPLES 4096
+#define SAMPLES	     4096
 #define RATE_SECONDS 3.0
 
 static char cli_path[4096], node_path[4096], work[4096];
@@ -157,8 +157,8 @@ static void make_samples(void)
 		die("key");
 	for (uint64_t i = 0; i < SAMPLES; i++) {
 		body_of(&body, i);
-		if (ct_entry_build(&raw, kp, i + 1, i ? prev : NULL, 1767225600000ULL + i, "instrument.register",
-				   body.ptr, body.len) < 0 ||
+		if (ct_entry_build(&raw, kp, i + 1, i ? prev : NULL, 1767225600000ULL + i,
+				   "instrument.register", body.ptr, body.len) < 0 ||
 		    ct_entry_decode(&e, raw.ptr, raw.len) < 0)
 			die("building sample entries");
 		ct_entry_hash(prev, raw.ptr, raw.len);
@@ -196,7 +196,8 @@ static void network_of(const char *home, char hex[65])
 	ct_reader *r = NULL;
 
 	snprintf(path, sizeof(path), "%s/data", home);
-	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 || ct_read_network(r, id, NULL) < 0)
+	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 ||
+	    ct_read_network(r, id, NULL) < 0)
 		die("reading the network id");
 	ct_reader_end(r);
 	ct_ledger_close(l);
@@ -223,8 +224,8 @@ static void fill_lab(const char *lab, uint64_t n)
 		if (!b && ct_batch_begin(&b, l) < 0)
 			die("write");
 		body_of(&body, i);
-		if (ct_batch_append(b, kp, 1767225600000ULL + i, "instrument.register", body.ptr, body.len, NULL,
-				    NULL) < 0)
+		if (ct_batch_append(b, kp, 1767225600000ULL + i, "instrument.register", body.ptr, body.len,
+				    NULL, NULL) < 0)
 			die("append");
 		if (i % 50000 == 0 || i == n) {
 			if (ct_batch_commit(b) < 0)
@@ -375,7 +376,8 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	snprintf(fresh, sizeof(fresh), "%s/fresh", work);
 	read_key(lab, labkey);
 	ct_key_parse(lab_author, labkey);
-	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", cli_path, fresh, port + 1, net))
+	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", cli_path, fresh, port + 1,
+	       net))
 		die("making the fresh node");
 	read_key(fresh, freshkey);
 	/* the lab's config is rewritten for this run: listen on port, know the fresh node */
@@ -383,7 +385,8 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	FILE *f = fopen(path, "w");
 	if (!f)
 		die("lab config");
-	fprintf(f, "listen = 127.0.0.1:%d\nnetwork = %s\npeer = %s@127.0.0.1:%d\n", port, net, freshkey, port + 1);
+	fprintf(f, "listen = 127.0.0.1:%d\nnetwork = %s\npeer = %s@127.0.0.1:%d\n", port, net, freshkey,
+		port + 1);
 	fclose(f);
 	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", cli_path, fresh, labkey, port))
 		die("peers");
@@ -435,11 +438,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': n = strtoull(optarg, NULL, 10); break;
-		case 's': source = optarg; break;
-		case 'k': keep = true; break;
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case 'k':
+			keep = true;
+			break;
 		default:
-			printf("usage: bench_catchup [--entries N (1000000)] [--source DIR (kept for next runs)] [--keep]\n");
+			printf("usage: bench_catchup [--entries N (1000000)] [--source DIR (kept for next "
+			       "runs)] [--keep]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -475,7 +485,8 @@ int main(int argc, char **argv)
 	       run.seconds, rate);
 	printf("  CPU used: fresh node %.1f s, serving node %.1f s\n", run.fresh_cpu, run.lab_cpu);
 	printf("catch-up / raw 2-thread verification: %.2f (goal: at least 0.8)\n", rate / raw2);
-	printf("peak resident memory of the catching-up node: %.0f MB (VmHWM; most RssAnon %.0f MB, RssFile %.0f MB)"
+	printf("peak resident memory of the catching-up node: %.0f MB (VmHWM; most RssAnon %.0f MB, RssFile "
+	       "%.0f MB)"
 	       " (goal: under 200 MB)\n",
 	       (double)run.peak_kb / 1024, (double)run.peak_anon_kb / 1024, (double)run.peak_file_kb / 1024);
 	if (keep)

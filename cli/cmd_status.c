@@ -49,10 +49,11 @@ static int store_json(cli_node *n, json_t *o)
 		const uint8_t *a, *b;
 		size_t alen, blen;
 		ct_entry ea;
-		json_t *f = json_pack("{s:o, s:I, s:o, s:b, s:b}", "author", hex_json(heads[i].author, CT_KEY_BYTES),
-				      "size", (json_int_t)heads[i].size, "head",
-				      heads[i].size ? hex_json(heads[i].head, CT_HASH_BYTES) : json_null(), "forked",
-				      heads[i].forked, "admitted", heads[i].admitted);
+		json_t *f =
+		    json_pack("{s:o, s:I, s:o, s:b, s:b}", "author", hex_json(heads[i].author, CT_KEY_BYTES),
+			      "size", (json_int_t)heads[i].size, "head",
+			      heads[i].size ? hex_json(heads[i].head, CT_HASH_BYTES) : json_null(), "forked",
+			      heads[i].forked, "admitted", heads[i].admitted);
 		json_array_append_new(feeds, f);
 		if (heads[i].forked && ct_read_fork(r, heads[i].author, &a, &alen, &b, &blen) == 0 &&
 		    ct_entry_decode(&ea, a, alen) == 0)
@@ -94,11 +95,13 @@ static void print_peer(json_t *p)
 		       (long long)json_integer_value(json_object_get(p, "entries_in")),
 		       (long long)json_integer_value(json_object_get(p, "entries_out")));
 	if (json_object_get(p, "retry_in_ms"))
-		printf(", retry in %.1f s", (double)json_integer_value(json_object_get(p, "retry_in_ms")) / 1000);
+		printf(", retry in %.1f s",
+		       (double)json_integer_value(json_object_get(p, "retry_in_ms")) / 1000);
 	if (err)
 		printf(": %s", err);
 	printf("\n");
-	json_array_foreach(feeds, i, f) {
+	json_array_foreach(feeds, i, f)
+	{
 		json_int_t lag = json_integer_value(json_object_get(f, "lag"));
 		if (lag)
 			printf("      feed %.8s…: %+lld (it holds %lld, this node %lld)\n",
@@ -118,41 +121,41 @@ static void print_text(json_t *o)
 		printf("network  %s\n", json_string_value(v));
 	printf("digest   %s\n", json_string_value(json_object_get(o, "digest")));
 	if (json_is_true(json_object_get(node, "running")))
-		printf("node     running, listening on %s, up %lld s\n", json_string_value(json_object_get(node, "listen")),
+		printf("node     running, listening on %s, up %lld s\n",
+		       json_string_value(json_object_get(node, "listen")),
 		       (long long)json_integer_value(json_object_get(node, "uptime_ms")) / 1000);
 	else
 		printf("node     not running\n");
 	printf("pending  %lld entries wait for their author's admission\n",
 	       (long long)json_integer_value(json_object_get(o, "pending")));
 	if (json_is_true(json_object_get(o, "appends_refused")))
-		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced must fetch "
+		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced "
+		       "must fetch "
 		       "them first\n",
 		       (long long)json_integer_value(json_object_get(o, "own_feed_reported")));
 	printf("feeds:\n");
 	json_array_foreach(json_object_get(o, "feeds"), i, v)
-		printf("  %.16s…  %8lld entries%s%s\n", json_string_value(json_object_get(v, "author")),
-		       (long long)json_integer_value(json_object_get(v, "size")),
-		       json_is_true(json_object_get(v, "forked")) ? "  FORKED (frozen)" : "",
-		       json_is_true(json_object_get(v, "admitted")) ? "" : "  not admitted");
+	    printf("  %.16s…  %8lld entries%s%s\n", json_string_value(json_object_get(v, "author")),
+		   (long long)json_integer_value(json_object_get(v, "size")),
+		   json_is_true(json_object_get(v, "forked")) ? "  FORKED (frozen)" : "",
+		   json_is_true(json_object_get(v, "admitted")) ? "" : "  not admitted");
 	if (json_array_size(json_object_get(o, "forks"))) {
 		printf("forks:\n");
 		json_array_foreach(json_object_get(o, "forks"), i, v)
-			printf("  %.16s… signed two different entries at #%lld\n",
-			       json_string_value(json_object_get(v, "author")),
-			       (long long)json_integer_value(json_object_get(v, "seq")));
+		    printf("  %.16s… signed two different entries at #%lld\n",
+			   json_string_value(json_object_get(v, "author")),
+			   (long long)json_integer_value(json_object_get(v, "seq")));
 	}
 	if (json_is_true(json_object_get(node, "running"))) {
 		printf("peers:%s\n", json_array_size(json_object_get(o, "peers")) ? "" : " none");
-		json_array_foreach(json_object_get(o, "peers"), i, v)
-			print_peer(v);
+		json_array_foreach(json_object_get(o, "peers"), i, v) print_peer(v);
 	}
 }
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	json_t *o = json_object(), *req, *ans = NULL, *node;
 	char hex[2 * CT_KEY_BYTES + 1];
 	bool json_out = false;
@@ -162,9 +165,16 @@ int cmd_status(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json_out = true; break;
-		case 'h': help(); json_decref(o); return EXIT_OK;
-		default: json_decref(o); return cli_usage_error("status", "bad usage");
+		case 'j':
+			json_out = true;
+			break;
+		case 'h':
+			help();
+			json_decref(o);
+			return EXIT_OK;
+		default:
+			json_decref(o);
+			return cli_usage_error("status", "bad usage");
 		}
 	}
 	if (optind != argc) {

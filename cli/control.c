@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#define ANSWER_MAX (16u << 20)
+#define ANSWER_MAX	   (16u << 20)
 #define CONTROL_TIMEOUT_MS 5000
 
 /* Writes all of buf; -1 on error. */
@@ -58,7 +58,8 @@ int cli_control(const char *home, json_t *request, json_t **answer)
 	*answer = NULL;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/caltraced.sock", home) >= sizeof(sa.sun_path))
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/caltraced.sock", home) >=
+	    sizeof(sa.sun_path))
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 		return -1;

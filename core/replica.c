@@ -19,10 +19,10 @@
 
 #include "store_internal.h"
 
-#define REMOTE_PREFIX "remote"
+#define REMOTE_PREFIX	 "remote"
 #define REMOTE_KEY_BYTES (6 + CT_KEY_BYTES)
-#define NOTE_PREFIX "note"
-#define NOTE_KEY_BYTES (4 + CT_KEY_BYTES + CT_HASH_BYTES)
+#define NOTE_PREFIX	 "note"
+#define NOTE_KEY_BYTES	 (4 + CT_KEY_BYTES + CT_HASH_BYTES)
 
 static void remote_key(uint8_t out[REMOTE_KEY_BYTES], const uint8_t author[CT_KEY_BYTES])
 {
@@ -137,8 +137,8 @@ int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 
 	ct__short_key(name, author);
 	if (len > CT_NOTE_MAX)
-		return ct__error(CT_ETOOBIG, "checkpoint note of %s… has %zu bytes, at most %d are kept", name, len,
-				 CT_NOTE_MAX);
+		return ct__error(CT_ETOOBIG, "checkpoint note of %s… has %zu bytes, at most %d are kept",
+				 name, len, CT_NOTE_MAX);
 	memcpy(key, NOTE_PREFIX, 4);
 	memcpy(key + 4, author, CT_KEY_BYTES);
 	crypto_hash_sha256(key + 4 + CT_KEY_BYTES, note, len);
@@ -150,7 +150,8 @@ int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 	if ((err = count_notes(&b->rd, author, CT_NOTES_PER_FEED, &held)) < 0)
 		return err;
 	if (held >= CT_NOTES_PER_FEED)
-		return ct__error(CT_EFULL, "feed %s… already has %d checkpoint notes", name, CT_NOTES_PER_FEED);
+		return ct__error(CT_EFULL, "feed %s… already has %d checkpoint notes", name,
+				 CT_NOTES_PER_FEED);
 	return ct__put(b, DB_META, key, sizeof(key), note, len, 0);
 }
 
@@ -162,7 +163,8 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_META], &cur)) != 0)
 		return ct__mdb_error(rc, "meta");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != NOTE_KEY_BYTES || memcmp(k.mv_data, NOTE_PREFIX, 4) != 0)
 			break;
 		if ((err = cb(ctx, (const uint8_t *)k.mv_data + 4, v.mv_data, v.mv_size)) != 0)
@@ -198,7 +200,8 @@ int ct_ledger_trim_memory(ct_ledger *l)
 		size_t len = strcspn(line, "\n");
 		line[len] = '\0';
 		/* "start-end perms offset dev inode   /abs/path" */
-		if (len < plen || strcmp(line + len - plen, path) != 0 || sscanf(line, "%lx-%lx", &start, &end) != 2)
+		if (len < plen || strcmp(line + len - plen, path) != 0 ||
+		    sscanf(line, "%lx-%lx", &start, &end) != 2)
 			continue;
 		/*
 		 * A read-only shared file mapping: dropping its pages loses

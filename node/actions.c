@@ -39,7 +39,8 @@ void node_on_action(void *ctx, const ct_action *a)
 	case CT_ACT_REMOTE_SIZE:
 		node_short(own, n->self);
 		LOG(LOG_WARN,
-		    "peer %s reports this node's own feed %s… at %llu entries, more than the store holds: appends "
+		    "peer %s reports this node's own feed %s… at %llu entries, more than the store holds: "
+		    "appends "
 		    "are refused until the missing entries are fetched",
 		    c->name, own, (unsigned long long)a->to);
 		n->own_reported = a->to;
@@ -70,7 +71,8 @@ void node_set_heads(struct node *n, ct_feed_head *heads, size_t count, const uin
 	memcpy(n->digest, digest, CT_HASH_BYTES);
 	after = own_size(n);
 	if (n->own_reported && before < n->own_reported && after >= n->own_reported) {
-		LOG(LOG_INFO, "own feed caught up to %llu entries: appends are allowed again", (unsigned long long)after);
+		LOG(LOG_INFO, "own feed caught up to %llu entries: appends are allowed again",
+		    (unsigned long long)after);
 		n->own_reported = 0;
 	}
 	if (ct_repl_set_heads(n->repl, n->heads, n->nheads) < 0)

@@ -12,7 +12,7 @@
 #include "caltrace/index.h"
 #include "node.h"
 
-#define MAX_CONNS 512
+#define MAX_CONNS      512
 #define CLOSE_GRACE_MS 2000 /* a closing connection's last writes may take this long */
 
 struct wreq {
@@ -44,10 +44,14 @@ const char *conn_state_name(const struct conn *c)
 {
 	switch (c->state) {
 	case C_RESOLVING:
-	case C_CONNECTING: return "connecting";
-	case C_HANDSHAKE: return "handshake";
-	case C_UP: return "up";
-	default: return "closing";
+	case C_CONNECTING:
+		return "connecting";
+	case C_HANDSHAKE:
+		return "handshake";
+	case C_UP:
+		return "up";
+	default:
+		return "closing";
 	}
 }
 
@@ -434,7 +438,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || c->state == C_CLOSING)
 		return;
 	if (nread < 0) {
-		conn_close(c, nread == UV_EOF ? "connection closed by the peer" : uv_strerror((int)nread), false);
+		conn_close(c, nread == UV_EOF ? "connection closed by the peer" : uv_strerror((int)nread),
+			   false);
 		return;
 	}
 	if (ct_session_push(c->sess, (const uint8_t *)buf->base, (size_t)nread) < 0) {
@@ -559,10 +564,12 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&addr, &len) == 0) {
 		if (addr.ss_family == AF_INET6) {
 			uv_ip6_name((struct sockaddr_in6 *)&addr, ip, sizeof(ip));
-			snprintf(c->addr, sizeof(c->addr), "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&addr)->sin6_port));
+			snprintf(c->addr, sizeof(c->addr), "[%s]:%d", ip,
+				 ntohs(((struct sockaddr_in6 *)&addr)->sin6_port));
 		} else {
 			uv_ip4_name((struct sockaddr_in *)&addr, ip, sizeof(ip));
-			snprintf(c->addr, sizeof(c->addr), "%s:%d", ip, ntohs(((struct sockaddr_in *)&addr)->sin_port));
+			snprintf(c->addr, sizeof(c->addr), "%s:%d", ip,
+				 ntohs(((struct sockaddr_in *)&addr)->sin_port));
 		}
 	}
 	set_name(c);
@@ -621,7 +628,8 @@ void conn_tick(struct node *n)
 			if (now > c->deadline && !uv_is_closing((uv_handle_t *)&c->tcp))
 				uv_close((uv_handle_t *)&c->tcp, on_close);
 		} else if (c->state != C_UP && now > c->deadline) {
-			conn_close(c, c->state == C_HANDSHAKE ? "handshake timed out" : "connect timed out", false);
+			conn_close(c, c->state == C_HANDSHAKE ? "handshake timed out" : "connect timed out",
+				   false);
 		}
 	}
 	if (n->stopping)
@@ -720,7 +728,8 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 
 	for (b = n->bans; b; b = b->next) {
 		if (!memcmp(b->key, key, CT_KEY_BYTES) && b->until > node_now(n)) {
-			snprintf(c->close_reason, sizeof(c->close_reason), "backed off for %llu s more after: %.200s",
+			snprintf(c->close_reason, sizeof(c->close_reason),
+				 "backed off for %llu s more after: %.200s",
 				 (unsigned long long)(b->until - node_now(n)) / 1000 + 1, b->reason);
 			return CT_EAUTH;
 		}

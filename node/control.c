@@ -40,15 +40,17 @@ static json_t *hex_json(const uint8_t *bytes, size_t len)
 	return json_string(hex);
 }
 
-static int feed_json(void *ctx, const uint8_t author[CT_KEY_BYTES], uint64_t local, uint64_t remote, bool known)
+static int feed_json(void *ctx, const uint8_t author[CT_KEY_BYTES], uint64_t local, uint64_t remote,
+		     bool known)
 {
 	json_t *feeds = ctx;
 
 	if (!known)
 		return 0;
-	json_array_append_new(feeds, json_pack("{s:o, s:I, s:I, s:I}", "author", hex_json(author, CT_KEY_BYTES),
-					       "local", (json_int_t)local, "remote", (json_int_t)remote, "lag",
-					       (json_int_t)remote - (json_int_t)local));
+	json_array_append_new(feeds,
+			      json_pack("{s:o, s:I, s:I, s:I}", "author", hex_json(author, CT_KEY_BYTES),
+					"local", (json_int_t)local, "remote", (json_int_t)remote, "lag",
+					(json_int_t)remote - (json_int_t)local));
 	return 0;
 }
 
@@ -109,9 +111,10 @@ static json_t *status_json(struct node *n)
 		if (c->state == C_UP && (!c->slot || c->slot->conn != c))
 			json_array_append_new(peers, peer_json(n, NULL, c));
 	json_object_set_new(o, "peers", peers);
-	ing = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "queued_bytes", (json_int_t)n->ing.queued, "stored",
-			(json_int_t)n->ing.appended, "duplicates", (json_int_t)n->ing.duplicates, "pending",
-			(json_int_t)n->ing.pending, "commits", (json_int_t)n->ing.commits, "paused", n->paused);
+	ing =
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "queued_bytes", (json_int_t)n->ing.queued, "stored",
+		      (json_int_t)n->ing.appended, "duplicates", (json_int_t)n->ing.duplicates, "pending",
+		      (json_int_t)n->ing.pending, "commits", (json_int_t)n->ing.commits, "paused", n->paused);
 	json_object_set_new(o, "ingest", ing);
 	return o;
 }
@@ -137,7 +140,8 @@ static json_t *handle(struct node *n, const char *line, size_t len)
 		if (!peer || slot_add(n, peer) < 0)
 			ans = error_json("peers-add needs \"peer\": \"KEY@host:port\"");
 		else {
-			LOG(LOG_INFO, "peer %.8s…@%s added by the control socket", peer, strchr(peer, '@') + 1);
+			LOG(LOG_INFO, "peer %.8s…@%s added by the control socket", peer,
+			    strchr(peer, '@') + 1);
 			ans = json_pack("{s:b}", "ok", 1);
 		}
 	} else if (strcmp(cmd, "peers-remove") == 0) {
@@ -262,7 +266,8 @@ int control_open(struct node *n)
 	int rc;
 
 	if (strlen(n->sock_path) >= sizeof(sa.sun_path)) {
-		LOG(LOG_ERROR, "the control socket path %s is too long for a Unix socket; use a shorter home path",
+		LOG(LOG_ERROR,
+		    "the control socket path %s is too long for a Unix socket; use a shorter home path",
 		    n->sock_path);
 		return -1;
 	}

@@ -21,18 +21,18 @@ enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };
 struct job {
 	struct job *next;
 	struct node *n;
-	struct conn *conn;        /* the sender; NULL once it is gone */
+	struct conn *conn; /* the sender; NULL once it is gone */
 	enum job_state state;
 	uv_work_t work;
 	uint8_t author[CT_KEY_BYTES];
 	uint64_t from, gen;
 	uint32_t count;
-	uint8_t *data;            /* count msgpack bins */
+	uint8_t *data; /* count msgpack bins */
 	size_t len;
-	const uint8_t **raw;      /* each entry, filled by the check */
+	const uint8_t **raw; /* each entry, filled by the check */
 	size_t *raw_len;
 	/* the check */
-	uint32_t good;            /* entries before the first that failed */
+	uint32_t good; /* entries before the first that failed */
 	int verr;
 	char vdetail[300];
 	/* the write */
@@ -60,7 +60,7 @@ struct meta {
 struct wbatch {
 	uv_work_t work;
 	struct node *n;
-	struct job *jobs;         /* in FIFO order */
+	struct job *jobs; /* in FIFO order */
 	struct meta *meta;
 	int err;
 	char detail[300];
@@ -166,7 +166,8 @@ static void meta_add(struct node *n, struct meta *m)
 	schedule(n);
 }
 
-void ingest_meta_fork(struct node *n, struct conn *c, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+void ingest_meta_fork(struct node *n, struct conn *c, const uint8_t *a, size_t a_len, const uint8_t *b,
+		      size_t b_len)
 {
 	struct meta *m = calloc(1, sizeof(*m));
 
@@ -249,16 +250,17 @@ static void verify_work(uv_work_t *w)
 			break;
 		if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
 			j->verr = err;
-			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s", (unsigned long long)seq,
-				 author, ct_strerror(err), ct_error_last());
+			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
+				 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
 			return;
 		}
 		if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {
 			node_short(got, e.author);
 			j->verr = CT_EINVAL;
 			snprintf(j->vdetail, sizeof(j->vdetail),
-				 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu", author,
-				 (unsigned long long)j->from, (unsigned long long)e.seq, got, (unsigned long long)seq);
+				 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu",
+				 author, (unsigned long long)j->from, (unsigned long long)e.seq, got,
+				 (unsigned long long)seq);
 			return;
 		}
 		if (ct_entry_verify(&e) < 0) {
@@ -272,7 +274,8 @@ static void verify_work(uv_work_t *w)
 			if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
 				j->verr = CT_EAUTH;
 				snprintf(j->vdetail, sizeof(j->vdetail),
-					 "genesis entry of %s… founds another network than this node's", author);
+					 "genesis entry of %s… founds another network than this node's",
+					 author);
 				return;
 			}
 		}
@@ -435,14 +438,16 @@ static void report_meta(struct node *n, struct meta *m)
 	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
 		node_short(author, e.author);
 	if (m->result < 0 && m->result != CT_EEXISTS) {
-		LOG(LOG_ERROR, "cannot store %s: %s", m->kind == M_FORK ? "a fork proof" : "replication state", m->detail);
+		LOG(LOG_ERROR, "cannot store %s: %s",
+		    m->kind == M_FORK ? "a fork proof" : "replication state", m->detail);
 		return;
 	}
 	if (m->result == CT_EEXISTS)
 		return;
 	switch (m->kind) {
 	case M_FORK:
-		LOG(LOG_WARN, "fork: %s… equivocated (proof from peer %s); proof recorded, feed frozen", author, from);
+		LOG(LOG_WARN, "fork: %s… equivocated (proof from peer %s); proof recorded, feed frozen",
+		    author, from);
 		ct_repl_fork_recorded(n->repl, m->a.ptr, m->a.len, m->b.ptr, m->b.len, origin);
 		break;
 	case M_NOTE:
@@ -467,11 +472,11 @@ static void report_job(struct node *n, struct job *j)
 		if (rp && ct_repl_blames(j->err))
 			; /* logged with the disconnection below */
 		else if (j->err == CT_ESEQ || j->err == CT_EFROZEN)
-			LOG(LOG_DEBUG, "entries of %s… from #%llu not taken: %s", author, (unsigned long long)j->from,
-			    j->detail);
+			LOG(LOG_DEBUG, "entries of %s… from #%llu not taken: %s", author,
+			    (unsigned long long)j->from, j->detail);
 		else
-			LOG(LOG_WARN, "entries of %s… from #%llu not taken: %s", author, (unsigned long long)j->from,
-			    j->detail);
+			LOG(LOG_WARN, "entries of %s… from #%llu not taken: %s", author,
+			    (unsigned long long)j->from, j->detail);
 	}
 	if (j->pending)
 		LOG(LOG_INFO, "%llu entries of %s… wait for their author's admission (from peer %s)",
@@ -481,12 +486,13 @@ static void report_job(struct node *n, struct job *j)
 		conn_close(j->conn, j->detail, true);
 	if (j->fork) {
 		n->ing.forks++;
-		LOG(LOG_WARN, "fork: %s… signed two different entries at #%llu (one received from peer %s); proof "
-			      "recorded, feed frozen",
+		LOG(LOG_WARN,
+		    "fork: %s… signed two different entries at #%llu (one received from peer %s); proof "
+		    "recorded, feed frozen",
 		    author, (unsigned long long)j->fork_seq, j->conn ? j->conn->name : "that left");
 		if (j->proof_a.len)
-			ct_repl_fork_recorded(n->repl, j->proof_a.ptr, j->proof_a.len, j->proof_b.ptr, j->proof_b.len,
-					      NULL);
+			ct_repl_fork_recorded(n->repl, j->proof_a.ptr, j->proof_a.len, j->proof_b.ptr,
+					      j->proof_b.len, NULL);
 	}
 }
 
@@ -506,7 +512,8 @@ static void progress(struct node *n)
 	if (now - n->ing.last_logged < 5000)
 		return;
 	n->ing.last_logged = now;
-	LOG(LOG_INFO, "ingest: %llu entries stored, %llu already held, %llu pending admission, %zu KiB waiting",
+	LOG(LOG_INFO,
+	    "ingest: %llu entries stored, %llu already held, %llu pending admission, %zu KiB waiting",
 	    (unsigned long long)n->ing.appended, (unsigned long long)n->ing.duplicates,
 	    (unsigned long long)n->ing.pending, n->ing.queued / 1024);
 }
@@ -522,7 +529,8 @@ static void after_write(uv_work_t *w, int status)
 	n->ing.batch = NULL;
 	n->ing.writing = false;
 	n->ing.commits++;
-	LOG(LOG_DEBUG, "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
+	LOG(LOG_DEBUG,
+	    "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
 	    (unsigned long long)wb->entries, (double)(wb->started - wb->queued_at) / 1e6,
 	    (double)(wb->ingested - wb->started) / 1e6, (double)wb->cpu_ingest / 1e6,
 	    (double)(wb->committed - wb->ingested) / 1e6, (double)wb->cpu_commit / 1e6);
@@ -619,7 +627,8 @@ void ingest_pressure(struct node *n)
 	if (over && !n->paused) {
 		n->paused = true;
 		ct_repl_pause(n->repl, true, node_now(n));
-		LOG(LOG_DEBUG, "ingest queue full (%zu KiB): no more wants until it drains", n->ing.queued / 1024);
+		LOG(LOG_DEBUG, "ingest queue full (%zu KiB): no more wants until it drains",
+		    n->ing.queued / 1024);
 	} else if (n->paused && n->ing.queued < NODE_GLOBAL_QUEUE_MAX / 2) {
 		n->paused = false;
 		ct_repl_pause(n->repl, false, node_now(n));

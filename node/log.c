@@ -30,7 +30,8 @@ void log_line(int level, const char *fmt, ...)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line, sizeof(line), "%s.%03dZ caltraced %s: ", when, (int)(tv.tv_usec / 1000), names[level]);
+	n = snprintf(line, sizeof(line), "%s.%03dZ caltraced %s: ", when, (int)(tv.tv_usec / 1000),
+		     names[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);

@@ -12,10 +12,10 @@ int log_level_parse(const char *s);
 void log_line(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The one logging macro: cheap when the level is off. */
-#define LOG(level, ...)                                                                                       \
-	do {                                                                                                  \
-		if ((level) <= log_level)                                                                     \
-			log_line((level), __VA_ARGS__);                                                       \
+#define LOG(level, ...)                                                                                      \
+	do {                                                                                                 \
+		if ((level) <= log_level)                                                                    \
+			log_line((level), __VA_ARGS__);                                                      \
 	} while (0)
 
 #endif

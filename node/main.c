@@ -123,8 +123,9 @@ static int find_network(struct node *n)
 		return 0;
 	}
 	if (!n->cfg.has_network) {
-		LOG(LOG_ERROR, "no network id: the bureau writes its genesis first (`caltrace genesis`), a lab "
-			       "joins with `caltrace init DIR --network ID` (or 'network = ID' in the config)");
+		LOG(LOG_ERROR,
+		    "no network id: the bureau writes its genesis first (`caltrace genesis`), a lab "
+		    "joins with `caltrace init DIR --network ID` (or 'network = ID' in the config)");
 		return CT_ESTATE;
 	}
 	memcpy(n->network, n->cfg.network, CT_HASH_BYTES);
@@ -233,16 +234,25 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'H': home = optarg; break;
-		case 'l': listen = optarg; break;
+		case 'H':
+			home = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
 		case 'v':
 			if ((log_level = log_level_parse(optarg)) < 0) {
-				fprintf(stderr, "caltraced: --log-level must be error, warn, info or debug\n");
+				fprintf(stderr,
+					"caltraced: --log-level must be error, warn, info or debug\n");
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || !home || !*home) {
@@ -256,8 +266,8 @@ int main(int argc, char **argv)
 	if (open_home(n, home, listen) == 0 && start(n) == 0) {
 		node_short(key, n->self);
 		node_short(net, n->network);
-		LOG(LOG_INFO, "node %s… listening on %s (network %s…), %zu peer%s configured", key, n->listen, net,
-		    n->cfg.peer_count, n->cfg.peer_count == 1 ? "" : "s");
+		LOG(LOG_INFO, "node %s… listening on %s (network %s…), %zu peer%s configured", key, n->listen,
+		    net, n->cfg.peer_count, n->cfg.peer_count == 1 ? "" : "s");
 		uv_run(n->loop, UV_RUN_DEFAULT);
 		LOG(LOG_INFO, "stopped");
 		rc = 0;

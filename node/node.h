@@ -25,26 +25,26 @@
 #include "session.h"
 
 #ifndef container_of
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
-#define NODE_TICK_MS 250            /* timers: dials, handshakes, pings */
-#define NODE_POLL_MS 150            /* the store's heads: notices CLI appends */
-#define NODE_HANDSHAKE_MS 10000     /* a handshake must finish within */
-#define NODE_BACKOFF_MIN_MS 500
-#define NODE_BACKOFF_MAX_MS 8000    /* a peer that is down */
-#define NODE_STABLE_MS 10000        /* a connection up this long resets the backoff */
-#define NODE_BAN_MIN_MS 30000       /* a peer that misbehaved */
-#define NODE_BAN_MAX_MS 600000
-#define NODE_WRITE_HIGH (1u << 20)  /* stop serving a peer whose socket holds this much */
-#define NODE_PEER_QUEUE_MAX (8u << 20)     /* stop reading a peer with this much waiting for ingest */
+#define NODE_TICK_MS	      250   /* timers: dials, handshakes, pings */
+#define NODE_POLL_MS	      150   /* the store's heads: notices CLI appends */
+#define NODE_HANDSHAKE_MS     10000 /* a handshake must finish within */
+#define NODE_BACKOFF_MIN_MS   500
+#define NODE_BACKOFF_MAX_MS   8000  /* a peer that is down */
+#define NODE_STABLE_MS	      10000 /* a connection up this long resets the backoff */
+#define NODE_BAN_MIN_MS	      30000 /* a peer that misbehaved */
+#define NODE_BAN_MAX_MS	      600000
+#define NODE_WRITE_HIGH	      (1u << 20)   /* stop serving a peer whose socket holds this much */
+#define NODE_PEER_QUEUE_MAX   (8u << 20)   /* stop reading a peer with this much waiting for ingest */
 #define NODE_GLOBAL_QUEUE_MAX (32u << 20)  /* stop asking for more with this much waiting */
-#define NODE_SERVE_CHUNK (256u << 10)      /* entries per served message, in bytes */
-#define NODE_VERIFY_BATCH 512              /* entries per signature-check job */
-#define NODE_COMMIT_MIN 4096               /* entries worth a commit while more are being checked */
-#define NODE_COMMIT_MAX 8192               /* entries per LMDB write transaction (its dirty pages are in memory) */
-#define NODE_TRIM_MS 1000                  /* release the store's mapped pages this often while busy */
-#define NODE_TRIM_ENTRIES 256              /* ... and after so many entries written */
+#define NODE_SERVE_CHUNK      (256u << 10) /* entries per served message, in bytes */
+#define NODE_VERIFY_BATCH     512	   /* entries per signature-check job */
+#define NODE_COMMIT_MIN	      4096	   /* entries worth a commit while more are being checked */
+#define NODE_COMMIT_MAX	      8192 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_TRIM_MS	      1000 /* release the store's mapped pages this often while busy */
+#define NODE_TRIM_ENTRIES     256  /* ... and after so many entries written */
 
 struct conn;
 
@@ -54,11 +54,11 @@ struct slot {
 	uint8_t key[CT_KEY_BYTES];
 	char host[256];
 	int port;
-	char name[320];          /* "7f3a…@host:port" */
-	struct conn *conn;       /* the live connection to it (either direction), or NULL */
+	char name[320];	   /* "7f3a…@host:port" */
+	struct conn *conn; /* the live connection to it (either direction), or NULL */
 	bool dialing;
-	uint64_t next_dial;      /* ms, loop clock */
-	uint64_t backoff;        /* ms */
+	uint64_t next_dial; /* ms, loop clock */
+	uint64_t backoff;   /* ms */
 	char last_error[256];
 };
 
@@ -81,31 +81,31 @@ struct serve_req {
 };
 
 struct conn {
-	uv_tcp_t tcp;             /* first: closed last, the struct is freed in its close callback */
+	uv_tcp_t tcp; /* first: closed last, the struct is freed in its close callback */
 	struct node *n;
 	struct conn *next;
-	struct slot *slot;        /* the configured peer this is (NULL: an unlisted incoming peer) */
+	struct slot *slot; /* the configured peer this is (NULL: an unlisted incoming peer) */
 	bool outgoing;
 	enum conn_state state;
 	uv_connect_t creq;
 	uv_getaddrinfo_t gai;
 	ct_session *sess;
 	ct_rpeer *rp;
-	char addr[300];           /* remote ip:port */
-	char name[360];           /* "7f3a…@ip:port" or "?@ip:port" before the handshake */
+	char addr[300]; /* remote ip:port */
+	char name[360]; /* "7f3a…@ip:port" or "?@ip:port" before the handshake */
 	uint8_t key[CT_KEY_BYTES];
 	bool has_key;
-	uint64_t opened;          /* ms */
-	uint64_t deadline;        /* handshake deadline, ms */
-	bool reading;             /* uv_read_start is on */
-	bool held;                /* we stopped reading it for back-pressure */
-	size_t queued;            /* bytes of its entries waiting for ingest */
-	ct_buf out;               /* sealed frames not yet handed to libuv */
+	uint64_t opened;   /* ms */
+	uint64_t deadline; /* handshake deadline, ms */
+	bool reading;	   /* uv_read_start is on */
+	bool held;	   /* we stopped reading it for back-pressure */
+	size_t queued;	   /* bytes of its entries waiting for ingest */
+	ct_buf out;	   /* sealed frames not yet handed to libuv */
 	struct serve_req *serves, **serves_tail;
 	char close_reason[512];
-	bool close_ban;           /* misbehaved: ban its key */
-	bool close_quiet;         /* a duplicate connection: no backoff */
-	bool close_warn;          /* a refused handshake: worth a warning */
+	bool close_ban;	  /* misbehaved: ban its key */
+	bool close_quiet; /* a duplicate connection: no backoff */
+	bool close_warn;  /* a refused handshake: worth a warning */
 	char readbuf[64 * 1024];
 };
 
@@ -115,13 +115,13 @@ struct wbatch;
 
 /* The ingest pipeline (ingest.c). */
 struct ingest {
-	struct job *head, *tail;  /* FIFO: verifying, verified, waiting */
-	struct meta *meta;        /* store writes other than entries */
-	unsigned verifying;       /* jobs on the thread pool */
+	struct job *head, *tail; /* FIFO: verifying, verified, waiting */
+	struct meta *meta;	 /* store writes other than entries */
+	unsigned verifying;	 /* jobs on the thread pool */
 	unsigned max_verifying;
-	bool writing;             /* the writer's job is on the thread pool */
-	struct wbatch *batch;     /* ... and what it writes */
-	size_t queued;            /* bytes of all jobs */
+	bool writing;	      /* the writer's job is on the thread pool */
+	struct wbatch *batch; /* ... and what it writes */
+	size_t queued;	      /* bytes of all jobs */
 	uint64_t appended, duplicates, pending, forks, total_in, last_logged;
 	uint64_t commits;
 };
@@ -141,13 +141,13 @@ struct node {
 	uv_tcp_t listener;
 	uv_pipe_t control;
 	uv_timer_t tick, poll;
-	uv_idle_t idle;           /* flushes output and serves, then stops */
+	uv_idle_t idle; /* flushes output and serves, then stops */
 	uv_signal_t sigint, sigterm;
 	struct slot *slots;
 	struct conn *conns;
 	struct ban *bans;
 	struct ingest ing;
-	ct_feed_head *heads;      /* the snapshot the state machine last got */
+	ct_feed_head *heads; /* the snapshot the state machine last got */
 	size_t nheads;
 	uint8_t digest[CT_HASH_BYTES];
 	bool paused;
@@ -155,9 +155,9 @@ struct node {
 	bool listening, control_open;
 	uint64_t started;
 	uint64_t own_reported;
-	uint64_t served;          /* messages of entries served (for trimming) */
-	uint64_t trimmed_at;      /* ms, last ct_ledger_trim_memory */
-	uint64_t trim_mark;       /* commits + served then */
+	uint64_t served;     /* messages of entries served (for trimming) */
+	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
+	uint64_t trim_mark;  /* commits + served then */
 };
 
 /* Milliseconds on the loop's clock. */

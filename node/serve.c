@@ -72,7 +72,10 @@ static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
 	if (!(r->push && count == 0)) {
 		msg->len = 0;
 		err = ct_msg_entries_begin(msg, r->author, r->next_seq,
-					   r->push ? CT_ENTRIES_PUSH : last ? CT_ENTRIES_LAST : 0, count);
+					   r->push ? CT_ENTRIES_PUSH
+					   : last  ? CT_ENTRIES_LAST
+						   : 0,
+					   count);
 		for (k = 0; k < count && err == 0; k++)
 			err = ct_mp_put_bin(msg, raw[k], raw_len[k]);
 		if (err == 0) {

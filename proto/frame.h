@@ -16,11 +16,11 @@
 #include "caltrace/types.h"
 
 #define CT_FRAME_HEADER 4
-#define CT_FRAME_MAX (1u << 20)  /* largest body of a transport frame (ciphertext) */
-#define CT_FRAME_HS_MAX 512      /* largest body of a handshake frame */
+#define CT_FRAME_MAX	(1u << 20) /* largest body of a transport frame (ciphertext) */
+#define CT_FRAME_HS_MAX 512	   /* largest body of a handshake frame */
 
 typedef struct ct_framer {
-	ct_buf in;      /* bytes received, from off on not yet consumed */
+	ct_buf in; /* bytes received, from off on not yet consumed */
 	size_t off;
 	uint32_t limit; /* largest body accepted */
 } ct_framer;

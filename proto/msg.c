@@ -6,16 +6,15 @@
 #include "msg.h"
 
 static const char *const names[] = {
-	[CT_MSG_HELLO] = "hello", [CT_MSG_WANT] = "want",   [CT_MSG_ENTRIES] = "entries",
-	[CT_MSG_HAVE] = "have",   [CT_MSG_FORK] = "fork",   [CT_MSG_PING] = "ping",
-	[CT_MSG_PONG] = "pong",   [CT_MSG_ERROR] = "error", [CT_MSG_CHECKPOINT] = "checkpoint",
+    [CT_MSG_HELLO] = "hello", [CT_MSG_WANT] = "want",	[CT_MSG_ENTRIES] = "entries",
+    [CT_MSG_HAVE] = "have",   [CT_MSG_FORK] = "fork",	[CT_MSG_PING] = "ping",
+    [CT_MSG_PONG] = "pong",   [CT_MSG_ERROR] = "error", [CT_MSG_CHECKPOINT] = "checkpoint",
 };
 
 /* Fields after the type, per message type. */
 static const uint32_t field_count[] = {
-	[CT_MSG_HELLO] = 2, [CT_MSG_WANT] = 3, [CT_MSG_ENTRIES] = 4, [CT_MSG_HAVE] = 3,
-	[CT_MSG_FORK] = 2,  [CT_MSG_PING] = 1, [CT_MSG_PONG] = 1,    [CT_MSG_ERROR] = 2,
-	[CT_MSG_CHECKPOINT] = 2,
+    [CT_MSG_HELLO] = 2, [CT_MSG_WANT] = 3, [CT_MSG_ENTRIES] = 4, [CT_MSG_HAVE] = 3,	  [CT_MSG_FORK] = 2,
+    [CT_MSG_PING] = 1,	[CT_MSG_PONG] = 1, [CT_MSG_ERROR] = 2,	 [CT_MSG_CHECKPOINT] = 2,
 };
 
 const char *ct_msg_name(unsigned type)
@@ -135,8 +134,8 @@ static int decode_entries(ct_msg *m, ct_mp *r)
 		if ((err = ct_mp_read_bin(r, &raw, &len)) < 0)
 			return bad(err, m, "entries");
 		if (len > CT_ENTRY_MAX)
-			return ct__error(CT_EINVAL, "entries message: entry %u has %zu bytes, over %d", i, len,
-					 CT_ENTRY_MAX);
+			return ct__error(CT_EINVAL, "entries message: entry %u has %zu bytes, over %d", i,
+					 len, CT_ENTRY_MAX);
 	}
 	return 0;
 }
@@ -170,7 +169,8 @@ static int decode_fields(ct_msg *m, ct_mp *r)
 			return ct__error(CT_EINVAL, "have message: size 0");
 		return 0;
 	case CT_MSG_FORK:
-		if ((err = ct_mp_read_bin(r, &m->a, &m->a_len)) < 0 || (err = ct_mp_read_bin(r, &m->b, &m->b_len)) < 0)
+		if ((err = ct_mp_read_bin(r, &m->a, &m->a_len)) < 0 ||
+		    (err = ct_mp_read_bin(r, &m->b, &m->b_len)) < 0)
 			return bad(err, m, "entries");
 		if (m->a_len > CT_ENTRY_MAX || m->b_len > CT_ENTRY_MAX)
 			return ct__error(CT_EINVAL, "fork message: an entry over %d bytes", CT_ENTRY_MAX);
@@ -219,7 +219,8 @@ int ct_msg_decode(ct_msg *out, const uint8_t *buf, size_t len)
 	if ((err = decode_fields(out, &r)) < 0)
 		return err;
 	if (r.p != r.end)
-		return ct__error(CT_EINVAL, "%s message: %zu bytes after its end", names[type], (size_t)(r.end - r.p));
+		return ct__error(CT_EINVAL, "%s message: %zu bytes after its end", names[type],
+				 (size_t)(r.end - r.p));
 	return 0;
 }
 
@@ -263,7 +264,8 @@ int ct_msg_hello(ct_buf *out, const ct_wire_head *heads, size_t count)
 		return err;
 	for (i = 0; i < count; i++) {
 		const ct_wire_head *h = &heads[i];
-		if ((err = ct_mp_put_array(out, 4)) < 0 || (err = ct_mp_put_bin(out, h->author, CT_KEY_BYTES)) < 0 ||
+		if ((err = ct_mp_put_array(out, 4)) < 0 ||
+		    (err = ct_mp_put_bin(out, h->author, CT_KEY_BYTES)) < 0 ||
 		    (err = ct_mp_put_uint(out, h->size)) < 0)
 			return err;
 		err = h->size ? ct_mp_put_bin(out, h->head, CT_HASH_BYTES) : ct_mp_put_nil(out);
@@ -294,7 +296,8 @@ int ct_msg_entries_begin(ct_buf *out, const uint8_t author[CT_KEY_BYTES], uint64
 	return ct_mp_put_array(out, count);
 }
 
-int ct_msg_have(ct_buf *out, const uint8_t author[CT_KEY_BYTES], uint64_t size, const uint8_t head[CT_HASH_BYTES])
+int ct_msg_have(ct_buf *out, const uint8_t author[CT_KEY_BYTES], uint64_t size,
+		const uint8_t head[CT_HASH_BYTES])
 {
 	int err;
 

@@ -61,21 +61,21 @@ typedef struct ct_wire_head {
 /* A decoded message. Pointers point into the decoded buffer. */
 typedef struct ct_msg {
 	ct_msg_type type;
-	uint64_t version;           /* hello */
-	const uint8_t *author;      /* want, entries, have, checkpoint */
-	uint64_t from, to;          /* want; entries: from */
-	uint64_t size;              /* have */
-	const uint8_t *head;        /* have */
-	unsigned flags;             /* entries */
-	uint32_t count;             /* hello: heads; entries: entries */
-	ct_mp items;                /* hello, entries: cursor at the next item */
-	const uint8_t *a, *b;       /* fork */
+	uint64_t version;      /* hello */
+	const uint8_t *author; /* want, entries, have, checkpoint */
+	uint64_t from, to;     /* want; entries: from */
+	uint64_t size;	       /* have */
+	const uint8_t *head;   /* have */
+	unsigned flags;	       /* entries */
+	uint32_t count;	       /* hello: heads; entries: entries */
+	ct_mp items;	       /* hello, entries: cursor at the next item */
+	const uint8_t *a, *b;  /* fork */
 	size_t a_len, b_len;
-	uint64_t nonce;             /* ping, pong */
-	uint64_t code;              /* error */
-	const char *text;           /* error, not NUL-terminated */
+	uint64_t nonce;	  /* ping, pong */
+	uint64_t code;	  /* error */
+	const char *text; /* error, not NUL-terminated */
 	size_t text_len;
-	const uint8_t *note;        /* checkpoint */
+	const uint8_t *note; /* checkpoint */
 	size_t note_len;
 } ct_msg;
 

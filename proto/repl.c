@@ -229,8 +229,12 @@ static void announce(ct_repl *r, ct_rpeer *p, size_t i)
 		return;
 	v->told = f->local;
 	if (v->known && f->local - has <= r->o.push_max && v->serving == 0 && !v->want) {
-		ct_action a = {.kind = CT_ACT_SERVE, .peer = p, .author = f->author, .from = has + 1,
-			       .to = f->local, .flags = CT_ENTRIES_PUSH};
+		ct_action a = {.kind = CT_ACT_SERVE,
+			       .peer = p,
+			       .author = f->author,
+			       .from = has + 1,
+			       .to = f->local,
+			       .flags = CT_ENTRIES_PUSH};
 		p->entries_out += f->local - has;
 		v->known = true;
 		v->size = f->local;
@@ -259,7 +263,8 @@ int ct_repl_set_heads(ct_repl *r, const ct_feed_head *heads, size_t count)
 			return (int)i;
 		f = &r->feeds[i];
 		old = f->local;
-		if (old == h->size && f->forked == h->forked && (h->size == 0 || !memcmp(f->head, h->head, CT_HASH_BYTES)))
+		if (old == h->size && f->forked == h->forked &&
+		    (h->size == 0 || !memcmp(f->head, h->head, CT_HASH_BYTES)))
 			continue;
 		changed = true;
 		f->local = h->size;
@@ -355,7 +360,8 @@ static int on_want(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 static int on_push(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 {
 	struct feed *f = &r->feeds[i];
-	ct_action a = {.kind = CT_ACT_INGEST, .peer = p, .author = f->author, .from = m->from, .count = m->count};
+	ct_action a = {
+	    .kind = CT_ACT_INGEST, .peer = p, .author = f->author, .from = m->from, .count = m->count};
 
 	if (m->count == 0 || m->count > r->o.push_max || f->claimant || f->forked || m->from != f->cursor + 1)
 		return 0;
@@ -384,14 +390,21 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 		return ct__error(CT_EINVAL, "protocol: entries of %s… from #%llu, #%llu was expected", name,
 				 (unsigned long long)m->from, (unsigned long long)v->want_next);
 	if (m->count > 0 && last > v->want_to)
-		return ct__error(CT_EINVAL, "protocol: entries of %s… up to #%llu, only up to #%llu were asked for",
+		return ct__error(CT_EINVAL,
+				 "protocol: entries of %s… up to #%llu, only up to #%llu were asked for",
 				 name, (unsigned long long)last, (unsigned long long)v->want_to);
 	v->want_time = r->now;
 	if (m->count > 0) {
 		v->want_next = last + 1;
 		if (!v->cancelled) {
-			ct_action a = {.kind = CT_ACT_INGEST, .peer = p, .author = f->author, .from = m->from,
-				       .to = last, .count = m->count, .gen = f->gen, .data = m->items.p,
+			ct_action a = {.kind = CT_ACT_INGEST,
+				       .peer = p,
+				       .author = f->author,
+				       .from = m->from,
+				       .to = last,
+				       .count = m->count,
+				       .gen = f->gen,
+				       .data = m->items.p,
 				       .len = (size_t)(m->items.end - m->items.p)};
 			if (!v->probe && f->cursor < last)
 				f->cursor = last;
@@ -436,8 +449,8 @@ static int on_entries(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 
 static int on_fork(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 {
-	ct_action a = {.kind = CT_ACT_FORK, .peer = p, .data = m->a, .len = m->a_len, .data2 = m->b,
-		       .len2 = m->b_len};
+	ct_action a = {
+	    .kind = CT_ACT_FORK, .peer = p, .data = m->a, .len = m->a_len, .data2 = m->b, .len2 = m->b_len};
 	ct_entry e;
 	int err;
 
@@ -485,7 +498,10 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 	case CT_MSG_FORK:
 		return on_fork(r, p, m);
 	case CT_MSG_CHECKPOINT: {
-		ct_action a = {.kind = CT_ACT_CHECKPOINT, .peer = p, .author = m->author, .data = m->note,
+		ct_action a = {.kind = CT_ACT_CHECKPOINT,
+			       .peer = p,
+			       .author = m->author,
+			       .data = m->note,
 			       .len = m->note_len};
 		ct__repl_emit(r, &a);
 		return 0;

@@ -30,12 +30,16 @@ typedef struct ct_repl ct_repl;
 typedef struct ct_rpeer ct_rpeer;
 
 typedef enum ct_act_kind {
-	CT_ACT_SEND = 1,    /* send data[0..len) (one encoded message) to peer */
-	CT_ACT_SERVE,       /* send author's entries from..to from the store to peer; flags CT_ENTRIES_PUSH for a push */
-	CT_ACT_INGEST,      /* verify and store count entries (data: count bins) of author from `from` on; then ct_repl_ingested */
-	CT_ACT_FORK,        /* record the fork proof (data, data2); then ct_repl_fork_recorded when it was new */
-	CT_ACT_CHECKPOINT,  /* keep the checkpoint note data of author; then ct_repl_note_stored when it was new */
-	CT_ACT_REMOTE_SIZE, /* persist: a peer reports this node's own feed at `to` entries, more than it holds */
+	CT_ACT_SEND = 1, /* send data[0..len) (one encoded message) to peer */
+	CT_ACT_SERVE,	 /* send author's entries from..to from the store to peer; flags CT_ENTRIES_PUSH for a
+			    push */
+	CT_ACT_INGEST,	 /* verify and store count entries (data: count bins) of author from `from` on; then
+			    ct_repl_ingested */
+	CT_ACT_FORK,	 /* record the fork proof (data, data2); then ct_repl_fork_recorded when it was new */
+	CT_ACT_CHECKPOINT,  /* keep the checkpoint note data of author; then ct_repl_note_stored when it was
+			       new */
+	CT_ACT_REMOTE_SIZE, /* persist: a peer reports this node's own feed at `to` entries, more than it
+			       holds */
 	CT_ACT_DISCONNECT,  /* drop peer: text says why */
 } ct_act_kind;
 
@@ -46,8 +50,8 @@ typedef struct ct_action {
 	uint64_t from, to;
 	unsigned flags;
 	uint32_t count;
-	uint64_t gen;            /* INGEST: pass back to ct_repl_ingested */
-	const uint8_t *data;     /* valid during the callback only */
+	uint64_t gen;	     /* INGEST: pass back to ct_repl_ingested */
+	const uint8_t *data; /* valid during the callback only */
 	size_t len;
 	const uint8_t *data2;
 	size_t len2;
@@ -57,21 +61,21 @@ typedef struct ct_action {
 typedef void (*ct_repl_emit_fn)(void *ctx, const ct_action *a);
 
 typedef struct ct_repl_opts {
-	const uint8_t *self;   /* this node's key */
-	uint32_t window;       /* entries per want; 0: 2048 */
-	uint32_t max_wants;    /* our outstanding wants per peer; 0: 8 */
-	uint32_t max_serves;   /* a peer's wants we hold at once before calling it a flood; 0: 64 */
-	uint32_t push_max;     /* largest live push, else a have; 0: 256 */
-	uint64_t ping_ms;      /* ping a peer silent this long; 0: 10000 */
-	uint64_t idle_ms;      /* drop a peer silent this long; 0: 45000 */
-	uint64_t want_ms;      /* drop a peer that leaves a want unanswered this long; 0: 60000 */
-	size_t max_feeds;      /* feeds tracked at most; 0: 100000 */
+	const uint8_t *self; /* this node's key */
+	uint32_t window;     /* entries per want; 0: 2048 */
+	uint32_t max_wants;  /* our outstanding wants per peer; 0: 8 */
+	uint32_t max_serves; /* a peer's wants we hold at once before calling it a flood; 0: 64 */
+	uint32_t push_max;   /* largest live push, else a have; 0: 256 */
+	uint64_t ping_ms;    /* ping a peer silent this long; 0: 10000 */
+	uint64_t idle_ms;    /* drop a peer silent this long; 0: 45000 */
+	uint64_t want_ms;    /* drop a peer that leaves a want unanswered this long; 0: 60000 */
+	size_t max_feeds;    /* feeds tracked at most; 0: 100000 */
 	ct_repl_emit_fn emit;
 	void *ctx;
 } ct_repl_opts;
 
-#define CT_WANT_SPAN_MAX 65536 /* entries one want may ask for */
-#define CT_HELLO_HEADS_MAX 8192 /* heads in a hello; more follow as have messages */
+#define CT_WANT_SPAN_MAX   65536 /* entries one want may ask for */
+#define CT_HELLO_HEADS_MAX 8192	 /* heads in a hello; more follow as have messages */
 
 /* Errors: CT_ENOMEM. */
 int ct_repl_new(ct_repl **out, const ct_repl_opts *opts);
@@ -133,7 +137,8 @@ void ct_repl_note_stored(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const u
 			 ct_rpeer *origin);
 
 /* Sends a fork proof / note to one peer (on connect). */
-void ct_repl_send_fork(ct_repl *r, ct_rpeer *p, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+void ct_repl_send_fork(ct_repl *r, ct_rpeer *p, const uint8_t *a, size_t a_len, const uint8_t *b,
+		       size_t b_len);
 void ct_repl_send_note(ct_repl *r, ct_rpeer *p, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
 		       size_t len);
 
@@ -143,18 +148,18 @@ const uint8_t *ct_rpeer_key(const ct_rpeer *p);
 void *ct_rpeer_user(const ct_rpeer *p);
 
 typedef struct ct_rpeer_stats {
-	uint64_t entries_in;   /* entries received for ingest */
-	uint64_t entries_out;  /* entries served or pushed (counted when asked for) */
-	uint32_t wants_out;    /* our wants outstanding with it */
-	uint32_t serves;       /* its wants we are serving */
-	bool hello;            /* its hello arrived */
+	uint64_t entries_in;  /* entries received for ingest */
+	uint64_t entries_out; /* entries served or pushed (counted when asked for) */
+	uint32_t wants_out;   /* our wants outstanding with it */
+	uint32_t serves;      /* its wants we are serving */
+	bool hello;	      /* its hello arrived */
 } ct_rpeer_stats;
 
 void ct_rpeer_stats_get(const ct_rpeer *p, ct_rpeer_stats *out);
 
 /* Per feed: our size and what p is known to hold (known false when it never said). */
-typedef int (*ct_rpeer_feed_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], uint64_t local, uint64_t remote,
-				bool known);
+typedef int (*ct_rpeer_feed_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], uint64_t local,
+				uint64_t remote, bool known);
 int ct_rpeer_feeds(const ct_rpeer *p, ct_rpeer_feed_fn fn, void *ctx);
 
 #endif

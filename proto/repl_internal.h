@@ -11,27 +11,27 @@
 /* A feed as the node holds it, and who is fetching it. */
 struct feed {
 	uint8_t author[CT_KEY_BYTES];
-	uint64_t local;          /* entries stored */
+	uint64_t local; /* entries stored */
 	uint8_t head[CT_HASH_BYTES];
 	bool forked;
-	uint64_t cursor;         /* highest seq stored or handed to ingest */
-	uint64_t gen;            /* bumped when an ingest failure resets cursor */
-	ct_rpeer *claimant;      /* the peer whose want is outstanding, or NULL */
-	bool stalled;            /* pending area full: wait until heads change */
+	uint64_t cursor;    /* highest seq stored or handed to ingest */
+	uint64_t gen;	    /* bumped when an ingest failure resets cursor */
+	ct_rpeer *claimant; /* the peer whose want is outstanding, or NULL */
+	bool stalled;	    /* pending area full: wait until heads change */
 };
 
 /* What one peer holds of one feed, and our want with it. */
 struct view {
-	bool known;              /* it told us (or showed us) a size */
+	bool known; /* it told us (or showed us) a size */
 	uint64_t size;
 	bool has_head;
 	uint8_t head[CT_HASH_BYTES];
 	bool forked;
-	uint64_t probed;         /* size at which we fetched its head entry to look for a fork */
-	uint64_t told;           /* largest size we announced to it */
-	uint32_t serving;        /* its wants on this feed we are serving */
-	bool want;               /* a want of ours is outstanding with it */
-	bool cancelled;          /* ... but its entries are dropped */
+	uint64_t probed;  /* size at which we fetched its head entry to look for a fork */
+	uint64_t told;	  /* largest size we announced to it */
+	uint32_t serving; /* its wants on this feed we are serving */
+	bool want;	  /* a want of ours is outstanding with it */
+	bool cancelled;	  /* ... but its entries are dropped */
 	bool probe;
 	uint64_t want_next, want_to, want_time;
 };
@@ -59,7 +59,7 @@ struct ct_repl {
 	bool paused;
 	uint64_t now;
 	uint64_t own_reported; /* largest size of our own feed a peer reported */
-	ct_buf msg;            /* scratch for encoding */
+	ct_buf msg;	       /* scratch for encoding */
 };
 
 /* Hands an action to the node. */

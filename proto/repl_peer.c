@@ -230,7 +230,8 @@ void ct_repl_hold(ct_repl *r, ct_rpeer *p, bool held, uint64_t now)
 	r->now = now;
 }
 
-void ct_repl_send_fork(ct_repl *r, ct_rpeer *p, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+void ct_repl_send_fork(ct_repl *r, ct_rpeer *p, const uint8_t *a, size_t a_len, const uint8_t *b,
+		       size_t b_len)
 {
 	r->msg.len = 0;
 	if (ct_msg_fork(&r->msg, a, a_len, b, b_len) == 0)

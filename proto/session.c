@@ -18,22 +18,22 @@
 #include "session.h"
 
 #define CTX_HANDSHAKE "caltrace/handshake/v1"
-#define CTX_TAG "caltrace/network-tag/v1"
-#define CTX_BOX "caltrace/hs-box/v1"
-#define CTX_STREAM "caltrace/stream/v1"
-#define CTX_SIG_R "caltrace/hs/responder/v1"
-#define CTX_SIG_I "caltrace/hs/initiator/v1"
+#define CTX_TAG	      "caltrace/network-tag/v1"
+#define CTX_BOX	      "caltrace/hs-box/v1"
+#define CTX_STREAM    "caltrace/stream/v1"
+#define CTX_SIG_R     "caltrace/hs/responder/v1"
+#define CTX_SIG_I     "caltrace/hs/initiator/v1"
 
 #define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 
 enum hs_state {
-	HS_INIT,       /* initiator before start */
-	HS_WAIT_MSG1,  /* responder */
-	HS_WAIT_MSG2,  /* initiator */
-	HS_WAIT_MSG3,  /* responder */
+	HS_INIT,      /* initiator before start */
+	HS_WAIT_MSG1, /* responder */
+	HS_WAIT_MSG2, /* initiator */
+	HS_WAIT_MSG3, /* responder */
 	HS_READY,
-	HS_REFUSED,    /* handshake complete but the peer was refused: may still seal */
+	HS_REFUSED, /* handshake complete but the peer was refused: may still seal */
 	HS_FAILED,
 };
 
@@ -55,7 +55,7 @@ struct ct_session {
 	uint8_t expect[CT_KEY_BYTES];
 	ct_authorize_fn authorize;
 	void *ctx;
-	uint8_t e_pk[crypto_kx_PUBLICKEYBYTES];     /* ours */
+	uint8_t e_pk[crypto_kx_PUBLICKEYBYTES]; /* ours */
 	uint8_t peer_e_pk[crypto_kx_PUBLICKEYBYTES];
 	uint8_t h[CT_HASH_BYTES];
 	bool has_peer;
@@ -245,18 +245,19 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 	size_t n;
 
 	if (len != CT_HS_BOX_BYTES ||
-	    crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL, box, len, s->h, CT_HASH_BYTES, nonce,
-						       s->sec->box_rx) != 0)
-		return ct__error(CT_EINVAL, "handshake: the peer's identity box does not open (tampered, or not "
-					    "a caltrace peer)");
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL, box, len, s->h, CT_HASH_BYTES,
+						       nonce, s->sec->box_rx) != 0)
+		return ct__error(CT_EINVAL,
+				 "handshake: the peer's identity box does not open (tampered, or not "
+				 "a caltrace peer)");
 	memcpy(s->peer, plain, CT_KEY_BYTES);
 	s->has_peer = true;
 	id_r = s->initiator ? s->peer : ct_keypair_public(s->id);
 	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
 	if (ct_sig_verify(s->peer, plain + CT_KEY_BYTES, signed_msg, n) != 0)
 		return ct__error(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
-	if (crypto_secretstream_xchacha20poly1305_init_pull(&s->sec->pull, plain + CT_KEY_BYTES + CT_SIG_BYTES,
-							    s->sec->ss_rx) != 0)
+	if (crypto_secretstream_xchacha20poly1305_init_pull(
+		&s->sec->pull, plain + CT_KEY_BYTES + CT_SIG_BYTES, s->sec->ss_rx) != 0)
 		return ct__error(CT_EINVAL, "handshake: bad stream header");
 	return 0;
 }
@@ -300,7 +301,8 @@ static int on_msg1(ct_session *s, const uint8_t *body, size_t len, ct_buf *out)
 	if (len != CT_HS_MSG1_BYTES || memcmp(body, CT_HS_MAGIC, 8) != 0)
 		return ct__error(CT_EINVAL, "not a caltrace handshake");
 	if (body[8] != CT_HS_VERSION)
-		return ct__error(CT_EINVAL, "handshake version %u, this node speaks %d", body[8], CT_HS_VERSION);
+		return ct__error(CT_EINVAL, "handshake version %u, this node speaks %d", body[8],
+				 CT_HS_VERSION);
 	if (sodium_memcmp(body + 9, s->tag, CT_HS_TAG_BYTES) != 0) {
 		/* Tell the dialer our tag, so that it can name the problem too. */
 		ct_frame_put(out, s->tag, CT_HS_TAG_BYTES);
@@ -368,8 +370,8 @@ static int open_frame(ct_session *s, const uint8_t *body, size_t len, const uint
 	s->plain.len = 0;
 	if ((err = ct_buf_grow(&s->plain, len)) < 0)
 		return err;
-	if (crypto_secretstream_xchacha20poly1305_pull(&s->sec->pull, s->plain.ptr, &plen, &tag, body, len, NULL,
-						       0) != 0)
+	if (crypto_secretstream_xchacha20poly1305_pull(&s->sec->pull, s->plain.ptr, &plen, &tag, body, len,
+						       NULL, 0) != 0)
 		return ct__error(CT_EINVAL, "a frame fails authentication (tampered, replayed or reordered)");
 	if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
 		return ct__error(CT_EINVAL, "a frame carries an unexpected stream tag %u", tag);
@@ -433,8 +435,9 @@ int ct_session_seal(ct_session *s, ct_buf *out, const uint8_t *msg, size_t len)
 	if ((err = ct_buf_grow(out, CT_FRAME_HEADER + len + SS_ABYTES)) < 0)
 		return err;
 	ct_frame_header(out->ptr + start, (uint32_t)(len + SS_ABYTES));
-	crypto_secretstream_xchacha20poly1305_push(&s->sec->push, out->ptr + start + CT_FRAME_HEADER, &clen, msg,
-						   len, NULL, 0, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+	crypto_secretstream_xchacha20poly1305_push(&s->sec->push, out->ptr + start + CT_FRAME_HEADER, &clen,
+						   msg, len, NULL, 0,
+						   crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
 	out->len = start + CT_FRAME_HEADER + (size_t)clen;
 	return 0;
 }

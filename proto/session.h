@@ -24,14 +24,14 @@
 #include "caltrace/types.h"
 #include "frame.h"
 
-#define CT_HS_MAGIC "caltrace"  /* 8 bytes, first bytes a dialer sends */
-#define CT_HS_VERSION 1
-#define CT_HS_TAG_BYTES 16
+#define CT_HS_MAGIC	 "caltrace" /* 8 bytes, first bytes a dialer sends */
+#define CT_HS_VERSION	 1
+#define CT_HS_TAG_BYTES	 16
 #define CT_HS_MSG1_BYTES (8 + 1 + CT_HS_TAG_BYTES + 32)
-#define CT_HS_BOX_BYTES (CT_KEY_BYTES + CT_SIG_BYTES + 24 + 16)
+#define CT_HS_BOX_BYTES	 (CT_KEY_BYTES + CT_SIG_BYTES + 24 + 16)
 #define CT_HS_MSG2_BYTES (CT_HS_TAG_BYTES + 32 + CT_HS_BOX_BYTES)
 #define CT_HS_MSG3_BYTES CT_HS_BOX_BYTES
-#define CT_MSG_MAX (CT_FRAME_MAX - 17) /* largest message: a frame less the stream's overhead */
+#define CT_MSG_MAX	 (CT_FRAME_MAX - 17) /* largest message: a frame less the stream's overhead */
 
 typedef struct ct_session ct_session;
 
@@ -42,11 +42,11 @@ typedef struct ct_session ct_session;
 typedef int (*ct_authorize_fn)(void *ctx, const uint8_t key[CT_KEY_BYTES]);
 
 typedef struct ct_session_opts {
-	const ct_keypair *identity;   /* this node's key pair (kept by reference) */
-	const uint8_t *network;       /* network id, CT_HASH_BYTES (copied) */
-	bool initiator;               /* true for the side that dialed */
-	const uint8_t *expect;        /* initiator: the pinned key of the peer dialed, or NULL */
-	ct_authorize_fn authorize;    /* called with the peer's proven key; NULL accepts */
+	const ct_keypair *identity; /* this node's key pair (kept by reference) */
+	const uint8_t *network;	    /* network id, CT_HASH_BYTES (copied) */
+	bool initiator;		    /* true for the side that dialed */
+	const uint8_t *expect;	    /* initiator: the pinned key of the peer dialed, or NULL */
+	ct_authorize_fn authorize;  /* called with the peer's proven key; NULL accepts */
 	void *ctx;
 	const uint8_t *ephemeral_seed; /* 32 bytes for a deterministic ephemeral key (tests), or NULL */
 } ct_session_opts;

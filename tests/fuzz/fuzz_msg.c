@@ -15,10 +15,10 @@
 #include "../../proto/msg.h"
 #include "caltrace/error.h"
 
-#define CHECK(cond)                                                                                           \
-	do {                                                                                                  \
-		if (!(cond))                                                                                  \
-			abort();                                                                              \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond))                                                                                 \
+			abort();                                                                             \
 	} while (0)
 
 static void reencode(ct_msg m, const uint8_t *data, size_t size)

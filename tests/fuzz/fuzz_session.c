@@ -13,10 +13,10 @@
 #include "../../proto/session.h"
 #include "caltrace/error.h"
 
-#define CHECK(cond)                                                                                           \
-	do {                                                                                                  \
-		if (!(cond))                                                                                  \
-			abort();                                                                              \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond))                                                                                 \
+			abort();                                                                             \
 	} while (0)
 
 static ct_keypair *me;

@@ -30,12 +30,12 @@ static void put(const char *target, const char *name, const void *bytes, size_t 
 	}
 }
 
-#define OK(call)                                                                                              \
-	do {                                                                                                  \
-		if ((call) < 0) {                                                                             \
-			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                  \
-			exit(1);                                                                              \
-		}                                                                                             \
+#define OK(call)                                                                                             \
+	do {                                                                                                 \
+		if ((call) < 0) {                                                                            \
+			fprintf(stderr, "%s: %s\n", #call, ct_error_last());                                 \
+			exit(1);                                                                             \
+		}                                                                                            \
 	} while (0)
 
 static void msg_corpus(void)

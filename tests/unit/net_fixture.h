@@ -66,20 +66,22 @@ static inline void fx_instruments(ct_ledger *l, const ct_keypair *kp, unsigned f
 	for (i = 0; i < count; i++) {
 		snprintf(id, sizeof(id), "INS-%u", first + i);
 		fx_body(&body, CT_EV_INSTRUMENT_REGISTER, "id", id);
-		CT_OK_OR_FAIL(ct_batch_append(b, kp, FX_TIME + i, "instrument.register", body.ptr, body.len, NULL,
-					      NULL));
+		CT_OK_OR_FAIL(ct_batch_append(b, kp, FX_TIME + i, "instrument.register", body.ptr, body.len,
+					      NULL, NULL));
 	}
 	CT_OK_OR_FAIL(ct_batch_commit(b));
 	ct_buf_free(&body);
 }
 
 /* Signs an instrument registration (id) at seq after prev (NULL for seq 1) outside any store. */
-static inline void fx_entry(ct_buf *out, const ct_keypair *kp, uint64_t seq, const uint8_t *prev, const char *id)
+static inline void fx_entry(ct_buf *out, const ct_keypair *kp, uint64_t seq, const uint8_t *prev,
+			    const char *id)
 {
 	ct_buf body = CT_BUF_INIT;
 
 	fx_body(&body, CT_EV_INSTRUMENT_REGISTER, "id", id);
-	CT_OK_OR_FAIL(ct_entry_build(out, kp, seq, prev, FX_TIME + seq, "instrument.register", body.ptr, body.len));
+	CT_OK_OR_FAIL(
+	    ct_entry_build(out, kp, seq, prev, FX_TIME + seq, "instrument.register", body.ptr, body.len));
 	ct_buf_free(&body);
 }
 

@@ -326,7 +326,8 @@ static void send_hello(struct client *c)
 }
 
 /* Pushes one encoded entry of author as if it were live. */
-static void push_entry(struct client *c, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const ct_buf *entry)
+static void push_entry(struct client *c, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
+		       const ct_buf *entry)
 {
 	ct_buf m = CT_BUF_INIT;
 
@@ -378,13 +379,14 @@ static int setup(void **state)
 	read_key("victim", victim_key);
 	o.read_only = true;
 	home_path(path, sizeof(path), "victim", "data");
-	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 || ct_read_network(r, network, NULL) < 0)
+	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 ||
+	    ct_read_network(r, network, NULL) < 0)
 		return -1;
 	ct_reader_end(r);
 	ct_ledger_close(l);
 	ct_hex(nethex, network, 32);
-	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", CT_CLI_PATH, good, port_good,
-	       nethex))
+	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", CT_CLI_PATH, good,
+	       port_good, nethex))
 		return -1;
 	{
 		uint8_t gk[32];
@@ -402,7 +404,8 @@ static int setup(void **state)
 		ct_keypair *kp = bad_key(k);
 		ct_key_hex(hex, ct_keypair_public(kp));
 		ct_keypair_free(kp);
-		if (sh("'%s' --home '%s' admit %s --name bad%d --tier district --scope mass --until 2035-01-01 "
+		if (sh("'%s' --home '%s' admit %s --name bad%d --tier district --scope mass --until "
+		       "2035-01-01 "
 		       ">/dev/null",
 		       CT_CLI_PATH, home, hex, k))
 			return -1;
@@ -661,16 +664,16 @@ static void test_store_intact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_garbage_instead_of_handshake),
-		cmocka_unit_test(test_wrong_network_id),
-		cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_frame_over_the_limit),
-		cmocka_unit_test(test_tampered_frame),
-		cmocka_unit_test(test_forged_entry),
-		cmocka_unit_test(test_noncanonical_entry),
-		cmocka_unit_test(test_equivocating_author),
-		cmocka_unit_test(test_backed_off),
-		cmocka_unit_test(test_store_intact),
+	    cmocka_unit_test(test_garbage_instead_of_handshake),
+	    cmocka_unit_test(test_wrong_network_id),
+	    cmocka_unit_test(test_unknown_key),
+	    cmocka_unit_test(test_frame_over_the_limit),
+	    cmocka_unit_test(test_tampered_frame),
+	    cmocka_unit_test(test_forged_entry),
+	    cmocka_unit_test(test_noncanonical_entry),
+	    cmocka_unit_test(test_equivocating_author),
+	    cmocka_unit_test(test_backed_off),
+	    cmocka_unit_test(test_store_intact),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);

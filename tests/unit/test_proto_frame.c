@@ -127,9 +127,9 @@ static void test_random_chunks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_and_split),
-		cmocka_unit_test(test_limit),
-		cmocka_unit_test(test_random_chunks),
+	    cmocka_unit_test(test_round_trip_and_split),
+	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_random_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 #include "ct_test.h"
 #include "msg.h"
 
-static const uint8_t A[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t A[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 			      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 static const uint8_t H[32] = {0xaa, 0xbb, 0xcc};
 
@@ -158,11 +158,11 @@ static void test_refusals(void **state)
 	(void)state;
 	expect_bad("\x91\x0a", 2, CT_EINVAL, "unknown type 10");
 	expect_bad("\x90", 1, CT_EINVAL, "no type");
-	expect_bad("\x81\xa1x\x01", 4, CT_EINVAL, "message");                   /* a map, not an array */
-	expect_bad("\x92\x06\xcc\x05", 4, CT_ENONCANON, NULL);                  /* ping nonce 5 in a uint8 */
+	expect_bad("\x81\xa1x\x01", 4, CT_EINVAL, "message");  /* a map, not an array */
+	expect_bad("\x92\x06\xcc\x05", 4, CT_ENONCANON, NULL); /* ping nonce 5 in a uint8 */
 	expect_bad("\x93\x06\x05\x05", 4, CT_EINVAL, "ping message has 2 fields, expected 1");
-	expect_bad("\x92\x06\x05\x05", 4, CT_EINVAL, "after its end");          /* trailing byte */
-	expect_bad("\x92\x06\xd0\x05", 4, CT_ENONCANON, NULL);                  /* signed int */
+	expect_bad("\x92\x06\x05\x05", 4, CT_EINVAL, "after its end"); /* trailing byte */
+	expect_bad("\x92\x06\xd0\x05", 4, CT_ENONCANON, NULL);	       /* signed int */
 	expect_bad("\x92\x06", 2, CT_ETRUNC, NULL);
 
 	/* want: range checks */
@@ -249,11 +249,9 @@ static void test_truncations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hello),
-		cmocka_unit_test(test_each_type),
-		cmocka_unit_test(test_error_text_cut),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_hello),	   cmocka_unit_test(test_each_type),
+	    cmocka_unit_test(test_error_text_cut), cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_truncations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #define MAX_NODES 8
 #define MAX_FEEDS 16
 #define MAX_LINKS 16
-#define CHUNK 40 /* entries per served message */
+#define CHUNK	  40 /* entries per served message */
 
 /* ---- a simulated store ---------------------------------------------------- */
 
@@ -21,7 +21,7 @@ struct sfeed {
 	bool forked;
 };
 
-struct job { /* an INGEST waiting to run */
+struct job {		   /* an INGEST waiting to run */
 	struct link *link; /* who sent it (NULL when gone) */
 	uint8_t author[CT_KEY_BYTES];
 	uint64_t from, gen;
@@ -189,7 +189,10 @@ static void on_action(void *ctx, const ct_action *a)
 
 	switch (a->kind) {
 	case CT_ACT_SEND:
-		if (getenv("SIMDEBUG") && ct_msg_decode(&m, a->data, a->len) == 0) fprintf(stderr, "node %d -> %d: %s from %llu to %llu\n", n->id, (n == l->a ? l->b : l->a)->id, ct_msg_name(m.type), (unsigned long long)m.from, (unsigned long long)m.to);
+		if (getenv("SIMDEBUG") && ct_msg_decode(&m, a->data, a->len) == 0)
+			fprintf(stderr, "node %d -> %d: %s from %llu to %llu\n", n->id,
+				(n == l->a ? l->b : l->a)->id, ct_msg_name(m.type),
+				(unsigned long long)m.from, (unsigned long long)m.to);
 		if (ct_msg_decode(&m, a->data, a->len) == 0 && m.type == CT_MSG_WANT)
 			(*(n == l->a ? &l->wants_ab : &l->wants_ba))++;
 		q_put(outq(l, n), a->data, a->len);
@@ -362,8 +365,11 @@ static void run_serve(struct sim *s, struct snode *n)
 			uint32_t count = at <= end ? (uint32_t)(stop - at + 1) : 0;
 			bool last = at + count > end;
 			msg.len = 0;
-			CT_OK_OR_FAIL(ct_msg_entries_begin(&msg, sv->author, at, (sv->flags & CT_ENTRIES_PUSH) ? CT_ENTRIES_PUSH
-						: last ? CT_ENTRIES_LAST : 0, count));
+			CT_OK_OR_FAIL(ct_msg_entries_begin(&msg, sv->author, at,
+							   (sv->flags & CT_ENTRIES_PUSH) ? CT_ENTRIES_PUSH
+							   : last			 ? CT_ENTRIES_LAST
+											 : 0,
+							   count));
 			for (uint64_t k = at; k < at + count; k++)
 				CT_OK_OR_FAIL(ct_mp_put_bin(&msg, f->e[k - 1].ptr, f->e[k - 1].len));
 			q_put(outq(sv->link, n), msg.ptr, msg.len);
@@ -493,7 +499,8 @@ static int run(struct sim *s, int max_steps)
 		for (int i = 0; i < s->nlinks; i++) {
 			struct link *l = &s->links[i];
 			if (l->drop)
-				fail_msg("link %d-%d asked to disconnect: %s", l->a->id, l->b->id, ct_error_last());
+				fail_msg("link %d-%d asked to disconnect: %s", l->a->id, l->b->id,
+					 ct_error_last());
 			if (l->up && l->ab.n)
 				choices[nc++] = i;
 			if (l->up && l->ba.n)
@@ -591,7 +598,7 @@ static void test_live_push_and_have(void **state)
 	run(&s, 100000);
 	assert_converged(&s, 2, sizes);
 	assert_int_equal(s.links[0].wants_ba, wants); /* pushed */
-	sim_append(&s.nodes[0], 150);                /* over push_max: a have, then wants */
+	sim_append(&s.nodes[0], 150);		      /* over push_max: a have, then wants */
 	sizes[0] = 158;
 	run(&s, 100000);
 	assert_converged(&s, 2, sizes);
@@ -983,7 +990,8 @@ static void test_push_rules(void **state)
 	solo_free(&s);
 }
 
-/* A failed ingest: blamed or not, the feed is fetched again from the stored head; stale failures are ignored. */
+/* A failed ingest: blamed or not, the feed is fetched again from the stored head; stale failures are ignored.
+ */
 static void test_ingest_failures(void **state)
 {
 	struct solo s;
@@ -1080,20 +1088,20 @@ static void test_pause(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_catch_up),
-		cmocka_unit_test(test_live_push_and_have),
-		cmocka_unit_test(test_line),
-		cmocka_unit_test(test_ring),
-		cmocka_unit_test(test_claim_moves_when_peer_leaves),
-		cmocka_unit_test(test_probe_finds_fork),
-		cmocka_unit_test(test_remote_size_of_own_feed),
-		cmocka_unit_test(test_answers_follow_wants),
-		cmocka_unit_test(test_protocol_violations),
-		cmocka_unit_test(test_want_flood),
-		cmocka_unit_test(test_push_rules),
-		cmocka_unit_test(test_ingest_failures),
-		cmocka_unit_test(test_timers),
-		cmocka_unit_test(test_pause),
+	    cmocka_unit_test(test_catch_up),
+	    cmocka_unit_test(test_live_push_and_have),
+	    cmocka_unit_test(test_line),
+	    cmocka_unit_test(test_ring),
+	    cmocka_unit_test(test_claim_moves_when_peer_leaves),
+	    cmocka_unit_test(test_probe_finds_fork),
+	    cmocka_unit_test(test_remote_size_of_own_feed),
+	    cmocka_unit_test(test_answers_follow_wants),
+	    cmocka_unit_test(test_protocol_violations),
+	    cmocka_unit_test(test_want_flood),
+	    cmocka_unit_test(test_push_rules),
+	    cmocka_unit_test(test_ingest_failures),
+	    cmocka_unit_test(test_timers),
+	    cmocka_unit_test(test_pause),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,10 @@
 
 struct side {
 	ct_session *s;
-	ct_buf out;       /* bytes it wants sent */
-	int err;          /* first error from next() */
+	ct_buf out; /* bytes it wants sent */
+	int err;    /* first error from next() */
 	char detail[512];
-	ct_buf got;       /* messages received, each prefixed by one length byte */
+	ct_buf got; /* messages received, each prefixed by one length byte */
 	int count;
 };
 
@@ -24,8 +24,8 @@ struct pair {
 	ct_keypair *ki, *kr;
 	uint8_t net_i[32], net_r[32];
 	struct side i, r;
-	bool refuse_i;    /* the responder's authorize refuses the initiator */
-	int authorized;   /* calls to authorize */
+	bool refuse_i;	/* the responder's authorize refuses the initiator */
+	int authorized; /* calls to authorize */
 };
 
 static int authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
@@ -274,10 +274,11 @@ static void test_self_connection(void **state)
 static void test_garbage_instead_of_handshake(void **state)
 {
 	static const char *const garbage[] = {
-		"GET / HTTP/1.1\r\nHost: x\r\n\r\n", /* huge length */
-		"\0\0\0\x05hello",                    /* a small frame, not msg1 */
-		"\0\0\0\x39" "caltrace\x02" /* right magic, wrong version */
-		"0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "GET / HTTP/1.1\r\nHost: x\r\n\r\n", /* huge length */
+	    "\0\0\0\x05hello",			 /* a small frame, not msg1 */
+	    "\0\0\0\x39"
+	    "caltrace\x02" /* right magic, wrong version */
+	    "0123456789abcdef0123456789abcdef0123456789abcdef",
 	};
 	static const size_t lens[] = {26, 9, 4 + 57};
 	size_t k;
@@ -290,7 +291,8 @@ static void test_garbage_instead_of_handshake(void **state)
 		ct_buf_put(&p.i.out, garbage[k], lens[k]);
 		deliver(&p.i, &p.r);
 		assert_int_equal(p.r.err, CT_EINVAL);
-		assert_true(strstr(p.r.detail, "not a caltrace handshake") || strstr(p.r.detail, "version 2"));
+		assert_true(strstr(p.r.detail, "not a caltrace handshake") ||
+			    strstr(p.r.detail, "version 2"));
 		assert_int_equal(p.r.out.len, 0);
 		free_pair(&p);
 	}
@@ -467,19 +469,19 @@ static void test_network_tag(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_handshake_and_messages),
-		cmocka_unit_test(test_fresh_keys_each_session),
-		cmocka_unit_test(test_wrong_network),
-		cmocka_unit_test(test_unknown_key_refused),
-		cmocka_unit_test(test_pinned_key_mismatch),
-		cmocka_unit_test(test_self_connection),
-		cmocka_unit_test(test_garbage_instead_of_handshake),
-		cmocka_unit_test(test_tampered_handshake),
-		cmocka_unit_test(test_tampered_frame),
-		cmocka_unit_test(test_replayed_and_reordered_frames),
-		cmocka_unit_test(test_oversized_frame),
-		cmocka_unit_test(test_byte_by_byte),
-		cmocka_unit_test(test_network_tag),
+	    cmocka_unit_test(test_handshake_and_messages),
+	    cmocka_unit_test(test_fresh_keys_each_session),
+	    cmocka_unit_test(test_wrong_network),
+	    cmocka_unit_test(test_unknown_key_refused),
+	    cmocka_unit_test(test_pinned_key_mismatch),
+	    cmocka_unit_test(test_self_connection),
+	    cmocka_unit_test(test_garbage_instead_of_handshake),
+	    cmocka_unit_test(test_tampered_handshake),
+	    cmocka_unit_test(test_tampered_frame),
+	    cmocka_unit_test(test_replayed_and_reordered_frames),
+	    cmocka_unit_test(test_oversized_frame),
+	    cmocka_unit_test(test_byte_by_byte),
+	    cmocka_unit_test(test_network_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,7 +237,8 @@ static void test_notes(void **state)
 	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), big, CT_NOTE_MAX));
 	for (i = 1; i < CT_NOTES_PER_FEED; i++) {
 		snprintf(text, sizeof(text), "note %d\n", i + 1);
-		CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->lab), (const uint8_t *)text, strlen(text)));
+		CT_OK_OR_FAIL(
+		    ct_batch_put_note(b, ct_keypair_public(f->lab), (const uint8_t *)text, strlen(text)));
 	}
 	assert_int_equal(ct_batch_put_note(b, ct_keypair_public(f->lab), (const uint8_t *)"one too many", 12),
 			 CT_EFULL);
@@ -251,10 +252,10 @@ static void test_notes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_remote_size_blocks_append, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_fork, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_fork_unknown_feed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remote_size_blocks_append, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_fork, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record_fork_unknown_feed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
