@@ -108,6 +108,7 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 {
 	ct_bundle *b = NULL;
 	uint8_t digest[CT_HASH_BYTES];
+	char hex[2 * CT_HASH_BYTES + 1] = "";
 	const char *p, *v;
 	size_t pos = 0, n, vn, i, end;
 	unsigned ln = 0;
@@ -124,8 +125,11 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 		if ((err = parse_block(&b->blocks[i], i, buf, len, &pos, &ln)) < 0)
 			goto done;
 	end = pos;
-	if (!line(&p, &n, buf, len, &pos, &ln) || !starts(p, n, "end ", &v, &vn) || vn != 2 * CT_HASH_BYTES ||
-	    ct_unhex(b->digest, CT_HASH_BYTES, v) < 0) {
+	if (line(&p, &n, buf, len, &pos, &ln) && starts(p, n, "end ", &v, &vn) && vn == 2 * CT_HASH_BYTES) {
+		memcpy(hex, v, vn);
+		hex[vn] = '\0';
+	}
+	if (ct_unhex(b->digest, CT_HASH_BYTES, hex) < 0) {
 		err = ct__error(CT_EINVAL, "line %u: expected 'end <SHA-256 of the bundle, 64 hex digits>'", ln);
 		goto done;
 	}
