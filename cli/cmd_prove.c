@@ -1,4 +1,4 @@
-/* caltrace prove ID: the offline proof bundle of a verdict (docs/FORMAT.md section 10). */
+/* caltrace prove ID: the offline proof bundle of a verdict (docs/FORMAT.md section 11). */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>

@@ -1,5 +1,5 @@
 /*
- * caltrace/bundle.h - offline proof bundles (docs/FORMAT.md section 10).
+ * caltrace/bundle.h - offline proof bundles (docs/FORMAT.md section 11).
  *
  * A bundle is a text file: a header naming the subject and the time
  * judged, then one block per entry (the encoded entry in base64 and its
