@@ -196,7 +196,8 @@ int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYT
 	proof[2] = (uint8_t)(a_len >> 8);
 	proof[3] = (uint8_t)a_len;
 	memcpy(proof + 4, a, a_len);
-	memcpy(proof + 4 + a_len, bb, b_len);
+	if (b_len)
+		memcpy(proof + 4 + a_len, bb, b_len);
 	err = ct__put(b, DB_META, key, sizeof(key), proof, 4 + a_len + b_len, 0);
 	free(proof);
 	if (err < 0)
