@@ -221,7 +221,7 @@ static int count_note(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8
 static void test_notes(void **state)
 {
 	struct fx *f = *state;
-	uint8_t big[CT_NOTE_MAX + 1];
+	uint8_t big[CT_STORED_NOTE_MAX + 1];
 	char text[64];
 	struct note_seen seen = {0, 0};
 	ct_batch *b = NULL;
@@ -234,7 +234,7 @@ static void test_notes(void **state)
 	assert_int_equal(ct_batch_put_note(b, ct_keypair_public(f->lab), (const uint8_t *)"note one\n", 9),
 			 CT_EEXISTS);
 	assert_int_equal(ct_batch_put_note(b, ct_keypair_public(f->lab), big, sizeof(big)), CT_ETOOBIG);
-	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), big, CT_NOTE_MAX));
+	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), big, CT_STORED_NOTE_MAX));
 	for (i = 1; i < CT_NOTES_PER_FEED; i++) {
 		snprintf(text, sizeof(text), "note %d\n", i + 1);
 		CT_OK_OR_FAIL(
