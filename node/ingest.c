@@ -233,54 +233,66 @@ void ingest_forget(struct node *n, struct conn *c)
 
 /* ---- signature checks (thread pool) -------------------------------------- */
 
+/* Checks entry k of a job: decodes, is the announced (author, seq), verifies, founds no other network. */
+static int check_entry(struct job *j, uint32_t k, ct_buf *input, const char author[9])
+{
+	uint64_t seq = j->from + k;
+	uint8_t hash[CT_HASH_BYTES];
+	char got[9];
+	ct_entry e;
+	int err;
+
+	if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
+		snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
+			 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
+		return err;
+	}
+	if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {
+		node_short(got, e.author);
+		snprintf(j->vdetail, sizeof(j->vdetail),
+			 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu", author,
+			 (unsigned long long)j->from, (unsigned long long)e.seq, got,
+			 (unsigned long long)seq);
+		return CT_EINVAL;
+	}
+	input->len = 0;
+	if (ct_entry_signing_input(input, &e) < 0 ||
+	    ct_sig_verify(e.author, e.sig, input->ptr, input->len) != 0) {
+		snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
+			 (unsigned long long)seq, author);
+		return CT_EBADSIG;
+	}
+	if (seq == 1 && e.type_len == 15 && memcmp(e.type, "network.genesis", 15) == 0) {
+		ct_entry_hash(hash, e.raw, e.raw_len);
+		if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
+			snprintf(j->vdetail, sizeof(j->vdetail),
+				 "genesis entry of %s… founds another network than this node's", author);
+			return CT_EAUTH;
+		}
+	}
+	return 0;
+}
+
 static void verify_work(uv_work_t *w)
 {
 	struct job *j = container_of(w, struct job, work);
 	ct_mp items = ct_mp_over(j->data, j->len);
-	char author[9], got[9];
-	uint8_t hash[CT_HASH_BYTES];
-	ct_entry e;
+	ct_buf input = CT_BUF_INIT; /* one signing input buffer for the whole job */
+	char author[9];
 	uint32_t k;
 	int err;
 
 	node_short(author, j->author);
 	for (k = 0; k < j->count; k++) {
-		uint64_t seq = j->from + k;
 		if (ct_mp_read_bin(&items, &j->raw[k], &j->raw_len[k]) < 0)
 			break;
-		if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
+		if ((err = check_entry(j, k, &input, author)) < 0) {
 			j->verr = err;
-			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
-				 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
-			return;
-		}
-		if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {
-			node_short(got, e.author);
-			j->verr = CT_EINVAL;
-			snprintf(j->vdetail, sizeof(j->vdetail),
-				 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu",
-				 author, (unsigned long long)j->from, (unsigned long long)e.seq, got,
-				 (unsigned long long)seq);
-			return;
-		}
-		if (ct_entry_verify(&e) < 0) {
-			j->verr = CT_EBADSIG;
-			snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
-				 (unsigned long long)seq, author);
-			return;
-		}
-		if (seq == 1 && e.type_len == 15 && memcmp(e.type, "network.genesis", 15) == 0) {
-			ct_entry_hash(hash, e.raw, e.raw_len);
-			if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
-				j->verr = CT_EAUTH;
-				snprintf(j->vdetail, sizeof(j->vdetail),
-					 "genesis entry of %s… founds another network than this node's",
-					 author);
-				return;
-			}
+			break;
 		}
 		j->good = k + 1;
 	}
+	ct_buf_free(&input);
 }
 
 static void after_verify(uv_work_t *w, int status)
