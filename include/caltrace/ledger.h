@@ -231,6 +231,19 @@ int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint
  */
 int ct_ledger_trim_memory(ct_ledger *l);
 
+/* Callback of ct_read_entries_raw: 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_raw_entry_fn)(void *ctx, uint64_t seq, const uint8_t *raw, size_t len);
+
+/*
+ * Calls cb with the encoded entries from..to of author's feed in order
+ * (fewer when the feed ends sooner), walking one cursor: what a node
+ * serving a peer needs, without decoding. raw points into the snapshot:
+ * valid until the reader ends. Errors: what cb returns (<0), CT_ECORRUPT,
+ * CT_EIO.
+ */
+int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,
+			ct_raw_entry_fn cb, void *ctx);
+
 #define CT_STORED_NOTE_MAX 8192 /* largest checkpoint note the store keeps */
 #define CT_NOTES_PER_FEED 256 /* notes kept per feed */
 
