@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{"show", cmd_show, "show one entry by hash"},
 	{"export", cmd_export, "write feeds as a stream of encoded entries"},
 	{"import", cmd_import, "verify and ingest an exported stream"},
-	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON) into its feed"},
+	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON or CSV) into its feed"},
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
 };
