@@ -110,5 +110,10 @@ int cmd_import(int argc, char **argv);
 int cmd_import_records(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_chain(int argc, char **argv);
+int cmd_impact(int argc, char **argv);
+int cmd_coverage(int argc, char **argv);
+int cmd_due(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

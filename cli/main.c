@@ -29,6 +29,11 @@ static const struct command commands[] = {
 	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON or CSV) into its feed"},
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
+	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
+	{"impact", cmd_impact, "what relied on a standard, transitively (reverse traceability)"},
+	{"coverage", cmd_coverage, "traceability coverage and inspection rate, at a date or month by month"},
+	{"due", cmd_due, "instruments due for recalibration, or overdue"},
+	{"report", cmd_report, "the city against the plan's targets (text, JSON, one-page HTML)"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

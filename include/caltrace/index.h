@@ -64,6 +64,19 @@ typedef int (*ct_id_fn)(void *ctx, const char *id, size_t id_len);
 /* Every distinct id of a namespace, in bytewise order. */
 int ct_read_ids(ct_reader *r, char ns, ct_id_fn cb, void *ctx);
 
+/* Callback of a scan: one subject's rows, all kinds, sorted; id and rows are valid during the call only. */
+typedef int (*ct_subject_fn)(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count);
+
+/*
+ * Every subject of a namespace in bytewise id order with all its rows, in
+ * one pass of one cursor: the way to visit a million instruments. Subjects
+ * are numbered from 0 in that order; only those with number % parts ==
+ * part are given to cb (parts 1, part 0: all), so that parts threads, each
+ * with its own reader of the same snapshot, share a scan.
+ * Errors: what cb returns (<0), CT_ECORRUPT, CT_ENOMEM, CT_EIO.
+ */
+int ct_read_subject_scan(ct_reader *r, char ns, unsigned part, unsigned parts, ct_subject_fn cb, void *ctx);
+
 /*
  * The entry a calibration performed at time t relies on for standard id:
  * its latest calibration (as subject) or anchor performed at or before t,

@@ -1,0 +1,823 @@
+/*
+ * bench_trace: a city of N instruments (default 1,000,000), 300 standards
+ * and 3 calibrations per instrument, built through the C API in a
+ * temporary store; then the time of one plain sequential scan of the
+ * instruments' index (the machine's own speed, measured in the same run),
+ * of coverage at one date, of a 12-month trend, and p50/p99 of chain for
+ * random instruments. Not a test: `cmake --build build --target
+ * bench_trace && build/bench_trace [--instruments N]`. Figures in
+ * docs/PERFORMANCE.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caltrace/coverage.h"
+#include "caltrace/error.h"
+#include "caltrace/json.h"
+#include "caltrace/keys.h"
+#include "caltrace/ledger.h"
+#include "caltrace/mp.h"
+#include "caltrace/trace.h"
+
+#define DAY	   86400000ULL
+#define NDISTRICTS 7
+#define NAUTH	   4
+#define NCAT	   20
+#define NMUNI	   100		       /* 5 per category */
+#define NDIST_STD  (NDISTRICTS * NCAT) /* 140: each district institute holds one per category */
+#define NWORK	   (NAUTH * 15)	       /* 60: each authorised lab, 15 categories */
+#define NSTD	   (NMUNI + NDIST_STD + NWORK)
+#define YEARS	   4 /* bases in 2023..2026 */
+#define BATCH	   20000
+
+static const char *const districts[NDISTRICTS] = {"Shizhong", "Xuecheng", "Yicheng", "Taierzhuang",
+						  "Shanting", "Tengzhou", "Hightech"};
+static const char *const categories[NCAT] = {"mass",
+					     "pressure",
+					     "temperature",
+					     "volume",
+					     "electrical-energy",
+					     "length",
+					     "flow",
+					     "force",
+					     "torque",
+					     "hardness",
+					     "time-frequency",
+					     "acoustics",
+					     "optics",
+					     "ionising-radiation",
+					     "chemistry",
+					     "humidity",
+					     "density",
+					     "viscosity",
+					     "vibration",
+					     "gas-composition"};
+/* category -> catalogue item and domain of its compulsory instruments (NULL: not in the catalogue) */
+static const struct {
+	const char *item, *mode, *domain;
+} items[NCAT] = {{"trade-scale", "V", "trade"},
+		 {"pressure-gauge", "V", "safety"},
+		 {"clinical-thermometer", "V", "medical"},
+		 {"water-meter", "V", "trade"},
+		 {"electricity-meter", "V", "trade"},
+		 {NULL, NULL, NULL},
+		 {"gas-meter", "V", "trade"},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {"taxi-meter", "V", "trade"},
+		 {"sound-level-meter", "V", "environment"},
+		 {NULL, NULL, NULL},
+		 {"radiation-monitor", "V", "medical"},
+		 {"breathalyzer", "V", "safety"},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {NULL, NULL, NULL},
+		 {"exhaust-analyser", "V", "environment"}};
+
+struct basis {
+	uint64_t performed;
+	uint8_t hash[CT_HASH_BYTES];
+};
+
+struct standard {
+	char id[32];
+	int category, level, owner; /* owner: 0 city, 1..7 districts, 8..11 authorised */
+	int nbases;
+	struct basis bases[YEARS];
+};
+
+struct city {
+	ct_ledger *l;
+	ct_batch *b;
+	size_t in_batch;
+	uint64_t entries;
+	uint64_t clock;
+	ct_keypair *bureau, *labs[1 + NDISTRICTS + NAUTH];
+	struct standard std[NSTD];
+	double started;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of the whole process (every thread): what a busy machine does not inflate. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t ms(const char *date)
+{
+	uint64_t v = 0;
+
+	if (ct_time_parse(&v, date) < 0)
+		abort();
+	return v;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_trace: %s: %s (%s)\n", what, ct_strerror(err), ct_error_last());
+	exit(2);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static void append(struct city *c, const ct_keypair *kp, const char *type, ct_buf *body, uint8_t *hash)
+{
+	int err;
+
+	if (!c->b && (err = ct_batch_begin(&c->b, c->l)) < 0)
+		die("begin", err);
+	if ((err = ct_batch_append(c->b, kp, c->clock++, type, body->ptr, body->len, hash, NULL)) < 0)
+		die(type, err);
+	body->len = 0;
+	c->entries++;
+	if (++c->in_batch == BATCH) {
+		if ((err = ct_batch_commit(c->b)) < 0)
+			die("commit", err);
+		c->b = NULL;
+		c->in_batch = 0;
+	}
+}
+
+static void flush(struct city *c)
+{
+	int err;
+
+	if (c->b && (err = ct_batch_commit(c->b)) < 0)
+		die("commit", err);
+	c->b = NULL;
+	c->in_batch = 0;
+}
+
+/* Writers of canonical msgpack: keys are written in bytewise order by each caller. */
+#define S(b, s) ct_mp_put_cstr((b), (s))
+#define U(b, v) ct_mp_put_uint((b), (v))
+
+static void rel(ct_buf *b, uint64_t ppm)
+{
+	ct_mp_put_map(b, 1);
+	S(b, "rel_ppm");
+	U(b, ppm);
+}
+
+static void genesis(struct city *c, ct_buf *b)
+{
+	size_t i;
+
+	ct_mp_put_map(b, 3);
+	S(b, "districts");
+	ct_mp_put_array(b, NDISTRICTS);
+	for (i = 0; i < NDISTRICTS; i++)
+		S(b, districts[i]);
+	S(b, "name");
+	S(b, "Benchcity");
+	S(b, "policy");
+	ct_mp_put_map(b, 2);
+	S(b, "grace_days");
+	U(b, 0);
+	S(b, "min_ratio");
+	U(b, 3);
+	append(c, c->bureau, "network.genesis", b, NULL);
+}
+
+static void admit(struct city *c, ct_buf *b, int lab, const char *name, const char *tier,
+		  const char *district)
+{
+	size_t i;
+
+	ct_mp_put_map(b, district ? 7 : 6);
+	if (district) {
+		S(b, "district");
+		S(b, district);
+	}
+	S(b, "key");
+	ct_mp_put_bin(b, ct_keypair_public(c->labs[lab]), CT_KEY_BYTES);
+	S(b, "name");
+	S(b, name);
+	S(b, "scope");
+	ct_mp_put_array(b, NCAT);
+	for (i = 0; i < NCAT; i++)
+		S(b, categories[i]);
+	S(b, "tier");
+	S(b, tier);
+	S(b, "valid_from");
+	U(b, ms("2020-01-01"));
+	S(b, "valid_until");
+	U(b, ms("2030-12-31"));
+	append(c, c->bureau, "org.admit", b, NULL);
+}
+
+static void catalogue(struct city *c, ct_buf *b, const char *item, const char *mode, const char *domain)
+{
+	ct_mp_put_map(b, 6);
+	S(b, "domains");
+	ct_mp_put_array(b, 1);
+	S(b, domain);
+	S(b, "effective");
+	U(b, ms("2020-01-01"));
+	S(b, "interval_days");
+	U(b, 365);
+	S(b, "item");
+	S(b, item);
+	S(b, "mode");
+	S(b, mode);
+	S(b, "name");
+	S(b, item);
+	append(c, c->bureau, "catalogue.set", b, NULL);
+}
+
+static void register_standard(struct city *c, ct_buf *b, const struct standard *s)
+{
+	static const char *const levels[] = {"municipal", "district", "working"};
+
+	ct_mp_put_map(b, 6);
+	S(b, "category");
+	S(b, categories[s->category]);
+	S(b, "id");
+	S(b, s->id);
+	S(b, "level");
+	S(b, levels[s->level]);
+	S(b, "name");
+	S(b, s->id);
+	S(b, "public");
+	ct_mp_put_bool(b, s->level < 2);
+	S(b, "u");
+	rel(b, s->level == 0 ? 2 : s->level == 1 ? 10 : 50);
+	append(c, c->labs[s->owner], "standard.register", b, NULL);
+	if (s->level == 2)
+		return;
+	ct_mp_put_map(b, 4);
+	S(b, "certificate");
+	S(b, "EXAM");
+	S(b, "id");
+	S(b, s->id);
+	S(b, "valid_from");
+	U(b, ms("2022-01-01"));
+	S(b, "valid_until");
+	U(b, ms("2029-12-31"));
+	append(c, c->bureau, "standard.approve", b, NULL);
+}
+
+static void anchor(struct city *c, ct_buf *b, struct standard *s, int year)
+{
+	uint64_t p = ms("2023-01-05") + (uint64_t)year * 365 * DAY;
+
+	ct_mp_put_map(b, 6);
+	S(b, "certificate");
+	S(b, "PROV");
+	S(b, "id");
+	S(b, s->id);
+	S(b, "performed_at");
+	U(b, p);
+	S(b, "provider");
+	S(b, "Provincial institute");
+	S(b, "u");
+	rel(b, 1);
+	S(b, "valid_until");
+	U(b, p + 375 * DAY);
+	s->bases[year].performed = p;
+	append(c, c->bureau, "standard.anchor", b, s->bases[year].hash);
+	s->nbases = year + 1;
+}
+
+/* A calibration of subject with standard s, citing s's basis of the latest year before p. */
+static void calibrate(struct city *c, ct_buf *b, int lab, const char *subject, bool std_subject,
+		      const char *kind, const struct standard *s, uint64_t p, const char *result,
+		      uint8_t *hash)
+{
+	int y = s->nbases - 1;
+
+	while (y > 0 && s->bases[y].performed > p)
+		y--;
+	if (y < 0) {
+		fprintf(stderr, "bench_trace: %s has no calibration yet\n", s->id);
+		exit(2);
+	}
+	ct_mp_put_map(b, 8);
+	S(b, "certificate");
+	S(b, "CERT");
+	S(b, "kind");
+	S(b, kind);
+	S(b, "performed_at");
+	U(b, p);
+	S(b, "result");
+	S(b, result);
+	S(b, "standards");
+	ct_mp_put_array(b, 1);
+	ct_mp_put_map(b, 2);
+	S(b, "cal");
+	ct_mp_put_bin(b, s->bases[y].hash, CT_HASH_BYTES);
+	S(b, "id");
+	S(b, s->id);
+	S(b, "subject");
+	S(b, subject);
+	S(b, "subject_kind");
+	S(b, std_subject ? "standard" : "instrument");
+	S(b, "valid_until");
+	U(b, p + 365 * DAY);
+	append(c, c->labs[lab], "calibration", b, hash);
+}
+
+static void standards(struct city *c, ct_buf *b)
+{
+	int i, y;
+
+	for (i = 0; i < NSTD; i++) {
+		struct standard *s = &c->std[i];
+		if (i < NMUNI) {
+			s->level = 0;
+			s->category = i % NCAT;
+			s->owner = 0;
+		} else if (i < NMUNI + NDIST_STD) {
+			s->level = 1;
+			s->category = (i - NMUNI) % NCAT;
+			s->owner = 1 + (i - NMUNI) / NCAT;
+		} else {
+			s->level = 2;
+			s->category = (i - NMUNI - NDIST_STD) % 15;
+			s->owner = 1 + NDISTRICTS + (i - NMUNI - NDIST_STD) / 15;
+		}
+		snprintf(s->id, sizeof(s->id), "%s-%03d",
+			 s->level == 0	 ? "MUN"
+			 : s->level == 1 ? "DIS"
+					 : "WRK",
+			 i);
+		register_standard(c, b, s);
+	}
+	for (y = 0; y < YEARS; y++) {
+		uint64_t year = (uint64_t)y * 365 * DAY;
+		for (i = 0; i < NMUNI; i++)
+			anchor(c, b, &c->std[i], y);
+		for (i = NMUNI; i < NMUNI + NDIST_STD; i++) {
+			struct standard *s = &c->std[i];
+			const struct standard *m = &c->std[s->category + NCAT * ((i / NCAT) % 5)];
+			s->bases[y].performed = ms("2023-01-20") + year;
+			calibrate(c, b, 0, s->id, true, "calibration", m, s->bases[y].performed, "pass",
+				  s->bases[y].hash);
+			s->nbases = y + 1;
+		}
+		for (i = NMUNI + NDIST_STD; i < NSTD; i++) {
+			struct standard *s = &c->std[i];
+			const struct standard *d = &c->std[NMUNI + (i % NDISTRICTS) * NCAT + s->category];
+			s->bases[y].performed = ms("2023-02-05") + year;
+			calibrate(c, b, 1 + i % NDISTRICTS, s->id, true, "calibration", d,
+				  s->bases[y].performed, "pass", s->bases[y].hash);
+			s->nbases = y + 1;
+		}
+	}
+}
+
+/* What the city knows of instrument i: drawn from a generator seeded by i, so any pass can recompute it. */
+struct inst {
+	char id[32], owner[32];
+	int category, district, lab;
+	const struct standard *std;
+	uint64_t offset, mpe, roll;
+	bool compulsory;
+};
+
+static void inst_of(struct city *c, uint64_t i, struct inst *in)
+{
+	uint64_t rng = i * 0x9e3779b97f4a7c15ULL + 20261129;
+	bool authorised;
+
+	in->category = (int)(rnd(&rng) % NCAT);
+	in->district = (int)(rnd(&rng) % NDISTRICTS);
+	in->lab = 1 + in->district;
+	authorised = rnd(&rng) % 5 == 0 && in->category < 15;
+	if (authorised) {
+		in->lab = 1 + NDISTRICTS + (int)(rnd(&rng) % NAUTH);
+		in->std = &c->std[NMUNI + NDIST_STD + (in->lab - 1 - NDISTRICTS) * 15 + in->category];
+	} else {
+		in->std = &c->std[NMUNI + in->district * NCAT + in->category];
+	}
+	in->offset = rnd(&rng) % 365;
+	in->roll = rnd(&rng) % 100;
+	in->mpe = 1000 + rnd(&rng) % 4000;
+	in->compulsory = items[in->category].item != NULL;
+	snprintf(in->id, sizeof(in->id), "I-%08llu", (unsigned long long)i);
+	snprintf(in->owner, sizeof(in->owner), "Owner %llu", (unsigned long long)(rnd(&rng) % 20000));
+}
+
+static void register_instrument(struct city *c, ct_buf *b, const struct inst *in)
+{
+	ct_mp_put_map(b, in->compulsory ? 7 : 5);
+	if (in->compulsory) {
+		S(b, "catalogue");
+		S(b, items[in->category].item);
+	}
+	S(b, "category");
+	S(b, categories[in->category]);
+	S(b, "district");
+	S(b, districts[in->district]);
+	if (in->compulsory) {
+		S(b, "domain");
+		S(b, items[in->category].domain);
+	}
+	S(b, "id");
+	S(b, in->id);
+	S(b, "mpe");
+	rel(b, in->mpe);
+	S(b, "owner");
+	S(b, in->owner);
+	append(c, c->labs[in->lab], "instrument.register", b, NULL);
+}
+
+/* Year y's calibration of an instrument: 5% skip the last year's (overdue), 2% fail it. */
+static void calibrate_instrument(struct city *c, ct_buf *b, const struct inst *in, int y)
+{
+	uint64_t p = ms("2023-03-01") + (uint64_t)y * 365 * DAY + in->offset * DAY;
+
+	if (y == 2 && in->roll < 5)
+		return;
+	calibrate(c, b, in->lab, in->id, false, in->compulsory ? "verification" : "calibration", in->std, p,
+		  y == 2 && in->roll < 7 ? "fail" : "pass", NULL);
+}
+
+static void progress(struct city *c, uint64_t done, uint64_t total)
+{
+	double t = now_s() - c->started;
+
+	fprintf(stderr, "\r  step %llu/%llu, %llu entries, %.0f s (%.0f entries/s)   ",
+		(unsigned long long)done, (unsigned long long)total, (unsigned long long)c->entries, t,
+		(double)c->entries / (t > 0 ? t : 1));
+}
+
+static void build(struct city *c, uint64_t n)
+{
+	ct_buf b = CT_BUF_INIT;
+	uint8_t seed[32];
+	uint64_t rng = 20261129, i, *order;
+	struct inst in;
+	int k, y;
+
+	c->clock = ms("2022-06-01");
+	c->started = now_s();
+	memset(seed, 0xb0, sizeof(seed));
+	if (ct_keypair_from_seed(&c->bureau, seed) < 0)
+		die("key", CT_ERROR);
+	for (k = 0; k < 1 + NDISTRICTS + NAUTH; k++) {
+		seed[0] = (uint8_t)k;
+		if (ct_keypair_from_seed(&c->labs[k], seed) < 0)
+			die("key", CT_ERROR);
+	}
+	genesis(c, &b);
+	admit(c, &b, 0, "Municipal institute", "city", districts[0]);
+	for (k = 0; k < NDISTRICTS; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "%s institute", districts[k]);
+		admit(c, &b, 1 + k, name, "district", districts[k]);
+	}
+	for (k = 0; k < NAUTH; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "Authorised lab %d", k);
+		admit(c, &b, 1 + NDISTRICTS + k, name, "authorized", districts[k]);
+	}
+	for (k = 0; k < NCAT; k++)
+		if (items[k].item)
+			catalogue(c, &b, items[k].item, items[k].mode, items[k].domain);
+	standards(c, &b);
+	/*
+	 * Registrations first, then each year's calibrations in an order of their
+	 * own (labs record what they calibrate as it happens, not in id order):
+	 * an instrument's entries end up scattered over its lab's feed, as in a
+	 * real ledger, so reading them costs what it would there.
+	 */
+	if (!(order = malloc(n * sizeof(*order))))
+		die("build", CT_ENOMEM);
+	for (i = 0; i < n; i++) {
+		inst_of(c, i, &in);
+		register_instrument(c, &b, &in);
+		order[i] = i;
+		if (i % 50000 == 0)
+			progress(c, i, 4 * n);
+	}
+	for (y = 0; y < 3; y++) {
+		for (i = n; i > 1; i--) {
+			uint64_t j = rnd(&rng) % i, t = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = t;
+		}
+		for (i = 0; i < n; i++) {
+			inst_of(c, order[i], &in);
+			calibrate_instrument(c, &b, &in, y);
+			if (i % 50000 == 0)
+				progress(c, (uint64_t)(y + 1) * n + i, 4 * n);
+		}
+	}
+	free(order);
+	flush(c);
+	progress(c, 4 * n, 4 * n);
+	fprintf(stderr, "\n");
+	ct_buf_free(&b);
+}
+
+/* ---- measuring ------------------------------------------------------------------------------- */
+
+static int count_rows(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
+{
+	*(uint64_t *)ctx += count;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct results {
+	double scan, coverage, coverage1, trend, chain_p50, chain_p99, chain_max, warm_p50, warm_p99;
+	double scan_med, coverage_med, coverage1_med, trend_med;
+	double coverage_cpu, coverage1_cpu, trend_cpu; /* CPU seconds of the best run */
+	unsigned repeat;
+	ct_coverage_counts at;
+};
+
+/* The best and the median of repeat timings (other work on the machine only ever adds time). */
+static void best_of(double *t, unsigned n, double *best, double *median)
+{
+	unsigned i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			double x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	*best = t[0];
+	*median = t[n / 2];
+}
+
+static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsigned threads,
+			    ct_coverage_counts *out, double *cpu)
+{
+	ct_coverage_query q;
+	ct_coverage *cov = NULL;
+	double t0 = now_s(), c0 = cpu_s(), t;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	q.threads = threads;
+	if ((err = ct_coverage_compute(&cov, r, times, n, &q)) < 0)
+		die("coverage", err);
+	t = now_s() - t0;
+	if (cpu)
+		*cpu = cpu_s() - c0;
+	if (out)
+		*out = cov[n - 1].total;
+	ct_coverage_free(cov, n);
+	return t;
+}
+
+static void time_chains(ct_reader *r, uint64_t n, unsigned samples, uint64_t at, struct results *res)
+{
+	double *cold = calloc(samples, sizeof(double)), *warm = calloc(samples, sizeof(double));
+	ct_tracer *shared = NULL, *tr;
+	ct_trace_node *tree;
+	uint64_t rng = 77;
+	char id[32];
+	unsigned i;
+	int err;
+
+	if (!cold || !warm || (err = ct_tracer_new(&shared, r)) < 0)
+		die("chain", CT_ENOMEM);
+	for (i = 0; i < samples; i++) {
+		double t0;
+		snprintf(id, sizeof(id), "I-%08llu", (unsigned long long)(rnd(&rng) % n));
+		/* cold: what one `caltrace chain` does, a fresh tracer and the whole tree */
+		t0 = now_s();
+		if ((err = ct_tracer_new(&tr, r)) < 0 ||
+		    (err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
+			die("chain", err);
+		ct_trace_free(tree);
+		ct_tracer_free(tr);
+		cold[i] = now_s() - t0;
+		/* warm: a tracer serving many questions (an inspector's session, a node) */
+		t0 = now_s();
+		if ((err = ct_trace(&tree, shared, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
+			die("chain", err);
+		ct_trace_free(tree);
+		warm[i] = now_s() - t0;
+	}
+	ct_tracer_free(shared);
+	qsort(cold, samples, sizeof(double), cmp_double);
+	qsort(warm, samples, sizeof(double), cmp_double);
+	res->chain_p50 = cold[samples / 2];
+	res->chain_p99 = cold[samples * 99 / 100];
+	res->chain_max = cold[samples - 1];
+	res->warm_p50 = warm[samples / 2];
+	res->warm_p99 = warm[samples * 99 / 100];
+	free(cold);
+	free(warm);
+}
+
+static void measure(struct city *c, uint64_t n, unsigned samples, struct results *res)
+{
+	uint64_t at = ms("2025-12-31"), times[12], rows = 0;
+	ct_reader *r = NULL;
+	double t0;
+	int err, m;
+
+	for (m = 0; m < 12; m++) { /* the ends of the twelve months of 2025 */
+		char day[32];
+		snprintf(day, sizeof(day), m == 11 ? "2026-01-01" : "2025-%02d-01", m + 2);
+		times[m] = ms(day) - 1;
+	}
+	double scan[16], cov[16], cov1[16], trend[16], cpu;
+	unsigned k;
+
+	if ((err = ct_reader_begin(&r, c->l)) < 0)
+		die("reader", err);
+	/* a first pass maps the store's pages into this process: not what is measured */
+	time_coverage(r, &at, 1, 0, NULL, NULL);
+	res->coverage_cpu = res->coverage1_cpu = res->trend_cpu = 1e9;
+	for (k = 0; k < res->repeat; k++) {
+		rows = 0;
+		t0 = now_s();
+		if ((err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, count_rows, &rows)) < 0)
+			die("scan", err);
+		scan[k] = now_s() - t0;
+		cov1[k] = time_coverage(r, &at, 1, 1, NULL, &cpu);
+		if (cpu < res->coverage1_cpu)
+			res->coverage1_cpu = cpu;
+		cov[k] = time_coverage(r, &at, 1, 0, &res->at, &cpu);
+		if (cpu < res->coverage_cpu)
+			res->coverage_cpu = cpu;
+		trend[k] = time_coverage(r, times, 12, 0, NULL, &cpu);
+		if (cpu < res->trend_cpu)
+			res->trend_cpu = cpu;
+	}
+	best_of(scan, res->repeat, &res->scan, &res->scan_med);
+	best_of(cov1, res->repeat, &res->coverage1, &res->coverage1_med);
+	best_of(cov, res->repeat, &res->coverage, &res->coverage_med);
+	best_of(trend, res->repeat, &res->trend, &res->trend_med);
+	time_chains(r, n, samples, at, res);
+	ct_reader_end(r);
+	fprintf(stderr, "  scanned %llu index rows\n", (unsigned long long)rows);
+}
+
+static void report(const struct results *r, uint64_t n, uint64_t entries, double build_s, long cpus)
+{
+	struct rusage ru;
+	bool cov_ok = r->coverage < 5.0, chain_ok = r->chain_p99 < 0.001;
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf("city: %llu instruments, %d standards, %llu entries (built in %.0f s), %ld cores\n",
+	       (unsigned long long)n, NSTD, (unsigned long long)entries, build_s, cpus);
+	printf("coverage at 2025-12-31: %llu registered, %llu valid (%.2f%%), %llu compulsory, %llu verified "
+	       "(%.2f%%)\n",
+	       (unsigned long long)r->at.registered, (unsigned long long)r->at.valid,
+	       100.0 * (double)r->at.valid / (double)(r->at.registered ? r->at.registered : 1),
+	       (unsigned long long)r->at.compulsory, (unsigned long long)r->at.compulsory_valid,
+	       100.0 * (double)r->at.compulsory_valid / (double)(r->at.compulsory ? r->at.compulsory : 1));
+	printf("timings: best of %u (median in brackets)\n", r->repeat);
+	printf("%-44s %7.3f s [%7.3f]\n", "plain sequential scan of the instrument index", r->scan,
+	       r->scan_med);
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s  goal < 5 s: %s\n",
+	       "coverage at one date", r->coverage, r->coverage_med, r->coverage / r->scan, r->coverage_cpu,
+	       cov_ok ? "met" : "NOT met");
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s (%.2f us per instrument)\n",
+	       "coverage at one date, one thread", r->coverage1, r->coverage1_med, r->coverage1 / r->scan,
+	       r->coverage1_cpu, r->coverage1_cpu * 1e6 / (double)n);
+	printf("%-44s %7.3f s [%7.3f]  %5.1f x the scan  cpu %.3f s\n", "12-month trend (one pass)", r->trend,
+	       r->trend_med, r->trend / r->scan, r->trend_cpu);
+	printf("%-44s p50 %.3f ms  p99 %.3f ms  max %.3f ms  goal p99 < 1 ms: %s\n",
+	       "chain (fresh tracer, whole tree)", r->chain_p50 * 1e3, r->chain_p99 * 1e3, r->chain_max * 1e3,
+	       chain_ok ? "met" : "NOT met");
+	printf("%-44s p50 %.3f ms  p99 %.3f ms\n", "chain (shared tracer)", r->warm_p50 * 1e3,
+	       r->warm_p99 * 1e3);
+	printf("max RSS %.0f MiB\n", (double)ru.ru_maxrss / 1024.0);
+}
+
+static void usage(void)
+{
+	fprintf(
+	    stderr,
+	    "usage: bench_trace [--instruments N] [--chains K] [--repeat R] [--dir DIR] [--keep | --reuse]\n"
+	    "  --instruments N  city size (default 1000000; 3 calibrations each)\n"
+	    "  --chains K       random instruments to time chain on (default 10000)\n"
+	    "  --repeat R       time each measurement R times, report the best and the median (default 3)\n"
+	    "  --dir DIR        build the store there (default a new directory under $TMPDIR or /tmp)\n"
+	    "  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the "
+	    "build)\n"
+	    "  --reuse          measure an existing store built with the same --instruments\n");
+}
+
+static void rm_store(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"instruments", required_argument, NULL, 'n'},
+						 {"chains", required_argument, NULL, 'c'},
+						 {"repeat", required_argument, NULL, 'R'},
+						 {"dir", required_argument, NULL, 'd'},
+						 {"keep", no_argument, NULL, 'k'},
+						 {"reuse", no_argument, NULL, 'r'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	uint64_t n = 1000000;
+	unsigned samples = 10000, repeat = 3;
+	bool keep = false, reuse = false;
+	char *dir = NULL, tmpl[4200];
+	struct city *c = calloc(1, sizeof(*c));
+	struct results res;
+	double build_s = 0;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 'c':
+			samples = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			repeat = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			keep = true;
+			break;
+		case 'r':
+			reuse = keep = true;
+			break;
+		default:
+			usage();
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!c || n == 0 || samples == 0 || repeat == 0 || repeat > 16 || (reuse && !dir)) {
+		usage();
+		return 2;
+	}
+	if (!dir) {
+		snprintf(tmpl, sizeof(tmpl), "%s/bench-trace-XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (!(dir = mkdtemp(tmpl))) {
+			fprintf(stderr, "bench_trace: cannot make a directory: %s\n", strerror(errno));
+			return 2;
+		}
+	}
+	if ((err = ct_ledger_open(&c->l, dir, NULL)) < 0)
+		die("open", err);
+	if (!reuse) {
+		fprintf(stderr, "building the city in %s\n", dir);
+		build(c, n);
+		build_s = now_s() - c->started;
+	}
+	fprintf(stderr, "measuring\n");
+	memset(&res, 0, sizeof(res));
+	res.repeat = repeat;
+	measure(c, n, samples, &res);
+	report(&res, n, c->entries, build_s, sysconf(_SC_NPROCESSORS_ONLN));
+	ct_ledger_close(c->l);
+	if (!keep)
+		rm_store(dir);
+	else
+		fprintf(stderr, "store kept in %s\n", dir);
+	ct_keypair_free(c->bureau);
+	for (opt = 0; opt < 1 + NDISTRICTS + NAUTH; opt++)
+		ct_keypair_free(c->labs[opt]);
+	free(c);
+	return 0;
+}
