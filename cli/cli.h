@@ -115,5 +115,6 @@ int cmd_impact(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
 int cmd_due(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -38,6 +38,7 @@ struct demo_district {
 	unsigned weight; /* share of the city's instruments, percent */
 };
 
+#define DEMO_BUREAU    0 /* demo_labs[0] is the bureau */
 #define DEMO_PHASES    5
 #define DEMO_LABS      19
 #define DEMO_DISTRICTS 7

@@ -318,7 +318,7 @@ static void household(const struct gen *g, struct slot *s, rng *r, int std)
 	int32_t a = g->sd + (int32_t)rng_below(r, (uint32_t)(g->rd - 3 - g->sd)), b;
 
 	in->reg_at = (int64_t)a * DAY_MS + 9 * HOUR_MS;
-	if (in->kind == K_WM && in->district == D_SHANTING && rng_chance(r, 50)) {
+	if (in->kind == K_WM && in->district == D_SHANTING && rng_chance(r, 150)) {
 		in->special =
 		    SP_UNVERIFIED; /* village supply taken over by the water company, not yet verified */
 		return;

@@ -256,7 +256,7 @@ static void cal_record(struct writer *w, const char *subject, const struct cal *
 	rec_start(r, "calibration", c->at);
 	rec_str(r, "subject", subject);
 	rec_str(r, "kind", kind_names[c->kind]);
-	rec_str(r, "standards", w->g->stds[c->std].id);
+	rec_list(r, "standards", w->g->stds[c->std].id);
 	rec_time(r, "performed_at", c->at);
 	rec_time(r, "valid_until", c->until);
 	rec_str(r, "result", c->pass ? "pass" : "fail");

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{"coverage", cmd_coverage, "traceability coverage and inspection rate, at a date or month by month"},
 	{"due", cmd_due, "instruments due for recalibration, or overdue"},
 	{"report", cmd_report, "the city against the plan's targets (text, JSON, one-page HTML)"},
+	{"demo", cmd_demo, "run a whole city's network on this machine: generated labs, nodes, reports"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
