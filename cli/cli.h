@@ -88,6 +88,12 @@ int cli_resolve_calibration(ct_reader *r, json_t *fields, char *why, size_t whyl
  */
 void cli_pin_network(cli_node *n);
 
+/*
+ * Sends request (one JSON object) to the caltraced running on home and
+ * reads its answer. Returns 0, or -1 when no node answers (not running).
+ */
+int cli_control(const char *home, json_t *request, json_t **answer);
+
 /* Whether stderr is a terminal (for progress lines). */
 bool cli_interactive(void);
 
@@ -116,5 +122,7 @@ int cmd_coverage(int argc, char **argv);
 int cmd_due(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_peers(int argc, char **argv);
 
 #endif

@@ -61,12 +61,13 @@ static int import_line(ct_batch *b, const ct_keypair *kp, json_t *rec, unsigned 
 		return fprintf(stderr, "caltrace import-records: line %lu: \"time\" is not an ISO-8601 date\n",
 			       lineno),
 		       EXIT_ERR;
+	/* type points into rec's "type" value: from here on only t is used */
 	json_object_del(rec, "type");
 	json_object_del(rec, "time");
 	if (t == CT_EV_CALIBRATION && cli_resolve_calibration(ct_batch_reader(b), rec, why, sizeof(why)) < 0)
 		return fprintf(stderr, "caltrace import-records: line %lu: %s\n", lineno, why), EXIT_ERR;
 	if ((err = ct_body_from_json(&body, t, rec)) < 0 ||
-	    (err = ct_batch_append(b, kp, when, type, body.ptr, body.len, NULL, NULL)) < 0) {
+	    (err = ct_batch_append(b, kp, when, ct_event_type_name(t), body.ptr, body.len, NULL, NULL)) < 0) {
 		fprintf(stderr, "caltrace import-records: line %lu: %s\n", lineno, ct_error_last());
 		ct_buf_free(&body);
 		return EXIT_ERR;

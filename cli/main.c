@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{"coverage", cmd_coverage, "traceability coverage and inspection rate, at a date or month by month"},
 	{"due", cmd_due, "instruments due for recalibration, or overdue"},
 	{"report", cmd_report, "the city against the plan's targets (text, JSON, one-page HTML)"},
+	{"status", cmd_status, "the node's peers, feeds, forks, pending entries and digest"},
+	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},
 	{"demo", cmd_demo, "run a whole city's network on this machine: generated labs, nodes, reports"},
 };
 

@@ -177,7 +177,7 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 	uint8_t head[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
 	ct_ingest_result res = CT_INGEST_PENDING;
 	ct_event_type t = ct_event_type_of(type, strlen(type));
-	uint64_t size;
+	uint64_t size, remote;
 	unsigned flags;
 	bool admitted;
 	int err;
@@ -211,6 +211,14 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		return err;
 	if (flags & HEAD_FORKED)
 		return ct__error(CT_EFROZEN, "this node's own feed is recorded as forked: refusing to append");
+	if ((err = ct_read_remote_size(&b->rd, author, &remote)) < 0)
+		return err;
+	if (remote > size)
+		return ct__error(CT_ESTATE,
+				 "a peer reported this node's own feed at %llu entries but this store holds %llu: "
+				 "refusing to append, it would fork the feed (let caltraced fetch the missing "
+				 "entries first)",
+				 (unsigned long long)remote, (unsigned long long)size);
 	if ((err = ct_entry_build(&raw, kp, size + 1, size ? head : NULL, time_ms, type, body, body_len)) < 0)
 		goto done;
 	if ((err = ct_batch_ingest(b, raw.ptr, raw.len, CT_INGEST_SIG_CHECKED, &res)) < 0)

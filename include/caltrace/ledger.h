@@ -197,4 +197,57 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
  */
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
 
+/* ---- replication state (core/replica.c) --------------------------------- */
+
+/*
+ * Records that a peer reported author's feed at size entries; the store
+ * keeps the largest size ever reported. While that exceeds the feed's
+ * stored size, ct_batch_append refuses to append to it (CT_ESTATE): a node
+ * restored from an old backup would otherwise fork its own feed. The node
+ * records this for its own feed only. Errors: CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size);
+
+/* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
+int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out);
+
+/*
+ * Stores a fork proof received from a peer: a and b must pass
+ * ct_fork_proof_check. Marks the author's feed forked (frozen), creating
+ * an empty head record when no entry of it is held. The first proof of a
+ * feed is kept. Errors: CT_EINVAL (not a proof), CT_EEXISTS (a proof of
+ * this feed is already held: nothing written), CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint8_t *bb, size_t b_len);
+
+/*
+ * Unmaps the store's pages from this process's resident set: LMDB reads
+ * through a shared file mapping, and every page a long-running writer or
+ * reader touches stays resident until the kernel needs the memory. The
+ * pages stay in the OS page cache; the next access maps them again. Safe
+ * while other threads read (LMDB never changes a page a reader can see).
+ * caltraced calls it now and then, so that its memory stays bounded
+ * however large the store grows. Errors: CT_EIO.
+ */
+int ct_ledger_trim_memory(ct_ledger *l);
+
+#define CT_NOTE_MAX 8192      /* largest checkpoint note the store keeps */
+#define CT_NOTES_PER_FEED 256 /* notes kept per feed */
+
+/*
+ * Keeps a checkpoint note (a signed note with its cosignatures, carried
+ * opaquely: checking it is the checkpoint code's job) of author's feed.
+ * Notes are kept by (author, SHA-256 of the note).
+ * Errors: CT_EEXISTS (held already: nothing written), CT_ETOOBIG (over
+ * CT_NOTE_MAX), CT_EFULL (CT_NOTES_PER_FEED held for the feed),
+ * CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/* Note callback: note points into the snapshot. Return 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_note_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/* Every checkpoint note held, by author then note hash. Errors: what cb returns (<0), CT_EIO. */
+int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx);
+
 #endif

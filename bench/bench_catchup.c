@@ -1,0 +1,499 @@
+/*
+ * bench_catchup: how fast a fresh node catches up, against how fast this
+ * machine verifies Ed25519 signatures (docs/PERFORMANCE.md).
+ *
+ *   cmake --build build --target bench_catchup && build/bench_catchup [--entries N]
+ *
+ * 1. The raw verification rate: crypto_sign_verify_detached over the
+ *    signing inputs of real entries, with 1 and with 2 threads.
+ * 2. A lab's home with N entries in its feed (signed here, in large
+ *    transactions; --source DIR keeps it for the next run).
+ * 3. Two caltraced on 127.0.0.1: the lab's and a fresh node's. The clock
+ *    runs from the fresh node's start until its store holds all N entries.
+ *    Its resident memory is sampled meanwhile (VmRSS, VmHWM).
+ * 4. The raw rates again, and catch-up / raw 2-thread verification.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caltrace/entry.h"
+#include "caltrace/error.h"
+#include "caltrace/ledger.h"
+#include "caltrace/mp.h"
+
+#define SAMPLES	     4096
+#define RATE_SECONDS 3.0
+
+static char cli_path[4096], node_path[4096], work[4096];
+static pid_t lab_pid, fresh_pid;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_catchup: %s%s%s\n", what, ct_error_last()[0] ? ": " : "", ct_error_last());
+	if (lab_pid > 0)
+		kill(lab_pid, SIGKILL);
+	if (fresh_pid > 0)
+		kill(fresh_pid, SIGKILL);
+	exit(2);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* ---- entries ------------------------------------------------------------------ */
+
+/* An instrument.register body: {category, district, id, mpe{rel_ppm}, owner}, keys in order. */
+static void body_of(ct_buf *out, uint64_t i)
+{
+	char id[32], owner[48];
+
+	snprintf(id, sizeof(id), "WM-%llu", (unsigned long long)i);
+	snprintf(owner, sizeof(owner), "market %llu", (unsigned long long)(i % 997));
+	out->len = 0;
+	ct_mp_put_map(out, 5);
+	ct_mp_put_cstr(out, "category");
+	ct_mp_put_cstr(out, "mass");
+	ct_mp_put_cstr(out, "district");
+	ct_mp_put_cstr(out, "North");
+	ct_mp_put_cstr(out, "id");
+	ct_mp_put_cstr(out, id);
+	ct_mp_put_cstr(out, "mpe");
+	ct_mp_put_map(out, 1);
+	ct_mp_put_cstr(out, "rel_ppm");
+	ct_mp_put_uint(out, 1000);
+	ct_mp_put_cstr(out, "owner");
+	ct_mp_put_cstr(out, owner);
+}
+
+/* ---- raw verification rate -------------------------------------------------------- */
+
+struct sample {
+	uint8_t pk[CT_KEY_BYTES];
+	uint8_t sig[CT_SIG_BYTES];
+	ct_buf msg;
+};
+
+static struct sample samples[SAMPLES];
+
+struct worker {
+	pthread_t t;
+	double deadline;
+	uint64_t done;
+};
+
+static void *verify_loop(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t i = 0;
+
+	while (now_s() < w->deadline) {
+		for (int k = 0; k < 256; k++, i++) {
+			struct sample *s = &samples[i % SAMPLES];
+			if (crypto_sign_verify_detached(s->sig, s->msg.ptr, s->msg.len, s->pk) != 0)
+				abort();
+		}
+	}
+	w->done = i;
+	return NULL;
+}
+
+/* Verifications per second with n threads, each on the signing inputs of real entries. */
+static double verify_rate(int n)
+{
+	struct worker w[8];
+	double start = now_s(), total = 0;
+
+	for (int k = 0; k < n; k++) {
+		w[k].deadline = start + RATE_SECONDS;
+		pthread_create(&w[k].t, NULL, verify_loop, &w[k]);
+	}
+	for (int k = 0; k < n; k++) {
+		pthread_join(w[k].t, NULL);
+		total += (double)w[k].done;
+	}
+	return total / (now_s() - start);
+}
+
+static void make_samples(void)
+{
+	ct_keypair *kp = NULL;
+	ct_buf body = CT_BUF_INIT, raw = CT_BUF_INIT;
+	uint8_t prev[CT_HASH_BYTES];
+	ct_entry e;
+
+	if (ct_keypair_generate(&kp) < 0)
+		die("key");
+	for (uint64_t i = 0; i < SAMPLES; i++) {
+		body_of(&body, i);
+		if (ct_entry_build(&raw, kp, i + 1, i ? prev : NULL, 1767225600000ULL + i,
+				   "instrument.register", body.ptr, body.len) < 0 ||
+		    ct_entry_decode(&e, raw.ptr, raw.len) < 0)
+			die("building sample entries");
+		ct_entry_hash(prev, raw.ptr, raw.len);
+		memcpy(samples[i].pk, e.author, CT_KEY_BYTES);
+		memcpy(samples[i].sig, e.sig, CT_SIG_BYTES);
+		memset(&samples[i].msg, 0, sizeof(ct_buf));
+		if (ct_entry_signing_input(&samples[i].msg, &e) < 0)
+			die("signing input");
+	}
+	ct_buf_free(&body);
+	ct_buf_free(&raw);
+	ct_keypair_free(kp);
+}
+
+/* ---- the homes ----------------------------------------------------------------------- */
+
+static void read_key(const char *home, char hex[65])
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/key.pub", home);
+	if (!(f = fopen(path, "r")) || !fgets(hex, 65, f))
+		die("reading a key");
+	fclose(f);
+	hex[64] = '\0';
+}
+
+static void network_of(const char *home, char hex[65])
+{
+	uint8_t id[CT_HASH_BYTES];
+	ct_ledger_opts o = {.read_only = true};
+	char path[4200];
+	ct_ledger *l = NULL;
+	ct_reader *r = NULL;
+
+	snprintf(path, sizeof(path), "%s/data", home);
+	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 ||
+	    ct_read_network(r, id, NULL) < 0)
+		die("reading the network id");
+	ct_reader_end(r);
+	ct_ledger_close(l);
+	ct_hex(hex, id, CT_HASH_BYTES);
+}
+
+/* Signs n entries into the lab's feed, 50,000 per transaction. */
+static void fill_lab(const char *lab, uint64_t n)
+{
+	ct_buf body = CT_BUF_INIT;
+	ct_keypair *kp = NULL;
+	ct_ledger *l = NULL;
+	ct_batch *b = NULL;
+	char path[4200];
+	double start = now_s();
+
+	snprintf(path, sizeof(path), "%s/key", lab);
+	if (ct_keypair_load(&kp, path) < 0)
+		die("lab key");
+	snprintf(path, sizeof(path), "%s/data", lab);
+	if (ct_ledger_open(&l, path, NULL) < 0)
+		die("lab store");
+	for (uint64_t i = 1; i <= n; i++) {
+		if (!b && ct_batch_begin(&b, l) < 0)
+			die("write");
+		body_of(&body, i);
+		if (ct_batch_append(b, kp, 1767225600000ULL + i, "instrument.register", body.ptr, body.len,
+				    NULL, NULL) < 0)
+			die("append");
+		if (i % 50000 == 0 || i == n) {
+			if (ct_batch_commit(b) < 0)
+				die("commit");
+			b = NULL;
+			fprintf(stderr, "\r  signed %llu of %llu entries (%.0f/s)", (unsigned long long)i,
+				(unsigned long long)n, (double)i / (now_s() - start));
+		}
+	}
+	fprintf(stderr, "\n");
+	ct_buf_free(&body);
+	ct_ledger_close(l);
+	ct_keypair_free(kp);
+}
+
+/* The lab's feed size in a store, or 0. */
+static uint64_t lab_size(ct_ledger *l, const uint8_t lab[CT_KEY_BYTES])
+{
+	ct_reader *r = NULL;
+	ct_feed_head h;
+	uint64_t size = 0;
+
+	if (ct_reader_begin(&r, l) == 0 && ct_read_head(r, lab, &h) == 0)
+		size = h.size;
+	ct_reader_end(r);
+	return size;
+}
+
+static void make_source(const char *src, uint64_t n, char net[65])
+{
+	char bureau[4200], lab[4200], key[65];
+	ct_ledger_opts o = {.read_only = true};
+	uint8_t labkey[CT_KEY_BYTES];
+	ct_ledger *l = NULL;
+	char path[4200];
+
+	snprintf(bureau, sizeof(bureau), "%s/bureau", src);
+	snprintf(lab, sizeof(lab), "%s/lab", src);
+	snprintf(path, sizeof(path), "%s/data", lab);
+	if (access(path, F_OK) == 0) {
+		read_key(lab, key);
+		ct_key_parse(labkey, key);
+		if (ct_ledger_open(&l, path, &o) == 0 && lab_size(l, labkey) == n) {
+			ct_ledger_close(l);
+			network_of(lab, net);
+			fprintf(stderr, "  reusing %s (%llu entries)\n", src, (unsigned long long)n);
+			return;
+		}
+		ct_ledger_close(l);
+		sh("rm -rf '%s/bureau' '%s/lab'", src, src);
+	}
+	mkdir(src, 0700);
+	if (sh("'%s' init '%s' >/dev/null 2>&1", cli_path, bureau) ||
+	    sh("'%s' --home '%s' genesis --network Bench --district North >/dev/null", cli_path, bureau))
+		die("making the bureau");
+	network_of(bureau, net);
+	if (sh("'%s' init '%s' --network %s >/dev/null 2>&1", cli_path, lab, net))
+		die("making the lab");
+	read_key(lab, key);
+	if (sh("'%s' --home '%s' admit %s --name lab --tier city --scope mass --until 2035-01-01 >/dev/null",
+	       cli_path, bureau, key) ||
+	    sh("'%s' --home '%s' export -o '%s/bureau.ct' 2>/dev/null", cli_path, bureau, src) ||
+	    sh("'%s' --home '%s' import '%s/bureau.ct' >/dev/null 2>&1", cli_path, lab, src))
+		die("admitting the lab");
+	fill_lab(lab, n);
+}
+
+static pid_t start_node(const char *home, const char *log)
+{
+	char sock[4200];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/caltraced.sock", home);
+	if ((pid = fork()) == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 2);
+		execl(node_path, "caltraced", "--home", home, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400 && access(sock, F_OK) != 0; i++)
+		usleep(25000);
+	if (access(sock, F_OK) != 0)
+		die("a node did not start (see its log)");
+	return pid;
+}
+
+static void stop_node(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* kB of a /proc/PID/status field. */
+static long status_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':')
+			kb = strtol(line + flen + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* CPU seconds used by a process. */
+static double cpu_seconds(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+		return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+struct run {
+	double seconds, lab_cpu, fresh_cpu;
+	long peak_kb, peak_anon_kb, peak_file_kb;
+};
+
+static void catch_up(const char *src, uint64_t n, const char *net, struct run *out)
+{
+	char lab[4200], fresh[4200], labkey[65], freshkey[65], path[4200], log[4200];
+	uint8_t lab_author[CT_KEY_BYTES];
+	ct_ledger_opts o = {.read_only = true};
+	ct_ledger *l = NULL;
+	int port = 20000 + (int)((unsigned)getpid() * 13 % 40000);
+	double start;
+	uint64_t have = 0;
+
+	snprintf(lab, sizeof(lab), "%s/lab", src);
+	snprintf(fresh, sizeof(fresh), "%s/fresh", work);
+	read_key(lab, labkey);
+	ct_key_parse(lab_author, labkey);
+	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", cli_path, fresh, port + 1,
+	       net))
+		die("making the fresh node");
+	read_key(fresh, freshkey);
+	/* the lab's config is rewritten for this run: listen on port, know the fresh node */
+	snprintf(path, sizeof(path), "%s/config", lab);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		die("lab config");
+	fprintf(f, "listen = 127.0.0.1:%d\nnetwork = %s\npeer = %s@127.0.0.1:%d\n", port, net, freshkey,
+		port + 1);
+	fclose(f);
+	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", cli_path, fresh, labkey, port))
+		die("peers");
+	snprintf(log, sizeof(log), "%s/lab.log", work);
+	lab_pid = start_node(lab, log);
+	snprintf(log, sizeof(log), "%s/fresh.log", work);
+	start = now_s();
+	fresh_pid = start_node(fresh, log);
+	snprintf(path, sizeof(path), "%s/data", fresh);
+	if (ct_ledger_open(&l, path, &o) < 0)
+		die("opening the fresh store");
+	memset(out, 0, sizeof(*out));
+	while (have < n) {
+		long anon = status_kb(fresh_pid, "RssAnon"), file = status_kb(fresh_pid, "RssFile");
+		if (anon > out->peak_anon_kb)
+			out->peak_anon_kb = anon;
+		if (file > out->peak_file_kb)
+			out->peak_file_kb = file;
+		usleep(50000);
+		have = lab_size(l, lab_author);
+		if (now_s() - start > 3600)
+			die("no catch-up within an hour");
+	}
+	out->seconds = now_s() - start;
+	out->peak_kb = status_kb(fresh_pid, "VmHWM");
+	out->fresh_cpu = cpu_seconds(fresh_pid);
+	out->lab_cpu = cpu_seconds(lab_pid);
+	ct_ledger_close(l);
+	stop_node(fresh_pid);
+	stop_node(lab_pid);
+	fresh_pid = lab_pid = 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"entries", required_argument, NULL, 'n'},
+						 {"source", required_argument, NULL, 's'},
+						 {"keep", no_argument, NULL, 'k'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
+	char self[4096], src[4200], net[65];
+	uint64_t n = 1000000;
+	const char *source = NULL;
+	bool keep = false;
+	double r1, r2, r1b, r2b, raw2, rate;
+	struct run run;
+	ssize_t len;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			n = strtoull(optarg, NULL, 10);
+			break;
+		case 's':
+			source = optarg;
+			break;
+		case 'k':
+			keep = true;
+			break;
+		default:
+			printf("usage: bench_catchup [--entries N (1000000)] [--source DIR (kept for next "
+			       "runs)] [--keep]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (sodium_init() < 0 || n == 0)
+		die("bad arguments");
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		die("cannot find this program");
+	self[len] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(cli_path, sizeof(cli_path), "%s/caltrace", self);
+	snprintf(node_path, sizeof(node_path), "%s/caltraced", self);
+	snprintf(work, sizeof(work), "%s/ct-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(work))
+		die("mkdtemp");
+	snprintf(src, sizeof(src), "%s", source ? source : work);
+
+	printf("machine: %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
+	make_samples();
+	r1 = verify_rate(1);
+	r2 = verify_rate(2);
+	printf("raw Ed25519 verification (before): 1 thread %.0f/s, 2 threads %.0f/s\n", r1, r2);
+	fflush(stdout);
+	fprintf(stderr, "making a lab with %llu entries in %s\n", (unsigned long long)n, src);
+	make_source(src, n, net);
+	fprintf(stderr, "catching up\n");
+	catch_up(src, n, net, &run);
+	r1b = verify_rate(1);
+	r2b = verify_rate(2);
+	printf("raw Ed25519 verification (after):  1 thread %.0f/s, 2 threads %.0f/s\n", r1b, r2b);
+	raw2 = (r2 + r2b) / 2;
+	rate = (double)n / run.seconds;
+	printf("catch-up of %llu entries over loopback: %.1f s, %.0f entries/s\n", (unsigned long long)n,
+	       run.seconds, rate);
+	printf("  CPU used: fresh node %.1f s, serving node %.1f s\n", run.fresh_cpu, run.lab_cpu);
+	printf("catch-up / raw 2-thread verification: %.2f (goal: at least 0.8)\n", rate / raw2);
+	printf("peak resident memory of the catching-up node: %.0f MB (VmHWM; most RssAnon %.0f MB, RssFile "
+	       "%.0f MB)"
+	       " (goal: under 200 MB)\n",
+	       (double)run.peak_kb / 1024, (double)run.peak_anon_kb / 1024, (double)run.peak_file_kb / 1024);
+	if (keep)
+		fprintf(stderr, "kept %s\n", work);
+	else
+		sh("rm -rf '%s'", work);
+	for (int i = 0; i < SAMPLES; i++)
+		ct_buf_free(&samples[i].msg);
+	return 0;
+}

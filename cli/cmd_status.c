@@ -1,0 +1,218 @@
+/*
+ * caltrace status: what the store holds (feeds, forks, pending entries,
+ * digest) and, when caltraced runs, its peers with their state and lag
+ * per feed.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+	printf("usage: caltrace status [--json]\n\n"
+	       "Shows this node: its key and network, every feed's size and head, fork proofs\n"
+	       "held, entries pending admission, the state digest, and, when caltraced runs,\n"
+	       "each peer's address, state and lag per feed (how many entries it is behind\n"
+	       "(-) or ahead (+) of this node).\n\n"
+	       "  --json   one JSON object instead of text\n");
+}
+
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	ct_hex(hex, b, n);
+	return json_string(hex);
+}
+
+/* The store's side: feeds, forks, pending, digest, network. */
+static int store_json(cli_node *n, json_t *o)
+{
+	uint8_t digest[CT_HASH_BYTES], net[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
+	ct_feed_head *heads = NULL;
+	json_t *feeds = json_array(), *forks = json_array();
+	ct_reader *r = NULL;
+	uint64_t pending = 0, remote = 0, own = 0;
+	size_t count = 0, i;
+	int err;
+
+	if ((err = ct_reader_begin(&r, n->ledger)) < 0 || (err = ct_read_digest(r, digest)) < 0 ||
+	    (err = ct_read_heads(r, &heads, &count)) < 0 || (err = ct_read_pending_count(r, &pending)) < 0)
+		goto done;
+	if (ct_read_network(r, net, bureau) == 0) {
+		json_object_set_new(o, "network", hex_json(net, CT_HASH_BYTES));
+		json_object_set_new(o, "bureau", hex_json(bureau, CT_KEY_BYTES));
+	} else if (n->cfg.has_network) {
+		json_object_set_new(o, "network", hex_json(n->cfg.network, CT_HASH_BYTES));
+	}
+	for (i = 0; i < count; i++) {
+		const uint8_t *a, *b;
+		size_t alen, blen;
+		ct_entry ea;
+		json_t *f =
+		    json_pack("{s:o, s:I, s:o, s:b, s:b}", "author", hex_json(heads[i].author, CT_KEY_BYTES),
+			      "size", (json_int_t)heads[i].size, "head",
+			      heads[i].size ? hex_json(heads[i].head, CT_HASH_BYTES) : json_null(), "forked",
+			      heads[i].forked, "admitted", heads[i].admitted);
+		json_array_append_new(feeds, f);
+		if (heads[i].forked && ct_read_fork(r, heads[i].author, &a, &alen, &b, &blen) == 0 &&
+		    ct_entry_decode(&ea, a, alen) == 0)
+			json_array_append_new(forks, json_pack("{s:o, s:I}", "author",
+							       hex_json(heads[i].author, CT_KEY_BYTES), "seq",
+							       (json_int_t)ea.seq));
+		if (!memcmp(heads[i].author, ct_keypair_public(n->kp), CT_KEY_BYTES))
+			own = heads[i].size;
+	}
+	if ((err = ct_read_remote_size(r, ct_keypair_public(n->kp), &remote)) < 0)
+		goto done;
+	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
+	json_object_set_new(o, "pending", json_integer((json_int_t)pending));
+	json_object_set_new(o, "appends_refused", json_boolean(remote > own));
+	if (remote > own)
+		json_object_set_new(o, "own_feed_reported", json_integer((json_int_t)remote));
+	json_object_set_new(o, "feeds", feeds);
+	json_object_set_new(o, "forks", forks);
+	feeds = forks = NULL;
+done:
+	json_decref(feeds);
+	json_decref(forks);
+	free(heads);
+	ct_reader_end(r);
+	return err;
+}
+
+static void print_peer(json_t *p)
+{
+	const char *key = json_string_value(json_object_get(p, "key"));
+	const char *state = json_string_value(json_object_get(p, "state"));
+	const char *err = json_string_value(json_object_get(p, "last_error"));
+	json_t *feeds = json_object_get(p, "feeds"), *f;
+	size_t i;
+
+	printf("  %.8s…@%s  %s", key ? key : "?", json_string_value(json_object_get(p, "address")), state);
+	if (json_object_get(p, "direction"))
+		printf(" (%s, in %lld, out %lld)", json_string_value(json_object_get(p, "direction")),
+		       (long long)json_integer_value(json_object_get(p, "entries_in")),
+		       (long long)json_integer_value(json_object_get(p, "entries_out")));
+	if (json_object_get(p, "retry_in_ms"))
+		printf(", retry in %.1f s",
+		       (double)json_integer_value(json_object_get(p, "retry_in_ms")) / 1000);
+	if (err)
+		printf(": %s", err);
+	printf("\n");
+	json_array_foreach(feeds, i, f)
+	{
+		json_int_t lag = json_integer_value(json_object_get(f, "lag"));
+		if (lag)
+			printf("      feed %.8s…: %+lld (it holds %lld, this node %lld)\n",
+			       json_string_value(json_object_get(f, "author")), (long long)lag,
+			       (long long)json_integer_value(json_object_get(f, "remote")),
+			       (long long)json_integer_value(json_object_get(f, "local")));
+	}
+}
+
+static void print_text(json_t *o)
+{
+	json_t *node = json_object_get(o, "node"), *v;
+	size_t i;
+
+	printf("key      %s\n", json_string_value(json_object_get(o, "key")));
+	if ((v = json_object_get(o, "network")))
+		printf("network  %s\n", json_string_value(v));
+	printf("digest   %s\n", json_string_value(json_object_get(o, "digest")));
+	if (json_is_true(json_object_get(node, "running")))
+		printf("node     running, listening on %s, up %lld s\n",
+		       json_string_value(json_object_get(node, "listen")),
+		       (long long)json_integer_value(json_object_get(node, "uptime_ms")) / 1000);
+	else
+		printf("node     not running\n");
+	printf("pending  %lld entries wait for their author's admission\n",
+	       (long long)json_integer_value(json_object_get(o, "pending")));
+	if (json_is_true(json_object_get(o, "appends_refused")))
+		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced "
+		       "must fetch "
+		       "them first\n",
+		       (long long)json_integer_value(json_object_get(o, "own_feed_reported")));
+	printf("feeds:\n");
+	json_array_foreach(json_object_get(o, "feeds"), i, v)
+	    printf("  %.16s…  %8lld entries%s%s\n", json_string_value(json_object_get(v, "author")),
+		   (long long)json_integer_value(json_object_get(v, "size")),
+		   json_is_true(json_object_get(v, "forked")) ? "  FORKED (frozen)" : "",
+		   json_is_true(json_object_get(v, "admitted")) ? "" : "  not admitted");
+	if (json_array_size(json_object_get(o, "forks"))) {
+		printf("forks:\n");
+		json_array_foreach(json_object_get(o, "forks"), i, v)
+		    printf("  %.16s… signed two different entries at #%lld\n",
+			   json_string_value(json_object_get(v, "author")),
+			   (long long)json_integer_value(json_object_get(v, "seq")));
+	}
+	if (json_is_true(json_object_get(node, "running"))) {
+		printf("peers:%s\n", json_array_size(json_object_get(o, "peers")) ? "" : " none");
+		json_array_foreach(json_object_get(o, "peers"), i, v) print_peer(v);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	json_t *o = json_object(), *req, *ans = NULL, *node;
+	char hex[2 * CT_KEY_BYTES + 1];
+	bool json_out = false;
+	cli_node n;
+	int c, err, rc = EXIT_ERR;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json_out = true;
+			break;
+		case 'h':
+			help();
+			json_decref(o);
+			return EXIT_OK;
+		default:
+			json_decref(o);
+			return cli_usage_error("status", "bad usage");
+		}
+	}
+	if (optind != argc) {
+		json_decref(o);
+		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+	}
+	if (cli_open(&n, CLI_KEY | CLI_READONLY) != 0) {
+		json_decref(o);
+		return EXIT_ERR;
+	}
+	ct_key_hex(hex, ct_keypair_public(n.kp));
+	json_object_set_new(o, "key", json_string(hex));
+	if ((err = store_json(&n, o)) < 0) {
+		rc = cli_fail("status", err, "cannot read the store");
+		goto done;
+	}
+	req = json_pack("{s:s}", "cmd", "status");
+	node = json_object();
+	if (cli_control(n.dir, req, &ans) == 0 && json_is_true(json_object_get(ans, "ok"))) {
+		json_object_set_new(node, "running", json_true());
+		json_object_set(node, "listen", json_object_get(ans, "listen"));
+		json_object_set(node, "uptime_ms", json_object_get(ans, "uptime_ms"));
+		json_object_set(node, "ingest", json_object_get(ans, "ingest"));
+		json_object_set(o, "peers", json_object_get(ans, "peers"));
+	} else {
+		json_object_set_new(node, "running", json_false());
+	}
+	json_decref(req);
+	json_object_set_new(o, "node", node);
+	if (json_out)
+		rc = cli_print_json(o);
+	else {
+		print_text(o);
+		rc = EXIT_OK;
+	}
+done:
+	json_decref(ans);
+	json_decref(o);
+	cli_close(&n);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/*
+ * What the replication state machine asks for, done: messages to send,
+ * entries to serve or ingest, proofs and notes to store, peers to drop.
+ * Nothing here calls back into the state machine (proto/repl.h): what must
+ * be answered is queued and answered from the loop.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+void node_on_action(void *ctx, const ct_action *a)
+{
+	struct node *n = ctx;
+	struct conn *c = a->peer ? ct_rpeer_user(a->peer) : NULL;
+	char own[9];
+
+	if (n->stopping)
+		return;
+	switch (a->kind) {
+	case CT_ACT_SEND:
+		conn_send(c, a->data, a->len);
+		break;
+	case CT_ACT_SERVE:
+		if (c->state == C_UP) {
+			serve_add(c, a);
+			node_kick(n);
+		}
+		break;
+	case CT_ACT_INGEST:
+		ingest_add(n, c, a);
+		break;
+	case CT_ACT_FORK:
+		ingest_meta_fork(n, c, a->data, a->len, a->data2, a->len2);
+		break;
+	case CT_ACT_CHECKPOINT:
+		ingest_meta_note(n, c, a->author, a->data, a->len);
+		break;
+	case CT_ACT_REMOTE_SIZE:
+		node_short(own, n->self);
+		LOG(LOG_WARN,
+		    "peer %s reports this node's own feed %s… at %llu entries, more than the store holds: "
+		    "appends "
+		    "are refused until the missing entries are fetched",
+		    c->name, own, (unsigned long long)a->to);
+		n->own_reported = a->to;
+		ingest_meta_remote_size(n, a->to);
+		break;
+	case CT_ACT_DISCONNECT:
+		conn_close(c, a->text, false);
+		break;
+	}
+}
+
+/* The own feed's size in the last snapshot. */
+static uint64_t own_size(const struct node *n)
+{
+	for (size_t i = 0; i < n->nheads; i++)
+		if (!memcmp(n->heads[i].author, n->self, CT_KEY_BYTES))
+			return n->heads[i].size;
+	return 0;
+}
+
+void node_set_heads(struct node *n, ct_feed_head *heads, size_t count, const uint8_t digest[CT_HASH_BYTES])
+{
+	uint64_t before = own_size(n), after;
+
+	free(n->heads);
+	n->heads = heads;
+	n->nheads = count;
+	memcpy(n->digest, digest, CT_HASH_BYTES);
+	after = own_size(n);
+	if (n->own_reported && before < n->own_reported && after >= n->own_reported) {
+		LOG(LOG_INFO, "own feed caught up to %llu entries: appends are allowed again",
+		    (unsigned long long)after);
+		n->own_reported = 0;
+	}
+	if (ct_repl_set_heads(n->repl, n->heads, n->nheads) < 0)
+		LOG(LOG_ERROR, "replication state: %s", ct_error_last());
+}
+
+void node_refresh_heads(struct node *n, bool force)
+{
+	uint8_t digest[CT_HASH_BYTES];
+	ct_feed_head *heads = NULL;
+	ct_reader *r = NULL;
+	size_t count = 0;
+
+	if (ct_reader_begin(&r, n->ledger) < 0)
+		return;
+	if (ct_read_digest(r, digest) < 0 || (!force && !memcmp(digest, n->digest, CT_HASH_BYTES)) ||
+	    ct_read_heads(r, &heads, &count) < 0) {
+		ct_reader_end(r);
+		return;
+	}
+	ct_reader_end(r);
+	node_set_heads(n, heads, count, digest);
+}
+
+static int send_note(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+{
+	struct conn *c = ctx;
+
+	ct_repl_send_note(c->n->repl, c->rp, author, note, len);
+	return 0;
+}
+
+void node_greet(struct node *n, struct conn *c)
+{
+	const uint8_t *a, *b;
+	size_t alen, blen, i;
+	ct_reader *r = NULL;
+
+	if (ct_reader_begin(&r, n->ledger) < 0)
+		return;
+	for (i = 0; i < n->nheads; i++)
+		if (n->heads[i].forked && ct_read_fork(r, n->heads[i].author, &a, &alen, &b, &blen) == 0)
+			ct_repl_send_fork(n->repl, c->rp, a, alen, b, blen);
+	ct_read_notes(r, send_note, c);
+	ct_reader_end(r);
+}

@@ -1,0 +1,663 @@
+/*
+ * The ingest pipeline. Entries from peers wait in one FIFO of jobs; each
+ * job's signatures are checked on libuv's thread pool (several jobs at
+ * once); a single writer job, also on the pool, takes the verified jobs at
+ * the head of the FIFO and stores them in one LMDB write transaction
+ * (ct_batch_ingest with CT_INGEST_SIG_CHECKED), with the fork proofs,
+ * checkpoint notes and remote sizes waiting. Back-pressure: a peer with
+ * too much waiting is not read; with too much waiting overall no wants go
+ * out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "caltrace/entry.h"
+#include "node.h"
+
+enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };
+
+struct job {
+	struct job *next;
+	struct node *n;
+	struct conn *conn; /* the sender; NULL once it is gone */
+	enum job_state state;
+	uv_work_t work;
+	uint8_t author[CT_KEY_BYTES];
+	uint64_t from, gen;
+	uint32_t count;
+	uint8_t *data; /* count msgpack bins */
+	size_t len;
+	const uint8_t **raw; /* each entry, filled by the check */
+	size_t *raw_len;
+	/* the check */
+	uint32_t good; /* entries before the first that failed */
+	int verr;
+	char vdetail[300];
+	/* the write */
+	int err;
+	char detail[300];
+	uint64_t head_after, appended, duplicates, pending;
+	bool fork;
+	uint64_t fork_seq;
+	ct_buf proof_a, proof_b;
+};
+
+enum meta_kind { M_FORK, M_NOTE, M_REMOTE };
+
+struct meta {
+	struct meta *next;
+	enum meta_kind kind;
+	struct conn *conn;
+	uint8_t author[CT_KEY_BYTES];
+	ct_buf a, b;
+	uint64_t size;
+	int result;
+	char detail[300];
+};
+
+struct wbatch {
+	uv_work_t work;
+	struct node *n;
+	struct job *jobs; /* in FIFO order */
+	struct meta *meta;
+	int err;
+	char detail[300];
+	ct_feed_head *heads;
+	size_t nheads;
+	uint8_t digest[CT_HASH_BYTES];
+	uint64_t entries, queued_at, started, ingested, committed; /* ns, for the debug log */
+	uint64_t cpu_ingest, cpu_commit;
+};
+
+static void schedule(struct node *n);
+
+static void job_free(struct job *j)
+{
+	free(j->data);
+	free(j->raw);
+	free(j->raw_len);
+	ct_buf_free(&j->proof_a);
+	ct_buf_free(&j->proof_b);
+	free(j);
+}
+
+static void meta_free(struct meta *m)
+{
+	ct_buf_free(&m->a);
+	ct_buf_free(&m->b);
+	free(m);
+}
+
+/* ---- adding work ----------------------------------------------------------- */
+
+static struct job *job_new(struct node *n, struct conn *c, const ct_action *a, uint64_t from, uint32_t count,
+			   const uint8_t *data, size_t len)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->n = n;
+	j->conn = c;
+	memcpy(j->author, a->author, CT_KEY_BYTES);
+	j->from = from;
+	j->gen = a->gen;
+	j->count = count;
+	j->len = len;
+	j->data = malloc(len ? len : 1);
+	j->raw = calloc(count ? count : 1, sizeof(*j->raw));
+	j->raw_len = calloc(count ? count : 1, sizeof(*j->raw_len));
+	if (!j->data || !j->raw || !j->raw_len) {
+		job_free(j);
+		return NULL;
+	}
+	memcpy(j->data, data, len);
+	return j;
+}
+
+static void enqueue(struct node *n, struct job *j)
+{
+	if (n->ing.tail)
+		n->ing.tail->next = j;
+	else
+		n->ing.head = j;
+	n->ing.tail = j;
+	n->ing.queued += j->len;
+	if (j->conn)
+		j->conn->queued += j->len;
+}
+
+/* An INGEST action: the entries, cut into jobs of NODE_VERIFY_BATCH so that every thread gets some. */
+void ingest_add(struct node *n, struct conn *c, const ct_action *a)
+{
+	ct_mp items = ct_mp_over(a->data, a->len);
+	const uint8_t *start = a->data, *raw;
+	uint32_t done = 0, k = 0;
+	size_t rlen;
+
+	while (done < a->count) {
+		uint32_t take = a->count - done < NODE_VERIFY_BATCH ? a->count - done : NODE_VERIFY_BATCH;
+		struct job *j;
+		for (k = 0; k < take; k++)
+			if (ct_mp_read_bin(&items, &raw, &rlen) < 0)
+				return; /* cannot happen: proto checked the message */
+		j = job_new(n, c, a, a->from + done, take, start, (size_t)(items.p - start));
+		if (!j) {
+			LOG(LOG_ERROR, "out of memory queueing entries for ingest");
+			return;
+		}
+		enqueue(n, j);
+		n->ing.total_in += take;
+		done += take;
+		start = items.p;
+	}
+	schedule(n);
+}
+
+static void meta_add(struct node *n, struct meta *m)
+{
+	struct meta **pp = &n->ing.meta;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = m;
+	schedule(n);
+}
+
+void ingest_meta_fork(struct node *n, struct conn *c, const uint8_t *a, size_t a_len, const uint8_t *b,
+		      size_t b_len)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return;
+	m->kind = M_FORK;
+	m->conn = c;
+	if (ct_buf_put(&m->a, a, a_len) < 0 || ct_buf_put(&m->b, b, b_len) < 0) {
+		meta_free(m);
+		return;
+	}
+	meta_add(n, m);
+}
+
+void ingest_meta_note(struct node *n, struct conn *c, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
+		      size_t len)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return;
+	m->kind = M_NOTE;
+	m->conn = c;
+	memcpy(m->author, author, CT_KEY_BYTES);
+	if (ct_buf_put(&m->a, note, len) < 0) {
+		meta_free(m);
+		return;
+	}
+	meta_add(n, m);
+}
+
+void ingest_meta_remote_size(struct node *n, uint64_t size)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return;
+	m->kind = M_REMOTE;
+	m->size = size;
+	meta_add(n, m);
+}
+
+void ingest_forget(struct node *n, struct conn *c)
+{
+	struct job *j;
+	struct meta *m;
+
+	for (j = n->ing.head; j; j = j->next)
+		if (j->conn == c)
+			j->conn = NULL;
+	for (m = n->ing.meta; m; m = m->next)
+		if (m->conn == c)
+			m->conn = NULL;
+	if (n->ing.batch) {
+		for (j = n->ing.batch->jobs; j; j = j->next)
+			if (j->conn == c)
+				j->conn = NULL;
+		for (m = n->ing.batch->meta; m; m = m->next)
+			if (m->conn == c)
+				m->conn = NULL;
+	}
+}
+
+/* ---- signature checks (thread pool) -------------------------------------- */
+
+static void verify_work(uv_work_t *w)
+{
+	struct job *j = container_of(w, struct job, work);
+	ct_mp items = ct_mp_over(j->data, j->len);
+	char author[9], got[9];
+	uint8_t hash[CT_HASH_BYTES];
+	ct_entry e;
+	uint32_t k;
+	int err;
+
+	node_short(author, j->author);
+	for (k = 0; k < j->count; k++) {
+		uint64_t seq = j->from + k;
+		if (ct_mp_read_bin(&items, &j->raw[k], &j->raw_len[k]) < 0)
+			break;
+		if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
+			j->verr = err;
+			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
+				 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
+			return;
+		}
+		if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {
+			node_short(got, e.author);
+			j->verr = CT_EINVAL;
+			snprintf(j->vdetail, sizeof(j->vdetail),
+				 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu",
+				 author, (unsigned long long)j->from, (unsigned long long)e.seq, got,
+				 (unsigned long long)seq);
+			return;
+		}
+		if (ct_entry_verify(&e) < 0) {
+			j->verr = CT_EBADSIG;
+			snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
+				 (unsigned long long)seq, author);
+			return;
+		}
+		if (seq == 1 && e.type_len == 15 && memcmp(e.type, "network.genesis", 15) == 0) {
+			ct_entry_hash(hash, e.raw, e.raw_len);
+			if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
+				j->verr = CT_EAUTH;
+				snprintf(j->vdetail, sizeof(j->vdetail),
+					 "genesis entry of %s… founds another network than this node's",
+					 author);
+				return;
+			}
+		}
+		j->good = k + 1;
+	}
+}
+
+static void after_verify(uv_work_t *w, int status)
+{
+	struct job *j = container_of(w, struct job, work);
+	struct node *n = j->n;
+
+	(void)status;
+	n->ing.verifying--;
+	j->state = J_VERIFIED;
+	if (!n->stopping)
+		schedule(n);
+}
+
+/* ---- the writer (thread pool) ------------------------------------------------ */
+
+static void write_meta(ct_batch *b, struct node *n, struct meta *m)
+{
+	switch (m->kind) {
+	case M_FORK:
+		m->result = ct_batch_record_fork(b, m->a.ptr, m->a.len, m->b.ptr, m->b.len);
+		break;
+	case M_NOTE:
+		m->result = ct_batch_put_note(b, m->author, m->a.ptr, m->a.len);
+		break;
+	case M_REMOTE:
+		m->result = ct_batch_note_remote_size(b, n->self, m->size);
+		break;
+	}
+	if (m->result < 0 && m->result != CT_EEXISTS)
+		snprintf(m->detail, sizeof(m->detail), "%s", ct_error_last());
+}
+
+static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
+{
+	ct_ingest_result res;
+	ct_feed_head h;
+	char author[9];
+	uint32_t k;
+	int err;
+
+	node_short(author, j->author);
+	for (k = 0; k < j->good; k++) {
+		if ((err = ct_batch_ingest(b, j->raw[k], j->raw_len[k], CT_INGEST_SIG_CHECKED, &res)) < 0) {
+			j->err = err;
+			snprintf(j->detail, sizeof(j->detail), "%s: %s", ct_strerror(err), ct_error_last());
+			break;
+		}
+		j->appended += res == CT_INGEST_APPENDED;
+		j->duplicates += res == CT_INGEST_DUPLICATE;
+		j->pending += res == CT_INGEST_PENDING;
+		if (res == CT_INGEST_FORK && !j->fork) {
+			j->fork = true;
+			j->fork_seq = j->from + k;
+		}
+		/*
+		 * Each page the write reads through LMDB's map stays resident,
+		 * with its neighbours (the kernel maps pages around a fault):
+		 * let them go every so often, or a long catch-up would hold
+		 * the whole store. LMDB's pointers stay valid; pages refault.
+		 */
+		if (++*trim_count % NODE_TRIM_ENTRIES == 0)
+			ct_ledger_trim_memory(j->n->ledger);
+	}
+	if (!j->err && j->verr) {
+		j->err = j->verr;
+		snprintf(j->detail, sizeof(j->detail), "%s", j->vdetail);
+	}
+	err = ct_read_head(ct_batch_reader(b), j->author, &h);
+	j->head_after = err == 0 ? h.size : 0;
+}
+
+/* What the loop needs after the commit: heads, digest, fork proofs. */
+static void read_back(struct wbatch *wb)
+{
+	const uint8_t *a, *b;
+	size_t alen, blen;
+	ct_reader *r = NULL;
+	ct_feed_head h;
+
+	if (ct_reader_begin(&r, wb->n->ledger) < 0)
+		return;
+	for (struct job *j = wb->jobs; j; j = j->next) {
+		if (wb->err) {
+			j->head_after = ct_read_head(r, j->author, &h) == 0 ? h.size : 0;
+		}
+		if (j->fork && ct_read_fork(r, j->author, &a, &alen, &b, &blen) == 0) {
+			ct_buf_put(&j->proof_a, a, alen);
+			ct_buf_put(&j->proof_b, b, blen);
+		}
+	}
+	if (ct_read_heads(r, &wb->heads, &wb->nheads) < 0)
+		wb->heads = NULL;
+	ct_read_digest(r, wb->digest);
+	ct_reader_end(r);
+}
+
+/* CPU time of the calling thread, ns (for the debug log). */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void write_work(uv_work_t *w)
+{
+	struct wbatch *wb = container_of(w, struct wbatch, work);
+	struct node *n = wb->n;
+	uint64_t trim_count = 0, cpu0 = thread_cpu_ns(), cpu1;
+	ct_batch *b = NULL;
+	int err;
+
+	wb->started = uv_hrtime();
+	if ((err = ct_batch_begin(&b, n->ledger)) < 0)
+		goto failed;
+	for (struct meta *m = wb->meta; m; m = m->next)
+		write_meta(b, n, m);
+	for (struct job *j = wb->jobs; j; j = j->next)
+		write_job(b, j, &trim_count);
+	wb->ingested = uv_hrtime();
+	cpu1 = thread_cpu_ns();
+	wb->cpu_ingest = cpu1 - cpu0;
+	if ((err = ct_batch_commit(b)) < 0)
+		goto failed;
+	wb->committed = uv_hrtime();
+	wb->cpu_commit = thread_cpu_ns() - cpu1;
+	read_back(wb);
+	/* What this write touched of the store would stay resident: let it go. */
+	ct_ledger_trim_memory(n->ledger);
+	return;
+failed:
+	wb->err = err;
+	snprintf(wb->detail, sizeof(wb->detail), "%s", ct_error_last());
+	for (struct job *j = wb->jobs; j; j = j->next) {
+		j->err = err;
+		snprintf(j->detail, sizeof(j->detail), "the store refused the write: %.250s", wb->detail);
+		j->fork = false;
+	}
+	for (struct meta *m = wb->meta; m; m = m->next)
+		m->result = err;
+	read_back(wb);
+}
+
+/* ---- back on the loop ---------------------------------------------------------- */
+
+static void report_meta(struct node *n, struct meta *m)
+{
+	ct_rpeer *origin = m->conn ? m->conn->rp : NULL;
+	const char *from = m->conn ? m->conn->name : "a peer that left";
+	ct_entry e;
+	char author[9] = "?";
+
+	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
+		node_short(author, e.author);
+	if (m->result < 0 && m->result != CT_EEXISTS) {
+		LOG(LOG_ERROR, "cannot store %s: %s",
+		    m->kind == M_FORK ? "a fork proof" : "replication state", m->detail);
+		return;
+	}
+	if (m->result == CT_EEXISTS)
+		return;
+	switch (m->kind) {
+	case M_FORK:
+		LOG(LOG_WARN, "fork: %s… equivocated (proof from peer %s); proof recorded, feed frozen",
+		    author, from);
+		ct_repl_fork_recorded(n->repl, m->a.ptr, m->a.len, m->b.ptr, m->b.len, origin);
+		break;
+	case M_NOTE:
+		ct_repl_note_stored(n->repl, m->author, m->a.ptr, m->a.len, origin);
+		break;
+	case M_REMOTE:
+		break;
+	}
+}
+
+static void report_job(struct node *n, struct job *j)
+{
+	ct_rpeer *rp = j->conn && j->conn->state == C_UP ? j->conn->rp : NULL;
+	char author[9];
+	int rc;
+
+	n->ing.appended += j->appended;
+	n->ing.duplicates += j->duplicates;
+	n->ing.pending += j->pending;
+	node_short(author, j->author);
+	if (j->err) {
+		if (rp && ct_repl_blames(j->err))
+			; /* logged with the disconnection below */
+		else if (j->err == CT_ESEQ || j->err == CT_EFROZEN)
+			LOG(LOG_DEBUG, "entries of %s… from #%llu not taken: %s", author,
+			    (unsigned long long)j->from, j->detail);
+		else
+			LOG(LOG_WARN, "entries of %s… from #%llu not taken: %s", author,
+			    (unsigned long long)j->from, j->detail);
+	}
+	if (j->pending)
+		LOG(LOG_INFO, "%llu entries of %s… wait for their author's admission (from peer %s)",
+		    (unsigned long long)j->pending, author, j->conn ? j->conn->name : "that left");
+	rc = ct_repl_ingested(n->repl, rp, j->author, j->gen, j->err, j->head_after);
+	if (rc < 0 && j->conn)
+		conn_close(j->conn, j->detail, true);
+	if (j->fork) {
+		n->ing.forks++;
+		LOG(LOG_WARN,
+		    "fork: %s… signed two different entries at #%llu (one received from peer %s); proof "
+		    "recorded, feed frozen",
+		    author, (unsigned long long)j->fork_seq, j->conn ? j->conn->name : "that left");
+		if (j->proof_a.len)
+			ct_repl_fork_recorded(n->repl, j->proof_a.ptr, j->proof_a.len, j->proof_b.ptr,
+					      j->proof_b.len, NULL);
+	}
+}
+
+static void heads_changed(struct node *n, struct wbatch *wb)
+{
+	if (!wb->heads)
+		return;
+	node_set_heads(n, wb->heads, wb->nheads, wb->digest);
+	wb->heads = NULL;
+}
+
+/* A progress line at most every 5 s while entries flow in. */
+static void progress(struct node *n)
+{
+	uint64_t now = node_now(n);
+
+	if (now - n->ing.last_logged < 5000)
+		return;
+	n->ing.last_logged = now;
+	LOG(LOG_INFO,
+	    "ingest: %llu entries stored, %llu already held, %llu pending admission, %zu KiB waiting",
+	    (unsigned long long)n->ing.appended, (unsigned long long)n->ing.duplicates,
+	    (unsigned long long)n->ing.pending, n->ing.queued / 1024);
+}
+
+static void after_write(uv_work_t *w, int status)
+{
+	struct wbatch *wb = container_of(w, struct wbatch, work);
+	struct node *n = wb->n;
+	struct job *j;
+	struct meta *m;
+
+	(void)status;
+	n->ing.batch = NULL;
+	n->ing.writing = false;
+	n->ing.commits++;
+	LOG(LOG_DEBUG,
+	    "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
+	    (unsigned long long)wb->entries, (double)(wb->started - wb->queued_at) / 1e6,
+	    (double)(wb->ingested - wb->started) / 1e6, (double)wb->cpu_ingest / 1e6,
+	    (double)(wb->committed - wb->ingested) / 1e6, (double)wb->cpu_commit / 1e6);
+	if (wb->err && !n->stopping)
+		LOG(LOG_ERROR, "cannot write to the store: %s", wb->detail);
+	while ((m = wb->meta)) {
+		wb->meta = m->next;
+		if (!n->stopping)
+			report_meta(n, m);
+		meta_free(m);
+	}
+	while ((j = wb->jobs)) {
+		wb->jobs = j->next;
+		n->ing.queued -= j->len;
+		if (j->conn)
+			j->conn->queued -= j->len;
+		if (!n->stopping)
+			report_job(n, j);
+		job_free(j);
+	}
+	if (!n->stopping) {
+		heads_changed(n, wb);
+		progress(n);
+		ingest_pressure(n);
+		schedule(n);
+	}
+	free(wb->heads);
+	free(wb);
+}
+
+/*
+ * Whether the writer should run: enough verified entries head the queue
+ * to be worth a commit (each costs an fsync), or everything queued is
+ * verified (nothing more is coming soon, or the queue is full).
+ */
+static bool write_due(const struct ingest *ing)
+{
+	uint64_t ready = 0;
+	const struct job *j;
+
+	for (j = ing->head; j && j->state == J_VERIFIED; j = j->next)
+		if ((ready += j->count) >= NODE_COMMIT_MIN)
+			return true;
+	return ready > 0 && !j;
+}
+
+/* Starts checks for waiting jobs, and the writer when verified jobs head the queue. */
+static void schedule(struct node *n)
+{
+	struct ingest *ing = &n->ing;
+	struct job *j, **pp;
+	struct wbatch *wb;
+	uint64_t entries = 0;
+
+	if (n->stopping)
+		return;
+	for (j = ing->head; j && ing->verifying < ing->max_verifying; j = j->next) {
+		if (j->state != J_WAIT)
+			continue;
+		j->state = J_VERIFYING;
+		ing->verifying++;
+		uv_queue_work(n->loop, &j->work, verify_work, after_verify);
+	}
+	if (ing->writing || !(write_due(ing) || ing->meta))
+		return;
+	if (!(wb = calloc(1, sizeof(*wb))))
+		return;
+	wb->n = n;
+	wb->meta = ing->meta;
+	ing->meta = NULL;
+	/* the verified jobs at the head, in order */
+	for (pp = &wb->jobs; ing->head && ing->head->state == J_VERIFIED && entries < NODE_COMMIT_MAX;) {
+		j = ing->head;
+		ing->head = j->next;
+		if (!ing->head)
+			ing->tail = NULL;
+		j->next = NULL;
+		*pp = j;
+		pp = &j->next;
+		entries += j->count;
+	}
+	ing->writing = true;
+	ing->batch = wb;
+	wb->entries = entries;
+	wb->queued_at = uv_hrtime();
+	uv_queue_work(n->loop, &wb->work, write_work, after_write);
+}
+
+/* Reads resume and wants go out again once the queues drained below half. */
+void ingest_pressure(struct node *n)
+{
+	bool over = n->ing.queued > NODE_GLOBAL_QUEUE_MAX;
+
+	if (over && !n->paused) {
+		n->paused = true;
+		ct_repl_pause(n->repl, true, node_now(n));
+		LOG(LOG_DEBUG, "ingest queue full (%zu KiB): no more wants until it drains",
+		    n->ing.queued / 1024);
+	} else if (n->paused && n->ing.queued < NODE_GLOBAL_QUEUE_MAX / 2) {
+		n->paused = false;
+		ct_repl_pause(n->repl, false, node_now(n));
+	}
+	for (struct conn *c = n->conns; c; c = c->next)
+		if (c->held && c->queued < NODE_PEER_QUEUE_MAX / 2)
+			conn_hold(c, false);
+}
+
+void ingest_shutdown(struct node *n)
+{
+	/* Checks not started yet are cancelled; running ones and the writer finish. */
+	for (struct job *j = n->ing.head; j; j = j->next)
+		if (j->state == J_VERIFYING)
+			uv_cancel((uv_req_t *)&j->work);
+}
+
+void ingest_free(struct node *n)
+{
+	struct job *j;
+	struct meta *m;
+
+	while ((j = n->ing.head)) {
+		n->ing.head = j->next;
+		job_free(j);
+	}
+	n->ing.tail = NULL;
+	while ((m = n->ing.meta)) {
+		n->ing.meta = m->next;
+		meta_free(m);
+	}
+}

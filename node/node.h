@@ -1,0 +1,226 @@
+/*
+ * caltraced's shared state. node/ moves bytes, runs timers and calls core;
+ * every decision about peers is proto/repl.c's.
+ *
+ *   main.c     start-up, signals, the tick and poll timers, shutdown
+ *   conn.c     TCP connections: dial, accept, handshake, read, write, backoff
+ *   actions.c  what the replication state machine asks for
+ *   ingest.c   signature checks on the thread pool, the single LMDB writer
+ *   serve.c    entries read from the store for a peer, paced by its socket
+ *   control.c  the Unix control socket (caltrace status, caltrace peers)
+ */
+#ifndef CT_NODE_H
+#define CT_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "caltrace/error.h"
+#include "caltrace/home.h"
+#include "caltrace/keys.h"
+#include "caltrace/ledger.h"
+#include "log.h"
+#include "repl.h"
+#include "session.h"
+
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#endif
+
+#define NODE_TICK_MS	      250   /* timers: dials, handshakes, pings */
+#define NODE_POLL_MS	      150   /* the store's heads: notices CLI appends */
+#define NODE_HANDSHAKE_MS     10000 /* a handshake must finish within */
+#define NODE_BACKOFF_MIN_MS   500
+#define NODE_BACKOFF_MAX_MS   8000  /* a peer that is down */
+#define NODE_STABLE_MS	      10000 /* a connection up this long resets the backoff */
+#define NODE_BAN_MIN_MS	      30000 /* a peer that misbehaved */
+#define NODE_BAN_MAX_MS	      600000
+#define NODE_WRITE_HIGH	      (1u << 20)   /* stop serving a peer whose socket holds this much */
+#define NODE_PEER_QUEUE_MAX   (8u << 20)   /* stop reading a peer with this much waiting for ingest */
+#define NODE_GLOBAL_QUEUE_MAX (32u << 20)  /* stop asking for more with this much waiting */
+#define NODE_SERVE_CHUNK      (256u << 10) /* entries per served message, in bytes */
+#define NODE_VERIFY_BATCH     512	   /* entries per signature-check job */
+#define NODE_COMMIT_MIN	      4096	   /* entries worth a commit while more are being checked */
+#define NODE_COMMIT_MAX	      8192 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_TRIM_MS	      1000 /* release the store's mapped pages this often while busy */
+#define NODE_TRIM_ENTRIES     256  /* ... and after so many entries written */
+
+struct conn;
+
+/* A peer from the config (KEY@host:port): dialed, redialed with backoff. */
+struct slot {
+	struct slot *next;
+	uint8_t key[CT_KEY_BYTES];
+	char host[256];
+	int port;
+	char name[320];	   /* "7f3a…@host:port" */
+	struct conn *conn; /* the live connection to it (either direction), or NULL */
+	bool dialing;
+	uint64_t next_dial; /* ms, loop clock */
+	uint64_t backoff;   /* ms */
+	char last_error[256];
+};
+
+/* A key that misbehaved: refused until `until`. */
+struct ban {
+	struct ban *next;
+	uint8_t key[CT_KEY_BYTES];
+	uint64_t until;
+	uint64_t length;
+	char reason[256];
+};
+
+enum conn_state { C_RESOLVING, C_CONNECTING, C_HANDSHAKE, C_UP, C_CLOSING };
+
+struct serve_req {
+	struct serve_req *next;
+	uint8_t author[CT_KEY_BYTES];
+	uint64_t next_seq, to;
+	bool push;
+};
+
+struct conn {
+	uv_tcp_t tcp; /* first: closed last, the struct is freed in its close callback */
+	struct node *n;
+	struct conn *next;
+	struct slot *slot; /* the configured peer this is (NULL: an unlisted incoming peer) */
+	bool outgoing;
+	enum conn_state state;
+	uv_connect_t creq;
+	uv_getaddrinfo_t gai;
+	ct_session *sess;
+	ct_rpeer *rp;
+	char addr[300]; /* remote ip:port */
+	char name[360]; /* "7f3a…@ip:port" or "?@ip:port" before the handshake */
+	uint8_t key[CT_KEY_BYTES];
+	bool has_key;
+	uint64_t opened;   /* ms */
+	uint64_t deadline; /* handshake deadline, ms */
+	bool reading;	   /* uv_read_start is on */
+	bool held;	   /* we stopped reading it for back-pressure */
+	size_t queued;	   /* bytes of its entries waiting for ingest */
+	ct_buf out;	   /* sealed frames not yet handed to libuv */
+	struct serve_req *serves, **serves_tail;
+	char close_reason[512];
+	bool close_ban;	  /* misbehaved: ban its key */
+	bool close_quiet; /* a duplicate connection: no backoff */
+	bool close_warn;  /* a refused handshake: worth a warning */
+	char readbuf[64 * 1024];
+};
+
+struct job;
+struct meta;
+struct wbatch;
+
+/* The ingest pipeline (ingest.c). */
+struct ingest {
+	struct job *head, *tail; /* FIFO: verifying, verified, waiting */
+	struct meta *meta;	 /* store writes other than entries */
+	unsigned verifying;	 /* jobs on the thread pool */
+	unsigned max_verifying;
+	bool writing;	      /* the writer's job is on the thread pool */
+	struct wbatch *batch; /* ... and what it writes */
+	size_t queued;	      /* bytes of all jobs */
+	uint64_t appended, duplicates, pending, forks, total_in, last_logged;
+	uint64_t commits;
+};
+
+struct node {
+	uv_loop_t *loop;
+	char home[4096];
+	char cfg_path[4200];
+	char sock_path[4200];
+	ct_config cfg;
+	char listen[300];
+	ct_keypair *kp;
+	uint8_t self[CT_KEY_BYTES];
+	uint8_t network[CT_HASH_BYTES];
+	ct_ledger *ledger;
+	ct_repl *repl;
+	uv_tcp_t listener;
+	uv_pipe_t control;
+	uv_timer_t tick, poll;
+	uv_idle_t idle; /* flushes output and serves, then stops */
+	uv_signal_t sigint, sigterm;
+	struct slot *slots;
+	struct conn *conns;
+	struct ban *bans;
+	struct ingest ing;
+	ct_feed_head *heads; /* the snapshot the state machine last got */
+	size_t nheads;
+	uint8_t digest[CT_HASH_BYTES];
+	bool paused;
+	bool stopping;
+	bool listening, control_open;
+	uint64_t started;
+	uint64_t own_reported;
+	uint64_t served;     /* messages of entries served (for trimming) */
+	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
+	uint64_t trim_mark;  /* commits + served then */
+};
+
+/* Milliseconds on the loop's clock. */
+static inline uint64_t node_now(struct node *n)
+{
+	return uv_now(n->loop);
+}
+
+/* "7f3a1b2c" */
+void node_short(char out[9], const uint8_t key[CT_KEY_BYTES]);
+
+/* Asks for the idle pass: flush output, pump serves. */
+void node_kick(struct node *n);
+
+/* ---- conn.c ---- */
+int conn_listen(struct node *n);
+void conn_dial(struct node *n, struct slot *s);
+/* Seals one message to c (queued until the idle pass). */
+void conn_send(struct conn *c, const uint8_t *msg, size_t len);
+/* Closes c; reason is logged. ban: c misbehaved (its key is backed off for longer). */
+void conn_close(struct conn *c, const char *reason, bool ban);
+void conn_flush(struct conn *c);
+/* Stops or restarts reading c for back-pressure. */
+void conn_hold(struct conn *c, bool hold);
+/* Handshake deadlines, dials due (tick timer). */
+void conn_tick(struct node *n);
+const char *conn_state_name(const struct conn *c);
+/* Adds a peer "KEY@host:port" to dial; returns 0 or a CT error. */
+int slot_add(struct node *n, const char *peer);
+int slot_remove(struct node *n, const uint8_t key[CT_KEY_BYTES]);
+/* Whether key may connect to us (the session's authorize callback). */
+int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES]);
+
+/* ---- actions.c ---- */
+void node_on_action(void *ctx, const ct_action *a);
+/* A new heads snapshot (heads is taken over): to the state machine. */
+void node_set_heads(struct node *n, ct_feed_head *heads, size_t count, const uint8_t digest[CT_HASH_BYTES]);
+/* Reads the heads from the store and gives them to the state machine when they changed. */
+void node_refresh_heads(struct node *n, bool force);
+/* Sends our fork proofs and checkpoint notes to a peer that just came up. */
+void node_greet(struct node *n, struct conn *c);
+
+/* ---- ingest.c ---- */
+void ingest_add(struct node *n, struct conn *c, const ct_action *a);
+void ingest_meta_fork(struct node *n, struct conn *c, const uint8_t *a, size_t a_len, const uint8_t *b,
+		      size_t b_len);
+void ingest_meta_note(struct node *n, struct conn *c, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
+		      size_t len);
+void ingest_meta_remote_size(struct node *n, uint64_t size);
+/* A connection is going away: its jobs lose their sender. */
+void ingest_forget(struct node *n, struct conn *c);
+/* Applies the back-pressure rules after the queue changed. */
+void ingest_pressure(struct node *n);
+void ingest_shutdown(struct node *n);
+/* Frees what is left once the loop ended. */
+void ingest_free(struct node *n);
+
+/* ---- serve.c ---- */
+void serve_add(struct conn *c, const ct_action *a);
+void serve_pump(struct conn *c);
+void serve_free(struct conn *c);
+
+/* ---- control.c ---- */
+int control_open(struct node *n);
+
+#endif

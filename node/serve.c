@@ -1,0 +1,115 @@
+/*
+ * Serving a peer: entries read from the store in messages of at most
+ * NODE_SERVE_CHUNK bytes, one want (or push) after the other, never more
+ * than NODE_WRITE_HIGH bytes waiting in its socket. Every want is answered
+ * to its end: the last message is flagged CT_ENTRIES_LAST, even when it is
+ * empty because this node holds less than asked.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+#define CHUNK_ENTRIES 4096
+
+void serve_add(struct conn *c, const ct_action *a)
+{
+	struct serve_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	memcpy(r->author, a->author, CT_KEY_BYTES);
+	r->next_seq = a->from;
+	r->to = a->to;
+	r->push = (a->flags & CT_ENTRIES_PUSH) != 0;
+	*c->serves_tail = r;
+	c->serves_tail = &r->next;
+}
+
+void serve_free(struct conn *c)
+{
+	struct serve_req *r;
+
+	while ((r = c->serves)) {
+		c->serves = r->next;
+		free(r);
+	}
+	c->serves_tail = &c->serves;
+}
+
+static size_t backlog(struct conn *c)
+{
+	return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + c->out.len;
+}
+
+/* Sends the next message of r; returns 1 when r is complete, 0 when more follows, <0 on a store error. */
+static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
+{
+	static const uint8_t *raw[CHUNK_ENTRIES];
+	static size_t raw_len[CHUNK_ENTRIES];
+	ct_reader *rd = NULL;
+	ct_feed_head h;
+	ct_entry e;
+	uint64_t end, seq;
+	uint32_t count = 0, k;
+	size_t bytes = 0;
+	bool last;
+	int err;
+
+	if ((err = ct_reader_begin(&rd, c->n->ledger)) < 0)
+		return err;
+	err = ct_read_head(rd, r->author, &h);
+	end = err == 0 ? (h.size < r->to ? h.size : r->to) : 0;
+	for (seq = r->next_seq; seq <= end && count < CHUNK_ENTRIES && bytes < NODE_SERVE_CHUNK; seq++) {
+		if ((err = ct_read_entry(rd, r->author, seq, &e)) < 0)
+			break;
+		raw[count] = e.raw;
+		raw_len[count] = e.raw_len;
+		bytes += e.raw_len;
+		count++;
+	}
+	last = r->next_seq + count > end;
+	if (!(r->push && count == 0)) {
+		msg->len = 0;
+		err = ct_msg_entries_begin(msg, r->author, r->next_seq,
+					   r->push ? CT_ENTRIES_PUSH
+					   : last  ? CT_ENTRIES_LAST
+						   : 0,
+					   count);
+		for (k = 0; k < count && err == 0; k++)
+			err = ct_mp_put_bin(msg, raw[k], raw_len[k]);
+		if (err == 0) {
+			conn_send(c, msg->ptr, msg->len);
+			c->n->served++;
+		}
+	}
+	ct_reader_end(rd);
+	r->next_seq += count;
+	return err < 0 ? err : last;
+}
+
+void serve_pump(struct conn *c)
+{
+	static ct_buf msg = CT_BUF_INIT;
+	struct serve_req *r;
+	int rc;
+
+	while (c->state == C_UP && (r = c->serves) && backlog(c) < NODE_WRITE_HIGH) {
+		if ((rc = serve_chunk(c, r, &msg)) < 0) {
+			LOG(LOG_ERROR, "peer %s: cannot read entries to send: %s", c->name, ct_error_last());
+			conn_close(c, "store read failed", false);
+			return;
+		}
+		if (rc == 0)
+			continue;
+		c->serves = r->next;
+		if (!c->serves)
+			c->serves_tail = &c->serves;
+		if (!r->push)
+			ct_repl_served(c->n->repl, c->rp, r->author);
+		free(r);
+	}
+	conn_flush(c);
+	if (msg.cap > 4 * NODE_SERVE_CHUNK)
+		ct_buf_free(&msg);
+}
