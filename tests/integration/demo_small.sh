@@ -106,7 +106,7 @@ def depth_to_anchor(node):
         return 1
     return 1 + max([depth_to_anchor(c) for c in node["children"]] or [-100])
 check(out["chain"]["verdict"] == "valid" and out["chain"]["id"] == truth["chain_example"], "the example chain")
-check(depth_to_anchor(out["chain"]) == 5, "instrument, verification, district standard, calibration, municipal standard, anchor")
+check(depth_to_anchor(out["chain"]) == 6, "instrument, verification, district standard, calibration, municipal standard, anchor")
 oot = truth["imperfections"]["out-of-tolerance"]["standard"]
 check(out["impact"]["standard"] == oot and out["impact"]["instruments"] >= 3, "the impact of the OOT standard")
 check(any(i["verdict"] == "suspect" for i in out["impact"]["items"]), "suspect instruments in the impact")
