@@ -33,7 +33,7 @@ static void help(void)
 	    "  --seed N          the city (default 1): the same seed gives the same city\n"
 	    "  --at DATE         the report date; the history is the five years before it\n"
 	    "                    (default today, UTC)\n"
-	    "  --dir DIR         the working folder (default ./caltrace-demo; a previous demo\n"
+	    "  --dir DIR         the working folder (default ./demo-city; a previous demo\n"
 	    "                    there is replaced)\n"
 	    "  --base-port P     the nodes listen on 127.0.0.1:P.. P+%d (default %d)\n"
 	    "  --keep            leave the network running and print how to query it\n"
@@ -544,7 +544,7 @@ int cmd_demo(int argc, char **argv)
 	d.seed = 1;
 	d.at = cli_now_ms();
 	d.at -= d.at % 86400000ULL;
-	d.dir = "caltrace-demo";
+	d.dir = "demo-city";
 	d.base_port = DEMO_DEFAULT_PORT;
 	d.timeout = DEMO_DEFAULT_TIMEOUT;
 	if ((rc = parse(&d, argc, argv)) != 0)
