@@ -262,7 +262,7 @@ static void cal_record(struct writer *w, const char *subject, const struct cal *
 	rec_str(r, "result", c->pass ? "pass" : "fail");
 	if (c->tech >= 0)
 		rec_str(r, "technician", w->g->people[c->lab][c->tech].id);
-	rec_str(r, "certificate", cert);
+	rec_fmt(r, "certificate", "%s", cert);
 	if (c->as_found)
 		rec_str(r, "as_found", found_names[c->as_found]);
 }
