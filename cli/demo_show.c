@@ -114,9 +114,10 @@ static int show_impact(struct demo *d)
 	json_array_foreach(json_object_get(im, "items"), i, it)
 	{
 		const char *id = json_string_value(json_object_get(it, "id"));
-		if (strcmp(id, prev) == 0 || shown++ == 6)
-			continue;
+		bool same = strcmp(id, prev) == 0;
 		prev = id;
+		if (same || shown++ >= 6)
+			continue;
 		printf("    %-16s %-10s %s\n", id, json_string_value(json_object_get(it, "district")),
 		       json_string_value(json_object_get(it, "verdict")));
 	}
