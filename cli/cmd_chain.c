@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "caltrace/trace.h"
-#include "cli.h"
+#include "proof.h"
 
 static void help(void)
 {
@@ -200,8 +200,18 @@ static int found(void *ctx, const ct_index_row *row)
 	return 1;
 }
 
+void cli_chain_print(const ct_trace_node *tree)
+{
+	print_tree(tree, "", true, true);
+}
+
+json_t *cli_chain_json(const ct_trace_node *tree)
+{
+	return node_json(tree);
+}
+
 /* Instrument unless told otherwise or only a standard has that id. */
-static char choose_ns(ct_reader *r, const char *id, int forced)
+char cli_chain_ns(ct_reader *r, const char *id, int forced)
 {
 	bool inst = false, std = false;
 
@@ -261,18 +271,18 @@ int cmd_chain(int argc, char **argv)
 		rc = cli_fail("chain", err, "cannot evaluate");
 		goto done;
 	}
-	if ((err = ct_trace(&tree, tr, choose_ns(r, id, forced), id, strlen(id), at)) < 0) {
+	if ((err = ct_trace(&tree, tr, cli_chain_ns(r, id, forced), id, strlen(id), at)) < 0) {
 		rc = cli_fail("chain", err, "cannot evaluate %s", id);
 		goto done;
 	}
 	if (json_out) {
-		json_t *o = node_json(tree);
+		json_t *o = cli_chain_json(tree);
 		rc = cli_print_json(o);
 		json_decref(o);
 		if (rc != 0)
 			goto done;
 	} else {
-		print_tree(tree, "", true, true);
+		cli_chain_print(tree);
 	}
 	rc = tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
 done:

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "proof.h"
 
 struct command {
 	const char *name;
@@ -35,6 +36,11 @@ static const struct command commands[] = {
 	{"due", cmd_due, "instruments due for recalibration, or overdue"},
 	{"report", cmd_report, "the city against the plan's targets (text, JSON, one-page HTML)"},
 	{"status", cmd_status, "the node's peers, feeds, forks, pending entries and digest"},
+	{"checkpoint", cmd_checkpoint, "print (or sign) a feed's latest checkpoint with its cosignatures"},
+	{"witness", cmd_witness, "check and cosign checkpoints: stored ones, or notes from files"},
+	{"audit", cmd_audit, "check every stored checkpoint against the next: was any feed rewritten?"},
+	{"prove", cmd_prove, "write the offline proof bundle of an instrument's chain at a date"},
+	{"verify", cmd_verify, "verify a proof bundle offline with the bureau's key, print its chain"},
 	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},
 	{"demo", cmd_demo, "run a whole city's network on this machine: generated labs, nodes, reports"},
 };

@@ -6,8 +6,11 @@
  *
  *   "remote" author(32)            -> size(8)
  *   "note"   author(32) hash(32)   -> note bytes
+ *   "cpfork" author(32)            -> u32 length of a || a || b: two checkpoint
+ *                                     notes of the feed that cannot both be true
  *
- * And one memory helper for long-running processes (ct_ledger_trim_memory).
+ * Besides: the raw read of a run of entries a serving node needs, and one
+ * memory helper for long-running processes (ct_ledger_trim_memory).
  */
 #include <errno.h>
 #include <limits.h>
@@ -136,9 +139,9 @@ int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 	int err;
 
 	ct__short_key(name, author);
-	if (len > CT_NOTE_MAX)
+	if (len > CT_STORED_NOTE_MAX)
 		return ct__error(CT_ETOOBIG, "checkpoint note of %s… has %zu bytes, at most %d are kept",
-				 name, len, CT_NOTE_MAX);
+				 name, len, CT_STORED_NOTE_MAX);
 	memcpy(key, NOTE_PREFIX, 4);
 	memcpy(key + 4, author, CT_KEY_BYTES);
 	crypto_hash_sha256(key + 4 + CT_KEY_BYTES, note, len);
@@ -153,6 +156,82 @@ int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 		return ct__error(CT_EFULL, "feed %s… already has %d checkpoint notes", name,
 				 CT_NOTES_PER_FEED);
 	return ct__put(b, DB_META, key, sizeof(key), note, len, 0);
+}
+
+int ct_batch_del_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+{
+	uint8_t key[NOTE_KEY_BYTES];
+
+	memcpy(key, NOTE_PREFIX, 4);
+	memcpy(key + 4, author, CT_KEY_BYTES);
+	crypto_hash_sha256(key + 4 + CT_KEY_BYTES, note, len);
+	return ct__del(b, DB_META, key, sizeof(key), NULL, 0);
+}
+
+#define CPFORK_PREFIX	 "cpfork"
+#define CPFORK_KEY_BYTES (6 + CT_KEY_BYTES)
+
+int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *a,
+				    size_t a_len, const uint8_t *bb, size_t b_len)
+{
+	uint8_t key[CPFORK_KEY_BYTES], head[CT_HASH_BYTES];
+	uint8_t *proof = NULL;
+	uint64_t size;
+	unsigned flags;
+	MDB_val v;
+	int err;
+
+	if (b->poisoned)
+		return b->poisoned;
+	memcpy(key, CPFORK_PREFIX, 6);
+	memcpy(key + 6, author, CT_KEY_BYTES);
+	err = ct__get(&b->rd, DB_META, key, sizeof(key), &v);
+	if (err == 0)
+		return CT_EEXISTS;
+	if (err != CT_ENOTFOUND)
+		return err;
+	if (!(proof = malloc(4 + a_len + b_len)))
+		return ct__error(CT_ENOMEM, "out of memory recording a checkpoint fork");
+	proof[0] = (uint8_t)(a_len >> 24);
+	proof[1] = (uint8_t)(a_len >> 16);
+	proof[2] = (uint8_t)(a_len >> 8);
+	proof[3] = (uint8_t)a_len;
+	memcpy(proof + 4, a, a_len);
+	if (b_len)
+		memcpy(proof + 4 + a_len, bb, b_len);
+	err = ct__put(b, DB_META, key, sizeof(key), proof, 4 + a_len + b_len, 0);
+	free(proof);
+	if (err < 0)
+		return err;
+	if ((err = ct__head_get(&b->rd, author, &size, head, &flags)) < 0)
+		return err;
+	return ct__head_put(b, author, size, size ? head : NULL, flags | HEAD_FORKED);
+}
+
+int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,
+			    size_t *a_len, const uint8_t **bb, size_t *b_len)
+{
+	uint8_t key[CPFORK_KEY_BYTES];
+	const uint8_t *p;
+	size_t alen;
+	MDB_val v;
+	int err;
+
+	memcpy(key, CPFORK_PREFIX, 6);
+	memcpy(key + 6, author, CT_KEY_BYTES);
+	if ((err = ct__get(r, DB_META, key, sizeof(key), &v)) < 0)
+		return err;
+	p = v.mv_data;
+	if (v.mv_size < 4)
+		return ct__error(CT_ECORRUPT, "checkpoint fork record has %zu bytes", v.mv_size);
+	alen = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+	if (alen > v.mv_size - 4)
+		return ct__error(CT_ECORRUPT, "checkpoint fork record is truncated");
+	*a = p + 4;
+	*a_len = alen;
+	*bb = p + 4 + alen;
+	*b_len = v.mv_size - 4 - alen;
+	return 0;
 }
 
 int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
@@ -175,6 +254,41 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 		return err;
 	if (err == 0 && rc && rc != MDB_NOTFOUND)
 		return ct__mdb_error(rc, "meta");
+	return 0;
+}
+
+int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,
+			ct_raw_entry_fn cb, void *ctx)
+{
+	uint8_t key[FEEDKEY_BYTES];
+	MDB_cursor *cur = NULL;
+	MDB_val k = {sizeof(key), key}, v;
+	uint64_t seq = from;
+	int rc, err = 0;
+
+	if (from == 0 || from > to)
+		return 0;
+	ct__feed_key(key, author, from);
+	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_ENTRIES], &cur)) != 0)
+		return ct__mdb_error(rc, "entries");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0 && seq <= to;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), seq++) {
+		/* Keys sort by author then seq: the feed's entries are adjacent, without gaps. */
+		if (k.mv_size != FEEDKEY_BYTES || memcmp(k.mv_data, author, CT_KEY_BYTES) != 0)
+			break;
+		if (ct__get_u64((const uint8_t *)k.mv_data + CT_KEY_BYTES) != seq) {
+			err = ct__error(CT_ECORRUPT, "entries of a feed are not contiguous at #%llu",
+					(unsigned long long)seq);
+			break;
+		}
+		if ((err = cb(ctx, seq, v.mv_data, v.mv_size)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (err < 0)
+		return err;
+	if (err == 0 && rc && rc != MDB_NOTFOUND)
+		return ct__mdb_error(rc, "entries");
 	return 0;
 }
 

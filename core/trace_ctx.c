@@ -296,6 +296,12 @@ static void free_link(void *p)
 	free(p);
 }
 
+void ct_tracer_record(ct_tracer *tr, ct_trace_record_fn cb, void *ctx)
+{
+	tr->record = cb;
+	tr->record_ctx = ctx;
+}
+
 void ct_tracer_free(ct_tracer *tr)
 {
 	if (!tr)
@@ -333,8 +339,15 @@ static int collect_row(void *ctx, const ct_index_row *row)
 
 int ct__load_rows(ct_tracer *tr, struct ct__rowbuf *buf, char ns, const char *id, size_t id_len)
 {
+	size_t i;
+	int err;
+
 	buf->n = 0;
-	return ct_read_subject_rows(tr->r, ns, id, id_len, 0, collect_row, buf);
+	if ((err = ct_read_subject_rows(tr->r, ns, id, id_len, 0, collect_row, buf)) < 0)
+		return err;
+	for (i = 0; tr->record && i < buf->n; i++)
+		tr->record(tr->record_ctx, buf->v[i].hash);
+	return 0;
 }
 
 /* ---- authors ----------------------------------------------------------- */
@@ -354,7 +367,19 @@ static int load_fork(ct_tracer *tr, struct ct__org *o)
 		return 0;
 	if (err < 0)
 		return err;
-	if ((err = ct_read_fork(tr->r, o->key, &a, &alen, &b, &blen)) < 0)
+	err = ct_read_fork(tr->r, o->key, &a, &alen, &b, &blen);
+	if (err == CT_ENOTFOUND && ct_read_checkpoint_fork(tr->r, o->key, &a, &alen, &b, &blen) == 0) {
+		/*
+		 * Two checkpoints that cannot both be true do not say which
+		 * entry differs: nothing of the author is trusted (docs/CHECKPOINTS.md).
+		 */
+		o->fork_seq = 1;
+		memset(o->fork_entry, 0, CT_HASH_BYTES);
+		if (ct_read_entry(tr->r, o->key, 1, &ea) == 0)
+			ct_entry_hash(o->fork_entry, ea.raw, ea.raw_len);
+		return 0;
+	}
+	if (err < 0)
 		return err == CT_ENOTFOUND ? 0 : err;
 	if (ct_entry_decode(&ea, a, alen) < 0 || ct_entry_decode(&eb, b, blen) < 0)
 		return ct__error(CT_ECORRUPT, "stored fork proof does not decode");

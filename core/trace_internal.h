@@ -282,6 +282,8 @@ struct ct_tracer {
 	bool detail;		/* record reason lists for instruments (trees), not only masks */
 	struct ct__rowbuf rows; /* one instrument's rows */
 	struct ct__inst inst;	/* scratch instrument */
+	ct_trace_record_fn record; /* ct_tracer_record; NULL when off */
+	void *record_ctx;
 };
 
 /* trace_ctx.c: the bureau's records, memoised. */

@@ -355,6 +355,8 @@ int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent
 		err = ct_read_entry_by_hash(tr->r, u->cited, &e);
 		if (err < 0 && err != CT_ENOTFOUND)
 			return err;
+		if (err == 0 && tr->record)
+			tr->record(tr->record_ctx, u->cited);
 		if (err == CT_ENOTFOUND)
 			ct__rs_add(&u->rs, CT_R_MISSING_ENTRY, u->cited, NULL,
 				   "the entry it relied on is not in the store");

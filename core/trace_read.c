@@ -62,6 +62,8 @@ int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *o
 	MDB_val where, raw;
 	int err;
 
+	if (tr->record)
+		tr->record(tr->record_ctx, hash);
 	if (ct__prefetched(tr, hash, &ahead, &ahead_len) && ahead)
 		return decode_stored(out, ahead, ahead_len) < 0
 			   ? ct__error(CT_ECORRUPT, "a stored entry does not decode")

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "caltrace/entry.h"
+#include "entry_check.h"
 #include "node.h"
 
 enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };
@@ -233,54 +234,71 @@ void ingest_forget(struct node *n, struct conn *c)
 
 /* ---- signature checks (thread pool) -------------------------------------- */
 
+/*
+ * Checks entry k of a job: is the announced (author, seq), and its
+ * signature verifies (from the bytes: proto/entry_check.h; the writer's
+ * full decode refuses anything not canonical); a genesis founds this
+ * node's network.
+ */
+static int check_entry(struct job *j, uint32_t k, ct_buf *input, const char author[9])
+{
+	uint64_t seq = j->from + k, got_seq = 0;
+	uint8_t hash[CT_HASH_BYTES], got[CT_KEY_BYTES];
+	char got_name[9];
+	ct_entry e;
+	int err;
+
+	if ((err = ct_entry_check_raw(j->raw[k], j->raw_len[k], got, &got_seq, input)) < 0 &&
+	    err != CT_EBADSIG) {
+		snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
+			 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
+		return err;
+	}
+	if (memcmp(got, j->author, CT_KEY_BYTES) != 0 || got_seq != seq) {
+		node_short(got_name, got);
+		snprintf(j->vdetail, sizeof(j->vdetail),
+			 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu", author,
+			 (unsigned long long)j->from, (unsigned long long)got_seq, got_name,
+			 (unsigned long long)seq);
+		return CT_EINVAL;
+	}
+	if (err == CT_EBADSIG) {
+		snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
+			 (unsigned long long)seq, author);
+		return err;
+	}
+	if (seq == 1 && ct_entry_decode(&e, j->raw[k], j->raw_len[k]) == 0 && e.type_len == 15 &&
+	    memcmp(e.type, "network.genesis", 15) == 0) {
+		ct_entry_hash(hash, e.raw, e.raw_len);
+		if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
+			snprintf(j->vdetail, sizeof(j->vdetail),
+				 "genesis entry of %s… founds another network than this node's", author);
+			return CT_EAUTH;
+		}
+	}
+	return 0;
+}
+
 static void verify_work(uv_work_t *w)
 {
 	struct job *j = container_of(w, struct job, work);
 	ct_mp items = ct_mp_over(j->data, j->len);
-	char author[9], got[9];
-	uint8_t hash[CT_HASH_BYTES];
-	ct_entry e;
+	ct_buf input = CT_BUF_INIT; /* one signing input buffer for the whole job */
+	char author[9];
 	uint32_t k;
 	int err;
 
 	node_short(author, j->author);
 	for (k = 0; k < j->count; k++) {
-		uint64_t seq = j->from + k;
 		if (ct_mp_read_bin(&items, &j->raw[k], &j->raw_len[k]) < 0)
 			break;
-		if ((err = ct_entry_decode(&e, j->raw[k], j->raw_len[k])) < 0) {
+		if ((err = check_entry(j, k, &input, author)) < 0) {
 			j->verr = err;
-			snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
-				 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
-			return;
-		}
-		if (memcmp(e.author, j->author, CT_KEY_BYTES) != 0 || e.seq != seq) {
-			node_short(got, e.author);
-			j->verr = CT_EINVAL;
-			snprintf(j->vdetail, sizeof(j->vdetail),
-				 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu",
-				 author, (unsigned long long)j->from, (unsigned long long)e.seq, got,
-				 (unsigned long long)seq);
-			return;
-		}
-		if (ct_entry_verify(&e) < 0) {
-			j->verr = CT_EBADSIG;
-			snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
-				 (unsigned long long)seq, author);
-			return;
-		}
-		if (seq == 1 && e.type_len == 15 && memcmp(e.type, "network.genesis", 15) == 0) {
-			ct_entry_hash(hash, e.raw, e.raw_len);
-			if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
-				j->verr = CT_EAUTH;
-				snprintf(j->vdetail, sizeof(j->vdetail),
-					 "genesis entry of %s… founds another network than this node's",
-					 author);
-				return;
-			}
+			break;
 		}
 		j->good = k + 1;
 	}
+	ct_buf_free(&input);
 }
 
 static void after_verify(uv_work_t *w, int status)

@@ -142,7 +142,7 @@ static int open_home(struct node *n, const char *home, const char *listen)
 	snprintf(n->cfg_path, sizeof(n->cfg_path), "%s/config", home);
 	snprintf(n->sock_path, sizeof(n->sock_path), "%s/caltraced.sock", home);
 	if ((err = ct_config_load(&n->cfg, n->cfg_path)) < 0) {
-		LOG(LOG_ERROR, "cannot read %s: %s", n->cfg_path, ct_error_last());
+		LOG(LOG_ERROR, "%s", ct_error_last());
 		return err;
 	}
 	snprintf(n->listen, sizeof(n->listen), "%s", listen ? listen : n->cfg.listen);

@@ -42,17 +42,34 @@ static size_t backlog(struct conn *c)
 	return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) + c->out.len;
 }
 
+/* Collects a run of entries for one message (pointers into the reader's snapshot). */
+struct chunk {
+	const uint8_t *raw[CHUNK_ENTRIES];
+	size_t raw_len[CHUNK_ENTRIES];
+	uint32_t count;
+	size_t bytes;
+};
+
+static int take(void *ctx, uint64_t seq, const uint8_t *raw, size_t len)
+{
+	struct chunk *ch = ctx;
+
+	(void)seq;
+	ch->raw[ch->count] = raw;
+	ch->raw_len[ch->count] = len;
+	ch->count++;
+	ch->bytes += len;
+	return ch->count == CHUNK_ENTRIES || ch->bytes >= NODE_SERVE_CHUNK;
+}
+
 /* Sends the next message of r; returns 1 when r is complete, 0 when more follows, <0 on a store error. */
 static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
 {
-	static const uint8_t *raw[CHUNK_ENTRIES];
-	static size_t raw_len[CHUNK_ENTRIES];
+	static struct chunk ch;
 	ct_reader *rd = NULL;
 	ct_feed_head h;
-	ct_entry e;
-	uint64_t end, seq;
-	uint32_t count = 0, k;
-	size_t bytes = 0;
+	uint64_t end;
+	uint32_t k;
 	bool last;
 	int err;
 
@@ -60,31 +77,28 @@ static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
 		return err;
 	err = ct_read_head(rd, r->author, &h);
 	end = err == 0 ? (h.size < r->to ? h.size : r->to) : 0;
-	for (seq = r->next_seq; seq <= end && count < CHUNK_ENTRIES && bytes < NODE_SERVE_CHUNK; seq++) {
-		if ((err = ct_read_entry(rd, r->author, seq, &e)) < 0)
-			break;
-		raw[count] = e.raw;
-		raw_len[count] = e.raw_len;
-		bytes += e.raw_len;
-		count++;
-	}
-	last = r->next_seq + count > end;
-	if (!(r->push && count == 0)) {
+	ch.count = 0;
+	ch.bytes = 0;
+	err = ct_read_entries_raw(rd, r->author, r->next_seq, end, take, &ch);
+	if (err == 0 && ch.count == 0 && r->next_seq <= end)
+		err = CT_ECORRUPT; /* the head says more than the entries hold */
+	last = r->next_seq + ch.count > end;
+	if (err == 0 && !(r->push && ch.count == 0)) {
 		msg->len = 0;
 		err = ct_msg_entries_begin(msg, r->author, r->next_seq,
 					   r->push ? CT_ENTRIES_PUSH
 					   : last  ? CT_ENTRIES_LAST
 						   : 0,
-					   count);
-		for (k = 0; k < count && err == 0; k++)
-			err = ct_mp_put_bin(msg, raw[k], raw_len[k]);
+					   ch.count);
+		for (k = 0; k < ch.count && err == 0; k++)
+			err = ct_mp_put_bin(msg, ch.raw[k], ch.raw_len[k]);
 		if (err == 0) {
 			conn_send(c, msg->ptr, msg->len);
 			c->n->served++;
 		}
 	}
 	ct_reader_end(rd);
-	r->next_seq += count;
+	r->next_seq += ch.count;
 	return err < 0 ? err : last;
 }
 

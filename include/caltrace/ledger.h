@@ -231,7 +231,20 @@ int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint
  */
 int ct_ledger_trim_memory(ct_ledger *l);
 
-#define CT_NOTE_MAX 8192      /* largest checkpoint note the store keeps */
+/* Callback of ct_read_entries_raw: 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_raw_entry_fn)(void *ctx, uint64_t seq, const uint8_t *raw, size_t len);
+
+/*
+ * Calls cb with the encoded entries from..to of author's feed in order
+ * (fewer when the feed ends sooner), walking one cursor: what a node
+ * serving a peer needs, without decoding. raw points into the snapshot:
+ * valid until the reader ends. Errors: what cb returns (<0), CT_ECORRUPT,
+ * CT_EIO.
+ */
+int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,
+			ct_raw_entry_fn cb, void *ctx);
+
+#define CT_STORED_NOTE_MAX 8192 /* largest checkpoint note the store keeps */
 #define CT_NOTES_PER_FEED 256 /* notes kept per feed */
 
 /*
@@ -239,10 +252,30 @@ int ct_ledger_trim_memory(ct_ledger *l);
  * opaquely: checking it is the checkpoint code's job) of author's feed.
  * Notes are kept by (author, SHA-256 of the note).
  * Errors: CT_EEXISTS (held already: nothing written), CT_ETOOBIG (over
- * CT_NOTE_MAX), CT_EFULL (CT_NOTES_PER_FEED held for the feed),
+ * CT_STORED_NOTE_MAX), CT_EFULL (CT_NOTES_PER_FEED held for the feed),
  * CT_ENOSPACE, CT_EIO.
  */
 int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/*
+ * Drops a checkpoint note (the exact bytes given) of author's feed; the
+ * witness code replaces a note by its merge with a newer copy this way.
+ * Errors: CT_ENOTFOUND, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_del_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/*
+ * Records two checkpoint notes of author's feed that cannot both be true
+ * (checked by the caller, core/witness.c) and freezes the feed, as
+ * ct_batch_record_fork does for entries. The first proof is kept.
+ * Errors: CT_EEXISTS (one is held), CT_ENOMEM, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *a,
+				    size_t a_len, const uint8_t *bb, size_t b_len);
+
+/* The checkpoint fork proof of a feed (pointers into the snapshot). Errors: CT_ENOTFOUND, CT_ECORRUPT. */
+int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,
+			    size_t *a_len, const uint8_t **bb, size_t *b_len);
 
 /* Note callback: note points into the snapshot. Return 0 to go on, 1 to stop, <0 to fail. */
 typedef int (*ct_note_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);

@@ -126,6 +126,21 @@ int ct_tracer_new(ct_tracer **out, ct_reader *r);
 /* Frees a tracer and its memo; accepts NULL. */
 void ct_tracer_free(ct_tracer *tr);
 
+/*
+ * Called with the hash of every entry the evaluator reads, and of every
+ * index row it loads (whether or not it reads the row's entry): the
+ * entries a verdict rests on, for proof bundles. A hash may come more than
+ * once. The genesis, read by ct_tracer_new, is not reported.
+ */
+typedef void (*ct_trace_record_fn)(void *ctx, const uint8_t hash[CT_HASH_BYTES]);
+
+/*
+ * Starts (cb not NULL) or stops (cb NULL) recording. Memoised results are
+ * not read again: record on a fresh tracer to see everything a verdict
+ * rests on.
+ */
+void ct_tracer_record(ct_tracer *tr, ct_trace_record_fn cb, void *ctx);
+
 /* The network's policy as the tracer read it. */
 void ct_tracer_policy(const ct_tracer *tr, uint64_t *min_ratio, uint64_t *grace_days);
 

@@ -3,6 +3,8 @@
 # SIGKILL half-way, restarted, converges, and its store passes the
 # integrity check: every commit was whole.
 . "$(dirname "$0")/node_lib.bash"
+# This test keeps both cores busy for a while: let tests running beside it go first.
+NICE=10
 
 N=${CT_CATCHUP_ENTRIES:-100000}
 BUREAU=bureau
@@ -16,7 +18,7 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
 	printf "{\"type\":\"instrument.register\",\"id\":\"WM-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"market %d\",\"mpe\":{\"rel_ppm\":1000}}\n", i, i % 97 }' \
 	>"$WORK/records.ndjson"
 log "signing $N records into the lab's feed"
-ct lab import-records "$WORK/records.ndjson" 2>/dev/null
+nice -n $NICE "$CT" --home "$WORK/lab" import-records "$WORK/records.ndjson" 2>/dev/null
 total=$((N + 2))
 [ "$(entries lab)" = "$total" ] || fail "the lab holds $(entries lab) entries"
 link fresh lab
@@ -34,6 +36,6 @@ start fresh
 wait_until 180 same_digest lab fresh || fail "the restarted node did not converge ($(entries fresh) of $total)"
 stop fresh
 stop lab
-out=$(ct fresh check) || fail "the store check failed: $out"
+out=$(nice -n $NICE "$CT" --home "$WORK/fresh" check) || fail "the store check failed: $out"
 [ "$out" = "ok: $total entries checked" ] || fail "check: $out"
 log "ok"

@@ -94,10 +94,10 @@ link() {
 	ct "$2" peers add "${KEY[$1]}@127.0.0.1:${PORT[$1]}" 2>/dev/null
 }
 
-start() { # start NAME [caltraced options]
+start() { # start NAME [caltraced options]; NICE=N lowers the node's priority
 	local name=$1
 	shift
-	"$CTD" --home "$WORK/$name" "$@" 2>>"$WORK/$name.log" &
+	nice -n "${NICE:-0}" "$CTD" --home "$WORK/$name" "$@" 2>>"$WORK/$name.log" &
 	PID[$name]=$!
 	wait_until 10 test -S "$WORK/$name/caltraced.sock" || fail "$name did not start"
 }

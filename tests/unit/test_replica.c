@@ -221,7 +221,7 @@ static int count_note(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8
 static void test_notes(void **state)
 {
 	struct fx *f = *state;
-	uint8_t big[CT_NOTE_MAX + 1];
+	uint8_t big[CT_STORED_NOTE_MAX + 1];
 	char text[64];
 	struct note_seen seen = {0, 0};
 	ct_batch *b = NULL;
@@ -234,7 +234,7 @@ static void test_notes(void **state)
 	assert_int_equal(ct_batch_put_note(b, ct_keypair_public(f->lab), (const uint8_t *)"note one\n", 9),
 			 CT_EEXISTS);
 	assert_int_equal(ct_batch_put_note(b, ct_keypair_public(f->lab), big, sizeof(big)), CT_ETOOBIG);
-	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), big, CT_NOTE_MAX));
+	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), big, CT_STORED_NOTE_MAX));
 	for (i = 1; i < CT_NOTES_PER_FEED; i++) {
 		snprintf(text, sizeof(text), "note %d\n", i + 1);
 		CT_OK_OR_FAIL(
@@ -249,6 +249,60 @@ static void test_notes(void **state)
 	assert_int_equal(seen.count, CT_NOTES_PER_FEED + 1);
 }
 
+struct raw_seen {
+	ct_reader *r;
+	const uint8_t *author;
+	uint64_t next, stop_at;
+};
+
+static int raw_cb(void *ctx, uint64_t seq, const uint8_t *raw, size_t len)
+{
+	struct raw_seen *s = ctx;
+	ct_entry e;
+
+	assert_int_equal(seq, s->next);
+	CT_OK_OR_FAIL(ct_read_entry(s->r, s->author, seq, &e));
+	assert_int_equal(len, e.raw_len);
+	assert_memory_equal(raw, e.raw, len);
+	s->next++;
+	return seq == s->stop_at;
+}
+
+/* Raw runs of a feed: what ct_read_entry holds, in order, cut at the feed's end or when asked. */
+static void test_entries_raw(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *lab = ct_keypair_public(f->lab);
+	struct raw_seen s = {NULL, lab, 0, 0};
+	ct_reader *r = NULL;
+
+	fx_instruments(f->l, f->lab, 1, 40);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
+	s.r = r;
+	s.next = 1;
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, lab, 1, 40, raw_cb, &s));
+	assert_int_equal(s.next, 41);
+	s.next = 7;
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, lab, 7, 1000, raw_cb, &s)); /* the feed ends at 40 */
+	assert_int_equal(s.next, 41);
+	s.next = 3;
+	s.stop_at = 5;
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, lab, 3, 40, raw_cb, &s));
+	assert_int_equal(s.next, 6);
+	s.next = 41;
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, lab, 41, 50, raw_cb, &s)); /* nothing there */
+	assert_int_equal(s.next, 41);
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, ct_keypair_public(f->other), 1, 5, raw_cb, &s));
+	assert_int_equal(s.next, 41);
+	/* the bureau's feed (2 entries) is not mixed in when it sorts next */
+	s.author = ct_keypair_public(f->bureau);
+	s.next = 1;
+	s.stop_at = 0;
+	CT_OK_OR_FAIL(ct_read_entries_raw(r, s.author, 1, 10, raw_cb, &s));
+	assert_int_equal(s.next, 3);
+	ct_reader_end(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +310,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_record_fork, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_record_fork_unknown_feed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_entries_raw, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

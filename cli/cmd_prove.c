@@ -1,0 +1,267 @@
+/* caltrace prove ID: the offline proof bundle of a verdict (docs/FORMAT.md section 11). */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "caltrace/bundle.h"
+#include "note_internal.h"
+#include "proof.h"
+
+static void help(void)
+{
+	printf("usage: caltrace prove ID [--at DATE] [--standard | --instrument] -o FILE\n\n"
+	       "Writes everything the verdict of ID at DATE (default now) rests on to FILE: each entry\n"
+	       "the evaluator reads (registrations, calibrations, approvals, anchors, admissions and\n"
+	       "revocations, catalogue items, the genesis) with a C2SP tlog-proof@v1 inclusion proof\n"
+	       "against a checkpoint of its feed cosigned by the bureau. `caltrace verify FILE --bureau\n"
+	       "KEY` checks it on any machine, with nothing else.\n\n"
+	       "exit status: 0 written, 2 error (e.g. a feed without a bureau-cosigned checkpoint)\n");
+}
+
+struct hashes {
+	uint8_t (*v)[CT_HASH_BYTES];
+	size_t n, cap;
+	bool oom;
+};
+
+static void record(void *ctx, const uint8_t hash[CT_HASH_BYTES])
+{
+	struct hashes *h = ctx;
+
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		void *grown = realloc(h->v, cap * CT_HASH_BYTES);
+		if (!grown) {
+			h->oom = true;
+			return;
+		}
+		h->v = grown;
+		h->cap = cap;
+	}
+	memcpy(h->v[h->n++], hash, CT_HASH_BYTES);
+}
+
+struct item {
+	ct_entry e;
+	bool genesis;
+};
+
+static int by_feed(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c;
+
+	if (x->genesis != y->genesis)
+		return x->genesis ? -1 : 1;
+	if ((c = memcmp(x->e.author, y->e.author, CT_KEY_BYTES)) != 0)
+		return c;
+	return x->e.seq < y->e.seq ? -1 : x->e.seq > y->e.seq;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	return memcmp(a, b, CT_HASH_BYTES);
+}
+
+/* The note with only the author's line and the bureau's cosignature, as bundles carry it. */
+static int trim_note(ct_buf *out, const ct_buf *stored, const ct_vkey *feed_key, const ct_vkey *bureau)
+{
+	ct_note *in = NULL, *n = NULL;
+	const ct_note_sig *a, *c;
+	int err;
+
+	out->len = 0;
+	if ((err = ct_note_parse(&in, stored->ptr, stored->len)) < 0 ||
+	    (err = ct_note_new(&n, in->text, in->text_len)) < 0)
+		goto done;
+	a = ct_note_find(in, feed_key);
+	c = ct_note_find(in, bureau);
+	if (!a || !c) {
+		err = CT_ENOTFOUND;
+		goto done;
+	}
+	if ((err = ct_note_add_sig(n, a->name, a->key_id, a->sig, a->sig_len)) < 0 ||
+	    (err = ct_note_add_sig(n, c->name, c->key_id, c->sig, c->sig_len)) < 0)
+		goto done;
+	err = ct_note_format(out, n);
+done:
+	ct_note_free(in);
+	ct_note_free(n);
+	return err;
+}
+
+/* One block: "entry <base64>", "proof <n>", the tlog-proof. */
+static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const uint8_t network[CT_HASH_BYTES],
+		     const ct_vkey *bureau, uint64_t size_needed)
+{
+	uint8_t proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
+	ct_buf stored = CT_BUF_INIT, note = CT_BUF_INIT, tp = CT_BUF_INIT;
+	char hex[2 * CT_KEY_BYTES + 1], num[32];
+	ct_checkpoint cp;
+	ct_vkey feed_key;
+	size_t count;
+	int err;
+
+	ct_hex(hex, e->author, CT_KEY_BYTES);
+	ct_checkpoint_feed_key(&feed_key, network, e->author);
+	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, &cp);
+	if (err == CT_ENOTFOUND) {
+		fprintf(stderr,
+			"caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries carries "
+			"the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint --sign`, or let "
+			"caltraced do it), have the bureau's home witness it (`caltrace witness FILE`, or let the "
+			"nodes gossip), and bring the cosigned note here (`caltrace witness FILE`).\n",
+			hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
+		goto done;
+	}
+	if (err < 0 || (err = trim_note(&note, &stored, &feed_key, bureau)) < 0 ||
+	    (err = ct_read_inclusion_proof(r, e->author, e->seq, cp.size, proof, &count)) < 0 ||
+	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL, 0,
+				       note.ptr, note.len)) < 0) {
+		cli_fail("prove", err, "entry %.8s…#%llu", hex, (unsigned long long)e->seq);
+		goto done;
+	}
+	snprintf(num, sizeof(num), "%zu", tp.len);
+	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct__b64_put(out, e->raw, e->raw_len)) < 0 ||
+	    (err = ct_buf_put(out, "\nproof ", 7)) < 0 || (err = ct_buf_put(out, num, strlen(num))) < 0 ||
+	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = ct_buf_put(out, tp.ptr, tp.len)) < 0)
+		cli_fail("prove", err, "out of memory");
+done:
+	ct_buf_free(&stored);
+	ct_buf_free(&note);
+	ct_buf_free(&tp);
+	return err < 0 ? -1 : 0;
+}
+
+static int write_out(const char *path, const ct_buf *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+
+	if (!f || fwrite(b->ptr, 1, b->len, f) != b->len || (f != stdout && fclose(f) != 0)) {
+		fprintf(stderr, "caltrace prove: cannot write %s\n", path);
+		return -1;
+	}
+	if (f == stdout)
+		fflush(f);
+	return 0;
+}
+
+/* Header, blocks (genesis first, then by feed and seq), end line. */
+static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const char *id, uint64_t at)
+{
+	uint8_t network[CT_HASH_BYTES], bureau_key[CT_KEY_BYTES], digest[CT_HASH_BYTES];
+	char line[512], hex[2 * CT_HASH_BYTES + 1];
+	struct item *items = NULL;
+	size_t i, n = 0;
+	ct_vkey bureau;
+	int err, rc = -1;
+
+	if ((err = ct_read_network(r, network, bureau_key)) < 0)
+		return cli_fail("prove", err, "no network"), -1;
+	ct_witness_key(&bureau, network, bureau_key);
+	record(h, network);
+	qsort(h->v, h->n, CT_HASH_BYTES, by_hash);
+	if (h->oom || !(items = calloc(h->n, sizeof(*items))))
+		return cli_fail("prove", CT_ENOMEM, "out of memory"), -1;
+	for (i = 0; i < h->n; i++) {
+		if (i && memcmp(h->v[i], h->v[i - 1], CT_HASH_BYTES) == 0)
+			continue;
+		if ((err = ct_read_entry_by_hash(r, h->v[i], &items[n].e)) < 0) {
+			cli_fail("prove", err, "cannot read an entry the verdict rests on");
+			goto done;
+		}
+		items[n].genesis = memcmp(h->v[i], network, CT_HASH_BYTES) == 0;
+		n++;
+	}
+	qsort(items, n, sizeof(*items), by_feed);
+	snprintf(line, sizeof(line), "%s\nsubject %s %s\nat %llu\nentries %zu\n", CT_BUNDLE_HEADER,
+		 ns == CT_NS_STANDARD ? "standard" : "instrument", id, (unsigned long long)at, n);
+	if (ct_buf_put(out, line, strlen(line)) < 0)
+		goto done;
+	/* every block of a feed gets the same checkpoint: its latest cosigned by the bureau */
+	for (i = 0; i < n; i++)
+		if (add_block(out, r, &items[i].e, network, &bureau, items[i].e.seq) < 0)
+			goto done;
+	crypto_hash_sha256(digest, out->ptr, out->len);
+	ct_hex(hex, digest, CT_HASH_BYTES);
+	snprintf(line, sizeof(line), "end %s\n", hex);
+	if (ct_buf_put(out, line, strlen(line)) < 0)
+		goto done;
+	rc = 0;
+done:
+	free(items);
+	return rc;
+}
+
+int cmd_prove(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"at", required_argument, NULL, 'a'},     {"output", required_argument, NULL, 'o'},
+	    {"standard", no_argument, NULL, 's'},     {"instrument", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	uint64_t at = cli_now_ms();
+	const char *id, *path = NULL;
+	struct hashes h = {0};
+	ct_trace_node *tree = NULL;
+	ct_tracer *tr = NULL;
+	ct_reader *r = NULL;
+	ct_buf out = CT_BUF_INIT;
+	int forced = 0, c, err, rc = EXIT_ERR;
+	char ns;
+	cli_node n;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (cli_parse_time("prove", "--at", optarg, &at) < 0)
+				return EXIT_ERR;
+			break;
+		case 'o':
+			path = optarg;
+			break;
+		case 's':
+			forced = CT_NS_STANDARD;
+			break;
+		case 'i':
+			forced = CT_NS_INSTRUMENT;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return cli_usage_error("prove", "bad usage");
+		}
+	}
+	if (optind != argc - 1 || !path)
+		return cli_usage_error("prove", "expects one ID and -o FILE");
+	id = argv[optind];
+	if (strchr(id, '\n') || strlen(id) > CT_ID_MAX)
+		return cli_usage_error("prove", "bad ID");
+	if (cli_open(&n, CLI_READONLY) != 0)
+		return EXIT_ERR;
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_tracer_new(&tr, r)) < 0) {
+		rc = cli_fail("prove", err, "cannot evaluate");
+		goto done;
+	}
+	ns = cli_chain_ns(r, id, forced);
+	ct_tracer_record(tr, record, &h);
+	if ((err = ct_trace(&tree, tr, ns, id, strlen(id), at)) < 0) {
+		rc = cli_fail("prove", err, "cannot evaluate %s", id);
+		goto done;
+	}
+	ct_tracer_record(tr, NULL, NULL);
+	if (build(&out, r, &h, ns, id, at) < 0 || write_out(path, &out) < 0)
+		goto done;
+	fprintf(stderr, "%s: %zu bytes, the chain of %s at its verdict: %s\n", path, out.len, id,
+		ct_verdict_name(tree->verdict));
+	rc = EXIT_OK;
+done:
+	free(h.v);
+	ct_buf_free(&out);
+	ct_trace_free(tree);
+	ct_tracer_free(tr);
+	ct_reader_end(r);
+	cli_close(&n);
+	return rc;
+}

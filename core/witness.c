@@ -1,0 +1,420 @@
+/*
+ * Signing and witnessing checkpoints against the store (caltrace/witness.h).
+ *
+ * The store keeps one note per checkpoint body: each time a copy arrives,
+ * its verified signature lines are merged into the held note (which is
+ * deleted and stored again under its new hash). Only lines whose key this
+ * code can name are kept: the author's (key from the origin) and caltrace
+ * witnesses' (key from the cosigner name "caltrace/<net>/witness/<hex>").
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltrace/witness.h"
+#include "error_internal.h"
+
+void ct_witness_key(ct_vkey *out, const uint8_t network[static CT_HASH_BYTES],
+		    const uint8_t node[static CT_KEY_BYTES])
+{
+	char name[CT_NOTE_NAME_MAX + 1];
+	int err;
+
+	ct_cosig_name(name, network, node);
+	err = ct_vkey_make(out, name, CT_NOTE_COSIG_V1, node);
+	(void)err; /* the name is always valid */
+}
+
+/* The witness key named by a cosignature line, if it is a caltrace witness of network. */
+static bool witness_of(ct_vkey *out, const ct_note_sig *s, const uint8_t network[CT_HASH_BYTES])
+{
+	char prefix[CT_NOTE_NAME_MAX + 1];
+	uint8_t node[CT_KEY_BYTES];
+	size_t plen;
+
+	memset(node, 0, sizeof(node));
+	ct_cosig_name(prefix, network, node);
+	plen = strlen(prefix) - 2 * CT_KEY_BYTES;
+	if (strlen(s->name) != plen + 2 * CT_KEY_BYTES || memcmp(s->name, prefix, plen) != 0 ||
+	    ct_unhex(node, CT_KEY_BYTES, s->name + plen) < 0)
+		return false;
+	ct_witness_key(out, network, node);
+	return strcmp(out->name, s->name) == 0 && out->key_id == s->key_id;
+}
+
+/* A copy of in's text with only the lines that verify: the author's, then caltrace witnesses'. */
+static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key,
+		       const uint8_t network[CT_HASH_BYTES])
+{
+	const ct_note_sig *s;
+	ct_note *n = NULL;
+	uint64_t ts;
+	ct_vkey wk;
+	size_t i;
+	int err;
+
+	if ((err = ct_note_new(&n, in->text, in->text_len)) < 0)
+		goto done;
+	if (ct_note_verify(in, feed_key) == 0 && (s = ct_note_find(in, feed_key)) &&
+	    (err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0)
+		goto done;
+	for (i = 0; i < in->nsigs; i++) {
+		s = &in->sigs[i];
+		if (!witness_of(&wk, s, network) || ct_cosig_verify(&ts, in, &wk) != 0)
+			continue;
+		if ((err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0 && err != CT_EEXISTS)
+			goto done;
+	}
+	err = 0;
+done:
+	if (err < 0) {
+		ct_note_free(n);
+		n = NULL;
+	}
+	*out = n;
+	return err;
+}
+
+/* The notes held for one author, copied out of the snapshot. */
+struct held {
+	const uint8_t *author; /* NULL: every feed */
+	struct held_note {
+		uint8_t author[CT_KEY_BYTES];
+		uint8_t *p;
+		size_t len;
+	} *v;
+	size_t n;
+	bool oom;
+};
+
+static int collect(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+{
+	struct held *h = ctx;
+	struct held_note *grown;
+
+	if (h->author && memcmp(author, h->author, CT_KEY_BYTES) != 0)
+		return 0;
+	if (!(grown = realloc(h->v, (h->n + 1) * sizeof(*h->v))) || !(grown[h->n].p = malloc(len ? len : 1))) {
+		if (grown)
+			h->v = grown;
+		h->oom = true;
+		return ct__error(CT_ENOMEM, "out of memory reading checkpoint notes");
+	}
+	h->v = grown;
+	memcpy(grown[h->n].author, author, CT_KEY_BYTES);
+	memcpy(grown[h->n].p, note, len);
+	grown[h->n].len = len;
+	h->n++;
+	return 0;
+}
+
+static void held_free(struct held *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		free(h->v[i].p);
+	free(h->v);
+	h->v = NULL;
+	h->n = 0;
+}
+
+static int held_load(struct held *h, ct_reader *r, const uint8_t *author)
+{
+	memset(h, 0, sizeof(*h));
+	h->author = author;
+	return ct_read_notes(r, collect, h);
+}
+
+/* Parses a stored note and its checkpoint body; false when it does not parse. */
+static bool parse_held(ct_note **n, ct_checkpoint *cp, const struct held_note *hn)
+{
+	*n = NULL;
+	if (ct_note_parse(n, hn->p, hn->len) < 0)
+		return false;
+	if (ct_checkpoint_parse(cp, (*n)->text, (*n)->text_len) < 0) {
+		ct_note_free(*n);
+		*n = NULL;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Merges note (already filtered) into the store: with the held note of the
+ * same body when there is one. out (may be NULL) receives the result.
+ */
+static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note *note, ct_buf *out)
+{
+	ct_buf fresh = CT_BUF_INIT;
+	struct held h;
+	ct_note *old = NULL;
+	size_t i, j;
+	int err;
+
+	if ((err = held_load(&h, ct_batch_reader(b), author)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if (ct_note_parse(&old, h.v[i].p, h.v[i].len) < 0)
+			continue;
+		if (old->text_len == note->text_len && memcmp(old->text, note->text, note->text_len) == 0)
+			break;
+		ct_note_free(old);
+		old = NULL;
+	}
+	if (old) {
+		for (j = 0; j < old->nsigs; j++) {
+			const ct_note_sig *s = &old->sigs[j];
+			err = ct_note_add_sig(note, s->name, s->key_id, s->sig, s->sig_len);
+			if (err < 0 && err != CT_EEXISTS)
+				goto done;
+		}
+	}
+	if ((err = ct_note_format(&fresh, note)) < 0)
+		goto done;
+	if (old && h.v[i].len == fresh.len && memcmp(h.v[i].p, fresh.ptr, fresh.len) == 0) {
+		err = 0; /* nothing new */
+	} else {
+		if (old && (err = ct_batch_del_note(b, author, h.v[i].p, h.v[i].len)) < 0)
+			goto done;
+		if ((err = ct_batch_put_note(b, author, fresh.ptr, fresh.len)) == CT_EEXISTS)
+			err = 0;
+		if (err < 0)
+			goto done;
+	}
+	if (out) {
+		out->len = 0;
+		err = ct_buf_put(out, fresh.ptr, fresh.len);
+	}
+done:
+	ct_note_free(old);
+	held_free(&h);
+	ct_buf_free(&fresh);
+	return err;
+}
+
+/* Network id of the store. */
+static int network_of(ct_reader *r, uint8_t network[CT_HASH_BYTES])
+{
+	uint8_t bureau[CT_KEY_BYTES];
+	int err = ct_read_network(r, network, bureau);
+
+	if (err == CT_ENOTFOUND)
+		return ct__error(CT_ESTATE, "no genesis in the store: no network to sign or witness for");
+	return err;
+}
+
+/*
+ * Looks for a held checkpoint of the feed that contradicts cp: same size
+ * and another root. *other is set to it (caller frees) or NULL.
+ */
+static int find_contradiction(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_checkpoint *cp,
+			      struct held_note **other, struct held *h)
+{
+	ct_checkpoint hc;
+	ct_note *hn;
+	size_t i;
+	int err;
+
+	*other = NULL;
+	if ((err = held_load(h, r, author)) < 0)
+		return err;
+	for (i = 0; i < h->n && !*other; i++) {
+		if (!parse_held(&hn, &hc, &h->v[i]))
+			continue;
+		if (hc.size == cp->size && memcmp(hc.root, cp->root, CT_HASH_BYTES) != 0)
+			*other = &h->v[i];
+		ct_note_free(hn);
+	}
+	return 0;
+}
+
+int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const uint8_t *note, size_t len,
+		    ct_buf *out, ct_witness_result *result)
+{
+	uint8_t network[CT_HASH_BYTES], net2[CT_HASH_BYTES], author[CT_KEY_BYTES], root[CT_HASH_BYTES];
+	ct_reader *r = ct_batch_reader(b);
+	ct_note *in = NULL, *n = NULL;
+	struct held h = {0};
+	struct held_note *other;
+	ct_feed_head head;
+	ct_checkpoint cp;
+	ct_vkey feed_key, me;
+	ct_buf text = CT_BUF_INIT;
+	int err;
+
+	*result = CT_WITNESS_AHEAD;
+	if ((err = network_of(r, network)) < 0 || (err = ct_note_parse(&in, note, len)) < 0)
+		goto done;
+	if ((err = ct_checkpoint_parse(&cp, in->text, in->text_len)) < 0)
+		goto done;
+	if (ct_checkpoint_feed(net2, author, cp.origin) < 0 || memcmp(net2, network, CT_HASH_BYTES) != 0) {
+		err = ct__error(CT_EINVAL, "checkpoint origin %.80s is not a feed of this network", cp.origin);
+		goto done;
+	}
+	ct_checkpoint_feed_key(&feed_key, network, author);
+	if ((err = ct_checkpoint_verify(&cp, in, &feed_key)) < 0)
+		goto done;
+	if ((err = filter_note(&n, in, &feed_key, network)) < 0)
+		goto done;
+	err = ct_read_head(r, author, &head);
+	if (err == CT_ENOTFOUND)
+		memset(&head, 0, sizeof(head));
+	else if (err < 0)
+		goto done;
+	if (head.forked) {
+		*result = CT_WITNESS_FROZEN;
+		err = merge_store(b, author, n, out);
+		goto done;
+	}
+	if ((err = find_contradiction(r, author, &cp, &other, &h)) < 0)
+		goto done;
+	if (!other && cp.size <= head.size) {
+		if ((err = ct_read_root(r, author, cp.size, root)) < 0)
+			goto done;
+		if (memcmp(root, cp.root, CT_HASH_BYTES) != 0) {
+			/* The note alone is the evidence: anyone holding the entries can check it. */
+			if ((err = ct_note_format(&text, n)) < 0)
+				goto done;
+			err = ct_batch_record_checkpoint_fork(b, author, text.ptr, text.len, NULL, 0);
+			*result = CT_WITNESS_FORK;
+		}
+	} else if (other) {
+		if ((err = ct_note_format(&text, n)) < 0)
+			goto done;
+		err = ct_batch_record_checkpoint_fork(b, author, other->p, other->len, text.ptr, text.len);
+		*result = CT_WITNESS_FORK;
+	}
+	if (err < 0 && err != CT_EEXISTS)
+		goto done;
+	if (*result != CT_WITNESS_FORK && cp.size <= head.size) {
+		ct_witness_key(&me, network, ct_keypair_public(kp));
+		if (!ct_note_find(n, &me) && (err = ct_cosig_add(n, kp, me.name, timestamp)) < 0)
+			goto done;
+		*result = CT_WITNESS_COSIGNED;
+	}
+	err = merge_store(b, author, n, out);
+done:
+	held_free(&h);
+	ct_buf_free(&text);
+	ct_note_free(in);
+	ct_note_free(n);
+	return err;
+}
+
+int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
+{
+	const uint8_t *author = ct_keypair_public(kp);
+	uint8_t network[CT_HASH_BYTES], root[CT_HASH_BYTES];
+	ct_reader *r = ct_batch_reader(b);
+	ct_checkpoint cp, hc;
+	ct_feed_head head;
+	ct_buf signed_note = CT_BUF_INIT;
+	ct_note *n = NULL, *hn;
+	struct held h = {0};
+	size_t i;
+	int err;
+
+	if ((err = network_of(r, network)) < 0)
+		goto done;
+	if ((err = ct_read_head(r, author, &head)) < 0 || head.size == 0) {
+		err = ct__error(CT_ESTATE, "this node's feed is empty: nothing to sign");
+		goto done;
+	}
+	if (head.forked) {
+		err = ct__error(CT_EFROZEN, "this node's feed is marked forked: it signs no checkpoint");
+		goto done;
+	}
+	if ((err = held_load(&h, r, author)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if (!parse_held(&hn, &hc, &h.v[i]))
+			continue;
+		err = 0;
+		if (hc.size > head.size)
+			err = ct__error(CT_EFORK, "a checkpoint of this feed at size %llu is held, but the store has "
+						  "only %llu entries (restored from an old backup?)",
+					(unsigned long long)hc.size, (unsigned long long)head.size);
+		else if ((err = ct_read_root(r, author, hc.size, root)) == 0 &&
+			 memcmp(root, hc.root, CT_HASH_BYTES) != 0)
+			err = ct__error(CT_EFORK, "the held checkpoint at size %llu disagrees with the stored tree",
+					(unsigned long long)hc.size);
+		ct_note_free(hn);
+		if (err < 0)
+			goto done;
+	}
+	memset(&cp, 0, sizeof(cp));
+	ct_checkpoint_origin(cp.origin, network, author);
+	cp.size = head.size;
+	if ((err = ct_read_root(r, author, head.size, cp.root)) < 0 ||
+	    (err = ct_checkpoint_sign(&signed_note, &cp, kp)) < 0 ||
+	    (err = ct_note_parse(&n, signed_note.ptr, signed_note.len)) < 0)
+		goto done;
+	err = merge_store(b, author, n, out);
+done:
+	held_free(&h);
+	ct_note_free(n);
+	ct_buf_free(&signed_note);
+	return err;
+}
+
+int ct_witness_all(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, size_t *cosigned, size_t *forks)
+{
+	ct_witness_result res;
+	struct held h;
+	size_t i, nc = 0, nf = 0;
+	int err;
+
+	if ((err = held_load(&h, ct_batch_reader(b), NULL)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if ((err = ct_witness_note(b, kp, timestamp, h.v[i].p, h.v[i].len, NULL, &res)) < 0)
+			goto done;
+		nc += res == CT_WITNESS_COSIGNED;
+		nf += res == CT_WITNESS_FORK;
+	}
+done:
+	held_free(&h);
+	if (cosigned)
+		*cosigned = nc;
+	if (forks)
+		*forks = nf;
+	return err;
+}
+
+int ct_checkpoint_latest(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
+			 uint64_t min_size, ct_buf *out, ct_checkpoint *cp)
+{
+	struct held h;
+	ct_checkpoint hc, best_cp;
+	ct_note *hn;
+	uint64_t ts;
+	size_t i, best = SIZE_MAX;
+	int err;
+
+	if ((err = held_load(&h, r, author)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if (!parse_held(&hn, &hc, &h.v[i]))
+			continue;
+		if (hc.size >= min_size && (best == SIZE_MAX || hc.size > best_cp.size) &&
+		    (!cosigner || ct_cosig_verify(&ts, hn, cosigner) == 0)) {
+			best = i;
+			best_cp = hc;
+			best_cp.ext = NULL;
+			best_cp.ext_len = 0;
+		}
+		ct_note_free(hn);
+	}
+	if (best == SIZE_MAX) {
+		err = CT_ENOTFOUND;
+		goto done;
+	}
+	out->len = 0;
+	if ((err = ct_buf_put(out, h.v[best].p, h.v[best].len)) < 0)
+		goto done;
+	if (cp)
+		*cp = best_cp;
+done:
+	held_free(&h);
+	return err;
+}

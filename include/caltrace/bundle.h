@@ -1,0 +1,79 @@
+/*
+ * caltrace/bundle.h - offline proof bundles (docs/FORMAT.md section 11).
+ *
+ * A bundle is a text file: a header naming the subject and the time
+ * judged, then one block per entry (the encoded entry in base64 and its
+ * c2sp.org/tlog-proof@v1 against a checkpoint of its feed cosigned by the
+ * bureau), then a SHA-256 over everything before it:
+ *
+ *   caltrace-bundle/v1
+ *   subject <instrument|standard> <id>
+ *   at <ms>
+ *   entries <n>
+ *   (n times:)
+ *   entry <base64 of the encoded entry>
+ *   proof <bytes>
+ *   <exactly that many bytes: the tlog-proof, ending in '\n'>
+ *   (then:)
+ *   end <64 hex: SHA-256 of every byte before this line>
+ *
+ * The first entry is the network's genesis. Parsing is strict and pure;
+ * verification is pure (no files, no clock).
+ */
+#ifndef CALTRACE_BUNDLE_H
+#define CALTRACE_BUNDLE_H
+
+#include "caltrace/entry.h"
+#include "caltrace/note.h"
+
+#define CT_BUNDLE_HEADER      "caltrace-bundle/v1"
+#define CT_BUNDLE_MAX	      (32 * 1024 * 1024) /* largest bundle, bytes */
+#define CT_BUNDLE_MAX_ENTRIES 65536
+
+typedef struct ct_bundle_block {
+	uint8_t *entry; /* the encoded entry */
+	size_t entry_len;
+	ct_entry e;	 /* decoded; points into entry */
+	ct_tlog_proof *proof;
+} ct_bundle_block;
+
+typedef struct ct_bundle {
+	char kind; /* CT_NS_INSTRUMENT or CT_NS_STANDARD */
+	char *id;  /* NUL-terminated */
+	uint64_t at;
+	size_t count;
+	ct_bundle_block *blocks;
+	uint8_t digest[CT_HASH_BYTES]; /* the end line's */
+	bool digest_ok;		       /* it matches the bytes before it */
+} ct_bundle;
+
+/*
+ * Parses a bundle strictly: every line as above, every entry decodes
+ * (canonical form; its signature is not checked here), every proof parses.
+ * Errors: CT_EINVAL naming the line or block and what is wrong,
+ * CT_ETOOBIG, CT_ENOMEM.
+ */
+int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len);
+
+/*
+ * Verifies a parsed bundle against the bureau's cosigner key (type 0x04):
+ * block 1 is a network.genesis whose author is the key's; in every block
+ * the entry's signature verifies, its tlog-proof's index is seq - 1, its
+ * checkpoint's origin is the entry's feed on this network, the checkpoint
+ * is signed by the entry's author and carries exactly two signature lines,
+ * the author's then the bureau's cosignature, which verifies; the
+ * inclusion proof leads from the entry hash to the checkpoint's root; no
+ * entry comes twice; one registration of the subject is among them; and
+ * the end digest matches.
+ * On failure, the detail message names the block ("entry 3 (9c1d…#12)")
+ * and the check. Errors: CT_EBADSIG, CT_EPROOF, CT_EINVAL, CT_ENOTFOUND.
+ */
+__attribute__((warn_unused_result)) int ct_bundle_verify(const ct_bundle *b, const ct_vkey *bureau);
+
+/* The network id of a bundle: the hash of block 1's entry. CT_EINVAL when empty. */
+int ct_bundle_network(const ct_bundle *b, uint8_t out[static CT_HASH_BYTES]);
+
+/* Frees a bundle; accepts NULL. */
+void ct_bundle_free(ct_bundle *b);
+
+#endif

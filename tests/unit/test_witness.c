@@ -1,0 +1,202 @@
+/*
+ * Signing and witnessing checkpoints against the store (core/witness.c):
+ * own checkpoints, cosigning, merging cosignatures, a checkpoint ahead of
+ * the store, and forks found from checkpoints.
+ */
+#include "caltrace/witness.h"
+#include "net_fixture.h"
+
+struct fx {
+	char *dir, *dir2;
+	ct_ledger *l, *l2; /* l: bureau and lab; l2: the lab's own home */
+	ct_keypair *bureau, *lab;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ct_test_tmpdir();
+	f->bureau = ct_test_keypair(1);
+	f->lab = ct_test_keypair(2);
+	CT_OK_OR_FAIL(ct_ledger_open(&f->l, f->dir, NULL));
+	fx_network(f->l, f->bureau, &f->lab, 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	ct_ledger_close(f->l);
+	ct_test_rm_rf(f->dir);
+	free(f->dir);
+	ct_keypair_free(f->bureau);
+	ct_keypair_free(f->lab);
+	free(f);
+	return 0;
+}
+
+static int sign_own(ct_ledger *l, const ct_keypair *kp, ct_buf *out)
+{
+	ct_batch *b = NULL;
+	int err;
+
+	CT_OK_OR_FAIL(ct_batch_begin(&b, l));
+	err = ct_witness_sign_own(b, kp, out);
+	if (err == 0)
+		CT_OK_OR_FAIL(ct_batch_commit(b));
+	else
+		ct_batch_abort(b);
+	return err;
+}
+
+static ct_witness_result witness(ct_ledger *l, const ct_keypair *kp, const ct_buf *note, ct_buf *out)
+{
+	ct_witness_result res;
+	ct_batch *b = NULL;
+
+	CT_OK_OR_FAIL(ct_batch_begin(&b, l));
+	CT_OK_OR_FAIL(ct_witness_note(b, kp, 1764410400, note->ptr, note->len, out, &res));
+	CT_OK_OR_FAIL(ct_batch_commit(b));
+	return res;
+}
+
+static void network_of(ct_ledger *l, uint8_t net[CT_HASH_BYTES])
+{
+	uint8_t bureau[CT_KEY_BYTES];
+	ct_reader *r = NULL;
+
+	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
+	CT_OK_OR_FAIL(ct_read_network(r, net, bureau));
+	ct_reader_end(r);
+}
+
+/* The bureau signs its feed, cosigns it; the cosignature verifies and the note is kept once. */
+static void test_sign_and_cosign(void **state)
+{
+	struct fx *f = *state;
+	uint8_t net[CT_HASH_BYTES];
+	ct_buf note = CT_BUF_INIT, cosigned = CT_BUF_INIT, latest = CT_BUF_INIT;
+	ct_note *n = NULL;
+	ct_checkpoint cp;
+	ct_vkey wk;
+	ct_reader *r = NULL;
+	uint64_t ts;
+
+	network_of(f->l, net);
+	CT_OK_OR_FAIL(sign_own(f->l, f->bureau, &note));
+	assert_int_equal(witness(f->l, f->bureau, &note, &cosigned), CT_WITNESS_COSIGNED);
+	ct_witness_key(&wk, net, ct_keypair_public(f->bureau));
+	CT_OK_OR_FAIL(ct_note_parse(&n, cosigned.ptr, cosigned.len));
+	CT_OK_OR_FAIL(ct_cosig_verify(&ts, n, &wk));
+	assert_int_equal(ts, 1764410400);
+	assert_int_equal(n->nsigs, 2);
+	/* witnessing again adds nothing; the latest cosigned checkpoint is that note */
+	assert_int_equal(witness(f->l, f->bureau, &note, NULL), CT_WITNESS_COSIGNED);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
+	CT_OK_OR_FAIL(ct_checkpoint_latest(r, ct_keypair_public(f->bureau), &wk, 2, &latest, &cp));
+	assert_int_equal(cp.size, 2);
+	assert_int_equal(latest.len, cosigned.len);
+	assert_memory_equal(latest.ptr, cosigned.ptr, latest.len);
+	assert_int_equal(ct_checkpoint_latest(r, ct_keypair_public(f->bureau), &wk, 3, &latest, NULL),
+			 CT_ENOTFOUND);
+	ct_reader_end(r);
+	ct_note_free(n);
+	ct_buf_free(&note);
+	ct_buf_free(&cosigned);
+	ct_buf_free(&latest);
+}
+
+/* A checkpoint beyond what the store holds is kept, not cosigned; a bad signature is refused. */
+static void test_ahead_and_bad_signature(void **state)
+{
+	struct fx *f = *state;
+	uint8_t net[CT_HASH_BYTES];
+	ct_checkpoint cp = {0};
+	ct_buf note = CT_BUF_INIT;
+	ct_witness_result res;
+	ct_batch *b = NULL;
+
+	network_of(f->l, net);
+	ct_checkpoint_origin(cp.origin, net, ct_keypair_public(f->lab));
+	cp.size = 5;
+	memset(cp.root, 7, CT_HASH_BYTES);
+	CT_OK_OR_FAIL(ct_checkpoint_sign(&note, &cp, f->lab));
+	assert_int_equal(witness(f->l, f->bureau, &note, NULL), CT_WITNESS_AHEAD);
+	note.ptr[note.len - 10] ^= 1; /* inside the signature's base64 */
+	CT_OK_OR_FAIL(ct_batch_begin(&b, f->l));
+	assert_true(ct_witness_note(b, f->bureau, 1, note.ptr, note.len, NULL, &res) < 0);
+	ct_batch_abort(b);
+	ct_buf_free(&note);
+}
+
+/* Two checkpoints of one size with different roots: a fork; the feed freezes; the author is untrusted. */
+static void test_fork_from_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	uint8_t net[CT_HASH_BYTES];
+	ct_checkpoint cp = {0};
+	ct_buf a = CT_BUF_INIT, b = CT_BUF_INIT;
+	const uint8_t *pa, *pb;
+	size_t la, lb;
+	ct_reader *r = NULL;
+	ct_feed_head head;
+
+	network_of(f->l, net);
+	ct_checkpoint_origin(cp.origin, net, ct_keypair_public(f->lab));
+	cp.size = 9;
+	memset(cp.root, 1, CT_HASH_BYTES);
+	CT_OK_OR_FAIL(ct_checkpoint_sign(&a, &cp, f->lab));
+	memset(cp.root, 2, CT_HASH_BYTES);
+	CT_OK_OR_FAIL(ct_checkpoint_sign(&b, &cp, f->lab));
+	assert_int_equal(witness(f->l, f->bureau, &a, NULL), CT_WITNESS_AHEAD);
+	assert_int_equal(witness(f->l, f->bureau, &b, NULL), CT_WITNESS_FORK);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
+	CT_OK_OR_FAIL(ct_read_head(r, ct_keypair_public(f->lab), &head));
+	assert_true(head.forked);
+	CT_OK_OR_FAIL(ct_read_checkpoint_fork(r, ct_keypair_public(f->lab), &pa, &la, &pb, &lb));
+	assert_int_equal(la, a.len);
+	assert_memory_equal(pa, a.ptr, la);
+	ct_reader_end(r);
+	/* once frozen, further checkpoints of the feed are kept but not cosigned */
+	assert_int_equal(witness(f->l, f->bureau, &a, NULL), CT_WITNESS_FROZEN);
+	ct_buf_free(&a);
+	ct_buf_free(&b);
+}
+
+/* A checkpoint whose root contradicts the stored entries is a fork; a store that holds such an own
+ * checkpoint refuses to sign. */
+static void test_contradicts_entries(void **state)
+{
+	struct fx *f = *state;
+	uint8_t net[CT_HASH_BYTES];
+	ct_checkpoint cp = {0};
+	ct_buf a = CT_BUF_INIT;
+	ct_batch *b = NULL;
+
+	network_of(f->l, net);
+	ct_checkpoint_origin(cp.origin, net, ct_keypair_public(f->bureau));
+	cp.size = 1;
+	memset(cp.root, 3, CT_HASH_BYTES);
+	CT_OK_OR_FAIL(ct_checkpoint_sign(&a, &cp, f->bureau));
+	/* stored without witnessing (as a node behind would keep it), then signing refuses */
+	CT_OK_OR_FAIL(ct_batch_begin(&b, f->l));
+	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->bureau), a.ptr, a.len));
+	CT_OK_OR_FAIL(ct_batch_commit(b));
+	assert_int_equal(sign_own(f->l, f->bureau, NULL), CT_EFORK);
+	assert_int_equal(witness(f->l, f->lab, &a, NULL), CT_WITNESS_FORK);
+	ct_buf_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_sign_and_cosign, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ahead_and_bad_signature, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fork_from_checkpoints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_contradicts_entries, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
