@@ -4,7 +4,8 @@
 # its own home, phase by phase. The JSON it prints must agree with the truth
 # the generator wrote beside the records: coverage by district, the broken
 # chains' verdicts and reason codes; every node must end with the same
-# digest, and every node must have stopped. Then --keep leaves a (smaller)
+# digest, a proof bundle of one chain must verify offline, and every node
+# must have stopped. Then --keep leaves a (smaller)
 # network running that `caltrace status` sees and `caltrace demo --stop` stops.
 set -euo pipefail
 
@@ -111,6 +112,11 @@ oot = truth["imperfections"]["out-of-tolerance"]["standard"]
 check(out["impact"]["standard"] == oot and out["impact"]["instruments"] >= 3, "the impact of the OOT standard")
 check(any(i["verdict"] == "suspect" for i in out["impact"]["items"]), "suspect instruments in the impact")
 check(os.path.getsize(out["report_html"]) > 1000, "the HTML report")
+# the proof bundle of the example chain verified offline, with the bureau's key alone
+proof = out["proof"]
+check(proof["verdict"] == "valid" and proof["bytes"] == os.path.getsize(proof["bundle"]), "the proof bundle")
+check(proof["chain"]["id"] == truth["chain_example"] and proof["chain"]["verdict"] == "valid", "the verified chain")
+check(depth_to_anchor(proof["chain"]) == 6, "the verified chain reaches the anchor")
 check(out["nodes_running"] is False, "the nodes were stopped")
 
 if problems:
