@@ -382,6 +382,7 @@ static int run_phase(struct demo *d, int phase)
 		if ((rc = configure(d)) != 0)
 			return rc;
 		char why[512];
+		d->started = true;
 		if (net_start(&d->net, d->timeout, why, sizeof(why)) < 0)
 			return demo_fail(d, "%s", why);
 		demo_progress(d, "started %d caltraced on 127.0.0.1:%d-%d", d->net.n, d->base_port,
@@ -559,7 +560,7 @@ int cmd_demo(int argc, char **argv)
 	rc = run(&d);
 	if (d.keep && rc == 0) {
 		demo_keep_note(&d);
-	} else if (d.net.n) {
+	} else if (d.started) {
 		if ((bad = net_stop(&d.net, 30)) != 0 && rc == 0)
 			rc = demo_fail(&d, "%d node%s did not stop cleanly (see their caltraced.log)", bad,
 				       bad == 1 ? "" : "s");

@@ -34,6 +34,7 @@ struct demo {
 	struct net net;
 	uint64_t written; /* records signed so far: every node must hold this many entries */
 	uint8_t digest[32];
+	bool started; /* the nodes were started */
 	double t0, last_live;
 	bool line_open;
 	json_t *out, *phases;
