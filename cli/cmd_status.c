@@ -135,10 +135,14 @@ static void print_text(json_t *o)
 		       (long long)json_integer_value(json_object_get(o, "own_feed_reported")));
 	printf("feeds:\n");
 	json_array_foreach(json_object_get(o, "feeds"), i, v)
-	    printf("  %.16s…  %8lld entries%s%s\n", json_string_value(json_object_get(v, "author")),
-		   (long long)json_integer_value(json_object_get(v, "size")),
-		   json_is_true(json_object_get(v, "forked")) ? "  FORKED (frozen)" : "",
-		   json_is_true(json_object_get(v, "admitted")) ? "" : "  not admitted");
+	{
+		const char *head = json_string_value(json_object_get(v, "head"));
+		printf("  %.16s…  %8lld entries  head %.16s%s%s%s\n",
+		       json_string_value(json_object_get(v, "author")),
+		       (long long)json_integer_value(json_object_get(v, "size")), head ? head : "(none)",
+		       head ? "…" : "", json_is_true(json_object_get(v, "forked")) ? "  FORKED (frozen)" : "",
+		       json_is_true(json_object_get(v, "admitted")) ? "" : "  not admitted");
+	}
 	if (json_array_size(json_object_get(o, "forks"))) {
 		printf("forks:\n");
 		json_array_foreach(json_object_get(o, "forks"), i, v)

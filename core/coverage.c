@@ -327,6 +327,8 @@ static void part_free(struct part *p)
 static int part_init(struct part *p, ct_reader *r, bool own, const uint64_t *times, size_t ntimes,
 		     const ct_coverage_query *q)
 {
+	int err;
+
 	p->r = r;
 	p->own_reader = own;
 	p->times = times;
@@ -337,7 +339,9 @@ static int part_init(struct part *p, ct_reader *r, bool own, const uint64_t *tim
 	if (!(p->totals = calloc(ntimes, sizeof(*p->totals))) ||
 	    !(p->groups = calloc(ntimes, sizeof(*p->groups))))
 		return ct__error(CT_ENOMEM, "out of memory computing coverage");
-	return ct_tracer_new(&p->tr, r);
+	if ((err = ct_tracer_new(&p->tr, r)) < 0)
+		return err;
+	return ct__revocations_load(p->tr);
 }
 
 /* How many parts: extra read transactions must see r's snapshot exactly. */

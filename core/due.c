@@ -155,7 +155,7 @@ int ct_due_list(ct_due **out, ct_reader *r, const ct_due_query *q)
 	*out = NULL;
 	if (!(w.d = calloc(1, sizeof(*w.d))))
 		return ct__error(CT_ENOMEM, "out of memory listing due instruments");
-	if ((err = ct_tracer_new(&w.tr, r)) < 0 ||
+	if ((err = ct_tracer_new(&w.tr, r)) < 0 || (err = ct__revocations_load(w.tr)) < 0 ||
 	    (err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, consider, &w)) < 0) {
 		ct_tracer_free(w.tr);
 		ct_due_free(w.d);

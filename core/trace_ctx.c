@@ -238,7 +238,7 @@ int ct_tracer_new(ct_tracer **out, ct_reader *r)
 		return ct__error(CT_ENOMEM, "out of memory creating a tracer");
 	tr->r = r;
 	tr->inst.cal_row = SIZE_MAX;
-	if ((err = read_policy(tr)) < 0 || (err = ct__revocations_load(tr)) < 0) {
+	if ((err = read_policy(tr)) < 0) {
 		ct_tracer_free(tr);
 		return err;
 	}

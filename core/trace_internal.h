@@ -276,7 +276,8 @@ struct ct_tracer {
 	uint8_t bureau[CT_KEY_BYTES];
 	uint64_t min_ratio, grace_ms;
 	ct__hmap orgs, persons, items, stds, links;
-	ct__hmap revocations; /* calibration hash -> the calibration.revoke entries naming it */
+	ct__hmap revocations;	 /* calibration hash -> the calibration.revoke entries naming it */
+	bool revocations_loaded; /* scans load them all at once; a single trace looks each up */
 	struct ct__link **stack;
 	size_t nstack, capstack;
 	bool detail;		/* record reason lists for instruments (trees), not only masks */
@@ -295,6 +296,7 @@ int ct__item_get(ct_tracer *tr, struct ct__str id, struct ct__item **out);
 const struct ct__catver *ct__item_at(const struct ct__item *it, uint64_t t);
 /* trace_read.c: a stored entry by hash (trusted decode: ingest checked it), revocations. */
 int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
+/* Loads every revocation into the tracer (for scans); until then ct__revoked asks the index each time. */
 int ct__revocations_load(ct_tracer *tr);
 
 /*

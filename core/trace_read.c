@@ -113,6 +113,8 @@ int ct__revocations_load(ct_tracer *tr)
 	MDB_val k, v;
 	int rc, err = 0;
 
+	if (tr->revocations_loaded)
+		return 0;
 	if ((rc = mdb_cursor_open(tr->r->txn, tr->r->l->dbi[DB_REVOKES], &cur)) != 0)
 		return ct__mdb_error(rc, "revokes");
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == 0;
@@ -126,32 +128,60 @@ int ct__revocations_load(ct_tracer *tr)
 	if (err == 0 && rc != MDB_NOTFOUND)
 		err = ct__mdb_error(rc, "revokes");
 	mdb_cursor_close(cur);
+	tr->revocations_loaded = err == 0;
 	return err;
+}
+
+/* Without the set loaded: the revocations of one calibration from the index. */
+struct one_cal {
+	size_t n;
+	uint8_t by[8][CT_HASH_BYTES];
+};
+
+static int collect_revocation(void *ctx, const ct_index_row *row)
+{
+	struct one_cal *c = ctx;
+
+	if (c->n < 8)
+		memcpy(c->by[c->n++], row->hash, CT_HASH_BYTES);
+	return c->n == 8 ? 1 : 0; /* more than eight revocations of one calibration: the first eight decide */
 }
 
 int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t *author,
 		uint8_t revocation[CT_HASH_BYTES], bool *out)
 {
-	const struct revoked *v = ct__hmap_get(&tr->revocations, hash, CT_HASH_BYTES);
+	const struct revoked *v = NULL;
+	struct one_cal one = {0, {{0}}};
+	const uint8_t(*by)[CT_HASH_BYTES];
+	size_t i, n;
 	ct_entry e, cal;
-	size_t i;
 	int err;
 
 	*out = false;
-	for (i = 0; v && i < v->n; i++) {
+	if (tr->revocations_loaded) {
+		v = ct__hmap_get(&tr->revocations, hash, CT_HASH_BYTES);
+		n = v ? v->n : 0;
+		by = v ? v->by : NULL;
+	} else {
+		if ((err = ct_read_revocations(tr->r, hash, collect_revocation, &one)) < 0)
+			return err;
+		n = one.n;
+		by = one.by;
+	}
+	for (i = 0; i < n; i++) {
 		if (!author) {
 			if ((err = ct__read_entry(tr, hash, &cal)) < 0)
 				return err;
 			author = cal.author;
 		}
-		if ((err = ct__read_entry(tr, v->by[i], &e)) < 0)
+		if ((err = ct__read_entry(tr, by[i], &e)) < 0)
 			return err;
 		/* Only the calibration's own author may withdraw it; others are ignored. */
 		if (memcmp(e.author, author, CT_KEY_BYTES) != 0 || !ct__trusted(tr, &e))
 			continue;
 		*out = true;
 		if (revocation)
-			memcpy(revocation, v->by[i], CT_HASH_BYTES);
+			memcpy(revocation, by[i], CT_HASH_BYTES);
 		return 0;
 	}
 	return 0;

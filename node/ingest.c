@@ -45,17 +45,20 @@ struct job {
 	ct_buf proof_a, proof_b;
 };
 
-enum meta_kind { M_FORK, M_NOTE, M_REMOTE };
+enum meta_kind { M_FORK, M_NOTE, M_REMOTE, M_SIGN, M_WITNESS_ALL };
 
 struct meta {
 	struct meta *next;
 	enum meta_kind kind;
 	struct conn *conn;
 	uint8_t author[CT_KEY_BYTES];
-	ct_buf a, b;
+	ct_buf a, b; /* M_NOTE: the note received, then as stored; M_SIGN: as signed, as stored */
 	uint64_t size;
 	int result;
 	char detail[300];
+	/* checkpoints */
+	ct_witness_result wres;
+	ct_buf prev, fork_a, fork_b;
 };
 
 struct wbatch {
@@ -88,6 +91,9 @@ static void meta_free(struct meta *m)
 {
 	ct_buf_free(&m->a);
 	ct_buf_free(&m->b);
+	ct_buf_free(&m->prev);
+	ct_buf_free(&m->fork_a);
+	ct_buf_free(&m->fork_b);
 	free(m);
 }
 
@@ -198,6 +204,26 @@ void ingest_meta_note(struct node *n, struct conn *c, const uint8_t author[CT_KE
 		return;
 	}
 	meta_add(n, m);
+}
+
+static void meta_simple(struct node *n, enum meta_kind kind)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return;
+	m->kind = kind;
+	meta_add(n, m);
+}
+
+void ingest_meta_sign(struct node *n)
+{
+	meta_simple(n, M_SIGN);
+}
+
+void ingest_meta_witness_all(struct node *n)
+{
+	meta_simple(n, M_WITNESS_ALL);
 }
 
 void ingest_meta_remote_size(struct node *n, uint64_t size)
@@ -315,6 +341,30 @@ static void after_verify(uv_work_t *w, int status)
 
 /* ---- the writer (thread pool) ------------------------------------------------ */
 
+/*
+ * Witnesses the checkpoint in m->a (signed by its author) with this
+ * node's key: stored, merged, cosigned when it checks out. Cosignatures
+ * carry the wall clock's time.
+ */
+static int witness(ct_batch *b, struct node *n, struct meta *m)
+{
+	const uint8_t *fa, *fb;
+	size_t fa_len, fb_len;
+	int err;
+
+	if ((err = checkpoints_held(ct_batch_reader(b), m->author, m->a.ptr, m->a.len, &m->prev, &m->size)) <
+	    0)
+		return err;
+	err = ct_witness_note(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->wres);
+	if (err == 0 && m->wres == CT_WITNESS_FORK &&
+	    ct_read_checkpoint_fork(ct_batch_reader(b), m->author, &fa, &fa_len, &fb, &fb_len) == 0) {
+		if (ct_buf_put(&m->fork_a, fa, fa_len) < 0 ||
+		    (fb_len && ct_buf_put(&m->fork_b, fb, fb_len) < 0))
+			m->fork_a.len = m->fork_b.len = 0;
+	}
+	return err;
+}
+
 static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 {
 	switch (m->kind) {
@@ -322,14 +372,26 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 		m->result = ct_batch_record_fork(b, m->a.ptr, m->a.len, m->b.ptr, m->b.len);
 		break;
 	case M_NOTE:
-		m->result = ct_batch_put_note(b, m->author, m->a.ptr, m->a.len);
+		m->result = witness(b, n, m);
+		break;
+	case M_SIGN:
+		/* this node witnesses its own checkpoint too: the bureau's cosignature is the one proofs need
+		 */
+		memcpy(m->author, n->self, CT_KEY_BYTES);
+		if ((m->result = ct_witness_sign_own(b, n->kp, &m->a)) == 0)
+			m->result = witness(b, n, m);
+		break;
+	case M_WITNESS_ALL:
+		m->result = ct_witness_all(b, n->kp, (uint64_t)time(NULL), NULL, NULL);
+		if (m->result == CT_ESTATE)
+			m->result = 0; /* no genesis yet: nothing to witness */
 		break;
 	case M_REMOTE:
 		m->result = ct_batch_note_remote_size(b, n->self, m->size);
 		break;
 	}
 	if (m->result < 0 && m->result != CT_EEXISTS)
-		snprintf(m->detail, sizeof(m->detail), "%s", ct_error_last());
+		snprintf(m->detail, sizeof(m->detail), "%s: %s", ct_strerror(m->result), ct_error_last());
 }
 
 static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
@@ -446,6 +508,25 @@ failed:
 
 /* ---- back on the loop ---------------------------------------------------------- */
 
+static void report_checkpoint(struct node *n, struct meta *m)
+{
+	struct cp_report r = {.err = m->result < 0 ? m->result : 0,
+			      .detail = m->detail,
+			      .author = m->author,
+			      .result = m->wres,
+			      .size = m->size,
+			      .incoming = &m->a,
+			      .prev = &m->prev,
+			      .merged = &m->b,
+			      .fork_a = &m->fork_a,
+			      .fork_b = &m->fork_b};
+
+	if (m->kind == M_SIGN)
+		checkpoints_signed(n, &r);
+	else
+		checkpoints_witnessed(n, m->conn, &r);
+}
+
 static void report_meta(struct node *n, struct meta *m)
 {
 	ct_rpeer *origin = m->conn ? m->conn->rp : NULL;
@@ -453,11 +534,18 @@ static void report_meta(struct node *n, struct meta *m)
 	ct_entry e;
 	char author[9] = "?";
 
+	if (m->kind == M_NOTE || m->kind == M_SIGN) {
+		report_checkpoint(n, m);
+		return;
+	}
 	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
 		node_short(author, e.author);
 	if (m->result < 0 && m->result != CT_EEXISTS) {
 		LOG(LOG_ERROR, "cannot store %s: %s",
-		    m->kind == M_FORK ? "a fork proof" : "replication state", m->detail);
+		    m->kind == M_FORK	       ? "a fork proof"
+		    : m->kind == M_WITNESS_ALL ? "the witnessed checkpoints"
+					       : "replication state",
+		    m->detail);
 		return;
 	}
 	if (m->result == CT_EEXISTS)
@@ -469,9 +557,9 @@ static void report_meta(struct node *n, struct meta *m)
 		ct_repl_fork_recorded(n->repl, m->a.ptr, m->a.len, m->b.ptr, m->b.len, origin);
 		break;
 	case M_NOTE:
-		ct_repl_note_stored(n->repl, m->author, m->a.ptr, m->a.len, origin);
-		break;
+	case M_SIGN:
 	case M_REMOTE:
+	case M_WITNESS_ALL:
 		break;
 	}
 }
@@ -542,6 +630,7 @@ static void after_write(uv_work_t *w, int status)
 	struct node *n = wb->n;
 	struct job *j;
 	struct meta *m;
+	bool appended = false;
 
 	(void)status;
 	n->ing.batch = NULL;
@@ -565,12 +654,14 @@ static void after_write(uv_work_t *w, int status)
 		n->ing.queued -= j->len;
 		if (j->conn)
 			j->conn->queued -= j->len;
+		appended |= j->appended > 0;
 		if (!n->stopping)
 			report_job(n, j);
 		job_free(j);
 	}
 	if (!n->stopping) {
 		heads_changed(n, wb);
+		checkpoints_after_commit(n, appended);
 		progress(n);
 		ingest_pressure(n);
 		schedule(n);

@@ -57,6 +57,7 @@ static void on_poll(uv_timer_t *t)
 	uint64_t now = node_now(n), mark = n->ing.commits + n->served;
 
 	node_refresh_heads(n, false);
+	checkpoints_poll(n);
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
 	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
 		n->trim_mark = mark;
@@ -183,6 +184,8 @@ static int start(struct node *n)
 	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	n->started = node_now(n);
 	node_refresh_heads(n, true);
+	/* checkpoints kept while this node was behind, before it stopped: their entries may be here now */
+	ingest_meta_witness_all(n);
 	if (control_open(n) < 0 || conn_listen(n) < 0)
 		return -1;
 	for (i = 0; i < n->cfg.peer_count; i++)
@@ -199,6 +202,7 @@ static void cleanup(struct node *n)
 	struct ban *b;
 
 	ingest_free(n);
+	checkpoints_free(n);
 	ct_repl_free(n->repl);
 	while ((s = n->slots)) {
 		n->slots = s->next;

@@ -20,6 +20,7 @@
 #include "caltrace/home.h"
 #include "caltrace/keys.h"
 #include "caltrace/ledger.h"
+#include "caltrace/witness.h"
 #include "log.h"
 #include "repl.h"
 #include "session.h"
@@ -28,23 +29,26 @@
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
-#define NODE_TICK_MS	      250   /* timers: dials, handshakes, pings */
-#define NODE_POLL_MS	      150   /* the store's heads: notices CLI appends */
-#define NODE_HANDSHAKE_MS     10000 /* a handshake must finish within */
-#define NODE_BACKOFF_MIN_MS   500
-#define NODE_BACKOFF_MAX_MS   8000  /* a peer that is down */
-#define NODE_STABLE_MS	      10000 /* a connection up this long resets the backoff */
-#define NODE_BAN_MIN_MS	      30000 /* a peer that misbehaved */
-#define NODE_BAN_MAX_MS	      600000
-#define NODE_WRITE_HIGH	      (1u << 20)   /* stop serving a peer whose socket holds this much */
-#define NODE_PEER_QUEUE_MAX   (8u << 20)   /* stop reading a peer with this much waiting for ingest */
-#define NODE_GLOBAL_QUEUE_MAX (32u << 20)  /* stop asking for more with this much waiting */
-#define NODE_SERVE_CHUNK      (256u << 10) /* entries per served message, in bytes */
-#define NODE_VERIFY_BATCH     512	   /* entries per signature-check job */
-#define NODE_COMMIT_MIN	      4096	   /* entries worth a commit while more are being checked */
-#define NODE_COMMIT_MAX	      8192 /* entries per LMDB write transaction (its dirty pages are in memory) */
-#define NODE_TRIM_MS	      1000 /* release the store's mapped pages this often while busy */
-#define NODE_TRIM_ENTRIES     256  /* ... and after so many entries written */
+#define NODE_TICK_MS		 250   /* timers: dials, handshakes, pings */
+#define NODE_POLL_MS		 150   /* the store's heads: notices CLI appends */
+#define NODE_HANDSHAKE_MS	 10000 /* a handshake must finish within */
+#define NODE_BACKOFF_MIN_MS	 500
+#define NODE_BACKOFF_MAX_MS	 8000  /* a peer that is down */
+#define NODE_STABLE_MS		 10000 /* a connection up this long resets the backoff */
+#define NODE_BAN_MIN_MS		 30000 /* a peer that misbehaved */
+#define NODE_BAN_MAX_MS		 600000
+#define NODE_WRITE_HIGH		 (1u << 20)   /* stop serving a peer whose socket holds this much */
+#define NODE_PEER_QUEUE_MAX	 (8u << 20)   /* stop reading a peer with this much waiting for ingest */
+#define NODE_GLOBAL_QUEUE_MAX	 (32u << 20)  /* stop asking for more with this much waiting */
+#define NODE_SERVE_CHUNK	 (256u << 10) /* entries per served message, in bytes */
+#define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
+#define NODE_COMMIT_MIN		 4096	      /* entries worth a commit while more are being checked */
+#define NODE_COMMIT_MAX		 8192 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_TRIM_MS		 1000 /* release the store's mapped pages this often while busy */
+#define NODE_TRIM_ENTRIES	 256  /* ... and after so many entries written */
+#define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
+#define NODE_CHECKPOINT_MAX_MS	 120000 /* ... and while it keeps growing, at least this often */
+#define NODE_AHEAD_MAX		 256	/* checkpoints held in memory to witness after catching up */
 
 struct conn;
 
@@ -126,6 +130,35 @@ struct ingest {
 	uint64_t commits;
 };
 
+struct ahead;
+
+/* Checkpoint duties (checkpoints.c). */
+struct node_cp {
+	uint64_t seen;		 /* own feed size at the last poll */
+	uint64_t changed_at;	 /* ms: when it last changed */
+	uint64_t unsigned_since; /* ms: when it first outgrew the last signed checkpoint (0: it did not) */
+	uint64_t signed_size;	 /* the last checkpoint signed (or refused) */
+	uint64_t signing_size;
+	bool signing; /* a signature is with the writer */
+	bool witness_all_due;
+	struct ahead *ahead; /* checkpoints ahead of the store, newest first */
+	size_t nahead;
+};
+
+/* What the writer did with a checkpoint (ingest.c to checkpoints.c). */
+struct cp_report {
+	int err; /* < 0: not stored; detail says why */
+	const char *detail;
+	const uint8_t *author;
+	ct_witness_result result;
+	uint64_t size;		/* the checkpoint's */
+	const ct_buf *incoming; /* as received */
+	const ct_buf *prev;	/* the stored note of that body before (empty: none) */
+	const ct_buf *merged;	/* ... and after */
+	const ct_buf *fork_a;	/* on CT_WITNESS_FORK: the proof (fork_b may be empty) */
+	const ct_buf *fork_b;
+};
+
 struct node {
 	uv_loop_t *loop;
 	char home[4096];
@@ -158,6 +191,7 @@ struct node {
 	uint64_t served;     /* messages of entries served (for trimming) */
 	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
 	uint64_t trim_mark;  /* commits + served then */
+	struct node_cp cp;
 };
 
 /* Milliseconds on the loop's clock. */
@@ -214,6 +248,29 @@ void ingest_pressure(struct node *n);
 void ingest_shutdown(struct node *n);
 /* Frees what is left once the loop ended. */
 void ingest_free(struct node *n);
+
+/* Queues: sign the own feed's checkpoint; witness every stored checkpoint again. */
+void ingest_meta_sign(struct node *n);
+void ingest_meta_witness_all(struct node *n);
+
+/* ---- checkpoints.c ---- */
+/* The own feed's size in the last heads snapshot. */
+uint64_t node_own_size(const struct node *n);
+/* Poll timer: signs the own feed's checkpoint when it is due. */
+void checkpoints_poll(struct node *n);
+/* After a commit (appended: entries were stored): checkpoints now in reach are witnessed. */
+void checkpoints_after_commit(struct node *n, bool appended);
+/* The writer signed (or refused to sign) the own feed's checkpoint. */
+void checkpoints_signed(struct node *n, const struct cp_report *r);
+/* The writer witnessed a checkpoint from c (NULL: a peer that left, or kept for later). */
+void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_report *r);
+void checkpoints_free(struct node *n);
+/*
+ * In the writer: the stored note with the same body as note (out empty:
+ * none) and the checkpoint's size (0 when it does not parse).
+ */
+int checkpoints_held(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
+		     ct_buf *out, uint64_t *size);
 
 /* ---- serve.c ---- */
 void serve_add(struct conn *c, const ct_action *a);

@@ -354,6 +354,34 @@ static ct_keypair *bad_key(int k)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+/* Whether nobody holds 127.0.0.1:port. */
+static bool port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0;
+}
+
+/* Two free neighbouring ports (other tests and jobs may run beside this one). */
+static int free_port_pair(void)
+{
+	int port = 20000;
+
+	for (unsigned k = 0; k < 50; k++) {
+		port = 20000 + (int)(((unsigned)getpid() * 7 + k * 997) % 40000);
+		if (port_free(port) && port_free(port + 1))
+			break;
+	}
+	return port;
+}
+
 static int setup(void **state)
 {
 	char home[4200], good[4200], hex[65], nethex[65];
@@ -369,7 +397,7 @@ static int setup(void **state)
 		scale = 3;
 	snprintf(daemon_path, sizeof(daemon_path), "%.*s/caltraced", (int)(slash - CT_CLI_PATH), CT_CLI_PATH);
 	work = ct_test_tmpdir();
-	port_victim = 20000 + (int)((unsigned)getpid() * 7 % 40000);
+	port_victim = free_port_pair();
 	port_good = port_victim + 1;
 	home_path(home, sizeof(home), "victim", NULL);
 	home_path(good, sizeof(good), "good", NULL);

@@ -1,0 +1,254 @@
+/*
+ * Checkpoints, done by the node on its own (DESIGN.md section 4,
+ * docs/CHECKPOINTS.md): signing its own feed's head when it grew, and
+ * witnessing what peers send. The store writes happen in the ingest
+ * writer (ingest.c, meta kinds M_SIGN and M_NOTE); this file decides when
+ * to sign, what to gossip afterwards, and which checkpoints to witness
+ * again once the node caught up with their feed.
+ *
+ * Gossip ends: a note goes on only when this node's stored copy gained
+ * signature lines, and lines only accumulate (a bounded set of keys).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltrace/note.h"
+#include "node.h"
+
+/* A checkpoint of a feed this node holds fewer entries of, to witness later. */
+struct ahead {
+	struct ahead *next;
+	uint8_t author[CT_KEY_BYTES];
+	uint64_t size;
+	ct_buf note;
+};
+
+uint64_t node_own_size(const struct node *n)
+{
+	for (size_t i = 0; i < n->nheads; i++)
+		if (!memcmp(n->heads[i].author, n->self, CT_KEY_BYTES))
+			return n->heads[i].size;
+	return 0;
+}
+
+static uint64_t head_of(const struct node *n, const uint8_t author[CT_KEY_BYTES])
+{
+	for (size_t i = 0; i < n->nheads; i++)
+		if (!memcmp(n->heads[i].author, author, CT_KEY_BYTES))
+			return n->heads[i].size;
+	return 0;
+}
+
+/*
+ * The poll timer: signs when the own feed grew and then stayed still for
+ * NODE_CHECKPOINT_QUIET_MS (a batch of CLI appends is over), or has kept
+ * growing for NODE_CHECKPOINT_MAX_MS since the last signature.
+ */
+void checkpoints_poll(struct node *n)
+{
+	struct node_cp *cp = &n->cp;
+	uint64_t now = node_now(n), own = node_own_size(n);
+
+	if (own != cp->seen) {
+		cp->seen = own;
+		cp->changed_at = now;
+		if (!cp->unsigned_since)
+			cp->unsigned_since = now;
+	}
+	if (own <= cp->signed_size || cp->signing || n->own_reported || n->stopping)
+		return;
+	if (now - cp->changed_at < NODE_CHECKPOINT_QUIET_MS &&
+	    now - cp->unsigned_since < NODE_CHECKPOINT_MAX_MS)
+		return;
+	cp->signing = true;
+	cp->signing_size = own;
+	ingest_meta_sign(n);
+}
+
+/* Whether a note has a cosignature line of this node. */
+static bool has_own_cosig(const struct node *n, const ct_buf *note)
+{
+	char needle[2 * CT_KEY_BYTES + sizeof(CT_COSIG_NAME_PART) + 8];
+
+	memcpy(needle, CT_COSIG_NAME_PART, sizeof(CT_COSIG_NAME_PART) - 1);
+	ct_hex(needle + sizeof(CT_COSIG_NAME_PART) - 1, n->self, CT_KEY_BYTES);
+	strcat(needle, " ");
+	return note->len && memmem(note->ptr, note->len, needle, strlen(needle)) != NULL;
+}
+
+static bool same(const ct_buf *a, const ct_buf *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+}
+
+/* Keeps a checkpoint the node cannot witness yet (one per author and size). */
+static void keep_ahead(struct node *n, const uint8_t author[CT_KEY_BYTES], uint64_t size, const ct_buf *note)
+{
+	struct ahead *a;
+
+	for (a = n->cp.ahead; a; a = a->next)
+		if (!memcmp(a->author, author, CT_KEY_BYTES) && a->size == size)
+			break;
+	if (!a) {
+		if (n->cp.nahead >= NODE_AHEAD_MAX) {
+			n->cp.witness_all_due = true; /* it is stored: a full pass finds it */
+			return;
+		}
+		if (!(a = calloc(1, sizeof(*a))))
+			return;
+		memcpy(a->author, author, CT_KEY_BYTES);
+		a->size = size;
+		a->next = n->cp.ahead;
+		n->cp.ahead = a;
+		n->cp.nahead++;
+	}
+	a->note.len = 0;
+	if (ct_buf_put(&a->note, note->ptr, note->len) < 0)
+		a->note.len = 0;
+}
+
+/* After a commit: the checkpoints kept for later whose entries are now held go to the writer. */
+void checkpoints_after_commit(struct node *n, bool appended)
+{
+	struct ahead **pp = &n->cp.ahead, *a;
+
+	if (!appended)
+		return;
+	if (n->cp.witness_all_due) {
+		n->cp.witness_all_due = false;
+		ingest_meta_witness_all(n);
+	}
+	while ((a = *pp)) {
+		if (a->size > head_of(n, a->author) || !a->note.len) {
+			pp = &a->next;
+			continue;
+		}
+		*pp = a->next;
+		n->cp.nahead--;
+		ingest_meta_note(n, NULL, a->author, a->note.ptr, a->note.len);
+		ct_buf_free(&a->note);
+		free(a);
+	}
+}
+
+void checkpoints_signed(struct node *n, const struct cp_report *r)
+{
+	struct node_cp *cp = &n->cp;
+
+	cp->signing = false;
+	if (r->err < 0) {
+		/* not again until the feed grows: a refusal here (a held checkpoint ahead of the store) lasts
+		 */
+		cp->signed_size = cp->signing_size;
+		LOG(LOG_WARN, "cannot sign a checkpoint of this node's feed at %llu entries: %s",
+		    (unsigned long long)cp->signing_size, r->detail);
+		return;
+	}
+	cp->signed_size = r->size;
+	cp->unsigned_since = node_own_size(n) > r->size ? node_now(n) : 0;
+	LOG(LOG_INFO, "signed a checkpoint of this node's feed at %llu entries", (unsigned long long)r->size);
+	ct_repl_note_stored(n->repl, n->self, r->merged->ptr, r->merged->len, NULL);
+}
+
+static void report_fork(struct node *n, const struct cp_report *r, const char *from, ct_rpeer *origin)
+{
+	char author[9];
+
+	node_short(author, r->author);
+	n->ing.forks++;
+	LOG(LOG_WARN,
+	    "checkpoint fork: %s… signed two checkpoints of its feed that cannot both be true (one "
+	    "received from peer %s); proof recorded, feed frozen",
+	    author, from);
+	/* carried like an entry fork: a peer given both notes (or the one note and the entries) sees it */
+	if (r->fork_a->len)
+		ct_repl_note_stored(n->repl, r->author, r->fork_a->ptr, r->fork_a->len, origin);
+	if (r->fork_b->len)
+		ct_repl_note_stored(n->repl, r->author, r->fork_b->ptr, r->fork_b->len, origin);
+}
+
+void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_report *r)
+{
+	ct_rpeer *origin = c && c->state == C_UP ? c->rp : NULL;
+	const char *from = c ? c->name : "a peer that left";
+	char author[9];
+
+	node_short(author, r->author);
+	if (r->err < 0) {
+		LOG(LOG_DEBUG, "checkpoint of %s… from peer %s not taken: %s", author, from, r->detail);
+		return;
+	}
+	switch (r->result) {
+	case CT_WITNESS_FORK:
+		report_fork(n, r, from, origin);
+		return;
+	case CT_WITNESS_AHEAD:
+		keep_ahead(n, r->author, r->size, r->merged);
+		break;
+	case CT_WITNESS_COSIGNED:
+		if (!has_own_cosig(n, r->prev) && has_own_cosig(n, r->merged))
+			LOG(LOG_DEBUG, "cosigned a checkpoint of %s… at %llu entries", author,
+			    (unsigned long long)r->size);
+		break;
+	case CT_WITNESS_FROZEN:
+		break;
+	}
+	if (same(r->merged, r->prev))
+		return; /* nothing new here: the gossip ends */
+	/* the sender has it already unless this node added lines it lacked */
+	ct_repl_note_stored(n->repl, r->author, r->merged->ptr, r->merged->len,
+			    same(r->merged, r->incoming) ? origin : NULL);
+}
+
+void checkpoints_free(struct node *n)
+{
+	struct ahead *a;
+
+	while ((a = n->cp.ahead)) {
+		n->cp.ahead = a->next;
+		ct_buf_free(&a->note);
+		free(a);
+	}
+	n->cp.nahead = 0;
+}
+
+struct held_find {
+	const uint8_t *author;
+	const ct_note *want;
+	ct_buf *out;
+};
+
+static int find_body(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+{
+	struct held_find *f = ctx;
+	ct_note *held = NULL;
+	bool match;
+
+	if (memcmp(author, f->author, CT_KEY_BYTES) != 0 || ct_note_parse(&held, note, len) < 0)
+		return 0;
+	match = held->text_len == f->want->text_len && !memcmp(held->text, f->want->text, held->text_len);
+	ct_note_free(held);
+	if (!match)
+		return 0;
+	return ct_buf_put(f->out, note, len) < 0 ? CT_ENOMEM : 1;
+}
+
+int checkpoints_held(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
+		     ct_buf *out, uint64_t *size)
+{
+	struct held_find f = {.author = author, .out = out};
+	ct_note *want = NULL;
+	ct_checkpoint cp;
+	int err;
+
+	out->len = 0;
+	*size = 0;
+	if ((err = ct_note_parse(&want, note, len)) < 0)
+		return err;
+	if (ct_checkpoint_parse(&cp, want->text, want->text_len) == 0)
+		*size = cp.size;
+	f.want = want;
+	err = ct_read_notes(r, find_body, &f);
+	ct_note_free(want);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The worked example bundle (tests/vectors/bundle-example): it verifies with only the bureau key,
+# prints the expected chain, and make.sh still makes it byte for byte.
+source "$(dirname "$0")/common.bash"
+ex="$CT_VECTORS_DIR/bundle-example"
+bureau=$(cat "$ex/bureau.key")
+mkdir empty && cd empty
+run_expect 0 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s.bundle" --bureau "$bureau"
+cmp out "$ex/expected.txt" || fail "verify prints another text: $(diff out "$ex/expected.txt")"
+# a flipped byte in the middle: verification fails
+python3 - "$ex/scale-s.bundle" t.bundle <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+i = len(data) // 2
+data[i] = ord("A") if data[i] != ord("A") else ord("B")
+open(sys.argv[2], "wb").write(data)
+PY
+run_expect 2 out -- "$CALTRACE" verify t.bundle --bureau "$bureau"
+cd ..
+: "${CT_ENTRYTOOL:?set CT_ENTRYTOOL (ctest does)}"
+mkdir again
+bash "$ex/make.sh" again
+cmp again/scale-s.bundle "$ex/scale-s.bundle" || fail "make.sh no longer makes the committed bundle"
+cmp again/expected.txt "$ex/expected.txt" || fail "make.sh makes another expected.txt"
