@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# caltrace's two entry points (README.md):
-#   ./run.sh demo [options]   build, then run the demo (see `caltrace demo --help`)
+# caltrace's entry points (README.md):
+#   ./run.sh demo [options]   build, then run the demo city (`caltrace demo --help`): a
+#                             network of 19 caltraced on this machine, in ./demo-city
+#   ./run.sh tour             build, then a short scripted tour of two nodes
+#                             (scripts/walkthrough.sh)
 #   ./run.sh test             build, then run the whole test suite with ctest
 #   ./run.sh test --sanitize  the same in an AddressSanitizer + UBSan build
-# Both install missing Debian packages first (scripts/deps.sh).
+# Each installs missing Debian packages first (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -22,6 +25,11 @@ case "$cmd" in
 demo)
 	scripts/deps.sh
 	build build
+	exec "$top/build/caltrace" demo "$@"
+	;;
+tour)
+	scripts/deps.sh
+	build build
 	exec scripts/walkthrough.sh "$top/build/caltrace" "$@"
 	;;
 test)
@@ -35,7 +43,7 @@ test)
 	exec ctest --test-dir build --output-on-failure -j"$(nproc)"
 	;;
 *)
-	echo "usage: ./run.sh demo | ./run.sh test [--sanitize]" >&2
+	echo "usage: ./run.sh demo [caltrace demo options] | ./run.sh tour | ./run.sh test [--sanitize]" >&2
 	exit 2
 	;;
 esac

@@ -121,6 +121,7 @@ int cmd_impact(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);
 int cmd_due(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
 

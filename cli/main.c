@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{"show", cmd_show, "show one entry by hash"},
 	{"export", cmd_export, "write feeds as a stream of encoded entries"},
 	{"import", cmd_import, "verify and ingest an exported stream"},
-	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON) into its feed"},
+	{"import-records", cmd_import_records, "sign a lab's existing records (NDJSON or CSV) into its feed"},
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
 	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{"prove", cmd_prove, "write the offline proof bundle of an instrument's chain at a date"},
 	{"verify", cmd_verify, "verify a proof bundle offline with the bureau's key, print its chain"},
 	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},
+	{"demo", cmd_demo, "run a whole city's network on this machine: generated labs, nodes, reports"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

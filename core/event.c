@@ -202,6 +202,33 @@ const ct__field *ct__event_fields(ct_event_type t, size_t *count)
 	return row ? row->fields : NULL;
 }
 
+ct_field_kind ct_event_field_kind(ct_event_type t, const char *name)
+{
+	const ct__field *fields;
+	size_t count, i;
+
+	if (!(fields = ct__event_fields(t, &count)))
+		return CT_FIELD_NONE;
+	for (i = 0; i < count; i++) {
+		if (strcmp(fields[i].name, name) != 0)
+			continue;
+		switch (fields[i].kind) {
+		case CT__K_STR:
+		case CT__K_ID:
+		case CT__K_ENUM: return CT_FIELD_STR;
+		case CT__K_UINT: return CT_FIELD_UINT;
+		case CT__K_TIME: return CT_FIELD_TIME;
+		case CT__K_BOOL: return CT_FIELD_BOOL;
+		case CT__K_BIN32: return CT_FIELD_BIN32;
+		case CT__K_STR_LIST: return CT_FIELD_STR_LIST;
+		case CT__K_QUANTITY: return CT_FIELD_QUANTITY;
+		case CT__K_POLICY: return CT_FIELD_POLICY;
+		case CT__K_STDREFS: return CT_FIELD_STANDARDS;
+		}
+	}
+	return CT_FIELD_NONE;
+}
+
 bool ct__decimal_valid(const char *s, size_t len)
 {
 	size_t i, digits = 0;

@@ -65,4 +65,25 @@ typedef struct ct_event_keys {
 
 int ct_event_keys_of(ct_event_keys *out, ct_event_type t, const uint8_t *body, size_t len);
 
+/*
+ * The kind of value a body field holds, for readers of formats that carry
+ * no types of their own (CSV in `import-records`). ID and enum fields are
+ * CT_FIELD_STR.
+ */
+typedef enum ct_field_kind {
+	CT_FIELD_NONE = 0,  /* not a field of that type */
+	CT_FIELD_STR,       /* str, id or enum value */
+	CT_FIELD_UINT,      /* non-negative integer */
+	CT_FIELD_TIME,      /* ms since the epoch (ISO-8601 in JSON) */
+	CT_FIELD_BOOL,      /* true or false */
+	CT_FIELD_BIN32,     /* 32 bytes (64 hex digits in JSON) */
+	CT_FIELD_STR_LIST,  /* array of str */
+	CT_FIELD_QUANTITY,  /* {rel_ppm: uint} or {abs: decimal str, unit: str} */
+	CT_FIELD_POLICY,    /* {min_ratio?: uint, grace_days?: uint} */
+	CT_FIELD_STANDARDS, /* array of {id, cal} */
+} ct_field_kind;
+
+/* The kind of field name in type t's body; CT_FIELD_NONE when t has no such field. */
+ct_field_kind ct_event_field_kind(ct_event_type t, const char *name);
+
 #endif
