@@ -15,25 +15,6 @@
 #include "store_internal.h"
 
 #define MAX_THREADS 8
-#ifndef CT_COVERAGE_CHUNK
-#define CT_COVERAGE_CHUNK 131072 /* instruments whose reads are batched together */
-#endif
-#define CHUNK CT_COVERAGE_CHUNK
-
-/* Instruments of the scan kept until their chunk is judged (ids and rows copied out of the cursor). */
-struct chunk_inst {
-	size_t id_off, id_len, row_off, nrows;
-};
-
-struct chunk {
-	struct chunk_inst *v;
-	size_t n, cap;
-	char *ids;
-	size_t ids_len, ids_cap;
-	ct_index_row *rows;
-	size_t nrows, rows_cap;
-};
-
 struct part {
 	ct_reader *r;
 	bool own_reader;
@@ -45,7 +26,6 @@ struct part {
 	ct_coverage_counts *totals;
 	ct__hmap *groups; /* per time: key -> ct_coverage_counts */
 	struct ct__inst_at at;
-	struct chunk chunk;
 	int err;
 	char detail[256];
 };
@@ -164,28 +144,16 @@ static int add_to_group(ct__hmap *m, struct ct__str key, const struct ct__inst_a
 	return 0;
 }
 
-static bool has_registration(const ct_index_row *rows, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (rows[i].kind == CT_ROW_REGISTER)
-			return true;
-	return false;
-}
-
 /* One instrument, judged at every time. */
-static int count_instrument(struct part *p, const char *id, size_t id_len, const ct_index_row *rows,
-			    size_t count)
+static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
 {
+	struct part *p = ctx;
 	const ct_coverage_filter *f = &p->q->filter;
 	struct ct__inst *in = &p->tr->inst;
 	struct ct__str tier = {"", 0};
 	size_t j;
 	int err;
 
-	if (!has_registration(rows, count))
-		return 0;
 	if ((err = ct__inst_load(p->tr, in, id, id_len, rows, count)) < 0)
 		return err;
 	if (in->reg != CT__REG_OK && in->reg != CT__REG_CONFLICT)
@@ -212,95 +180,13 @@ static int count_instrument(struct part *p, const char *id, size_t id_len, const
 	return 0;
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 1024;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(p = realloc(*v, c * size)))
-		return ct__error(CT_ENOMEM, "out of memory computing coverage");
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
-/* The index of the last calibration row performed at or before t, or SIZE_MAX. */
-static size_t latest_row(const ct_index_row *rows, size_t count, uint64_t t)
-{
-	size_t i, found = SIZE_MAX;
-
-	for (i = 0; i < count && rows[i].kind == CT_ROW_CAL && rows[i].time <= t; i++)
-		found = i;
-	return found;
-}
-
-/* Lists what judging the chunk will read, reads it in key order, then judges each instrument. */
-static int judge_chunk(struct part *p)
-{
-	struct chunk *c = &p->chunk;
-	size_t i, j, k;
-	int err = 0;
-
-	for (i = 0; i < c->n && err == 0; i++) {
-		const ct_index_row *rows = c->rows + c->v[i].row_off;
-		size_t n = c->v[i].nrows, last = SIZE_MAX;
-		for (k = 0; k < n && err == 0; k++)
-			if (rows[k].kind != CT_ROW_CAL)
-				err = ct__prefetch_add(p->tr, rows[k].hash);
-		for (j = 0; j < p->ntimes && err == 0; j++) {
-			size_t row = latest_row(rows, n, p->times[j]);
-			if (row != SIZE_MAX && row != last)
-				err = ct__prefetch_add(p->tr, rows[row].hash);
-			last = row;
-		}
-	}
-	if (err == 0)
-		err = ct__prefetch_run(p->tr);
-	for (i = 0; i < c->n && err == 0; i++)
-		err = count_instrument(p, c->ids + c->v[i].id_off, c->v[i].id_len, c->rows + c->v[i].row_off,
-				       c->v[i].nrows);
-	ct__prefetch_clear(p->tr);
-	c->n = c->ids_len = c->nrows = 0;
-	return err;
-}
-
-/* Scan callback: keeps a registered instrument for its chunk. */
-static int collect(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
-{
-	struct part *p = ctx;
-	struct chunk *c = &p->chunk;
-	struct chunk_inst *in;
-	int err;
-
-	if (!has_registration(rows, count))
-		return 0;
-	if ((err = grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v))) < 0 ||
-	    (err = grow((void **)&c->ids, &c->ids_cap, c->ids_len + id_len, 1)) < 0 ||
-	    (err = grow((void **)&c->rows, &c->rows_cap, c->nrows + count, sizeof(*c->rows))) < 0)
-		return err;
-	in = &c->v[c->n++];
-	in->id_off = c->ids_len;
-	in->id_len = id_len;
-	in->row_off = c->nrows;
-	in->nrows = count;
-	memcpy(c->ids + c->ids_len, id, id_len);
-	memcpy(c->rows + c->nrows, rows, count * sizeof(*rows));
-	c->ids_len += id_len;
-	c->nrows += count;
-	return c->n == CHUNK ? judge_chunk(p) : 0;
-}
-
 static void *run_part(void *arg)
 {
 	struct part *p = arg;
 
-	p->err = ct_read_subject_scan(p->r, CT_NS_INSTRUMENT, p->index, p->count, collect, p);
-	if (p->err == 0 && p->chunk.n)
-		p->err = judge_chunk(p);
+	struct ct__chunk_scan s = {p->tr, p->times, p->ntimes, p->index, p->count, 0, count_instrument, p};
+
+	p->err = ct__chunk_scan(p->r, &s);
 	if (p->err < 0)
 		snprintf(p->detail, sizeof(p->detail), "%s", ct_error_last());
 	return NULL;
@@ -317,9 +203,6 @@ static void part_free(struct part *p)
 		ct__hmap_free(&p->groups[j], free);
 	free(p->groups);
 	free(p->totals);
-	free(p->chunk.v);
-	free(p->chunk.ids);
-	free(p->chunk.rows);
 	ct__inst_at_free(&p->at);
 	memset(p, 0, sizeof(*p));
 }
@@ -327,8 +210,6 @@ static void part_free(struct part *p)
 static int part_init(struct part *p, ct_reader *r, bool own, const uint64_t *times, size_t ntimes,
 		     const ct_coverage_query *q)
 {
-	int err;
-
 	p->r = r;
 	p->own_reader = own;
 	p->times = times;
@@ -339,9 +220,7 @@ static int part_init(struct part *p, ct_reader *r, bool own, const uint64_t *tim
 	if (!(p->totals = calloc(ntimes, sizeof(*p->totals))) ||
 	    !(p->groups = calloc(ntimes, sizeof(*p->groups))))
 		return ct__error(CT_ENOMEM, "out of memory computing coverage");
-	if ((err = ct_tracer_new(&p->tr, r)) < 0)
-		return err;
-	return ct__revocations_load(p->tr);
+	return ct_tracer_new(&p->tr, r);
 }
 
 /* How many parts: extra read transactions must see r's snapshot exactly. */

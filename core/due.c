@@ -18,16 +18,6 @@ static char *dup_str(struct ct__str s)
 	return s.p ? strndup(s.p, s.n) : NULL;
 }
 
-static int has_registration(const ct_index_row *rows, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		if (rows[i].kind == CT_ROW_REGISTER)
-			return 1;
-	return 0;
-}
-
 /* Classifies the instrument at q->at; state 0 when it is neither due nor overdue. */
 static int classify(struct due_scan *w, const struct ct__inst *in, ct_due_item *it)
 {
@@ -107,8 +97,6 @@ static int consider(void *ctx, const char *id, size_t id_len, const ct_index_row
 	ct_due_item it, *grown;
 	int err;
 
-	if (!has_registration(rows, count))
-		return 0;
 	if ((err = ct__inst_load(w->tr, in, id, id_len, rows, count)) < 0)
 		return err;
 	if ((in->reg != CT__REG_OK && in->reg != CT__REG_CONFLICT) || in->registered_at > w->q->at ||
@@ -150,13 +138,19 @@ static int due_order(const void *pa, const void *pb)
 int ct_due_list(ct_due **out, ct_reader *r, const ct_due_query *q)
 {
 	struct due_scan w = {NULL, q, NULL, 0};
+	struct ct__chunk_scan s;
 	int err;
 
 	*out = NULL;
 	if (!(w.d = calloc(1, sizeof(*w.d))))
 		return ct__error(CT_ENOMEM, "out of memory listing due instruments");
-	if ((err = ct_tracer_new(&w.tr, r)) < 0 || (err = ct__revocations_load(w.tr)) < 0 ||
-	    (err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, consider, &w)) < 0) {
+	memset(&s, 0, sizeof(s));
+	s.times = &q->at;
+	s.ntimes = 1;
+	s.parts = 1;
+	s.judge = consider;
+	s.ctx = &w;
+	if ((err = ct_tracer_new(&w.tr, r)) < 0 || ((s.tr = w.tr), (err = ct__chunk_scan(r, &s)) < 0)) {
 		ct_tracer_free(w.tr);
 		ct_due_free(w.d);
 		return err;

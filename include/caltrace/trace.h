@@ -16,7 +16,8 @@
  *
  * Threading: a tracer is used by one thread at a time. Lifetime: a tracer
  * points into its reader's snapshot; free it before the reader ends, and
- * do not write through a batch whose reader a live tracer uses.
+ * do not write through a batch whose reader a live tracer uses. After any
+ * error its memo may be incomplete: free it rather than ask it again.
  */
 #ifndef CALTRACE_TRACE_H
 #define CALTRACE_TRACE_H
