@@ -584,8 +584,9 @@ static void report_job(struct node *n, struct job *j)
 			LOG(LOG_WARN, "entries of %s… from #%llu not taken: %s", author,
 			    (unsigned long long)j->from, j->detail);
 	}
+	/* once per feed (its first entries), not for every job of a long feed */
 	if (j->pending)
-		LOG(LOG_INFO, "%llu entries of %s… wait for their author's admission (from peer %s)",
+		LOG(j->from == 1 ? LOG_INFO : LOG_DEBUG, "%llu entries of %s… wait for their author's admission (from peer %s)",
 		    (unsigned long long)j->pending, author, j->conn ? j->conn->name : "that left");
 	rc = ct_repl_ingested(n->repl, rp, j->author, j->gen, j->err, j->head_after);
 	if (rc < 0 && j->conn)
