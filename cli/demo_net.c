@@ -300,7 +300,7 @@ int net_read_state(const char *home, struct net_state *out)
 int net_stop(struct net *net, double timeout_s)
 {
 	int i, status, bad = 0;
-	double deadline;
+	double deadline = net_now() + timeout_s; /* one for all: they stop in parallel */
 
 	for (i = 0; i < net->n; i++)
 		if (net->nodes[i].pid)
@@ -310,7 +310,7 @@ int net_stop(struct net *net, double timeout_s)
 		pid_t pid = node->pid;
 		if (!pid)
 			continue;
-		for (deadline = net_now() + timeout_s; !net_node_exited(node, &status); net_sleep_ms(20)) {
+		for (; !net_node_exited(node, &status); net_sleep_ms(20)) {
 			if (net_now() > deadline) {
 				kill(pid, SIGKILL);
 				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -72,8 +72,9 @@ int net_read_state(const char *home, struct net_state *out);
 bool net_node_exited(struct net_node *node, int *status);
 
 /*
- * Stops every running node: SIGTERM, then waits up to timeout_s each for a
- * clean exit (SIGKILL after). Returns the number that did not exit 0.
+ * Stops every running node: SIGTERM to all, then waits up to timeout_s in
+ * all for their clean exits (SIGKILL after). Returns the number that did
+ * not exit 0.
  */
 int net_stop(struct net *net, double timeout_s);
 
