@@ -561,7 +561,7 @@ int cmd_demo(int argc, char **argv)
 	if (d.keep && rc == 0) {
 		demo_keep_note(&d);
 	} else if (d.started) {
-		if ((bad = net_stop(&d.net, 30)) != 0 && rc == 0)
+		if ((bad = net_stop(&d.net, 120)) != 0 && rc == 0)
 			rc = demo_fail(&d, "%d node%s did not stop cleanly (see their caltraced.log)", bad,
 				       bad == 1 ? "" : "s");
 		else if (rc == 0)

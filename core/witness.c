@@ -287,9 +287,12 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if (err < 0 && err != CT_EEXISTS)
 		goto done;
 	if (*result != CT_WITNESS_FORK && cp.size <= head.size) {
-		ct_witness_key(&me, network, ct_keypair_public(kp));
-		if (!ct_note_find(n, &me) && (err = ct_cosig_add(n, kp, me.name, timestamp)) < 0)
-			goto done;
+		/* checked against the stored entries; cosigned when a key is given */
+		if (kp) {
+			ct_witness_key(&me, network, ct_keypair_public(kp));
+			if (!ct_note_find(n, &me) && (err = ct_cosig_add(n, kp, me.name, timestamp)) < 0)
+				goto done;
+		}
 		*result = CT_WITNESS_COSIGNED;
 	}
 	err = merge_store(b, author, n, out);

@@ -44,6 +44,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out);
  * network, stores it (merged), and when it checks out against the stored
  * entries and every stored checkpoint of its feed, cosigns it with kp as
  * "caltrace/<network>/witness/<kp-hex>" at timestamp (POSIX seconds).
+ * kp may be NULL: the note is checked and kept, not cosigned.
  * out (may be NULL) receives the stored note after the merge (reset
  * first). *result says what happened.
  * Errors: CT_EINVAL (not a checkpoint of this network, malformed),
