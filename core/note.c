@@ -508,6 +508,52 @@ int ct_note_sign(ct_note *n, const ct_keypair *kp, const char *name)
 			       sizeof(sig));
 }
 
+/* Orders two signature blobs: shorter first, then bytewise. */
+static int sig_cmp(const ct_note_sig *a, const ct_note_sig *b)
+{
+	if (a->sig_len != b->sig_len)
+		return a->sig_len < b->sig_len ? -1 : 1;
+	return memcmp(a->sig, b->sig, a->sig_len);
+}
+
+int ct_note_merge(ct_note *into, const ct_note *from, bool *changed)
+{
+	size_t i;
+	long at;
+	uint8_t *copy;
+	int err;
+
+	if (changed)
+		*changed = false;
+	if (into->text_len != from->text_len || memcmp(into->text, from->text, from->text_len) != 0)
+		return ct__error(CT_EINVAL, "cannot merge the signatures of two notes with different texts");
+	for (i = 0; i < from->nsigs; i++) {
+		const ct_note_sig *s = &from->sigs[i];
+		ct_note_sig *t;
+
+		at = sig_index(into, s->name, strlen(s->name), s->key_id);
+		if (at < 0) {
+			if ((err = ct_note_add_sig(into, s->name, s->key_id, s->sig, s->sig_len)) < 0)
+				return err;
+			if (changed)
+				*changed = true;
+			continue;
+		}
+		t = &into->sigs[at];
+		if (sig_cmp(s, t) >= 0)
+			continue;
+		if (!(copy = malloc(s->sig_len)))
+			return ct__error(CT_ENOMEM, "out of memory merging signature lines");
+		memcpy(copy, s->sig, s->sig_len);
+		free(t->sig);
+		t->sig = copy;
+		t->sig_len = s->sig_len;
+		if (changed)
+			*changed = true;
+	}
+	return 0;
+}
+
 int ct_note_format(ct_buf *out, const ct_note *n)
 {
 	uint8_t blob[4 + CT_NOTE_SIG_MAX];

@@ -139,16 +139,27 @@ static bool parse_held(ct_note **n, ct_checkpoint *cp, const struct held_note *h
 	return true;
 }
 
+/* Who cosigns while merging: the witness's key pair and its cosignature key. */
+struct cosigner {
+	const ct_keypair *kp;
+	ct_vkey key;
+	uint64_t timestamp;
+};
+
 /*
- * Merges note (already filtered) into the store: with the held note of the
- * same body when there is one. out (may be NULL) receives the result.
+ * Merges note (already filtered) into the store: into the held note of the
+ * same body when there is one, whose lines win (ct_note_merge), so that a
+ * copy adding nothing leaves the store as it was. Then, when cs is given
+ * and the merged note has no cosignature of cs, it is cosigned: once per
+ * body, however many copies arrive. out (may be NULL) receives the result.
  */
-static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note *note, ct_buf *out)
+static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note *note, const struct cosigner *cs,
+		       ct_buf *out)
 {
 	ct_buf fresh = CT_BUF_INIT;
 	struct held h;
-	ct_note *old = NULL;
-	size_t i, j;
+	ct_note *old = NULL, *merged = note;
+	size_t i;
 	int err;
 
 	if ((err = held_load(&h, ct_batch_reader(b), author)) < 0)
@@ -162,14 +173,14 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 		old = NULL;
 	}
 	if (old) {
-		for (j = 0; j < old->nsigs; j++) {
-			const ct_note_sig *s = &old->sigs[j];
-			err = ct_note_add_sig(note, s->name, s->key_id, s->sig, s->sig_len);
-			if (err < 0 && err != CT_EEXISTS)
-				goto done;
-		}
+		if ((err = ct_note_merge(old, note, NULL)) < 0)
+			goto done;
+		merged = old;
 	}
-	if ((err = ct_note_format(&fresh, note)) < 0)
+	if (cs && !ct_note_find(merged, &cs->key) &&
+	    (err = ct_cosig_add(merged, cs->kp, cs->key.name, cs->timestamp)) < 0)
+		goto done;
+	if ((err = ct_note_format(&fresh, merged)) < 0)
 		goto done;
 	if (old && h.v[i].len == fresh.len && memcmp(h.v[i].p, fresh.ptr, fresh.len) == 0) {
 		err = 0; /* nothing new */
@@ -238,7 +249,8 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	struct held_note *other;
 	ct_feed_head head;
 	ct_checkpoint cp;
-	ct_vkey feed_key, me;
+	struct cosigner cs = {0};
+	ct_vkey feed_key;
 	ct_buf text = CT_BUF_INIT;
 	int err;
 
@@ -263,7 +275,7 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 		goto done;
 	if (head.forked) {
 		*result = CT_WITNESS_FROZEN;
-		err = merge_store(b, author, n, out);
+		err = merge_store(b, author, n, NULL, out);
 		goto done;
 	}
 	if ((err = find_contradiction(r, author, &cp, &other, &h)) < 0)
@@ -287,15 +299,15 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if (err < 0 && err != CT_EEXISTS)
 		goto done;
 	if (*result != CT_WITNESS_FORK && cp.size <= head.size) {
-		/* checked against the stored entries; cosigned when a key is given */
+		/* checked against the stored entries; cosigned (once) when a key is given */
 		if (kp) {
-			ct_witness_key(&me, network, ct_keypair_public(kp));
-			if (!ct_note_find(n, &me) && (err = ct_cosig_add(n, kp, me.name, timestamp)) < 0)
-				goto done;
+			cs.kp = kp;
+			cs.timestamp = timestamp;
+			ct_witness_key(&cs.key, network, ct_keypair_public(kp));
 		}
 		*result = CT_WITNESS_COSIGNED;
 	}
-	err = merge_store(b, author, n, out);
+	err = merge_store(b, author, n, cs.kp ? &cs : NULL, out);
 done:
 	held_free(&h);
 	ct_buf_free(&text);
@@ -352,7 +364,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 	    (err = ct_checkpoint_sign(&signed_note, &cp, kp)) < 0 ||
 	    (err = ct_note_parse(&n, signed_note.ptr, signed_note.len)) < 0)
 		goto done;
-	err = merge_store(b, author, n, out);
+	err = merge_store(b, author, n, NULL, out);
 done:
 	held_free(&h);
 	ct_note_free(n);

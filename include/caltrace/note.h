@@ -143,6 +143,17 @@ int ct_note_add_sig(ct_note *n, const char *name, uint32_t key_id, const uint8_t
 int ct_note_sign(ct_note *n, const ct_keypair *kp, const char *name);
 
 /*
+ * Merges the signature lines of from (same text as into) into into: a line
+ * of a key into lacks is appended; where both have a line of one key, the
+ * bytewise smaller signature is kept. The merge only ever adds lines or
+ * makes one smaller, so copies gossiped between nodes settle (a cosigner's
+ * two timestamps for one checkpoint cannot chase each other around).
+ * *changed (may be NULL) tells whether into changed.
+ * Errors: CT_EINVAL (the texts differ), those of ct_note_add_sig.
+ */
+int ct_note_merge(ct_note *into, const ct_note *from, bool *changed);
+
+/*
  * The signature line of key k (same name and key ID), or NULL. Valid as
  * long as n is unchanged.
  */

@@ -63,6 +63,17 @@ static ct_witness_result witness(ct_ledger *l, const ct_keypair *kp, const ct_bu
 	return res;
 }
 
+static void witness_at(ct_ledger *l, const ct_keypair *kp, uint64_t ts, const ct_buf *note, ct_buf *out)
+{
+	ct_witness_result res;
+	ct_batch *b = NULL;
+
+	CT_OK_OR_FAIL(ct_batch_begin(&b, l));
+	CT_OK_OR_FAIL(ct_witness_note(b, kp, ts, note->ptr, note->len, out, &res));
+	CT_OK_OR_FAIL(ct_batch_commit(b));
+	assert_int_equal(res, CT_WITNESS_COSIGNED);
+}
+
 static void network_of(ct_ledger *l, uint8_t net[CT_HASH_BYTES])
 {
 	uint8_t bureau[CT_KEY_BYTES];
@@ -190,6 +201,62 @@ static void test_contradicts_entries(void **state)
 	ct_buf_free(&a);
 }
 
+static void assert_same(const ct_buf *a, const ct_buf *b)
+{
+	assert_int_equal(a->len, b->len);
+	assert_memory_equal(a->ptr, b->ptr, a->len);
+}
+
+/*
+ * Gossip settles: the witness cosigns a checkpoint once, however many bare
+ * copies reach it later (a later timestamp must not replace the held line),
+ * and two copies cosigned at different times merge to the same note in
+ * either order, so that no node has anything new to pass on.
+ */
+static void test_copies_settle(void **state)
+{
+	struct fx *f = *state;
+	ct_buf bare = CT_BUF_INIT, bare2 = CT_BUF_INIT, c1 = CT_BUF_INIT, c2 = CT_BUF_INIT, again = CT_BUF_INIT,
+	       m1 = CT_BUF_INIT, m2 = CT_BUF_INIT;
+
+	CT_OK_OR_FAIL(sign_own(f->l, f->bureau, &bare));
+	witness_at(f->l, f->bureau, 1000, &bare, &c1);
+	witness_at(f->l, f->bureau, 2000, &bare, &again);
+	assert_same(&again, &c1);
+
+	/* a second store of the same entries, where the bureau cosigned later */
+	f->dir2 = ct_test_tmpdir();
+	CT_OK_OR_FAIL(ct_ledger_open(&f->l2, f->dir2, NULL));
+	fx_network(f->l2, f->bureau, &f->lab, 1);
+	CT_OK_OR_FAIL(sign_own(f->l2, f->bureau, &bare2));
+	assert_same(&bare2, &bare);
+	witness_at(f->l2, f->bureau, 2000, &bare2, &c2);
+	assert_false(c2.len == c1.len && memcmp(c2.ptr, c1.ptr, c1.len) == 0);
+
+	/* each store takes the other's copy (as a node that does not cosign): both end equal */
+	witness_at(f->l, NULL, 3000, &c2, &m1);
+	witness_at(f->l2, NULL, 3000, &c1, &m2);
+	assert_same(&m1, &m2);
+	/* and passing the result on changes nothing more */
+	witness_at(f->l, f->bureau, 4000, &m2, &again);
+	assert_same(&again, &m1);
+	witness_at(f->l2, NULL, 4000, &c2, &again);
+	assert_same(&again, &m2);
+
+	ct_ledger_close(f->l2);
+	f->l2 = NULL;
+	ct_test_rm_rf(f->dir2);
+	free(f->dir2);
+	f->dir2 = NULL;
+	ct_buf_free(&bare);
+	ct_buf_free(&bare2);
+	ct_buf_free(&c1);
+	ct_buf_free(&c2);
+	ct_buf_free(&again);
+	ct_buf_free(&m1);
+	ct_buf_free(&m2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +264,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ahead_and_bad_signature, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork_from_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_contradicts_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copies_settle, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
