@@ -554,6 +554,22 @@ int ct_note_merge(ct_note *into, const ct_note *from, bool *changed)
 	return 0;
 }
 
+static int line_order(const void *a, const void *b)
+{
+	const ct_note_sig *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->key_id < y->key_id ? -1 : x->key_id > y->key_id;
+}
+
+void ct_note_sort_sigs(ct_note *n, size_t from)
+{
+	if (from < n->nsigs)
+		qsort(n->sigs + from, n->nsigs - from, sizeof(*n->sigs), line_order);
+}
+
 int ct_note_format(ct_buf *out, const ct_note *n)
 {
 	uint8_t blob[4 + CT_NOTE_SIG_MAX];

@@ -234,17 +234,22 @@ int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], co
 	return 0;
 }
 
-int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
+int ct_read_notes_of(ct_reader *r, const uint8_t *author, ct_note_fn cb, void *ctx)
 {
+	uint8_t prefix[4 + CT_KEY_BYTES];
+	size_t plen = author ? sizeof(prefix) : 4;
 	MDB_cursor *cur = NULL;
-	MDB_val k = {4, NOTE_PREFIX}, v;
+	MDB_val k = {plen, prefix}, v;
 	int rc, err = 0;
 
+	memcpy(prefix, NOTE_PREFIX, 4);
+	if (author)
+		memcpy(prefix + 4, author, CT_KEY_BYTES);
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_META], &cur)) != 0)
 		return ct__mdb_error(rc, "meta");
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != NOTE_KEY_BYTES || memcmp(k.mv_data, NOTE_PREFIX, 4) != 0)
+		if (k.mv_size != NOTE_KEY_BYTES || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
 		if ((err = cb(ctx, (const uint8_t *)k.mv_data + 4, v.mv_data, v.mv_size)) != 0)
 			break;
@@ -255,6 +260,11 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 	if (err == 0 && rc && rc != MDB_NOTFOUND)
 		return ct__mdb_error(rc, "meta");
 	return 0;
+}
+
+int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
+{
+	return ct_read_notes_of(r, NULL, cb, ctx);
 }
 
 int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,

@@ -41,9 +41,29 @@ static bool witness_of(ct_vkey *out, const ct_note_sig *s, const uint8_t network
 	return strcmp(out->name, s->name) == 0 && out->key_id == s->key_id;
 }
 
-/* A copy of in's text with only the lines that verify: the author's, then caltrace witnesses'. */
+/* Whether known (may be NULL) holds the very line s: verified when it was stored. */
+static bool known_line(const ct_note *known, const ct_note_sig *s)
+{
+	size_t i;
+
+	for (i = 0; known && i < known->nsigs; i++) {
+		const ct_note_sig *k = &known->sigs[i];
+
+		if (k->key_id == s->key_id && k->sig_len == s->sig_len && strcmp(k->name, s->name) == 0 &&
+		    memcmp(k->sig, s->sig, s->sig_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A copy of in's text with only the lines that verify: the author's, then
+ * caltrace witnesses'. Lines the held copy (known, may be NULL) has byte
+ * for byte were verified when it was stored and are not verified again:
+ * a copy passed on by a peer costs only its new lines.
+ */
 static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key,
-		       const uint8_t network[CT_HASH_BYTES])
+		       const uint8_t network[CT_HASH_BYTES], const ct_note *known)
 {
 	const ct_note_sig *s;
 	ct_note *n = NULL;
@@ -54,14 +74,16 @@ static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key
 
 	if ((err = ct_note_new(&n, in->text, in->text_len)) < 0)
 		goto done;
-	if (ct_note_verify(in, feed_key) == 0 && (s = ct_note_find(in, feed_key)) &&
+	if ((s = ct_note_find(in, feed_key)) && (known_line(known, s) || ct_note_verify(in, feed_key) == 0) &&
 	    (err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0)
 		goto done;
 	for (i = 0; i < in->nsigs; i++) {
 		s = &in->sigs[i];
-		if (!witness_of(&wk, s, network) || ct_cosig_verify(&ts, in, &wk) != 0)
+		if (!witness_of(&wk, s, network) ||
+		    (!known_line(known, s) && ct_cosig_verify(&ts, in, &wk) != 0))
 			continue;
-		if ((err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0 && err != CT_EEXISTS)
+		if ((err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0 &&
+		    err != CT_EEXISTS)
 			goto done;
 	}
 	err = 0;
@@ -81,7 +103,7 @@ struct held {
 		uint8_t author[CT_KEY_BYTES];
 		uint8_t *p;
 		size_t len;
-	} *v;
+	} * v;
 	size_t n;
 	bool oom;
 };
@@ -93,7 +115,8 @@ static int collect(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t 
 
 	if (h->author && memcmp(author, h->author, CT_KEY_BYTES) != 0)
 		return 0;
-	if (!(grown = realloc(h->v, (h->n + 1) * sizeof(*h->v))) || !(grown[h->n].p = malloc(len ? len : 1))) {
+	if (!(grown = realloc(h->v, (h->n + 1) * sizeof(*h->v))) ||
+	    !(grown[h->n].p = malloc(len ? len : 1))) {
 		if (grown)
 			h->v = grown;
 		h->oom = true;
@@ -122,7 +145,7 @@ static int held_load(struct held *h, ct_reader *r, const uint8_t *author)
 {
 	memset(h, 0, sizeof(*h));
 	h->author = author;
-	return ct_read_notes(r, collect, h);
+	return ct_read_notes_of(r, author, collect, h);
 }
 
 /* Parses a stored note and its checkpoint body; false when it does not parse. */
@@ -146,32 +169,72 @@ struct cosigner {
 	uint64_t timestamp;
 };
 
-/*
- * Merges note (already filtered) into the store: into the held note of the
- * same body when there is one, whose lines win (ct_note_merge), so that a
- * copy adding nothing leaves the store as it was. Then, when cs is given
- * and the merged note has no cosignature of cs, it is cosigned: once per
- * body, however many copies arrive. out (may be NULL) receives the result.
- */
-static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note *note, const struct cosigner *cs,
-		       ct_buf *out)
+/* The held note (of h) with note's text, parsed, and its index; NULL when none. */
+static ct_note *held_same(const struct held *h, const ct_note *note, size_t *at)
 {
-	ct_buf fresh = CT_BUF_INIT;
-	struct held h;
-	ct_note *old = NULL, *merged = note;
+	ct_note *old = NULL;
 	size_t i;
-	int err;
 
-	if ((err = held_load(&h, ct_batch_reader(b), author)) < 0)
-		goto done;
-	for (i = 0; i < h.n; i++) {
-		if (ct_note_parse(&old, h.v[i].p, h.v[i].len) < 0)
+	for (i = 0; i < h->n; i++) {
+		if (ct_note_parse(&old, h->v[i].p, h->v[i].len) < 0)
 			continue;
-		if (old->text_len == note->text_len && memcmp(old->text, note->text, note->text_len) == 0)
-			break;
+		if (old->text_len == note->text_len && memcmp(old->text, note->text, note->text_len) == 0) {
+			*at = i;
+			return old;
+		}
 		ct_note_free(old);
 		old = NULL;
 	}
+	return NULL;
+}
+
+/*
+ * With CT_NOTES_PER_FEED notes of the feed held, a new one takes the place
+ * of the smallest: proofs want the newest cosigned checkpoint (it covers
+ * every earlier entry), audit checks the kept ones in turn, and a
+ * checkpoint contradicting a dropped one still contradicts the entries.
+ */
+static int make_room(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const struct held *h)
+{
+	size_t i, smallest = SIZE_MAX;
+	uint64_t size = UINT64_MAX;
+	ct_checkpoint hc;
+	ct_note *hn;
+
+	if (h->n < CT_NOTES_PER_FEED)
+		return 0;
+	for (i = 0; i < h->n; i++) {
+		if (!parse_held(&hn, &hc, &h->v[i])) {
+			smallest = i; /* one that no longer parses goes first */
+			break;
+		}
+		ct_note_free(hn);
+		if (hc.size < size) {
+			size = hc.size;
+			smallest = i;
+		}
+	}
+	if (smallest == SIZE_MAX)
+		return 0;
+	return ct_batch_del_note(b, author, h->v[smallest].p, h->v[smallest].len);
+}
+
+/*
+ * Merges note (already filtered) into the store: into the held note of the
+ * same body when there is one (old, h->v[at]), whose lines win
+ * (ct_note_merge), so that a copy adding nothing leaves the store as it
+ * was. Then, when cs is given and the merged note has no cosignature of cs,
+ * it is cosigned: once per body, however many copies arrive. out (may be
+ * NULL) receives the result.
+ */
+static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note *note, ct_note *old,
+		       const struct held *h, size_t at, const struct cosigner *cs, ct_buf *out)
+{
+	const struct held_note *held = old ? &h->v[at] : NULL;
+	ct_buf fresh = CT_BUF_INIT;
+	ct_note *merged = note;
+	int err;
+
 	if (old) {
 		if ((err = ct_note_merge(old, note, NULL)) < 0)
 			goto done;
@@ -180,12 +243,16 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 	if (cs && !ct_note_find(merged, &cs->key) &&
 	    (err = ct_cosig_add(merged, cs->kp, cs->key.name, cs->timestamp)) < 0)
 		goto done;
+	/* the author's line first (filter_note put it there), the cosignatures by name: one text */
+	ct_note_sort_sigs(merged, 1);
 	if ((err = ct_note_format(&fresh, merged)) < 0)
 		goto done;
-	if (old && h.v[i].len == fresh.len && memcmp(h.v[i].p, fresh.ptr, fresh.len) == 0) {
+	if (old && held->len == fresh.len && memcmp(held->p, fresh.ptr, fresh.len) == 0) {
 		err = 0; /* nothing new */
 	} else {
-		if (old && (err = ct_batch_del_note(b, author, h.v[i].p, h.v[i].len)) < 0)
+		if (old && (err = ct_batch_del_note(b, author, held->p, held->len)) < 0)
+			goto done;
+		if (!old && (err = make_room(b, author, h)) < 0)
 			goto done;
 		if ((err = ct_batch_put_note(b, author, fresh.ptr, fresh.len)) == CT_EEXISTS)
 			err = 0;
@@ -197,8 +264,6 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 		err = ct_buf_put(out, fresh.ptr, fresh.len);
 	}
 done:
-	ct_note_free(old);
-	held_free(&h);
 	ct_buf_free(&fresh);
 	return err;
 }
@@ -218,17 +283,13 @@ static int network_of(ct_reader *r, uint8_t network[CT_HASH_BYTES])
  * Looks for a held checkpoint of the feed that contradicts cp: same size
  * and another root. *other is set to it (caller frees) or NULL.
  */
-static int find_contradiction(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_checkpoint *cp,
-			      struct held_note **other, struct held *h)
+static void find_contradiction(const ct_checkpoint *cp, struct held_note **other, struct held *h)
 {
 	ct_checkpoint hc;
 	ct_note *hn;
 	size_t i;
-	int err;
 
 	*other = NULL;
-	if ((err = held_load(h, r, author)) < 0)
-		return err;
 	for (i = 0; i < h->n && !*other; i++) {
 		if (!parse_held(&hn, &hc, &h->v[i]))
 			continue;
@@ -236,7 +297,6 @@ static int find_contradiction(ct_reader *r, const uint8_t author[CT_KEY_BYTES], 
 			*other = &h->v[i];
 		ct_note_free(hn);
 	}
-	return 0;
 }
 
 int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const uint8_t *note, size_t len,
@@ -244,14 +304,16 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 {
 	uint8_t network[CT_HASH_BYTES], net2[CT_HASH_BYTES], author[CT_KEY_BYTES], root[CT_HASH_BYTES];
 	ct_reader *r = ct_batch_reader(b);
-	ct_note *in = NULL, *n = NULL;
+	ct_note *in = NULL, *n = NULL, *old = NULL;
 	struct held h = {0};
 	struct held_note *other;
+	const ct_note_sig *line;
 	ct_feed_head head;
 	ct_checkpoint cp;
 	struct cosigner cs = {0};
 	ct_vkey feed_key;
 	ct_buf text = CT_BUF_INIT;
+	size_t at = 0;
 	int err;
 
 	*result = CT_WITNESS_AHEAD;
@@ -260,26 +322,33 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if ((err = ct_checkpoint_parse(&cp, in->text, in->text_len)) < 0)
 		goto done;
 	if (ct_checkpoint_feed(net2, author, cp.origin) < 0 || memcmp(net2, network, CT_HASH_BYTES) != 0) {
-		err = ct__error(CT_EINVAL, "checkpoint origin %.80s is not a feed of this network", cp.origin);
+		err =
+		    ct__error(CT_EINVAL, "checkpoint origin %.80s is not a feed of this network", cp.origin);
 		goto done;
 	}
 	ct_checkpoint_feed_key(&feed_key, network, author);
-	if ((err = ct_checkpoint_verify(&cp, in, &feed_key)) < 0)
+	if ((err = held_load(&h, r, author)) < 0)
 		goto done;
-	if ((err = filter_note(&n, in, &feed_key, network)) < 0)
+	old = held_same(&h, in, &at);
+	/* the author's line: verified now, unless the held copy has it byte for byte */
+	if (!(old && (line = ct_note_find(in, &feed_key)) && known_line(old, line)) &&
+	    (err = ct_checkpoint_verify(&cp, in, &feed_key)) < 0)
+		goto done;
+	if ((err = filter_note(&n, in, &feed_key, network, old)) < 0)
 		goto done;
 	err = ct_read_head(r, author, &head);
-	if (err == CT_ENOTFOUND)
+	if (err == CT_ENOTFOUND) {
 		memset(&head, 0, sizeof(head));
-	else if (err < 0)
-		goto done;
-	if (head.forked) {
-		*result = CT_WITNESS_FROZEN;
-		err = merge_store(b, author, n, NULL, out);
+		err = 0;
+	} else if (err < 0) {
 		goto done;
 	}
-	if ((err = find_contradiction(r, author, &cp, &other, &h)) < 0)
+	if (head.forked) {
+		*result = CT_WITNESS_FROZEN;
+		err = merge_store(b, author, n, old, &h, at, NULL, out);
 		goto done;
+	}
+	find_contradiction(&cp, &other, &h);
 	if (!other && cp.size <= head.size) {
 		if ((err = ct_read_root(r, author, cp.size, root)) < 0)
 			goto done;
@@ -307,12 +376,13 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 		}
 		*result = CT_WITNESS_COSIGNED;
 	}
-	err = merge_store(b, author, n, cs.kp ? &cs : NULL, out);
+	err = merge_store(b, author, n, old, &h, at, cs.kp ? &cs : NULL, out);
 done:
 	held_free(&h);
 	ct_buf_free(&text);
 	ct_note_free(in);
 	ct_note_free(n);
+	ct_note_free(old);
 	return err;
 }
 
@@ -324,7 +394,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 	ct_checkpoint cp, hc;
 	ct_feed_head head;
 	ct_buf signed_note = CT_BUF_INIT;
-	ct_note *n = NULL, *hn;
+	ct_note *n = NULL, *hn, *old = NULL;
 	struct held h = {0};
 	size_t i;
 	int err;
@@ -346,12 +416,14 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 			continue;
 		err = 0;
 		if (hc.size > head.size)
-			err = ct__error(CT_EFORK, "a checkpoint of this feed at size %llu is held, but the store has "
-						  "only %llu entries (restored from an old backup?)",
+			err = ct__error(CT_EFORK,
+					"a checkpoint of this feed at size %llu is held, but the store has "
+					"only %llu entries (restored from an old backup?)",
 					(unsigned long long)hc.size, (unsigned long long)head.size);
 		else if ((err = ct_read_root(r, author, hc.size, root)) == 0 &&
 			 memcmp(root, hc.root, CT_HASH_BYTES) != 0)
-			err = ct__error(CT_EFORK, "the held checkpoint at size %llu disagrees with the stored tree",
+			err = ct__error(CT_EFORK,
+					"the held checkpoint at size %llu disagrees with the stored tree",
 					(unsigned long long)hc.size);
 		ct_note_free(hn);
 		if (err < 0)
@@ -364,9 +436,11 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 	    (err = ct_checkpoint_sign(&signed_note, &cp, kp)) < 0 ||
 	    (err = ct_note_parse(&n, signed_note.ptr, signed_note.len)) < 0)
 		goto done;
-	err = merge_store(b, author, n, NULL, out);
+	old = held_same(&h, n, &i);
+	err = merge_store(b, author, n, old, &h, i, NULL, out);
 done:
 	held_free(&h);
+	ct_note_free(old);
 	ct_note_free(n);
 	ct_buf_free(&signed_note);
 	return err;

@@ -8,6 +8,9 @@
  *
  * Gossip ends: a note goes on only when this node's stored copy gained
  * signature lines, and lines only accumulate (a bounded set of keys).
+ * Every node cosigns, so a checkpoint's note changes once per cosigner at
+ * every node; a changed note waits NODE_GOSSIP_MS in the outbox, where
+ * later changes of the same checkpoint replace it, and goes on once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,77 @@ struct ahead {
 	uint64_t size;
 	ct_buf note;
 };
+
+/* A note to pass on: the newest merged copy of one checkpoint body. */
+struct outgoing {
+	struct outgoing *next;
+	uint8_t author[CT_KEY_BYTES];
+	uint8_t origin[CT_KEY_BYTES]; /* the peer that has this very copy */
+	bool has_origin;
+	uint64_t due;
+	size_t text_len; /* the note's text: its bytes up to the blank line */
+	ct_buf note;
+};
+
+/* Bytes of the text of a note (through the newline before the blank line). */
+static size_t text_len(const ct_buf *note)
+{
+	const uint8_t *p = note->len ? memmem(note->ptr, note->len, "\n\n", 2) : NULL;
+
+	return p ? (size_t)(p - note->ptr) + 1 : note->len;
+}
+
+/* Queues note (author's) to go on to every peer but origin_key's (may be NULL) when due. */
+static void gossip_later(struct node *n, const uint8_t author[CT_KEY_BYTES], const ct_buf *note,
+			 const uint8_t *origin_key)
+{
+	struct outgoing *o;
+	size_t tl = text_len(note);
+
+	for (o = n->cp.out; o; o = o->next)
+		if (!memcmp(o->author, author, CT_KEY_BYTES) && o->text_len == tl &&
+		    !memcmp(o->note.ptr, note->ptr, tl))
+			break;
+	if (!o) {
+		if (!(o = calloc(1, sizeof(*o)))) {
+			ct_repl_note_stored_except(n->repl, author, note->ptr, note->len, origin_key);
+			return;
+		}
+		memcpy(o->author, author, CT_KEY_BYTES);
+		o->text_len = tl;
+		o->due = node_now(n) + NODE_GOSSIP_MS;
+		o->next = n->cp.out;
+		n->cp.out = o;
+		n->cp.nout++;
+	}
+	o->has_origin = origin_key != NULL;
+	if (origin_key)
+		memcpy(o->origin, origin_key, CT_KEY_BYTES);
+	o->note.len = 0;
+	if (ct_buf_put(&o->note, note->ptr, note->len) < 0)
+		o->note.len = 0;
+}
+
+/* Sends the queued notes that are due (all of them when all is set). */
+void checkpoints_gossip(struct node *n, bool all)
+{
+	struct outgoing **pp = &n->cp.out, *o;
+	uint64_t now = node_now(n);
+
+	while ((o = *pp)) {
+		if (!all && o->due > now) {
+			pp = &o->next;
+			continue;
+		}
+		*pp = o->next;
+		n->cp.nout--;
+		if (o->note.len)
+			ct_repl_note_stored_except(n->repl, o->author, o->note.ptr, o->note.len,
+						   o->has_origin ? o->origin : NULL);
+		ct_buf_free(&o->note);
+		free(o);
+	}
+}
 
 uint64_t node_own_size(const struct node *n)
 {
@@ -196,14 +270,21 @@ void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_repor
 	if (same(r->merged, r->prev))
 		return; /* nothing new here: the gossip ends */
 	/* the sender has it already unless this node added lines it lacked */
-	ct_repl_note_stored(n->repl, r->author, r->merged->ptr, r->merged->len,
-			    same(r->merged, r->incoming) ? origin : NULL);
+	gossip_later(n, r->author, r->merged,
+		     same(r->merged, r->incoming) && origin ? ct_rpeer_key(origin) : NULL);
 }
 
 void checkpoints_free(struct node *n)
 {
+	struct outgoing *o;
 	struct ahead *a;
 
+	while ((o = n->cp.out)) {
+		n->cp.out = o->next;
+		ct_buf_free(&o->note);
+		free(o);
+	}
+	n->cp.nout = 0;
 	while ((a = n->cp.ahead)) {
 		n->cp.ahead = a->next;
 		ct_buf_free(&a->note);
@@ -248,7 +329,7 @@ int checkpoints_held(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uin
 	if (ct_checkpoint_parse(&cp, want->text, want->text_len) == 0)
 		*size = cp.size;
 	f.want = want;
-	err = ct_read_notes(r, find_body, &f);
+	err = ct_read_notes_of(r, author, find_body, &f);
 	ct_note_free(want);
 	return err < 0 ? err : 0;
 }

@@ -343,25 +343,9 @@ static void after_verify(uv_work_t *w, int status)
 
 /*
  * Witnesses the checkpoint in m->a (signed by its author) with this
- * node's key: stored, merged, cosigned when it checks out. Cosignatures
- * carry the wall clock's time.
+ * node's key: stored, merged, cosigned when it checks out (every node is a
+ * witness, DESIGN.md section 4). Cosignatures carry the wall clock's time.
  */
-/*
- * The key this node cosigns with: the bureau's only. Every node checks and
- * keeps every checkpoint, but if every node cosigned, each checkpoint of
- * each feed would gather a cosignature per node and be gossiped again for
- * each (work growing with the cube of the node count); proofs need the
- * bureau's (docs/DECISIONS.md).
- */
-static const ct_keypair *cosigning_key(ct_batch *b, struct node *n)
-{
-	uint8_t bureau[CT_KEY_BYTES];
-
-	if (ct_read_network(ct_batch_reader(b), NULL, bureau) < 0)
-		return NULL;
-	return memcmp(bureau, n->self, CT_KEY_BYTES) == 0 ? n->kp : NULL;
-}
-
 static int witness(ct_batch *b, struct node *n, struct meta *m)
 {
 	const uint8_t *fa, *fb;
@@ -371,7 +355,7 @@ static int witness(ct_batch *b, struct node *n, struct meta *m)
 	if ((err = checkpoints_held(ct_batch_reader(b), m->author, m->a.ptr, m->a.len, &m->prev, &m->size)) <
 	    0)
 		return err;
-	err = ct_witness_note(b, cosigning_key(b, n), (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->wres);
+	err = ct_witness_note(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->wres);
 	if (err == 0 && m->wres == CT_WITNESS_FORK &&
 	    ct_read_checkpoint_fork(ct_batch_reader(b), m->author, &fa, &fa_len, &fb, &fb_len) == 0) {
 		if (ct_buf_put(&m->fork_a, fa, fa_len) < 0 ||
@@ -398,7 +382,7 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 			m->result = witness(b, n, m);
 		break;
 	case M_WITNESS_ALL:
-		m->result = ct_witness_all(b, cosigning_key(b, n), (uint64_t)time(NULL), NULL, NULL);
+		m->result = ct_witness_all(b, n->kp, (uint64_t)time(NULL), NULL, NULL);
 		if (m->result == CT_ESTATE)
 			m->result = 0; /* no genesis yet: nothing to witness */
 		break;
@@ -602,7 +586,8 @@ static void report_job(struct node *n, struct job *j)
 	}
 	/* once per feed (its first entries), not for every job of a long feed */
 	if (j->pending)
-		LOG(j->from == 1 ? LOG_INFO : LOG_DEBUG, "%llu entries of %s… wait for their author's admission (from peer %s)",
+		LOG(j->from == 1 ? LOG_INFO : LOG_DEBUG,
+		    "%llu entries of %s… wait for their author's admission (from peer %s)",
 		    (unsigned long long)j->pending, author, j->conn ? j->conn->name : "that left");
 	rc = ct_repl_ingested(n->repl, rp, j->author, j->gen, j->err, j->head_after);
 	if (rc < 0 && j->conn)

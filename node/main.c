@@ -58,6 +58,7 @@ static void on_poll(uv_timer_t *t)
 
 	node_refresh_heads(n, false);
 	checkpoints_poll(n);
+	checkpoints_gossip(n, false);
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
 	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
 		n->trim_mark = mark;

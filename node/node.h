@@ -49,6 +49,7 @@
 #define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
 #define NODE_CHECKPOINT_MAX_MS	 120000 /* ... and while it keeps growing, at least this often */
 #define NODE_AHEAD_MAX		 256	/* checkpoints held in memory to witness after catching up */
+#define NODE_GOSSIP_MS		 300	/* a changed checkpoint note waits so long before going on */
 
 struct conn;
 
@@ -131,6 +132,7 @@ struct ingest {
 };
 
 struct ahead;
+struct outgoing;
 
 /* Checkpoint duties (checkpoints.c). */
 struct node_cp {
@@ -143,6 +145,8 @@ struct node_cp {
 	bool witness_all_due;
 	struct ahead *ahead; /* checkpoints ahead of the store, newest first */
 	size_t nahead;
+	struct outgoing *out; /* notes to gossip when due, one per author and body */
+	size_t nout;
 };
 
 /* What the writer did with a checkpoint (ingest.c to checkpoints.c). */
@@ -265,6 +269,8 @@ void checkpoints_signed(struct node *n, const struct cp_report *r);
 /* The writer witnessed a checkpoint from c (NULL: a peer that left, or kept for later). */
 void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_report *r);
 void checkpoints_free(struct node *n);
+/* Passes on the changed checkpoint notes that waited long enough (all: every one). */
+void checkpoints_gossip(struct node *n, bool all);
 /*
  * In the writer: the stored note with the same body as note (out empty:
  * none) and the checkpoint's size (0 when it does not parse).

@@ -132,6 +132,10 @@ void ct_repl_hold(ct_repl *r, ct_rpeer *p, bool held, uint64_t now);
 void ct_repl_fork_recorded(ct_repl *r, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
 			   ct_rpeer *origin);
 
+/* The origin named by its key (NULL: every peer), since it may have left meanwhile. */
+void ct_repl_note_stored_except(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
+				size_t len, const uint8_t *origin_key);
+
 /* A new checkpoint note is stored: sent to every peer but origin (may be NULL). */
 void ct_repl_note_stored(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
 			 ct_rpeer *origin);

@@ -266,6 +266,16 @@ void ct_repl_note_stored(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const u
 			ct_repl_send_note(r, p, author, note, len);
 }
 
+void ct_repl_note_stored_except(ct_repl *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note,
+				size_t len, const uint8_t *origin_key)
+{
+	ct_rpeer *p;
+
+	for (p = r->peers; p; p = p->next)
+		if (!origin_key || memcmp(p->key, origin_key, CT_KEY_BYTES) != 0)
+			ct_repl_send_note(r, p, author, note, len);
+}
+
 const uint8_t *ct_rpeer_key(const ct_rpeer *p)
 {
 	return p->key;

@@ -26,9 +26,9 @@ typedef struct ct_batch ct_batch;
 typedef struct ct_reader ct_reader;
 
 typedef struct ct_ledger_opts {
-	size_t map_size;       /* LMDB map size in bytes; 0: 64 GiB (sparse) */
-	uint64_t pending_max;  /* entries the pending area may hold; 0: 100000 */
-	bool read_only;        /* open for reading only */
+	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse) */
+	uint64_t pending_max;	/* entries the pending area may hold; 0: 100000 */
+	bool read_only;		/* open for reading only */
 	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
 				   a genesis with another hash is refused (CT_EAUTH) */
 } ct_ledger_opts;
@@ -65,10 +65,10 @@ void ct_batch_abort(ct_batch *b);
 
 /* What ct_batch_ingest did with an entry that is not an error. */
 typedef enum ct_ingest_result {
-	CT_INGEST_APPENDED = 0,  /* stored at the head of its feed */
+	CT_INGEST_APPENDED = 0,	 /* stored at the head of its feed */
 	CT_INGEST_DUPLICATE = 1, /* already stored, identical: nothing done */
-	CT_INGEST_PENDING = 2,   /* author not admitted (or no genesis yet): parked */
-	CT_INGEST_FORK = 3,      /* equivocation: proof recorded, feed frozen, entry not stored */
+	CT_INGEST_PENDING = 2,	 /* author not admitted (or no genesis yet): parked */
+	CT_INGEST_FORK = 3,	 /* equivocation: proof recorded, feed frozen, entry not stored */
 } ct_ingest_result;
 
 #define CT_INGEST_SIG_CHECKED 1u /* flag: the caller already verified the signature */
@@ -95,8 +95,7 @@ typedef enum ct_ingest_result {
  * (pending area full), CT_ENOSPACE, CT_EIO. Nothing is written for an
  * entry that fails.
  */
-int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags,
-		    ct_ingest_result *result);
+int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags, ct_ingest_result *result);
 
 /*
  * Appends a new entry to kp's own feed: seq, prev and the signature are
@@ -111,8 +110,7 @@ int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags,
  * refuses appends because a peer reported it longer), CT_EFROZEN.
  */
 int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type,
-		    const uint8_t *body, size_t body_len, uint8_t hash_out[CT_HASH_BYTES],
-		    uint64_t *seq_out);
+		    const uint8_t *body, size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out);
 
 /* ---- reading ----------------------------------------------------------- */
 
@@ -139,10 +137,10 @@ int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_en
 
 typedef struct ct_feed_head {
 	uint8_t author[CT_KEY_BYTES];
-	uint64_t size;                  /* entries stored: the seq of the last one */
-	uint8_t head[CT_HASH_BYTES];    /* hash of the last entry */
-	bool forked;                    /* a fork proof is recorded; frozen */
-	bool admitted;                  /* bureau, or admitted by an org.admit */
+	uint64_t size;		     /* entries stored: the seq of the last one */
+	uint8_t head[CT_HASH_BYTES]; /* hash of the last entry */
+	bool forked;		     /* a fork proof is recorded; frozen */
+	bool admitted;		     /* bureau, or admitted by an org.admit */
 } ct_feed_head;
 
 /* The head of one feed. Errors: CT_ENOTFOUND. */
@@ -169,12 +167,11 @@ int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t
 int ct_fork_proof_check(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
 
 /* Merkle root of the first size entries of a feed. Errors: CT_EINVAL (size > feed). */
-int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size,
-		 uint8_t out[CT_HASH_BYTES]);
+int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size, uint8_t out[CT_HASH_BYTES]);
 
 /* Inclusion proof of entry seq (leaf seq-1) in the feed's tree of size. */
-int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
-			    uint64_t size, uint8_t proof[][CT_HASH_BYTES], size_t *count);
+int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size,
+			    uint8_t proof[][CT_HASH_BYTES], size_t *count);
 
 /* Consistency proof of a feed between two sizes. */
 int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t old_size,
@@ -245,7 +242,7 @@ int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64
 			ct_raw_entry_fn cb, void *ctx);
 
 #define CT_STORED_NOTE_MAX 8192 /* largest checkpoint note the store keeps */
-#define CT_NOTES_PER_FEED 256 /* notes kept per feed */
+#define CT_NOTES_PER_FEED  256	/* notes kept per feed */
 
 /*
  * Keeps a checkpoint note (a signed note with its cosignatures, carried
@@ -282,5 +279,8 @@ typedef int (*ct_note_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], const u
 
 /* Every checkpoint note held, by author then note hash. Errors: what cb returns (<0), CT_EIO. */
 int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx);
+
+/* The checkpoint notes held of one author (NULL: every author), by note hash. */
+int ct_read_notes_of(ct_reader *r, const uint8_t *author, ct_note_fn cb, void *ctx);
 
 #endif

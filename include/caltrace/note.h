@@ -153,6 +153,9 @@ int ct_note_sign(ct_note *n, const ct_keypair *kp, const char *name);
  */
 int ct_note_merge(ct_note *into, const ct_note *from, bool *changed);
 
+/* Orders the signature lines from index `from` on by key name, then key ID. */
+void ct_note_sort_sigs(ct_note *n, size_t from);
+
 /*
  * The signature line of key k (same name and key ID), or NULL. Valid as
  * long as n is unchanged.

@@ -2,7 +2,7 @@
 # Checkpoints without anyone's hands: three running nodes (bureau, city,
 # district lab) in a line, a three-level chain written through the CLI
 # while they run. Each node signs its own feed's checkpoints, the others
-# witness and gossip them, until `caltrace prove` on the lab's home finds
+# witness (every node cosigns) and gossip them, until `caltrace prove` on the lab's home finds
 # every entry covered by a bureau-cosigned checkpoint. The bundle then
 # verifies in an empty directory with only the bureau key, printing the
 # same chain as `caltrace chain`.
@@ -61,6 +61,16 @@ step dist instrument register SCALE-T --category mass --district South --owner S
 size=$(ct dist digest --json | sed -n 's/.*"entries": *\([0-9]*\).*/\1/p')
 cosigned_latest() { ct bureau checkpoint --author "${KEY[dist]}" | grep -q "/witness/${KEY[bureau]} "; }
 wait_until 30 cosigned_latest || fail "the lab's latest checkpoint was not cosigned by the bureau"
+# every node is a witness: the note settles with all three cosignatures, the same on every node
+all_cosigned() {
+	local n w
+	for n in bureau city dist; do
+		ct "$n" checkpoint --author "${KEY[dist]}" >"$WORK/cp.$n" || return 1
+		for w in bureau city dist; do grep -q "/witness/${KEY[$w]} " "$WORK/cp.$n" || return 1; done
+	done
+	cmp -s "$WORK/cp.bureau" "$WORK/cp.city" && cmp -s "$WORK/cp.city" "$WORK/cp.dist"
+}
+wait_until 30 all_cosigned || fail "the lab's latest checkpoint did not settle with every node's cosignature"
 for n in bureau city dist; do stop "$n"; done
 for n in bureau city dist; do check_store "$n"; done
 log "ok ($size entries)"

@@ -216,8 +216,8 @@ static void assert_same(const ct_buf *a, const ct_buf *b)
 static void test_copies_settle(void **state)
 {
 	struct fx *f = *state;
-	ct_buf bare = CT_BUF_INIT, bare2 = CT_BUF_INIT, c1 = CT_BUF_INIT, c2 = CT_BUF_INIT, again = CT_BUF_INIT,
-	       m1 = CT_BUF_INIT, m2 = CT_BUF_INIT;
+	ct_buf bare = CT_BUF_INIT, bare2 = CT_BUF_INIT, c1 = CT_BUF_INIT, c2 = CT_BUF_INIT,
+	       again = CT_BUF_INIT, m1 = CT_BUF_INIT, m2 = CT_BUF_INIT;
 
 	CT_OK_OR_FAIL(sign_own(f->l, f->bureau, &bare));
 	witness_at(f->l, f->bureau, 1000, &bare, &c1);
@@ -257,6 +257,52 @@ static void test_copies_settle(void **state)
 	ct_buf_free(&m2);
 }
 
+struct note_sizes {
+	size_t count;
+	uint64_t min;
+};
+
+static int count_note(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+{
+	struct note_sizes *ns = ctx;
+	ct_checkpoint cp;
+	ct_note *n = NULL;
+
+	(void)author;
+	CT_OK_OR_FAIL(ct_note_parse(&n, note, len));
+	CT_OK_OR_FAIL(ct_checkpoint_parse(&cp, n->text, n->text_len));
+	ct_note_free(n);
+	ns->count++;
+	if (!ns->min || cp.size < ns->min)
+		ns->min = cp.size;
+	return 0;
+}
+
+/* A feed signing more checkpoints than a store keeps: the smallest make room, the newest stay. */
+static void test_notes_thinned(void **state)
+{
+	struct fx *f = *state;
+	ct_buf note = CT_BUF_INIT, latest = CT_BUF_INIT;
+	ct_checkpoint cp;
+	ct_reader *r = NULL;
+	struct note_sizes held = {0};
+	unsigned i;
+
+	for (i = 0; i < CT_NOTES_PER_FEED + 3; i++) {
+		fx_instruments(f->l, f->lab, i, 1);
+		CT_OK_OR_FAIL(sign_own(f->l, f->lab, &note));
+	}
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
+	CT_OK_OR_FAIL(ct_read_notes_of(r, ct_keypair_public(f->lab), count_note, &held));
+	assert_int_equal(held.count, CT_NOTES_PER_FEED);
+	assert_int_equal(held.min, 4); /* sizes 1, 2 and 3 made room */
+	CT_OK_OR_FAIL(ct_checkpoint_latest(r, ct_keypair_public(f->lab), NULL, 0, &latest, &cp));
+	assert_int_equal(cp.size, CT_NOTES_PER_FEED + 3);
+	ct_reader_end(r);
+	ct_buf_free(&note);
+	ct_buf_free(&latest);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +311,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fork_from_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_contradicts_entries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copies_settle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notes_thinned, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
