@@ -44,6 +44,13 @@ static void record(void *ctx, const uint8_t hash[CT_HASH_BYTES])
 struct item {
 	ct_entry e;
 	bool genesis;
+	size_t feed; /* index of its feed's checkpoint */
+};
+
+struct feed_cp {
+	size_t last; /* the item of the feed with the highest seq */
+	ct_buf note;
+	ct_checkpoint cp;
 };
 
 static int by_feed(const void *a, const void *b)
@@ -90,45 +97,76 @@ done:
 	return err;
 }
 
-/* One block: "entry <base64>", "proof <n>", the tlog-proof. */
-static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const uint8_t network[CT_HASH_BYTES],
-		     const ct_vkey *bureau, uint64_t size_needed)
+/*
+ * The checkpoint of e's feed for the bundle: its latest stored one cosigned
+ * by the bureau covering size_needed entries, trimmed to the author's line
+ * and the bureau's. *cp receives its body.
+ */
+static int feed_checkpoint(ct_buf *note, ct_checkpoint *cp, ct_reader *r, const ct_entry *e,
+			   const uint8_t network[CT_HASH_BYTES], const ct_vkey *bureau, uint64_t size_needed)
 {
-	uint8_t proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
-	ct_buf stored = CT_BUF_INIT, note = CT_BUF_INIT, tp = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1], num[32];
-	ct_checkpoint cp;
+	ct_buf stored = CT_BUF_INIT;
+	char hex[2 * CT_KEY_BYTES + 1];
 	ct_vkey feed_key;
-	size_t count;
 	int err;
 
 	ct_hex(hex, e->author, CT_KEY_BYTES);
 	ct_checkpoint_feed_key(&feed_key, network, e->author);
-	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, &cp);
+	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, cp);
 	if (err == CT_ENOTFOUND) {
 		fprintf(stderr,
-			"caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries carries "
-			"the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint --sign`, or let "
-			"caltraced do it), have the bureau's home witness it (`caltrace witness FILE`, or let the "
+			"caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries "
+			"carries "
+			"the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint --sign`, "
+			"or let "
+			"caltraced do it), have the bureau's home witness it (`caltrace witness FILE`, or "
+			"let the "
 			"nodes gossip), and bring the cosigned note here (`caltrace witness FILE`).\n",
 			hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
 		goto done;
 	}
-	if (err < 0 || (err = trim_note(&note, &stored, &feed_key, bureau)) < 0 ||
-	    (err = ct_read_inclusion_proof(r, e->author, e->seq, cp.size, proof, &count)) < 0 ||
-	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL, 0,
-				       note.ptr, note.len)) < 0) {
+	if (err < 0 || (err = trim_note(note, &stored, &feed_key, bureau)) < 0)
+		cli_fail("prove", err, "the checkpoint of feed %.8s…", hex);
+done:
+	ct_buf_free(&stored);
+	return err < 0 ? -1 : 0;
+}
+
+/* "<word> <n>\n" */
+static int put_count(ct_buf *out, const char *word, size_t n)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "%s %zu\n", word, n);
+	return ct_buf_put(out, line, strlen(line));
+}
+
+/*
+ * One block: "entry <base64>", "proof <n>", and the lines of the entry's
+ * tlog-proof against note (of size size) before its empty line: the whole
+ * tlog-proof is those lines, "\n" and note.
+ */
+static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const ct_buf *note, uint64_t size)
+{
+	uint8_t proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
+	ct_buf tp = CT_BUF_INIT;
+	char hex[2 * CT_KEY_BYTES + 1];
+	size_t count, piece;
+	int err;
+
+	ct_hex(hex, e->author, CT_KEY_BYTES);
+	if ((err = ct_read_inclusion_proof(r, e->author, e->seq, size, proof, &count)) < 0 ||
+	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL,
+				       0, note->ptr, note->len)) < 0) {
 		cli_fail("prove", err, "entry %.8s…#%llu", hex, (unsigned long long)e->seq);
 		goto done;
 	}
-	snprintf(num, sizeof(num), "%zu", tp.len);
+	piece = tp.len - note->len - 1;
 	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct__b64_put(out, e->raw, e->raw_len)) < 0 ||
-	    (err = ct_buf_put(out, "\nproof ", 7)) < 0 || (err = ct_buf_put(out, num, strlen(num))) < 0 ||
-	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = ct_buf_put(out, tp.ptr, tp.len)) < 0)
+	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = put_count(out, "proof", piece)) < 0 ||
+	    (err = ct_buf_put(out, tp.ptr, piece)) < 0)
 		cli_fail("prove", err, "out of memory");
 done:
-	ct_buf_free(&stored);
-	ct_buf_free(&note);
 	ct_buf_free(&tp);
 	return err < 0 ? -1 : 0;
 }
@@ -152,7 +190,8 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 	uint8_t network[CT_HASH_BYTES], bureau_key[CT_KEY_BYTES], digest[CT_HASH_BYTES];
 	char line[512], hex[2 * CT_HASH_BYTES + 1];
 	struct item *items = NULL;
-	size_t i, n = 0;
+	struct feed_cp *feeds = NULL;
+	size_t i, k, n = 0, nfeeds = 0;
 	ct_vkey bureau;
 	int err, rc = -1;
 
@@ -174,13 +213,38 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 		n++;
 	}
 	qsort(items, n, sizeof(*items), by_feed);
-	snprintf(line, sizeof(line), "%s\nsubject %s %s\nat %llu\nentries %zu\n", CT_BUNDLE_HEADER,
-		 ns == CT_NS_STANDARD ? "standard" : "instrument", id, (unsigned long long)at, n);
-	if (ct_buf_put(out, line, strlen(line)) < 0)
+	snprintf(line, sizeof(line), "%s\nsubject %s %s\nat %llu\n", CT_BUNDLE_HEADER,
+		 ns == CT_NS_STANDARD ? "standard" : "instrument", id, (unsigned long long)at);
+	if (ct_buf_put(out, line, strlen(line)) < 0 || !(feeds = calloc(n, sizeof(*feeds))))
 		goto done;
-	/* every block of a feed gets the same checkpoint: its latest cosigned by the bureau */
+	/* one checkpoint per feed, in the order the feeds first come (the genesis's first): its latest
+	 * cosigned by the bureau, covering the feed's last entry in the bundle */
+	for (i = 0; i < n; i++) {
+		for (k = 0;
+		     k < nfeeds && memcmp(items[feeds[k].last].e.author, items[i].e.author, CT_KEY_BYTES);
+		     k++)
+			;
+		if (k == nfeeds)
+			feeds[nfeeds++].last = i;
+		else if (items[i].e.seq > items[feeds[k].last].e.seq)
+			feeds[k].last = i;
+		items[i].feed = k;
+	}
+	for (k = 0; k < nfeeds; k++)
+		if (feed_checkpoint(&feeds[k].note, &feeds[k].cp, r, &items[feeds[k].last].e, network,
+				    &bureau, items[feeds[k].last].e.seq) < 0)
+			goto done;
+	if (put_count(out, "checkpoints", nfeeds) < 0)
+		goto done;
+	for (i = 0; i < nfeeds; i++)
+		if (put_count(out, "checkpoint", feeds[i].note.len) < 0 ||
+		    ct_buf_put(out, feeds[i].note.ptr, feeds[i].note.len) < 0)
+			goto done;
+	if (put_count(out, "entries", n) < 0)
+		goto done;
 	for (i = 0; i < n; i++)
-		if (add_block(out, r, &items[i].e, network, &bureau, items[i].e.seq) < 0)
+		if (add_block(out, r, &items[i].e, &feeds[items[i].feed].note, feeds[items[i].feed].cp.size) <
+		    0)
 			goto done;
 	crypto_hash_sha256(digest, out->ptr, out->len);
 	ct_hex(hex, digest, CT_HASH_BYTES);
@@ -189,6 +253,9 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 		goto done;
 	rc = 0;
 done:
+	for (i = 0; i < nfeeds; i++)
+		ct_buf_free(&feeds[i].note);
+	free(feeds);
 	free(items);
 	return rc;
 }
@@ -196,9 +263,9 @@ done:
 int cmd_prove(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"at", required_argument, NULL, 'a'},     {"output", required_argument, NULL, 'o'},
-	    {"standard", no_argument, NULL, 's'},     {"instrument", no_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
+	    {"at", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
+	    {"standard", no_argument, NULL, 's'}, {"instrument", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
 	uint64_t at = cli_now_ms();
 	const char *id, *path = NULL;
 	struct hashes h = {0};

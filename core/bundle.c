@@ -21,6 +21,7 @@ void ct_bundle_free(ct_bundle *b)
 		ct_tlog_proof_free(b->blocks[i].proof);
 	}
 	free(b->blocks);
+	free(b->cps);
 	free(b->id);
 	free(b);
 }
@@ -47,9 +48,9 @@ static int parse_header(ct_bundle *b, const uint8_t *buf, size_t len, size_t *po
 {
 	const char *p, *v;
 	size_t n, vn;
-	uint64_t count;
 
-	if (!line(&p, &n, buf, len, pos, ln) || n != strlen(CT_BUNDLE_HEADER) || memcmp(p, CT_BUNDLE_HEADER, n))
+	if (!line(&p, &n, buf, len, pos, ln) || n != strlen(CT_BUNDLE_HEADER) ||
+	    memcmp(p, CT_BUNDLE_HEADER, n))
 		return ct__error(CT_EINVAL, "line 1: not a caltrace-bundle/v1 file");
 	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "subject ", &v, &vn))
 		return ct__error(CT_EINVAL, "line 2: expected 'subject <instrument|standard> <id>'");
@@ -59,29 +60,102 @@ static int parse_header(ct_bundle *b, const uint8_t *buf, size_t len, size_t *po
 		b->kind = CT_NS_STANDARD;
 	else
 		return ct__error(CT_EINVAL, "line 2: the subject is neither 'instrument' nor 'standard'");
-	if (n == 0 || n > CT_ID_MAX || memchr(p, 0, n) || ct__note_text_check("subject id", (const uint8_t *)p, n) < 0)
+	if (n == 0 || n > CT_ID_MAX || memchr(p, 0, n) ||
+	    ct__note_text_check("subject id", (const uint8_t *)p, n) < 0)
 		return ct__error(CT_EINVAL, "line 2: bad subject id");
 	if (!(b->id = malloc(n + 1)))
 		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
 	memcpy(b->id, p, n);
 	b->id[n] = '\0';
-	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "at ", &v, &vn) || !ct__decimal_parse(&b->at, v, vn))
+	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "at ", &v, &vn) ||
+	    !ct__decimal_parse(&b->at, v, vn))
 		return ct__error(CT_EINVAL, "line 3: expected 'at <milliseconds>'");
-	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "entries ", &v, &vn) ||
-	    !ct__decimal_parse(&count, v, vn) || count == 0 || count > CT_BUNDLE_MAX_ENTRIES)
-		return ct__error(CT_EINVAL, "line 4: expected 'entries <1..%d>'", CT_BUNDLE_MAX_ENTRIES);
-	if (!(b->blocks = calloc((size_t)count, sizeof(*b->blocks))))
-		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
-	b->count = (size_t)count;
 	return 0;
 }
 
-static int parse_block(ct_bundle_block *blk, size_t i, const uint8_t *buf, size_t len, size_t *pos,
-		       unsigned *ln)
+/* A "<word> <count>" line with count in 1..max. */
+static int count_line(uint64_t *count, const char *word, uint64_t max, const uint8_t *buf, size_t len,
+		      size_t *pos, unsigned *ln)
 {
 	const char *p, *v;
 	size_t n, vn;
+
+	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, word, &v, &vn) || vn < 2 || v[0] != ' ' ||
+	    !ct__decimal_parse(count, v + 1, vn - 1) || *count == 0 || *count > max)
+		return ct__error(CT_EINVAL, "line %u: expected '%s <1..%llu>'", *ln, word,
+				 (unsigned long long)max);
+	return 0;
+}
+
+/* "<word> <bytes>" and that many bytes: (*at, *n) in buf. */
+static int sized(const uint8_t **at, size_t *n, const char *word, size_t max, const uint8_t *buf, size_t len,
+		 size_t *pos, unsigned *ln)
+{
+	const char *p, *v;
+	size_t pn, vn, i;
 	uint64_t plen;
+
+	if (!line(&p, &pn, buf, len, pos, ln) || !starts(p, pn, word, &v, &vn) || vn < 2 || v[0] != ' ' ||
+	    !ct__decimal_parse(&plen, v + 1, vn - 1) || plen > max || plen > len - *pos)
+		return CT_EINVAL;
+	*at = buf + *pos;
+	*n = (size_t)plen;
+	for (i = 0; i < *n; i++)
+		*ln += buf[*pos + i] == '\n';
+	*pos += *n;
+	return 0;
+}
+
+/* The checkpoints: each a signed note of one feed, no feed twice. */
+static int parse_checkpoints(ct_bundle *b, const uint8_t *buf, size_t len, size_t *pos, unsigned *ln)
+{
+	uint8_t net[CT_HASH_BYTES];
+	ct_checkpoint cp;
+	uint64_t count;
+	size_t i, j;
+	int err;
+
+	if ((err = count_line(&count, "checkpoints", CT_BUNDLE_MAX_ENTRIES, buf, len, pos, ln)) < 0)
+		return err;
+	if (!(b->cps = calloc((size_t)count, sizeof(*b->cps))))
+		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
+	b->ncps = (size_t)count;
+	for (i = 0; i < b->ncps; i++) {
+		struct ct_bundle_cp *c = &b->cps[i];
+		unsigned at_line = *ln + 1;
+		ct_note *note = NULL;
+
+		if (sized(&c->note, &c->note_len, "checkpoint", CT_NOTE_MAX, buf, len, pos, ln) < 0)
+			return ct__error(CT_EINVAL,
+					 "checkpoint %zu (line %u): expected 'checkpoint <bytes>' and "
+					 "that many bytes",
+					 i + 1, at_line);
+		if ((err = ct_note_parse(&note, c->note, c->note_len)) < 0)
+			return ct__error_wrap(err, "checkpoint %zu (line %u): not a signed note", i + 1,
+					      at_line);
+		err = ct_checkpoint_parse(&cp, note->text, note->text_len);
+		ct_note_free(note);
+		if (err < 0 || ct_checkpoint_feed(net, c->author, cp.origin) < 0)
+			return ct__error(CT_EINVAL,
+					 "checkpoint %zu (line %u): not a checkpoint of a caltrace feed",
+					 i + 1, at_line);
+		for (j = 0; j < i; j++)
+			if (!memcmp(b->cps[j].author, c->author, CT_KEY_BYTES))
+				return ct__error(CT_EINVAL,
+						 "checkpoint %zu (line %u): a second checkpoint of the "
+						 "feed of checkpoint %zu",
+						 i + 1, at_line, j + 1);
+	}
+	return 0;
+}
+
+static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, size_t *pos, unsigned *ln)
+{
+	ct_bundle_block *blk = &b->blocks[i];
+	ct_buf whole = CT_BUF_INIT;
+	const uint8_t *piece;
+	const char *p, *v;
+	size_t n, vn, k, plen;
 	int err;
 
 	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "entry ", &v, &vn))
@@ -92,15 +166,25 @@ static int parse_block(ct_bundle_block *blk, size_t i, const uint8_t *buf, size_
 				 "entry %zu (line %u): the entry is not canonical base64", i + 1, *ln);
 	if ((err = ct_entry_decode(&blk->e, blk->entry, blk->entry_len)) < 0)
 		return ct__error_wrap(err, "entry %zu (line %u): the entry does not decode", i + 1, *ln);
-	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "proof ", &v, &vn) ||
-	    !ct__decimal_parse(&plen, v, vn) || plen > CT_TLOG_PROOF_MAX || plen > len - *pos)
-		return ct__error(CT_EINVAL, "entry %zu (line %u): expected 'proof <bytes>' and that many bytes",
-				 i + 1, *ln);
-	if ((err = ct_tlog_proof_parse(&blk->proof, buf + *pos, (size_t)plen)) < 0)
+	if (sized(&piece, &plen, "proof", CT_TLOG_PROOF_MAX, buf, len, pos, ln) < 0)
+		return ct__error(CT_EINVAL,
+				 "entry %zu (line %u): expected 'proof <bytes>' and that many bytes", i + 1,
+				 *ln);
+	for (k = 0; k < b->ncps && memcmp(b->cps[k].author, blk->e.author, CT_KEY_BYTES); k++)
+		;
+	if (k == b->ncps)
+		return ct__error(CT_EINVAL, "entry %zu: the bundle has no checkpoint of its feed", i + 1);
+	b->cps[k].used = true;
+	/* the whole c2sp.org/tlog-proof@v1: the proof lines, an empty line, the feed's checkpoint */
+	if (ct_buf_put(&whole, piece, plen) < 0 || ct_buf_put(&whole, "\n", 1) < 0 ||
+	    ct_buf_put(&whole, b->cps[k].note, b->cps[k].note_len) < 0) {
+		ct_buf_free(&whole);
+		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
+	}
+	err = ct_tlog_proof_parse(&blk->proof, whole.ptr, whole.len);
+	ct_buf_free(&whole);
+	if (err < 0)
 		return ct__error_wrap(err, "entry %zu: its tlog-proof does not parse", i + 1);
-	for (vn = 0; vn < plen; vn++)
-		*ln += buf[*pos + vn] == '\n';
-	*pos += (size_t)plen;
 	return 0;
 }
 
@@ -111,6 +195,7 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 	char hex[2 * CT_HASH_BYTES + 1] = "";
 	const char *p, *v;
 	size_t pos = 0, n, vn, i, end;
+	uint64_t count;
 	unsigned ln = 0;
 	int err;
 
@@ -119,18 +204,32 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 		return ct__error(CT_ETOOBIG, "a bundle is at most %d bytes", CT_BUNDLE_MAX);
 	if (!(b = calloc(1, sizeof(*b))))
 		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
-	if ((err = parse_header(b, buf, len, &pos, &ln)) < 0)
+	if ((err = parse_header(b, buf, len, &pos, &ln)) < 0 ||
+	    (err = parse_checkpoints(b, buf, len, &pos, &ln)) < 0 ||
+	    (err = count_line(&count, "entries", CT_BUNDLE_MAX_ENTRIES, buf, len, &pos, &ln)) < 0)
 		goto done;
+	if (!(b->blocks = calloc((size_t)count, sizeof(*b->blocks)))) {
+		err = ct__error(CT_ENOMEM, "out of memory reading a bundle");
+		goto done;
+	}
+	b->count = (size_t)count;
 	for (i = 0; i < b->count; i++)
-		if ((err = parse_block(&b->blocks[i], i, buf, len, &pos, &ln)) < 0)
+		if ((err = parse_block(b, i, buf, len, &pos, &ln)) < 0)
 			goto done;
+	for (i = 0; i < b->ncps; i++)
+		if (!b->cps[i].used) {
+			err = ct__error(CT_EINVAL, "checkpoint %zu: no entry of the bundle is of its feed",
+					i + 1);
+			goto done;
+		}
 	end = pos;
 	if (line(&p, &n, buf, len, &pos, &ln) && starts(p, n, "end ", &v, &vn) && vn == 2 * CT_HASH_BYTES) {
 		memcpy(hex, v, vn);
 		hex[vn] = '\0';
 	}
 	if (ct_unhex(b->digest, CT_HASH_BYTES, hex) < 0) {
-		err = ct__error(CT_EINVAL, "line %u: expected 'end <SHA-256 of the bundle, 64 hex digits>'", ln);
+		err = ct__error(CT_EINVAL, "line %u: expected 'end <SHA-256 of the bundle, 64 hex digits>'",
+				ln);
 		goto done;
 	}
 	if (pos != len) {
@@ -186,23 +285,27 @@ static int verify_block(const ct_bundle_block *blk, size_t i, const uint8_t netw
 	if (strcmp(blk->proof->checkpoint.origin, feed_key.name) != 0)
 		return ct__error(CT_EPROOF, "%s: its checkpoint is of another feed (%.80s)", name,
 				 blk->proof->checkpoint.origin);
-	if (n->nsigs < 1 || strcmp(n->sigs[0].name, feed_key.name) != 0 || n->sigs[0].key_id != feed_key.key_id)
-		return ct__error(CT_EBADSIG, "%s: its checkpoint's first signature is not the author's", name);
+	if (n->nsigs < 1 || strcmp(n->sigs[0].name, feed_key.name) != 0 ||
+	    n->sigs[0].key_id != feed_key.key_id)
+		return ct__error(CT_EBADSIG, "%s: its checkpoint's first signature is not the author's",
+				 name);
 	if (n->nsigs < 2 || !ct_note_find(n, bureau))
 		return ct__error(CT_EBADSIG, "%s: its checkpoint lacks the bureau's cosignature%s%s", name,
 				 n->nsigs >= 2 ? " (it is cosigned by an unknown key: " : "",
 				 n->nsigs >= 2 ? n->sigs[1].name : "");
 	if (n->nsigs > 2 || strcmp(n->sigs[1].name, bureau->name) != 0)
-		return ct__error(CT_EBADSIG, "%s: its checkpoint carries a signature by an unknown key (%.100s)",
-				 name, strcmp(n->sigs[1].name, bureau->name) ? n->sigs[1].name : n->sigs[2].name);
+		return ct__error(CT_EBADSIG,
+				 "%s: its checkpoint carries a signature by an unknown key (%.100s)", name,
+				 strcmp(n->sigs[1].name, bureau->name) ? n->sigs[1].name : n->sigs[2].name);
 	if (ct_cosig_verify(&ts, n, bureau) != 0)
 		return ct__error(CT_EBADSIG, "%s: the bureau's cosignature on its checkpoint does not verify",
 				 name);
 	ct_entry_hash(leaf, blk->entry, blk->entry_len);
 	if ((err = ct_tlog_proof_verify(blk->proof, leaf, &feed_key)) < 0)
 		return ct__error_wrap(err, "%s: %s", name,
-				      err == CT_EPROOF ? "its inclusion proof does not lead to the checkpoint's root"
-						       : "its checkpoint's author signature does not verify");
+				      err == CT_EPROOF
+					  ? "its inclusion proof does not lead to the checkpoint's root"
+					  : "its checkpoint's author signature does not verify");
 	return 0;
 }
 
@@ -258,8 +361,9 @@ int ct_bundle_verify(const ct_bundle *b, const ct_vkey *bureau)
 		goto done;
 	}
 	if (!b->digest_ok) {
-		err = ct__error(CT_EINVAL, "the end line's SHA-256 does not match the bundle (its header or a "
-					   "block was changed)");
+		err =
+		    ct__error(CT_EINVAL, "the end line's SHA-256 does not match the bundle (its header or a "
+					 "block was changed)");
 		goto done;
 	}
 	err = 0;

@@ -2,18 +2,24 @@
  * caltrace/bundle.h - offline proof bundles (docs/FORMAT.md section 11).
  *
  * A bundle is a text file: a header naming the subject and the time
- * judged, then one block per entry (the encoded entry in base64 and its
- * c2sp.org/tlog-proof@v1 against a checkpoint of its feed cosigned by the
- * bureau), then a SHA-256 over everything before it:
+ * judged, one checkpoint per feed (cosigned by the bureau), then one block
+ * per entry (the encoded entry in base64 and the lines of its
+ * c2sp.org/tlog-proof@v1 before the checkpoint: the whole tlog-proof is
+ * those lines, an empty line and its feed's checkpoint), then a SHA-256
+ * over everything before it:
  *
  *   caltrace-bundle/v1
  *   subject <instrument|standard> <id>
  *   at <ms>
+ *   checkpoints <m>
+ *   (m times:)
+ *   checkpoint <bytes>
+ *   <exactly that many bytes: the signed checkpoint note>
  *   entries <n>
  *   (n times:)
  *   entry <base64 of the encoded entry>
  *   proof <bytes>
- *   <exactly that many bytes: the tlog-proof, ending in '\n'>
+ *   <exactly that many bytes: the tlog-proof's lines up to its empty line>
  *   (then:)
  *   end <64 hex: SHA-256 of every byte before this line>
  *
@@ -33,23 +39,35 @@
 typedef struct ct_bundle_block {
 	uint8_t *entry; /* the encoded entry */
 	size_t entry_len;
-	ct_entry e;	 /* decoded; points into entry */
+	ct_entry e; /* decoded; points into entry */
 	ct_tlog_proof *proof;
 } ct_bundle_block;
+
+/* A checkpoint of a bundle: the note's bytes (in the parsed buffer) and its feed. */
+struct ct_bundle_cp {
+	const uint8_t *note;
+	size_t note_len;
+	uint8_t author[CT_KEY_BYTES];
+	bool used; /* by at least one entry */
+};
 
 typedef struct ct_bundle {
 	char kind; /* CT_NS_INSTRUMENT or CT_NS_STANDARD */
 	char *id;  /* NUL-terminated */
 	uint64_t at;
 	size_t count;
-	ct_bundle_block *blocks;
+	ct_bundle_block *blocks; /* each proof whole: its feed's checkpoint included */
+	size_t ncps;
+	struct ct_bundle_cp *cps;      /* point into the buffer parsed: valid while it is */
 	uint8_t digest[CT_HASH_BYTES]; /* the end line's */
 	bool digest_ok;		       /* it matches the bytes before it */
 } ct_bundle;
 
 /*
  * Parses a bundle strictly: every line as above, every entry decodes
- * (canonical form; its signature is not checked here), every proof parses.
+ * (canonical form; its signature is not checked here), every checkpoint is
+ * a note of a feed (no feed twice, each used by an entry), every proof
+ * parses once joined to its feed's checkpoint.
  * Errors: CT_EINVAL naming the line or block and what is wrong,
  * CT_ETOOBIG, CT_ENOMEM.
  */

@@ -116,9 +116,24 @@ PY
 	run_expect 2 "t.flip$n" -- ct verify t.bundle --bureau "$bureau"
 	has "t.flip$n" "does not verify"
 done
-# drop a line
-sed 10d s.bundle >t.bundle
+# drop a line: one of an entry's proof hashes
+first_entry=$(grep -n -m1 '^entry ' s.bundle | cut -d: -f1)
+sed "$((first_entry + 4))d" s.bundle >t.bundle
 tamper drop "entry"
+# drop a line of a checkpoint note
+sed 7d s.bundle >t.bundle
+tamper dropcp "checkpoint 1"
+# the first checkpoint twice: one feed, two checkpoints
+python3 - s.bundle t.bundle <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(rb"checkpoints (\d+)\n", data)
+c = re.search(rb"checkpoint (\d+)\n", data)
+block = data[c.start():c.end() + int(c.group(1))]
+data = data[:m.start()] + b"checkpoints %d\n" % (int(m.group(1)) + 1) + block + data[m.end():]
+open(sys.argv[2], "wb").write(data)
+PY
+tamper twocp "a second checkpoint of the feed"
 # swap two proof blocks (keep the entries in place)
 python3 - s.bundle t.bundle <<'PY'
 import re, sys
@@ -148,10 +163,10 @@ for l in lines:
         continue
     out.append(l)
 data = b"\n".join(out)
-# fix up the first proof's length
-m = re.search(rb"proof (\d+)\n", data)
+# fix up the first checkpoint's length
+m = re.search(rb"checkpoint (\d+)\n", data)
 n = int(m.group(1)) - removed
-data = data[:m.start()] + b"proof %d\n" % n + data[m.end():]
+data = data[:m.start()] + b"checkpoint %d\n" % n + data[m.end():]
 open(sys.argv[2], "wb").write(data)
 PY
 tamper nocosig "lacks the bureau's cosignature"
@@ -170,8 +185,8 @@ for i, l in enumerate(lines):
         lines[i] = other
         break
 data = b"\n".join(lines)
-m = re.search(rb"proof (\d+)\n", data)
-data = data[:m.start()] + b"proof %d\n" % (int(m.group(1)) + delta) + data[m.end():]
+m = re.search(rb"checkpoint (\d+)\n", data)
+data = data[:m.start()] + b"checkpoint %d\n" % (int(m.group(1)) + delta) + data[m.end():]
 open(sys.argv[2], "wb").write(data)
 PY
 tamper unknown "unknown key"
