@@ -359,6 +359,62 @@ static void test_pause(void **state)
 	solo_free(&s);
 }
 
+/* Checkpoint notes: handed to the node, and passed on to every peer but the one that sent them. */
+static void test_checkpoint_relay(void **state)
+{
+	struct solo s;
+	ct_rpeer *other;
+	uint8_t other_key[32];
+	int sends;
+
+	(void)state;
+	solo_init(&s, true);
+	memset(other_key, 9, sizeof(other_key));
+	CT_OK_OR_FAIL(ct_repl_peer_add(&other, s.r, other_key, NULL, 1));
+	s.m.len = 0;
+	CT_OK_OR_FAIL(ct_msg_checkpoint(&s.m, s.feed, (const uint8_t *)"note\n", 5));
+	CT_OK_OR_FAIL(ct_repl_receive(s.r, s.p, s.m.ptr, s.m.len, 2));
+	assert_int_equal(count_kind(&s.rec, CT_ACT_CHECKPOINT, 0), 1);
+	sends = count_kind(&s.rec, CT_ACT_SEND, CT_MSG_CHECKPOINT);
+	ct_repl_note_stored(s.r, s.feed, (const uint8_t *)"note\n", 5, s.p);
+	assert_int_equal(count_kind(&s.rec, CT_ACT_SEND, CT_MSG_CHECKPOINT), sends + 1);
+	ct_repl_peer_remove(s.r, other);
+	solo_free(&s);
+}
+
+/* More feeds than a hello holds: the rest follow as haves. */
+static void test_hello_of_many_feeds(void **state)
+{
+	size_t n = CT_HELLO_HEADS_MAX + 5, k;
+	ct_feed_head *heads = calloc(n, sizeof(*heads));
+	struct rec *rec = calloc(1, sizeof(*rec));
+	ct_repl_opts o = {0};
+	uint8_t self[32] = {1}, peer[32] = {2};
+	ct_repl *r;
+	ct_rpeer *p;
+
+	(void)state;
+	for (k = 0; k < n; k++) {
+		heads[k].author[0] = (uint8_t)(k >> 8);
+		heads[k].author[1] = (uint8_t)k;
+		heads[k].author[2] = 0x55;
+		heads[k].size = k < 3 ? 0 : 1; /* empty feeds need no have */
+		heads[k].head[0] = 1;
+	}
+	o.self = self;
+	o.emit = record;
+	o.ctx = rec;
+	CT_OK_OR_FAIL(ct_repl_new(&r, &o));
+	CT_OK_OR_FAIL(ct_repl_set_heads(r, heads, n));
+	CT_OK_OR_FAIL(ct_repl_peer_add(&p, r, peer, NULL, 0));
+	assert_int_equal(count_kind(rec, CT_ACT_SEND, CT_MSG_HELLO), 1);
+	assert_int_equal(count_kind(rec, CT_ACT_SEND, CT_MSG_HAVE), 5);
+	ct_repl_peer_remove(r, p);
+	ct_repl_free(r);
+	free(heads);
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +425,8 @@ int main(void)
 	    cmocka_unit_test(test_ingest_failures),
 	    cmocka_unit_test(test_timers),
 	    cmocka_unit_test(test_pause),
+	    cmocka_unit_test(test_checkpoint_relay),
+	    cmocka_unit_test(test_hello_of_many_feeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
