@@ -570,6 +570,14 @@ void ct_note_sort_sigs(ct_note *n, size_t from)
 		qsort(n->sigs + from, n->nsigs - from, sizeof(*n->sigs), line_order);
 }
 
+void ct_note_remove_sig(ct_note *n, size_t i)
+{
+	free(n->sigs[i].name);
+	free(n->sigs[i].sig);
+	memmove(n->sigs + i, n->sigs + i + 1, (n->nsigs - i - 1) * sizeof(*n->sigs));
+	n->nsigs--;
+}
+
 int ct_note_format(ct_buf *out, const ct_note *n)
 {
 	uint8_t blob[4 + CT_NOTE_SIG_MAX];

@@ -162,6 +162,43 @@ static bool parse_held(ct_note **n, ct_checkpoint *cp, const struct held_note *h
 	return true;
 }
 
+/*
+ * Keeps at most CT_WITNESS_COSIGS_MAX witness lines besides the author's
+ * (line 0) and the bureau's: the lines are sorted by name already, so the
+ * first ones stay. Every node keeps the same ones (the names that sort
+ * first of all it has seen), and a line dropped here comes back only to be
+ * dropped again: gossip still ends.
+ */
+static void cap_witnesses(ct_note *n, const ct_vkey *bureau)
+{
+	size_t i, kept = 0;
+
+	for (i = 1; i < n->nsigs;) {
+		if (bureau && n->sigs[i].key_id == bureau->key_id &&
+		    strcmp(n->sigs[i].name, bureau->name) == 0) {
+			i++;
+			continue;
+		}
+		if (kept < CT_WITNESS_COSIGS_MAX) {
+			kept++;
+			i++;
+			continue;
+		}
+		ct_note_remove_sig(n, i);
+	}
+}
+
+/* The bureau's cosigner key on this store's network; false without a genesis. */
+static bool bureau_key(ct_vkey *out, ct_reader *r)
+{
+	uint8_t network[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
+
+	if (ct_read_network(r, network, bureau) < 0)
+		return false;
+	ct_witness_key(out, network, bureau);
+	return true;
+}
+
 /* Who cosigns while merging: the witness's key pair and its cosignature key. */
 struct cosigner {
 	const ct_keypair *kp;
@@ -233,8 +270,13 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 	const struct held_note *held = old ? &h->v[at] : NULL;
 	ct_buf fresh = CT_BUF_INIT;
 	ct_note *merged = note;
+	ct_vkey bureau;
+	bool bureau_ok;
 	int err;
 
+	bureau_ok = bureau_key(&bureau, ct_batch_reader(b));
+	ct_note_sort_sigs(note, 1);
+	cap_witnesses(note, bureau_ok ? &bureau : NULL);
 	if (old) {
 		if ((err = ct_note_merge(old, note, NULL)) < 0)
 			goto done;
@@ -245,6 +287,7 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 		goto done;
 	/* the author's line first (filter_note put it there), the cosignatures by name: one text */
 	ct_note_sort_sigs(merged, 1);
+	cap_witnesses(merged, bureau_ok ? &bureau : NULL);
 	if ((err = ct_note_format(&fresh, merged)) < 0)
 		goto done;
 	if (old && held->len == fresh.len && memcmp(held->p, fresh.ptr, fresh.len) == 0) {

@@ -156,6 +156,9 @@ int ct_note_merge(ct_note *into, const ct_note *from, bool *changed);
 /* Orders the signature lines from index `from` on by key name, then key ID. */
 void ct_note_sort_sigs(ct_note *n, size_t from);
 
+/* Removes signature line i (< n->nsigs); the lines after it move up. */
+void ct_note_remove_sig(ct_note *n, size_t i);
+
 /*
  * The signature line of key k (same name and key ID), or NULL. Valid as
  * long as n is unchanged.

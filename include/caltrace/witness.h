@@ -8,7 +8,10 @@
  * at that size, and no stored checkpoint of the feed contradicts it. The
  * store keeps one note per checkpoint body, holding the union of every
  * verified signature line seen for it (the author's and caltrace witness
- * cosignatures; other lines are dropped, since their keys are unknown).
+ * cosignatures; other lines are dropped, since their keys are unknown),
+ * up to CT_WITNESS_COSIGS_MAX witnesses besides the bureau: those whose
+ * key names sort first, so that every node keeps the same ones and a note
+ * stays within CT_STORED_NOTE_MAX however large the network.
  *
  * Time comes in as an argument (POSIX seconds for cosignatures). Nothing
  * here prints or reads the clock. Every function works inside one batch.
@@ -18,6 +21,9 @@
 
 #include "caltrace/ledger.h"
 #include "caltrace/note.h"
+
+/* Witness cosignatures a held checkpoint keeps besides the author's line and the bureau's. */
+#define CT_WITNESS_COSIGS_MAX 24
 
 /* What ct_witness_note did with a checkpoint. */
 typedef enum ct_witness_result {

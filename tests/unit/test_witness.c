@@ -303,6 +303,53 @@ static void test_notes_thinned(void **state)
 	ct_buf_free(&latest);
 }
 
+/* A checkpoint cosigned by more witnesses than a note keeps: the bureau's line and the first names stay. */
+static void test_witnesses_capped(void **state)
+{
+	struct fx *f = *state;
+	enum { EXTRA = CT_WITNESS_COSIGS_MAX + 6 };
+	char names[EXTRA][CT_NOTE_NAME_MAX + 1];
+	uint8_t net[CT_HASH_BYTES];
+	ct_buf bare = CT_BUF_INIT, big = CT_BUF_INIT, out = CT_BUF_INIT;
+	ct_note *n = NULL, *kept = NULL;
+	ct_vkey wk, bk;
+	size_t i;
+
+	network_of(f->l, net);
+	fx_instruments(f->l, f->lab, 1, 1);
+	CT_OK_OR_FAIL(sign_own(f->l, f->lab, &bare));
+	CT_OK_OR_FAIL(ct_note_parse(&n, bare.ptr, bare.len));
+	for (i = 0; i < EXTRA; i++) {
+		ct_keypair *kp = ct_test_keypair((unsigned)(100 + i));
+
+		ct_witness_key(&wk, net, ct_keypair_public(kp));
+		strcpy(names[i], wk.name);
+		CT_OK_OR_FAIL(ct_cosig_add(n, kp, wk.name, 1000 + i));
+		ct_keypair_free(kp);
+	}
+	CT_OK_OR_FAIL(ct_note_format(&big, n));
+	witness_at(f->l, f->bureau, 5000, &big, &out);
+	CT_OK_OR_FAIL(ct_note_parse(&kept, out.ptr, out.len));
+	assert_int_equal(kept->nsigs, 2 + CT_WITNESS_COSIGS_MAX);
+	ct_witness_key(&bk, net, ct_keypair_public(f->bureau));
+	assert_non_null(ct_note_find(kept, &bk));
+	qsort(names, EXTRA, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
+	for (i = 0; i < EXTRA; i++) {
+		bool held = false;
+		size_t j;
+
+		for (j = 1; j < kept->nsigs; j++)
+			held |= strcmp(kept->sigs[j].name, names[i]) == 0;
+		/* the bureau's name may sort among them: the first CT_WITNESS_COSIGS_MAX others stay */
+		assert_int_equal(held, i < CT_WITNESS_COSIGS_MAX);
+	}
+	ct_note_free(n);
+	ct_note_free(kept);
+	ct_buf_free(&bare);
+	ct_buf_free(&big);
+	ct_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +359,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_contradicts_entries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copies_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes_thinned, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_witnesses_capped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
