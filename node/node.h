@@ -42,8 +42,8 @@
 #define NODE_GLOBAL_QUEUE_MAX	 (32u << 20)  /* stop asking for more with this much waiting */
 #define NODE_SERVE_CHUNK	 (256u << 10) /* entries per served message, in bytes */
 #define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
-#define NODE_COMMIT_MIN		 16384	      /* entries worth a commit while more are being checked */
-#define NODE_COMMIT_MAX		 32768 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
+#define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
 #define NODE_TRIM_MS		 1000 /* release the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256  /* ... and after so many entries written */
 #define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
