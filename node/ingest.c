@@ -423,7 +423,7 @@ static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
 		 * the whole store. LMDB's pointers stay valid; pages refault.
 		 */
 		if (++*trim_count % NODE_TRIM_ENTRIES == 0)
-			ct_ledger_trim_memory(j->n->ledger);
+			node_trim(j->n);
 	}
 	if (!j->err && j->verr) {
 		j->err = j->verr;
@@ -491,7 +491,7 @@ static void write_work(uv_work_t *w)
 	wb->cpu_commit = thread_cpu_ns() - cpu1;
 	read_back(wb);
 	/* What this write touched of the store would stay resident: let it go. */
-	ct_ledger_trim_memory(n->ledger);
+	node_trim(n);
 	return;
 failed:
 	wb->err = err;

@@ -4,6 +4,7 @@
  * Reads the home's config, listens, dials its peers, replicates every
  * feed, answers the control socket; SIGINT or SIGTERM stops it cleanly.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,9 +64,39 @@ static void on_poll(uv_timer_t *t)
 	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
 		n->trim_mark = mark;
 		n->trimmed_at = now;
-		if (ct_ledger_trim_memory(n->ledger) < 0)
-			LOG(LOG_DEBUG, "%s", ct_error_last());
+		node_trim(n);
 	}
+}
+
+/* Resident file-backed bytes of this process ("shared" in /proc/self/statm); -1 when unknown. */
+static long long resident_file_bytes(void)
+{
+	char buf[128];
+	unsigned long long size, resident, shared;
+	ssize_t got;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &size, &resident, &shared) != 3)
+		return -1;
+	return (long long)(shared * (unsigned long long)sysconf(_SC_PAGESIZE));
+}
+
+void node_trim(struct node *n)
+{
+	long long file = resident_file_bytes();
+
+	/* where it cannot be measured, always */
+	if (file >= 0 && file < (long long)NODE_TRIM_BYTES)
+		return;
+	if (ct_ledger_trim_memory(n->ledger) < 0)
+		LOG(LOG_DEBUG, "%s", ct_error_last());
 }
 
 static void stop(struct node *n, const char *why)

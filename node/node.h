@@ -44,8 +44,9 @@
 #define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
-#define NODE_TRIM_MS		 1000 /* release the store's mapped pages this often while busy */
+#define NODE_TRIM_MS		 1000 /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256  /* ... and after so many entries written */
+#define NODE_TRIM_BYTES		 (64u << 20) /* release them once this much of them is resident */
 #define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
 #define NODE_CHECKPOINT_MAX_MS	 120000 /* ... and while it keeps growing, at least this often */
 #define NODE_AHEAD_MAX		 256	/* checkpoints held in memory to witness after catching up */
@@ -206,6 +207,12 @@ static inline uint64_t node_now(struct node *n)
 
 /* "7f3a1b2c" */
 void node_short(char out[9], const uint8_t key[CT_KEY_BYTES]);
+
+/*
+ * Releases the store's mapped pages (ct_ledger_trim_memory) when more
+ * than NODE_TRIM_BYTES of file-backed memory is resident; any thread.
+ */
+void node_trim(struct node *n);
 
 /* Asks for the idle pass: flush output, pump serves. */
 void node_kick(struct node *n);
