@@ -46,7 +46,7 @@
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
 #define NODE_TRIM_MS		 1000 /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256  /* ... and after so many entries written */
-#define NODE_TRIM_BYTES		 (64u << 20) /* release them once this much of them is resident */
+#define NODE_TRIM_BYTES		 (48u << 20) /* release them once this much of them is resident */
 #define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
 #define NODE_CHECKPOINT_MAX_MS	 120000 /* ... and while it keeps growing, at least this often */
 #define NODE_AHEAD_MAX		 256	/* checkpoints held in memory to witness after catching up */
