@@ -310,7 +310,44 @@ static void make_source(const char *src, uint64_t n, char net[65])
 	fill_lab(lab, n);
 }
 
-static pid_t start_node(const char *home, const char *log)
+struct run {
+	double seconds, lab_cpu, fresh_cpu;
+	long peak_kb, peak_anon_kb, peak_file_kb;
+	/* the fresh node's writer thread, from its log */
+	unsigned long long writer_entries, writer_commits;
+	double writer_ingest_ms, writer_commit_ms;
+};
+
+/*
+ * The fresh node's writer, from its debug log: each commit logs
+ * "write: N entries, waited .. ms, ingest .. ms (cpu C1), commit .. ms (cpu C2)".
+ */
+static void writer_cpu(const char *log, struct run *out)
+{
+	char line[512];
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *w = strstr(line, "write: ");
+		unsigned long long entries;
+		double waited, ingest, cpu_ingest, commit, cpu_commit;
+
+		if (w && sscanf(w,
+				"write: %llu entries, waited %lf ms, ingest %lf ms (cpu %lf), commit %lf ms "
+				"(cpu %lf)",
+				&entries, &waited, &ingest, &cpu_ingest, &commit, &cpu_commit) == 6) {
+			out->writer_entries += entries;
+			out->writer_ingest_ms += cpu_ingest;
+			out->writer_commit_ms += cpu_commit;
+			out->writer_commits++;
+		}
+	}
+	fclose(f);
+}
+
+static pid_t start_node(const char *home, const char *log, const char *level)
 {
 	char sock[4200];
 	pid_t pid;
@@ -319,7 +356,7 @@ static pid_t start_node(const char *home, const char *log)
 	if ((pid = fork()) == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
-		execl(node_path, "caltraced", "--home", home, (char *)NULL);
+		execl(node_path, "caltraced", "--home", home, "--log-level", level, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 400 && access(sock, F_OK) != 0; i++)
@@ -374,11 +411,6 @@ static double cpu_seconds(pid_t pid)
 	return 0;
 }
 
-struct run {
-	double seconds, lab_cpu, fresh_cpu;
-	long peak_kb, peak_anon_kb, peak_file_kb;
-};
-
 static void catch_up(const char *src, uint64_t n, const char *net, struct run *out)
 {
 	char lab[4200], fresh[4200], labkey[65], freshkey[65], path[4200], log[4200];
@@ -408,10 +440,10 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", cli_path, fresh, labkey, port))
 		die("peers");
 	snprintf(log, sizeof(log), "%s/lab.log", work);
-	lab_pid = start_node(lab, log);
+	lab_pid = start_node(lab, log, "info");
 	snprintf(log, sizeof(log), "%s/fresh.log", work);
 	start = now_s();
-	fresh_pid = start_node(fresh, log);
+	fresh_pid = start_node(fresh, log, "debug");
 	snprintf(path, sizeof(path), "%s/data", fresh);
 	if (ct_ledger_open(&l, path, &o) < 0)
 		die("opening the fresh store");
@@ -429,6 +461,7 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	}
 	out->seconds = now_s() - start;
 	out->peak_kb = status_kb(fresh_pid, "VmHWM");
+	writer_cpu(log, out);
 	out->fresh_cpu = cpu_seconds(fresh_pid);
 	out->lab_cpu = cpu_seconds(lab_pid);
 	ct_ledger_close(l);
@@ -519,6 +552,12 @@ int main(int argc, char **argv)
 	       (v2cpu + v2cpu_b) / 2 * 1e6);
 	printf("  CPU-time ratio (what an idle 2-core machine would show): %.2f\n",
 	       (v2cpu + v2cpu_b) / 2 / per_entry);
+	if (run.writer_entries)
+		printf("  the writer thread: %.1f us of CPU per entry stored (%.1f ingest, %.1f commit; %llu "
+		       "commits)\n",
+		       (run.writer_ingest_ms + run.writer_commit_ms) * 1e3 / (double)run.writer_entries,
+		       run.writer_ingest_ms * 1e3 / (double)run.writer_entries,
+		       run.writer_commit_ms * 1e3 / (double)run.writer_entries, run.writer_commits);
 	printf("peak resident memory of the catching-up node: %.0f MB (VmHWM; most RssAnon %.0f MB, RssFile "
 	       "%.0f MB)"
 	       " (goal: under 200 MB)\n",
