@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltrace/witness.h"
 #include "node.h"
 
 void node_on_action(void *ctx, const ct_action *a)
@@ -97,25 +98,45 @@ void node_refresh_heads(struct node *n, bool force)
 	node_set_heads(n, heads, count, digest);
 }
 
-static int send_note(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
-{
-	struct conn *c = ctx;
-
-	ct_repl_send_note(c->n->repl, c->rp, author, note, len);
-	return 0;
-}
-
+/*
+ * What a peer gets on connect: each fork proof, and for each feed its
+ * latest checkpoint and, when that one lacks it, the latest the bureau
+ * cosigned (what proofs need); for a feed frozen by a checkpoint fork, the
+ * two notes. Older checkpoints stay here: they would only be merged away.
+ */
 void node_greet(struct node *n, struct conn *c)
 {
+	uint8_t network[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
 	const uint8_t *a, *b;
 	size_t alen, blen, i;
+	ct_buf latest = CT_BUF_INIT, cosigned = CT_BUF_INIT;
 	ct_reader *r = NULL;
+	ct_vkey bk;
+	bool have_bureau;
 
 	if (ct_reader_begin(&r, n->ledger) < 0)
 		return;
-	for (i = 0; i < n->nheads; i++)
-		if (n->heads[i].forked && ct_read_fork(r, n->heads[i].author, &a, &alen, &b, &blen) == 0)
+	have_bureau = ct_read_network(r, network, bureau) == 0;
+	if (have_bureau)
+		ct_witness_key(&bk, network, bureau);
+	for (i = 0; i < n->nheads; i++) {
+		const uint8_t *author = n->heads[i].author;
+
+		if (n->heads[i].forked && ct_read_fork(r, author, &a, &alen, &b, &blen) == 0)
 			ct_repl_send_fork(n->repl, c->rp, a, alen, b, blen);
-	ct_read_notes(r, send_note, c);
+		if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
+			ct_repl_send_note(n->repl, c->rp, author, a, alen);
+			if (blen)
+				ct_repl_send_note(n->repl, c->rp, author, b, blen);
+		}
+		if (ct_checkpoint_latest(r, author, NULL, 0, &latest, NULL) != 0)
+			continue;
+		ct_repl_send_note(n->repl, c->rp, author, latest.ptr, latest.len);
+		if (have_bureau && ct_checkpoint_latest(r, author, &bk, 0, &cosigned, NULL) == 0 &&
+		    (cosigned.len != latest.len || memcmp(cosigned.ptr, latest.ptr, latest.len) != 0))
+			ct_repl_send_note(n->repl, c->rp, author, cosigned.ptr, cosigned.len);
+	}
 	ct_reader_end(r);
+	ct_buf_free(&latest);
+	ct_buf_free(&cosigned);
 }
