@@ -26,6 +26,12 @@ void ct_bundle_free(ct_bundle *b)
 	free(b);
 }
 
+/* A part of the bundle is malformed: every code but running out of memory or a limit is CT_EINVAL. */
+static int malformed(int err)
+{
+	return err == CT_ENOMEM || err == CT_ETOOBIG ? err : CT_EINVAL;
+}
+
 /* The next line as (p, n) without its '\n'; false at the end or without a '\n'. */
 static bool line(const char **p, size_t *n, const uint8_t *buf, size_t len, size_t *pos, unsigned *lineno)
 {
@@ -131,8 +137,8 @@ static int parse_checkpoints(ct_bundle *b, const uint8_t *buf, size_t len, size_
 					 "that many bytes",
 					 i + 1, at_line);
 		if ((err = ct_note_parse(&note, c->note, c->note_len)) < 0)
-			return ct__error_wrap(err, "checkpoint %zu (line %u): not a signed note", i + 1,
-					      at_line);
+			return malformed(ct__error_wrap(err, "checkpoint %zu (line %u): not a signed note",
+							i + 1, at_line));
 		err = ct_checkpoint_parse(&cp, note->text, note->text_len);
 		ct_note_free(note);
 		if (err < 0 || ct_checkpoint_feed(net, c->author, cp.origin) < 0)
@@ -165,7 +171,8 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 		return ct__error(blk->entry || vn > CT__B64_LEN(CT_ENTRY_MAX) ? CT_EINVAL : CT_ENOMEM,
 				 "entry %zu (line %u): the entry is not canonical base64", i + 1, *ln);
 	if ((err = ct_entry_decode(&blk->e, blk->entry, blk->entry_len)) < 0)
-		return ct__error_wrap(err, "entry %zu (line %u): the entry does not decode", i + 1, *ln);
+		return malformed(
+		    ct__error_wrap(err, "entry %zu (line %u): the entry does not decode", i + 1, *ln));
 	if (sized(&piece, &plen, "proof", CT_TLOG_PROOF_MAX, buf, len, pos, ln) < 0)
 		return ct__error(CT_EINVAL,
 				 "entry %zu (line %u): expected 'proof <bytes>' and that many bytes", i + 1,
@@ -184,7 +191,7 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 	err = ct_tlog_proof_parse(&blk->proof, whole.ptr, whole.len);
 	ct_buf_free(&whole);
 	if (err < 0)
-		return ct__error_wrap(err, "entry %zu: its tlog-proof does not parse", i + 1);
+		return malformed(ct__error_wrap(err, "entry %zu: its tlog-proof does not parse", i + 1));
 	return 0;
 }
 
