@@ -227,15 +227,17 @@ static ct_note *held_same(const struct held *h, const ct_note *note, size_t *at)
 
 /*
  * With CT_NOTES_PER_FEED notes of the feed held, a new one takes the place
- * of the smallest: proofs want the newest cosigned checkpoint (it covers
+ * of the smallest (a new one smaller than all is left out, returning 1):
+ * proofs want the newest cosigned checkpoint (it covers
  * every earlier entry), audit checks the kept ones in turn, and a
  * checkpoint contradicting a dropped one still contradicts the entries.
  */
-static int make_room(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const struct held *h)
+static int make_room(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const struct held *h,
+		     const ct_note *fresh)
 {
 	size_t i, smallest = SIZE_MAX;
 	uint64_t size = UINT64_MAX;
-	ct_checkpoint hc;
+	ct_checkpoint hc, cp;
 	ct_note *hn;
 
 	if (h->n < CT_NOTES_PER_FEED)
@@ -253,6 +255,9 @@ static int make_room(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const stru
 	}
 	if (smallest == SIZE_MAX)
 		return 0;
+	/* a late one older than every checkpoint held is the one to leave out */
+	if (ct_checkpoint_parse(&cp, fresh->text, fresh->text_len) == 0 && cp.size < size)
+		return 1;
 	return ct_batch_del_note(b, author, h->v[smallest].p, h->v[smallest].len);
 }
 
@@ -295,9 +300,11 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 	} else {
 		if (old && (err = ct_batch_del_note(b, author, held->p, held->len)) < 0)
 			goto done;
-		if (!old && (err = make_room(b, author, h)) < 0)
+		if (!old && (err = make_room(b, author, h, merged)) < 0)
 			goto done;
-		if ((err = ct_batch_put_note(b, author, fresh.ptr, fresh.len)) == CT_EEXISTS)
+		if (err == 1)
+			err = 0; /* not kept: older than all held */
+		else if ((err = ct_batch_put_note(b, author, fresh.ptr, fresh.len)) == CT_EEXISTS)
 			err = 0;
 		if (err < 0)
 			goto done;
