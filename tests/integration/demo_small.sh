@@ -15,7 +15,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export LC_ALL=C.UTF-8
 unset CALTRACE_HOME CALTRACE_NOW
 work=$(mktemp -d "${TMPDIR:-/tmp}/ct-demo.XXXXXX")
-base=$((20000 + (RANDOM * 7 + $$) % 40000))
+base=$((20000 + (RANDOM * 7 + $$) % 12000)) # below the ephemeral ports (32768 on)
 
 cleanup() {
 	local rc=$? pidfile pid

@@ -12,7 +12,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ct-node.XXXXXX")
 # A base port whose next 10 ports nobody listens on (tests and other jobs may run beside this one).
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _try in 1 2 3 4 5 6 7 8; do
-	BASE=$((20000 + (RANDOM * 7 + $$ + _try * 997) % 40000))
+	BASE=$((20000 + (RANDOM * 7 + $$ + _try * 997) % 12000)) # below the ephemeral ports
 	_free=1
 	for _p in $(seq "$BASE" $((BASE + 9))); do
 		if port_busy "$_p"; then

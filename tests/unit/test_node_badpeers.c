@@ -375,7 +375,7 @@ static int free_port_pair(void)
 	int port = 20000;
 
 	for (unsigned k = 0; k < 50; k++) {
-		port = 20000 + (int)(((unsigned)getpid() * 7 + k * 997) % 40000);
+		port = 20000 + (int)(((unsigned)getpid() * 7 + k * 997) % 12000); /* below the ephemeral ports */
 		if (port_free(port) && port_free(port + 1))
 			break;
 	}
