@@ -6,7 +6,8 @@
 # chains' verdicts and reason codes; every node must end with the same
 # digest, a proof bundle of one chain must verify offline, and every node
 # must have stopped. Then --keep leaves a (smaller)
-# network running that `caltrace status` sees and `caltrace demo --stop` stops.
+# network running that `caltrace status` sees, whose 19 nodes all cosign the
+# bureau's checkpoint, and that `caltrace demo --stop` stops.
 set -euo pipefail
 
 CT=${CALTRACE:?set CALTRACE to the caltrace binary (ctest does)}
@@ -138,6 +139,23 @@ grep -q "caltrace demo --stop --dir $work/kept" "$work/kept.txt" || fail "--keep
 "$CT" --home "$work/kept/labs/city" status --json >"$work/status.json" || fail "status"
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["node"]["running"] and len(j["peers"]) >= 8 else 1)' \
 	"$work/status.json" || fail "the kept city node is not running with its peers"
+# every node is a witness: the bureau's latest checkpoint settles with the author's line and all
+# 19 cosignatures, byte for byte the same on every node
+bureau_key=$("$CT" --home "$work/kept/labs/bureau" key)
+settled() {
+	local h sums=""
+	for h in "$work"/kept/labs/*/; do
+		"$CT" --home "$h" checkpoint --author "$bureau_key" >"$work/cp.txt" 2>/dev/null || return 1
+		[ "$(grep -c '^— ' "$work/cp.txt")" = 20 ] || return 1
+		sums+="$(sha256sum <"$work/cp.txt")"$'\n'
+	done
+	[ "$(printf '%s' "$sums" | sort -u | wc -l)" = 1 ]
+}
+for _ in $(seq 240); do
+	settled && break
+	sleep 0.5
+done
+settled || fail "the bureau's checkpoint did not settle with 19 cosignatures on every node"
 "$CT" --home "$work/kept/labs/bureau" chain "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_example"])' \
 	"$work/kept/records/truth.json")" --at 2026-06-30 >/dev/null || fail "chain on the kept network"
 "$CT" demo --stop --dir "$work/kept" 2>"$work/stop.txt" || fail "demo --stop"
