@@ -456,6 +456,19 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 			out->peak_file_kb = file;
 		usleep(50000);
 		have = lab_size(l, lab_author);
+		/* a node that exited (another run on the same --source, a port taken) ends the run now */
+		if (waitpid(lab_pid, NULL, WNOHANG) == lab_pid) {
+			lab_pid = 0;
+			ct_error_clear();
+			die("the lab's node exited during the catch-up (its log is in the work directory; is "
+			    "another bench_catchup using the same --source?)");
+		}
+		if (waitpid(fresh_pid, NULL, WNOHANG) == fresh_pid) {
+			fresh_pid = 0;
+			ct_error_clear();
+			die("the fresh node exited during the catch-up (see fresh.log in the work "
+			    "directory)");
+		}
 		if (now_s() - start > 3600)
 			die("no catch-up within an hour");
 	}
