@@ -7,6 +7,9 @@ bureau=$(cat "$ex/bureau.key")
 mkdir empty && cd empty
 run_expect 0 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s.bundle" --bureau "$bureau"
 cmp out "$ex/expected.txt" || fail "verify prints another text: $(diff out "$ex/expected.txt")"
+# the independent verifier written from docs/FORMAT.md alone agrees
+run_expect 0 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify "$ex/scale-s.bundle" "$bureau" --pure
+has out "ok: 12 entries over 3 feeds, subject instrument SCALE-S at 1733011200000"
 # a flipped byte in the middle: verification fails
 python3 - "$ex/scale-s.bundle" t.bundle <<'PY'
 import sys
@@ -16,6 +19,7 @@ data[i] = ord("A") if data[i] != ord("A") else ord("B")
 open(sys.argv[2], "wb").write(data)
 PY
 run_expect 2 out -- "$CALTRACE" verify t.bundle --bureau "$bureau"
+run_expect 1 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify t.bundle "$bureau" --pure
 cd ..
 : "${CT_ENTRYTOOL:?set CT_ENTRYTOOL (ctest does)}"
 mkdir again

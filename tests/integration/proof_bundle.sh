@@ -93,10 +93,19 @@ run_expect 1 out -- ct verify x.bundle --bureau "$bureau"
 cmp out chainx.txt || fail "broken chain differs from chain"
 has out "verification-required"
 
+# tests/integration/ctbundle.py, written from docs/FORMAT.md and docs/CHECKPOINTS.md alone, accepts
+# both bundles (with its own pure-Python Ed25519), and refuses every tampered one below
+ctbundle="$CT_SOURCE_DIR/tests/integration/ctbundle.py"
+run_expect 0 out -- python3 "$ctbundle" verify s.bundle "$bureau" --pure
+has out "ok: $(grep -c '^entry ' s.bundle) entries" "subject instrument SCALE-S"
+run_expect 0 out -- python3 "$ctbundle" verify x.bundle "$bureau" --pure
+run_expect 1 out -- python3 "$ctbundle" verify s.bundle "$city"
+
 # tampering: every case exits 2 and names what failed
-tamper() { # tamper NAME EXPECTED-TEXT: verify t.bundle
+tamper() { # tamper NAME EXPECTED-TEXT: verify t.bundle (and the independent verifier refuses it too)
 	run_expect 2 "t.$1" -- ct verify t.bundle --bureau "$bureau"
 	has "t.$1" "does not verify" "$2"
+	run_expect 1 "t.$1.py" -- python3 "$ctbundle" verify t.bundle "$bureau"
 }
 lines=$(wc -l <s.bundle)
 for n in 2 3 7 12 20 $((lines / 2)) $((lines - 3)) $((lines - 1)); do
@@ -115,6 +124,7 @@ open(sys.argv[2], "wb").write(b"\n".join(lines))
 PY
 	run_expect 2 "t.flip$n" -- ct verify t.bundle --bureau "$bureau"
 	has "t.flip$n" "does not verify"
+	run_expect 1 "t.flip$n.py" -- python3 "$ctbundle" verify t.bundle "$bureau"
 done
 # drop a line: one of an entry's proof hashes
 first_entry=$(grep -n -m1 '^entry ' s.bundle | cut -d: -f1)
