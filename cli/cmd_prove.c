@@ -114,15 +114,14 @@ static int feed_checkpoint(ct_buf *note, ct_checkpoint *cp, ct_reader *r, const 
 	ct_checkpoint_feed_key(&feed_key, network, e->author);
 	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, cp);
 	if (err == CT_ENOTFOUND) {
-		fprintf(stderr,
-			"caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries "
-			"carries "
-			"the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint --sign`, "
-			"or let "
-			"caltraced do it), have the bureau's home witness it (`caltrace witness FILE`, or "
-			"let the "
-			"nodes gossip), and bring the cosigned note here (`caltrace witness FILE`).\n",
-			hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
+		fprintf(
+		    stderr,
+		    "caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries "
+		    "carries the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint "
+		    "--sign`, or let caltraced do it), have the bureau's home witness it (`caltrace "
+		    "witness FILE`, or let the nodes gossip), and bring the cosigned note here (`caltrace "
+		    "witness FILE`).\n",
+		    hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
 		goto done;
 	}
 	if (err < 0 || (err = trim_note(note, &stored, &feed_key, bureau)) < 0)

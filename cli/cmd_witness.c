@@ -28,7 +28,7 @@ static int witness_file(cli_node *n, ct_batch *b, const char *path, uint64_t now
 
 	if (cli_read_file("witness", path, CT_STORED_NOTE_MAX, &note) < 0)
 		return EXIT_ERR;
-	err = ct_witness_note(b, n->kp, now_s, note.ptr, note.len, NULL, &res);
+	err = ct_witness_note(b, n->kp, now_s, note.ptr, note.len, NULL, NULL, &res);
 	ct_buf_free(&note);
 	if (err < 0)
 		return cli_fail("witness", err, "%s", path);

@@ -516,15 +516,13 @@ static int sig_cmp(const ct_note_sig *a, const ct_note_sig *b)
 	return memcmp(a->sig, b->sig, a->sig_len);
 }
 
-int ct_note_merge(ct_note *into, const ct_note *from, bool *changed)
+int ct_note_merge(ct_note *into, const ct_note *from)
 {
 	size_t i;
 	long at;
 	uint8_t *copy;
 	int err;
 
-	if (changed)
-		*changed = false;
 	if (into->text_len != from->text_len || memcmp(into->text, from->text, from->text_len) != 0)
 		return ct__error(CT_EINVAL, "cannot merge the signatures of two notes with different texts");
 	for (i = 0; i < from->nsigs; i++) {
@@ -535,8 +533,6 @@ int ct_note_merge(ct_note *into, const ct_note *from, bool *changed)
 		if (at < 0) {
 			if ((err = ct_note_add_sig(into, s->name, s->key_id, s->sig, s->sig_len)) < 0)
 				return err;
-			if (changed)
-				*changed = true;
 			continue;
 		}
 		t = &into->sigs[at];
@@ -548,8 +544,6 @@ int ct_note_merge(ct_note *into, const ct_note *from, bool *changed)
 		free(t->sig);
 		t->sig = copy;
 		t->sig_len = s->sig_len;
-		if (changed)
-			*changed = true;
 	}
 	return 0;
 }

@@ -98,7 +98,6 @@ done:
 
 /* The notes held for one author, copied out of the snapshot. */
 struct held {
-	const uint8_t *author; /* NULL: every feed */
 	struct held_note {
 		uint8_t author[CT_KEY_BYTES];
 		uint8_t *p;
@@ -113,8 +112,6 @@ static int collect(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t 
 	struct held *h = ctx;
 	struct held_note *grown;
 
-	if (h->author && memcmp(author, h->author, CT_KEY_BYTES) != 0)
-		return 0;
 	if (!(grown = realloc(h->v, (h->n + 1) * sizeof(*h->v))) ||
 	    !(grown[h->n].p = malloc(len ? len : 1))) {
 		if (grown)
@@ -144,7 +141,6 @@ static void held_free(struct held *h)
 static int held_load(struct held *h, ct_reader *r, const uint8_t *author)
 {
 	memset(h, 0, sizeof(*h));
-	h->author = author;
 	return ct_read_notes_of(r, author, collect, h);
 }
 
@@ -283,7 +279,7 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 	ct_note_sort_sigs(note, 1);
 	cap_witnesses(note, bureau_ok ? &bureau : NULL);
 	if (old) {
-		if ((err = ct_note_merge(old, note, NULL)) < 0)
+		if ((err = ct_note_merge(old, note)) < 0)
 			goto done;
 		merged = old;
 	}
@@ -350,7 +346,7 @@ static void find_contradiction(const ct_checkpoint *cp, struct held_note **other
 }
 
 int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const uint8_t *note, size_t len,
-		    ct_buf *out, ct_witness_result *result)
+		    ct_buf *out, ct_buf *prev, ct_witness_result *result)
 {
 	uint8_t network[CT_HASH_BYTES], net2[CT_HASH_BYTES], author[CT_KEY_BYTES], root[CT_HASH_BYTES];
 	ct_reader *r = ct_batch_reader(b);
@@ -367,6 +363,8 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	int err;
 
 	*result = CT_WITNESS_AHEAD;
+	if (prev)
+		prev->len = 0;
 	if ((err = network_of(r, network)) < 0 || (err = ct_note_parse(&in, note, len)) < 0)
 		goto done;
 	if ((err = ct_checkpoint_parse(&cp, in->text, in->text_len)) < 0)
@@ -380,6 +378,8 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if ((err = held_load(&h, r, author)) < 0)
 		goto done;
 	old = held_same(&h, in, &at);
+	if (old && prev && (err = ct_buf_put(prev, h.v[at].p, h.v[at].len)) < 0)
+		goto done;
 	/* the author's line: verified now, unless the held copy has it byte for byte */
 	if (!(old && (line = ct_note_find(in, &feed_key)) && known_line(old, line)) &&
 	    (err = ct_checkpoint_verify(&cp, in, &feed_key)) < 0)
@@ -506,7 +506,7 @@ int ct_witness_all(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, size_t
 	if ((err = held_load(&h, ct_batch_reader(b), NULL)) < 0)
 		goto done;
 	for (i = 0; i < h.n; i++) {
-		if ((err = ct_witness_note(b, kp, timestamp, h.v[i].p, h.v[i].len, NULL, &res)) < 0)
+		if ((err = ct_witness_note(b, kp, timestamp, h.v[i].p, h.v[i].len, NULL, NULL, &res)) < 0)
 			goto done;
 		nc += res == CT_WITNESS_COSIGNED;
 		nf += res == CT_WITNESS_FORK;

@@ -293,43 +293,14 @@ void checkpoints_free(struct node *n)
 	n->cp.nahead = 0;
 }
 
-struct held_find {
-	const uint8_t *author;
-	const ct_note *want;
-	ct_buf *out;
-};
-
-static int find_body(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
+uint64_t checkpoint_size(const uint8_t *note, size_t len)
 {
-	struct held_find *f = ctx;
-	ct_note *held = NULL;
-	bool match;
-
-	if (memcmp(author, f->author, CT_KEY_BYTES) != 0 || ct_note_parse(&held, note, len) < 0)
-		return 0;
-	match = held->text_len == f->want->text_len && !memcmp(held->text, f->want->text, held->text_len);
-	ct_note_free(held);
-	if (!match)
-		return 0;
-	return ct_buf_put(f->out, note, len) < 0 ? CT_ENOMEM : 1;
-}
-
-int checkpoints_held(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
-		     ct_buf *out, uint64_t *size)
-{
-	struct held_find f = {.author = author, .out = out};
-	ct_note *want = NULL;
+	ct_note *n = NULL;
 	ct_checkpoint cp;
-	int err;
+	uint64_t size = 0;
 
-	out->len = 0;
-	*size = 0;
-	if ((err = ct_note_parse(&want, note, len)) < 0)
-		return err;
-	if (ct_checkpoint_parse(&cp, want->text, want->text_len) == 0)
-		*size = cp.size;
-	f.want = want;
-	err = ct_read_notes_of(r, author, find_body, &f);
-	ct_note_free(want);
-	return err < 0 ? err : 0;
+	if (ct_note_parse(&n, note, len) == 0 && ct_checkpoint_parse(&cp, n->text, n->text_len) == 0)
+		size = cp.size;
+	ct_note_free(n);
+	return size;
 }

@@ -352,10 +352,8 @@ static int witness(ct_batch *b, struct node *n, struct meta *m)
 	size_t fa_len, fb_len;
 	int err;
 
-	if ((err = checkpoints_held(ct_batch_reader(b), m->author, m->a.ptr, m->a.len, &m->prev, &m->size)) <
-	    0)
-		return err;
-	err = ct_witness_note(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->wres);
+	m->size = checkpoint_size(m->a.ptr, m->a.len);
+	err = ct_witness_note(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->prev, &m->wres);
 	if (err == 0 && m->wres == CT_WITNESS_FORK &&
 	    ct_read_checkpoint_fork(ct_batch_reader(b), m->author, &fa, &fa_len, &fb, &fb_len) == 0) {
 		if (ct_buf_put(&m->fork_a, fa, fa_len) < 0 ||

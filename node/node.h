@@ -44,13 +44,13 @@
 #define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
-#define NODE_TRIM_MS		 1000 /* look at the store's mapped pages this often while busy */
-#define NODE_TRIM_ENTRIES	 256  /* ... and after so many entries written */
+#define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
+#define NODE_TRIM_ENTRIES	 256   /* ... and after so many entries written */
 #define NODE_TRIM_BYTES		 (48u << 20) /* release them once this much of them is resident */
-#define NODE_CHECKPOINT_QUIET_MS 1000 /* own feed still this long after growing: sign its checkpoint */
-#define NODE_CHECKPOINT_MAX_MS	 120000 /* ... and while it keeps growing, at least this often */
-#define NODE_AHEAD_MAX		 256	/* checkpoints held in memory to witness after catching up */
-#define NODE_GOSSIP_MS		 300	/* a changed checkpoint note waits so long before going on */
+#define NODE_CHECKPOINT_QUIET_MS 1000	     /* own feed still this long after growing: sign its checkpoint */
+#define NODE_CHECKPOINT_MAX_MS	 120000	     /* ... and while it keeps growing, at least this often */
+#define NODE_AHEAD_MAX		 256	     /* checkpoints held in memory to witness after catching up */
+#define NODE_GOSSIP_MS		 300	     /* a changed checkpoint note waits so long before going on */
 
 struct conn;
 
@@ -278,12 +278,8 @@ void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_repor
 void checkpoints_free(struct node *n);
 /* Passes on the changed checkpoint notes that waited long enough (all: every one). */
 void checkpoints_gossip(struct node *n, bool all);
-/*
- * In the writer: the stored note with the same body as note (out empty:
- * none) and the checkpoint's size (0 when it does not parse).
- */
-int checkpoints_held(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len,
-		     ct_buf *out, uint64_t *size);
+/* The size of the checkpoint in a signed note (0 when it does not parse). */
+uint64_t checkpoint_size(const uint8_t *note, size_t len);
 
 /* ---- serve.c ---- */
 void serve_add(struct conn *c, const ct_action *a);

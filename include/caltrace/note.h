@@ -148,10 +148,9 @@ int ct_note_sign(ct_note *n, const ct_keypair *kp, const char *name);
  * bytewise smaller signature is kept. The merge only ever adds lines or
  * makes one smaller, so copies gossiped between nodes settle (a cosigner's
  * two timestamps for one checkpoint cannot chase each other around).
- * *changed (may be NULL) tells whether into changed.
  * Errors: CT_EINVAL (the texts differ), those of ct_note_add_sig.
  */
-int ct_note_merge(ct_note *into, const ct_note *from, bool *changed);
+int ct_note_merge(ct_note *into, const ct_note *from);
 
 /* Orders the signature lines from index `from` on by key name, then key ID. */
 void ct_note_sort_sigs(ct_note *n, size_t from);

@@ -51,14 +51,15 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out);
  * entries and every stored checkpoint of its feed, cosigns it with kp as
  * "caltrace/<network>/witness/<kp-hex>" at timestamp (POSIX seconds).
  * kp may be NULL: the note is checked and kept, not cosigned.
- * out (may be NULL) receives the stored note after the merge (reset
- * first). *result says what happened.
+ * out (may be NULL) receives the stored note after the merge, prev (may
+ * be NULL) the stored note of the same body before it (empty when there
+ * was none); both are reset first. *result says what happened.
  * Errors: CT_EINVAL (not a checkpoint of this network, malformed),
  * CT_ENOTFOUND / CT_EBADSIG (the author's signature is missing or bad),
  * CT_ESTATE (no genesis), those of the store.
  */
 int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const uint8_t *note, size_t len,
-		    ct_buf *out, ct_witness_result *result);
+		    ct_buf *out, ct_buf *prev, ct_witness_result *result);
 
 /*
  * Witnesses every stored checkpoint note again (those kept while the node

@@ -58,7 +58,7 @@ static ct_witness_result witness(ct_ledger *l, const ct_keypair *kp, const ct_bu
 	ct_batch *b = NULL;
 
 	CT_OK_OR_FAIL(ct_batch_begin(&b, l));
-	CT_OK_OR_FAIL(ct_witness_note(b, kp, 1764410400, note->ptr, note->len, out, &res));
+	CT_OK_OR_FAIL(ct_witness_note(b, kp, 1764410400, note->ptr, note->len, out, NULL, &res));
 	CT_OK_OR_FAIL(ct_batch_commit(b));
 	return res;
 }
@@ -69,7 +69,7 @@ static void witness_at(ct_ledger *l, const ct_keypair *kp, uint64_t ts, const ct
 	ct_batch *b = NULL;
 
 	CT_OK_OR_FAIL(ct_batch_begin(&b, l));
-	CT_OK_OR_FAIL(ct_witness_note(b, kp, ts, note->ptr, note->len, out, &res));
+	CT_OK_OR_FAIL(ct_witness_note(b, kp, ts, note->ptr, note->len, out, NULL, &res));
 	CT_OK_OR_FAIL(ct_batch_commit(b));
 	assert_int_equal(res, CT_WITNESS_COSIGNED);
 }
@@ -138,7 +138,7 @@ static void test_ahead_and_bad_signature(void **state)
 	assert_int_equal(witness(f->l, f->bureau, &note, NULL), CT_WITNESS_AHEAD);
 	note.ptr[note.len - 10] ^= 1; /* inside the signature's base64 */
 	CT_OK_OR_FAIL(ct_batch_begin(&b, f->l));
-	assert_true(ct_witness_note(b, f->bureau, 1, note.ptr, note.len, NULL, &res) < 0);
+	assert_true(ct_witness_note(b, f->bureau, 1, note.ptr, note.len, NULL, NULL, &res) < 0);
 	ct_batch_abort(b);
 	ct_buf_free(&note);
 }
