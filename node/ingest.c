@@ -266,16 +266,15 @@ void ingest_forget(struct node *n, struct conn *c)
  * full decode refuses anything not canonical); a genesis founds this
  * node's network.
  */
-static int check_entry(struct job *j, uint32_t k, ct_buf *input, const char author[9])
+/* Author and seq of entry k, its signing input appended to inputs. */
+static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char author[9])
 {
 	uint64_t seq = j->from + k, got_seq = 0;
-	uint8_t hash[CT_HASH_BYTES], got[CT_KEY_BYTES];
+	uint8_t got[CT_KEY_BYTES];
 	char got_name[9];
-	ct_entry e;
 	int err;
 
-	if ((err = ct_entry_check_raw(j->raw[k], j->raw_len[k], got, &got_seq, input)) < 0 &&
-	    err != CT_EBADSIG) {
+	if ((err = ct_entry_peek_raw(j->raw[k], j->raw_len[k], got, &got_seq, inputs)) < 0) {
 		snprintf(j->vdetail, sizeof(j->vdetail), "entry #%llu of %s…: %s: %s",
 			 (unsigned long long)seq, author, ct_strerror(err), ct_error_last());
 		return err;
@@ -288,10 +287,20 @@ static int check_entry(struct job *j, uint32_t k, ct_buf *input, const char auth
 			 (unsigned long long)seq);
 		return CT_EINVAL;
 	}
-	if (err == CT_EBADSIG) {
+	return 0;
+}
+
+/* The rules of entry k past its signature. */
+static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author[9])
+{
+	uint64_t seq = j->from + k;
+	uint8_t hash[CT_HASH_BYTES];
+	ct_entry e;
+
+	if (!sig_ok) {
 		snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
 			 (unsigned long long)seq, author);
-		return err;
+		return CT_EBADSIG;
 	}
 	if (seq == 1 && ct_entry_decode(&e, j->raw[k], j->raw_len[k]) == 0 && e.type_len == 15 &&
 	    memcmp(e.type, "network.genesis", 15) == 0) {
@@ -305,26 +314,63 @@ static int check_entry(struct job *j, uint32_t k, ct_buf *input, const char auth
 	return 0;
 }
 
+/*
+ * The checks of a job, in two passes: every entry's shape, author and
+ * seq, then the signatures of those all at once (with the author's table
+ * of multiples when the job is long, core/sigkey.h), then the rest in
+ * order. The first entry that fails any check stops the job.
+ */
 static void verify_work(uv_work_t *w)
 {
 	struct job *j = container_of(w, struct job, work);
 	ct_mp items = ct_mp_over(j->data, j->len);
-	ct_buf input = CT_BUF_INIT; /* one signing input buffer for the whole job */
+	ct_buf inputs = CT_BUF_INIT; /* the signing inputs of the whole job */
+	const ct_sigkey *key = NULL;
+	ct_signed *sigs = NULL;
+	size_t *at = NULL;
+	bool *ok = NULL;
+	uint32_t k, peeked = 0;
+	int peek_err = 0, err;
 	char author[9];
-	uint32_t k;
-	int err;
 
 	node_short(author, j->author);
+	sigs = malloc(j->count * sizeof(*sigs));
+	at = malloc((j->count + 1) * sizeof(*at));
+	ok = malloc(j->count * sizeof(*ok));
+	if (!sigs || !at || !ok) {
+		j->verr = CT_ENOMEM;
+		snprintf(j->vdetail, sizeof(j->vdetail), "out of memory checking entries of %s…", author);
+		goto out;
+	}
 	for (k = 0; k < j->count; k++) {
+		at[k] = inputs.len;
 		if (ct_mp_read_bin(&items, &j->raw[k], &j->raw_len[k]) < 0)
 			break;
-		if ((err = check_entry(j, k, &input, author)) < 0) {
-			j->verr = err;
+		if ((peek_err = peek_entry(j, k, &inputs, author)) < 0)
 			break;
+	}
+	peeked = k;
+	at[peeked] = inputs.len;
+	for (k = 0; k < peeked; k++)
+		sigs[k] = (ct_signed){j->raw[k] + j->raw_len[k] - CT_SIG_BYTES, inputs.ptr + at[k],
+				      at[k + 1] - at[k]};
+	if (peeked >= NODE_SIGKEY_MIN)
+		key = ct_sigcache_get(j->n->sigkeys, j->author);
+	ct_sigkey_verify_many(key, j->author, peeked, sigs, ok);
+	ct_sigcache_put(j->n->sigkeys, key);
+	for (k = 0; k < peeked; k++) {
+		if ((err = check_entry(j, k, ok[k], author)) < 0) {
+			j->verr = err;
+			goto out;
 		}
 		j->good = k + 1;
 	}
-	ct_buf_free(&input);
+	j->verr = peek_err; /* 0 when every entry was read */
+out:
+	free(sigs);
+	free(at);
+	free(ok);
+	ct_buf_free(&inputs);
 }
 
 static void after_verify(uv_work_t *w, int status)

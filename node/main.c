@@ -200,6 +200,8 @@ static int start(struct node *n)
 	size_t i;
 
 	n->loop = uv_default_loop();
+	if (ct_sigcache_new(&n->sigkeys) < 0)
+		return -1;
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
 	o.self = n->self;
 	o.emit = node_on_action;
@@ -246,6 +248,7 @@ static void cleanup(struct node *n)
 	}
 	free(n->heads);
 	ct_ledger_close(n->ledger);
+	ct_sigcache_free(n->sigkeys);
 	ct_keypair_free(n->kp);
 	ct_config_free(&n->cfg);
 	if (n->control_open)

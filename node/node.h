@@ -22,6 +22,7 @@
 #include "caltrace/ledger.h"
 #include "caltrace/witness.h"
 #include "log.h"
+#include "sigkey.h"
 #include "repl.h"
 #include "session.h"
 
@@ -42,6 +43,7 @@
 #define NODE_GLOBAL_QUEUE_MAX	 (32u << 20)  /* stop asking for more with this much waiting */
 #define NODE_SERVE_CHUNK	 (256u << 10) /* entries per served message, in bytes */
 #define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
+#define NODE_SIGKEY_MIN		 32	      /* entries of a check worth the author's table (about 1 ms) */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
@@ -175,6 +177,7 @@ struct node {
 	uint8_t self[CT_KEY_BYTES];
 	uint8_t network[CT_HASH_BYTES];
 	ct_ledger *ledger;
+	ct_sigcache *sigkeys; /* authors' tables for the signature checks */
 	ct_repl *repl;
 	uv_tcp_t listener;
 	uv_pipe_t control;

@@ -10,8 +10,8 @@
 #define HEAD_BYTES (1 + 1 + 2 + CT_KEY_BYTES) /* 0x98 0x01 0xc4 0x20 author */
 #define SIG_FIELD  (2 + CT_SIG_BYTES)	      /* 0xc4 0x40 sig */
 
-int ct_entry_check_raw(const uint8_t *raw, size_t len, uint8_t author[CT_KEY_BYTES], uint64_t *seq,
-		       ct_buf *scratch)
+int ct_entry_peek_raw(const uint8_t *raw, size_t len, uint8_t author[CT_KEY_BYTES], uint64_t *seq,
+		      ct_buf *inputs)
 {
 	static const uint8_t array7 = 0x97;
 	ct_mp r;
@@ -26,10 +26,20 @@ int ct_entry_check_raw(const uint8_t *raw, size_t len, uint8_t author[CT_KEY_BYT
 	if ((err = ct_mp_read_uint(&r, seq)) < 0)
 		return ct__error_wrap(CT_ENONCANON, "entry seq");
 	memcpy(author, raw + 4, CT_KEY_BYTES);
+	if ((err = ct_buf_put(inputs, CT_ENTRY_SIG_CONTEXT, sizeof(CT_ENTRY_SIG_CONTEXT))) < 0 ||
+	    (err = ct_buf_put(inputs, &array7, 1)) < 0 ||
+	    (err = ct_buf_put(inputs, raw + 1, len - 1 - SIG_FIELD)) < 0)
+		return err;
+	return 0;
+}
+
+int ct_entry_check_raw(const uint8_t *raw, size_t len, uint8_t author[CT_KEY_BYTES], uint64_t *seq,
+		       ct_buf *scratch)
+{
+	int err;
+
 	scratch->len = 0;
-	if ((err = ct_buf_put(scratch, CT_ENTRY_SIG_CONTEXT, sizeof(CT_ENTRY_SIG_CONTEXT))) < 0 ||
-	    (err = ct_buf_put(scratch, &array7, 1)) < 0 ||
-	    (err = ct_buf_put(scratch, raw + 1, len - 1 - SIG_FIELD)) < 0)
+	if ((err = ct_entry_peek_raw(raw, len, author, seq, scratch)) < 0)
 		return err;
 	if (ct_sig_verify(author, raw + len - CT_SIG_BYTES, scratch->ptr, scratch->len) != 0)
 		return ct__error(CT_EBADSIG, "bad signature");

@@ -25,4 +25,14 @@ __attribute__((warn_unused_result)) int ct_entry_check_raw(const uint8_t *raw, s
 							   uint8_t author[CT_KEY_BYTES], uint64_t *seq,
 							   ct_buf *scratch);
 
+/*
+ * The same without the signature check: reads author and seq and appends
+ * the signing input to inputs (not reset), for a caller that checks many
+ * signatures at once (core/sigkey.h). The signature is the last
+ * CT_SIG_BYTES of raw.
+ */
+__attribute__((warn_unused_result)) int ct_entry_peek_raw(const uint8_t *raw, size_t len,
+							  uint8_t author[CT_KEY_BYTES], uint64_t *seq,
+							  ct_buf *inputs);
+
 #endif

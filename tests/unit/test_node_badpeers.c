@@ -428,7 +428,7 @@ static int setup(void **state)
 	ct_key_hex(hex, victim_key);
 	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", CT_CLI_PATH, good, hex, port_victim))
 		return -1;
-	for (k = 1; k <= 6; k++) {
+	for (k = 1; k <= 7; k++) {
 		ct_keypair *kp = bad_key(k);
 		ct_key_hex(hex, ct_keypair_public(kp));
 		ct_keypair_free(kp);
@@ -590,6 +590,50 @@ static void test_forged_entry(void **state)
 	good_peer_still_served();
 }
 
+/*
+ * A forged entry inside a long message: its signature is checked with the
+ * others at once, by the author's table (core/sigkey.c). The entries
+ * before it are stored, it and those after are not.
+ */
+static void test_forged_entry_in_a_long_run(void **state)
+{
+	enum { RUN = 100, FORGED = 57 };
+	ct_keypair *kp = bad_key(7);
+	ct_buf e = CT_BUF_INIT, m = CT_BUF_INIT;
+	uint8_t prev[CT_HASH_BYTES];
+	char name[9], id[32];
+	struct client c;
+	uint64_t deadline;
+
+	(void)state;
+	short_hex(name, ct_keypair_public(kp));
+	CT_OK_OR_FAIL(ct_msg_entries_begin(&m, ct_keypair_public(kp), 1, CT_ENTRIES_PUSH, RUN));
+	for (uint64_t seq = 1; seq <= RUN; seq++) {
+		snprintf(id, sizeof(id), "RUN-%llu", (unsigned long long)seq);
+		e.len = 0;
+		fx_entry(&e, kp, seq, seq > 1 ? prev : NULL, id);
+		ct_entry_hash(prev, e.ptr, e.len);
+		if (seq == FORGED)
+			e.ptr[e.len - 20] ^= 0x01; /* inside the signature */
+		CT_OK_OR_FAIL(ct_mp_put_bin(&m, e.ptr, e.len));
+	}
+	client_open(&c);
+	assert_true(handshake(&c, kp, network));
+	send_hello(&c);
+	send_msg(&c, &m);
+	assert_true(dropped(&c));
+	client_close(&c);
+	assert_true(LOGGED("victim", name, "bad signature on entry #57 of", "disconnecting"));
+	deadline = now_ms() + WAIT_MS;
+	while (head_of("victim", ct_keypair_public(kp)).size < FORGED - 1 && now_ms() < deadline)
+		usleep(50000);
+	assert_int_equal(head_of("victim", ct_keypair_public(kp)).size, FORGED - 1);
+	ct_buf_free(&e);
+	ct_buf_free(&m);
+	ct_keypair_free(kp);
+	good_peer_still_served();
+}
+
 static void test_noncanonical_entry(void **state)
 {
 	ct_keypair *kp = bad_key(5);
@@ -698,6 +742,7 @@ int main(void)
 	    cmocka_unit_test(test_frame_over_the_limit),
 	    cmocka_unit_test(test_tampered_frame),
 	    cmocka_unit_test(test_forged_entry),
+	    cmocka_unit_test(test_forged_entry_in_a_long_run),
 	    cmocka_unit_test(test_noncanonical_entry),
 	    cmocka_unit_test(test_equivocating_author),
 	    cmocka_unit_test(test_backed_off),

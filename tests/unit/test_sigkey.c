@@ -1,0 +1,368 @@
+/*
+ * The fast signature checks of core/sigkey.c against libsodium: the point
+ * arithmetic on random and edge scalars, and the verdicts on valid,
+ * tampered and crafted signatures (seeded).
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "ct_test.h"
+#include "sigkey.h"
+
+struct signer {
+	uint8_t pk[32], sk[64], a[32]; /* a: the secret scalar */
+};
+
+static void signer_from(struct signer *s, uint64_t *rng)
+{
+	uint8_t seed[32], h[64];
+
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)ct_test_rand(rng);
+	assert_int_equal(crypto_sign_seed_keypair(s->pk, s->sk, seed), 0);
+	crypto_hash_sha512(h, seed, 32);
+	h[0] &= 248;
+	h[31] &= 127;
+	h[31] |= 64;
+	memcpy(s->a, h, 32);
+}
+
+static void random_scalar(uint8_t out[32], uint64_t *rng)
+{
+	uint8_t wide[64];
+
+	for (int i = 0; i < 64; i++)
+		wide[i] = (uint8_t)ct_test_rand(rng);
+	crypto_core_ed25519_scalar_reduce(out, wide);
+}
+
+/* [a]B - [b]A by libsodium alone; false when a part is the identity (libsodium refuses it) */
+static bool combine_sodium(uint8_t out[32], const uint8_t a[32], const uint8_t b[32], const uint8_t pk[32])
+{
+	uint8_t ab[32], bA[32];
+
+	if (crypto_scalarmult_ed25519_base_noclamp(ab, a) != 0 || crypto_scalarmult_ed25519_noclamp(bA, b, pk) != 0)
+		return false;
+	return crypto_core_ed25519_sub(out, ab, bA) == 0;
+}
+
+static void check_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32], const uint8_t pk[32])
+{
+	uint8_t want[32], got[32];
+
+	if (!combine_sodium(want, a, b, pk))
+		return;
+	ct__sigkey_combine(k, a, b, got);
+	assert_memory_equal(got, want, 32);
+}
+
+static void test_combine_matches_libsodium(void **state)
+{
+	uint64_t rng = ct_test_seed("test_combine_matches_libsodium");
+	uint8_t one[32] = {1}, lm1[32], a[32], b[32];
+	struct signer s;
+	ct_sigkey *k;
+	int checked = 0;
+
+	(void)state;
+	crypto_core_ed25519_scalar_negate(lm1, one); /* L - 1 */
+	for (int key = 0; key < 4; key++) {
+		signer_from(&s, &rng);
+		CT_OK_OR_FAIL(ct_sigkey_new(&k, s.pk));
+		assert_memory_equal(ct_sigkey_public(k), s.pk, 32);
+		for (int i = 0; i < 100; i++, checked++) {
+			random_scalar(a, &rng);
+			random_scalar(b, &rng);
+			check_combine(k, a, b, s.pk);
+		}
+		/* digits at their limits: 1, 8, 15, 16, 0x88.., L - 1 */
+		static const uint8_t smalls[] = {1, 2, 8, 15, 16, 0x88, 0xff};
+		for (size_t i = 0; i < sizeof(smalls); i++) {
+			memset(a, 0, 32);
+			memset(b, 0, 32);
+			a[0] = smalls[i];
+			b[0] = smalls[sizeof(smalls) - 1 - i];
+			check_combine(k, a, b, s.pk);
+		}
+		memset(a, 0x88, 31);
+		a[31] = 0x08;
+		memset(b, 0x77, 31);
+		b[31] = 0x07;
+		check_combine(k, a, b, s.pk);
+		check_combine(k, lm1, lm1, s.pk);
+		check_combine(k, lm1, one, s.pk);
+		ct_sigkey_free(k);
+	}
+	assert_true(checked == 400);
+}
+
+#define N 64
+
+struct batch {
+	uint8_t msg[N][300];
+	uint8_t sig[N][64];
+	ct_signed items[N];
+	bool ok[N];
+};
+
+static void sign_batch(struct batch *b, const struct signer *s, uint64_t *rng)
+{
+	for (int i = 0; i < N; i++) {
+		size_t len = ct_test_rand(rng) % sizeof(b->msg[i]);
+		for (size_t j = 0; j < len; j++)
+			b->msg[i][j] = (uint8_t)ct_test_rand(rng);
+		crypto_sign_detached(b->sig[i], NULL, b->msg[i], len, s->sk);
+		b->items[i] = (ct_signed){b->sig[i], b->msg[i], len};
+	}
+}
+
+static bool sodium_says(const struct batch *b, int i, const uint8_t pk[32])
+{
+	return crypto_sign_verify_detached(b->items[i].sig, b->items[i].msg, b->items[i].len, pk) == 0;
+}
+
+/* Valid signatures pass, and by the fast path (no fallback needed). */
+static void test_valid_signatures(void **state)
+{
+	uint64_t rng = ct_test_seed("test_valid_signatures");
+	static struct batch b;
+	bool fast[N];
+	struct signer s;
+	ct_sigkey *k;
+
+	(void)state;
+	for (int round = 0; round < 4; round++) {
+		signer_from(&s, &rng);
+		CT_OK_OR_FAIL(ct_sigkey_new(&k, s.pk));
+		sign_batch(&b, &s, &rng);
+		ct__sigkey_fast(k, N, b.items, fast);
+		for (int i = 0; i < N; i++)
+			assert_true(fast[i]);
+		assert_int_equal(ct_sigkey_verify_many(k, s.pk, N, b.items, b.ok), N);
+		assert_int_equal(ct_sigkey_verify_many(NULL, s.pk, N, b.items, b.ok), N);
+		ct_sigkey_free(k);
+	}
+}
+
+/* One changed bit anywhere (R, S, message) or another key: the verdict is libsodium's, never fast. */
+static void test_tampered_signatures(void **state)
+{
+	uint64_t rng = ct_test_seed("test_tampered_signatures");
+	static struct batch b;
+	bool fast[N];
+	struct signer s, other;
+	ct_sigkey *k, *ko;
+
+	(void)state;
+	signer_from(&s, &rng);
+	signer_from(&other, &rng);
+	CT_OK_OR_FAIL(ct_sigkey_new(&k, s.pk));
+	CT_OK_OR_FAIL(ct_sigkey_new(&ko, other.pk));
+	for (int round = 0; round < 8; round++) {
+		sign_batch(&b, &s, &rng);
+		for (int i = 0; i < N; i++) {
+			unsigned where = (unsigned)(ct_test_rand(&rng) % 3);
+			if (where == 2 && b.items[i].len == 0)
+				where = 0;
+			if (where == 0)
+				b.sig[i][ct_test_rand(&rng) % 32] ^= (uint8_t)(1u << (ct_test_rand(&rng) % 8));
+			else if (where == 1)
+				b.sig[i][32 + ct_test_rand(&rng) % 32] ^= (uint8_t)(1u << (ct_test_rand(&rng) % 8));
+			else
+				b.msg[i][ct_test_rand(&rng) % b.items[i].len] ^= 1;
+		}
+		ct__sigkey_fast(k, N, b.items, fast);
+		ct_sigkey_verify_many(k, s.pk, N, b.items, b.ok);
+		for (int i = 0; i < N; i++) {
+			assert_false(fast[i]);
+			assert_int_equal(b.ok[i], sodium_says(&b, i, s.pk));
+		}
+	}
+	/* good signatures checked against the wrong key */
+	sign_batch(&b, &s, &rng);
+	ct__sigkey_fast(ko, N, b.items, fast);
+	assert_int_equal(ct_sigkey_verify_many(ko, other.pk, N, b.items, b.ok), 0);
+	for (int i = 0; i < N; i++)
+		assert_false(fast[i]);
+	ct_sigkey_free(k);
+	ct_sigkey_free(ko);
+}
+
+/* r, R given: S = r + H(R, A, m) a, the signature a signer who chooses R by hand makes. */
+static void sign_with_r(uint8_t sig[64], const struct signer *s, const uint8_t r[32], const uint8_t R[32],
+			const uint8_t *m, size_t len)
+{
+	crypto_hash_sha512_state st;
+	uint8_t h[64], k[32], ka[32];
+
+	crypto_hash_sha512_init(&st);
+	crypto_hash_sha512_update(&st, R, 32);
+	crypto_hash_sha512_update(&st, s->pk, 32);
+	crypto_hash_sha512_update(&st, m, len);
+	crypto_hash_sha512_final(&st, h);
+	crypto_core_ed25519_scalar_reduce(k, h);
+	crypto_core_ed25519_scalar_mul(ka, k, s->a);
+	memcpy(sig, R, 32);
+	crypto_core_ed25519_scalar_add(sig + 32, r, ka);
+}
+
+/*
+ * Signatures libsodium refuses although a looser check would take them:
+ * S + L (not canonical), R = -rB (right but for the sign of x),
+ * R = rB + T with T of order 2 (passes a cofactored check), R the
+ * identity with S = H(R, A, m) a.
+ */
+static void test_crafted_signatures(void **state)
+{
+	uint64_t rng = ct_test_seed("test_crafted_signatures");
+	static const uint8_t m[] = "calibration";
+	uint8_t r[32], R[32], T[32], one[32] = {1}, L[32], zero[32] = {0}, sig[64];
+	ct_signed item = {sig, m, sizeof(m)};
+	struct signer s;
+	ct_sigkey *k;
+	bool ok, fast;
+	unsigned c = 0;
+
+	(void)state;
+	signer_from(&s, &rng);
+	CT_OK_OR_FAIL(ct_sigkey_new(&k, s.pk));
+
+	/* control: a hand-made ordinary signature verifies, fast */
+	random_scalar(r, &rng);
+	assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(R, r), 0);
+	sign_with_r(sig, &s, r, R, m, sizeof(m));
+	ct__sigkey_fast(k, 1, &item, &fast);
+	assert_true(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 1);
+
+	/* S + L: the same point, a non-canonical scalar */
+	crypto_core_ed25519_scalar_sub(L, zero, one); /* L - 1 */
+	for (int i = 0; i < 32; i++) {
+		c += (unsigned)sig[32 + i] + L[i] + (i == 0);
+		sig[32 + i] = (uint8_t)c;
+		c >>= 8;
+	}
+	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
+	ct__sigkey_fast(k, 1, &item, &fast);
+	assert_false(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+
+	/* R = -rB, S = r + H(R, A, m) a: [S]B - [k]A is -R, which differs from R in the sign bit alone */
+	{
+		uint8_t neg[32], Rn[32];
+		crypto_core_ed25519_scalar_negate(neg, r);
+		assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(Rn, neg), 0);
+		sign_with_r(sig, &s, r, Rn, m, sizeof(m));
+		assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
+		ct__sigkey_fast(k, 1, &item, &fast);
+		assert_false(fast);
+		assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+	}
+
+	/* R + T, T = (0, -1) of order 2: y = p - 1 */
+	memset(T, 0xff, 32);
+	T[0] = 0xec;
+	T[31] = 0x7f;
+	assert_int_equal(crypto_core_ed25519_add(R, R, T), 0);
+	sign_with_r(sig, &s, r, R, m, sizeof(m));
+	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
+	ct__sigkey_fast(k, 1, &item, &fast);
+	assert_false(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+
+	/* R the identity, S = H(R, A, m) a: [S]B - [k]A is the identity, which libsodium refuses */
+	memset(R, 0, 32);
+	R[0] = 1;
+	sign_with_r(sig, &s, zero, R, m, sizeof(m));
+	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
+	ct__sigkey_fast(k, 1, &item, &fast);
+	assert_false(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+	ct_sigkey_free(k);
+}
+
+/* Keys outside the prime-order subgroup get no table; their signatures are libsodium's to judge. */
+static void test_odd_keys(void **state)
+{
+	uint64_t rng = ct_test_seed("test_odd_keys");
+	uint8_t key[32], T[32];
+	static struct batch b;
+	struct signer s;
+	ct_sigkey *k = NULL;
+	int tried = 0;
+
+	(void)state;
+	memset(key, 0, 32);
+	key[0] = 1; /* the identity */
+	assert_int_equal(ct_sigkey_new(&k, key), CT_EINVAL);
+	memset(T, 0xff, 32);
+	T[0] = 0xec;
+	T[31] = 0x7f; /* order 2 */
+	assert_int_equal(ct_sigkey_new(&k, T), CT_EINVAL);
+	T[0] = 0xee; /* y = p + 1: not canonical */
+	assert_int_equal(ct_sigkey_new(&k, T), CT_EINVAL);
+	/* a valid key plus a point of order 2: on the curve, not in the subgroup */
+	signer_from(&s, &rng);
+	T[0] = 0xec;
+	assert_int_equal(crypto_core_ed25519_add(key, s.pk, T), 0);
+	assert_int_equal(ct_sigkey_new(&k, key), CT_EINVAL);
+	/* random bytes: about half are no point at all */
+	for (int i = 0; i < 32; i++) {
+		for (int j = 0; j < 32; j++)
+			key[j] = (uint8_t)ct_test_rand(&rng);
+		if (!crypto_core_ed25519_is_valid_point(key)) {
+			assert_int_equal(ct_sigkey_new(&k, key), CT_EINVAL);
+			tried++;
+		}
+	}
+	assert_true(tried > 0);
+	assert_null(k);
+	/* no table: libsodium decides each */
+	sign_batch(&b, &s, &rng);
+	b.sig[3][40] ^= 4;
+	assert_int_equal(ct_sigkey_verify_many(NULL, s.pk, N, b.items, b.ok), N - 1);
+	assert_false(b.ok[3]);
+}
+
+static void test_cache(void **state)
+{
+	uint64_t rng = ct_test_seed("test_cache");
+	struct signer s[10];
+	const ct_sigkey *held[10], *again;
+	uint8_t none[32] = {1};
+	ct_sigcache *c;
+
+	(void)state;
+	CT_OK_OR_FAIL(ct_sigcache_new(&c));
+	for (int i = 0; i < 10; i++) {
+		signer_from(&s[i], &rng);
+		held[i] = ct_sigcache_get(c, s[i].pk);
+		assert_non_null(held[i]);
+		assert_memory_equal(ct_sigkey_public(held[i]), s[i].pk, 32);
+	}
+	/* while held, the same key is the same table */
+	again = ct_sigcache_get(c, s[2].pk);
+	assert_ptr_equal(again, held[2]);
+	ct_sigcache_put(c, again);
+	assert_null(ct_sigcache_get(c, none));
+	for (int i = 0; i < 10; i++)
+		ct_sigcache_put(c, held[i]);
+	/* given back, the least recently used slot makes room */
+	again = ct_sigcache_get(c, s[9].pk);
+	assert_memory_equal(ct_sigkey_public(again), s[9].pk, 32);
+	ct_sigcache_put(c, again);
+	ct_sigcache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_combine_matches_libsodium),
+		cmocka_unit_test(test_valid_signatures),
+		cmocka_unit_test(test_tampered_signatures),
+		cmocka_unit_test(test_crafted_signatures),
+		cmocka_unit_test(test_odd_keys),
+		cmocka_unit_test(test_cache),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
