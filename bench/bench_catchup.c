@@ -12,6 +12,9 @@
  *    runs from the fresh node's start until its store holds all N entries.
  *    Its resident memory is sampled meanwhile (VmRSS, VmHWM).
  * 4. The raw rates again, and catch-up / raw 2-thread verification.
+ * 5. For comparison, the raw rate of the check the node itself runs on a
+ *    long run of one author's entries (core/sigkey.h: tables of
+ *    multiples, libsodium's verdicts), and catch-up / that rate.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +36,7 @@
 #include "caltrace/error.h"
 #include "caltrace/ledger.h"
 #include "caltrace/mp.h"
+#include "sigkey.h"
 
 #define SAMPLES	     4096
 #define RATE_SECONDS 3.0
@@ -109,6 +113,7 @@ static struct sample samples[SAMPLES];
 
 struct worker {
 	pthread_t t;
+	const ct_sigkey *key; /* NULL: crypto_sign_verify_detached, one at a time */
 	double deadline;
 	uint64_t done;
 	double cpu; /* CPU seconds the thread used */
@@ -128,7 +133,20 @@ static void *verify_loop(void *arg)
 	double cpu0 = thread_cpu();
 	uint64_t i = 0;
 
+	ct_signed items[256];
+	bool ok[256];
+
 	while (now_s() < w->deadline) {
+		if (w->key) {
+			/* as the node checks a job: a run of one author's entries at once */
+			for (int k = 0; k < 256; k++)
+				items[k] = (ct_signed){samples[(i + k) % SAMPLES].sig, samples[(i + k) % SAMPLES].msg.ptr,
+						       samples[(i + k) % SAMPLES].msg.len};
+			if (ct_sigkey_verify_many(w->key, samples[0].pk, 256, items, ok) != 256)
+				abort();
+			i += 256;
+			continue;
+		}
 		for (int k = 0; k < 256; k++, i++) {
 			struct sample *s = &samples[i % SAMPLES];
 			if (crypto_sign_verify_detached(s->sig, s->msg.ptr, s->msg.len, s->pk) != 0)
@@ -142,14 +160,16 @@ static void *verify_loop(void *arg)
 
 /*
  * Verifications per second with n threads, each on the signing inputs of
- * real entries; *cpu_per (may be NULL) gets the CPU seconds one took.
+ * real entries (all by one key), by libsodium or, with key, as the node
+ * checks them; *cpu_per (may be NULL) gets the CPU seconds one took.
  */
-static double verify_rate(int n, double *cpu_per)
+static double verify_rate(int n, double *cpu_per, const ct_sigkey *key)
 {
 	struct worker w[8];
 	double start = now_s(), total = 0, cpu = 0;
 
 	for (int k = 0; k < n; k++) {
+		w[k].key = key;
 		w[k].deadline = start + RATE_SECONDS;
 		pthread_create(&w[k].t, NULL, verify_loop, &w[k]);
 	}
@@ -494,7 +514,8 @@ int main(int argc, char **argv)
 	uint64_t n = 1000000;
 	const char *source = NULL;
 	bool keep = false;
-	double r1, r2, r1b, r2b, raw2, rate, v2cpu, v2cpu_b, per_entry;
+	double r1, r2, r1b, r2b, raw2, rate, v2cpu, v2cpu_b, per_entry, f1, f2;
+	ct_sigkey *key = NULL;
 	struct run run;
 	ssize_t len;
 	int c;
@@ -531,16 +552,16 @@ int main(int argc, char **argv)
 
 	printf("machine: %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
 	make_samples();
-	r1 = verify_rate(1, NULL);
-	r2 = verify_rate(2, &v2cpu);
+	r1 = verify_rate(1, NULL, NULL);
+	r2 = verify_rate(2, &v2cpu, NULL);
 	printf("raw Ed25519 verification (before): 1 thread %.0f/s, 2 threads %.0f/s\n", r1, r2);
 	fflush(stdout);
 	fprintf(stderr, "making a lab with %llu entries in %s\n", (unsigned long long)n, src);
 	make_source(src, n, net);
 	fprintf(stderr, "catching up\n");
 	catch_up(src, n, net, &run);
-	r1b = verify_rate(1, NULL);
-	r2b = verify_rate(2, &v2cpu_b);
+	r1b = verify_rate(1, NULL, NULL);
+	r2b = verify_rate(2, &v2cpu_b, NULL);
 	printf("raw Ed25519 verification (after):  1 thread %.0f/s, 2 threads %.0f/s\n", r1b, r2b);
 	raw2 = (r2 + r2b) / 2;
 	rate = (double)n / run.seconds;
@@ -575,6 +596,15 @@ int main(int argc, char **argv)
 	       "%.0f MB)"
 	       " (goal: under 200 MB)\n",
 	       (double)run.peak_kb / 1024, (double)run.peak_anon_kb / 1024, (double)run.peak_file_kb / 1024);
+	if (ct_sigkey_new(&key, samples[0].pk) < 0)
+		die("building the samples' key table");
+	f1 = verify_rate(1, NULL, key);
+	f2 = verify_rate(2, NULL, key);
+	ct_sigkey_free(key);
+	printf("for comparison, the node's own check of one author's run (core/sigkey.h): 1 thread %.0f/s, "
+	       "2 threads %.0f/s (%.1fx libsodium's)\n",
+	       f1, f2, f2 / raw2);
+	printf("  catch-up / that 2-thread rate: %.2f\n", rate / f2);
 	if (keep)
 		fprintf(stderr, "kept %s\n", work);
 	else
