@@ -69,14 +69,14 @@ static int index_uses(ct_batch *b, const ct_entry *e, uint64_t performed, const 
 	return 0;
 }
 
-int ct__index_entry(ct_batch *b, const ct_entry *e, ct_event_type t, const uint8_t hash[CT_HASH_BYTES])
+int ct__index_entry(ct_batch *b, const ct_prepared *p)
 {
-	ct_event_keys k;
+	const ct_entry *e = &p->e;
+	const ct_event_keys k = p->keys;
+	const uint8_t *hash = p->hash;
 	int err;
 
-	if ((err = ct_event_keys_of(&k, t, e->body, e->body_len)) < 0)
-		return err;
-	switch (t) {
+	switch (p->type) {
 	case CT_EV_INSTRUMENT_REGISTER:
 		return put_subject_row(b, CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_REGISTER, e->time, hash);
 	case CT_EV_INSTRUMENT_RETIRE:

@@ -55,35 +55,41 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	return 0;
 }
 
-/* Type, schema and (unless already done) signature of a decoded entry. */
-static int check_alone(const ct_entry *e, unsigned flags, ct_event_type *type_out)
+int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned flags)
 {
-	struct entry_name n = name_of(e->author, e->seq);
-	ct_event_type t = ct_event_type_of(e->type, e->type_len);
+	const ct_entry *e = &p->e;
 	int err;
 
-	if (t == CT_EV_UNKNOWN)
-		return ct__error(CT_ESCHEMA, "entry %s: unknown event type '%.*s'", n.s, (int)e->type_len, e->type);
-	if ((err = ct_event_check(t, e->body, e->body_len)) < 0)
-		return ct__error_wrap(err, "entry %s", n.s);
+	if ((err = ct_entry_decode(&p->e, raw, len)) < 0)
+		return err;
+	p->type = ct_event_type_of(e->type, e->type_len);
+	if (p->type == CT_EV_UNKNOWN)
+		return ct__error(CT_ESCHEMA, "entry %s: unknown event type '%.*s'", name_of(e->author, e->seq).s,
+				 (int)e->type_len, e->type);
+	if ((err = ct_event_check(p->type, e->body, e->body_len)) < 0)
+		return ct__error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
+	if ((err = ct_event_keys_of(&p->keys, p->type, e->body, e->body_len)) < 0)
+		return ct__error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
 	if (!(flags & CT_INGEST_SIG_CHECKED) && ct_entry_verify(e) < 0)
-		return ct__error(CT_EBADSIG, "entry %s: signature does not verify", n.s);
-	*type_out = t;
+		return ct__error(CT_EBADSIG, "entry %s: signature does not verify", name_of(e->author, e->seq).s);
+	ct_entry_hash(p->hash, e->raw, e->raw_len);
 	return 0;
 }
 
 /* Rules that need only the bureau's identity. */
 static int check_authority(const ct_entry *e, ct_event_type t, const uint8_t bureau[CT_KEY_BYTES])
 {
-	struct entry_name n = name_of(e->author, e->seq);
 	bool is_bureau = memcmp(e->author, bureau, CT_KEY_BYTES) == 0;
 
 	if (t == CT_EV_NETWORK_GENESIS && !(is_bureau && e->seq == 1))
-		return ct__error(CT_EAUTH, "entry %s: network.genesis is only the bureau's first entry", n.s);
+		return ct__error(CT_EAUTH, "entry %s: network.genesis is only the bureau's first entry",
+				 name_of(e->author, e->seq).s);
 	if (is_bureau && e->seq == 1 && t != CT_EV_NETWORK_GENESIS)
-		return ct__error(CT_EAUTH, "entry %s: the bureau's first entry must be network.genesis", n.s);
+		return ct__error(CT_EAUTH, "entry %s: the bureau's first entry must be network.genesis",
+				 name_of(e->author, e->seq).s);
 	if (ct_event_bureau_only(t) && !is_bureau)
-		return ct__error(CT_EAUTH, "entry %s: only the bureau may write %s", n.s, ct_event_type_name(t));
+		return ct__error(CT_EAUTH, "entry %s: only the bureau may write %s", name_of(e->author, e->seq).s,
+				 ct_event_type_name(t));
 	return 0;
 }
 
@@ -125,7 +131,6 @@ static int record_fork(ct_batch *b, const ct_entry *stored, const ct_entry *e)
  */
 static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *verdict)
 {
-	struct entry_name n = name_of(e->author, e->seq);
 	uint8_t head[CT_HASH_BYTES];
 	uint64_t size;
 	unsigned flags;
@@ -146,10 +151,10 @@ static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *ve
 		return 0;
 	}
 	if (flags & HEAD_FORKED)
-		return ct__error(CT_EFROZEN, "entry %s: feed is forked and frozen", n.s);
+		return ct__error(CT_EFROZEN, "entry %s: feed is forked and frozen", name_of(e->author, e->seq).s);
 	if (e->seq > size + 1)
-		return ct__error(CT_ESEQ, "entry %s: seq gap, the feed has entries 1..%llu", n.s,
-				 (unsigned long long)size);
+		return ct__error(CT_ESEQ, "entry %s: seq gap, the feed has entries 1..%llu",
+				 name_of(e->author, e->seq).s, (unsigned long long)size);
 	if (e->seq > 1 && memcmp(e->prev, head, CT_HASH_BYTES) != 0) {
 		*verdict = CT_INGEST_FORK;
 		return 0;
@@ -187,36 +192,36 @@ static int handle_fork(ct_batch *b, const ct_entry *e)
  * Writes an entry that passed every check: at the head of its feed, or,
  * when sparse, alone (no tree node, no head).
  */
-static int store_entry(ct_batch *b, const ct_entry *e, ct_event_type t, bool sparse)
+static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 {
+	const ct_entry *e = &p->e;
+	const uint8_t *hash = p->hash;
 	struct ct__tree_ctx tree = {&b->rd, b, e->author};
-	uint8_t key[FEEDKEY_BYTES], hash[CT_HASH_BYTES], leaf[CT_HASH_BYTES];
+	uint8_t key[FEEDKEY_BYTES], leaf[CT_HASH_BYTES];
 	int err;
 
-	ct_entry_hash(hash, e->raw, e->raw_len);
 	ct__feed_key(key, e->author, e->seq);
 	if ((err = ct__put(b, DB_ENTRIES, key, sizeof(key), e->raw, e->raw_len, 0)) < 0)
 		return err;
-	if ((err = ct__put(b, DB_HASHES, hash, sizeof(hash), key, sizeof(key), 0)) < 0)
+	if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
 		return err;
 	/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
-	memcpy(leaf, hash, sizeof(leaf));
+	memcpy(leaf, hash, CT_HASH_BYTES);
 	if (!sparse && (err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)
 		return err;
 	if (!sparse && (err = ct__head_put(b, e->author, e->seq, hash, 0)) < 0)
 		return err;
-	if (t == CT_EV_NETWORK_GENESIS) {
-		if ((err = ct__put(b, DB_META, "network", 7, hash, sizeof(hash), 0)) < 0)
+	if (p->type == CT_EV_NETWORK_GENESIS) {
+		if ((err = ct__put(b, DB_META, "network", 7, hash, CT_HASH_BYTES, 0)) < 0)
 			return err;
 		if ((err = ct__put(b, DB_META, "bureau", 6, e->author, CT_KEY_BYTES, 0)) < 0)
 			return err;
 	}
-	return ct__index_entry(b, e, t, hash);
+	return ct__index_entry(b, p);
 }
 
 static int park(ct_batch *b, const ct_entry *e)
 {
-	struct entry_name n = name_of(e->author, e->seq);
 	uint8_t key[FEEDKEY_BYTES];
 	uint64_t count;
 	int err;
@@ -225,7 +230,7 @@ static int park(ct_batch *b, const ct_entry *e)
 		return err;
 	if (count >= b->l->pending_max)
 		return ct__error(CT_EFULL, "entry %s: author not admitted and the pending area is full (%llu)",
-				 n.s, (unsigned long long)count);
+				 name_of(e->author, e->seq).s, (unsigned long long)count);
 	ct__feed_key(key, e->author, e->seq);
 	/*
 	 * The first entry parked at (author, seq) stays, as in a feed. A
@@ -243,61 +248,58 @@ static int release_all_pending(ct_batch *b);
  * A proof bundle's entries: each checked alone and against the bureau,
  * stored with its indexes, without the rest of its feed.
  */
-static int ingest_sparse(ct_batch *b, const ct_entry *e, ct_event_type t, bool known,
-			 const uint8_t bureau[CT_KEY_BYTES], ct_ingest_result *result)
+static int ingest_sparse(ct_batch *b, const ct_prepared *p, bool known, const uint8_t bureau[CT_KEY_BYTES],
+			 ct_ingest_result *result)
 {
-	struct entry_name n = name_of(e->author, e->seq);
-	uint8_t key[FEEDKEY_BYTES], hash[CT_HASH_BYTES];
+	const ct_entry *e = &p->e;
+	uint8_t key[FEEDKEY_BYTES];
 	MDB_val v;
 	int err;
 
-	if (!known && !(t == CT_EV_NETWORK_GENESIS && e->seq == 1))
-		return ct__error(CT_ESTATE, "entry %s: the genesis must come first", n.s);
-	if (known && (err = check_authority(e, t, bureau)) < 0)
+	if (!known && !(p->type == CT_EV_NETWORK_GENESIS && e->seq == 1))
+		return ct__error(CT_ESTATE, "entry %s: the genesis must come first", name_of(e->author, e->seq).s);
+	if (known && (err = check_authority(e, p->type, bureau)) < 0)
 		return err;
 	ct__feed_key(key, e->author, e->seq);
 	err = ct__get(&b->rd, DB_ENTRIES, key, sizeof(key), &v);
 	if (err == 0) {
-		ct_entry_hash(hash, e->raw, e->raw_len);
 		if (v.mv_size == e->raw_len && memcmp(v.mv_data, e->raw, e->raw_len) == 0) {
 			*result = CT_INGEST_DUPLICATE;
 			return 0;
 		}
-		return ct__error(CT_EFORK, "entry %s: two different entries at this seq", n.s);
+		return ct__error(CT_EFORK, "entry %s: two different entries at this seq",
+				 name_of(e->author, e->seq).s);
 	}
 	if (err != CT_ENOTFOUND)
 		return err;
 	*result = CT_INGEST_APPENDED;
-	return store_entry(b, e, t, true);
+	return store_entry(b, p, true);
 }
 
-static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ingest_result *result)
+/* The checks against the store, and the write, of an entry that passed ct_entry_prepare. */
+static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct_ingest_result *result)
 {
+	const ct_entry *e = &p->e;
 	uint8_t bureau[CT_KEY_BYTES];
 	ct_ingest_result verdict;
-	ct_event_type t = CT_EV_UNKNOWN;
+	ct_event_type t = p->type;
 	bool known, admitted;
 	int err;
 
-	if ((err = check_alone(e, flags, &t)) < 0)
-		return err;
 	err = ct_read_network(&b->rd, NULL, bureau);
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
 	known = err == 0;
-	if (!known && t == CT_EV_NETWORK_GENESIS && b->l->pinned) {
-		uint8_t hash[CT_HASH_BYTES];
+	if (!known && t == CT_EV_NETWORK_GENESIS && b->l->pinned &&
+	    memcmp(p->hash, b->l->network, CT_HASH_BYTES) != 0) {
 		char want[2 * CT_HASH_BYTES + 1];
 
-		ct_entry_hash(hash, e->raw, e->raw_len);
-		if (memcmp(hash, b->l->network, CT_HASH_BYTES) != 0) {
-			ct_hex(want, b->l->network, CT_HASH_BYTES);
-			return ct__error(CT_EAUTH, "entry %s: genesis of another network (this node joins %.16s…)",
-					 name_of(e->author, e->seq).s, want);
-		}
+		ct_hex(want, b->l->network, CT_HASH_BYTES);
+		return ct__error(CT_EAUTH, "entry %s: genesis of another network (this node joins %.16s…)",
+				 name_of(e->author, e->seq).s, want);
 	}
 	if (flags & CT_INGEST_SPARSE)
-		return ingest_sparse(b, e, t, known, bureau, result);
+		return ingest_sparse(b, p, known, bureau, result);
 	if (!known && !(t == CT_EV_NETWORK_GENESIS && e->seq == 1)) {
 		*result = CT_INGEST_PENDING;
 		return park(b, e);
@@ -317,32 +319,34 @@ static int ingest_decoded(ct_batch *b, const ct_entry *e, unsigned flags, ct_ing
 		return 0;
 	if (verdict == CT_INGEST_FORK)
 		return handle_fork(b, e);
-	if ((err = store_entry(b, e, t, false)) < 0)
+	if ((err = store_entry(b, p, false)) < 0)
 		return err;
 	if (t == CT_EV_NETWORK_GENESIS)
 		return release_all_pending(b);
-	if (t == CT_EV_ORG_ADMIT) {
-		ct_event_keys keys;
-		if ((err = ct_event_keys_of(&keys, t, e->body, e->body_len)) < 0)
-			return err;
-		return release_pending(b, keys.key);
-	}
+	if (t == CT_EV_ORG_ADMIT)
+		return release_pending(b, p->keys.key);
 	return 0;
+}
+
+int ct_batch_ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct_ingest_result *result)
+{
+	ct_ingest_result ignored;
+
+	if (b->poisoned)
+		return b->poisoned;
+	return ingest_prepared(b, p, flags, result ? result : &ignored);
 }
 
 int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags, ct_ingest_result *result)
 {
-	ct_ingest_result ignored;
-	ct_entry e;
+	ct_prepared p;
 	int err;
 
-	if (!result)
-		result = &ignored;
 	if (b->poisoned)
 		return b->poisoned;
-	if ((err = ct_entry_decode(&e, raw, len)) < 0)
+	if ((err = ct_entry_prepare(&p, raw, len, flags)) < 0)
 		return err;
-	return ingest_decoded(b, &e, flags, result);
+	return ct_batch_ingest_prepared(b, &p, flags, result);
 }
 
 /*
@@ -356,7 +360,7 @@ static int release_pending(ct_batch *b, const uint8_t author[CT_KEY_BYTES])
 	ct_ingest_result res;
 	uint64_t size;
 	uint8_t *copy;
-	ct_entry e;
+	ct_prepared p;
 	MDB_val v;
 	bool admitted;
 	int err;
@@ -377,9 +381,9 @@ static int release_pending(ct_batch *b, const uint8_t author[CT_KEY_BYTES])
 		memcpy(copy, v.mv_data, v.mv_size);
 		res = CT_INGEST_PENDING;
 		if ((err = ct__del(b, DB_PENDING, key, sizeof(key), NULL, 0)) == 0 &&
-		    ct_entry_decode(&e, copy, v.mv_size) == 0) {
+		    ct_entry_prepare(&p, copy, v.mv_size, CT_INGEST_SIG_CHECKED) == 0) {
 			res = CT_INGEST_APPENDED;
-			err = ingest_decoded(b, &e, CT_INGEST_SIG_CHECKED, &res);
+			err = ingest_prepared(b, &p, 0, &res);
 		}
 		free(copy);
 		if (b->poisoned)

@@ -103,7 +103,7 @@ int ct__tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CT_HASH_
 int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CT_HASH_BYTES]);
 
 /* Writes the domain index rows of a stored entry (index.c). */
-int ct__index_entry(ct_batch *b, const ct_entry *e, ct_event_type t, const uint8_t hash[CT_HASH_BYTES]);
+int ct__index_entry(ct_batch *b, const ct_prepared *p);
 
 /* Whether author is the bureau or admitted by a stored org.admit. */
 int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out);

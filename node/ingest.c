@@ -32,6 +32,7 @@ struct job {
 	size_t len;
 	const uint8_t **raw; /* each entry, filled by the check */
 	size_t *raw_len;
+	ct_prepared *prep; /* each entry decoded and checked alone, by the check (NULL before) */
 	/* the check */
 	uint32_t good; /* entries before the first that failed */
 	int verr;
@@ -82,6 +83,7 @@ static void job_free(struct job *j)
 	free(j->data);
 	free(j->raw);
 	free(j->raw_len);
+	free(j->prep);
 	ct_buf_free(&j->proof_a);
 	ct_buf_free(&j->proof_b);
 	free(j);
@@ -290,22 +292,27 @@ static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char auth
 	return 0;
 }
 
-/* The rules of entry k past its signature. */
+/*
+ * The rules of entry k past its signature, and its decode for the writer
+ * (ct_entry_prepare: canonical form, schema, hash, index keys).
+ */
 static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author[9])
 {
 	uint64_t seq = j->from + k;
-	uint8_t hash[CT_HASH_BYTES];
-	ct_entry e;
+	const ct_prepared *p = &j->prep[k];
+	int err;
 
 	if (!sig_ok) {
 		snprintf(j->vdetail, sizeof(j->vdetail), "bad signature on entry #%llu of %s…",
 			 (unsigned long long)seq, author);
 		return CT_EBADSIG;
 	}
-	if (seq == 1 && ct_entry_decode(&e, j->raw[k], j->raw_len[k]) == 0 && e.type_len == 15 &&
-	    memcmp(e.type, "network.genesis", 15) == 0) {
-		ct_entry_hash(hash, e.raw, e.raw_len);
-		if (memcmp(hash, j->n->network, CT_HASH_BYTES) != 0) {
+	if ((err = ct_entry_prepare(&j->prep[k], j->raw[k], j->raw_len[k], CT_INGEST_SIG_CHECKED)) < 0) {
+		snprintf(j->vdetail, sizeof(j->vdetail), "%s: %s", ct_strerror(err), ct_error_last());
+		return err;
+	}
+	if (seq == 1 && p->type == CT_EV_NETWORK_GENESIS) {
+		if (memcmp(p->hash, j->n->network, CT_HASH_BYTES) != 0) {
 			snprintf(j->vdetail, sizeof(j->vdetail),
 				 "genesis entry of %s… founds another network than this node's", author);
 			return CT_EAUTH;
@@ -337,7 +344,8 @@ static void verify_work(uv_work_t *w)
 	sigs = malloc(j->count * sizeof(*sigs));
 	at = malloc((j->count + 1) * sizeof(*at));
 	ok = malloc(j->count * sizeof(*ok));
-	if (!sigs || !at || !ok) {
+	j->prep = malloc(j->count * sizeof(*j->prep));
+	if (!sigs || !at || !ok || !j->prep) {
 		j->verr = CT_ENOMEM;
 		snprintf(j->vdetail, sizeof(j->vdetail), "out of memory checking entries of %s…", author);
 		goto out;
@@ -448,7 +456,7 @@ static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
 
 	node_short(author, j->author);
 	for (k = 0; k < j->good; k++) {
-		if ((err = ct_batch_ingest(b, j->raw[k], j->raw_len[k], CT_INGEST_SIG_CHECKED, &res)) < 0) {
+		if ((err = ct_batch_ingest_prepared(b, &j->prep[k], CT_INGEST_SIG_CHECKED, &res)) < 0) {
 			j->err = err;
 			snprintf(j->detail, sizeof(j->detail), "%s: %s", ct_strerror(err), ct_error_last());
 			break;
@@ -742,11 +750,13 @@ static void schedule(struct node *n)
 
 	if (n->stopping)
 		return;
-	for (j = ing->head; j && ing->verifying < ing->max_verifying; j = j->next) {
+	for (j = ing->head; j && ing->verifying < ing->max_verifying && ing->checked < NODE_CHECK_AHEAD;
+	     j = j->next) {
 		if (j->state != J_WAIT)
 			continue;
 		j->state = J_VERIFYING;
 		ing->verifying++;
+		ing->checked += j->count;
 		uv_queue_work(n->loop, &j->work, verify_work, after_verify);
 	}
 	if (ing->writing || !(write_due(ing) || ing->meta))
@@ -766,6 +776,7 @@ static void schedule(struct node *n)
 		*pp = j;
 		pp = &j->next;
 		entries += j->count;
+		ing->checked -= j->count;
 	}
 	ing->writing = true;
 	ing->batch = wb;

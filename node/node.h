@@ -44,6 +44,7 @@
 #define NODE_SERVE_CHUNK	 (256u << 10) /* entries per served message, in bytes */
 #define NODE_VERIFY_BATCH	 512	      /* entries per signature-check job */
 #define NODE_SIGKEY_MIN		 32	      /* entries of a check worth the author's table (about 1 ms) */
+#define NODE_CHECK_AHEAD	 32768	      /* entries checked ahead of the writer at most (each holds its decode) */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
@@ -127,6 +128,7 @@ struct ingest {
 	struct meta *meta;	 /* store writes other than entries */
 	unsigned verifying;	 /* jobs on the thread pool */
 	unsigned max_verifying;
+	uint64_t checked;	 /* entries in jobs checked or being checked, not yet with the writer */
 	bool writing;	      /* the writer's job is on the thread pool */
 	struct wbatch *batch; /* ... and what it writes */
 	size_t queued;	      /* bytes of all jobs */

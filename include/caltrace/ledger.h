@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "caltrace/entry.h"
+#include "caltrace/event.h"
 #include "caltrace/keys.h"
 #include "caltrace/merkle.h"
 #include "caltrace/types.h"
@@ -96,6 +97,26 @@ typedef enum ct_ingest_result {
  * entry that fails.
  */
 int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags, ct_ingest_result *result);
+
+/*
+ * ct_batch_ingest in two steps, so that the first may run on other
+ * threads than the writer's: ct_entry_prepare decodes raw and checks it
+ * alone (canonical form, known type, body schema, and the signature unless
+ * flags has CT_INGEST_SIG_CHECKED), and computes its hash and index keys;
+ * it touches no store. ct_batch_ingest_prepared does the rest. p points
+ * into raw, which must outlive it. Errors: those of ct_batch_ingest, each
+ * from the step that checks it.
+ */
+typedef struct ct_prepared {
+	ct_entry e;
+	ct_event_type type;
+	uint8_t hash[CT_HASH_BYTES];
+	ct_event_keys keys;
+} ct_prepared;
+
+__attribute__((warn_unused_result)) int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len,
+							 unsigned flags);
+int ct_batch_ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct_ingest_result *result);
 
 /*
  * Appends a new entry to kp's own feed: seq, prev and the signature are
