@@ -263,7 +263,8 @@ static int fe_isnegative(const fe *f)
 static struct {
 	fe d, d2, sqrtm1;
 	niels base[DIGITS][8]; /* multiples of the base point */
-	bool ready;
+	bool sodium; /* sodium_init succeeded */
+	bool ready;  /* ... and the constants and table above are right */
 } C;
 
 static pthread_once_t c_once = PTHREAD_ONCE_INIT;
@@ -482,6 +483,7 @@ static void init_constants(void)
 
 	if (sodium_init() < 0)
 		return;
+	C.sodium = true;
 	/* d = -121665 / 121666, sqrt(-1) = 2^((p-1)/4) = (2^((p-5)/8))^2 * 2 */
 	fe_from_int(&t, -121665);
 	fe_from_int(&u, 121666);
@@ -661,15 +663,16 @@ size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES],
 			     const ct_signed *items, bool *ok)
 {
 	size_t good = 0;
+	bool fast = ready();
 
-	if (sodium_init() < 0) {
+	if (!C.sodium) {
 		memset(ok, 0, n * sizeof(*ok));
 		return 0;
 	}
 	for (size_t at = 0; at < n; at += CHUNK) {
 		size_t m = n - at < CHUNK ? n - at : CHUNK;
 
-		if (k && ready())
+		if (k && fast)
 			ct__sigkey_fast(k, m, items + at, ok + at);
 		else
 			memset(ok + at, 0, m * sizeof(*ok));
