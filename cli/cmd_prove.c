@@ -183,7 +183,47 @@ static int write_out(const char *path, const ct_buf *b)
 	return 0;
 }
 
-/* Header, blocks (genesis first, then by feed and seq), end line. */
+/*
+ * "forks <f>" and a "fork <a> <b>" line per feed of the bundle whose fork
+ * proof this home holds, so that an offline verifier judges the author as
+ * the node does. A feed forked only by its checkpoints cannot be proven
+ * this way (the notes need the entries they disagree on): said on stderr.
+ */
+static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const struct feed_cp *feeds,
+		     size_t nfeeds)
+{
+	const uint8_t *a, *b;
+	size_t alen, blen, k, nforks = 0;
+	char hex[2 * CT_KEY_BYTES + 1];
+	ct_buf lines = CT_BUF_INIT;
+	int err = 0;
+
+	for (k = 0; k < nfeeds && err >= 0; k++) {
+		const uint8_t *author = items[feeds[k].last].e.author;
+
+		ct_hex(hex, author, CT_KEY_BYTES);
+		if (ct_read_fork(r, author, &a, &alen, &b, &blen) == 0) {
+			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 || (err = ct__b64_put(&lines, a, alen)) < 0 ||
+			    (err = ct_buf_put(&lines, " ", 1)) < 0 || (err = ct__b64_put(&lines, b, blen)) < 0 ||
+			    (err = ct_buf_put(&lines, "\n", 1)) < 0)
+				break;
+			nforks++;
+		} else if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
+			fprintf(stderr,
+				"caltrace prove: warning: feed %.8s… is forked by two of its checkpoints; a bundle "
+				"cannot carry that proof, so an offline verifier will not see the fork\n",
+				hex);
+		}
+	}
+	if (err >= 0 && nforks && ((err = put_count(out, "forks", nforks)) >= 0))
+		err = ct_buf_put(out, lines.ptr, lines.len);
+	ct_buf_free(&lines);
+	if (err < 0)
+		cli_fail("prove", err, "out of memory");
+	return err < 0 ? -1 : 0;
+}
+
+/* Header, blocks (genesis first, then by feed and seq), fork proofs, end line. */
 static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const char *id, uint64_t at)
 {
 	uint8_t network[CT_HASH_BYTES], bureau_key[CT_KEY_BYTES], digest[CT_HASH_BYTES];
@@ -245,6 +285,8 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 		if (add_block(out, r, &items[i].e, &feeds[items[i].feed].note, feeds[items[i].feed].cp.size) <
 		    0)
 			goto done;
+	if (add_forks(out, r, items, feeds, nfeeds) < 0)
+		goto done;
 	crypto_hash_sha256(digest, out->ptr, out->len);
 	ct_hex(hex, digest, CT_HASH_BYTES);
 	snprintf(line, sizeof(line), "end %s\n", hex);

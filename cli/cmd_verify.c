@@ -13,8 +13,9 @@ static void help(void)
 	printf("usage: caltrace verify FILE --bureau KEY [--json]\n\n"
 	       "Verifies a proof bundle (caltrace prove) with nothing but the file and the bureau's key:\n"
 	       "every entry's signature, every checkpoint's author signature and the bureau's\n"
-	       "cosignature, every inclusion proof; then reruns the evaluator over the bundled entries\n"
-	       "and prints the chain and verdict as `caltrace chain` does. No node home is used.\n\n"
+	       "cosignature, every inclusion proof, every fork proof; then reruns the evaluator over the\n"
+	       "bundled entries and prints the chain and verdict as `caltrace chain` does. No node home\n"
+	       "is used.\n\n"
 	       "  --bureau KEY    the bureau's key: 64 hex digits, or its witness verifier key in C2SP\n"
 	       "                  form (caltrace checkpoint --vkey on the bureau's home, second line)\n"
 	       "  --json          the chain as JSON\n\n"
@@ -51,6 +52,14 @@ static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
 				      CT_INGEST_SPARSE | CT_INGEST_SIG_CHECKED, &res);
 		if (err < 0) {
 			rc = cli_fail("verify", err, "the bundle does not verify: entry %zu is refused", i + 1);
+			goto done;
+		}
+	}
+	/* the authors the bundle proves forked: untrusted from the fork on, as on the node */
+	for (i = 0; i < b->nforks; i++) {
+		err = ct_batch_record_fork(batch, b->forks[i].a, b->forks[i].a_len, b->forks[i].b, b->forks[i].b_len);
+		if (err < 0 && err != CT_EEXISTS) {
+			rc = cli_fail("verify", err, "the bundle does not verify: fork %zu is refused", i + 1);
 			goto done;
 		}
 	}

@@ -21,6 +21,11 @@ void ct_bundle_free(ct_bundle *b)
 		ct_tlog_proof_free(b->blocks[i].proof);
 	}
 	free(b->blocks);
+	for (i = 0; i < b->nforks; i++) {
+		free(b->forks[i].a);
+		free(b->forks[i].b);
+	}
+	free(b->forks);
 	free(b->cps);
 	free(b->id);
 	free(b);
@@ -155,6 +160,14 @@ static int parse_checkpoints(ct_bundle *b, const uint8_t *buf, size_t len, size_
 	return 0;
 }
 
+/* base64 of an encoded entry into a new buffer; false when it is not canonical base64 or too long. */
+static bool b64_entry(uint8_t **out, size_t *out_len, const char *v, size_t vn)
+{
+	if (vn > CT__B64_LEN(CT_ENTRY_MAX) || !(*out = malloc(vn / 4 * 3 + 1)))
+		return false;
+	return ct__b64_decode(*out, vn / 4 * 3 + 1, out_len, v, vn);
+}
+
 static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, size_t *pos, unsigned *ln)
 {
 	ct_bundle_block *blk = &b->blocks[i];
@@ -166,8 +179,7 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 
 	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "entry ", &v, &vn))
 		return ct__error(CT_EINVAL, "entry %zu (line %u): expected 'entry <base64>'", i + 1, *ln);
-	if (vn > CT__B64_LEN(CT_ENTRY_MAX) || !(blk->entry = malloc(vn / 4 * 3 + 1)) ||
-	    !ct__b64_decode(blk->entry, vn / 4 * 3 + 1, &blk->entry_len, v, vn))
+	if (!b64_entry(&blk->entry, &blk->entry_len, v, vn))
 		return ct__error(blk->entry || vn > CT__B64_LEN(CT_ENTRY_MAX) ? CT_EINVAL : CT_ENOMEM,
 				 "entry %zu (line %u): the entry is not canonical base64", i + 1, *ln);
 	if ((err = ct_entry_decode(&blk->e, blk->entry, blk->entry_len)) < 0)
@@ -192,6 +204,53 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 	ct_buf_free(&whole);
 	if (err < 0)
 		return malformed(ct__error_wrap(err, "entry %zu: its tlog-proof does not parse", i + 1));
+	return 0;
+}
+
+/*
+ * The optional fork section: "forks <f>" then f lines "fork <b64> <b64>",
+ * each of an author of the bundle's entries, no author twice.
+ */
+static int parse_forks(ct_bundle *b, const uint8_t *buf, size_t len, size_t *pos, unsigned *ln)
+{
+	const char *p, *v, *sp;
+	size_t n, vn, i, j, at = *pos;
+	unsigned at_ln = *ln;
+	uint64_t count;
+	ct_entry ea, eb;
+	int err;
+
+	if (!line(&p, &n, buf, len, &at, &at_ln) || !starts(p, n, "forks ", &v, &vn))
+		return 0; /* none */
+	if ((err = count_line(&count, "forks", b->ncps, buf, len, pos, ln)) < 0)
+		return err;
+	if (!(b->forks = calloc((size_t)count, sizeof(*b->forks))))
+		return ct__error(CT_ENOMEM, "out of memory reading a bundle");
+	b->nforks = (size_t)count;
+	for (i = 0; i < b->nforks; i++) {
+		ct_bundle_fork *f = &b->forks[i];
+
+		if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "fork ", &v, &vn) ||
+		    !(sp = memchr(v, ' ', vn)))
+			return ct__error(CT_EINVAL, "fork %zu (line %u): expected 'fork <base64> <base64>'",
+					 i + 1, *ln);
+		if (!b64_entry(&f->a, &f->a_len, v, (size_t)(sp - v)) ||
+		    !b64_entry(&f->b, &f->b_len, sp + 1, vn - (size_t)(sp - v) - 1))
+			return ct__error(CT_EINVAL, "fork %zu (line %u): an entry is not canonical base64",
+					 i + 1, *ln);
+		if (ct_entry_decode(&ea, f->a, f->a_len) < 0 || ct_entry_decode(&eb, f->b, f->b_len) < 0)
+			return ct__error(CT_EINVAL, "fork %zu (line %u): an entry does not decode", i + 1, *ln);
+		memcpy(f->author, ea.author, CT_KEY_BYTES);
+		for (j = 0; j < b->ncps && memcmp(b->cps[j].author, f->author, CT_KEY_BYTES); j++)
+			;
+		if (j == b->ncps)
+			return ct__error(CT_EINVAL, "fork %zu (line %u): no entry of the bundle is of its author",
+					 i + 1, *ln);
+		for (j = 0; j < i; j++)
+			if (!memcmp(b->forks[j].author, f->author, CT_KEY_BYTES))
+				return ct__error(CT_EINVAL, "fork %zu (line %u): a second fork of the author of fork %zu",
+						 i + 1, *ln, j + 1);
+	}
 	return 0;
 }
 
@@ -229,6 +288,8 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 					i + 1);
 			goto done;
 		}
+	if ((err = parse_forks(b, buf, len, &pos, &ln)) < 0)
+		goto done;
 	end = pos;
 	if (line(&p, &n, buf, len, &pos, &ln) && starts(p, n, "end ", &v, &vn) && vn == 2 * CT_HASH_BYTES) {
 		memcpy(hex, v, vn);
@@ -367,6 +428,14 @@ int ct_bundle_verify(const ct_bundle *b, const ct_vkey *bureau)
 		err = ct__error(CT_ENOTFOUND, "the bundle holds no registration of its subject %s", b->id);
 		goto done;
 	}
+	for (i = 0; i < b->nforks; i++)
+		if (ct_fork_proof_check(b->forks[i].a, b->forks[i].a_len, b->forks[i].b, b->forks[i].b_len) < 0) {
+			err = ct__error(CT_EBADSIG,
+					"fork %zu: the two entries do not prove that their author equivocated "
+					"(a signature fails, or they do not conflict)",
+					i + 1);
+			goto done;
+		}
 	if (!b->digest_ok) {
 		err =
 		    ct__error(CT_EINVAL, "the end line's SHA-256 does not match the bundle (its header or a "

@@ -20,6 +20,10 @@
  *   entry <base64 of the encoded entry>
  *   proof <bytes>
  *   <exactly that many bytes: the tlog-proof's lines up to its empty line>
+ *   (then, only when the prover holds fork proofs of the feeds used:)
+ *   forks <f>
+ *   (f times:)
+ *   fork <base64 of entry a> <base64 of entry b>
  *   (then:)
  *   end <64 hex: SHA-256 of every byte before this line>
  *
@@ -35,6 +39,13 @@
 #define CT_BUNDLE_HEADER      "caltrace-bundle/v1"
 #define CT_BUNDLE_MAX	      (32 * 1024 * 1024) /* largest bundle, bytes */
 #define CT_BUNDLE_MAX_ENTRIES 65536
+
+/* Two entries that prove their author equivocated (ct_fork_proof_check). */
+typedef struct ct_bundle_fork {
+	uint8_t *a, *b;
+	size_t a_len, b_len;
+	uint8_t author[CT_KEY_BYTES];
+} ct_bundle_fork;
 
 typedef struct ct_bundle_block {
 	uint8_t *entry; /* the encoded entry */
@@ -59,6 +70,8 @@ typedef struct ct_bundle {
 	ct_bundle_block *blocks; /* each proof whole: its feed's checkpoint included */
 	size_t ncps;
 	struct ct_bundle_cp *cps;      /* point into the buffer parsed: valid while it is */
+	size_t nforks;
+	ct_bundle_fork *forks;
 	uint8_t digest[CT_HASH_BYTES]; /* the end line's */
 	bool digest_ok;		       /* it matches the bytes before it */
 } ct_bundle;
@@ -67,7 +80,9 @@ typedef struct ct_bundle {
  * Parses a bundle strictly: every line as above, every entry decodes
  * (canonical form; its signature is not checked here), every checkpoint is
  * a note of a feed (no feed twice, each used by an entry), every proof
- * parses once joined to its feed's checkpoint.
+ * parses once joined to its feed's checkpoint, every fork line holds two
+ * entries that decode, by one author of the bundle's entries (no author
+ * twice).
  * Errors: CT_EINVAL naming the line or block and what is wrong,
  * CT_ETOOBIG, CT_ENOMEM.
  */
@@ -81,8 +96,9 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len);
  * is signed by the entry's author and carries exactly two signature lines,
  * the author's then the bureau's cosignature, which verifies; the
  * inclusion proof leads from the entry hash to the checkpoint's root; no
- * entry comes twice; one registration of the subject is among them; and
- * the end digest matches.
+ * entry comes twice; one registration of the subject is among them; each
+ * fork proof holds (ct_fork_proof_check: both signatures, a real
+ * conflict); and the end digest matches.
  * On failure, the detail message names the block ("entry 3 (9c1d…#12)")
  * and the check. Errors: CT_EBADSIG, CT_EPROOF, CT_EINVAL, CT_ENOTFOUND.
  */

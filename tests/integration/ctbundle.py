@@ -10,8 +10,8 @@ inclusion proofs, and the checks of section 11 up to (not including) the
 evaluator, which is caltrace's. Entry decoding and Ed25519 come from
 ctstream.py (same folder), itself written from docs/FORMAT.md.
 
-Prints "ok: N entries over M feeds, subject KIND ID at MS" and exits 0, or
-names what failed and exits 1.
+Prints "ok: N entries over M feeds[, F fork proofs], subject KIND ID at MS"
+and exits 0, or names what failed and exits 1.
 """
 import base64
 import hashlib
@@ -156,6 +156,26 @@ def verify(data, bureau_hex, pure=False):
         if lines[-1] != "" or lines[0] != "c2sp.org/tlog-proof@v1" or not lines[1].startswith("index "):
             raise Bad("entry %d: bad proof lines" % (i + 1))
         blocks.append((raw, fields, int(lines[1][6:]), [b64(h) for h in lines[2:-1]]))
+
+    # the fork proofs, when there are any: two entries each
+    forks = []
+    if data.startswith(b"forks ", pos):
+        f, pos = take_count(data, pos, "forks")
+        if f == 0:
+            raise Bad("'forks 0'")
+        for i in range(f):
+            line, pos = take_line(data, pos)
+            parts = line.split(" ")
+            if len(parts) != 3 or parts[0] != "fork":
+                raise Bad("fork %d: expected 'fork <base64> <base64>'" % (i + 1))
+            pair = []
+            for text in parts[1:]:
+                raw = b64(text)
+                _, entry_raw, fields = next(ctstream.entries(raw))
+                if entry_raw != raw:
+                    raise Bad("fork %d: bytes after an entry" % (i + 1))
+                pair.append((raw, fields))
+            forks.append(pair)
     end_at = pos
     line, pos = take_line(data, pos)
     if pos != len(data) or not line.startswith("end ") or len(line) != 68:
@@ -208,17 +228,34 @@ def verify(data, bureau_hex, pure=False):
         registered |= typ == kind + ".register" and isinstance(body, dict) and body.get("id") == subject
     if used != set(cps):
         raise Bad("a checkpoint is of no entry's feed")
+
+    # each fork proof: one author of the bundle (once), both signatures, a real conflict
+    forked = set()
+    for i, ((ra, fa), (rb, fb)) in enumerate(forks):
+        name = "fork %d" % (i + 1)
+        author = fa[1]
+        if fb[1] != author or author.hex() not in cps or author.hex() in forked:
+            raise Bad(name + ": not two entries of one author of the bundle, once")
+        forked.add(author.hex())
+        for raw, fields in ((ra, fa), (rb, fb)):
+            if not check(author, fields[7], ctstream.CONTEXT + b"\x97" + raw[1:-66]):
+                raise Bad(name + ": a signature does not verify")
+        same_seq = fa[2] == fb[2] and ra != rb
+        rewritten = fb[2] == fa[2] + 1 and fb[3] != hashlib.sha256(b"\x00" + ra).digest()
+        if not (same_seq or rewritten):
+            raise Bad(name + ": the two entries do not conflict")
     if not registered:
         raise Bad("no registration of the subject %s" % subject)
-    return count, len(cps), kind, subject, at
+    return count, len(cps), len(forks), kind, subject, at
 
 
 def main(argv):
     if len(argv) < 4 or argv[1] != "verify":
         raise SystemExit("usage: ctbundle.py verify FILE BUREAU-KEY-HEX [--pure]")
     data = open(argv[2], "rb").read()
-    n, m, kind, subject, at = verify(data, argv[3].lower(), len(argv) > 4 and argv[4] == "--pure")
-    print("ok: %d entries over %d feeds, subject %s %s at %d" % (n, m, kind, subject, at))
+    n, m, f, kind, subject, at = verify(data, argv[3].lower(), len(argv) > 4 and argv[4] == "--pure")
+    forks = ", %d fork proof%s" % (f, "" if f == 1 else "s") if f else ""
+    print("ok: %d entries over %d feeds%s, subject %s %s at %d" % (n, m, forks, kind, subject, at))
 
 
 if __name__ == "__main__":

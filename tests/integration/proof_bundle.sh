@@ -203,4 +203,52 @@ tamper unknown "unknown key"
 # the wrong bureau key
 run_expect 2 out -- ct verify s.bundle --bureau "$city"
 has out "not founded by the bureau key"
+# an equivocating lab: the city signs a second, different entry at the seq of its calibration of D1.
+# The lab's home holds the fork proof: chain says forked-author; the bundle carries the proof, and
+# verify (and the independent verifier) give the same verdict offline.
+ct --home city log "$city" --json >citylog.json
+read -r cal_seq cal_prev < <(python3 -c '
+import json, sys
+for e in json.load(open("citylog.json")):
+    if e["type"] == "calibration":
+        print(e["seq"], e["prev"]); break')
+"$CT_ENTRYTOOL" sign --key city/key --seq "$cal_seq" --prev "$cal_prev" --time 2024-07-02 \
+	--type instrument.retire --body '{"id":"X-1","effective":"2024-07-02"}' >fork.bin
+run_expect 1 out -- ct --home dist import fork.bin
+has out "fork" "${city:0:16}" "#$cal_seq"
+run_expect 1 chainf.txt -- ct --home dist chain SCALE-S --at 2024-12-01
+has chainf.txt "forked-author"
+run_expect 0 out -- ct --home dist prove SCALE-S --at 2024-12-01 -o f.bundle
+[ "$(grep -c '^fork ' f.bundle)" = 1 ] || fail "the bundle does not carry the fork proof"
+has f.bundle "forks 1"
+run_expect 1 verifyf.txt -- ct verify f.bundle --bureau "$bureau"
+cmp verifyf.txt chainf.txt || fail "verify prints another chain than chain: $(diff verifyf.txt chainf.txt)"
+run_expect 0 out -- python3 "$ctbundle" verify f.bundle "$bureau" --pure
+has out "1 fork proof"
+# a fork proof whose second entry is not the lab's signature: refused by both verifiers
+python3 - f.bundle t.bundle <<'PY'
+import base64, hashlib, re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(rb"^fork (\S+) (\S+)\n", data, re.M)
+b = bytearray(base64.b64decode(m.group(2)))
+b[-1] ^= 1
+line = b"fork " + m.group(1) + b" " + base64.b64encode(bytes(b)) + b"\n"
+body = data[:m.start()] + line + data[m.end():data.rindex(b"end ")]
+open(sys.argv[2], "wb").write(body + b"end " + hashlib.sha256(body).hexdigest().encode() + b"\n")
+PY
+tamper badfork "fork 1"
+# a second fork line whose two entries are one and the same (the genesis): no conflict, refused
+python3 - f.bundle t.bundle <<'PY'
+import base64, hashlib, re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.search(rb"^fork (\S+) (\S+)\n", data, re.M)
+g = re.search(rb"^entry (\S+)\n", data, re.M).group(1)  # the genesis: the bureau's
+line = b"fork " + g + b" " + g + b"\n"
+body = data[:m.start()] + m.group(0) + line + data[m.end():data.rindex(b"end ")]
+body = body.replace(b"forks 1\n", b"forks 2\n")
+open(sys.argv[2], "wb").write(body + b"end " + hashlib.sha256(body).hexdigest().encode() + b"\n")
+PY
+run_expect 2 out -- ct verify t.bundle --bureau "$bureau"
+has out "fork 2"
+run_expect 1 out -- python3 "$ctbundle" verify t.bundle "$bureau"
 exit 0
