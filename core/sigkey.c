@@ -81,24 +81,6 @@ static void fe_set(fe *h, uint64_t small)
 	h->v[0] = small;
 }
 
-static void fe_add(fe *h, const fe *f, const fe *g)
-{
-	for (int i = 0; i < 5; i++)
-		h->v[i] = f->v[i] + g->v[i];
-	fe_carry(h);
-}
-
-/* f - g + 4p: limbs of g stay below 2^53 */
-static void fe_sub(fe *h, const fe *f, const fe *g)
-{
-	static const uint64_t four_p0 = 4 * (MASK51 - 18), four_pi = 4 * MASK51;
-
-	h->v[0] = f->v[0] + four_p0 - g->v[0];
-	for (int i = 1; i < 5; i++)
-		h->v[i] = f->v[i] + four_pi - g->v[i];
-	fe_carry(h);
-}
-
 /* Without the carry: only for a multiplication's input (limbs below 2^54). */
 static void fe_add_lazy(fe *h, const fe *f, const fe *g)
 {
@@ -106,6 +88,7 @@ static void fe_add_lazy(fe *h, const fe *f, const fe *g)
 		h->v[i] = f->v[i] + g->v[i];
 }
 
+/* f - g + 4p: limbs of g stay below 2^53 */
 static void fe_sub_lazy(fe *h, const fe *f, const fe *g)
 {
 	static const uint64_t four_p0 = 4 * (MASK51 - 18), four_pi = 4 * MASK51;
@@ -113,6 +96,18 @@ static void fe_sub_lazy(fe *h, const fe *f, const fe *g)
 	h->v[0] = f->v[0] + four_p0 - g->v[0];
 	for (int i = 1; i < 5; i++)
 		h->v[i] = f->v[i] + four_pi - g->v[i];
+}
+
+static void fe_add(fe *h, const fe *f, const fe *g)
+{
+	fe_add_lazy(h, f, g);
+	fe_carry(h);
+}
+
+static void fe_sub(fe *h, const fe *f, const fe *g)
+{
+	fe_sub_lazy(h, f, g);
+	fe_carry(h);
 }
 
 static void fe_neg(fe *h, const fe *f)
