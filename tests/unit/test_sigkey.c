@@ -206,6 +206,26 @@ static void sign_with_r(uint8_t sig[64], const struct signer *s, const uint8_t r
 	crypto_core_ed25519_scalar_add(sig + 32, r, ka);
 }
 
+/* libsodium refuses item, and so do the fast path and ct_sigkey_verify_many. */
+static void refused_by_both(const ct_sigkey *k, const uint8_t pk[32], const ct_signed *item)
+{
+	bool fast, ok;
+
+	assert_false(crypto_sign_verify_detached(item->sig, item->msg, item->len, pk) == 0);
+	ct__sigkey_fast(k, 1, item, &fast);
+	assert_false(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, pk, 1, item, &ok), 0);
+	assert_false(ok);
+}
+
+/* T = (0, -1), the point of order 2: its encoding is y = p - 1 */
+static void order2_point(uint8_t T[32])
+{
+	memset(T, 0xff, 32);
+	T[0] = 0xec;
+	T[31] = 0x7f;
+}
+
 /*
  * Signatures libsodium refuses although a looser check would take them:
  * S + L (not canonical), R = -rB (right but for the sign of x),
@@ -242,10 +262,7 @@ static void test_crafted_signatures(void **state)
 		sig[32 + i] = (uint8_t)c;
 		c >>= 8;
 	}
-	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
-	ct__sigkey_fast(k, 1, &item, &fast);
-	assert_false(fast);
-	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+	refused_by_both(k, s.pk, &item);
 
 	/* R = -rB, S = r + H(R, A, m) a: [S]B - [k]A is -R, which differs from R in the sign bit alone */
 	{
@@ -253,31 +270,20 @@ static void test_crafted_signatures(void **state)
 		crypto_core_ed25519_scalar_negate(neg, r);
 		assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(Rn, neg), 0);
 		sign_with_r(sig, &s, r, Rn, m, sizeof(m));
-		assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
-		ct__sigkey_fast(k, 1, &item, &fast);
-		assert_false(fast);
-		assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+		refused_by_both(k, s.pk, &item);
 	}
 
-	/* R + T, T = (0, -1) of order 2: y = p - 1 */
-	memset(T, 0xff, 32);
-	T[0] = 0xec;
-	T[31] = 0x7f;
+	/* R + T, T of order 2 */
+	order2_point(T);
 	assert_int_equal(crypto_core_ed25519_add(R, R, T), 0);
 	sign_with_r(sig, &s, r, R, m, sizeof(m));
-	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
-	ct__sigkey_fast(k, 1, &item, &fast);
-	assert_false(fast);
-	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+	refused_by_both(k, s.pk, &item);
 
 	/* R the identity, S = H(R, A, m) a: [S]B - [k]A is the identity, which libsodium refuses */
 	memset(R, 0, 32);
 	R[0] = 1;
 	sign_with_r(sig, &s, zero, R, m, sizeof(m));
-	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), s.pk) == 0);
-	ct__sigkey_fast(k, 1, &item, &fast);
-	assert_false(fast);
-	assert_int_equal(ct_sigkey_verify_many(k, s.pk, 1, &item, &ok), 0);
+	refused_by_both(k, s.pk, &item);
 	ct_sigkey_free(k);
 }
 
@@ -295,15 +301,13 @@ static void test_odd_keys(void **state)
 	memset(key, 0, 32);
 	key[0] = 1; /* the identity */
 	assert_int_equal(ct_sigkey_new(&k, key), CT_EINVAL);
-	memset(T, 0xff, 32);
-	T[0] = 0xec;
-	T[31] = 0x7f; /* order 2 */
+	order2_point(T);
 	assert_int_equal(ct_sigkey_new(&k, T), CT_EINVAL);
 	T[0] = 0xee; /* y = p + 1: not canonical */
 	assert_int_equal(ct_sigkey_new(&k, T), CT_EINVAL);
 	/* a valid key plus a point of order 2: on the curve, not in the subgroup */
 	signer_from(&s, &rng);
-	T[0] = 0xec;
+	order2_point(T);
 	assert_int_equal(crypto_core_ed25519_add(key, s.pk, T), 0);
 	assert_int_equal(ct_sigkey_new(&k, key), CT_EINVAL);
 	/* random bytes: about half are no point at all */
