@@ -32,11 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caltrace/entry.h"
-#include "caltrace/error.h"
-#include "caltrace/ledger.h"
-#include "caltrace/mp.h"
-#include "sigkey.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/ledger/mp.h"
+#include "caltrace/ledger/sigkey.h"
 
 #define SAMPLES	     4096
 #define RATE_SECONDS 3.0

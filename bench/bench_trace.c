@@ -18,13 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caltrace/coverage.h"
-#include "caltrace/error.h"
-#include "caltrace/json.h"
-#include "caltrace/keys.h"
-#include "caltrace/ledger.h"
-#include "caltrace/mp.h"
-#include "caltrace/trace.h"
+#include "caltrace/base/time.h"
+#include "caltrace/eval/coverage.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/ledger/mp.h"
+#include "caltrace/eval/trace.h"
 
 #define DAY	   86400000ULL
 #define NDISTRICTS 7

@@ -7,14 +7,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "caltrace/entry.h"
-#include "caltrace/error.h"
-#include "caltrace/event.h"
-#include "caltrace/home.h"
-#include "caltrace/index.h"
-#include "caltrace/json.h"
-#include "caltrace/keys.h"
-#include "caltrace/ledger.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/home.h"
+#include "caltrace/ledger/index.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/ledger/ledger.h"
 
 /* Exit codes (STYLE.md): 0 ok, 1 a negative answer, 2 an error. */
 #define EXIT_OK 0

@@ -1,7 +1,8 @@
 /* caltrace chain ID: is this instrument (or standard) traceable at a time, and why (not). */
 #include <string.h>
 
-#include "caltrace/trace.h"
+#include "caltrace/base/time.h"
+#include "caltrace/eval/trace.h"
 #include "proof.h"
 
 static void help(void)

@@ -1,7 +1,8 @@
 /* caltrace impact STANDARD: everything whose traceability relied on a standard (reverse traceability). */
 #include <string.h>
 
-#include "caltrace/trace.h"
+#include "caltrace/base/time.h"
+#include "caltrace/eval/trace.h"
 #include "cli.h"
 
 static void help(void)

@@ -3,8 +3,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "caltrace/bundle.h"
-#include "note_internal.h"
+#include "caltrace/proof/bundle.h"
 #include "proof.h"
 
 static void help(void)
@@ -18,156 +17,9 @@ static void help(void)
 	       "exit status: 0 written, 2 error (e.g. a feed without a bureau-cosigned checkpoint)\n");
 }
 
-struct hashes {
-	uint8_t (*v)[CT_HASH_BYTES];
-	size_t n, cap;
-	bool oom;
-};
-
-static void record(void *ctx, const uint8_t hash[CT_HASH_BYTES])
+static void warn(void *ctx, const char *msg)
 {
-	struct hashes *h = ctx;
-
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		void *grown = realloc(h->v, cap * CT_HASH_BYTES);
-		if (!grown) {
-			h->oom = true;
-			return;
-		}
-		h->v = grown;
-		h->cap = cap;
-	}
-	memcpy(h->v[h->n++], hash, CT_HASH_BYTES);
-}
-
-struct item {
-	ct_entry e;
-	bool genesis;
-	size_t feed; /* index of its feed's checkpoint */
-};
-
-struct feed_cp {
-	size_t last; /* the item of the feed with the highest seq */
-	ct_buf note;
-	ct_checkpoint cp;
-};
-
-static int by_feed(const void *a, const void *b)
-{
-	const struct item *x = a, *y = b;
-	int c;
-
-	if (x->genesis != y->genesis)
-		return x->genesis ? -1 : 1;
-	if ((c = memcmp(x->e.author, y->e.author, CT_KEY_BYTES)) != 0)
-		return c;
-	return x->e.seq < y->e.seq ? -1 : x->e.seq > y->e.seq;
-}
-
-static int by_hash(const void *a, const void *b)
-{
-	return memcmp(a, b, CT_HASH_BYTES);
-}
-
-/* The note with only the author's line and the bureau's cosignature, as bundles carry it. */
-static int trim_note(ct_buf *out, const ct_buf *stored, const ct_vkey *feed_key, const ct_vkey *bureau)
-{
-	ct_note *in = NULL, *n = NULL;
-	const ct_note_sig *a, *c;
-	int err;
-
-	out->len = 0;
-	if ((err = ct_note_parse(&in, stored->ptr, stored->len)) < 0 ||
-	    (err = ct_note_new(&n, in->text, in->text_len)) < 0)
-		goto done;
-	a = ct_note_find(in, feed_key);
-	c = ct_note_find(in, bureau);
-	if (!a || !c) {
-		err = CT_ENOTFOUND;
-		goto done;
-	}
-	if ((err = ct_note_add_sig(n, a->name, a->key_id, a->sig, a->sig_len)) < 0 ||
-	    (err = ct_note_add_sig(n, c->name, c->key_id, c->sig, c->sig_len)) < 0)
-		goto done;
-	err = ct_note_format(out, n);
-done:
-	ct_note_free(in);
-	ct_note_free(n);
-	return err;
-}
-
-/*
- * The checkpoint of e's feed for the bundle: its latest stored one cosigned
- * by the bureau covering size_needed entries, trimmed to the author's line
- * and the bureau's. *cp receives its body.
- */
-static int feed_checkpoint(ct_buf *note, ct_checkpoint *cp, ct_reader *r, const ct_entry *e,
-			   const uint8_t network[CT_HASH_BYTES], const ct_vkey *bureau, uint64_t size_needed)
-{
-	ct_buf stored = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1];
-	ct_vkey feed_key;
-	int err;
-
-	ct_hex(hex, e->author, CT_KEY_BYTES);
-	ct_checkpoint_feed_key(&feed_key, network, e->author);
-	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, cp);
-	if (err == CT_ENOTFOUND) {
-		fprintf(
-		    stderr,
-		    "caltrace prove: entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries "
-		    "carries the bureau's cosignature.\n  Sign one on that node (`caltrace checkpoint "
-		    "--sign`, or let caltraced do it), have the bureau's home witness it (`caltrace "
-		    "witness FILE`, or let the nodes gossip), and bring the cosigned note here (`caltrace "
-		    "witness FILE`).\n",
-		    hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
-		goto done;
-	}
-	if (err < 0 || (err = trim_note(note, &stored, &feed_key, bureau)) < 0)
-		cli_fail("prove", err, "the checkpoint of feed %.8s…", hex);
-done:
-	ct_buf_free(&stored);
-	return err < 0 ? -1 : 0;
-}
-
-/* "<word> <n>\n" */
-static int put_count(ct_buf *out, const char *word, size_t n)
-{
-	char line[64];
-
-	snprintf(line, sizeof(line), "%s %zu\n", word, n);
-	return ct_buf_put(out, line, strlen(line));
-}
-
-/*
- * One block: "entry <base64>", "proof <n>", and the lines of the entry's
- * tlog-proof against note (of size size) before its empty line: the whole
- * tlog-proof is those lines, "\n" and note.
- */
-static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const ct_buf *note, uint64_t size)
-{
-	uint8_t proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
-	ct_buf tp = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1];
-	size_t count, piece;
-	int err;
-
-	ct_hex(hex, e->author, CT_KEY_BYTES);
-	if ((err = ct_read_inclusion_proof(r, e->author, e->seq, size, proof, &count)) < 0 ||
-	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL,
-				       0, note->ptr, note->len)) < 0) {
-		cli_fail("prove", err, "entry %.8s…#%llu", hex, (unsigned long long)e->seq);
-		goto done;
-	}
-	piece = tp.len - note->len - 1;
-	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct__b64_put(out, e->raw, e->raw_len)) < 0 ||
-	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = put_count(out, "proof", piece)) < 0 ||
-	    (err = ct_buf_put(out, tp.ptr, piece)) < 0)
-		cli_fail("prove", err, "out of memory");
-done:
-	ct_buf_free(&tp);
-	return err < 0 ? -1 : 0;
+	fprintf(stderr, "caltrace prove: warning: %s\n", msg);
 }
 
 static int write_out(const char *path, const ct_buf *b)
@@ -183,124 +35,6 @@ static int write_out(const char *path, const ct_buf *b)
 	return 0;
 }
 
-/*
- * "forks <f>" and a "fork <a> <b>" line per feed of the bundle whose fork
- * proof this home holds, so that an offline verifier judges the author as
- * the node does. A feed forked only by its checkpoints cannot be proven
- * this way (the notes need the entries they disagree on): said on stderr.
- */
-static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const struct feed_cp *feeds,
-		     size_t nfeeds)
-{
-	const uint8_t *a, *b;
-	size_t alen, blen, k, nforks = 0;
-	char hex[2 * CT_KEY_BYTES + 1];
-	ct_buf lines = CT_BUF_INIT;
-	int err = 0;
-
-	for (k = 0; k < nfeeds && err >= 0; k++) {
-		const uint8_t *author = items[feeds[k].last].e.author;
-
-		ct_hex(hex, author, CT_KEY_BYTES);
-		if (ct_read_fork(r, author, &a, &alen, &b, &blen) == 0) {
-			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 || (err = ct__b64_put(&lines, a, alen)) < 0 ||
-			    (err = ct_buf_put(&lines, " ", 1)) < 0 || (err = ct__b64_put(&lines, b, blen)) < 0 ||
-			    (err = ct_buf_put(&lines, "\n", 1)) < 0)
-				break;
-			nforks++;
-		} else if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
-			fprintf(stderr,
-				"caltrace prove: warning: feed %.8s… is forked by two of its checkpoints; a bundle "
-				"cannot carry that proof, so an offline verifier will not see the fork\n",
-				hex);
-		}
-	}
-	if (err >= 0 && nforks && ((err = put_count(out, "forks", nforks)) >= 0))
-		err = ct_buf_put(out, lines.ptr, lines.len);
-	ct_buf_free(&lines);
-	if (err < 0)
-		cli_fail("prove", err, "out of memory");
-	return err < 0 ? -1 : 0;
-}
-
-/* Header, blocks (genesis first, then by feed and seq), fork proofs, end line. */
-static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const char *id, uint64_t at)
-{
-	uint8_t network[CT_HASH_BYTES], bureau_key[CT_KEY_BYTES], digest[CT_HASH_BYTES];
-	char line[512], hex[2 * CT_HASH_BYTES + 1];
-	struct item *items = NULL;
-	struct feed_cp *feeds = NULL;
-	size_t i, k, n = 0, nfeeds = 0;
-	ct_vkey bureau;
-	int err, rc = -1;
-
-	if ((err = ct_read_network(r, network, bureau_key)) < 0)
-		return cli_fail("prove", err, "no network"), -1;
-	ct_witness_key(&bureau, network, bureau_key);
-	record(h, network);
-	qsort(h->v, h->n, CT_HASH_BYTES, by_hash);
-	if (h->oom || !(items = calloc(h->n, sizeof(*items))))
-		return cli_fail("prove", CT_ENOMEM, "out of memory"), -1;
-	for (i = 0; i < h->n; i++) {
-		if (i && memcmp(h->v[i], h->v[i - 1], CT_HASH_BYTES) == 0)
-			continue;
-		if ((err = ct_read_entry_by_hash(r, h->v[i], &items[n].e)) < 0) {
-			cli_fail("prove", err, "cannot read an entry the verdict rests on");
-			goto done;
-		}
-		items[n].genesis = memcmp(h->v[i], network, CT_HASH_BYTES) == 0;
-		n++;
-	}
-	qsort(items, n, sizeof(*items), by_feed);
-	snprintf(line, sizeof(line), "%s\nsubject %s %s\nat %llu\n", CT_BUNDLE_HEADER,
-		 ns == CT_NS_STANDARD ? "standard" : "instrument", id, (unsigned long long)at);
-	if (ct_buf_put(out, line, strlen(line)) < 0 || !(feeds = calloc(n, sizeof(*feeds))))
-		goto done;
-	/* one checkpoint per feed, in the order the feeds first come (the genesis's first): its latest
-	 * cosigned by the bureau, covering the feed's last entry in the bundle */
-	for (i = 0; i < n; i++) {
-		for (k = 0;
-		     k < nfeeds && memcmp(items[feeds[k].last].e.author, items[i].e.author, CT_KEY_BYTES);
-		     k++)
-			;
-		if (k == nfeeds)
-			feeds[nfeeds++].last = i;
-		else if (items[i].e.seq > items[feeds[k].last].e.seq)
-			feeds[k].last = i;
-		items[i].feed = k;
-	}
-	for (k = 0; k < nfeeds; k++)
-		if (feed_checkpoint(&feeds[k].note, &feeds[k].cp, r, &items[feeds[k].last].e, network,
-				    &bureau, items[feeds[k].last].e.seq) < 0)
-			goto done;
-	if (put_count(out, "checkpoints", nfeeds) < 0)
-		goto done;
-	for (i = 0; i < nfeeds; i++)
-		if (put_count(out, "checkpoint", feeds[i].note.len) < 0 ||
-		    ct_buf_put(out, feeds[i].note.ptr, feeds[i].note.len) < 0)
-			goto done;
-	if (put_count(out, "entries", n) < 0)
-		goto done;
-	for (i = 0; i < n; i++)
-		if (add_block(out, r, &items[i].e, &feeds[items[i].feed].note, feeds[items[i].feed].cp.size) <
-		    0)
-			goto done;
-	if (add_forks(out, r, items, feeds, nfeeds) < 0)
-		goto done;
-	crypto_hash_sha256(digest, out->ptr, out->len);
-	ct_hex(hex, digest, CT_HASH_BYTES);
-	snprintf(line, sizeof(line), "end %s\n", hex);
-	if (ct_buf_put(out, line, strlen(line)) < 0)
-		goto done;
-	rc = 0;
-done:
-	for (i = 0; i < nfeeds; i++)
-		ct_buf_free(&feeds[i].note);
-	free(feeds);
-	free(items);
-	return rc;
-}
-
 int cmd_prove(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -309,9 +43,7 @@ int cmd_prove(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
 	uint64_t at = cli_now_ms();
 	const char *id, *path = NULL;
-	struct hashes h = {0};
 	ct_trace_node *tree = NULL;
-	ct_tracer *tr = NULL;
 	ct_reader *r = NULL;
 	ct_buf out = CT_BUF_INIT;
 	int forced = 0, c, err, rc = EXIT_ERR;
@@ -348,27 +80,28 @@ int cmd_prove(int argc, char **argv)
 		return cli_usage_error("prove", "bad ID");
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_tracer_new(&tr, r)) < 0) {
-		rc = cli_fail("prove", err, "cannot evaluate");
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0) {
+		rc = cli_fail("prove", err, "cannot read");
 		goto done;
 	}
 	ns = cli_chain_ns(r, id, forced);
-	ct_tracer_record(tr, record, &h);
-	if ((err = ct_trace(&tree, tr, ns, id, strlen(id), at)) < 0) {
-		rc = cli_fail("prove", err, "cannot evaluate %s", id);
+	if ((err = ct_bundle_write(&out, r, ns, id, at, &tree, warn, NULL)) < 0) {
+		rc = cli_fail("prove", err, "cannot write the bundle of %s", id);
+		if (err == CT_ESTATE)
+			fprintf(stderr,
+				"  Sign a checkpoint on that node (`caltrace checkpoint --sign`, or let caltraced "
+				"do it), have the bureau's home witness it (`caltrace witness FILE`, or let the "
+				"nodes gossip), and bring the cosigned note here (`caltrace witness FILE`).\n");
 		goto done;
 	}
-	ct_tracer_record(tr, NULL, NULL);
-	if (build(&out, r, &h, ns, id, at) < 0 || write_out(path, &out) < 0)
+	if (write_out(path, &out) < 0)
 		goto done;
 	fprintf(stderr, "%s: %zu bytes, the chain of %s at its verdict: %s\n", path, out.len, id,
 		ct_verdict_name(tree->verdict));
 	rc = EXIT_OK;
 done:
-	free(h.v);
 	ct_buf_free(&out);
 	ct_trace_free(tree);
-	ct_tracer_free(tr);
 	ct_reader_end(r);
 	cli_close(&n);
 	return rc;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "caltrace/bundle.h"
+#include "caltrace/proof/bundle.h"
 #include "proof.h"
 
 static void help(void)

@@ -2,7 +2,7 @@
 #ifndef CT_COVERAGE_FMT_H
 #define CT_COVERAGE_FMT_H
 
-#include "caltrace/coverage.h"
+#include "caltrace/eval/coverage.h"
 #include "cli.h"
 
 /* num / den as a percentage with two decimals ("95.00%"), by integer arithmetic; "-" when den is 0. */

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "caltrace/ledger.h"
+#include "caltrace/ledger/ledger.h"
 #include "demo_net.h"
 
 volatile sig_atomic_t net_interrupted;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "caltrace/trace.h"
+#include "caltrace/eval/trace.h"
 #include "coverage_fmt.h"
 #include "demo.h"
 

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/json.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/json.h"
 #include "demo_gen.h"
 #include "demo_truth.h"
 

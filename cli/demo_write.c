@@ -8,7 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "caltrace/json.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/json.h"
 #include "demo_gen.h"
 
 const char *const demo_columns_standards[] = {

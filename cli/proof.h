@@ -2,9 +2,9 @@
 #ifndef CT_CLI_PROOF_H
 #define CT_CLI_PROOF_H
 
-#include "caltrace/note.h"
-#include "caltrace/trace.h"
-#include "caltrace/witness.h"
+#include "caltrace/proof/note.h"
+#include "caltrace/eval/trace.h"
+#include "caltrace/proof/witness.h"
 #include "cli.h"
 
 /* Reads a whole file (at most max bytes) into out; prints why and returns -1 on failure. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "caltrace/event.h"
+#include "caltrace/ledger/event.h"
 #include "records_csv.h"
 
 struct cell_span {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/witness.h"
+#include "caltrace/proof/witness.h"
 #include "node.h"
 
 void node_on_action(void *ctx, const ct_action *a)

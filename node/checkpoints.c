@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/note.h"
+#include "caltrace/proof/note.h"
 #include "node.h"
 
 /* A checkpoint of a feed this node holds fewer entries of, to witness later. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/index.h"
+#include "caltrace/ledger/index.h"
 #include "node.h"
 
 #define MAX_CONNS      512

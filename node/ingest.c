@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "caltrace/entry.h"
-#include "entry_check.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/proto/entry_check.h"
 #include "node.h"
 
 enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };

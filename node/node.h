@@ -16,15 +16,15 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "caltrace/error.h"
-#include "caltrace/home.h"
-#include "caltrace/keys.h"
-#include "caltrace/ledger.h"
-#include "caltrace/witness.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/home.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/proof/witness.h"
 #include "log.h"
-#include "sigkey.h"
-#include "repl.h"
-#include "session.h"
+#include "caltrace/ledger/sigkey.h"
+#include "caltrace/proto/repl.h"
+#include "caltrace/proto/session.h"
 
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))

@@ -1,8 +1,8 @@
 /* Length-prefixed frames (proto/frame.h). */
 #include <string.h>
 
-#include "error_internal.h"
-#include "frame.h"
+#include "caltrace/base/error.h"
+#include "caltrace/proto/frame.h"
 
 void ct_framer_init(ct_framer *f, uint32_t limit)
 {
@@ -47,7 +47,7 @@ int ct_framer_next(ct_framer *f, const uint8_t **body, size_t *len)
 		return 0;
 	n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	if (n > f->limit)
-		return ct__error(CT_ETOOBIG, "frame of %u bytes over the limit of %u", n, f->limit);
+		return ct_error_set(CT_ETOOBIG, "frame of %u bytes over the limit of %u", n, f->limit);
 	if (avail - CT_FRAME_HEADER < n)
 		return 0;
 	*body = p + CT_FRAME_HEADER;
@@ -70,7 +70,7 @@ int ct_frame_put(ct_buf *out, const uint8_t *body, size_t len)
 	int err;
 
 	if (len > CT_FRAME_MAX)
-		return ct__error(CT_ETOOBIG, "frame of %zu bytes over the limit of %u", len, CT_FRAME_MAX);
+		return ct_error_set(CT_ETOOBIG, "frame of %zu bytes over the limit of %u", len, CT_FRAME_MAX);
 	ct_frame_header(hdr, (uint32_t)len);
 	if ((err = ct_buf_grow(out, CT_FRAME_HEADER + len)) < 0)
 		return err;

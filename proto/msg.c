@@ -1,9 +1,9 @@
 /* Replication messages: strict decoder and encoders (proto/msg.h). */
 #include <string.h>
 
-#include "caltrace/entry.h"
-#include "error_internal.h"
-#include "msg.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/proto/msg.h"
 
 static const char *const names[] = {
     [CT_MSG_HELLO] = "hello", [CT_MSG_WANT] = "want",	[CT_MSG_ENTRIES] = "entries",
@@ -27,7 +27,7 @@ const char *ct_msg_name(unsigned type)
 /* The error of field `field` of the message being decoded. */
 static int bad(int err, const ct_msg *m, const char *field)
 {
-	return ct__error_wrap(err == CT_ETRUNC || err == CT_ENONCANON ? err : CT_EINVAL, "%s message: %s",
+	return ct_error_wrap(err == CT_ETRUNC || err == CT_ENONCANON ? err : CT_EINVAL, "%s message: %s",
 			      ct_msg_name(m->type), field);
 }
 
@@ -39,7 +39,7 @@ static int read_key(ct_mp *r, const uint8_t **out)
 	if ((err = ct_mp_read_bin(r, out, &len)) < 0)
 		return err;
 	if (len != CT_KEY_BYTES)
-		return ct__error(CT_EINVAL, "a bin of %zu bytes, expected %d", len, CT_KEY_BYTES);
+		return ct_error_set(CT_EINVAL, "a bin of %zu bytes, expected %d", len, CT_KEY_BYTES);
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static int read_head_item(ct_mp *r, ct_wire_head *out)
 	if ((err = ct_mp_read_array(r, &n)) < 0)
 		return err;
 	if (n != 4)
-		return ct__error(CT_EINVAL, "a head has %u fields, expected 4", n);
+		return ct_error_set(CT_EINVAL, "a head has %u fields, expected 4", n);
 	if ((err = read_key(r, &author)) < 0 || (err = read_uint(r, &out->size)) < 0)
 		return err;
 	if (ct_mp_peek(r) == CT_MP_NIL) {
@@ -70,14 +70,14 @@ static int read_head_item(ct_mp *r, ct_wire_head *out)
 		if ((err = ct_mp_read_bin(r, &head, &len)) < 0)
 			return err;
 		if (len != CT_HASH_BYTES)
-			return ct__error(CT_EINVAL, "a head hash of %zu bytes", len);
+			return ct_error_set(CT_EINVAL, "a head hash of %zu bytes", len);
 	}
 	if ((err = read_uint(r, &flags)) < 0)
 		return err;
 	if ((out->size == 0) != (head == NULL))
-		return ct__error(CT_EINVAL, "a head hash must be nil exactly when the size is 0");
+		return ct_error_set(CT_EINVAL, "a head hash must be nil exactly when the size is 0");
 	if (flags > CT_HEAD_FORKED)
-		return ct__error(CT_EINVAL, "unknown head flags %llu", (unsigned long long)flags);
+		return ct_error_set(CT_EINVAL, "unknown head flags %llu", (unsigned long long)flags);
 	memcpy(out->author, author, CT_KEY_BYTES);
 	out->has_head = head != NULL;
 	if (head)
@@ -121,11 +121,11 @@ static int decode_entries(ct_msg *m, ct_mp *r)
 	if ((err = read_uint(r, &m->from)) < 0)
 		return bad(err, m, "from");
 	if (m->from == 0)
-		return ct__error(CT_EINVAL, "entries message: from must be at least 1");
+		return ct_error_set(CT_EINVAL, "entries message: from must be at least 1");
 	if ((err = read_uint(r, &flags)) < 0)
 		return bad(err, m, "flags");
 	if (flags > (CT_ENTRIES_LAST | CT_ENTRIES_PUSH))
-		return ct__error(CT_EINVAL, "entries message: unknown flags %llu", (unsigned long long)flags);
+		return ct_error_set(CT_EINVAL, "entries message: unknown flags %llu", (unsigned long long)flags);
 	m->flags = (unsigned)flags;
 	if ((err = ct_mp_read_array(r, &m->count)) < 0)
 		return bad(err, m, "entries");
@@ -134,7 +134,7 @@ static int decode_entries(ct_msg *m, ct_mp *r)
 		if ((err = ct_mp_read_bin(r, &raw, &len)) < 0)
 			return bad(err, m, "entries");
 		if (len > CT_ENTRY_MAX)
-			return ct__error(CT_EINVAL, "entries message: entry %u has %zu bytes, over %d", i,
+			return ct_error_set(CT_EINVAL, "entries message: entry %u has %zu bytes, over %d", i,
 					 len, CT_ENTRY_MAX);
 	}
 	return 0;
@@ -153,7 +153,7 @@ static int decode_fields(ct_msg *m, ct_mp *r)
 		if ((err = read_uint(r, &m->from)) < 0 || (err = read_uint(r, &m->to)) < 0)
 			return bad(err, m, "range");
 		if (m->from == 0 || m->to < m->from)
-			return ct__error(CT_EINVAL, "want message: range %llu..%llu is empty or starts at 0",
+			return ct_error_set(CT_EINVAL, "want message: range %llu..%llu is empty or starts at 0",
 					 (unsigned long long)m->from, (unsigned long long)m->to);
 		return 0;
 	case CT_MSG_ENTRIES:
@@ -166,14 +166,14 @@ static int decode_fields(ct_msg *m, ct_mp *r)
 		if ((err = read_key(r, &m->head)) < 0)
 			return bad(err, m, "head");
 		if (m->size == 0)
-			return ct__error(CT_EINVAL, "have message: size 0");
+			return ct_error_set(CT_EINVAL, "have message: size 0");
 		return 0;
 	case CT_MSG_FORK:
 		if ((err = ct_mp_read_bin(r, &m->a, &m->a_len)) < 0 ||
 		    (err = ct_mp_read_bin(r, &m->b, &m->b_len)) < 0)
 			return bad(err, m, "entries");
 		if (m->a_len > CT_ENTRY_MAX || m->b_len > CT_ENTRY_MAX)
-			return ct__error(CT_EINVAL, "fork message: an entry over %d bytes", CT_ENTRY_MAX);
+			return ct_error_set(CT_EINVAL, "fork message: an entry over %d bytes", CT_ENTRY_MAX);
 		return 0;
 	case CT_MSG_PING:
 	case CT_MSG_PONG:
@@ -186,7 +186,7 @@ static int decode_fields(ct_msg *m, ct_mp *r)
 		if ((err = ct_mp_read_str(r, &m->text, &m->text_len)) < 0)
 			return bad(err, m, "text");
 		if (m->text_len > CT_MSG_TEXT_MAX)
-			return ct__error(CT_EINVAL, "error message: text of %zu bytes", m->text_len);
+			return ct_error_set(CT_EINVAL, "error message: text of %zu bytes", m->text_len);
 		return 0;
 	case CT_MSG_CHECKPOINT:
 		if ((err = read_key(r, &m->author)) < 0)
@@ -207,19 +207,19 @@ int ct_msg_decode(ct_msg *out, const uint8_t *buf, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	if ((err = ct_mp_read_array(&r, &n)) < 0)
-		return ct__error_wrap(err == CT_EINVAL ? CT_EINVAL : err, "message");
+		return ct_error_wrap(err == CT_EINVAL ? CT_EINVAL : err, "message");
 	if (n == 0 || (err = read_uint(&r, &type)) < 0)
-		return ct__error(CT_EINVAL, "message: no type");
+		return ct_error_set(CT_EINVAL, "message: no type");
 	if (type < CT_MSG_HELLO || type > CT_MSG_CHECKPOINT)
-		return ct__error(CT_EINVAL, "message of unknown type %llu", (unsigned long long)type);
+		return ct_error_set(CT_EINVAL, "message of unknown type %llu", (unsigned long long)type);
 	out->type = (ct_msg_type)type;
 	if (n - 1 != field_count[type])
-		return ct__error(CT_EINVAL, "%s message has %u fields, expected %u", names[type], n - 1,
+		return ct_error_set(CT_EINVAL, "%s message has %u fields, expected %u", names[type], n - 1,
 				 field_count[type]);
 	if ((err = decode_fields(out, &r)) < 0)
 		return err;
 	if (r.p != r.end)
-		return ct__error(CT_EINVAL, "%s message: %zu bytes after its end", names[type],
+		return ct_error_set(CT_EINVAL, "%s message: %zu bytes after its end", names[type],
 				 (size_t)(r.end - r.p));
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error_internal.h"
+#include "caltrace/base/error.h"
 #include "repl_internal.h"
 
 void ct__repl_emit(ct_repl *r, const ct_action *a)
@@ -72,16 +72,16 @@ static long feed_get(ct_repl *r, const uint8_t author[CT_KEY_BYTES])
 	if (found)
 		return (long)r->order[pos];
 	if (r->nfeeds >= r->o.max_feeds)
-		return ct__error(CT_EFULL, "more than %zu feeds announced", r->o.max_feeds);
+		return ct_error_set(CT_EFULL, "more than %zu feeds announced", r->o.max_feeds);
 	if (r->nfeeds == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
 		struct feed *feeds = realloc(r->feeds, cap * sizeof(*feeds));
 		uint32_t *order;
 		if (!feeds)
-			return ct__error(CT_ENOMEM, "out of memory tracking feeds");
+			return ct_error_set(CT_ENOMEM, "out of memory tracking feeds");
 		r->feeds = feeds;
 		if (!(order = realloc(r->order, cap * sizeof(*order))))
-			return ct__error(CT_ENOMEM, "out of memory tracking feeds");
+			return ct_error_set(CT_ENOMEM, "out of memory tracking feeds");
 		r->order = order;
 		r->cap = cap;
 	}
@@ -114,7 +114,7 @@ static int saw_size(ct_repl *r, ct_rpeer *p, size_t i, uint64_t size, const uint
 	struct view *v = ct__repl_view(p, i);
 
 	if (!v)
-		return ct__error(CT_ENOMEM, "out of memory tracking a peer");
+		return ct_error_set(CT_ENOMEM, "out of memory tracking a peer");
 	if (!v->known || size > v->size) {
 		v->size = size;
 		v->has_head = false;
@@ -296,9 +296,9 @@ static int on_hello(ct_repl *r, ct_rpeer *p, ct_msg *m)
 	int err;
 
 	if (p->hello)
-		return ct__error(CT_EINVAL, "protocol: a second hello");
+		return ct_error_set(CT_EINVAL, "protocol: a second hello");
 	if (m->version != CT_PROTO_VERSION)
-		return ct__error(CT_EINVAL, "protocol version %llu, this node speaks %d",
+		return ct_error_set(CT_EINVAL, "protocol version %llu, this node speaks %d",
 				 (unsigned long long)m->version, CT_PROTO_VERSION);
 	p->hello = true;
 	while (ct_msg_next_head(m, &h)) {
@@ -332,9 +332,9 @@ static int on_want(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 	struct view *v;
 
 	if (p->serves >= r->o.max_serves)
-		return ct__error(CT_EINVAL, "flood: more than %u wants outstanding", r->o.max_serves);
+		return ct_error_set(CT_EINVAL, "flood: more than %u wants outstanding", r->o.max_serves);
 	if (m->to - m->from >= CT_WANT_SPAN_MAX)
-		return ct__error(CT_EINVAL, "a want of %llu entries, over the limit of %d",
+		return ct_error_set(CT_EINVAL, "a want of %llu entries, over the limit of %d",
 				 (unsigned long long)(m->to - m->from + 1), CT_WANT_SPAN_MAX);
 	p->serves++;
 	if (i >= 0 && (v = ct__repl_view(p, (size_t)i)) != NULL) {
@@ -385,12 +385,12 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 
 	ct__repl_short_key(name, f->author);
 	if (!v->want)
-		return ct__error(CT_EINVAL, "protocol: entries of %s… that were not asked for", name);
+		return ct_error_set(CT_EINVAL, "protocol: entries of %s… that were not asked for", name);
 	if (m->from != v->want_next)
-		return ct__error(CT_EINVAL, "protocol: entries of %s… from #%llu, #%llu was expected", name,
+		return ct_error_set(CT_EINVAL, "protocol: entries of %s… from #%llu, #%llu was expected", name,
 				 (unsigned long long)m->from, (unsigned long long)v->want_next);
 	if (m->count > 0 && last > v->want_to)
-		return ct__error(CT_EINVAL,
+		return ct_error_set(CT_EINVAL,
 				 "protocol: entries of %s… up to #%llu, only up to #%llu were asked for",
 				 name, (unsigned long long)last, (unsigned long long)v->want_to);
 	v->want_time = r->now;
@@ -434,12 +434,12 @@ static int on_entries(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 	if ((i = feed_get(r, m->author)) < 0)
 		return (int)i;
 	if (!ct__repl_view(p, (size_t)i))
-		return ct__error(CT_ENOMEM, "out of memory tracking a peer");
+		return ct_error_set(CT_ENOMEM, "out of memory tracking a peer");
 	if (m->count > 0 && (err = saw_size(r, p, (size_t)i, m->from + m->count - 1, NULL)) < 0)
 		return err;
 	if (m->flags & CT_ENTRIES_PUSH) {
 		if (m->flags & CT_ENTRIES_LAST)
-			return ct__error(CT_EINVAL, "protocol: a push flagged as the last answer to a want");
+			return ct_error_set(CT_EINVAL, "protocol: a push flagged as the last answer to a want");
 		err = on_push(r, p, (size_t)i, m);
 		ct__repl_plan(r);
 		return err;
@@ -455,7 +455,7 @@ static int on_fork(ct_repl *r, ct_rpeer *p, const ct_msg *m)
 	int err;
 
 	if ((err = ct_fork_proof_check(m->a, m->a_len, m->b, m->b_len)) < 0)
-		return ct__error_wrap(CT_EINVAL, "bad fork proof");
+		return ct_error_wrap(CT_EINVAL, "bad fork proof");
 	if (ct_entry_decode(&e, m->a, m->a_len) == 0) {
 		long i = feed_find(r, e.author);
 		if (i >= 0 && r->feeds[i].forked)
@@ -472,7 +472,7 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 	case CT_MSG_HELLO:
 		return on_hello(r, p, m);
 	case CT_MSG_ERROR:
-		return ct__error(CT_ERROR, "the peer reports error %llu: %.*s", (unsigned long long)m->code,
+		return ct_error_set(CT_ERROR, "the peer reports error %llu: %.*s", (unsigned long long)m->code,
 				 (int)m->text_len, m->text);
 	case CT_MSG_PING:
 		r->msg.len = 0;
@@ -487,7 +487,7 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 		break;
 	}
 	if (!p->hello)
-		return ct__error(CT_EINVAL, "protocol: %s before hello", ct_msg_name(m->type));
+		return ct_error_set(CT_EINVAL, "protocol: %s before hello", ct_msg_name(m->type));
 	switch (m->type) {
 	case CT_MSG_WANT:
 		return on_want(r, p, m);
@@ -507,7 +507,7 @@ static int on_message(ct_repl *r, ct_rpeer *p, ct_msg *m)
 		return 0;
 	}
 	default:
-		return ct__error(CT_EINVAL, "protocol: unexpected %s", ct_msg_name(m->type));
+		return ct_error_set(CT_EINVAL, "protocol: unexpected %s", ct_msg_name(m->type));
 	}
 }
 
@@ -519,7 +519,7 @@ int ct_repl_receive(ct_repl *r, ct_rpeer *p, const uint8_t *buf, size_t len, uin
 	r->now = now;
 	p->last_recv = now;
 	if ((err = ct_msg_decode(&m, buf, len)) < 0)
-		return ct__error_wrap(err, "malformed message");
+		return ct_error_wrap(err, "malformed message");
 	return on_message(r, p, &m);
 }
 

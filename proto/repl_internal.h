@@ -6,7 +6,7 @@
 #ifndef CT_PROTO_REPL_INTERNAL_H
 #define CT_PROTO_REPL_INTERNAL_H
 
-#include "repl.h"
+#include "caltrace/proto/repl.h"
 
 /* A feed as the node holds it, and who is fetching it. */
 struct feed {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error_internal.h"
+#include "caltrace/base/error.h"
 #include "repl_internal.h"
 
 int ct_repl_new(ct_repl **out, const ct_repl_opts *o)
@@ -16,7 +16,7 @@ int ct_repl_new(ct_repl **out, const ct_repl_opts *o)
 
 	*out = NULL;
 	if (!r)
-		return ct__error(CT_ENOMEM, "out of memory for replication state");
+		return ct_error_set(CT_ENOMEM, "out of memory for replication state");
 	r->o = *o;
 	memcpy(r->self, o->self, CT_KEY_BYTES);
 	r->o.self = r->self;
@@ -64,7 +64,7 @@ static int send_hello(ct_repl *r, ct_rpeer *p)
 	int err;
 
 	if (!(heads = calloc(n ? n : 1, sizeof(*heads))))
-		return ct__error(CT_ENOMEM, "out of memory for a hello");
+		return ct_error_set(CT_ENOMEM, "out of memory for a hello");
 	for (k = 0; k < n; k++) {
 		struct feed *f = &r->feeds[r->order[k]];
 		memcpy(heads[k].author, f->author, CT_KEY_BYTES);
@@ -98,7 +98,7 @@ int ct_repl_peer_add(ct_rpeer **out, ct_repl *r, const uint8_t key[CT_KEY_BYTES]
 
 	*out = NULL;
 	if (!p)
-		return ct__error(CT_ENOMEM, "out of memory for a peer");
+		return ct_error_set(CT_ENOMEM, "out of memory for a peer");
 	p->r = r;
 	memcpy(p->key, key, CT_KEY_BYTES);
 	p->user = user;

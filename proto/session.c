@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error_internal.h"
-#include "session.h"
+#include "caltrace/base/error.h"
+#include "caltrace/proto/session.h"
 
 #define CTX_HANDSHAKE "caltrace/handshake/v1"
 #define CTX_TAG	      "caltrace/network-tag/v1"
@@ -83,12 +83,12 @@ int ct_session_new(ct_session **out, const ct_session_opts *o)
 
 	*out = NULL;
 	if (sodium_init() < 0)
-		return ct__error(CT_ERROR, "libsodium failed to initialise");
+		return ct_error_set(CT_ERROR, "libsodium failed to initialise");
 	if (!(s = calloc(1, sizeof(*s))))
-		return ct__error(CT_ENOMEM, "out of memory for a session");
+		return ct_error_set(CT_ENOMEM, "out of memory for a session");
 	if (!(s->sec = sodium_malloc(sizeof(*s->sec)))) {
 		free(s);
-		return ct__error(CT_ENOMEM, "out of memory for session keys");
+		return ct_error_set(CT_ENOMEM, "out of memory for session keys");
 	}
 	s->initiator = o->initiator;
 	s->state = o->initiator ? HS_INIT : HS_WAIT_MSG1;
@@ -175,7 +175,7 @@ static int derive(ct_session *s)
 		rc = crypto_kx_server_session_keys(rx, tx, s->e_pk, s->sec->e_sk, s->peer_e_pk);
 	sodium_memzero(s->sec->e_sk, sizeof(s->sec->e_sk)); /* forward secrecy: the ephemeral key is spent */
 	if (rc != 0)
-		return ct__error(CT_EINVAL, "handshake: the peer's ephemeral key is a weak point");
+		return ct_error_set(CT_EINVAL, "handshake: the peer's ephemeral key is a weak point");
 	memcpy(msg, CTX_BOX, sizeof(CTX_BOX));
 	memcpy(msg + sizeof(CTX_BOX), s->h, CT_HASH_BYTES);
 	crypto_generichash(s->sec->box_tx, 32, msg, sizeof(CTX_BOX) + CT_HASH_BYTES, tx, sizeof(tx));
@@ -247,7 +247,7 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 	if (len != CT_HS_BOX_BYTES ||
 	    crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen, NULL, box, len, s->h, CT_HASH_BYTES,
 						       nonce, s->sec->box_rx) != 0)
-		return ct__error(CT_EINVAL,
+		return ct_error_set(CT_EINVAL,
 				 "handshake: the peer's identity box does not open (tampered, or not "
 				 "a caltrace peer)");
 	memcpy(s->peer, plain, CT_KEY_BYTES);
@@ -255,10 +255,10 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 	id_r = s->initiator ? s->peer : ct_keypair_public(s->id);
 	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
 	if (ct_sig_verify(s->peer, plain + CT_KEY_BYTES, signed_msg, n) != 0)
-		return ct__error(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
+		return ct_error_set(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
 	if (crypto_secretstream_xchacha20poly1305_init_pull(
 		&s->sec->pull, plain + CT_KEY_BYTES + CT_SIG_BYTES, s->sec->ss_rx) != 0)
-		return ct__error(CT_EINVAL, "handshake: bad stream header");
+		return ct_error_set(CT_EINVAL, "handshake: bad stream header");
 	return 0;
 }
 
@@ -268,11 +268,11 @@ static int check_peer(ct_session *s)
 	char got[9], want[9];
 
 	if (memcmp(s->peer, ct_keypair_public(s->id), CT_KEY_BYTES) == 0)
-		return ct__error(CT_EAUTH, "the peer has this node's own key (connected to itself?)");
+		return ct_error_set(CT_EAUTH, "the peer has this node's own key (connected to itself?)");
 	if (s->has_expect && memcmp(s->peer, s->expect, CT_KEY_BYTES) != 0) {
 		short_hex(got, s->peer);
 		short_hex(want, s->expect);
-		return ct__error(CT_EAUTH, "the peer proved key %s…, but %s… was dialed", got, want);
+		return ct_error_set(CT_EAUTH, "the peer proved key %s…, but %s… was dialed", got, want);
 	}
 	if (s->authorize)
 		return s->authorize(s->ctx, s->peer);
@@ -299,14 +299,14 @@ static int on_msg1(ct_session *s, const uint8_t *body, size_t len, ct_buf *out)
 	int err;
 
 	if (len != CT_HS_MSG1_BYTES || memcmp(body, CT_HS_MAGIC, 8) != 0)
-		return ct__error(CT_EINVAL, "not a caltrace handshake");
+		return ct_error_set(CT_EINVAL, "not a caltrace handshake");
 	if (body[8] != CT_HS_VERSION)
-		return ct__error(CT_EINVAL, "handshake version %u, this node speaks %d", body[8],
+		return ct_error_set(CT_EINVAL, "handshake version %u, this node speaks %d", body[8],
 				 CT_HS_VERSION);
 	if (sodium_memcmp(body + 9, s->tag, CT_HS_TAG_BYTES) != 0) {
 		/* Tell the dialer our tag, so that it can name the problem too. */
 		ct_frame_put(out, s->tag, CT_HS_TAG_BYTES);
-		return ct__error(CT_EINVAL, "wrong network id: the peer belongs to another network");
+		return ct_error_set(CT_EINVAL, "wrong network id: the peer belongs to another network");
 	}
 	memcpy(s->peer_e_pk, body + 9 + CT_HS_TAG_BYTES, 32);
 	if ((err = derive(s)) < 0)
@@ -325,11 +325,11 @@ static int on_msg2(ct_session *s, const uint8_t *body, size_t len, ct_buf *out)
 	int err;
 
 	if (len < CT_HS_TAG_BYTES)
-		return ct__error(CT_EINVAL, "handshake: malformed reply of %zu bytes", len);
+		return ct_error_set(CT_EINVAL, "handshake: malformed reply of %zu bytes", len);
 	if (sodium_memcmp(body, s->tag, CT_HS_TAG_BYTES) != 0)
-		return ct__error(CT_EINVAL, "wrong network id: the peer belongs to another network");
+		return ct_error_set(CT_EINVAL, "wrong network id: the peer belongs to another network");
 	if (len != CT_HS_MSG2_BYTES)
-		return ct__error(CT_EINVAL, "handshake: malformed reply of %zu bytes", len);
+		return ct_error_set(CT_EINVAL, "handshake: malformed reply of %zu bytes", len);
 	memcpy(s->peer_e_pk, body + CT_HS_TAG_BYTES, 32);
 	if ((err = derive(s)) < 0 || (err = open_box(s, body + CT_HS_TAG_BYTES + 32, CT_HS_BOX_BYTES)) < 0)
 		return err;
@@ -366,15 +366,15 @@ static int open_frame(ct_session *s, const uint8_t *body, size_t len, const uint
 	int err;
 
 	if (len < SS_ABYTES)
-		return ct__error(CT_EINVAL, "a frame of %zu bytes is too short to be a sealed message", len);
+		return ct_error_set(CT_EINVAL, "a frame of %zu bytes is too short to be a sealed message", len);
 	s->plain.len = 0;
 	if ((err = ct_buf_grow(&s->plain, len)) < 0)
 		return err;
 	if (crypto_secretstream_xchacha20poly1305_pull(&s->sec->pull, s->plain.ptr, &plen, &tag, body, len,
 						       NULL, 0) != 0)
-		return ct__error(CT_EINVAL, "a frame fails authentication (tampered, replayed or reordered)");
+		return ct_error_set(CT_EINVAL, "a frame fails authentication (tampered, replayed or reordered)");
 	if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
-		return ct__error(CT_EINVAL, "a frame carries an unexpected stream tag %u", tag);
+		return ct_error_set(CT_EINVAL, "a frame carries an unexpected stream tag %u", tag);
 	*msg = s->plain.ptr;
 	*mlen = (size_t)plen;
 	return 1;
@@ -388,12 +388,12 @@ int ct_session_next(ct_session *s, ct_buf *out, const uint8_t **msg, size_t *len
 
 	for (;;) {
 		if (s->state == HS_FAILED || s->state == HS_REFUSED)
-			return ct__error(CT_ESTATE, "session is closed");
+			return ct_error_set(CT_ESTATE, "session is closed");
 		if (s->state == HS_INIT)
 			return 0;
 		if ((got = ct_framer_next(&s->in, &body, &blen)) <= 0) {
 			if (got < 0 && s->state != HS_READY)
-				ct__error_wrap(CT_EINVAL, "not a caltrace handshake");
+				ct_error_wrap(CT_EINVAL, "not a caltrace handshake");
 			return got < 0 ? fail(s, s->state != HS_READY ? CT_EINVAL : got) : 0;
 		}
 		switch (s->state) {
@@ -429,9 +429,9 @@ int ct_session_seal(ct_session *s, ct_buf *out, const uint8_t *msg, size_t len)
 	int err;
 
 	if (!ct_session_can_seal(s))
-		return ct__error(CT_ESTATE, "cannot send before the handshake completed");
+		return ct_error_set(CT_ESTATE, "cannot send before the handshake completed");
 	if (len > CT_MSG_MAX)
-		return ct__error(CT_ETOOBIG, "message of %zu bytes over the limit of %d", len, CT_MSG_MAX);
+		return ct_error_set(CT_ETOOBIG, "message of %zu bytes over the limit of %d", len, CT_MSG_MAX);
 	if ((err = ct_buf_grow(out, CT_FRAME_HEADER + len + SS_ABYTES)) < 0)
 		return err;
 	ct_frame_header(out->ptr + start, (uint32_t)(len + SS_ABYTES));

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/bundle.h"
-#include "caltrace/error.h"
-#include "caltrace/keys.h"
-#include "caltrace/witness.h"
+#include "caltrace/proof/bundle.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/proof/witness.h"
 
 #define CHECK(cond)                                                                                          \
 	do {                                                                                                 \

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/entry.h"
-#include "caltrace/error.h"
-#include "caltrace/mp.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/mp.h"
 
 #define CHECK(cond)                                                                                           \
 	do {                                                                                                  \

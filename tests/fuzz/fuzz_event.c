@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 
-#include "caltrace/event.h"
-#include "caltrace/json.h"
-#include "caltrace/mp.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/mp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/error.h"
-#include "caltrace/mp.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/mp.h"
 
 #define CHECK(cond)                                                                                           \
 	do {                                                                                                  \

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/msg.h"
-#include "caltrace/error.h"
+#include "caltrace/proto/msg.h"
+#include "caltrace/base/error.h"
 
 #define CHECK(cond)                                                                                          \
 	do {                                                                                                 \

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/error.h"
-#include "caltrace/keys.h"
-#include "caltrace/note.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/proof/note.h"
 
 #define CHECK(cond)                                                                                          \
 	do {                                                                                                 \

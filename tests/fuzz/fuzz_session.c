@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/session.h"
-#include "caltrace/error.h"
+#include "caltrace/proto/session.h"
+#include "caltrace/base/error.h"
 
 #define CHECK(cond)                                                                                          \
 	do {                                                                                                 \

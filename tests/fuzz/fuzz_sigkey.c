@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigkey.h"
+#include "caltrace/ledger/sigkey.h"
 
 #define CHECK(cond)                                                                                          \
 	do {                                                                                                 \

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/entry.h"
-#include "caltrace/error.h"
-#include "caltrace/merkle.h"
-#include "caltrace/mp.h"
-#include "caltrace/note.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/merkle.h"
+#include "caltrace/ledger/mp.h"
+#include "caltrace/proof/note.h"
 
 static const char *root;
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caltrace/error.h"
-#include "msg.h"
-#include "session.h"
+#include "caltrace/base/error.h"
+#include "caltrace/proto/msg.h"
+#include "caltrace/proto/session.h"
 
 static const char *root;
 

@@ -1,7 +1,8 @@
 #include <stdarg.h>
 
 #include "ct_store_test.h"
-#include "error_internal.h"
+#include "caltrace/base/time.h"
+#include "caltrace/base/error.h"
 
 void ts_open(ts_store *s, const ct_ledger_opts *opts)
 {
@@ -142,7 +143,7 @@ int ts_ingest(ct_ledger *l, const uint8_t *raw, size_t len, ct_ingest_result *re
 		fail_msg("commit after ingest -> %s: %s", ct_strerror(cerr), ct_error_last());
 	/* Keep the ingest's detail for the caller's assertions. */
 	if (err < 0)
-		ct__error(err, "%s", detail);
+		ct_error_set(err, "%s", detail);
 	return err;
 }
 

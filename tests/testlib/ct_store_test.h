@@ -12,11 +12,11 @@
 
 #include "ct_test.h"
 
-#include "caltrace/entry.h"
-#include "caltrace/event.h"
-#include "caltrace/index.h"
-#include "caltrace/json.h"
-#include "caltrace/ledger.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/index.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/ledger.h"
 
 /* A store open in its own temporary directory. */
 typedef struct ts_store {

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "caltrace/error.h"
-#include "caltrace/keys.h"
-#include "caltrace/types.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/base/types.h"
 
 /* Asserts that a CT call returned 0, printing the detail message if not. */
 #define CT_OK_OR_FAIL(call)                                                              \

@@ -25,13 +25,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "caltrace/entry.h"
-#include "caltrace/error.h"
-#include "caltrace/event.h"
-#include "caltrace/json.h"
-#include "caltrace/keys.h"
-#include "caltrace/ledger.h"
-#include "caltrace/mp.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/ledger/mp.h"
 
 static int die(const char *what)
 {

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "caltrace/event.h"
+#include "caltrace/ledger/event.h"
 
 #define SAMPLE_HEX_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define SAMPLE_HEX_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "caltrace/merkle.h"
+#include "caltrace/ledger/merkle.h"
 #include "ct_test.h"
 
 #define H	   CT_HASH_BYTES

@@ -10,8 +10,8 @@
 
 #include "ct_test.h"
 #include "event_samples.h"
-#include "caltrace/json.h"
-#include "caltrace/ledger.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/ledger.h"
 
 #define FX_TIME 1767225600000ULL /* 2026-01-01T00:00:00Z */
 

@@ -27,7 +27,7 @@
  */
 #include "trace_fixture.h"
 
-#include "caltrace/coverage.h"
+#include "caltrace/eval/coverage.h"
 
 static void build_city(struct fx *f)
 {

@@ -7,7 +7,8 @@
  */
 #include <jansson.h>
 
-#include "caltrace/json.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/json.h"
 #include "ct_test.h"
 #include "demo_city.h"
 

@@ -8,10 +8,11 @@
  */
 #include <jansson.h>
 
-#include "caltrace/coverage.h"
-#include "caltrace/json.h"
-#include "caltrace/ledger.h"
-#include "caltrace/trace.h"
+#include "caltrace/base/time.h"
+#include "caltrace/eval/coverage.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/eval/trace.h"
 #include "cli.h"
 #include "ct_test.h"
 #include "demo_city.h"

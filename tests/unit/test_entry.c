@@ -3,8 +3,8 @@
 
 #include "ct_test.h"
 
-#include "caltrace/entry.h"
-#include "caltrace/mp.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/ledger/mp.h"
 
 /* {"instrument": "DMM-7", "value": 42} */
 static void put_body(ct_buf *b, const char *instrument, uint64_t value)

@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 
+#include "caltrace/base/time.h"
 #include "ct_store_test.h"
 
 static json_t *vector;

@@ -7,9 +7,10 @@
 #include <jansson.h>
 
 #include "ct_test.h"
-#include "caltrace/event.h"
-#include "caltrace/json.h"
-#include "caltrace/mp.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/mp.h"
 #include "event_internal.h"
 #include "event_samples.h"
 
@@ -202,7 +203,7 @@ static void test_schema_sorted(void **state)
 	for (t = CT_EV_UNKNOWN + 1; t < CT_EV__COUNT; t++) {
 		f = ct__event_fields((ct_event_type)t, &n);
 		assert_non_null(f);
-		assert_true(n > 0 && n <= CT__FIELDS_MAX);
+		assert_true(n > 0 && n <= CT_FIELDS_MAX);
 		for (i = 1; i < n; i++)
 			assert_true(strcmp(f[i - 1].name, f[i].name) < 0);
 	}

@@ -7,9 +7,10 @@
 #include <jansson.h>
 
 #include "ct_test.h"
-#include "caltrace/event.h"
-#include "caltrace/json.h"
-#include "caltrace/mp.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/mp.h"
 #include "event_internal.h"
 #include "event_samples.h"
 
@@ -150,7 +151,7 @@ static void test_time_random(void **state)
 
 	(void)state;
 	for (i = 0; i < 100000; i++) {
-		ms = ct_test_rand(&rng) % (CT__TIME_MAX + 1);
+		ms = ct_test_rand(&rng) % (CT_TIME_MAX + 1);
 		if (i % 3 == 0)
 			ms -= ms % 86400000ULL;
 		else if (i % 3 == 1)
@@ -422,7 +423,7 @@ static json_t *random_id(uint64_t *rng)
 
 static json_t *random_time(uint64_t *rng)
 {
-	uint64_t ms = ct_test_rand(rng) % (CT__TIME_MAX + 1);
+	uint64_t ms = ct_test_rand(rng) % (CT_TIME_MAX + 1);
 	char out[32];
 
 	switch (ct_test_rand(rng) % 3) {

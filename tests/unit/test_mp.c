@@ -1,7 +1,7 @@
 /* Canonical msgpack: shortest forms, every non-canonical variant, truncation. */
 #include "ct_test.h"
 
-#include "caltrace/mp.h"
+#include "caltrace/ledger/mp.h"
 
 /* Bytes from a string literal of \x escapes, without its NUL. */
 #define B(lit) (const uint8_t *)(lit), (sizeof(lit) - 1)

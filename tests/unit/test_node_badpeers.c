@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "caltrace/proto/msg.h"
 #include "net_fixture.h"
-#include "session.h"
+#include "caltrace/proto/session.h"
 
 #define WAIT_MS (20000 * scale)
 

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "caltrace/note.h"
+#include "caltrace/proof/note.h"
 #include "ct_test.h"
 
 #define EM "\xe2\x80\x94"

@@ -3,7 +3,7 @@
  * with the full decode and verification: same author, seq and verdict on
  * valid entries; and no altered entry passes both it and the full decode.
  */
-#include "entry_check.h"
+#include "caltrace/proto/entry_check.h"
 #include "net_fixture.h"
 
 /* Valid entries at small and large seqs, with and without prev. */

@@ -1,6 +1,6 @@
 /* Length-prefixed frames: splitting, limits, arbitrary chunking. */
 #include "ct_test.h"
-#include "frame.h"
+#include "caltrace/proto/frame.h"
 
 static void test_round_trip_and_split(void **state)
 {

@@ -1,6 +1,6 @@
 /* Replication messages: round trips, strictness, truncation. */
 #include "ct_test.h"
-#include "msg.h"
+#include "caltrace/proto/msg.h"
 
 static const uint8_t A[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 			      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};

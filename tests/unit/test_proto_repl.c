@@ -8,7 +8,7 @@
  * test_proto_repl_msgs.c.
  */
 #include "net_fixture.h"
-#include "repl.h"
+#include "caltrace/proto/repl.h"
 
 #define MAX_NODES 8
 #define MAX_FEEDS 16

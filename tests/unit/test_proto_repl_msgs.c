@@ -8,7 +8,7 @@
  * test_proto_repl.c.
  */
 #include "ct_test.h"
-#include "repl.h"
+#include "caltrace/proto/repl.h"
 
 #define MAX_ACTS 256
 

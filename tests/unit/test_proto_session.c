@@ -7,7 +7,7 @@
 #include <sodium.h>
 
 #include "ct_test.h"
-#include "session.h"
+#include "caltrace/proto/session.h"
 
 #define NET_BYTE 0x42
 
@@ -35,7 +35,7 @@ static int authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	(void)key;
 	p->authorized++;
 	if (p->refuse_i) {
-		/* what a node writes through ct__error */
+		/* what a node writes through ct_error_set */
 		ct_error_clear();
 		return CT_EAUTH;
 	}

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ct_test.h"
-#include "sigkey.h"
+#include "caltrace/ledger/sigkey.h"
 
 struct signer {
 	uint8_t pk[32], sk[64], a[32]; /* a: the secret scalar */

@@ -7,7 +7,7 @@
 #include "ct_store_test.h"
 #include "store_network.h"
 
-#include "caltrace/mp.h"
+#include "caltrace/ledger/mp.h"
 
 /* Ingests every entry of feeds in export order into l; each must be appended or parked. */
 static void ingest_all(ct_ledger *l, const ts_feeds *f)

@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "caltrace/merkle.h"
-#include "caltrace/note.h"
+#include "caltrace/ledger/merkle.h"
+#include "caltrace/proof/note.h"
 #include "ct_test.h"
 
 #define H CT_HASH_BYTES

@@ -10,7 +10,8 @@
  */
 #include "trace_fixture.h"
 
-#include "caltrace/coverage.h"
+#include "caltrace/base/time.h"
+#include "caltrace/eval/coverage.h"
 
 #define DAY_MS 86400000ULL
 #define NLABS  4

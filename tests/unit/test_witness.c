@@ -3,7 +3,7 @@
  * own checkpoints, cosigning, merging cosignatures, a checkpoint ahead of
  * the store, and forks found from checkpoints.
  */
-#include "caltrace/witness.h"
+#include "caltrace/proof/witness.h"
 #include "net_fixture.h"
 
 struct fx {

@@ -14,11 +14,12 @@
 
 #include "ct_test.h"
 
-#include "caltrace/entry.h"
-#include "caltrace/event.h"
-#include "caltrace/json.h"
-#include "caltrace/ledger.h"
-#include "caltrace/trace.h"
+#include "caltrace/base/time.h"
+#include "caltrace/ledger/entry.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/json.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/eval/trace.h"
 
 #define FX_MAX_KEYS 16
 #define FX_API	    static __attribute__((unused)) /* not every test uses every helper */

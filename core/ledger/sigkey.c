@@ -1,0 +1,767 @@
+/*
+ * Fast Ed25519 checks for many signatures of one key (core/sigkey.h).
+ *
+ * Field elements mod p = 2^255 - 19 are five 51-bit limbs; points are in
+ * extended twisted Edwards coordinates (X:Y:Z:T), x = X/Z, y = Y/Z,
+ * xy = T/Z, on -x^2 + y^2 = 1 + d x^2 y^2 (RFC 8032 section 5.1). Table
+ * entries are affine (y+x, y-x, 2dxy), added with 7 multiplications
+ * ("madd" of Hisil-Wong-Carter-Dawson, "Twisted Edwards curves
+ * revisited", 2008). Nothing here needs to run in constant time: every
+ * input is public.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltrace/base/error.h"
+#include "caltrace/ledger/sigkey.h"
+
+typedef unsigned __int128 u128;
+
+#define MASK51 ((UINT64_C(1) << 51) - 1)
+
+typedef struct {
+	uint64_t v[5];
+} fe;
+
+typedef struct {
+	fe X, Y, Z, T;
+} point;
+
+typedef struct {
+	fe ypx, ymx, xy2d;
+} niels;
+
+#define DIGITS 64 /* signed radix-16 digits of a scalar below 2^253 */
+
+struct ct_sigkey {
+	uint8_t pk[CT_KEY_BYTES];
+	niels table[DIGITS][8]; /* table[i][j] = (j+1) 16^i A */
+};
+
+/* ---- the field ---------------------------------------------------------------- */
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t r = 0;
+
+	for (int i = 7; i >= 0; i--)
+		r = (r << 8) | p[i];
+	return r;
+}
+
+/* The low 255 bits of s. */
+static void fe_frombytes(fe *h, const uint8_t s[32])
+{
+	h->v[0] = load64(s) & MASK51;
+	h->v[1] = (load64(s + 6) >> 3) & MASK51;
+	h->v[2] = (load64(s + 12) >> 6) & MASK51;
+	h->v[3] = (load64(s + 19) >> 1) & MASK51;
+	h->v[4] = (load64(s + 24) >> 12) & MASK51;
+}
+
+static void fe_carry(fe *h)
+{
+	uint64_t c;
+
+	for (int i = 0; i < 4; i++) {
+		c = h->v[i] >> 51;
+		h->v[i] &= MASK51;
+		h->v[i + 1] += c;
+	}
+	c = h->v[4] >> 51;
+	h->v[4] &= MASK51;
+	h->v[0] += 19 * c;
+}
+
+static void fe_set(fe *h, uint64_t small)
+{
+	memset(h, 0, sizeof(*h));
+	h->v[0] = small;
+}
+
+/* Without the carry: only for a multiplication's input (limbs below 2^54). */
+static void fe_add_lazy(fe *h, const fe *f, const fe *g)
+{
+	for (int i = 0; i < 5; i++)
+		h->v[i] = f->v[i] + g->v[i];
+}
+
+/* f - g + 4p: limbs of g stay below 2^53 */
+static void fe_sub_lazy(fe *h, const fe *f, const fe *g)
+{
+	static const uint64_t four_p0 = 4 * (MASK51 - 18), four_pi = 4 * MASK51;
+
+	h->v[0] = f->v[0] + four_p0 - g->v[0];
+	for (int i = 1; i < 5; i++)
+		h->v[i] = f->v[i] + four_pi - g->v[i];
+}
+
+static void fe_add(fe *h, const fe *f, const fe *g)
+{
+	fe_add_lazy(h, f, g);
+	fe_carry(h);
+}
+
+static void fe_sub(fe *h, const fe *f, const fe *g)
+{
+	fe_sub_lazy(h, f, g);
+	fe_carry(h);
+}
+
+static void fe_neg(fe *h, const fe *f)
+{
+	fe zero;
+
+	fe_set(&zero, 0);
+	fe_sub(h, &zero, f);
+}
+
+static void fe_mul(fe *h, const fe *f, const fe *g)
+{
+	const uint64_t *a = f->v, *b = g->v;
+	uint64_t b1 = 19 * b[1], b2 = 19 * b[2], b3 = 19 * b[3], b4 = 19 * b[4];
+	u128 r0, r1, r2, r3, r4, c;
+
+	r0 = (u128)a[0] * b[0] + (u128)a[1] * b4 + (u128)a[2] * b3 + (u128)a[3] * b2 + (u128)a[4] * b1;
+	r1 = (u128)a[0] * b[1] + (u128)a[1] * b[0] + (u128)a[2] * b4 + (u128)a[3] * b3 + (u128)a[4] * b2;
+	r2 = (u128)a[0] * b[2] + (u128)a[1] * b[1] + (u128)a[2] * b[0] + (u128)a[3] * b4 + (u128)a[4] * b3;
+	r3 = (u128)a[0] * b[3] + (u128)a[1] * b[2] + (u128)a[2] * b[1] + (u128)a[3] * b[0] + (u128)a[4] * b4;
+	r4 = (u128)a[0] * b[4] + (u128)a[1] * b[3] + (u128)a[2] * b[2] + (u128)a[3] * b[1] + (u128)a[4] * b[0];
+	r1 += r0 >> 51;
+	r2 += r1 >> 51;
+	r3 += r2 >> 51;
+	r4 += r3 >> 51;
+	c = (r4 >> 51) * 19 + ((uint64_t)r0 & MASK51);
+	h->v[0] = (uint64_t)c & MASK51;
+	h->v[1] = ((uint64_t)r1 & MASK51) + (uint64_t)(c >> 51);
+	h->v[2] = (uint64_t)r2 & MASK51;
+	h->v[3] = (uint64_t)r3 & MASK51;
+	h->v[4] = (uint64_t)r4 & MASK51;
+}
+
+static void fe_sq(fe *h, const fe *f)
+{
+	fe_mul(h, f, f);
+}
+
+static void fe_sqn(fe *h, const fe *f, int n)
+{
+	fe_sq(h, f);
+	while (--n > 0)
+		fe_sq(h, h);
+}
+
+/* z^(2^250 - 1) and z^11, the common start of inversion and square root. */
+static void fe_pow250(fe *z250, fe *z11, const fe *z)
+{
+	fe z2, z9, t, z5, z10, z20, z50, z100;
+
+	fe_sq(&z2, z);
+	fe_sqn(&t, &z2, 2);
+	fe_mul(&z9, &t, z);
+	fe_mul(z11, &z9, &z2);
+	fe_sq(&t, z11);
+	fe_mul(&z5, &t, &z9); /* 2^5 - 1 */
+	fe_sqn(&t, &z5, 5);
+	fe_mul(&z10, &t, &z5); /* 2^10 - 1 */
+	fe_sqn(&t, &z10, 10);
+	fe_mul(&z20, &t, &z10); /* 2^20 - 1 */
+	fe_sqn(&t, &z20, 20);
+	fe_mul(&t, &t, &z20); /* 2^40 - 1 */
+	fe_sqn(&t, &t, 10);
+	fe_mul(&z50, &t, &z10); /* 2^50 - 1 */
+	fe_sqn(&t, &z50, 50);
+	fe_mul(&z100, &t, &z50); /* 2^100 - 1 */
+	fe_sqn(&t, &z100, 100);
+	fe_mul(&t, &t, &z100); /* 2^200 - 1 */
+	fe_sqn(&t, &t, 50);
+	fe_mul(z250, &t, &z50); /* 2^250 - 1 */
+}
+
+/* z^(p-2) = z^(2^255 - 21) */
+static void fe_invert(fe *h, const fe *z)
+{
+	fe z250, z11;
+
+	fe_pow250(&z250, &z11, z);
+	fe_sqn(&z250, &z250, 5);
+	fe_mul(h, &z250, &z11);
+}
+
+/* z^((p-5)/8) = z^(2^252 - 3) */
+static void fe_pow22523(fe *h, const fe *z)
+{
+	fe z250, z11;
+
+	fe_pow250(&z250, &z11, z);
+	fe_sqn(&z250, &z250, 2);
+	fe_mul(h, &z250, z);
+}
+
+/* The canonical 32 bytes of f (below p; the top bit clear). */
+static void fe_tobytes(uint8_t s[32], const fe *f)
+{
+	fe h = *f;
+	uint64_t q, w[4];
+
+	fe_carry(&h);
+	fe_carry(&h);
+	/* now h < 2p: q = 1 exactly when h >= p, i.e. h + 19 >= 2^255 */
+	q = (h.v[0] + 19) >> 51;
+	q = (h.v[1] + q) >> 51;
+	q = (h.v[2] + q) >> 51;
+	q = (h.v[3] + q) >> 51;
+	q = (h.v[4] + q) >> 51;
+	h.v[0] += 19 * q;
+	for (int i = 0; i < 4; i++) {
+		h.v[i + 1] += h.v[i] >> 51;
+		h.v[i] &= MASK51;
+	}
+	h.v[4] &= MASK51;
+	w[0] = h.v[0] | h.v[1] << 51;
+	w[1] = h.v[1] >> 13 | h.v[2] << 38;
+	w[2] = h.v[2] >> 26 | h.v[3] << 25;
+	w[3] = h.v[3] >> 39 | h.v[4] << 12;
+	for (int i = 0; i < 32; i++)
+		s[i] = (uint8_t)(w[i / 8] >> (8 * (i % 8)));
+}
+
+static bool fe_iszero(const fe *f)
+{
+	uint8_t s[32], z[32] = {0};
+
+	fe_tobytes(s, f);
+	return memcmp(s, z, 32) == 0;
+}
+
+static bool fe_eq(const fe *f, const fe *g)
+{
+	uint8_t a[32], b[32];
+
+	fe_tobytes(a, f);
+	fe_tobytes(b, g);
+	return memcmp(a, b, 32) == 0;
+}
+
+static int fe_isnegative(const fe *f)
+{
+	uint8_t s[32];
+
+	fe_tobytes(s, f);
+	return s[0] & 1;
+}
+
+/* ---- constants, derived once ---------------------------------------------------- */
+
+static struct {
+	fe d, d2, sqrtm1;
+	niels base[DIGITS][8]; /* multiples of the base point */
+	bool sodium; /* sodium_init succeeded */
+	bool ready;  /* ... and the constants and table above are right */
+} C;
+
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+
+static void fe_from_int(fe *h, int64_t v)
+{
+	if (v >= 0) {
+		fe_set(h, (uint64_t)v);
+	} else {
+		fe t;
+		fe_set(&t, (uint64_t)-v);
+		fe_neg(h, &t);
+	}
+}
+
+/* ---- points ----------------------------------------------------------------- */
+
+static void pt_identity(point *p)
+{
+	fe_set(&p->X, 0);
+	fe_set(&p->Y, 1);
+	fe_set(&p->Z, 1);
+	fe_set(&p->T, 0);
+}
+
+/* from E, F, G, H of the HWCD formulas */
+static void pt_finish(point *r, const fe *e, const fe *f, const fe *g, const fe *h)
+{
+	fe_mul(&r->X, e, f);
+	fe_mul(&r->Y, g, h);
+	fe_mul(&r->Z, f, g);
+	fe_mul(&r->T, e, h);
+}
+
+/* r = p + q (any two points; used to build tables) */
+static void pt_add(point *r, const point *p, const point *q)
+{
+	fe a, b, c, d, e, f, g, h, t, u;
+
+	fe_sub(&t, &p->Y, &p->X);
+	fe_sub(&u, &q->Y, &q->X);
+	fe_mul(&a, &t, &u);
+	fe_add(&t, &p->Y, &p->X);
+	fe_add(&u, &q->Y, &q->X);
+	fe_mul(&b, &t, &u);
+	fe_mul(&t, &p->T, &q->T);
+	fe_mul(&c, &t, &C.d2);
+	fe_mul(&t, &p->Z, &q->Z);
+	fe_add(&d, &t, &t);
+	fe_sub(&e, &b, &a);
+	fe_sub(&f, &d, &c);
+	fe_add(&g, &d, &c);
+	fe_add(&h, &b, &a);
+	pt_finish(r, &e, &f, &g, &h);
+}
+
+/* r = 2p (a = -1) */
+static void pt_double(point *r, const point *p)
+{
+	fe a, b, c, e, f, g, h, t;
+
+	fe_sq(&a, &p->X);
+	fe_sq(&b, &p->Y);
+	fe_sq(&t, &p->Z);
+	fe_add(&c, &t, &t);
+	fe_add(&t, &p->X, &p->Y);
+	fe_sq(&e, &t);
+	fe_sub(&e, &e, &a);
+	fe_sub(&e, &e, &b); /* 2XY */
+	fe_sub(&g, &b, &a); /* -A + B */
+	fe_sub(&f, &g, &c);
+	fe_add(&t, &a, &b);
+	fe_neg(&h, &t); /* -A - B */
+	pt_finish(r, &e, &f, &g, &h);
+}
+
+/*
+ * r = p + q, or p - q when sub. The sums feed multiplications only, so
+ * they skip the carry: limbs stay below 2^54, products below 2^115.
+ */
+static void pt_madd(point *r, const point *p, const niels *q, bool sub)
+{
+	fe a, b, c, d, e, f, g, h, t;
+
+	fe_add_lazy(&t, &p->Y, &p->X);
+	fe_mul(&a, &t, sub ? &q->ymx : &q->ypx);
+	fe_sub_lazy(&t, &p->Y, &p->X);
+	fe_mul(&b, &t, sub ? &q->ypx : &q->ymx);
+	fe_mul(&c, &p->T, &q->xy2d);
+	fe_add_lazy(&d, &p->Z, &p->Z);
+	fe_sub_lazy(&e, &a, &b);
+	fe_add_lazy(&h, &a, &b);
+	/* -q is (y-x, y+x, -2dxy): c changes sign */
+	if (sub) {
+		fe_add_lazy(&f, &d, &c);
+		fe_sub_lazy(&g, &d, &c);
+	} else {
+		fe_sub_lazy(&f, &d, &c);
+		fe_add_lazy(&g, &d, &c);
+	}
+	pt_finish(r, &e, &f, &g, &h);
+}
+
+/*
+ * The point of the encoding s (RFC 8032 section 5.1.3), refusing a
+ * non-canonical y. Returns false when s is no point.
+ */
+static bool pt_decode(point *p, const uint8_t s[32])
+{
+	uint8_t back[32];
+	fe u, v, v3, vxx, x, t, y;
+	int sign = s[31] >> 7;
+
+	fe_frombytes(&y, s);
+	fe_tobytes(back, &y);
+	back[31] |= (uint8_t)(sign << 7);
+	if (memcmp(back, s, 32) != 0)
+		return false; /* y >= p */
+	fe_sq(&u, &y);
+	fe_mul(&v, &u, &C.d);
+	fe_set(&t, 1);
+	fe_sub(&u, &u, &t); /* y^2 - 1 */
+	fe_add(&v, &v, &t); /* d y^2 + 1 */
+	fe_sq(&t, &v);
+	fe_mul(&v3, &t, &v);
+	fe_sq(&t, &v3);
+	fe_mul(&t, &t, &v);
+	fe_mul(&t, &t, &u); /* u v^7 */
+	fe_pow22523(&t, &t);
+	fe_mul(&t, &t, &v3);
+	fe_mul(&x, &t, &u); /* u v^3 (u v^7)^((p-5)/8) */
+	fe_sq(&t, &x);
+	fe_mul(&vxx, &t, &v);
+	if (!fe_eq(&vxx, &u)) {
+		fe_neg(&t, &u);
+		if (!fe_eq(&vxx, &t))
+			return false;
+		fe_mul(&x, &x, &C.sqrtm1);
+	}
+	if (fe_iszero(&x) && sign)
+		return false;
+	if (fe_isnegative(&x) != sign)
+		fe_neg(&x, &x);
+	p->X = x;
+	p->Y = y;
+	fe_set(&p->Z, 1);
+	fe_mul(&p->T, &x, &y);
+	return true;
+}
+
+static void pt_encode(uint8_t s[32], const fe *x, const fe *y)
+{
+	fe_tobytes(s, y);
+	s[31] |= (uint8_t)(fe_isnegative(x) << 7);
+}
+
+/* Inverts every z[i] (none zero) with one inversion. */
+static void fe_invert_all(fe *z, size_t n, fe *scratch)
+{
+	fe inv, t;
+
+	if (n == 0)
+		return;
+	scratch[0] = z[0];
+	for (size_t i = 1; i < n; i++)
+		fe_mul(&scratch[i], &scratch[i - 1], &z[i]);
+	fe_invert(&inv, &scratch[n - 1]);
+	for (size_t i = n - 1; i > 0; i--) {
+		fe_mul(&t, &inv, &scratch[i - 1]); /* 1/z[i] */
+		fe_mul(&inv, &inv, &z[i]);
+		z[i] = t;
+	}
+	z[0] = inv;
+}
+
+/* table[i][j] = (j+1) 16^i p, as affine niels points */
+static bool build_table(niels table[DIGITS][8], const point *p)
+{
+	point *pts = malloc(sizeof(point) * DIGITS * 8);
+	fe *z = malloc(sizeof(fe) * DIGITS * 8), *scratch = malloc(sizeof(fe) * DIGITS * 8);
+	point base = *p;
+	bool ok = pts && z && scratch;
+
+	for (int i = 0; ok && i < DIGITS; i++) {
+		point *row = pts + i * 8;
+		row[0] = base;
+		for (int j = 1; j < 8; j++)
+			pt_add(&row[j], &row[j - 1], &base);
+		pt_double(&base, &row[7]); /* 16 base */
+	}
+	for (int i = 0; ok && i < DIGITS * 8; i++)
+		z[i] = pts[i].Z;
+	if (ok)
+		fe_invert_all(z, DIGITS * 8, scratch);
+	for (int i = 0; ok && i < DIGITS * 8; i++) {
+		niels *e = &table[i / 8][i % 8];
+		fe x, y, t;
+		fe_mul(&x, &pts[i].X, &z[i]);
+		fe_mul(&y, &pts[i].Y, &z[i]);
+		fe_add(&e->ypx, &y, &x);
+		fe_sub(&e->ymx, &y, &x);
+		fe_mul(&t, &x, &y);
+		fe_mul(&e->xy2d, &t, &C.d2);
+	}
+	free(pts);
+	free(z);
+	free(scratch);
+	return ok;
+}
+
+static void init_constants(void)
+{
+	uint8_t one[32] = {1}, b[32], back[32];
+	fe t, u, two;
+	point base;
+
+	if (sodium_init() < 0)
+		return;
+	C.sodium = true;
+	/* d = -121665 / 121666, sqrt(-1) = 2^((p-1)/4) = (2^((p-5)/8))^2 * 2 */
+	fe_from_int(&t, -121665);
+	fe_from_int(&u, 121666);
+	fe_invert(&u, &u);
+	fe_mul(&C.d, &t, &u);
+	fe_add(&C.d2, &C.d, &C.d);
+	fe_set(&two, 2);
+	fe_pow22523(&t, &two);
+	fe_sq(&t, &t);
+	fe_mul(&C.sqrtm1, &t, &two);
+	fe_sq(&t, &C.sqrtm1);
+	fe_set(&u, 1);
+	fe_neg(&u, &u);
+	if (!fe_eq(&t, &u))
+		return;
+	/* the base point as libsodium encodes it, and back */
+	if (crypto_scalarmult_ed25519_base_noclamp(b, one) != 0 || !pt_decode(&base, b))
+		return;
+	pt_encode(back, &base.X, &base.Y);
+	if (memcmp(back, b, 32) != 0 || !build_table(C.base, &base))
+		return;
+	C.ready = true;
+}
+
+static bool ready(void)
+{
+	pthread_once(&c_once, init_constants);
+	return C.ready;
+}
+
+/* ---- scalars -------------------------------------------------------------------- */
+
+/* Signed radix-16 digits in [-8, 8) (the last in [-8, 8]) of s < 2^253. */
+static void digits_of(int8_t e[DIGITS], const uint8_t s[32])
+{
+	int carry = 0;
+
+	for (int i = 0; i < 32; i++) {
+		e[2 * i] = (int8_t)(s[i] & 15);
+		e[2 * i + 1] = (int8_t)(s[i] >> 4);
+	}
+	for (int i = 0; i < DIGITS - 1; i++) {
+		int v = e[i] + carry;
+		carry = (v + 8) >> 4;
+		e[i] = (int8_t)(v - (carry << 4));
+	}
+	e[DIGITS - 1] = (int8_t)(e[DIGITS - 1] + carry);
+}
+
+static void add_digit(point *acc, const niels row[8], int digit, bool sub)
+{
+	if (digit > 0)
+		pt_madd(acc, acc, &row[digit - 1], sub);
+	else if (digit < 0)
+		pt_madd(acc, acc, &row[-digit - 1], !sub);
+}
+
+/* acc = [a]B - [b]A */
+static void combine(point *acc, const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32])
+{
+	int8_t ea[DIGITS], eb[DIGITS];
+
+	digits_of(ea, a);
+	digits_of(eb, b);
+	pt_identity(acc);
+	for (int i = 0; i < DIGITS; i++) {
+		add_digit(acc, C.base[i], ea[i], false);
+		add_digit(acc, k->table[i], eb[i], true);
+	}
+}
+
+static bool canonical_scalar(const uint8_t s[32])
+{
+	uint8_t wide[64] = {0}, reduced[32];
+
+	if (s[31] & 0xe0)
+		return false;
+	memcpy(wide, s, 32);
+	crypto_core_ed25519_scalar_reduce(reduced, wide);
+	return memcmp(reduced, s, 32) == 0;
+}
+
+/* ---- keys ------------------------------------------------------------------- */
+
+int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
+{
+	ct_sigkey *k;
+	point a;
+	uint8_t back[32];
+
+	*out = NULL;
+	if (!ready())
+		return ct_error_set(CT_EINVAL, "fast signature checks are not available");
+	if (!crypto_core_ed25519_is_valid_point(pk) || !pt_decode(&a, pk))
+		return ct_error_set(CT_EINVAL, "key is not a point of the prime-order subgroup");
+	pt_encode(back, &a.X, &a.Y);
+	if (memcmp(back, pk, 32) != 0)
+		return ct_error_set(CT_EINVAL, "key does not encode back to itself");
+	if (!(k = malloc(sizeof(*k))))
+		return ct_error_set(CT_ENOMEM, "out of memory for a signature key table");
+	memcpy(k->pk, pk, CT_KEY_BYTES);
+	if (!build_table(k->table, &a)) {
+		free(k);
+		return ct_error_set(CT_ENOMEM, "out of memory for a signature key table");
+	}
+	*out = k;
+	return 0;
+}
+
+void ct_sigkey_free(ct_sigkey *k)
+{
+	free(k);
+}
+
+const uint8_t *ct_sigkey_public(const ct_sigkey *k)
+{
+	return k->pk;
+}
+
+void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
+{
+	point acc;
+	fe zi, x, y;
+
+	combine(&acc, k, a, b);
+	fe_invert(&zi, &acc.Z);
+	fe_mul(&x, &acc.X, &zi);
+	fe_mul(&y, &acc.Y, &zi);
+	pt_encode(out, &x, &y);
+}
+
+#define CHUNK CT_SIGKEY_CHUNK
+
+void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
+{
+	static const uint8_t identity[32] = {1};
+	point acc[CHUNK];
+	fe z[CHUNK], scratch[CHUNK];
+	bool tried[CHUNK];
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *sig = items[i].sig;
+		crypto_hash_sha512_state st;
+		uint8_t h[64], kk[32];
+
+		fast[i] = tried[i] = false;
+		if (!canonical_scalar(sig + 32) || memcmp(sig, identity, 32) == 0)
+			continue;
+		crypto_hash_sha512_init(&st);
+		crypto_hash_sha512_update(&st, sig, 32);
+		crypto_hash_sha512_update(&st, k->pk, 32);
+		crypto_hash_sha512_update(&st, items[i].msg, items[i].len);
+		crypto_hash_sha512_final(&st, h);
+		crypto_core_ed25519_scalar_reduce(kk, h);
+		combine(&acc[i], k, sig + 32, kk);
+		z[m++] = acc[i].Z;
+		tried[i] = true;
+	}
+	fe_invert_all(z, m, scratch);
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t enc[32];
+		fe x, y;
+
+		if (!tried[i])
+			continue;
+		fe_mul(&x, &acc[i].X, &z[m]);
+		fe_mul(&y, &acc[i].Y, &z[m]);
+		m++;
+		pt_encode(enc, &x, &y);
+		fast[i] = memcmp(enc, items[i].sig, 32) == 0;
+	}
+}
+
+size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES], size_t n,
+			     const ct_signed *items, bool *ok)
+{
+	size_t good = 0;
+	bool fast = ready();
+
+	if (!C.sodium) {
+		memset(ok, 0, n * sizeof(*ok));
+		return 0;
+	}
+	for (size_t at = 0; at < n; at += CHUNK) {
+		size_t m = n - at < CHUNK ? n - at : CHUNK;
+
+		if (k && fast)
+			ct__sigkey_fast(k, m, items + at, ok + at);
+		else
+			memset(ok + at, 0, m * sizeof(*ok));
+		for (size_t i = at; i < at + m; i++) {
+			if (!ok[i])
+				ok[i] = crypto_sign_verify_detached(items[i].sig, items[i].msg, items[i].len, pk) == 0;
+			good += ok[i];
+		}
+	}
+	return good;
+}
+
+/* ---- the cache ---------------------------------------------------------------- */
+
+#define CACHE_SLOTS 8
+
+struct ct_sigcache {
+	pthread_mutex_t lock;
+	struct slot {
+		ct_sigkey *key;
+		unsigned users;
+		uint64_t used; /* tick of the last get */
+	} slot[CACHE_SLOTS];
+	uint64_t tick;
+};
+
+int ct_sigcache_new(ct_sigcache **out)
+{
+	ct_sigcache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return ct_error_set(CT_ENOMEM, "out of memory for the signature key cache");
+	if (pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return ct_error_set(CT_ENOMEM, "cannot create a mutex");
+	}
+	*out = c;
+	return 0;
+}
+
+void ct_sigcache_free(ct_sigcache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		ct_sigkey_free(c->slot[i].key);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+const ct_sigkey *ct_sigcache_get(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES])
+{
+	struct slot *s, *victim = NULL;
+	ct_sigkey *k = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	c->tick++;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		s = &c->slot[i];
+		if (s->key && memcmp(s->key->pk, pk, CT_KEY_BYTES) == 0) {
+			s->users++;
+			s->used = c->tick;
+			pthread_mutex_unlock(&c->lock);
+			return s->key;
+		}
+		if (!s->users && (!victim || !s->key || (victim->key && s->used < victim->used)))
+			victim = s;
+	}
+	/* Built under the lock: a miss is rare and takes well under a millisecond. */
+	if (ct_sigkey_new(&k, pk) == 0) {
+		if (victim) {
+			ct_sigkey_free(victim->key);
+			victim->key = k;
+			victim->users = 1;
+			victim->used = c->tick;
+		}
+		/* else every slot is in use: k is the caller's alone, freed by put */
+	}
+	pthread_mutex_unlock(&c->lock);
+	return k;
+}
+
+void ct_sigcache_put(ct_sigcache *c, const ct_sigkey *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (c->slot[i].key == k) {
+			c->slot[i].users--;
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+	pthread_mutex_unlock(&c->lock);
+	ct_sigkey_free((ct_sigkey *)k);
+}

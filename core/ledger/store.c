@@ -1,0 +1,295 @@
+/*
+ * The LMDB environment: opening, transactions, raw access, heads, reads of
+ * entries and trees, the state digest.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store_internal.h"
+
+#define DEFAULT_MAP_SIZE ((size_t)64 << 30)
+#define DEFAULT_PENDING_MAX 100000
+
+static const struct {
+	const char *name;
+	unsigned flags;
+} db_specs[DB__COUNT] = {
+	[DB_META] = {"meta", 0},
+	[DB_ENTRIES] = {"entries", 0},
+	[DB_HASHES] = {"hashes", 0},
+	[DB_HEADS] = {"heads", 0},
+	[DB_TREE] = {"tree", 0},
+	[DB_FORKS] = {"forks", 0},
+	[DB_PENDING] = {"pending", 0},
+	[DB_SUBJECTS] = {"subjects", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_USES] = {"uses", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_ORGS] = {"orgs", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_PERSONS] = {"persons", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_CATALOGUE] = {"catalogue", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_REVOKES] = {"revokes", MDB_DUPSORT | MDB_DUPFIXED},
+};
+
+int ct__mdb_error(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return ct_error_set(CT_ENOTFOUND, "%s: not found", what);
+	case MDB_MAP_FULL:
+		return ct_error_set(CT_ENOSPACE, "%s: the store's map is full (raise map size)", what);
+	case ENOSPC:
+		return ct_error_set(CT_ENOSPACE, "%s: no space left on device", what);
+	case ENOMEM:
+		return ct_error_set(CT_ENOMEM, "%s: out of memory", what);
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return ct_error_set(CT_ECORRUPT, "%s: %s", what, mdb_strerror(rc));
+	default:
+		return ct_error_set(CT_EIO, "%s: %s", what, mdb_strerror(rc));
+	}
+}
+
+void ct__short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
+{
+	char hex[2 * CT_KEY_BYTES + 1];
+
+	ct_hex(hex, key, CT_KEY_BYTES);
+	memcpy(out, hex, 8);
+	out[8] = '\0';
+}
+
+static int open_dbs(ct_ledger *l)
+{
+	MDB_txn *txn = NULL;
+	unsigned create = l->read_only ? 0 : MDB_CREATE;
+	int rc, i;
+
+	rc = mdb_txn_begin(l->env, NULL, l->read_only ? MDB_RDONLY : 0, &txn);
+	if (rc)
+		return ct__mdb_error(rc, "opening the store");
+	for (i = 0; i < DB__COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_specs[i].name, db_specs[i].flags | create, &l->dbi[i]);
+		if (rc) {
+			mdb_txn_abort(txn);
+			if (rc == MDB_NOTFOUND)
+				return ct_error_set(CT_ECORRUPT, "store in %s has no '%s' database: not a caltrace store",
+						 l->dir, db_specs[i].name);
+			return ct__mdb_error(rc, "opening the store's databases");
+		}
+	}
+	if (!l->read_only) {
+		MDB_val k = {6, "format"}, v;
+		uint8_t fmt[4] = {0, 0, 0, CT_STORE_FORMAT};
+
+		rc = mdb_get(txn, l->dbi[DB_META], &k, &v);
+		if (rc == MDB_NOTFOUND) {
+			v.mv_size = sizeof(fmt);
+			v.mv_data = fmt;
+			rc = mdb_put(txn, l->dbi[DB_META], &k, &v, 0);
+		} else if (rc == 0 && (v.mv_size != 4 || memcmp(v.mv_data, fmt, 4) != 0)) {
+			mdb_txn_abort(txn);
+			return ct_error_set(CT_ECORRUPT, "store in %s has an unknown format", l->dir);
+		}
+		if (rc) {
+			mdb_txn_abort(txn);
+			return ct__mdb_error(rc, "writing the store's format");
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return ct__mdb_error(rc, "opening the store");
+	return 0;
+}
+
+int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
+{
+	ct_ledger *l = NULL;
+	struct stat st;
+	int rc, err;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return ct_error_set(CT_ERROR, "libsodium failed to initialise");
+	if (stat(dir, &st) != 0) {
+		if (opts && opts->read_only)
+			return ct_error_set(CT_ENOTFOUND, "no store in %s", dir);
+		if (mkdir(dir, 0700) != 0)
+			return ct_error_set(CT_EIO, "cannot create %s: %s", dir, strerror(errno));
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->dir = strdup(dir))) {
+		free(l);
+		return ct_error_set(CT_ENOMEM, "out of memory opening %s", dir);
+	}
+	l->read_only = opts && opts->read_only;
+	l->pending_max = opts && opts->pending_max ? opts->pending_max : DEFAULT_PENDING_MAX;
+	if (opts && opts->network) {
+		l->pinned = true;
+		memcpy(l->network, opts->network, CT_HASH_BYTES);
+	}
+	if ((rc = mdb_env_create(&l->env)) != 0) {
+		err = ct__mdb_error(rc, "creating the LMDB environment");
+		goto fail;
+	}
+	mdb_env_set_maxdbs(l->env, DB__COUNT + 2);
+	mdb_env_set_maxreaders(l->env, 256);
+	rc = mdb_env_set_mapsize(l->env, opts && opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE);
+	if (rc) {
+		err = ct__mdb_error(rc, "setting the map size");
+		goto fail;
+	}
+	rc = mdb_env_open(l->env, dir, (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS, 0600);
+	if (rc) {
+		err = rc == ENOENT && l->read_only ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir)
+						   : ct__mdb_error(rc, dir);
+		goto fail;
+	}
+	if ((err = open_dbs(l)) < 0)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	ct_ledger_close(l);
+	return err;
+}
+
+void ct_ledger_close(ct_ledger *l)
+{
+	if (!l)
+		return;
+	if (l->env)
+		mdb_env_close(l->env);
+	free(l->dir);
+	free(l);
+}
+
+int ct_batch_begin(ct_batch **out, ct_ledger *l)
+{
+	ct_batch *b;
+	int rc;
+
+	*out = NULL;
+	if (l->read_only)
+		return ct_error_set(CT_EINVAL, "store %s is open read-only", l->dir);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return ct_error_set(CT_ENOMEM, "out of memory starting a write");
+	b->l = l;
+	b->rd.l = l;
+	rc = mdb_txn_begin(l->env, NULL, 0, &b->rd.txn);
+	if (rc) {
+		free(b);
+		return ct__mdb_error(rc, "starting a write transaction");
+	}
+	*out = b;
+	return 0;
+}
+
+int ct_batch_commit(ct_batch *b)
+{
+	int rc, err = 0;
+
+	if (b->poisoned) {
+		err = b->poisoned;
+		mdb_txn_abort(b->rd.txn);
+		ct_error_wrap(err, "batch not committed after an earlier write error");
+	} else if ((rc = mdb_txn_commit(b->rd.txn)) != 0) {
+		err = ct__mdb_error(rc, "committing");
+	}
+	free(b);
+	return err;
+}
+
+void ct_batch_abort(ct_batch *b)
+{
+	if (!b)
+		return;
+	mdb_txn_abort(b->rd.txn);
+	free(b);
+}
+
+ct_reader *ct_batch_reader(ct_batch *b)
+{
+	return &b->rd;
+}
+
+int ct_reader_begin(ct_reader **out, ct_ledger *l)
+{
+	ct_reader *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ct_error_set(CT_ENOMEM, "out of memory starting a read");
+	r->l = l;
+	r->owned = true;
+	rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &r->txn);
+	if (rc) {
+		free(r);
+		return ct__mdb_error(rc, "starting a read transaction");
+	}
+	*out = r;
+	return 0;
+}
+
+void ct_reader_end(ct_reader *r)
+{
+	if (!r)
+		return;
+	if (r->owned) {
+		mdb_txn_abort(r->txn);
+		free(r);
+	}
+}
+
+int ct__get(ct_reader *r, enum ct_db db, const void *key, size_t klen, MDB_val *val)
+{
+	MDB_val k = {klen, (void *)key};
+	int rc = mdb_get(r->txn, r->l->dbi[db], &k, val);
+
+	if (rc == MDB_NOTFOUND)
+		return CT_ENOTFOUND; /* expected: callers say what was missing */
+	if (rc)
+		return ct__mdb_error(rc, db_specs[db].name);
+	return 0;
+}
+
+int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen,
+	    unsigned flags)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	int rc, err;
+
+	if (b->poisoned)
+		return b->poisoned;
+	rc = mdb_put(b->rd.txn, b->l->dbi[db], &k, &v, flags);
+	if (rc == MDB_KEYEXIST)
+		return CT_EEXISTS;
+	if (rc) {
+		err = ct__mdb_error(rc, db_specs[db].name);
+		b->poisoned = err;
+		return err;
+	}
+	return 0;
+}
+
+int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+	int rc, err;
+
+	if (b->poisoned)
+		return b->poisoned;
+	rc = mdb_del(b->rd.txn, b->l->dbi[db], &k, val ? &v : NULL);
+	if (rc && rc != MDB_NOTFOUND) {
+		err = ct__mdb_error(rc, db_specs[db].name);
+		b->poisoned = err;
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* Internal layout of the LMDB store, shared by store*.c, ingest.c, index.c. */
+#ifndef CT_STORE_INTERNAL_H
+#define CT_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/index.h"
+#include "caltrace/ledger/ledger.h"
+#include "caltrace/base/error.h"
+
+#define CT_STORE_FORMAT 1
+
+/* Named databases. Keys and values, big-endian integers throughout. */
+enum ct_db {
+	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64 */
+	DB_ENTRIES,  /* author(32) seq(8) -> encoded entry */
+	DB_HASHES,   /* hash(32) -> author(32) seq(8) */
+	DB_HEADS,    /* author(32) -> size(8) head(32) flags(1) */
+	DB_TREE,     /* author(32) level(1) index(8) -> hash(32) */
+	DB_FORKS,    /* author(32) -> u32 len_a, a, b */
+	DB_PENDING,  /* author(32) seq(8) -> encoded entry (signature already checked) */
+	DB_SUBJECTS, /* ns(1) id -> dup: kind(1) time(8) hash(32) */
+	DB_USES,     /* standard id -> dup: time(8) hash(32)  calibrations that used it */
+	DB_ORGS,     /* key(32) -> dup: kind(1) time(8) hash(32) */
+	DB_PERSONS,  /* person id -> dup: kind(1)=0 time(8) hash(32) */
+	DB_CATALOGUE,/* item -> dup: kind(1)=0 time(8) hash(32) */
+	DB_REVOKES,  /* calibration hash(32) -> dup: kind(1)=0 time(8) hash(32) */
+	DB__COUNT
+};
+
+#define HEAD_FORKED 1u
+#define HEAD_VALUE_BYTES (8 + CT_HASH_BYTES + 1)
+#define ROW_BYTES (1 + 8 + CT_HASH_BYTES)
+#define FEEDKEY_BYTES (CT_KEY_BYTES + 8)
+
+struct ct_ledger {
+	MDB_env *env;
+	MDB_dbi dbi[DB__COUNT];
+	uint64_t pending_max;
+	bool read_only;
+	bool pinned;                         /* network id fixed by the config */
+	uint8_t network[CT_HASH_BYTES];
+	char *dir;
+};
+
+struct ct_reader {
+	ct_ledger *l;
+	MDB_txn *txn;
+	bool owned; /* ended by ct_reader_end (not a batch's) */
+};
+
+struct ct_batch {
+	ct_ledger *l;
+	struct ct_reader rd; /* reads through the write txn */
+	int poisoned;        /* first write error, 0 if none */
+};
+
+static inline void ct__put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static inline uint64_t ct__get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void ct__feed_key(uint8_t out[FEEDKEY_BYTES], const uint8_t author[CT_KEY_BYTES], uint64_t seq)
+{
+	memcpy(out, author, CT_KEY_BYTES);
+	ct__put_u64(out + CT_KEY_BYTES, seq);
+}
+
+/* Maps an LMDB return code to a CT error with a detail naming what. */
+int ct__mdb_error(int rc, const char *what);
+
+/* Raw get/put in the batch's txn; errors poison the batch. */
+int ct__get(ct_reader *r, enum ct_db db, const void *key, size_t klen, MDB_val *val);
+int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen,
+	    unsigned flags);
+int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen);
+
+/* Head of a feed: size 0 and no hash when absent. */
+int ct__head_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *size,
+		 uint8_t head[CT_HASH_BYTES], unsigned *flags);
+int ct__head_put(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size,
+		 const uint8_t head[CT_HASH_BYTES], unsigned flags);
+
+/* Merkle tree of a feed in DB_TREE: the get/put callbacks' context. */
+struct ct__tree_ctx {
+	ct_reader *r;
+	ct_batch *b; /* NULL when reading */
+	const uint8_t *author;
+};
+int ct__tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CT_HASH_BYTES]);
+int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CT_HASH_BYTES]);
+
+/* Writes the domain index rows of a stored entry (index.c). */
+int ct__index_entry(ct_batch *b, const ct_prepared *p);
+
+/* Whether author is the bureau or admitted by a stored org.admit. */
+int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out);
+
+/* Short printable name of a feed for messages: first 8 hex digits. */
+void ct__short_key(char out[9], const uint8_t key[CT_KEY_BYTES]);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * caltrace/home.h - a node home (DESIGN.md section 10):
+ *   key       secret key, mode 0600
+ *   key.pub   public key, 64 hex digits
+ *   config    "name = value" lines: name, listen, network, peer (repeated)
+ *   data/     the LMDB store
+ */
+#ifndef CALTRACE_HOME_H
+#define CALTRACE_HOME_H
+
+#include "caltrace/base/types.h"
+
+#define CT_DEFAULT_LISTEN "127.0.0.1:7400"
+#define CT_MAX_PEERS 256
+
+typedef struct ct_config {
+	char *name;    /* the organisation's name, may be NULL */
+	char *listen;  /* host:port */
+	int has_network;
+	uint8_t network[CT_HASH_BYTES];
+	size_t peer_count;
+	char *peers[CT_MAX_PEERS]; /* "KEYHEX@host:port" */
+} ct_config;
+
+/*
+ * Reads DIR/config. Unknown names and malformed lines are errors naming
+ * the line. Errors: CT_ENOTFOUND, CT_EINVAL, CT_EIO, CT_ENOMEM.
+ */
+int ct_config_load(ct_config *out, const char *path);
+
+/* Writes the config atomically (temp file + rename). Errors: CT_EIO. */
+int ct_config_save(const ct_config *cfg, const char *path);
+
+/* Adds a peer "KEYHEX@host:port" after checking its form. Errors: CT_EINVAL, CT_EEXISTS. */
+int ct_config_add_peer(ct_config *cfg, const char *peer);
+
+/* Frees the config's strings; the struct is reusable. */
+void ct_config_free(ct_config *cfg);
+
+/*
+ * Parses "KEYHEX@host:port" into its parts (host into a buffer of hostlen).
+ * Errors: CT_EINVAL.
+ */
+int ct_peer_parse(const char *peer, uint8_t key[CT_KEY_BYTES], char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * caltrace/ledger.h - the LMDB store of every feed a node holds.
+ *
+ * One LMDB environment per node home (DESIGN.md section 9). Entries are
+ * stored by (author, seq) and by hash; feed heads, Merkle tree nodes, fork
+ * proofs, pending entries and the domain indexes live in named databases of
+ * the same environment and are written in the same transaction as the
+ * entries they derive from.
+ *
+ * Writes go through a batch (one LMDB write transaction); reads through a
+ * reader (one read-only transaction, a consistent snapshot). Any number of
+ * processes may read while one writes.
+ */
+#ifndef CALTRACE_LEDGER_H
+#define CALTRACE_LEDGER_H
+
+#include <stdbool.h>
+
+#include "caltrace/ledger/entry.h"
+#include "caltrace/ledger/event.h"
+#include "caltrace/ledger/keys.h"
+#include "caltrace/ledger/merkle.h"
+#include "caltrace/base/types.h"
+
+typedef struct ct_ledger ct_ledger;
+typedef struct ct_batch ct_batch;
+typedef struct ct_reader ct_reader;
+
+typedef struct ct_ledger_opts {
+	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse) */
+	uint64_t pending_max;	/* entries the pending area may hold; 0: 100000 */
+	bool read_only;		/* open for reading only */
+	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
+				   a genesis with another hash is refused (CT_EAUTH) */
+} ct_ledger_opts;
+
+/*
+ * Opens (creating if needed, unless read_only) the store in directory dir.
+ * opts may be NULL for the defaults.
+ * Errors: CT_ENOTFOUND (read_only and no store), CT_EIO, CT_ECORRUPT
+ * (not a caltrace store, or a newer format), CT_ENOMEM.
+ */
+int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts);
+
+/* Closes the store; accepts NULL. No batch or reader may be open. */
+void ct_ledger_close(ct_ledger *l);
+
+/* ---- writing ---------------------------------------------------------- */
+
+/*
+ * Starts a write batch. Only one may be open at a time per environment
+ * (LMDB serialises writers, across processes too: this may block).
+ * Errors: CT_EIO, CT_ENOSPACE.
+ */
+int ct_batch_begin(ct_batch **out, ct_ledger *l);
+
+/*
+ * Commits everything the batch wrote and frees it. After a write error in
+ * the batch (CT_ENOSPACE, CT_EIO) the batch is poisoned: commit aborts it
+ * and returns the first error. Errors: CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_commit(ct_batch *b);
+
+/* Drops everything the batch wrote and frees it; accepts NULL. */
+void ct_batch_abort(ct_batch *b);
+
+/* What ct_batch_ingest did with an entry that is not an error. */
+typedef enum ct_ingest_result {
+	CT_INGEST_APPENDED = 0,	 /* stored at the head of its feed */
+	CT_INGEST_DUPLICATE = 1, /* already stored, identical: nothing done */
+	CT_INGEST_PENDING = 2,	 /* author not admitted (or no genesis yet): parked */
+	CT_INGEST_FORK = 3,	 /* equivocation: proof recorded, feed frozen, entry not stored */
+} ct_ingest_result;
+
+#define CT_INGEST_SIG_CHECKED 1u /* flag: the caller already verified the signature */
+/*
+ * flag: store the entry alone, out of feed order (the entries of a proof
+ * bundle): checked alone and against the bureau (the genesis must come
+ * first, CT_ESTATE otherwise), indexed, but no feed head or tree is kept,
+ * so such a store serves evaluation only. A different entry at a stored
+ * (author, seq) is CT_EFORK.
+ */
+#define CT_INGEST_SPARSE 2u
+
+/*
+ * Verifies a foreign entry and stores it: canonical form, signature
+ * (unless flags has CT_INGEST_SIG_CHECKED), body schema, authority
+ * (bureau-only types), feed continuity (seq = head + 1, prev = head hash).
+ * An entry of an author not yet admitted waits in the pending area and is
+ * applied, with its successors, once the bureau's admission is stored. A
+ * different entry at a stored (author, seq), or one whose prev contradicts
+ * the stored entry before it, is a fork: the proof is kept, the feed frozen.
+ * *result (may be NULL) says which of these happened.
+ * Errors: CT_ENONCANON, CT_ETRUNC, CT_ETOOBIG, CT_EINVAL, CT_EBADSIG,
+ * CT_ESCHEMA, CT_EAUTH, CT_ESEQ (gap), CT_EFROZEN (feed forked), CT_EFULL
+ * (pending area full), CT_ENOSPACE, CT_EIO. Nothing is written for an
+ * entry that fails.
+ */
+int ct_batch_ingest(ct_batch *b, const uint8_t *raw, size_t len, unsigned flags, ct_ingest_result *result);
+
+/*
+ * ct_batch_ingest in two steps, so that the first may run on other
+ * threads than the writer's: ct_entry_prepare decodes raw and checks it
+ * alone (canonical form, known type, body schema, and the signature unless
+ * flags has CT_INGEST_SIG_CHECKED), and computes its hash and index keys;
+ * it touches no store. ct_batch_ingest_prepared does the rest. p points
+ * into raw, which must outlive it. Errors: those of ct_batch_ingest, each
+ * from the step that checks it.
+ */
+typedef struct ct_prepared {
+	ct_entry e;
+	ct_event_type type;
+	uint8_t hash[CT_HASH_BYTES];
+	ct_event_keys keys;
+} ct_prepared;
+
+__attribute__((warn_unused_result)) int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len,
+							 unsigned flags);
+int ct_batch_ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct_ingest_result *result);
+
+/*
+ * Appends a new entry to kp's own feed: seq, prev and the signature are
+ * filled in; time_ms is the author's clock. Besides every ingest rule, an
+ * own append also checks relations against the store: only the bureau
+ * writes bureau-only types; a lab must be admitted; a standard's
+ * out-of-tolerance only by the lab that registered it; a calibration
+ * revoke only by its author; each standard a calibration relies on must be
+ * registered and its cal link must be a stored calibration or anchor of it.
+ * hash_out (may be NULL) receives the new entry's hash, seq_out its seq.
+ * Errors: those of ct_batch_ingest, CT_ESTATE (no genesis yet, or the feed
+ * refuses appends because a peer reported it longer), CT_EFROZEN.
+ */
+int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type,
+		    const uint8_t *body, size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out);
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Starts a read snapshot. Errors: CT_EIO. */
+int ct_reader_begin(ct_reader **out, ct_ledger *l);
+/* Ends it; every pointer it handed out becomes invalid. Accepts NULL. */
+void ct_reader_end(ct_reader *r);
+
+/* The reader of an open batch (sees the batch's own writes); owned by b. */
+ct_reader *ct_batch_reader(ct_batch *b);
+
+/* The ledger r reads (to open more readers of it). */
+ct_ledger *ct_reader_ledger(ct_reader *r);
+
+/*
+ * The snapshot r sees, as a number: two readers with the same number see
+ * the same committed state (LMDB's transaction id).
+ */
+uint64_t ct_reader_snapshot(const ct_reader *r);
+
+/* Whether r is a batch's reader: it sees the batch's uncommitted writes, which no other reader can. */
+bool ct_reader_in_batch(const ct_reader *r);
+
+/*
+ * The network id (hash of the genesis entry) and the bureau's key.
+ * Errors: CT_ENOTFOUND before a genesis is stored.
+ */
+int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES]);
+
+/*
+ * Reads entry (author, seq) / the entry with this hash. out points into the
+ * snapshot: valid until the reader ends. Errors: CT_ENOTFOUND, CT_ECORRUPT.
+ */
+int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out);
+int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
+
+/*
+ * The stored bytes of the entry with this hash, in the snapshot: valid until
+ * the reader ends. Errors: CT_ENOTFOUND (no such hash), CT_ECORRUPT (the hash
+ * index names an entry the store lacks).
+ */
+int ct_read_raw_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], const uint8_t **raw, size_t *len);
+
+/*
+ * Every calibration.revoke in the store: cb(ctx, the revoked calibration's
+ * hash, the revoking entry's hash), in revoked-hash order. A non-zero return
+ * of cb stops the walk and is returned. Errors: CT_ECORRUPT, CT_EIO.
+ */
+typedef int (*ct_revocation_fn)(void *ctx, const uint8_t cal[CT_HASH_BYTES], const uint8_t by[CT_HASH_BYTES]);
+int ct_read_all_revocations(ct_reader *r, ct_revocation_fn cb, void *ctx);
+
+/*
+ * Batched reads by hash, for scans that know ahead which entries they will
+ * read: add the hashes, run once (each index is then walked in key order,
+ * which keeps LMDB's cursors on the pages they are on), then find each.
+ * A batch is reused after ct_hash_batch_clear; one thread at a time.
+ *
+ * ct_hash_batch_new: Errors: CT_ENOMEM. ct_hash_batch_free accepts NULL.
+ * ct_hash_batch_add: Errors: CT_ENOMEM.
+ * ct_hash_batch_run: looks every added hash up in r. Errors: CT_ETOOBIG
+ *   (over 2^32 hashes), CT_ENOMEM, CT_EIO.
+ * ct_hash_batch_find: true and the stored bytes (valid until r ends) of a
+ *   hash that was added and found by the last run; false for a hash not
+ *   added (read it the plain way); true with *raw NULL for one added and
+ *   not found.
+ */
+typedef struct ct_hash_batch ct_hash_batch;
+int ct_hash_batch_new(ct_hash_batch **out);
+void ct_hash_batch_free(ct_hash_batch *b);
+void ct_hash_batch_clear(ct_hash_batch *b);
+int ct_hash_batch_add(ct_hash_batch *b, const uint8_t hash[CT_HASH_BYTES]);
+int ct_hash_batch_run(ct_hash_batch *b, ct_reader *r);
+bool ct_hash_batch_find(const ct_hash_batch *b, const uint8_t hash[CT_HASH_BYTES], const uint8_t **raw,
+			size_t *len);
+
+typedef struct ct_feed_head {
+	uint8_t author[CT_KEY_BYTES];
+	uint64_t size;		     /* entries stored: the seq of the last one */
+	uint8_t head[CT_HASH_BYTES]; /* hash of the last entry */
+	bool forked;		     /* a fork proof is recorded; frozen */
+	bool admitted;		     /* bureau, or admitted by an org.admit */
+} ct_feed_head;
+
+/* The head of one feed. Errors: CT_ENOTFOUND. */
+int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out);
+
+/* Every feed's head, sorted by author; *out is malloc'd (free()). */
+int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count);
+
+/* Number of entries waiting in the pending area. */
+int ct_read_pending_count(ct_reader *r, uint64_t *out);
+
+/*
+ * The fork proof of a feed: the two conflicting encoded entries (pointers
+ * into the snapshot). Errors: CT_ENOTFOUND.
+ */
+int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
+		 const uint8_t **b, size_t *b_len);
+
+/*
+ * Checks that two encoded entries prove their author equivocated: both
+ * verify, same author, and either the same seq with different bytes, or
+ * b.seq == a.seq + 1 with b.prev != hash(a). Pure. Returns 0 or CT_EINVAL.
+ */
+int ct_fork_proof_check(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+
+/* Merkle root of the first size entries of a feed. Errors: CT_EINVAL (size > feed). */
+int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size, uint8_t out[CT_HASH_BYTES]);
+
+/* Inclusion proof of entry seq (leaf seq-1) in the feed's tree of size. */
+int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size,
+			    uint8_t proof[][CT_HASH_BYTES], size_t *count);
+
+/* Consistency proof of a feed between two sizes. */
+int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t old_size,
+			      uint64_t new_size, uint8_t proof[][CT_HASH_BYTES], size_t *count);
+
+/*
+ * The state digest: SHA-256("caltrace/digest/v1" 0x00 || for each feed in
+ * bytewise author order: author || size as 8 bytes big-endian || head
+ * hash). Two stores holding the same entries give the same digest,
+ * whatever order they received them in.
+ */
+int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
+
+/*
+ * Checks the whole store: every entry decodes, verifies and links to its
+ * predecessor, every hash index and head agrees, every tree node (so every
+ * root) matches a recomputation, every domain index row points at a stored
+ * entry.
+ * Errors: CT_ECORRUPT with the first problem in the detail.
+ */
+int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
+
+/* ---- replication state (core/replica.c) --------------------------------- */
+
+/*
+ * Records that a peer reported author's feed at size entries; the store
+ * keeps the largest size ever reported. While that exceeds the feed's
+ * stored size, ct_batch_append refuses to append to it (CT_ESTATE): a node
+ * restored from an old backup would otherwise fork its own feed. The node
+ * records this for its own feed only. Errors: CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size);
+
+/* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
+int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out);
+
+/*
+ * Stores a fork proof received from a peer: a and b must pass
+ * ct_fork_proof_check. Marks the author's feed forked (frozen), creating
+ * an empty head record when no entry of it is held. The first proof of a
+ * feed is kept. Errors: CT_EINVAL (not a proof), CT_EEXISTS (a proof of
+ * this feed is already held: nothing written), CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint8_t *bb, size_t b_len);
+
+/*
+ * Unmaps the store's pages from this process's resident set: LMDB reads
+ * through a shared file mapping, and every page a long-running writer or
+ * reader touches stays resident until the kernel needs the memory. The
+ * pages stay in the OS page cache; the next access maps them again. Safe
+ * while other threads read (LMDB never changes a page a reader can see).
+ * caltraced calls it now and then, so that its memory stays bounded
+ * however large the store grows. Errors: CT_EIO.
+ */
+int ct_ledger_trim_memory(ct_ledger *l);
+
+/* Callback of ct_read_entries_raw: 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_raw_entry_fn)(void *ctx, uint64_t seq, const uint8_t *raw, size_t len);
+
+/*
+ * Calls cb with the encoded entries from..to of author's feed in order
+ * (fewer when the feed ends sooner), walking one cursor: what a node
+ * serving a peer needs, without decoding. raw points into the snapshot:
+ * valid until the reader ends. Errors: what cb returns (<0), CT_ECORRUPT,
+ * CT_EIO.
+ */
+int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,
+			ct_raw_entry_fn cb, void *ctx);
+
+#define CT_STORED_NOTE_MAX 8192 /* largest checkpoint note the store keeps */
+#define CT_NOTES_PER_FEED  256	/* notes kept per feed */
+
+/*
+ * Keeps a checkpoint note (a signed note with its cosignatures, carried
+ * opaquely: checking it is the checkpoint code's job) of author's feed.
+ * Notes are kept by (author, SHA-256 of the note).
+ * Errors: CT_EEXISTS (held already: nothing written), CT_ETOOBIG (over
+ * CT_STORED_NOTE_MAX), CT_EFULL (CT_NOTES_PER_FEED held for the feed),
+ * CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/*
+ * Drops a checkpoint note (the exact bytes given) of author's feed; the
+ * witness code replaces a note by its merge with a newer copy this way.
+ * Errors: CT_ENOTFOUND, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_del_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/*
+ * Records two checkpoint notes of author's feed that cannot both be true
+ * (checked by the caller, core/witness.c) and freezes the feed, as
+ * ct_batch_record_fork does for entries. The first proof is kept.
+ * Errors: CT_EEXISTS (one is held), CT_ENOMEM, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *a,
+				    size_t a_len, const uint8_t *bb, size_t b_len);
+
+/* The checkpoint fork proof of a feed (pointers into the snapshot). Errors: CT_ENOTFOUND, CT_ECORRUPT. */
+int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,
+			    size_t *a_len, const uint8_t **bb, size_t *b_len);
+
+/* Note callback: note points into the snapshot. Return 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_note_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
+
+/* Every checkpoint note held, by author then note hash. Errors: what cb returns (<0), CT_EIO. */
+int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx);
+
+/* The checkpoint notes held of one author (NULL: every author), by note hash. */
+int ct_read_notes_of(ct_reader *r, const uint8_t *author, ct_note_fn cb, void *ctx);
+
+#endif
