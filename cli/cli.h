@@ -17,7 +17,7 @@
 #include "caltrace/ledger/keys.h"
 #include "caltrace/ledger/ledger.h"
 
-/* Exit codes (STYLE.md): 0 ok, 1 a negative answer, 2 an error. */
+/* Exit codes (docs/STYLE.md): 0 ok, 1 a negative answer, 2 an error. */
 #define EXIT_OK 0
 #define EXIT_NO 1
 #define EXIT_ERR 2

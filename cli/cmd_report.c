@@ -1,4 +1,4 @@
-/* caltrace report: the city against the plan's targets (DOMAIN.md), overall and per district. */
+/* caltrace report: the city against the plan's targets (docs/DOMAIN.md), overall and per district. */
 #include <string.h>
 
 #include "report.h"
@@ -7,7 +7,7 @@ static void help(void)
 {
 	printf("usage: caltrace report [--at DATE] [--json] [--html FILE]\n\n"
 	       "Compares the city at DATE (default now) with the targets of the metrology plan\n"
-	       "(DOMAIN.md): municipal public standards, district standards per district,\n"
+	       "(docs/DOMAIN.md): municipal public standards, district standards per district,\n"
 	       "calibration items, traceability coverage and inspection rates, overall and per\n"
 	       "district, with the trend of the last %d months.\n\n"
 	       "  --at DATE      the date\n"

@@ -57,7 +57,7 @@ static inline rng rng_for(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 	return r;
 }
 
-/* ---- quantities: never floats (DESIGN.md section 5) ---- */
+/* ---- quantities: never floats (docs/DESIGN.md section 5) ---- */
 
 #define ABS_SCALE 10000 /* absolute values are kept in 1e-4 of their unit */
 

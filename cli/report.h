@@ -6,7 +6,7 @@
 
 #define REPORT_MONTHS 12
 
-/* One indicator of the plan (DOMAIN.md) against its 2016 and 2020 targets. */
+/* One indicator of the plan (docs/DOMAIN.md) against its 2016 and 2020 targets. */
 struct indicator {
 	const char *name;
 	const char *unit;     /* "%", "" */

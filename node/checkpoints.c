@@ -1,5 +1,5 @@
 /*
- * Checkpoints, done by the node on its own (DESIGN.md section 4,
+ * Checkpoints, done by the node on its own (docs/DESIGN.md section 4,
  * docs/CHECKPOINTS.md): signing its own feed's head when it grew, and
  * witnessing what peers send. The store writes happen in the ingest
  * writer (ingest.c, meta kinds M_SIGN and M_NOTE); this file decides when

@@ -398,7 +398,7 @@ static void after_verify(uv_work_t *w, int status)
 /*
  * Witnesses the checkpoint in m->a (signed by its author) with this
  * node's key: stored, merged, cosigned when it checks out (every node is a
- * witness, DESIGN.md section 4). Cosignatures carry the wall clock's time.
+ * witness, docs/DESIGN.md section 4). Cosignatures carry the wall clock's time.
  */
 static int witness(ct_batch *b, struct node *n, struct meta *m)
 {

@@ -1,5 +1,5 @@
 /*
- * Coverage (DESIGN.md section 7): one pass over the instruments of the
+ * Coverage (docs/DESIGN.md section 7): one pass over the instruments of the
  * subject index, each judged at every time asked with the tracer's memo
  * (so each standard calibration is judged once per tracer, and an
  * instrument is a few lookups), counts summed per time and per group.

@@ -1,5 +1,5 @@
 /*
- * Due and overdue lists for labs (DESIGN.md section 7): each registered
+ * Due and overdue lists for labs (docs/DESIGN.md section 7): each registered
  * instrument's latest unrevoked calibration against the date asked.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * Reverse traceability (DESIGN.md section 6, last paragraph): the graph of
+ * Reverse traceability (docs/DESIGN.md section 6, last paragraph): the graph of
  * cal links walked from a standard towards everything calibrated with it,
  * breadth first, through the calibrations-by-standard index.
  */

@@ -1,5 +1,5 @@
 /*
- * Quantities of DESIGN.md section 5: {rel_ppm: uint} or {abs: decimal str,
+ * Quantities of docs/DESIGN.md section 5: {rel_ppm: uint} or {abs: decimal str,
  * unit: str}. Never floats: the ratio rule u x k <= limit is decided with
  * exact integer arithmetic on the decimal digits.
  */

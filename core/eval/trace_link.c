@@ -1,6 +1,6 @@
 /*
  * Links: a calibration or anchor judged at its own performed_at (rules 2-5
- * of DESIGN.md section 6), and each standard it relied on as used at that
+ * of docs/DESIGN.md section 6), and each standard it relied on as used at that
  * time. A standard's calibration does not depend on who uses the standard
  * later, so its judgement is memoised by entry hash: a city of a million
  * instruments judges each standard calibration once.

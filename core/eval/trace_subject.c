@@ -1,5 +1,5 @@
 /*
- * Instruments (rule 1 of DESIGN.md section 6): registration, retirement,
+ * Instruments (rule 1 of docs/DESIGN.md section 6): registration, retirement,
  * the latest unrevoked calibration at or before t, its validity at t, and
  * what a compulsory instrument needs; then the calibration's own chain.
  */

@@ -1,6 +1,6 @@
 /*
  * Appending to the node's own feed: the ingest rules plus the relations an
- * author can check against its own store before signing (DESIGN.md §5).
+ * author can check against its own store before signing (docs/DESIGN.md §5).
  */
 #include <stdlib.h>
 #include <string.h>

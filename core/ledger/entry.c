@@ -1,5 +1,5 @@
 /*
- * Entries (DESIGN.md section 3): decoding, framing, signing and hashing.
+ * Entries (docs/DESIGN.md section 3): decoding, framing, signing and hashing.
  *
  *   entry = array(8) [version, author, seq, prev, time, type, body, sig]
  */

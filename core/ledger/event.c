@@ -1,5 +1,5 @@
 /*
- * Event types and their body schemas (DESIGN.md section 5).
+ * Event types and their body schemas (docs/DESIGN.md section 5).
  *
  * Every type is a row of one table: its wire name, whether only the bureau
  * may write it, and its fields (name, kind, required). The checker walks a

@@ -1,6 +1,6 @@
 /*
  * The event schema table of core/event.c, shared with core/json.c (and the
- * unit tests): one row per field of each type of DESIGN.md section 5.
+ * unit tests): one row per field of each type of docs/DESIGN.md section 5.
  */
 #ifndef CT_EVENT_INTERNAL_H
 #define CT_EVENT_INTERNAL_H

@@ -1,5 +1,5 @@
 /*
- * The domain indexes (DESIGN.md section 9): rows written with each entry,
+ * The domain indexes (docs/DESIGN.md section 9): rows written with each entry,
  * and their readers. A row is kind(1) time(8, big-endian) hash(32), so the
  * rows of one key sort by kind, then time.
  */

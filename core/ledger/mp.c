@@ -1,5 +1,5 @@
 /*
- * Canonical msgpack (DESIGN.md section 3): a strict zero-copy reader that
+ * Canonical msgpack (docs/DESIGN.md section 3): a strict zero-copy reader that
  * accepts only shortest forms, a whole-value checker, and writers that wrap
  * msgpack-c's packer.
  *

@@ -1,6 +1,6 @@
 /*
  * Coverage and due lists against a small city whose answers are counted by
- * hand below (DESIGN.md section 7).
+ * hand below (docs/DESIGN.md section 7).
  *
  * Labs: CITY (city, North), DIST (district, South), ENT (enterprise, East).
  * Standards: M1 mass, M2 pressure (municipal, public, approved, anchored);

@@ -89,7 +89,7 @@ static void test_round_trip(void **state)
 	CT_OK_OR_FAIL(ct_entry_frame(&frame, e1.ptr, e1.len));
 	assert_int_equal(frame, e1.len);
 
-	/* The layout of DESIGN.md section 3: array(8), the sig last as bin 64,
+	/* The layout of docs/DESIGN.md section 3: array(8), the sig last as bin 64,
 	 * signed over context, 0x00, array(7) of the same field bytes. */
 	assert_int_equal(e1.ptr[0], 0x98);
 	assert_int_equal(e1.ptr[e1.len - 66], 0xc4);

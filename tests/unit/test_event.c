@@ -1,5 +1,5 @@
 /*
- * ct_event_check and ct_event_keys_of against the schema of DESIGN.md
+ * ct_event_check and ct_event_keys_of against the schema of docs/DESIGN.md
  * section 5: one valid body per type, then every field missing, of the
  * wrong kind, out of its limits; bad quantities, unknown fields, cross-field
  * rules, and any prefix or corruption of a body (never a crash).

@@ -1,6 +1,6 @@
 /*
  * Own appends: the relations an author checks against its store before
- * signing (DESIGN.md section 5), and the domain indexes the entries feed.
+ * signing (docs/DESIGN.md section 5), and the domain indexes the entries feed.
  */
 #include "ct_store_test.h"
 

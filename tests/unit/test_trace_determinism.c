@@ -1,5 +1,5 @@
 /*
- * The evaluator is a pure function of the set of entries (DESIGN.md
+ * The evaluator is a pure function of the set of entries (docs/DESIGN.md
  * section 6): a random city (seeded: CT_TEST_SEED replays it) is fed in
  * several shuffled orders into fresh stores, as replication would deliver
  * it (an entry that cannot be applied yet is offered again later), and

@@ -1,5 +1,5 @@
 /*
- * What makes a link invalid beyond the metrology rules (DESIGN.md section
+ * What makes a link invalid beyond the metrology rules (docs/DESIGN.md section
  * 6, last paragraph): cycles, conflicting registrations, forked authors;
  * and an instrument's registration, retirement and time travel.
  */

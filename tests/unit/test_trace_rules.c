@@ -1,5 +1,5 @@
 /*
- * Rules 1-3 of DESIGN.md section 6, one scenario that passes and one that
+ * Rules 1-3 of docs/DESIGN.md section 6, one scenario that passes and one that
  * fails (with its reason code) per rule: the instrument's own calibration,
  * the lab that did it, and the technician who signed it.
  */

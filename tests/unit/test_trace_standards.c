@@ -1,5 +1,5 @@
 /*
- * Rules 4 and 5 of DESIGN.md section 6 and the suspect verdict: each
+ * Rules 4 and 5 of docs/DESIGN.md section 6 and the suspect verdict: each
  * standard a calibration relied on is registered, approved when public,
  * valid itself at the time of use, accurate enough, and its chain ends at
  * an anchor; a standard used while declared out of tolerance makes the

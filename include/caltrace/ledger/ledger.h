@@ -1,7 +1,7 @@
 /*
  * caltrace/ledger.h - the LMDB store of every feed a node holds.
  *
- * One LMDB environment per node home (DESIGN.md section 9). Entries are
+ * One LMDB environment per node home (docs/DESIGN.md section 9). Entries are
  * stored by (author, seq) and by hash; feed heads, Merkle tree nodes, fork
  * proofs, pending entries and the domain indexes live in named databases of
  * the same environment and are written in the same transaction as the

@@ -1,7 +1,7 @@
 /*
  * caltrace/mp.h - canonical msgpack: a strict zero-copy reader and a writer.
  *
- * Canonical (DESIGN.md section 3): every integer and every str, bin, array
+ * Canonical (docs/DESIGN.md section 3): every integer and every str, bin, array
  * and map header in its shortest form; map keys are str, sorted bytewise,
  * no duplicates; str is valid UTF-8; no float, no ext, no negative integer;
  * nesting at most CT_MP_MAX_DEPTH deep.

@@ -1,6 +1,6 @@
 /*
  * caltrace/witness.h - signing and witnessing the checkpoints of feeds,
- * against the store (DESIGN.md section 4, docs/CHECKPOINTS.md).
+ * against the store (docs/DESIGN.md section 4, docs/CHECKPOINTS.md).
  *
  * A node signs checkpoints of its own feed and cosigns (witnesses) the
  * checkpoints of every feed it can check: the author's signature verifies

@@ -2,7 +2,7 @@
  * proto/entry_check.h - the signature check of an entry received from a
  * peer, straight from its bytes.
  *
- * A canonical entry (DESIGN.md section 3) starts with 0x98 (array of 8),
+ * A canonical entry (docs/DESIGN.md section 3) starts with 0x98 (array of 8),
  * 0x01 (version 1), 0xc4 0x20 and the author's 32 bytes, then its seq as a
  * uint; it ends with 0xc4 0x40 and the 64-byte signature; what is signed
  * is "caltrace/entry/v1" 0x00, 0x97 (array of 7) and every byte between
