@@ -17,7 +17,7 @@ shift || true
 build() { # build DIR [cmake options...]
 	local dir=$1
 	shift
-	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$(nproc)" -- --no-print-directory >/dev/null
 }
 

@@ -13,7 +13,7 @@
  *    Its resident memory is sampled meanwhile (VmRSS, VmHWM).
  * 4. The raw rates again, and catch-up / raw 2-thread verification.
  * 5. For comparison, the raw rate of the check the node itself runs on a
- *    long run of one author's entries (core/sigkey.h: tables of
+ *    long run of one author's entries (caltrace/ledger/sigkey.h: tables of
  *    multiples, libsodium's verdicts), and catch-up / that rate.
  */
 #include <errno.h>
@@ -601,7 +601,7 @@ int main(int argc, char **argv)
 	f1 = verify_rate(1, NULL, key);
 	f2 = verify_rate(2, NULL, key);
 	ct_sigkey_free(key);
-	printf("for comparison, the node's own check of one author's run (core/sigkey.h): 1 thread %.0f/s, "
+	printf("for comparison, the node's own check of one author's run (caltrace/ledger/sigkey.h): 1 thread %.0f/s, "
 	       "2 threads %.0f/s (%.1fx libsodium's)\n",
 	       f1, f2, f2 / raw2);
 	printf("  catch-up / that 2-thread rate: %.2f\n", rate / f2);

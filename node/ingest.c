@@ -324,7 +324,7 @@ static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author
 /*
  * The checks of a job, in two passes: every entry's shape, author and
  * seq, then the signatures of those all at once (with the author's table
- * of multiples when the job is long, core/sigkey.h), then the rest in
+ * of multiples when the job is long, caltrace/ledger/sigkey.h), then the rest in
  * order. The first entry that fails any check stops the job.
  */
 static void verify_work(uv_work_t *w)

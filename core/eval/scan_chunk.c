@@ -1,7 +1,7 @@
 /*
  * A scan of the registered instruments in chunks: each chunk's entry reads
  * (registrations, retirements, and the calibration governing each time
- * asked) are batched in key order (trace_prefetch.c) before its
+ * asked) are batched in key order (the ledger's ct_hash_batch) before its
  * instruments are judged one by one. Shared by coverage and due lists.
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * The event schema table of core/event.c, shared with core/json.c (and the
+ * The event schema table of core/ledger/event.c, shared with core/ledger/json.c (and the
  * unit tests): one row per field of each type of docs/DESIGN.md section 5.
  */
 #ifndef CT_EVENT_INTERNAL_H

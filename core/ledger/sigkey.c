@@ -1,5 +1,5 @@
 /*
- * Fast Ed25519 checks for many signatures of one key (core/sigkey.h).
+ * Fast Ed25519 checks for many signatures of one key (caltrace/ledger/sigkey.h).
  *
  * Field elements mod p = 2^255 - 19 are five 51-bit limbs; points are in
  * extended twisted Edwards coordinates (X:Y:Z:T), x = X/Z, y = Y/Z,

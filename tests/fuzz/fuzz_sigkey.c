@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for core/sigkey.c, differential against libsodium.
+ * libFuzzer target for core/ledger/sigkey.c, differential against libsodium.
  *
  * Input: 32 bytes, then records. The 32 bytes are taken twice: as a
  * public key (when ct_sigkey_new takes it, libsodium must call it a valid

@@ -592,7 +592,7 @@ static void test_forged_entry(void **state)
 
 /*
  * A forged entry inside a long message: its signature is checked with the
- * others at once, by the author's table (core/sigkey.c). The entries
+ * others at once, by the author's table (core/ledger/sigkey.c). The entries
  * before it are stored, it and those after are not.
  */
 static void test_forged_entry_in_a_long_run(void **state)

@@ -1,5 +1,5 @@
 /*
- * The store's replication state (core/replica.c): reported remote sizes
+ * The store's replication state (core/ledger/replica.c): reported remote sizes
  * that block own appends, fork proofs received from peers, checkpoint
  * notes.
  */

@@ -1,5 +1,5 @@
 /*
- * The fast signature checks of core/sigkey.c against libsodium: the point
+ * The fast signature checks of core/ledger/sigkey.c against libsodium: the point
  * arithmetic on random and edge scalars, and the verdicts on valid,
  * tampered and crafted signatures (seeded).
  */

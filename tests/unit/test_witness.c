@@ -1,5 +1,5 @@
 /*
- * Signing and witnessing checkpoints against the store (core/witness.c):
+ * Signing and witnessing checkpoints against the store (core/proof/witness.c):
  * own checkpoints, cosigning, merging cosignatures, a checkpoint ahead of
  * the store, and forks found from checkpoints.
  */

@@ -1,5 +1,5 @@
 /*
- * caltrace/error.h - error codes and the per-thread detail message.
+ * caltrace/base/error.h - error codes and the per-thread detail message.
  *
  * Every library function that can fail returns 0 on success or one of the
  * negative CT_E* codes below. The place where an error is born also writes a

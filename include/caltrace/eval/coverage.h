@@ -1,5 +1,5 @@
 /*
- * caltrace/coverage.h - the bureau's numbers (docs/DESIGN.md section 7).
+ * caltrace/eval/coverage.h - the bureau's numbers (docs/DESIGN.md section 7).
  *
  * Over the instruments registered and not retired at time t (with
  * filters, optionally grouped): traceability coverage (valid / registered,

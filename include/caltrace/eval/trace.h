@@ -1,5 +1,5 @@
 /*
- * caltrace/trace.h - the traceability evaluator (docs/DESIGN.md section 6).
+ * caltrace/eval/trace.h - the traceability evaluator (docs/DESIGN.md section 6).
  *
  * trace(subject, t) says whether an instrument's (or a standard's)
  * measurement results at time t are traceable, and why: a tree of links

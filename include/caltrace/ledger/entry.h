@@ -1,5 +1,5 @@
 /*
- * caltrace/entry.h - one signed event in one author's feed (docs/DESIGN.md §3).
+ * caltrace/ledger/entry.h - one signed event in one author's feed (docs/DESIGN.md §3).
  *
  *   entry = array(8) [version, author, seq, prev, time, type, body, sig]
  *   sig   = Ed25519(author, "caltrace/entry/v1" 0x00 || array(7)[fields 0..6])

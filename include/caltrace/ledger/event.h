@@ -1,5 +1,5 @@
 /*
- * caltrace/event.h - the event types of docs/DESIGN.md section 5 and their
+ * caltrace/ledger/event.h - the event types of docs/DESIGN.md section 5 and their
  * body schemas.
  *
  * A body is a canonical msgpack map. Its schema fixes, per type, which keys

@@ -1,5 +1,5 @@
 /*
- * caltrace/home.h - a node home (docs/DESIGN.md section 10):
+ * caltrace/ledger/home.h - a node home (docs/DESIGN.md section 10):
  *   key       secret key, mode 0600
  *   key.pub   public key, 64 hex digits
  *   config    "name = value" lines: name, listen, network, peer (repeated)

@@ -1,5 +1,5 @@
 /*
- * caltrace/index.h - the domain indexes (docs/DESIGN.md section 9), read side.
+ * caltrace/ledger/index.h - the domain indexes (docs/DESIGN.md section 9), read side.
  *
  * Every row names an entry by hash and carries the one time the evaluator
  * orders by. Rows are kept in the same write transaction as their entries.

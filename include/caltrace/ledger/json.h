@@ -1,5 +1,5 @@
 /*
- * caltrace/json.h - event bodies to and from JSON (jansson), for the CLI,
+ * caltrace/ledger/json.h - event bodies to and from JSON (jansson), for the CLI,
  * `import-records` and `--json` output.
  *
  * JSON form of a body: the same keys; bin32 fields as 64 hex digits; time

@@ -1,5 +1,5 @@
 /*
- * caltrace/ledger.h - the LMDB store of every feed a node holds.
+ * caltrace/ledger/ledger.h - the LMDB store of every feed a node holds.
  *
  * One LMDB environment per node home (docs/DESIGN.md section 9). Entries are
  * stored by (author, seq) and by hash; feed heads, Merkle tree nodes, fork
@@ -266,7 +266,7 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
  */
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
 
-/* ---- replication state (core/replica.c) --------------------------------- */
+/* ---- replication state (core/ledger/replica.c) --------------------------------- */
 
 /*
  * Records that a peer reported author's feed at size entries; the store
@@ -335,7 +335,7 @@ int ct_batch_del_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 
 /*
  * Records two checkpoint notes of author's feed that cannot both be true
- * (checked by the caller, core/witness.c) and freezes the feed, as
+ * (checked by the caller, core/proof/witness.c) and freezes the feed, as
  * ct_batch_record_fork does for entries. The first proof is kept.
  * Errors: CT_EEXISTS (one is held), CT_ENOMEM, CT_ENOSPACE, CT_EIO.
  */

@@ -1,5 +1,5 @@
 /*
- * caltrace/merkle.h - RFC 6962 / RFC 9162 Merkle trees over a feed.
+ * caltrace/ledger/merkle.h - RFC 6962 / RFC 9162 Merkle trees over a feed.
  *
  * leaf hash = SHA-256(0x00 || data), node hash = SHA-256(0x01 || l || r),
  * empty tree root = SHA-256(""). The tree is never held whole: callers

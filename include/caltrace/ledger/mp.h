@@ -1,5 +1,5 @@
 /*
- * caltrace/mp.h - canonical msgpack: a strict zero-copy reader and a writer.
+ * caltrace/ledger/mp.h - canonical msgpack: a strict zero-copy reader and a writer.
  *
  * Canonical (docs/DESIGN.md section 3): every integer and every str, bin, array
  * and map header in its shortest form; map keys are str, sorted bytewise,

@@ -1,5 +1,5 @@
 /*
- * core/sigkey.h - checking many Ed25519 signatures of one key fast, with
+ * caltrace/ledger/sigkey.h - checking many Ed25519 signatures of one key fast, with
  * exactly libsodium's verdicts.
  *
  * A node catching up checks the signatures of long runs of one author's

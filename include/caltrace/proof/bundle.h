@@ -1,5 +1,5 @@
 /*
- * caltrace/bundle.h - offline proof bundles (docs/FORMAT.md section 11).
+ * caltrace/proof/bundle.h - offline proof bundles (docs/FORMAT.md section 11).
  *
  * A bundle is a text file: a header naming the subject and the time
  * judged, one checkpoint per feed (cosigned by the bureau), then one block

@@ -1,5 +1,5 @@
 /*
- * caltrace/note.h - the C2SP text formats a feed head travels in: signed
+ * caltrace/proof/note.h - the C2SP text formats a feed head travels in: signed
  * notes, checkpoints, witness cosignatures and inclusion proofs.
  *
  *   c2sp.org/signed-note      text, a blank line, "— <name> <base64(key ID || sig)>" lines

@@ -1,5 +1,5 @@
 /*
- * caltrace/witness.h - signing and witnessing the checkpoints of feeds,
+ * caltrace/proof/witness.h - signing and witnessing the checkpoints of feeds,
  * against the store (docs/DESIGN.md section 4, docs/CHECKPOINTS.md).
  *
  * A node signs checkpoints of its own feed and cosigns (witnesses) the

@@ -1,5 +1,5 @@
 /*
- * proto/entry_check.h - the signature check of an entry received from a
+ * caltrace/proto/entry_check.h - the signature check of an entry received from a
  * peer, straight from its bytes.
  *
  * A canonical entry (docs/DESIGN.md section 3) starts with 0x98 (array of 8),
@@ -28,7 +28,7 @@ __attribute__((warn_unused_result)) int ct_entry_check_raw(const uint8_t *raw, s
 /*
  * The same without the signature check: reads author and seq and appends
  * the signing input to inputs (not reset), for a caller that checks many
- * signatures at once (core/sigkey.h). The signature is the last
+ * signatures at once (caltrace/ledger/sigkey.h). The signature is the last
  * CT_SIG_BYTES of raw.
  */
 __attribute__((warn_unused_result)) int ct_entry_peek_raw(const uint8_t *raw, size_t len,

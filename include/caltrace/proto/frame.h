@@ -1,5 +1,5 @@
 /*
- * proto/frame.h - length-prefixed frames on a byte stream.
+ * caltrace/proto/frame.h - length-prefixed frames on a byte stream.
  *
  *   frame = length (u32, big-endian) || body (length bytes)
  *

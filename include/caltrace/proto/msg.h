@@ -1,5 +1,5 @@
 /*
- * proto/msg.h - the replication messages (docs/PROTOCOL.md section 4).
+ * caltrace/proto/msg.h - the replication messages (docs/PROTOCOL.md section 4).
  *
  * Every message is one canonical msgpack array whose first element is the
  * message type:

@@ -1,5 +1,5 @@
 /*
- * proto/repl.h - the replication state machine (docs/PROTOCOL.md section 5).
+ * caltrace/proto/repl.h - the replication state machine (docs/PROTOCOL.md section 5).
  *
  * Pure code: it is fed the node's feed heads, the decrypted messages of
  * each peer, the outcome of ingests and the clock, and answers with

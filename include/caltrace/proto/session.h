@@ -1,5 +1,5 @@
 /*
- * proto/session.h - one authenticated, encrypted connection as pure code:
+ * caltrace/proto/session.h - one authenticated, encrypted connection as pure code:
  * bytes in, bytes out, decrypted messages out. No sockets.
  *
  * The handshake (docs/PROTOCOL.md section 2) is Noise-XX-like: ephemeral
