@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/base/time.h"
 #include "caltrace/ledger/mp.h"
 #include "store_internal.h"
 
@@ -28,7 +27,10 @@ static int put_row(ct_batch *b, enum ct_db db, const void *key, size_t klen, cha
 
 	make_row(row, kind, time, hash);
 	err = ct__put(b, db, key, klen, row, sizeof(row), MDB_NODUPDATA);
-	return err == CT_EEXISTS ? 0 : err;
+	if (err == CT_EEXISTS)
+		return 0;
+	/* the network index lists every row but the usage rows (docs/FORMAT.md section 12) */
+	return err < 0 || db == DB_USES ? err : ct__netindex_touch_row(b, db, key, klen);
 }
 
 static int put_subject_row(ct_batch *b, char ns, const char *id, size_t id_len, char kind, uint64_t time,

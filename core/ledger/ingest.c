@@ -93,35 +93,12 @@ static int check_authority(const ct_entry *e, ct_event_type t, const uint8_t bur
 	return 0;
 }
 
+/* Keeps the proof (the smaller of it and one held: forks.c). */
 static int record_fork(ct_batch *b, const ct_entry *stored, const ct_entry *e)
 {
-	uint8_t *proof;
-	uint64_t size;
-	uint8_t head[CT_HASH_BYTES];
-	unsigned flags;
-	size_t len = 4 + stored->raw_len + e->raw_len;
-	MDB_val v;
-	int err;
+	int err = ct__fork_put(b, stored, e);
 
-	if ((err = ct__get(&b->rd, DB_FORKS, e->author, CT_KEY_BYTES, &v)) == 0)
-		return 0; /* the first proof is enough */
-	if (err != CT_ENOTFOUND)
-		return err;
-	if (!(proof = malloc(len)))
-		return ct_error_set(CT_ENOMEM, "out of memory recording a fork");
-	proof[0] = (uint8_t)(stored->raw_len >> 24);
-	proof[1] = (uint8_t)(stored->raw_len >> 16);
-	proof[2] = (uint8_t)(stored->raw_len >> 8);
-	proof[3] = (uint8_t)stored->raw_len;
-	memcpy(proof + 4, stored->raw, stored->raw_len);
-	memcpy(proof + 4 + stored->raw_len, e->raw, e->raw_len);
-	err = ct__put(b, DB_FORKS, e->author, CT_KEY_BYTES, proof, len, 0);
-	free(proof);
-	if (err < 0)
-		return err;
-	if ((err = ct__head_get(&b->rd, e->author, &size, head, &flags)) < 0)
-		return err;
-	return ct__head_put(b, e->author, size, head, flags | HEAD_FORKED);
+	return err == CT_EEXISTS ? 0 : err;
 }
 
 /*

@@ -66,40 +66,16 @@ int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], u
 
 int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint8_t *bb, size_t b_len)
 {
-	uint8_t head[CT_HASH_BYTES];
-	uint8_t *proof = NULL;
-	uint64_t size;
-	unsigned flags;
-	ct_entry ea;
-	MDB_val v;
+	ct_entry ea, eb;
 	int err;
 
 	if (b->poisoned)
 		return b->poisoned;
 	if ((err = ct_fork_proof_check(a, a_len, bb, b_len)) < 0)
 		return err;
-	if ((err = ct_entry_decode(&ea, a, a_len)) < 0)
+	if ((err = ct_entry_decode(&ea, a, a_len)) < 0 || (err = ct_entry_decode(&eb, bb, b_len)) < 0)
 		return err;
-	err = ct__get(&b->rd, DB_FORKS, ea.author, CT_KEY_BYTES, &v);
-	if (err == 0)
-		return CT_EEXISTS;
-	if (err != CT_ENOTFOUND)
-		return err;
-	if (!(proof = malloc(4 + a_len + b_len)))
-		return ct_error_set(CT_ENOMEM, "out of memory recording a fork proof");
-	proof[0] = (uint8_t)(a_len >> 24);
-	proof[1] = (uint8_t)(a_len >> 16);
-	proof[2] = (uint8_t)(a_len >> 8);
-	proof[3] = (uint8_t)a_len;
-	memcpy(proof + 4, a, a_len);
-	memcpy(proof + 4 + a_len, bb, b_len);
-	err = ct__put(b, DB_FORKS, ea.author, CT_KEY_BYTES, proof, 4 + a_len + b_len, 0);
-	free(proof);
-	if (err < 0)
-		return err;
-	if ((err = ct__head_get(&b->rd, ea.author, &size, head, &flags)) < 0)
-		return err;
-	return ct__head_put(b, ea.author, size, size ? head : NULL, flags | HEAD_FORKED);
+	return ct__fork_put(b, &ea, &eb);
 }
 
 /* Counts the notes held for author (stops counting at limit). */
@@ -168,8 +144,8 @@ int ct_batch_del_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uin
 	return ct__del(b, DB_META, key, sizeof(key), NULL, 0);
 }
 
-#define CPFORK_PREFIX	 "cpfork"
-#define CPFORK_KEY_BYTES (6 + CT_KEY_BYTES)
+#define CPFORK_PREFIX	 CT__CPFORK_PREFIX
+#define CPFORK_KEY_BYTES CT__CPFORK_KEY_BYTES
 
 int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *a,
 				    size_t a_len, const uint8_t *bb, size_t b_len)
@@ -203,9 +179,10 @@ int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYT
 	free(proof);
 	if (err < 0)
 		return err;
-	if ((err = ct__head_get(&b->rd, author, &size, head, &flags)) < 0)
+	if ((err = ct__head_get(&b->rd, author, &size, head, &flags)) < 0 ||
+	    (err = ct__head_put(b, author, size, size ? head : NULL, flags | HEAD_FORKED)) < 0)
 		return err;
-	return ct__head_put(b, author, size, size ? head : NULL, flags | HEAD_FORKED);
+	return ct__netindex_touch_fork(b, author);
 }
 
 int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,

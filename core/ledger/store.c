@@ -30,6 +30,7 @@ static const struct {
 	[DB_PERSONS] = {"persons", MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_CATALOGUE] = {"catalogue", MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_REVOKES] = {"revokes", MDB_DUPSORT | MDB_DUPFIXED},
+	[DB_NINDEX] = {"nindex", 0},
 };
 
 int ct__mdb_error(int rc, const char *what)
@@ -73,6 +74,11 @@ static int open_dbs(ct_ledger *l)
 		return ct__mdb_error(rc, "opening the store");
 	for (i = 0; i < DB__COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_specs[i].name, db_specs[i].flags | create, &l->dbi[i]);
+		if (rc == MDB_NOTFOUND && i == DB_NINDEX) {
+			/* a store from before the network index, read-only: everything else works */
+			l->dbi[i] = 0;
+			continue;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
@@ -102,6 +108,7 @@ static int open_dbs(ct_ledger *l)
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		return ct__mdb_error(rc, "opening the store");
+	l->has_nindex = l->dbi[DB_NINDEX] != 0;
 	return 0;
 }
 
@@ -193,6 +200,8 @@ int ct_batch_commit(ct_batch *b)
 {
 	int rc, err = 0;
 
+	if (!b->poisoned)
+		ct__netindex_commit(b); /* an error poisons the batch */
 	if (b->poisoned) {
 		err = b->poisoned;
 		mdb_txn_abort(b->rd.txn);
@@ -200,6 +209,7 @@ int ct_batch_commit(ct_batch *b)
 	} else if ((rc = mdb_txn_commit(b->rd.txn)) != 0) {
 		err = ct__mdb_error(rc, "committing");
 	}
+	ct_buf_free(&b->ndirty);
 	free(b);
 	return err;
 }
@@ -209,6 +219,7 @@ void ct_batch_abort(ct_batch *b)
 	if (!b)
 		return;
 	mdb_txn_abort(b->rd.txn);
+	ct_buf_free(&b->ndirty);
 	free(b);
 }
 

@@ -26,6 +26,8 @@ enum ct_db {
 	DB_PERSONS,  /* person id -> dup: kind(1)=0 time(8) hash(32) */
 	DB_CATALOGUE,/* item -> dup: kind(1)=0 time(8) hash(32) */
 	DB_REVOKES,  /* calibration hash(32) -> dup: kind(1)=0 time(8) hash(32) */
+	DB_NINDEX,   /* the network index (netindex.c): 'L' key -> list hash; 'N' node -> children;
+			'R' -> root; 'S' -> next log number; 'D' number(8) -> keys marked dirty */
 	DB__COUNT
 };
 
@@ -42,6 +44,7 @@ struct ct_ledger {
 	bool pinned;                         /* network id fixed by the config */
 	uint8_t network[CT_HASH_BYTES];
 	char *dir;
+	bool has_nindex; /* false: a store opened read-only from before the network index */
 };
 
 struct ct_reader {
@@ -54,6 +57,7 @@ struct ct_batch {
 	ct_ledger *l;
 	struct ct_reader rd; /* reads through the write txn */
 	int poisoned;        /* first write error, 0 if none */
+	ct_buf ndirty;       /* network index keys this batch touched: u8 len || key, repeated */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -104,6 +108,31 @@ int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[C
 
 /* Writes the domain index rows of a stored entry (index.c). */
 int ct__index_entry(ct_batch *b, const ct_prepared *p);
+
+/*
+ * The network index (netindex.c): a domain row was written under key of db
+ * (or a fork record of author changed): its network index key is dirty.
+ * Kept in the batch, written as one record when it commits
+ * (ct__netindex_commit). Errors: CT_ENOMEM (the batch is poisoned).
+ */
+int ct__netindex_touch_row(ct_batch *b, enum ct_db db, const void *key, size_t klen);
+int ct__netindex_touch_fork(ct_batch *b, const uint8_t author[CT_KEY_BYTES]);
+int ct__netindex_commit(ct_batch *b);
+
+/*
+ * Keeps the fork proof (x, y) of their author (forks.c): both entries
+ * checked by the caller. The proof is kept in canonical form (the same seq:
+ * the smaller hash first), and of two proofs of one author the smaller
+ * (lower seq, then hashes) stays, so that nodes that heard of different
+ * proofs end with the same one. Marks the feed forked.
+ * Returns 0 (stored) or CT_EEXISTS (a proof as small is held); errors of
+ * the store.
+ */
+int ct__fork_put(ct_batch *b, const ct_entry *x, const ct_entry *y);
+
+/* DB_META prefix of checkpoint fork records (replica.c): "cpfork" author(32). */
+#define CT__CPFORK_PREFIX "cpfork"
+#define CT__CPFORK_KEY_BYTES (6 + CT_KEY_BYTES)
 
 /* Whether author is the bureau or admitted by a stored org.admit. */
 int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out);

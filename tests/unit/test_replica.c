@@ -126,37 +126,63 @@ static void test_remote_size_blocks_append(void **state)
 	ct_buf_free(&e3);
 }
 
-/* A received proof freezes the feed, the first proof is kept, non-proofs are refused. */
+/* The canonical form of a same-seq proof: the entry with the smaller hash first. */
+static void canonical(const ct_buf *x, const ct_buf *y, const ct_buf **first, const ct_buf **second,
+		      uint8_t hashes[64])
+{
+	uint8_t hx[32], hy[32];
+
+	ct_entry_hash(hx, x->ptr, x->len);
+	ct_entry_hash(hy, y->ptr, y->len);
+	*first = memcmp(hx, hy, 32) < 0 ? x : y;
+	*second = *first == x ? y : x;
+	memcpy(hashes, *first == x ? hx : hy, 32);
+	memcpy(hashes + 32, *first == x ? hy : hx, 32);
+}
+
+/*
+ * A received proof freezes the feed; of two proofs of one seq the one with
+ * the smaller hashes is kept, in canonical order; non-proofs are refused.
+ */
 static void test_record_fork(void **state)
 {
 	struct fx *f = *state;
 	ct_buf a = CT_BUF_INIT, b2 = CT_BUF_INIT, c = CT_BUF_INIT;
+	const ct_buf *p1, *p2, *q1, *q2, *keep1, *keep2;
+	uint8_t hp[64], hq[64];
 	const uint8_t *pa, *pb;
 	size_t la, lb;
 	uint64_t checked;
 	ct_batch *b = NULL;
 	ct_reader *r = NULL;
-	bool forked = false;
+	bool forked = false, second_smaller;
 
 	fx_instruments(f->l, f->lab, 1, 2);
 	fx_entry(&a, f->lab, 7, (const uint8_t *)"0123456789abcdef0123456789abcdef", "A-7");
 	fx_entry(&b2, f->lab, 7, (const uint8_t *)"0123456789abcdef0123456789abcdef", "B-7");
 	fx_entry(&c, f->lab, 7, (const uint8_t *)"0123456789abcdef0123456789abcdef", "C-7");
+	canonical(&a, &b2, &p1, &p2, hp);
+	canonical(&a, &c, &q1, &q2, hq);
+	second_smaller = memcmp(hq, hp, 64) < 0;
 
 	CT_OK_OR_FAIL(ct_batch_begin(&b, f->l));
 	assert_int_equal(ct_batch_record_fork(b, a.ptr, a.len, a.ptr, a.len), CT_EINVAL);
 	CT_OK_OR_FAIL(ct_batch_record_fork(b, a.ptr, a.len, b2.ptr, b2.len));
-	assert_int_equal(ct_batch_record_fork(b, a.ptr, a.len, c.ptr, c.len), CT_EEXISTS);
+	assert_int_equal(ct_batch_record_fork(b, a.ptr, a.len, c.ptr, c.len), second_smaller ? 0 : CT_EEXISTS);
+	/* the same proof again, in either order: nothing to change */
+	assert_int_equal(ct_batch_record_fork(b, b2.ptr, b2.len, a.ptr, a.len), CT_EEXISTS);
 	CT_OK_OR_FAIL(ct_batch_commit(b));
+	keep1 = second_smaller ? q1 : p1;
+	keep2 = second_smaller ? q2 : p2;
 
 	assert_int_equal(feed_size(f->l, f->lab, &forked), 2);
 	assert_true(forked);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
 	CT_OK_OR_FAIL(ct_read_fork(r, ct_keypair_public(f->lab), &pa, &la, &pb, &lb));
-	assert_int_equal(la, a.len);
-	assert_memory_equal(pa, a.ptr, a.len);
-	assert_int_equal(lb, b2.len);
-	assert_memory_equal(pb, b2.ptr, b2.len);
+	assert_int_equal(la, keep1->len);
+	assert_memory_equal(pa, keep1->ptr, keep1->len);
+	assert_int_equal(lb, keep2->len);
+	assert_memory_equal(pb, keep2->ptr, keep2->len);
 	CT_OK_OR_FAIL(ct_ledger_check(r, &checked));
 	ct_reader_end(r);
 	/* Frozen: the own feed refuses appends. */

@@ -283,9 +283,12 @@ int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64
 /*
  * Stores a fork proof received from a peer: a and b must pass
  * ct_fork_proof_check. Marks the author's feed forked (frozen), creating
- * an empty head record when no entry of it is held. The first proof of a
- * feed is kept. Errors: CT_EINVAL (not a proof), CT_EEXISTS (a proof of
- * this feed is already held: nothing written), CT_ENOSPACE, CT_EIO.
+ * an empty head record when no entry of it is held. One proof per feed is
+ * kept, in canonical form (at one seq, the entry with the smaller hash
+ * first); of two proofs the one with the lower seq (then the smaller
+ * hashes) stays, so that nodes end with the same proof whatever order
+ * they heard of them in. Errors: CT_EINVAL (not a proof), CT_EEXISTS (a
+ * proof as small is already held: nothing written), CT_ENOSPACE, CT_EIO.
  */
 int ct_batch_record_fork(ct_batch *b, const uint8_t *a, size_t a_len, const uint8_t *bb, size_t b_len);
 
