@@ -39,6 +39,8 @@ static const struct command commands[] = {
 	{"checkpoint", cmd_checkpoint, "print (or sign) a feed's latest checkpoint with its cosignatures"},
 	{"witness", cmd_witness, "check and cosign checkpoints: stored ones, or notes from files"},
 	{"audit", cmd_audit, "check every stored checkpoint against the next: was any feed rewritten?"},
+	{"index", cmd_index, "the network index: fold in what was written, print its root"},
+	{"netcheckpoint", cmd_netcheckpoint, "print, sign or witness a network checkpoint (feeds and index root)"},
 	{"prove", cmd_prove, "write the offline proof bundle of an instrument's chain at a date"},
 	{"verify", cmd_verify, "verify a proof bundle offline with the bureau's key, print its chain"},
 	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},

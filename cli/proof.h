@@ -29,5 +29,7 @@ int cmd_witness(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_netcheckpoint(int argc, char **argv);
 
 #endif

@@ -139,4 +139,5 @@ void node_greet(struct node *n, struct conn *c)
 	ct_reader_end(r);
 	ct_buf_free(&latest);
 	ct_buf_free(&cosigned);
+	netcp_greet(n, c);
 }

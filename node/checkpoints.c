@@ -46,7 +46,7 @@ static size_t text_len(const ct_buf *note)
 }
 
 /* Queues note (author's) to go on to every peer but origin_key's (may be NULL) when due. */
-static void gossip_later(struct node *n, const uint8_t author[CT_KEY_BYTES], const ct_buf *note,
+void checkpoints_gossip_later(struct node *n, const uint8_t author[CT_KEY_BYTES], const ct_buf *note,
 			 const uint8_t *origin_key)
 {
 	struct outgoing *o;
@@ -270,7 +270,7 @@ void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_repor
 	if (same(r->merged, r->prev))
 		return; /* nothing new here: the gossip ends */
 	/* the sender has it already unless this node added lines it lacked */
-	gossip_later(n, r->author, r->merged,
+	checkpoints_gossip_later(n, r->author, r->merged,
 		     same(r->merged, r->incoming) && origin ? ct_rpeer_key(origin) : NULL);
 }
 

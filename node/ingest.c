@@ -46,7 +46,7 @@ struct job {
 	ct_buf proof_a, proof_b;
 };
 
-enum meta_kind { M_FORK, M_NOTE, M_REMOTE, M_SIGN, M_WITNESS_ALL };
+enum meta_kind { M_FORK, M_NOTE, M_REMOTE, M_SIGN, M_WITNESS_ALL, M_NETSIGN, M_NETNOTE };
 
 struct meta {
 	struct meta *next;
@@ -60,6 +60,8 @@ struct meta {
 	/* checkpoints */
 	ct_witness_result wres;
 	ct_buf prev, fork_a, fork_b;
+	ct_netcp_result nres;
+	ct_buf why;
 };
 
 struct wbatch {
@@ -96,6 +98,7 @@ static void meta_free(struct meta *m)
 	ct_buf_free(&m->prev);
 	ct_buf_free(&m->fork_a);
 	ct_buf_free(&m->fork_b);
+	ct_buf_free(&m->why);
 	free(m);
 }
 
@@ -198,7 +201,7 @@ void ingest_meta_note(struct node *n, struct conn *c, const uint8_t author[CT_KE
 
 	if (!m)
 		return;
-	m->kind = M_NOTE;
+	m->kind = netcp_is(note, len) ? M_NETNOTE : M_NOTE;
 	m->conn = c;
 	memcpy(m->author, author, CT_KEY_BYTES);
 	if (ct_buf_put(&m->a, note, len) < 0) {
@@ -226,6 +229,11 @@ void ingest_meta_sign(struct node *n)
 void ingest_meta_witness_all(struct node *n)
 {
 	meta_simple(n, M_WITNESS_ALL);
+}
+
+void ingest_meta_netsign(struct node *n)
+{
+	meta_simple(n, M_NETSIGN);
 }
 
 void ingest_meta_remote_size(struct node *n, uint64_t size)
@@ -441,6 +449,14 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 	case M_REMOTE:
 		m->result = ct_batch_note_remote_size(b, n->self, m->size);
 		break;
+	case M_NETSIGN:
+		m->result = ct_netcp_sign(b, n->kp, (uint64_t)time(NULL), &m->b);
+		break;
+	case M_NETNOTE:
+		/* every node is a witness of network checkpoints (docs/CHECKPOINTS.md) */
+		m->result = ct_netcp_witness(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->prev, &m->why,
+					     &m->nres);
+		break;
 	}
 	if (m->result < 0 && m->result != CT_EEXISTS)
 		snprintf(m->detail, sizeof(m->detail), "%s: %s", ct_strerror(m->result), ct_error_last());
@@ -590,6 +606,19 @@ static void report_meta(struct node *n, struct meta *m)
 		report_checkpoint(n, m);
 		return;
 	}
+	if (m->kind == M_NETSIGN || m->kind == M_NETNOTE) {
+		struct ncp_report nr = {.err = m->result < 0 ? m->result : 0,
+					.detail = m->detail,
+					.signed_here = m->kind == M_NETSIGN,
+					.result = m->nres,
+					.incoming = &m->a,
+					.prev = &m->prev,
+					.merged = &m->b};
+		if (ct_buf_put(&m->why, "", 1) == 0)
+			nr.why = (const char *)m->why.ptr;
+		netcp_done(n, m->conn, &nr);
+		return;
+	}
 	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
 		node_short(author, e.author);
 	if (m->result < 0 && m->result != CT_EEXISTS) {
@@ -606,12 +635,15 @@ static void report_meta(struct node *n, struct meta *m)
 	case M_FORK:
 		LOG(LOG_WARN, "fork: %s… equivocated (proof from peer %s); proof recorded, feed frozen",
 		    author, from);
+		netcp_fork_event(n);
 		ct_repl_fork_recorded(n->repl, m->a.ptr, m->a.len, m->b.ptr, m->b.len, origin);
 		break;
 	case M_NOTE:
 	case M_SIGN:
 	case M_REMOTE:
 	case M_WITNESS_ALL:
+	case M_NETSIGN:
+	case M_NETNOTE:
 		break;
 	}
 }
@@ -716,6 +748,7 @@ static void after_write(uv_work_t *w, int status)
 	if (!n->stopping) {
 		heads_changed(n, wb);
 		checkpoints_after_commit(n, appended);
+		netcp_after_commit(n, appended);
 		progress(n);
 		ingest_pressure(n);
 		schedule(n);

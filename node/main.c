@@ -59,6 +59,7 @@ static void on_poll(uv_timer_t *t)
 
 	node_refresh_heads(n, false);
 	checkpoints_poll(n);
+	netcp_poll(n);
 	checkpoints_gossip(n, false);
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
 	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
@@ -237,6 +238,7 @@ static void cleanup(struct node *n)
 
 	ingest_free(n);
 	checkpoints_free(n);
+	netcp_free(n);
 	ct_repl_free(n->repl);
 	while ((s = n->slots)) {
 		n->slots = s->next;

@@ -20,6 +20,7 @@
 #include "caltrace/ledger/home.h"
 #include "caltrace/ledger/keys.h"
 #include "caltrace/ledger/ledger.h"
+#include "caltrace/proof/netcheckpoint.h"
 #include "caltrace/proof/witness.h"
 #include "log.h"
 #include "caltrace/ledger/sigkey.h"
@@ -54,6 +55,8 @@
 #define NODE_CHECKPOINT_MAX_MS	 120000	     /* ... and while it keeps growing, at least this often */
 #define NODE_AHEAD_MAX		 256	     /* checkpoints held in memory to witness after catching up */
 #define NODE_GOSSIP_MS		 300	     /* a changed checkpoint note waits so long before going on */
+#define NODE_NETCP_QUIET_MS	 2000	     /* the bureau's node signs a network checkpoint once its state was still this long */
+#define NODE_NETCP_MIN_MS	 10000	     /* ... and at most this often */
 
 struct conn;
 
@@ -154,6 +157,19 @@ struct node_cp {
 	size_t nout;
 };
 
+/* Network checkpoint duties (netcheckpoints.c). */
+struct node_ncp {
+	uint8_t token[CT_HASH_BYTES];	     /* the state last polled: heads digest and fork events */
+	uint8_t signed_token[CT_HASH_BYTES]; /* ... when the last network checkpoint was signed */
+	uint8_t signing_token[CT_HASH_BYTES];
+	uint64_t changed_at, signed_at; /* ms */
+	uint64_t fork_events;		/* fork proofs received and stored */
+	bool has_signed, signing;
+	bool bureau_known, is_bureau;
+	uint8_t bureau[CT_KEY_BYTES];
+	ct_buf ahead; /* the newest network checkpoint this node holds too few entries for */
+};
+
 /* What the writer did with a checkpoint (ingest.c to checkpoints.c). */
 struct cp_report {
 	int err; /* < 0: not stored; detail says why */
@@ -202,6 +218,7 @@ struct node {
 	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
 	uint64_t trim_mark;  /* commits + served then */
 	struct node_cp cp;
+	struct node_ncp ncp;
 };
 
 /* Milliseconds on the loop's clock. */
@@ -267,6 +284,8 @@ void ingest_free(struct node *n);
 
 /* Queues: sign the own feed's checkpoint; witness every stored checkpoint again. */
 void ingest_meta_sign(struct node *n);
+/* Queues: sign a network checkpoint (the bureau's node). */
+void ingest_meta_netsign(struct node *n);
 void ingest_meta_witness_all(struct node *n);
 
 /* ---- checkpoints.c ---- */
@@ -285,6 +304,32 @@ void checkpoints_free(struct node *n);
 void checkpoints_gossip(struct node *n, bool all);
 /* The size of the checkpoint in a signed note (0 when it does not parse). */
 uint64_t checkpoint_size(const uint8_t *note, size_t len);
+/* Queues note (of author's feed, or a network checkpoint: author the bureau) to go on to every peer but origin_key's. */
+void checkpoints_gossip_later(struct node *n, const uint8_t author[CT_KEY_BYTES], const ct_buf *note,
+			      const uint8_t *origin_key);
+
+/* ---- netcheckpoints.c ---- */
+/* What the writer did with a network checkpoint (ingest.c to netcheckpoints.c). */
+struct ncp_report {
+	int err; /* < 0: not stored; detail says why */
+	const char *detail;
+	bool signed_here; /* ingest_meta_netsign's */
+	ct_netcp_result result;
+	const char *why; /* on a result other than cosigned: what differs */
+	const ct_buf *incoming, *prev, *merged;
+};
+/* Whether a note is a network checkpoint (its origin ends in /index). */
+bool netcp_is(const uint8_t *note, size_t len);
+/* Poll timer: the bureau's node signs when its state has been still long enough. */
+void netcp_poll(struct node *n);
+void netcp_done(struct node *n, struct conn *c, const struct ncp_report *r);
+/* After a commit: a network checkpoint this node was behind goes to the writer again. */
+void netcp_after_commit(struct node *n, bool appended);
+/* Sends the newest network checkpoint held to a peer that just came up. */
+void netcp_greet(struct node *n, struct conn *c);
+/* A fork proof from a peer was stored: the index changed. */
+void netcp_fork_event(struct node *n);
+void netcp_free(struct node *n);
 
 /* ---- serve.c ---- */
 void serve_add(struct conn *c, const ct_action *a);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "caltrace/ledger/netindex.h"
 #include "trace_internal.h"
 
 static const struct {
@@ -302,6 +303,39 @@ void ct_tracer_record(ct_tracer *tr, ct_trace_record_fn cb, void *ctx)
 	tr->record_ctx = ctx;
 }
 
+void ct_tracer_record_keys(ct_tracer *tr, ct_trace_key_fn cb, void *ctx)
+{
+	tr->record_key = cb;
+	tr->record_key_ctx = ctx;
+}
+
+void ct__record_key_id(ct_tracer *tr, char type, const char *id, size_t len)
+{
+	uint8_t key[CT_NETKEY_MAX];
+	size_t n;
+
+	if (tr->record_key && (n = ct_netkey_id(key, type, id, len)) > 0)
+		tr->record_key(tr->record_key_ctx, key, n);
+}
+
+void ct__record_key_author(ct_tracer *tr, const uint8_t author[CT_KEY_BYTES])
+{
+	uint8_t key[CT_NETKEY_MAX];
+
+	if (!tr->record_key)
+		return;
+	tr->record_key(tr->record_key_ctx, key, ct_netkey_org(key, author));
+	tr->record_key(tr->record_key_ctx, key, ct_netkey_fork(key, author));
+}
+
+void ct__record_key_revoked(ct_tracer *tr, const uint8_t cal[CT_HASH_BYTES])
+{
+	uint8_t key[CT_NETKEY_MAX];
+
+	if (tr->record_key)
+		tr->record_key(tr->record_key_ctx, key, ct_netkey_revoked(key, cal));
+}
+
 void ct_tracer_free(ct_tracer *tr)
 {
 	if (!tr)
@@ -343,6 +377,7 @@ int ct__load_rows(ct_tracer *tr, struct ct__rowbuf *buf, char ns, const char *id
 	int err;
 
 	buf->n = 0;
+	ct__record_key_id(tr, ns, id, id_len);
 	if ((err = ct_read_subject_rows(tr->r, ns, id, id_len, 0, collect_row, buf)) < 0)
 		return err;
 	for (i = 0; tr->record && i < buf->n; i++)
@@ -452,6 +487,7 @@ int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org *
 	if (!(o = calloc(1, sizeof(*o))))
 		return ct_error_set(CT_ENOMEM, "out of memory reading an org");
 	memcpy(o->key, key, CT_KEY_BYTES);
+	ct__record_key_author(tr, key);
 	/* Registered before the rows are read: reading them asks whether the bureau is trusted. */
 	if ((err = load_fork(tr, o)) < 0 || (err = ct_hmap_put(&tr->orgs, key, CT_KEY_BYTES, o)) < 0) {
 		free_org(o);
@@ -526,6 +562,7 @@ int ct__person_get(ct_tracer *tr, struct ct__str id, struct ct__person **out)
 	if (!p) {
 		if (!(p = calloc(1, sizeof(*p))))
 			return ct_error_set(CT_ENOMEM, "out of memory reading a person");
+		ct__record_key_id(tr, CT_NK_PERSON, id.p, id.n);
 		L.p = p;
 		if ((err = ct_read_person_rows(tr->r, id.p, id.n, add_cert, &L)) < 0 ||
 		    (err = ct_hmap_put(&tr->persons, id.p, id.n, p)) < 0) {
@@ -577,6 +614,7 @@ int ct__item_get(ct_tracer *tr, struct ct__str id, struct ct__item **out)
 	if (!it) {
 		if (!(it = calloc(1, sizeof(*it))))
 			return ct_error_set(CT_ENOMEM, "out of memory reading the catalogue");
+		ct__record_key_id(tr, CT_NK_CATALOGUE, id.p, id.n);
 		L.it = it;
 		if ((err = ct_read_catalogue_rows(tr->r, id.p, id.n, add_catver, &L)) < 0 ||
 		    (err = ct_hmap_put(&tr->items, id.p, id.n, it)) < 0) {

@@ -270,7 +270,14 @@ struct ct_tracer {
 	struct ct__inst inst;	/* scratch instrument */
 	ct_trace_record_fn record; /* ct_tracer_record; NULL when off */
 	void *record_ctx;
+	ct_trace_key_fn record_key; /* ct_tracer_record_keys; NULL when off */
+	void *record_key_ctx;
 };
+
+/* Reports a network index key read (ct_tracer_record_keys): type and id, or an author (org and fork), or a revoked calibration. */
+void ct__record_key_id(ct_tracer *tr, char type, const char *id, size_t len);
+void ct__record_key_author(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES]);
+void ct__record_key_revoked(ct_tracer *tr, const uint8_t cal[CT_HASH_BYTES]);
 
 /* trace_ctx.c: the bureau's records, memoised. */
 int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org **out);

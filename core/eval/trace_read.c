@@ -164,6 +164,7 @@ int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t 
 	int err;
 
 	*out = false;
+	ct__record_key_revoked(tr, hash);
 	if (tr->revocations_loaded) {
 		v = ct_hmap_get(&tr->revocations, hash, CT_HASH_BYTES);
 		n = v ? v->n : 0;

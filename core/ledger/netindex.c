@@ -112,6 +112,69 @@ void ct_netkey_name(char *out, size_t size, const uint8_t *key, size_t len)
 	}
 }
 
+int ct_netindex_row(const ct_entry *e, uint8_t key[static CT_NETKEY_MAX], size_t *len, uint8_t *kind,
+		    uint64_t *time)
+{
+	ct_event_type t = ct_event_type_of(e->type, e->type_len);
+	ct_event_keys k;
+	int err;
+
+	*len = 0;
+	*kind = 0;
+	if (t == CT_EV_UNKNOWN)
+		return ct_error_set(CT_EINVAL, "unknown event type '%.*s'", (int)e->type_len, e->type);
+	if ((err = ct_event_keys_of(&k, t, e->body, e->body_len)) < 0)
+		return err;
+	*time = k.time;
+	switch (t) {
+	case CT_EV_INSTRUMENT_REGISTER:
+	case CT_EV_STANDARD_REGISTER:
+		*kind = CT_ROW_REGISTER;
+		*time = e->time;
+		*len = ct_netkey_id(key, t == CT_EV_INSTRUMENT_REGISTER ? CT_NK_INSTRUMENT : CT_NK_STANDARD, k.id, k.id_len);
+		break;
+	case CT_EV_INSTRUMENT_RETIRE:
+		*kind = CT_ROW_RETIRE;
+		*len = ct_netkey_id(key, CT_NK_INSTRUMENT, k.id, k.id_len);
+		break;
+	case CT_EV_STANDARD_APPROVE:
+		*kind = CT_ROW_APPROVE;
+		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		break;
+	case CT_EV_STANDARD_ANCHOR:
+		*kind = CT_ROW_ANCHOR;
+		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		break;
+	case CT_EV_STANDARD_OOT:
+		*kind = CT_ROW_OOT;
+		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		break;
+	case CT_EV_CALIBRATION:
+		*kind = CT_ROW_CAL;
+		*len = ct_netkey_id(key, k.subject_is_standard ? CT_NK_STANDARD : CT_NK_INSTRUMENT, k.id, k.id_len);
+		break;
+	case CT_EV_ORG_ADMIT:
+	case CT_EV_ORG_REVOKE:
+		*kind = t == CT_EV_ORG_ADMIT ? CT_ROW_ADMIT : CT_ROW_REVOKE;
+		*len = ct_netkey_org(key, k.key);
+		break;
+	case CT_EV_PERSON_CERTIFY:
+		*time = e->time;
+		*len = ct_netkey_id(key, CT_NK_PERSON, k.id, k.id_len);
+		break;
+	case CT_EV_CATALOGUE_SET:
+		*len = ct_netkey_id(key, CT_NK_CATALOGUE, k.id, k.id_len);
+		break;
+	case CT_EV_CALIBRATION_REVOKE:
+		*time = e->time;
+		*len = ct_netkey_revoked(key, k.key);
+		break;
+	default:
+		return CT_ENOTFOUND;
+	}
+	return *len ? 0 : ct_error_set(CT_EINVAL, "an entry with an id no key can hold");
+}
+
 /* ---- bits ---------------------------------------------------------------- */
 
 unsigned ct__nk_bit(const uint8_t *k, size_t len, size_t i)

@@ -14,6 +14,18 @@
  *   ct_entrytool keyfile SEEDHEX DIR
  *       writes DIR/key and DIR/key.pub for the key pair of a 32-byte seed
  *       (replacing a home's random key by a known one, for examples/).
+ *   ct_entrytool rebundle HOME IN OUT
+ *       what a dishonest prover holding HOME's store can do to a complete
+ *       bundle it edited (entries or lookups left out, lists changed):
+ *       makes the index proof again from HOME's trie for the lookups IN
+ *       has, so that the bundle is refused for what it lacks, not for a
+ *       broken proof; writes OUT with a fresh end digest.
+ *   ct_entrytool netcp-lie HOME [--keep]
+ *       writes a lying network checkpoint of HOME's state to standard
+ *       output: the feeds as they are, but an index root with one key
+ *       fewer (what a bureau's node hiding an entry would sign), signed and
+ *       cosigned with HOME's key (the bureau's). --keep also stores it in
+ *       HOME, so that its caltraced hands it to the peers that connect.
  *
  * Exit 0 ok, 2 on any error (with a message).
  */
@@ -23,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caltrace/base/time.h"
@@ -33,6 +46,10 @@
 #include "caltrace/ledger/keys.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/ledger/mp.h"
+#include "caltrace/ledger/netindex.h"
+#include "caltrace/proof/netcheckpoint.h"
+#include "caltrace/proof/witness.h"
+#include "caltrace/proof/cbundle.h"
 
 static int die(const char *what)
 {
@@ -264,8 +281,184 @@ static int cmd_keyfile(const char *seed_hex, const char *dir)
 	return err < 0 ? die("cannot write the key") : 0;
 }
 
+static int cmd_netcp_lie(const char *home, bool keep)
+{
+	char path[4200], origin[CT_CHECKPOINT_ORIGIN_MAX + 1];
+	ct_buf text = CT_BUF_INIT, out = CT_BUF_INIT;
+	uint8_t hash[CT_HASH_BYTES];
+	ct_keypair *kp = NULL;
+	ct_ledger *l = NULL;
+	ct_batch *b = NULL;
+	ct_note *n = NULL;
+	ct_netcp cp = {0};
+	ct_vkey bk;
+	int rc = 2;
+
+	snprintf(path, sizeof(path), "%s/key", home);
+	if (sodium_init() < 0 || ct_keypair_load(&kp, path) < 0)
+		return die("cannot load the home's key");
+	snprintf(path, sizeof(path), "%s/data", home);
+	if (ct_ledger_open(&l, path, NULL) < 0 || ct_batch_begin(&b, l) < 0 || ct_netindex_update(b) < 0 ||
+	    ct_netcp_of_store(ct_batch_reader(b), &cp) < 0) {
+		rc = die("cannot read the home's state");
+		goto done;
+	}
+	cp.keys--;
+	cp.root[0] ^= 0x80;
+	ct_netcp_origin(origin, cp.network);
+	ct_witness_key(&bk, cp.network, ct_keypair_public(kp));
+	if (ct_netcp_format(&text, &cp) < 0 || ct_note_new(&n, (const char *)text.ptr, text.len) < 0 ||
+	    ct_note_sign(n, kp, origin) < 0 || ct_cosig_add(n, kp, bk.name, (uint64_t)time(NULL)) < 0 ||
+	    ct_note_format(&out, n) < 0) {
+		rc = die("cannot sign the note");
+		goto done;
+	}
+	crypto_hash_sha256(hash, text.ptr, text.len);
+	if (keep && (ct_batch_put_netnote(b, cp.entries, hash, out.ptr, out.len) < 0 || ct_batch_commit(b) < 0)) {
+		b = NULL;
+		rc = die("cannot store the note");
+		goto done;
+	}
+	if (keep)
+		b = NULL;
+	fwrite(out.ptr, 1, out.len, stdout);
+	rc = 0;
+done:
+	ct_batch_abort(b);
+	ct_note_free(n);
+	ct_netcp_clear(&cp);
+	ct_buf_free(&text);
+	ct_buf_free(&out);
+	ct_ledger_close(l);
+	ct_keypair_free(kp);
+	return rc;
+}
+
+static int b64(FILE *f, const uint8_t *p, size_t n)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	ct_buf out = CT_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+		char q[4] = {abc[v >> 18 & 63], abc[v >> 12 & 63], i + 1 < n ? abc[v >> 6 & 63] : '=', i + 2 < n ? abc[v & 63] : '='};
+		ct_buf_put(&out, q, 4);
+	}
+	fwrite(out.ptr, 1, out.len, f);
+	ct_buf_free(&out);
+	return 0;
+}
+
+static int cmd_rebundle(const char *home, const char *in, const char *outpath)
+{
+	char path[4200];
+	ct_buf raw = CT_BUF_INIT, stream = CT_BUF_INIT;
+	const uint8_t **keys = NULL;
+	size_t *lens = NULL, nleaves = 0, i, extra = 0, cut;
+	ct_netleaf *leaves = NULL;
+	ct_cbundle *b = NULL;
+	ct_ledger *l = NULL;
+	ct_reader *r = NULL;
+	ct_ledger_opts opts = {0};
+	uint8_t buf[65536], digest[32];
+	char hex[65];
+	const char *at;
+	FILE *f = fopen(in, "rb"), *o = NULL;
+	size_t got;
+	int rc = 2;
+
+	while (f && (got = fread(buf, 1, sizeof(buf), f)) > 0)
+		ct_buf_put(&raw, buf, got);
+	if (f)
+		fclose(f);
+	if (sodium_init() < 0 || ct_cbundle_parse(&b, raw.ptr, raw.len) < 0)
+		return die("cannot parse the bundle");
+	snprintf(path, sizeof(path), "%s/data", home);
+	opts.read_only = true;
+	keys = calloc(b->nlookups + 1, sizeof(*keys));
+	lens = calloc(b->nlookups + 1, sizeof(*lens));
+	for (i = 0; i < b->nlookups; i++) {
+		keys[i] = b->lookups[i].key;
+		lens[i] = b->lookups[i].len;
+	}
+	if (ct_ledger_open(&l, path, &opts) < 0 || ct_reader_begin(&r, l) < 0 ||
+	    ct_netindex_prove(r, keys, lens, b->nlookups, &leaves, &nleaves, &stream) < 0) {
+		rc = die("cannot prove the lookups");
+		goto done;
+	}
+	/* everything up to the first leaf or index line stays */
+	raw.len -= 1;
+	for (cut = 0, at = (const char *)raw.ptr;;) {
+		const char *nl = memchr(at, '\n', raw.len - (size_t)(at - (const char *)raw.ptr));
+		if (!nl)
+			break;
+		if (!strncmp(at, "leaves ", 7) || !strncmp(at, "index", 5))
+			break;
+		at = nl + 1;
+		cut = (size_t)(at - (const char *)raw.ptr);
+	}
+	if (!(o = fopen(outpath, "wb"))) {
+		rc = die("cannot write OUT");
+		goto done;
+	}
+	{
+		ct_buf text = CT_BUF_INIT;
+		FILE *mem;
+		char *mp = NULL;
+		size_t ml = 0;
+		ct_buf_put(&text, raw.ptr, cut);
+		for (i = 0; i < nleaves; i++) {
+			bool lookup = false;
+			for (size_t j = 0; j < b->nlookups; j++)
+				lookup |= b->lookups[j].len == leaves[i].len && !memcmp(b->lookups[j].key, leaves[i].key, leaves[i].len);
+			if (!lookup)
+				leaves[extra++] = leaves[i];
+		}
+		mem = open_memstream(&mp, &ml);
+		if (extra)
+			fprintf(mem, "leaves %zu\n", extra);
+		for (i = 0; i < extra; i++) {
+			fputs("leaf ", mem);
+			b64(mem, leaves[i].key, leaves[i].len);
+			fputs(" ", mem);
+			b64(mem, leaves[i].vh, 32);
+			fputs("\n", mem);
+		}
+		fputs("index", mem);
+		if (stream.len) {
+			fputs(" ", mem);
+			b64(mem, stream.ptr, stream.len);
+		}
+		fputs("\n", mem);
+		fclose(mem);
+		ct_buf_put(&text, mp, ml);
+		free(mp);
+		crypto_hash_sha256(digest, text.ptr, text.len);
+		ct_hex(hex, digest, 32);
+		fwrite(text.ptr, 1, text.len, o);
+		fprintf(o, "end %s\n", hex);
+		ct_buf_free(&text);
+	}
+	rc = fclose(o) == 0 ? 0 : die("cannot write OUT");
+done:
+	free(keys);
+	free(lens);
+	free(leaves);
+	ct_buf_free(&stream);
+	ct_buf_free(&raw);
+	ct_cbundle_free(b);
+	ct_reader_end(r);
+	ct_ledger_close(l);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "rebundle") == 0)
+		return cmd_rebundle(argv[2], argv[3], argv[4]);
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--keep") == 0)) && strcmp(argv[1], "netcp-lie") == 0)
+		return cmd_netcp_lie(argv[2], argc == 4);
 	if (argc == 4 && strcmp(argv[1], "keyfile") == 0)
 		return cmd_keyfile(argv[2], argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
@@ -274,6 +467,6 @@ int main(int argc, char **argv)
 		return cmd_example();
 	fprintf(stderr, "usage: ct_entrytool sign --key FILE --seq N [--prev HASH] --time TIME --type TYPE "
 			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n       ct_entrytool "
-			"keyfile SEEDHEX DIR\n");
+			"keyfile SEEDHEX DIR\n       ct_entrytool netcp-lie HOME [--keep]\n       ct_entrytool rebundle HOME IN OUT\n");
 	return 2;
 }

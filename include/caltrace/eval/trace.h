@@ -142,6 +142,20 @@ typedef void (*ct_trace_record_fn)(void *ctx, const uint8_t hash[CT_HASH_BYTES])
  */
 void ct_tracer_record(ct_tracer *tr, ct_trace_record_fn cb, void *ctx);
 
+/*
+ * Called with every network index key (caltrace/ledger/netindex.h) the
+ * evaluator reads rows or records by: a subject's rows, an author's
+ * admissions and revocations and its fork record (two keys), a person's
+ * certifications, a catalogue item's versions, a calibration's
+ * revocations. A key may come more than once. With ct_tracer_record,
+ * everything a verdict rests on: the keys a complete proof bundle must
+ * prove (docs/FORMAT.md section 12).
+ */
+typedef void (*ct_trace_key_fn)(void *ctx, const uint8_t *key, size_t len);
+
+/* Starts (cb not NULL) or stops (cb NULL) recording keys; as ct_tracer_record, on a fresh tracer. */
+void ct_tracer_record_keys(ct_tracer *tr, ct_trace_key_fn cb, void *ctx);
+
 /* The network's policy as the tracer read it. */
 void ct_tracer_policy(const ct_tracer *tr, uint64_t *min_ratio, uint64_t *grace_days);
 

@@ -358,4 +358,39 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx);
 /* The checkpoint notes held of one author (NULL: every author), by note hash. */
 int ct_read_notes_of(ct_reader *r, const uint8_t *author, ct_note_fn cb, void *ctx);
 
+/* ---- network checkpoints (core/ledger/netnotes.c) ------------------------------ */
+
+#define CT_NETNOTES_KEPT 32	    /* network checkpoint notes a store keeps */
+#define CT_NETNOTE_MAX	 (256 * 1024) /* largest one, bytes */
+
+/*
+ * Keeps a network checkpoint note (core/proof/netcheckpoint.c checks it),
+ * replacing the held note of the same body: notes are kept by (order, the
+ * SHA-256 of their text), order being the checkpoint's total entries, and
+ * at most CT_NETNOTES_KEPT of them (the smallest order goes first).
+ * Errors: CT_ETOOBIG, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_put_netnote(ct_batch *b, uint64_t order, const uint8_t text_hash[CT_HASH_BYTES], const uint8_t *note,
+			 size_t len);
+
+/* The held note of that body (pointer into the snapshot). Errors: CT_ENOTFOUND, CT_EIO. */
+int ct_read_netnote(ct_reader *r, uint64_t order, const uint8_t text_hash[CT_HASH_BYTES], const uint8_t **note,
+		    size_t *len);
+
+/* Note callback: 0 to go on, 1 to stop, <0 to fail. */
+typedef int (*ct_netnote_fn)(void *ctx, uint64_t order, const uint8_t *note, size_t len);
+
+/* Every held network checkpoint note, the largest order first. Errors: what cb returns (<0), CT_EIO. */
+int ct_read_netnotes(ct_reader *r, ct_netnote_fn cb, void *ctx);
+
+/*
+ * Keeps a record of evidence against a network checkpoint's signer (what a
+ * witness computed and the note it refused), once per distinct record.
+ * Errors: CT_ETOOBIG, CT_ENOSPACE, CT_EIO.
+ */
+int ct_batch_put_evidence(ct_batch *b, const uint8_t *rec, size_t len);
+
+/* Every evidence record held, in SHA-256 order. Errors: what cb returns (<0), CT_EIO. */
+int ct_read_evidence(ct_reader *r, ct_netnote_fn cb, void *ctx);
+
 #endif

@@ -54,6 +54,15 @@ size_t ct_netkey_org(uint8_t out[static CT_NETKEY_MAX], const uint8_t key[static
 size_t ct_netkey_fork(uint8_t out[static CT_NETKEY_MAX], const uint8_t key[static CT_KEY_BYTES]);
 size_t ct_netkey_revoked(uint8_t out[static CT_NETKEY_MAX], const uint8_t cal[static CT_HASH_BYTES]);
 
+/*
+ * The key and row an entry gives the index (docs/FORMAT.md section 12):
+ * the key (*len bytes), the row's kind (CT_ROW_*, or 0) and time. e must
+ * have passed ct_event_check. Errors: CT_ENOTFOUND (a type with no row:
+ * the genesis), CT_EINVAL (not a known type).
+ */
+int ct_netindex_row(const ct_entry *e, uint8_t key[static CT_NETKEY_MAX], size_t *len, uint8_t *kind,
+		    uint64_t *time);
+
 /* Whether key (len bytes) is well formed: one of the forms above. */
 bool ct_netkey_valid(const uint8_t *key, size_t len);
 
