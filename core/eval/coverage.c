@@ -164,7 +164,7 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 		return 0;
 	for (j = 0; j < p->ntimes; j++) {
 		uint64_t t = p->times[j];
-		if (in->registered_at > t || in->retired_at <= t)
+		if (in->registered_at > t || ct__inst_retired(in, t))
 			continue;
 		if ((f->tier || p->q->by == CT_BY_TIER) &&
 		    (err = tier_at(p->tr, in->registrant, t, &tier)) < 0)

@@ -100,7 +100,7 @@ static int consider(void *ctx, const char *id, size_t id_len, const ct_index_row
 	if ((err = ct__inst_load(w->tr, in, id, id_len, rows, count)) < 0)
 		return err;
 	if ((in->reg != CT__REG_OK && in->reg != CT__REG_CONFLICT) || in->registered_at > w->q->at ||
-	    in->retired_at <= w->q->at || (w->q->district && !ct__str_eq(in->district, w->q->district)))
+	    ct__inst_retired(in, w->q->at) || (w->q->district && !ct__str_eq(in->district, w->q->district)))
 		return 0;
 	memset(&it, 0, sizeof(it));
 	if ((err = classify(w, in, &it)) < 0)

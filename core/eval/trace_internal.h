@@ -244,6 +244,12 @@ struct ct__rowbuf {
 	size_t n, cap;
 };
 
+/* Whether the instrument was retired at or before t (retired_at UINT64_MAX: in service, whatever t). */
+static inline bool ct__inst_retired(const struct ct__inst *in, uint64_t t)
+{
+	return in->retired_at != UINT64_MAX && in->retired_at <= t;
+}
+
 /* What an instrument is at one time. */
 struct ct__inst_at {
 	uint8_t verdict;

@@ -277,11 +277,11 @@ int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_
 	registration_reasons(in, a);
 	if (in->reg == CT__REG_OK && (err = ct__inst_compulsory(tr, in, t, &a->compulsory)) < 0)
 		return err;
-	if (in->reg == CT__REG_OK && in->retired_at <= t) {
+	if (in->reg == CT__REG_OK && ct__inst_retired(in, t)) {
 		ct__day_for(&a->rs, at, in->retired_at);
 		ct__rs_add(&a->rs, CT_R_RETIRED, in->retire_hash, NULL, "retired from %s", at);
 	}
-	if (in->reg != CT__REG_OK || in->retired_at <= t)
+	if (in->reg != CT__REG_OK || ct__inst_retired(in, t))
 		goto done;
 	if ((err = choose_calibration(tr, in, t, a, &row)) < 0)
 		return err;

@@ -38,6 +38,15 @@ static int malformed(int err)
 	return err == CT_ENOMEM || err == CT_ETOOBIG ? err : CT_EINVAL;
 }
 
+/* Whether s[0..n) is all lowercase hex digits. */
+static bool lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 /* The next line as (p, n) without its '\n'; false at the end or without a '\n'. */
 static bool line(const char **p, size_t *n, const uint8_t *buf, size_t len, size_t *pos, unsigned *lineno)
 {
@@ -205,6 +214,9 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 	ct_buf_free(&whole);
 	if (err < 0)
 		return malformed(ct_error_wrap(err, "entry %zu: its tlog-proof does not parse", i + 1));
+	/* extra data is not authenticated: a bundle carries none (section 11) */
+	if (blk->proof->extra)
+		return ct_error_set(CT_EINVAL, "entry %zu: its proof lines have an 'extra' line", i + 1);
 	return 0;
 }
 
@@ -292,12 +304,13 @@ int ct_bundle_parse(ct_bundle **out, const uint8_t *buf, size_t len)
 	if ((err = parse_forks(b, buf, len, &pos, &ln)) < 0)
 		goto done;
 	end = pos;
-	if (line(&p, &n, buf, len, &pos, &ln) && starts(p, n, "end ", &v, &vn) && vn == 2 * CT_HASH_BYTES) {
+	if (line(&p, &n, buf, len, &pos, &ln) && starts(p, n, "end ", &v, &vn) && vn == 2 * CT_HASH_BYTES &&
+	    lower_hex(v, vn)) { /* lowercase hex only (section 11) */
 		memcpy(hex, v, vn);
 		hex[vn] = '\0';
 	}
 	if (ct_unhex(b->digest, CT_HASH_BYTES, hex) < 0) {
-		err = ct_error_set(CT_EINVAL, "line %u: expected 'end <SHA-256 of the bundle, 64 hex digits>'",
+		err = ct_error_set(CT_EINVAL, "line %u: expected 'end <SHA-256 of the bundle, 64 lowercase hex digits>'",
 				ln);
 		goto done;
 	}
@@ -410,6 +423,13 @@ int ct_bundle_verify(const ct_bundle *b, const ct_vkey *bureau)
 	if (g->seq != 1 || g->type_len != 15 || memcmp(g->type, "network.genesis", 15) != 0)
 		return ct_error_set(CT_EINVAL, "entry 1: not a network.genesis entry");
 	ct_witness_key(&expect, network, g->author);
+	/* a verifier key names its network: one of another network says so, whoever signed the genesis */
+	if (strncmp(bureau->name, expect.name, strlen(CT_CHECKPOINT_PREFIX) + 2 * CT_HASH_BYTES) != 0) {
+		char hex[2 * CT_HASH_BYTES + 1];
+		ct_hex(hex, network, CT_HASH_BYTES);
+		return ct_error_set(CT_EBADSIG, "the bureau key given is of another network than the bundle's (%.16s…)",
+				    hex);
+	}
 	if (bureau->type != CT_NOTE_COSIG_V1 || memcmp(bureau->pk, g->author, CT_KEY_BYTES) != 0 ||
 	    strcmp(bureau->name, expect.name) != 0)
 		return ct_error_set(CT_EBADSIG, "the bundle's network was not founded by the bureau key given "

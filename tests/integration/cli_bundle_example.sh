@@ -23,7 +23,23 @@ open(sys.argv[2], "wb").write(data)
 PY
 run_expect 2 out -- "$CALTRACE" verify t.bundle --bureau "$bureau"
 run_expect 1 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify t.bundle "$bureau" --pure
+# the end line in uppercase hex: section 11 says lowercase, both verifiers refuse it
+python3 - "$ex/scale-s.bundle" t.bundle <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+cut = data.rindex(b"end ") + 4
+open(sys.argv[2], "wb").write(data[:cut] + data[cut:].upper())
+PY
+run_expect 2 out -- "$CALTRACE" verify t.bundle --bureau "$bureau"
+has out "lowercase"
+run_expect 1 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify t.bundle "$bureau" --pure
+# a verifier key of another network is said to be one, not "signed by another key"
 cd ..
+ct init other >/dev/null 2>&1
+ct --home other genesis --network Elsewhere --district A >/dev/null 2>&1
+other_vkey=$(ct --home other checkpoint --vkey | sed -n 2p)
+run_expect 2 out -- "$CALTRACE" verify "$ex/scale-s.bundle" --bureau "$other_vkey"
+has out "of another network"
 : "${CT_ENTRYTOOL:?set CT_ENTRYTOOL (ctest does)}"
 mkdir again
 bash "$ex/make.sh" again

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """Verifies a caltrace proof bundle without the C code.
 
-  ctbundle.py verify FILE BUREAU-KEY-HEX [--pure]
+  ctbundle.py verify FILE BUREAU-KEY-HEX [--pure] [--witnesses K] [--now MS --max-age DAYS]
 
-Written from docs/FORMAT.md (sections 2-4 and 11) and docs/CHECKPOINTS.md
+Written from docs/FORMAT.md (sections 2-4 and 11-13) and docs/CHECKPOINTS.md
 alone, as a verifier in another language would be: the bundle's layout, the
 signed-note and checkpoint text, cosignature/v1, tlog-proof@v1, RFC 6962
 inclusion proofs, and the checks of section 11 up to (not including) the
-evaluator, which is caltrace's. Entry decoding and Ed25519 come from
-ctstream.py (same folder), itself written from docs/FORMAT.md.
+evaluator, which is caltrace's. A complete bundle (caltrace-bundle/v2,
+section 13) is checked by rules 1-9 there: the network checkpoint, every
+entry's inclusion in its feed, the network index's lookup proofs
+(section 12), the lists, the fork records, the keys the verdict needs, the
+witnesses admitted. Entry decoding and Ed25519 come from ctstream.py (same
+folder), itself written from docs/FORMAT.md.
 
 Prints "ok: N entries over M feeds[, F fork proofs], subject KIND ID at MS"
-and exits 0, or names what failed and exits 1.
+(a complete bundle: "ok: complete, ...") and exits 0, or names what failed
+and exits 1.
 """
 import base64
 import hashlib
@@ -251,9 +256,24 @@ def verify(data, bureau_hex, pure=False):
 
 def main(argv):
     if len(argv) < 4 or argv[1] != "verify":
-        raise SystemExit("usage: ctbundle.py verify FILE BUREAU-KEY-HEX [--pure]")
+        raise SystemExit("usage: ctbundle.py verify FILE BUREAU-KEY-HEX [--pure] [--witnesses K] "
+                         "[--now MS --max-age DAYS]")
     data = open(argv[2], "rb").read()
-    n, m, f, kind, subject, at = verify(data, argv[3].lower(), len(argv) > 4 and argv[4] == "--pure")
+    opts = argv[4:]
+    pure = "--pure" in opts
+    if data.startswith(b"caltrace-bundle/v2\n"):
+        import ctbundle2
+
+        def opt(name, default):
+            return int(opts[opts.index(name) + 1]) if name in opts else default
+
+        r = ctbundle2.verify(data, argv[3].lower(), pure, opt("--witnesses", 1), opt("--now", None),
+                             opt("--max-age", None))
+        print("ok: complete, %d entries over %d feeds%s, %d lookups, %d witnesses, subject %s %s at %d"
+              % (r["entries"], r["feeds"], ", %d fork proofs" % r["forks"] if r["forks"] else "",
+                 r["lookups"], r["witnesses"], r["kind"], r["subject"], r["at"]))
+        return
+    n, m, f, kind, subject, at = verify(data, argv[3].lower(), pure)
     forks = ", %d fork proof%s" % (f, "" if f == 1 else "s") if f else ""
     print("ok: %d entries over %d feeds%s, subject %s %s at %d" % (n, m, forks, kind, subject, at))
 
@@ -264,7 +284,7 @@ if __name__ == "__main__":
     except Bad as e:
         print("ctbundle: %s" % e, file=sys.stderr)
         sys.exit(1)
-    except (ValueError, IndexError, TypeError, StopIteration) as e:
+    except (ValueError, IndexError, TypeError, StopIteration, KeyError, AttributeError) as e:
         # malformed past what the checks above name (a field of the wrong type, a cut line)
         print("ctbundle: malformed bundle (%s: %s)" % (type(e).__name__, e), file=sys.stderr)
         sys.exit(1)

@@ -192,6 +192,38 @@ static void test_retired(void **state)
 	fx_close(&f);
 }
 
+/* At the last millisecond there is (2^64 - 1), an instrument never retired is not said retired. */
+static void test_not_retired_at_the_end_of_time(void **state)
+{
+	struct fx f;
+	struct fx_base b;
+	ct_reader *r = NULL;
+	ct_tracer *tr = NULL;
+	ct_verdict v = CT_VALID;
+	uint64_t mask = 0;
+
+	fx_base_open(&f, &b, true);
+	fx_commit(&f);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
+	CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
+	CT_OK_OR_FAIL(ct_trace_verdict(tr, CT_NS_INSTRUMENT, "SCALE-1", 7, UINT64_MAX, &v, &mask));
+	assert_int_equal(v, CT_INVALID); /* its verification ran out long before */
+	assert_false(mask & (1ULL << CT_R_RETIRED));
+	assert_true(mask & (1ULL << CT_R_EXPIRED));
+	ct_tracer_free(tr);
+	ct_reader_end(r);
+	/* once retired, it is retired then too */
+	fx_retire(&f, b.city, "SCALE-1", "2025-05-01");
+	fx_commit(&f);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
+	CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
+	CT_OK_OR_FAIL(ct_trace_verdict(tr, CT_NS_INSTRUMENT, "SCALE-1", 7, UINT64_MAX, &v, &mask));
+	assert_true(mask & (1ULL << CT_R_RETIRED));
+	ct_tracer_free(tr);
+	ct_reader_end(r);
+	fx_close(&f);
+}
+
 static void test_retired_by_another_lab_ignored(void **state)
 {
 	struct fx f;
@@ -285,6 +317,7 @@ int main(void)
 	    cmocka_unit_test(test_unregistered_instrument),
 	    cmocka_unit_test(test_retired),
 	    cmocka_unit_test(test_retired_by_another_lab_ignored),
+	    cmocka_unit_test(test_not_retired_at_the_end_of_time),
 	    cmocka_unit_test(test_time_travel),
 	    cmocka_unit_test(test_memo_shared_across_subjects),
 	    cmocka_unit_test(test_reason_names_round_trip),
