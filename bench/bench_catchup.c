@@ -15,6 +15,11 @@
  * 5. For comparison, the raw rate of the check the node itself runs on a
  *    long run of one author's entries (caltrace/ledger/sigkey.h: tables of
  *    multiples, libsodium's verdicts), and catch-up / that rate.
+ * 6. What keeping the network index costs (caltrace/ledger/netindex.h): a
+ *    second catch-up in the same run by a node that keeps none
+ *    (CALTRACED_NO_NETINDEX), the two rates compared (goal: the index costs
+ *    at most 15 %), then the first fold of the caught-up node's index
+ *    (`caltrace index`), timed (--netindex-runs N alternates N pairs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +48,7 @@
 
 static char cli_path[4096], node_path[4096], work[4096];
 static pid_t lab_pid, fresh_pid;
+static bool no_netindex; /* the next fresh node keeps no network index */
 
 static double now_s(void)
 {
@@ -376,6 +382,8 @@ static pid_t start_node(const char *home, const char *log, const char *level)
 	if ((pid = fork()) == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
+		if (no_netindex && strstr(home, "/fresh"))
+			setenv("CALTRACED_NO_NETINDEX", "1", 1);
 		execl(node_path, "caltraced", "--home", home, "--log-level", level, (char *)NULL);
 		_exit(127);
 	}
@@ -431,7 +439,7 @@ static double cpu_seconds(pid_t pid)
 	return 0;
 }
 
-static void catch_up(const char *src, uint64_t n, const char *net, struct run *out)
+static void catch_up(const char *src, uint64_t n, const char *net, const char *name, struct run *out)
 {
 	char lab[4200], fresh[4200], labkey[65], freshkey[65], path[4200], log[4200];
 	uint8_t lab_author[CT_KEY_BYTES];
@@ -442,7 +450,7 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	uint64_t have = 0;
 
 	snprintf(lab, sizeof(lab), "%s/lab", src);
-	snprintf(fresh, sizeof(fresh), "%s/fresh", work);
+	snprintf(fresh, sizeof(fresh), "%s/%s", work, name);
 	read_key(lab, labkey);
 	ct_key_parse(lab_author, labkey);
 	if (sh("'%s' init '%s' --listen 127.0.0.1:%d --network %s >/dev/null 2>&1", cli_path, fresh, port + 1,
@@ -461,7 +469,7 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 		die("peers");
 	snprintf(log, sizeof(log), "%s/lab.log", work);
 	lab_pid = start_node(lab, log, "info");
-	snprintf(log, sizeof(log), "%s/fresh.log", work);
+	snprintf(log, sizeof(log), "%s/%s.log", work, name);
 	start = now_s();
 	fresh_pid = start_node(fresh, log, "debug");
 	snprintf(path, sizeof(path), "%s/data", fresh);
@@ -503,17 +511,63 @@ static void catch_up(const char *src, uint64_t n, const char *net, struct run *o
 	fresh_pid = lab_pid = 0;
 }
 
+/*
+ * Item 6: catch-ups without and with the network index, alternating, in
+ * this run; then the first fold of the index of the last one caught up.
+ */
+static void netindex_cost(const char *src, uint64_t n, const char *net, int pairs, const struct run *first)
+{
+	double on_s = first->seconds, off_s = 0, on_cpu = first->fresh_cpu, off_cpu = 0, fold;
+	char name[64], cmd[8600];
+	struct run r;
+	int i, ons = 1, offs = 0;
+	double t0;
+
+	for (i = 0; i < pairs; i++) {
+		no_netindex = true;
+		snprintf(name, sizeof(name), "fresh-off-%d", i);
+		fprintf(stderr, "catching up without the network index\n");
+		catch_up(src, n, net, name, &r);
+		off_s += r.seconds;
+		off_cpu += r.fresh_cpu;
+		offs++;
+		no_netindex = false;
+		if (i + 1 < pairs) {
+			snprintf(name, sizeof(name), "fresh-on-%d", i + 1);
+			fprintf(stderr, "catching up with the network index\n");
+			catch_up(src, n, net, name, &r);
+			on_s += r.seconds;
+			on_cpu += r.fresh_cpu;
+			ons++;
+		}
+	}
+	printf("network index: catch-up with it %.0f entries/s (%.1f s of the fresh node's CPU), without it %.0f "
+	       "entries/s (%.1f s); it costs %.1f %% of the rate (goal: at most 15 %%), %.1f %% of the CPU\n",
+	       (double)n * ons / on_s, on_cpu / ons, (double)n * offs / off_s, off_cpu / offs,
+	       100.0 * (1.0 - (off_s / offs) / (on_s / ons)), 100.0 * (on_cpu / ons - off_cpu / offs) / (off_cpu / offs));
+	/* the deferred part: the caught-up node folds its dirty keys in once */
+	snprintf(cmd, sizeof(cmd), "'%s' --home '%s/fresh' index >/dev/null 2>&1", cli_path, work);
+	t0 = now_s();
+	if (sh("%s", cmd))
+		die("caltrace index on the caught-up node");
+	fold = now_s() - t0;
+	printf("  then the first fold of its index (caltrace index: %llu keys marked during the catch-up): %.1f s\n",
+	       (unsigned long long)n, fold);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"entries", required_argument, NULL, 'n'},
 						 {"source", required_argument, NULL, 's'},
 						 {"keep", no_argument, NULL, 'k'},
+						 {"netindex-runs", required_argument, NULL, 'r'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	char self[4096], src[4200], net[65];
 	uint64_t n = 1000000;
 	const char *source = NULL;
 	bool keep = false;
+	int pairs = 1;
 	double r1, r2, r1b, r2b, raw2, rate, v2cpu, v2cpu_b, per_entry, f1, f2;
 	ct_sigkey *key = NULL;
 	struct run run;
@@ -531,9 +585,12 @@ int main(int argc, char **argv)
 		case 'k':
 			keep = true;
 			break;
+		case 'r':
+			pairs = atoi(optarg);
+			break;
 		default:
 			printf("usage: bench_catchup [--entries N (1000000)] [--source DIR (kept for next "
-			       "runs)] [--keep]\n");
+			       "runs)] [--keep] [--netindex-runs PAIRS (1)]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -559,7 +616,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "making a lab with %llu entries in %s\n", (unsigned long long)n, src);
 	make_source(src, n, net);
 	fprintf(stderr, "catching up\n");
-	catch_up(src, n, net, &run);
+	catch_up(src, n, net, "fresh", &run);
 	r1b = verify_rate(1, NULL, NULL);
 	r2b = verify_rate(2, &v2cpu_b, NULL);
 	printf("raw Ed25519 verification (after):  1 thread %.0f/s, 2 threads %.0f/s\n", r1b, r2b);
@@ -605,6 +662,8 @@ int main(int argc, char **argv)
 	       "2 threads %.0f/s (%.1fx libsodium's)\n",
 	       f1, f2, f2 / raw2);
 	printf("  catch-up / that 2-thread rate: %.2f\n", rate / f2);
+	fflush(stdout);
+	netindex_cost(src, n, net, pairs, &run);
 	if (keep)
 		fprintf(stderr, "kept %s\n", work);
 	else

@@ -20,6 +20,10 @@
 
 #include "caltrace/base/time.h"
 #include "caltrace/eval/coverage.h"
+#include "caltrace/ledger/netindex.h"
+#include "caltrace/proof/cbundle.h"
+#include "caltrace/proof/netcheckpoint.h"
+#include "caltrace/proof/witness.h"
 #include "caltrace/base/error.h"
 #include "caltrace/ledger/json.h"
 #include "caltrace/ledger/keys.h"
@@ -471,6 +475,24 @@ static void progress(struct city *c, uint64_t done, uint64_t total)
 		(double)c->entries / (t > 0 ? t : 1));
 }
 
+/* The bureau's and the labs' keys, from fixed seeds (a reused store was built with them). */
+static void keys(struct city *c)
+{
+	uint8_t seed[32];
+	int k;
+
+	if (c->bureau)
+		return;
+	memset(seed, 0xb0, sizeof(seed));
+	if (ct_keypair_from_seed(&c->bureau, seed) < 0)
+		die("key", CT_ERROR);
+	for (k = 0; k < 1 + NDISTRICTS + NAUTH; k++) {
+		seed[0] = (uint8_t)k;
+		if (ct_keypair_from_seed(&c->labs[k], seed) < 0)
+			die("key", CT_ERROR);
+	}
+}
+
 static void build(struct city *c, uint64_t n)
 {
 	ct_buf b = CT_BUF_INIT;
@@ -481,14 +503,8 @@ static void build(struct city *c, uint64_t n)
 
 	c->clock = ms("2022-06-01");
 	c->started = now_s();
-	memset(seed, 0xb0, sizeof(seed));
-	if (ct_keypair_from_seed(&c->bureau, seed) < 0)
-		die("key", CT_ERROR);
-	for (k = 0; k < 1 + NDISTRICTS + NAUTH; k++) {
-		seed[0] = (uint8_t)k;
-		if (ct_keypair_from_seed(&c->labs[k], seed) < 0)
-			die("key", CT_ERROR);
-	}
+	(void)seed;
+	keys(c);
 	genesis(c, &b);
 	admit(c, &b, 0, "Municipal institute", "city", districts[0]);
 	for (k = 0; k < NDISTRICTS; k++) {
@@ -718,6 +734,154 @@ static void report(const struct results *r, uint64_t n, uint64_t entries, double
 	printf("max RSS %.0f MiB\n", (double)ru.ru_maxrss / 1024.0);
 }
 
+/* ---- the network index and complete bundles ---------------------------------------------- */
+
+static void rm_store(const char *dir);
+
+struct bundle_stats {
+	size_t bytes, lookups, shared, separate;
+	double verify_s;
+};
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct bundle_stats *x = a, *y = b;
+
+	return (x->bytes > y->bytes) - (x->bytes < y->bytes);
+}
+
+/* One instrument's complete bundle: its size, its lookups' proof shared and key by key, and the time to check it. */
+static void one_bundle(ct_ledger *l, ct_reader *r, const char *id, uint64_t at, const ct_vkey *bureau,
+		       struct bundle_stats *st)
+{
+	ct_buf text = CT_BUF_INIT, stream = CT_BUF_INIT;
+	ct_trace_node *tree = NULL;
+	ct_cbundle_info info;
+	ct_cbundle *b = NULL;
+	ct_netleaf *leaves = NULL;
+	size_t nleaves, i;
+	ct_ledger *scratch = NULL;
+	ct_ledger_opts so = {0};
+	ct_batch *batch = NULL;
+	ct_reader *sr = NULL;
+	char dir[4200];
+	double t0;
+	int err;
+
+	if ((err = ct_cbundle_write(&text, r, CT_NS_INSTRUMENT, id, at, 1, &tree)) < 0)
+		die("writing a complete bundle", err);
+	ct_trace_free(tree);
+	tree = NULL;
+	st->bytes = text.len;
+	/* what checking it costs: parse, verify, a scratch store, the evaluator (caltrace verify's work) */
+	snprintf(dir, sizeof(dir), "%s/ct-bench-verify.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		die("mkdtemp", CT_EIO);
+	t0 = now_s();
+	so.map_size = 256u << 20;
+	so.no_sync = true;
+	if ((err = ct_cbundle_parse(&b, text.ptr, text.len)) < 0 || (err = ct_cbundle_verify(b, bureau, &info)) < 0 ||
+	    (err = ct_ledger_open(&scratch, dir, &so)) < 0 || (err = ct_batch_begin(&batch, scratch)) < 0 ||
+	    (err = ct_cbundle_load(b, batch)) < 0 || (err = ct_batch_commit(batch)) < 0 ||
+	    (err = ct_reader_begin(&sr, scratch)) < 0 || (err = ct_cbundle_evaluate(b, sr, &tree)) < 0)
+		die("checking a complete bundle", err);
+	st->verify_s = now_s() - t0;
+	ct_trace_free(tree);
+	ct_reader_end(sr);
+	ct_ledger_close(scratch);
+	rm_store(dir);
+	ct_netcp_clear(&info.cp);
+	/* the index proof as the bundle carries it (shared) and as separate proofs of each key */
+	st->lookups = b->nlookups;
+	st->shared = b->stream_len;
+	st->separate = 0;
+	for (i = 0; i < b->nlookups; i++) {
+		const uint8_t *k = b->lookups[i].key;
+		size_t len = b->lookups[i].len;
+		if ((err = ct_netindex_prove(r, &k, &len, 1, &leaves, &nleaves, &stream)) < 0)
+			die("proving one key", err);
+		st->separate += stream.len + 32 * (nleaves - (b->lookups[i].present ? 1 : 0));
+		free(leaves);
+		leaves = NULL;
+	}
+	for (i = 0; i < b->nleaves; i++)
+		st->shared += 32;
+	ct_cbundle_free(b);
+	ct_buf_free(&text);
+	ct_buf_free(&stream);
+	(void)l;
+}
+
+static void measure_netindex(struct city *c, uint64_t n, unsigned samples)
+{
+	uint8_t network[CT_HASH_BYTES];
+	struct bundle_stats *st;
+	ct_netindex_root root;
+	ct_buf note = CT_BUF_INIT;
+	ct_netcp_result res;
+	ct_batch *b = NULL;
+	ct_reader *r = NULL;
+	ct_vkey bureau;
+	double t0, c0, *ver;
+	uint64_t rng = 7;
+	unsigned i;
+	int err;
+
+	keys(c);
+	/* a full rebuild, timed */
+	t0 = now_s();
+	c0 = cpu_s();
+	if ((err = ct_batch_begin(&b, c->l)) < 0 || (err = ct_netindex_rebuild(b)) < 0 || (err = ct_batch_commit(b)) < 0)
+		die("rebuilding the network index", err);
+	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_netindex_root_get(r, &root)) < 0)
+		die("reading the index root", err);
+	ct_reader_end(r);
+	printf("network index: a full rebuild of %llu keys (%llu entries) took %.1f s (%.1f s CPU)\n",
+	       (unsigned long long)root.keys, (unsigned long long)c->entries, now_s() - t0, cpu_s() - c0);
+	/* a network checkpoint of this state, signed by the bureau and witnessed by a lab (the same store) */
+	if ((err = ct_batch_begin(&b, c->l)) < 0 ||
+	    (err = ct_netcp_sign(b, c->bureau, (uint64_t)time(NULL), &note)) < 0 ||
+	    (err = ct_netcp_witness(b, c->labs[1], (uint64_t)time(NULL), note.ptr, note.len, NULL, NULL, NULL, &res)) < 0 ||
+	    (err = ct_batch_commit(b)) < 0)
+		die("signing a network checkpoint", err);
+	if (res != CT_NETCP_COSIGNED)
+		die("witnessing the network checkpoint", CT_ESTATE);
+	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_read_network(r, network, NULL)) < 0)
+		die("reading", err);
+	ct_witness_key(&bureau, network, ct_keypair_public(c->bureau));
+	if (!(st = calloc(samples, sizeof(*st))) || !(ver = calloc(samples, sizeof(*ver))))
+		die("memory", CT_ENOMEM);
+	for (i = 0; i < samples; i++) {
+		struct inst in;
+		inst_of(c, rnd(&rng) % n, &in);
+		one_bundle(c->l, r, in.id, ms("2025-12-31"), &bureau, &st[i]);
+		ver[i] = st[i].verify_s;
+	}
+	ct_reader_end(r);
+	qsort(st, samples, sizeof(*st), by_bytes);
+	qsort(ver, samples, sizeof(*ver), cmp_double);
+	{
+		size_t shared = 0, separate = 0, lookups = 0;
+		for (i = 0; i < samples; i++) {
+			shared += st[i].shared;
+			separate += st[i].separate;
+			lookups += st[i].lookups;
+		}
+		printf("complete bundles of %u random instruments at 2025-12-31: %zu bytes median, %zu at the 90th "
+		       "percentile, %zu largest; %.1f lookups each on average\n",
+		       samples, st[samples / 2].bytes, st[samples * 9 / 10].bytes, st[samples - 1].bytes,
+		       (double)lookups / samples);
+		printf("  their index proofs: %.0f bytes each on average, shared by the keys; proven one key at a time "
+		       "they would take %.0f\n",
+		       (double)shared / samples, (double)separate / samples);
+		printf("  checking one (parse, verify, scratch store, evaluate, in process): p50 %.1f ms, p90 %.1f ms\n",
+		       ver[samples / 2] * 1e3, ver[samples * 9 / 10] * 1e3);
+	}
+	free(st);
+	free(ver);
+	ct_buf_free(&note);
+}
+
 static void usage(void)
 {
 	fprintf(
@@ -729,7 +893,8 @@ static void usage(void)
 	    "  --dir DIR        build the store there (default a new directory under $TMPDIR or /tmp)\n"
 	    "  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the "
 	    "build)\n"
-	    "  --reuse          measure an existing store built with the same --instruments\n");
+	    "  --reuse          measure an existing store built with the same --instruments\n"
+	    "  --bundles B      then rebuild the network index and make B complete bundles (default 200; 0: no)\n");
 }
 
 static void rm_store(const char *dir)
@@ -751,10 +916,11 @@ int main(int argc, char **argv)
 						 {"dir", required_argument, NULL, 'd'},
 						 {"keep", no_argument, NULL, 'k'},
 						 {"reuse", no_argument, NULL, 'r'},
+						 {"bundles", required_argument, NULL, 'B'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	uint64_t n = 1000000;
-	unsigned samples = 10000, repeat = 3;
+	unsigned samples = 10000, repeat = 3, bundles = 200;
 	bool keep = false, reuse = false;
 	char *dir = NULL, tmpl[4200];
 	struct city *c = calloc(1, sizeof(*c));
@@ -781,6 +947,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			reuse = keep = true;
+			break;
+		case 'B':
+			bundles = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		default:
 			usage();
@@ -811,6 +980,11 @@ int main(int argc, char **argv)
 	res.repeat = repeat;
 	measure(c, n, samples, &res);
 	report(&res, n, c->entries, build_s, sysconf(_SC_NPROCESSORS_ONLN));
+	if (bundles) {
+		fflush(stdout);
+		fprintf(stderr, "the network index\n");
+		measure_netindex(c, n, bundles);
+	}
 	ct_ledger_close(c->l);
 	if (!keep)
 		rm_store(dir);

@@ -56,6 +56,7 @@ static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
 
 	snprintf(path, sizeof(path), "%s/data", dir);
 	opts.map_size = 256u << 20;
+	opts.no_sync = true; /* a scratch store, removed after */
 	if ((err = ct_ledger_open(&l, path, &opts)) < 0 || (err = ct_batch_begin(&batch, l)) < 0) {
 		rc = cli_fail("verify", err, "cannot make a scratch store in %s", dir);
 		goto done;
@@ -115,6 +116,7 @@ static int evaluate_complete(const ct_cbundle *b, const char *dir, bool json_out
 
 	snprintf(path, sizeof(path), "%s/data", dir);
 	opts.map_size = 256u << 20;
+	opts.no_sync = true; /* a scratch store, removed after */
 	if ((err = ct_ledger_open(&l, path, &opts)) < 0 || (err = ct_batch_begin(&batch, l)) < 0) {
 		rc = cli_fail("verify", err, "cannot make a scratch store in %s", dir);
 		goto done;

@@ -170,6 +170,7 @@ static int find_network(struct node *n)
 static int open_home(struct node *n, const char *home, const char *listen)
 {
 	char path[4200];
+	ct_ledger_opts lopts = {0};
 	int err;
 
 	snprintf(n->home, sizeof(n->home), "%s", home);
@@ -187,7 +188,12 @@ static int open_home(struct node *n, const char *home, const char *listen)
 	}
 	memcpy(n->self, ct_keypair_public(n->kp), CT_KEY_BYTES);
 	snprintf(path, sizeof(path), "%s/data", home);
-	if ((err = ct_ledger_open(&n->ledger, path, NULL)) < 0) {
+	/* bench/bench_catchup.c measures what keeping the network index costs by turning it off */
+	lopts.no_netindex = getenv("CALTRACED_NO_NETINDEX") != NULL;
+	if (lopts.no_netindex)
+		LOG(LOG_WARN, "CALTRACED_NO_NETINDEX is set: this node keeps no network index (a benchmark's "
+			      "setting; run `caltrace index --rebuild` before its index is used)");
+	if ((err = ct_ledger_open(&n->ledger, path, &lopts)) < 0) {
 		LOG(LOG_ERROR, "cannot open the store %s: %s", path, ct_error_last());
 		return err;
 	}

@@ -251,6 +251,8 @@ static int touch(ct_batch *b, const uint8_t *key, size_t len)
 {
 	uint8_t l = (uint8_t)len;
 
+	if (!b->l->has_nindex)
+		return 0;
 	if (ct_buf_put(&b->ndirty, &l, 1) < 0 || ct_buf_put(&b->ndirty, key, len) < 0) {
 		b->poisoned = ct_error_set(CT_ENOMEM, "out of memory marking network index keys");
 		return b->poisoned;

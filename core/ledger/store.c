@@ -149,7 +149,8 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		err = ct__mdb_error(rc, "setting the map size");
 		goto fail;
 	}
-	rc = mdb_env_open(l->env, dir, (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS, 0600);
+	rc = mdb_env_open(l->env, dir,
+			  (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS | (opts && opts->no_sync ? MDB_NOSYNC : 0), 0600);
 	if (rc) {
 		err = rc == ENOENT && l->read_only ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir)
 						   : ct__mdb_error(rc, dir);
@@ -157,6 +158,8 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 	}
 	if ((err = open_dbs(l)) < 0)
 		goto fail;
+	if (opts && opts->no_netindex)
+		l->has_nindex = false;
 	*out = l;
 	return 0;
 fail:

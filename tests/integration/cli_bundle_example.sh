@@ -13,6 +13,16 @@ cmp chain.txt "$ex/expected.txt" || fail "verify prints another text: $(diff cha
 # the independent verifier written from docs/FORMAT.md alone agrees
 run_expect 0 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify "$ex/scale-s.bundle" "$bureau" --pure
 has out "ok: 12 entries over 3 feeds, subject instrument SCALE-S at 1733011200000"
+# the complete bundle of the same chain (section 13): the same chain, its network checkpoint named
+# (made 2025-01-05: older than the clock here, so the age is allowed for)
+run_expect 0 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s-complete.bundle" --bureau "$bureau" --max-age 36500
+has out "complete at the network checkpoint of 12 entries in 3 feeds (2025-01-05T08:00:00Z), cosigned by the bureau and 2 witnesses"
+grep -v '^complete at the network checkpoint' out >chain.txt || true
+cmp chain.txt "$ex/expected.txt" || fail "verify prints another text: $(diff chain.txt "$ex/expected.txt")"
+run_expect 2 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s-complete.bundle" --bureau "$bureau"
+has out "more than 7 days ago"
+run_expect 0 out -- python3 "$CT_SOURCE_DIR/tests/integration/ctbundle.py" verify "$ex/scale-s-complete.bundle" "$bureau" --pure
+has out "ok: complete, 12 entries over 3 feeds, 12 lookups, 2 witnesses, subject instrument SCALE-S at 1733011200000"
 # a flipped byte in the middle: verification fails
 python3 - "$ex/scale-s.bundle" t.bundle <<'PY'
 import sys
@@ -44,4 +54,5 @@ has out "of another network"
 mkdir again
 bash "$ex/make.sh" again
 cmp again/scale-s.bundle "$ex/scale-s.bundle" || fail "make.sh no longer makes the committed bundle"
+cmp again/scale-s-complete.bundle "$ex/scale-s-complete.bundle" || fail "make.sh no longer makes the committed complete bundle"
 cmp again/expected.txt "$ex/expected.txt" || fail "make.sh makes another expected.txt"

@@ -32,6 +32,10 @@ typedef struct ct_ledger_opts {
 	bool read_only;		/* open for reading only */
 	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
 				   a genesis with another hash is refused (CT_EAUTH) */
+	bool no_sync;		/* commits do not wait for the disk (a scratch store thrown away after) */
+	bool no_netindex;	/* keep no network index (to measure what keeping it costs): ingest marks
+				   no key dirty, ct_netindex_update refuses (CT_ESTATE); a store written
+				   so needs ct_netindex_rebuild before its index is used again */
 } ct_ledger_opts;
 
 /*

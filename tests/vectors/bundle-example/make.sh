@@ -56,6 +56,13 @@ ct --home bureau witness city.cp dist.cp >/dev/null 2>&1
 ct --home bureau witness >/dev/null 2>&1
 for f in bureau city dist; do ct --home bureau checkpoint --author "${!f}" >"$f.cosigned"; done
 ct --home dist witness bureau.cosigned city.cosigned dist.cosigned >/dev/null 2>&1
-ct --home dist prove SCALE-S --at 2024-12-01 -o "$out/scale-s.bundle" >/dev/null 2>&1
+ct --home dist prove SCALE-S --incomplete --at 2024-12-01 -o "$out/scale-s.bundle" >/dev/null 2>&1
 echo "$bureau" >"$out/bureau.key"
 ct --home dist chain SCALE-S --at 2024-12-01 >"$out/expected.txt"
+# the complete bundle (section 13): a network checkpoint signed by the bureau, cosigned by the city
+# and the lab, each having folded its own index; proven on the lab's home
+ct --home bureau netcheckpoint --sign >n0.note 2>/dev/null
+ct --home city netcheckpoint --witness n0.note >/dev/null 2>&1
+ct --home city netcheckpoint >n1.note 2>/dev/null
+ct --home dist netcheckpoint --witness n1.note >/dev/null 2>&1
+ct --home dist prove SCALE-S --complete --at 2024-12-01 -o "$out/scale-s-complete.bundle" >/dev/null 2>&1
