@@ -11,6 +11,7 @@
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 
 #define ENTRY_FIELDS 8
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/proof/bundle.h"
 #include "caltrace/proof/witness.h"
@@ -150,7 +151,7 @@ static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const ct_buf 
 		goto done;
 	}
 	piece = tp.len - note->len - 1;
-	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct__b64_put(out, e->raw, e->raw_len)) < 0 ||
+	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct_b64_put(out, e->raw, e->raw_len)) < 0 ||
 	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = put_count(out, "proof", piece)) < 0 ||
 	    (err = ct_buf_put(out, tp.ptr, piece)) < 0)
 		err = ct_error_set(CT_ENOMEM, "out of memory writing a bundle");
@@ -179,8 +180,8 @@ static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const 
 
 		ct_hex(hex, author, CT_KEY_BYTES);
 		if (ct_read_fork(r, author, &a, &alen, &b, &blen) == 0) {
-			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 || (err = ct__b64_put(&lines, a, alen)) < 0 ||
-			    (err = ct_buf_put(&lines, " ", 1)) < 0 || (err = ct__b64_put(&lines, b, blen)) < 0 ||
+			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 || (err = ct_b64_put(&lines, a, alen)) < 0 ||
+			    (err = ct_buf_put(&lines, " ", 1)) < 0 || (err = ct_b64_put(&lines, b, blen)) < 0 ||
 			    (err = ct_buf_put(&lines, "\n", 1)) < 0)
 				break;
 			nforks++;
