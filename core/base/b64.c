@@ -21,8 +21,8 @@ int ct_b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *b64, si
 	if (len % 4 == 0 && len > 0 && b64[len - 1] == '=')
 		pad = b64[len - 2] == '=' ? 2 : 1;
 	if (len % 4 == 0 && CT_B64_DECODED_MAX(len) - pad > cap)
-		return ct_error_set(CT_ETOOBIG, "base64 of %zu characters decodes to more than %zu bytes", len,
-				    cap);
+		return ct_error_set(CT_ETOOBIG, "base64 of %zu characters decodes to more than %zu bytes",
+				    len, cap);
 	if (sodium_base642bin(out, cap, b64, len, NULL, &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return ct_error_set(CT_EINVAL, "%zu characters are not canonical padded base64", len);
 	*out_len = bin_len;

@@ -29,7 +29,8 @@ size_t ct_utf8_next(uint32_t *cp, const uint8_t *s, size_t len)
 			return 0;
 		c = c << 6 | (s[i] & 0x3fu);
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	*cp = c;
 	return n;

@@ -465,8 +465,7 @@ int ct_note_format(ct_buf *out, const ct_note *n)
 		if ((err = ct_buf_put(out, EM_DASH_SPACE, EM_DASH_SPACE_LEN)) < 0 ||
 		    (err = ct_buf_put(out, s->name, strlen(s->name))) < 0 ||
 		    (err = ct_buf_put(out, " ", 1)) < 0 ||
-		    (err = ct_b64_put(out, blob, 4 + s->sig_len)) < 0 ||
-		    (err = ct_buf_put(out, "\n", 1)) < 0)
+		    (err = ct_b64_put(out, blob, 4 + s->sig_len)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	}
 	return 0;

@@ -12,8 +12,13 @@
 static void test_rfc4648_vectors(void **state)
 {
 	static const char *const vectors[][2] = {
-	    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-	    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg=="},
+	    {"fooba", "Zm9vYmE="},
+	    {"foobar", "Zm9vYmFy"},
 	};
 	uint8_t bin[8];
 	char text[16];
@@ -54,25 +59,25 @@ static void test_put_appends(void **state)
 static void test_refusals(void **state)
 {
 	static const char *const bad[] = {
-	    "Zg",         /* padding missing */
-	    "Zg=",        /* padding short */
-	    "Zg===",      /* padding too long */
-	    "Zm8",        /* padding missing */
-	    "Zm9v====",   /* a whole group of padding */
-	    "====",       /* nothing but padding */
-	    "Z===",       /* one character cannot make a byte */
-	    "Zh==",       /* non-zero bits after the last byte */
-	    "Zm9=",       /* non-zero bits after the last byte */
-	    "Zg==Zg==",   /* padding inside */
-	    "Zm=8",       /* padding inside a group */
-	    " Zm8=",      /* a space before */
-	    "Zm8= ",      /* a space after */
-	    "Zm 8=",      /* a space inside */
-	    "Zm8=\n",     /* a line break */
+	    "Zg",	  /* padding missing */
+	    "Zg=",	  /* padding short */
+	    "Zg===",	  /* padding too long */
+	    "Zm8",	  /* padding missing */
+	    "Zm9v====",	  /* a whole group of padding */
+	    "====",	  /* nothing but padding */
+	    "Z===",	  /* one character cannot make a byte */
+	    "Zh==",	  /* non-zero bits after the last byte */
+	    "Zm9=",	  /* non-zero bits after the last byte */
+	    "Zg==Zg==",	  /* padding inside */
+	    "Zm=8",	  /* padding inside a group */
+	    " Zm8=",	  /* a space before */
+	    "Zm8= ",	  /* a space after */
+	    "Zm 8=",	  /* a space inside */
+	    "Zm8=\n",	  /* a line break */
 	    "Zm9vYmFy\n", /* a line break after whole groups */
-	    "Zm-_",       /* the URL-safe alphabet */
-	    "Zm9*",       /* not an alphabet character */
-	    "Zm9vY",      /* a length not a multiple of 4 */
+	    "Zm-_",	  /* the URL-safe alphabet */
+	    "Zm9*",	  /* not an alphabet character */
+	    "Zm9vY",	  /* a length not a multiple of 4 */
 	};
 	uint8_t bin[16];
 	size_t i, n;
@@ -149,8 +154,8 @@ static void test_every_short_string(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc4648_vectors), cmocka_unit_test(test_put_appends),
-	    cmocka_unit_test(test_refusals),        cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_rfc4648_vectors),    cmocka_unit_test(test_put_appends),
+	    cmocka_unit_test(test_refusals),	       cmocka_unit_test(test_capacity),
 	    cmocka_unit_test(test_every_short_string),
 	};
 

@@ -42,26 +42,26 @@ static void test_examples(void **state)
 	} cases[] = {
 	    {"", 0, true},
 	    {"plain", 5, true},
-	    {"\xc2\x80", 2, true},             /* U+0080 */
-	    {"\xe0\xa0\x80", 3, true},         /* U+0800 */
-	    {"\xef\xbf\xbf", 3, true},         /* U+FFFF */
-	    {"\xf0\x90\x80\x80", 4, true},     /* U+10000 */
-	    {"\xf4\x8f\xbf\xbf", 4, true},     /* U+10FFFF */
-	    {"\xed\x9f\xbf", 3, true},         /* U+D7FF, below the surrogates */
-	    {"\xee\x80\x80", 3, true},         /* U+E000, above them */
-	    {"a\0b", 3, true},                 /* NUL is a character like any other */
-	    {"\xc0\x80", 2, false},            /* overlong U+0000 */
-	    {"\xc1\xbf", 2, false},            /* overlong U+007F */
-	    {"\xe0\x9f\xbf", 3, false},        /* overlong U+07FF */
-	    {"\xf0\x8f\xbf\xbf", 4, false},    /* overlong U+FFFF */
-	    {"\xed\xa0\x80", 3, false},        /* U+D800 */
-	    {"\xed\xbf\xbf", 3, false},        /* U+DFFF */
-	    {"\xf4\x90\x80\x80", 4, false},    /* U+110000 */
-	    {"\xf5\x80\x80\x80", 4, false},    /* lead byte above 0xf4 */
-	    {"\x80", 1, false},                /* a stray continuation byte */
-	    {"\xe2\x82", 2, false},            /* cut short */
-	    {"ok\xf0\x9f\x98", 5, false},      /* cut short at the end */
-	    {"\xe2\x28\xac", 3, false},        /* second byte not a continuation */
+	    {"\xc2\x80", 2, true},	    /* U+0080 */
+	    {"\xe0\xa0\x80", 3, true},	    /* U+0800 */
+	    {"\xef\xbf\xbf", 3, true},	    /* U+FFFF */
+	    {"\xf0\x90\x80\x80", 4, true},  /* U+10000 */
+	    {"\xf4\x8f\xbf\xbf", 4, true},  /* U+10FFFF */
+	    {"\xed\x9f\xbf", 3, true},	    /* U+D7FF, below the surrogates */
+	    {"\xee\x80\x80", 3, true},	    /* U+E000, above them */
+	    {"a\0b", 3, true},		    /* NUL is a character like any other */
+	    {"\xc0\x80", 2, false},	    /* overlong U+0000 */
+	    {"\xc1\xbf", 2, false},	    /* overlong U+007F */
+	    {"\xe0\x9f\xbf", 3, false},	    /* overlong U+07FF */
+	    {"\xf0\x8f\xbf\xbf", 4, false}, /* overlong U+FFFF */
+	    {"\xed\xa0\x80", 3, false},	    /* U+D800 */
+	    {"\xed\xbf\xbf", 3, false},	    /* U+DFFF */
+	    {"\xf4\x90\x80\x80", 4, false}, /* U+110000 */
+	    {"\xf5\x80\x80\x80", 4, false}, /* lead byte above 0xf4 */
+	    {"\x80", 1, false},		    /* a stray continuation byte */
+	    {"\xe2\x82", 2, false},	    /* cut short */
+	    {"ok\xf0\x9f\x98", 5, false},   /* cut short at the end */
+	    {"\xe2\x28\xac", 3, false},	    /* second byte not a continuation */
 	    {"\xff", 1, false},
 	};
 	size_t i;
@@ -87,8 +87,8 @@ static void test_every_code_point(void **state)
 			continue;
 		}
 		if (ct_utf8_next(&got, buf, n) != n || got != c)
-			fail_msg("U+%04X: decoded %zu bytes as U+%04X", (unsigned)c, ct_utf8_next(&got, buf, n),
-				 (unsigned)got);
+			fail_msg("U+%04X: decoded %zu bytes as U+%04X", (unsigned)c,
+				 ct_utf8_next(&got, buf, n), (unsigned)got);
 		if (n > 1 && ct_utf8_next(&got, buf, n - 1) != 0)
 			fail_msg("U+%04X cut to %zu bytes accepted", (unsigned)c, n - 1);
 	}
@@ -123,8 +123,8 @@ static void test_all_short_strings(void **state)
 				out += encode(again + out, cp);
 			}
 			if (out != len || memcmp(again, s, len) != 0)
-				fail_msg("%zu bytes %02x %02x %02x accepted but not canonical", len, s[0], s[1],
-					 s[2]);
+				fail_msg("%zu bytes %02x %02x %02x accepted but not canonical", len, s[0],
+					 s[1], s[2]);
 		}
 		if (accepted != want[len])
 			fail_msg("%zu-byte strings: %llu accepted, %llu are well-formed", len,
