@@ -120,7 +120,7 @@ static void print_csv(const struct out *o)
 static json_t *to_json(const struct out *o)
 {
 	json_t *items = json_array();
-	char a[32], b[32], key[CT_KEY_SHORT_LEN + 1], hash[65];
+	char a[32], b[32], key[65], hash[65];
 	size_t i;
 
 	for (i = 0; i < o->im->count; i++) {
