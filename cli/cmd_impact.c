@@ -61,7 +61,7 @@ struct out {
 static void print_text(const struct out *o)
 {
 	const char *district = NULL, *lab = NULL;
-	char a[32], b[32], key[65], hash[65];
+	char a[32], b[32], key[CT_KEY_SHORT_LEN + 1], hash[65];
 	size_t i;
 
 	printf("impact of %s since %s (%s): %zu standard%s and %zu instrument%s through %zu calibration%s; "
@@ -74,7 +74,7 @@ static void print_text(const struct out *o)
 		const char *d = it->district ? it->district : "(no district)";
 		const char *l = it->lab_name ? it->lab_name : "(unknown lab)";
 
-		ct_hex(key, it->lab, CT_KEY_BYTES);
+		ct_key_short(key, it->lab);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		if (!district || strcmp(district, d) != 0) {
 			printf("\n%s\n", d);
@@ -82,7 +82,7 @@ static void print_text(const struct out *o)
 			lab = NULL;
 		}
 		if (!lab || strcmp(lab, l) != 0) {
-			printf("  %s (%.8s…)\n", l, key);
+			printf("  %s (%s…)\n", l, key);
 			lab = l;
 		}
 		printf("    %-10s %-20s %s → %s  with %-14s %-8s %.12s…\n",

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caltrace/ledger/home.h"
 #include "caltrace/ledger/ledger.h"
 #include "demo_net.h"
 
@@ -258,7 +259,7 @@ int net_start(struct net *net, double timeout_s, char *why, size_t whylen)
 	}
 	for (i = 0; i < net->n; i++) {
 		struct net_node *node = &net->nodes[i];
-		snprintf(sock, sizeof(sock), "%s/caltraced.sock", node->home);
+		ct_home_control_path(sock, sizeof(sock), node->home);
 		for (deadline = net_now() + timeout_s; stat(sock, &st) != 0; net_sleep_ms(50)) {
 			if (net_node_exited(node, &status) || net_now() > deadline || net_interrupted) {
 				snprintf(why, whylen, "the node of %s did not start (see %s)",

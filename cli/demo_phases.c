@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/ledger/json.h"
 #include "demo_gen.h"
 #include "demo_truth.h"
 

@@ -25,15 +25,6 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void conn_process(struct conn *c);
 
-void node_short(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_key_hex(hex, key);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 /* ms scaled by a random factor in [0.8, 1.2]: peers that failed together do not retry together. */
 static uint64_t jitter(uint64_t ms)
 {
@@ -83,10 +74,10 @@ static struct conn *conn_new(struct node *n, bool outgoing)
 
 static void set_name(struct conn *c)
 {
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 
 	if (c->has_key) {
-		node_short(k, c->key);
+		ct_key_short(k, c->key);
 		snprintf(c->name, sizeof(c->name), "%s…@%s", k, c->addr);
 	} else {
 		snprintf(c->name, sizeof(c->name), "?@%s", c->addr);
@@ -642,7 +633,7 @@ void conn_tick(struct node *n)
 int slot_add(struct node *n, const char *peer)
 {
 	struct slot *s = calloc(1, sizeof(*s)), *t;
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 	int err;
 
 	if (!s)
@@ -656,14 +647,14 @@ int slot_add(struct node *n, const char *peer)
 			/* the same key at a new address: redial there */
 			snprintf(t->host, sizeof(t->host), "%s", s->host);
 			t->port = s->port;
-			node_short(k, t->key);
+			ct_key_short(k, t->key);
 			snprintf(t->name, sizeof(t->name), "%s…@%s:%d", k, t->host, t->port);
 			t->next_dial = node_now(n);
 			free(s);
 			return 0;
 		}
 	}
-	node_short(k, s->key);
+	ct_key_short(k, s->key);
 	snprintf(s->name, sizeof(s->name), "%s…@%s:%d", k, s->host, s->port);
 	s->next_dial = node_now(n);
 	s->next = n->slots;

@@ -210,9 +210,6 @@ static inline uint64_t node_now(struct node *n)
 	return uv_now(n->loop);
 }
 
-/* "7f3a1b2c" */
-void node_short(char out[9], const uint8_t key[CT_KEY_BYTES]);
-
 /*
  * Releases the store's mapped pages (ct_ledger_trim_memory) when more
  * than NODE_TRIM_BYTES of file-backed memory is resident; any thread.

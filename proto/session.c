@@ -144,15 +144,6 @@ static int fail(ct_session *s, int err)
 	return err;
 }
 
-static void short_hex(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_hex(hex, key, CT_KEY_BYTES);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 /* The transcript hash and every key, once both ephemeral keys are known. */
 static int derive(ct_session *s)
 {
@@ -265,13 +256,13 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 /* Who the peer is may be refused: ourselves, another key than dialed, or not authorised. */
 static int check_peer(ct_session *s)
 {
-	char got[9], want[9];
+	char got[CT_KEY_SHORT_LEN + 1], want[CT_KEY_SHORT_LEN + 1];
 
 	if (memcmp(s->peer, ct_keypair_public(s->id), CT_KEY_BYTES) == 0)
 		return ct_error_set(CT_EAUTH, "the peer has this node's own key (connected to itself?)");
 	if (s->has_expect && memcmp(s->peer, s->expect, CT_KEY_BYTES) != 0) {
-		short_hex(got, s->peer);
-		short_hex(want, s->expect);
+		ct_key_short(got, s->peer);
+		ct_key_short(want, s->expect);
 		return ct_error_set(CT_EAUTH, "the peer proved key %s…, but %s… was dialed", got, want);
 	}
 	if (s->authorize)

@@ -12,6 +12,7 @@
 #include "caltrace/ledger/event.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 #include "event_internal.h"
 
 static const char *const tier_choices[] = {"city", "district", "authorized", "enterprise", "inspector", NULL};

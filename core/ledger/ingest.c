@@ -17,9 +17,9 @@ struct entry_name {
 static struct entry_name name_of(const uint8_t author[CT_KEY_BYTES], uint64_t seq)
 {
 	struct entry_name n;
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 
-	ct__short_key(k, author);
+	ct_key_short(k, author);
 	snprintf(n.s, sizeof(n.s), "%s…#%llu", k, (unsigned long long)seq);
 	return n;
 }

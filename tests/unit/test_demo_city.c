@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/ledger/json.h"
 #include "ct_test.h"
 #include "demo_city.h"
 

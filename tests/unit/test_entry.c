@@ -222,13 +222,13 @@ static void test_structure_rules(void **state)
 {
 	ct_keypair *kp = ct_test_keypair(5);
 	ct_buf body = CT_BUF_INIT, arr = CT_BUF_INIT, unsorted = CT_BUF_INIT, raw = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1], name[64];
+	char key[CT_KEY_SHORT_LEN + 1], name[64];
 	struct raw_entry r;
 	ct_entry e;
 
 	put_body(&body, "X", 1);
-	ct_key_hex(hex, ct_keypair_public(kp));
-	snprintf(name, sizeof(name), "entry %.8s\xe2\x80\xa6#1", hex);
+	ct_key_short(key, ct_keypair_public(kp));
+	snprintf(name, sizeof(name), "entry %s\xe2\x80\xa6#1", key);
 
 	r = raw_template(kp, &body); /* well formed apart from the signature */
 	encode_raw(&raw, &r);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caltrace/ledger/home.h"
 #include "caltrace/proto/msg.h"
 #include "net_fixture.h"
 #include "caltrace/proto/session.h"
@@ -76,7 +77,7 @@ static pid_t start_node(const char *name)
 
 	home_path(home, sizeof(home), name, NULL);
 	snprintf(log, sizeof(log), "%s/%s.log", work, name);
-	home_path(sock, sizeof(sock), name, "caltraced.sock");
+	CT_OK_OR_FAIL(ct_home_control_path(sock, sizeof(sock), home));
 	if ((pid = fork()) == 0) {
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
@@ -337,15 +338,6 @@ static void push_entry(struct client *c, const uint8_t author[CT_KEY_BYTES], uin
 	ct_buf_free(&m);
 }
 
-static void short_hex(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[65];
-
-	ct_key_hex(hex, key);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 /* A lab key the victim admitted (seeds 201..) */
 static ct_keypair *bad_key(int k)
 {
@@ -499,12 +491,12 @@ static void test_wrong_network_id(void **state)
 static void test_unknown_key(void **state)
 {
 	ct_keypair *stranger = ct_test_keypair(250);
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 	ct_msg m;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(stranger));
+	ct_key_short(name, ct_keypair_public(stranger));
 	client_open(&c);
 	assert_true(handshake(&c, stranger, network)); /* our side completes; the victim refuses */
 	send_hello(&c);
@@ -524,11 +516,11 @@ static void test_frame_over_the_limit(void **state)
 {
 	ct_keypair *kp = bad_key(2);
 	uint8_t hdr[4], junk[4096];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	memset(junk, 0x41, sizeof(junk));
 	client_open(&c);
 	assert_true(handshake(&c, kp, network));
@@ -547,11 +539,11 @@ static void test_tampered_frame(void **state)
 {
 	ct_keypair *kp = bad_key(3);
 	ct_buf m = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	client_open(&c);
 	assert_true(handshake(&c, kp, network));
 	CT_OK_OR_FAIL(ct_msg_hello(&m, NULL, 0));
@@ -570,11 +562,11 @@ static void test_forged_entry(void **state)
 {
 	ct_keypair *kp = bad_key(4);
 	ct_buf e = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e, kp, 1, NULL, "FORGED-1");
 	e.ptr[e.len - 5] ^= 0x10; /* inside the signature */
 	client_open(&c);
@@ -601,12 +593,12 @@ static void test_forged_entry_in_a_long_run(void **state)
 	ct_keypair *kp = bad_key(7);
 	ct_buf e = CT_BUF_INIT, m = CT_BUF_INIT;
 	uint8_t prev[CT_HASH_BYTES];
-	char name[9], id[32];
+	char name[CT_KEY_SHORT_LEN + 1], id[32];
 	struct client c;
 	uint64_t deadline;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	CT_OK_OR_FAIL(ct_msg_entries_begin(&m, ct_keypair_public(kp), 1, CT_ENTRIES_PUSH, RUN));
 	for (uint64_t seq = 1; seq <= RUN; seq++) {
 		snprintf(id, sizeof(id), "RUN-%llu", (unsigned long long)seq);
@@ -638,11 +630,11 @@ static void test_noncanonical_entry(void **state)
 {
 	ct_keypair *kp = bad_key(5);
 	ct_buf e = CT_BUF_INIT, bad = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e, kp, 1, NULL, "LONG-FORM");
 	/* array(8), version 1, bin 32 author: seq 1 sits at byte 36; write it as a uint8 */
 	assert_int_equal(e.ptr[36], 0x01);
@@ -669,12 +661,12 @@ static void test_equivocating_author(void **state)
 	ct_keypair *kp = bad_key(6);
 	ct_buf e1 = CT_BUF_INIT, e2 = CT_BUF_INIT;
 	uint8_t wrong_prev[CT_HASH_BYTES];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 	uint64_t deadline;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e1, kp, 1, NULL, "EQ-1");
 	memset(wrong_prev, 0x77, sizeof(wrong_prev));
 	fx_entry(&e2, kp, 2, wrong_prev, "EQ-2");
@@ -706,11 +698,11 @@ static void test_equivocating_author(void **state)
 static void test_backed_off(void **state)
 {
 	ct_keypair *kp = bad_key(4); /* sent a forged entry above */
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	client_open(&c);
 	handshake(&c, kp, network);
 	assert_true(dropped(&c));
