@@ -66,10 +66,12 @@ static int cosigned_bound(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t
 
 int cmd_compromised(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"since", required_argument, NULL, 's'},	   {"reason", required_argument, NULL, 'r'},
-	    {"cosigned-to", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},		   {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"since", required_argument, NULL, 's'},
+						 {"reason", required_argument, NULL, 'r'},
+						 {"cosigned-to", required_argument, NULL, 'c'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	const char *since = NULL, *reason = NULL;
 	uint8_t key[CT_KEY_BYTES];
 	char hex[2 * CT_KEY_BYTES + 1];
@@ -92,8 +94,9 @@ int cmd_compromised(int argc, char **argv)
 			break;
 		case 'c':
 			if (parse_seq(optarg, &cosigned_to) < 0)
-				return cli_usage_error("compromised",
-						       "--cosigned-to '%s' is not a seq (a non-negative integer)", optarg);
+				return cli_usage_error(
+				    "compromised", "--cosigned-to '%s' is not a seq (a non-negative integer)",
+				    optarg);
 			bound_given = true;
 			break;
 		case 'j':
@@ -122,12 +125,13 @@ int cmd_compromised(int argc, char **argv)
 	}
 	if (!bound_given && !json_out)
 		fprintf(stderr,
-			"caltrace compromised: the bureau cosigned this feed up to #%llu before %s: entries after "
+			"caltrace compromised: the bureau cosigned this feed up to #%llu before %s: entries "
+			"after "
 			"it become invalid (compromised-key)\n",
 			(unsigned long long)cosigned_to, since);
 	ct_hex(hex, key, CT_KEY_BYTES);
-	fields = json_pack("{s:s, s:s, s:s, s:I}", "key", hex, "since", since, "reason", reason, "cosigned_to",
-			   (json_int_t)cosigned_to);
+	fields = json_pack("{s:s, s:s, s:s, s:I}", "key", hex, "since", since, "reason", reason,
+			   "cosigned_to", (json_int_t)cosigned_to);
 	rc = cli_append_event("compromised", &n, "org.compromised", fields, json_out);
 	cli_close(&n);
 	return rc;

@@ -41,9 +41,9 @@ static void print_text(const char *key_hex, const ct_impact *im, const ct_verdic
 		ct_hex(lab, it->lab, CT_KEY_BYTES);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		printf("  %-10s %-20s %s → %s  depth %u  by %s (%.8s…)  %-8s %.12s…\n",
-		       it->kind == CT_NS_STANDARD ? "standard" : "instrument", it->id, day(a, it->performed_at),
-		       day(b, it->valid_until), it->depth, it->lab_name ? it->lab_name : "(unknown lab)", lab,
-		       ct_verdict_name(v[i]), hash);
+		       it->kind == CT_NS_STANDARD ? "standard" : "instrument", it->id,
+		       day(a, it->performed_at), day(b, it->valid_until), it->depth,
+		       it->lab_name ? it->lab_name : "(unknown lab)", lab, ct_verdict_name(v[i]), hash);
 	}
 }
 
@@ -60,14 +60,14 @@ static json_t *to_json(const char *key_hex, const ct_impact *im, const ct_verdic
 		json_array_append_new(
 		    items, json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district",
 				     it->district, "lab", it->lab_name, "lab_key", lab, "kind",
-				     it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id, "via",
-				     it->via, "depth", (int)it->depth, "performed_at", day(a, it->performed_at),
-				     "valid_until", day(b, it->valid_until), "calibration", hash, "verdict",
-				     ct_verdict_name(v[i])));
+				     it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id,
+				     "via", it->via, "depth", (int)it->depth, "performed_at",
+				     day(a, it->performed_at), "valid_until", day(b, it->valid_until),
+				     "calibration", hash, "verdict", ct_verdict_name(v[i])));
 	}
 	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "key", key_hex, "at", day(a, at), "standards",
-			 (json_int_t)im->standards, "instruments", (json_int_t)im->instruments, "calibrations",
-			 (json_int_t)im->count, "items", items);
+			 (json_int_t)im->standards, "instruments", (json_int_t)im->instruments,
+			 "calibrations", (json_int_t)im->count, "items", items);
 }
 
 static int run(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t at, bool json_out)
@@ -95,7 +95,8 @@ static int run(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t at, bool j
 	}
 	for (i = 0; i < im->count; i++) {
 		const ct_impact_item *it = &im->items[i];
-		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), at, &verdicts[i], NULL)) < 0) {
+		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), at, &verdicts[i], NULL)) <
+		    0) {
 			rc = cli_fail("impact", err, "cannot evaluate %s", it->id);
 			goto done;
 		}

@@ -62,10 +62,12 @@ static int feed_length(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t *o
 
 int cmd_rekey(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"effective", required_argument, NULL, 'e'}, {"reason", required_argument, NULL, 'r'},
-	    {"closed-at", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},		 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"effective", required_argument, NULL, 'e'},
+						 {"reason", required_argument, NULL, 'r'},
+						 {"closed-at", required_argument, NULL, 'c'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	const char *effective = NULL, *reason = NULL;
 	uint8_t old_key[CT_KEY_BYTES], new_key[CT_KEY_BYTES];
 	char old_hex[2 * CT_KEY_BYTES + 1], new_hex[2 * CT_KEY_BYTES + 1];
@@ -88,8 +90,9 @@ int cmd_rekey(int argc, char **argv)
 			break;
 		case 'c':
 			if (parse_seq(optarg, &closed_at) < 0)
-				return cli_usage_error("rekey", "--closed-at '%s' is not a seq (a non-negative integer)",
-						       optarg);
+				return cli_usage_error(
+				    "rekey", "--closed-at '%s' is not a seq (a non-negative integer)",
+				    optarg);
 			closed_given = true;
 			break;
 		case 'j':

@@ -14,7 +14,6 @@
 #include "caltrace/eval/coverage.h"
 #include "coverage_internal.h"
 
-
 #define MAX_THREADS 8
 struct part {
 	ct_reader *r;
@@ -132,7 +131,8 @@ static int lab_at(ct_tracer *tr, const struct ct__inst *in, const struct ct__ins
 	return 0;
 }
 
-static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier, struct ct__str lab)
+static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier,
+				struct ct__str lab)
 {
 	static const struct ct__str none = {"", 0};
 

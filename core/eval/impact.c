@@ -295,7 +295,8 @@ static int walk_queue(struct walk *w)
 	for (; w->head < w->count; w->head++) {
 		struct frontier cur = w->queue[w->head]; /* the queue may move while it grows */
 		w->cur = &cur;
-		err = ct_read_standard_uses(w->tr->r, w->cur->id, w->cur->id_len, w->cur->since, consider_use, w);
+		err = ct_read_standard_uses(w->tr->r, w->cur->id, w->cur->id_len, w->cur->since, consider_use,
+					    w);
 		w->cur = NULL;
 		if (err < 0)
 			return err;

@@ -391,7 +391,8 @@ static int load_fork(ct_tracer *tr, struct ct__org *o)
 	return 0;
 }
 
-/* Most keys one lab's rekey chain may have; longer chains are cut (never met: the bureau's append refuses them). */
+/* Most keys one lab's rekey chain may have; longer chains are cut (never met: the bureau's append refuses
+ * them). */
 #define CHAIN_MAX 64
 
 struct org_load {
@@ -435,7 +436,8 @@ static int read_rekey(ct_tracer *tr, const ct_index_row *row, struct rekey *k, b
 	memcpy(k->new_key, b, CT_KEY_BYTES);
 	if (ct__body_uint(&e, "closed_at", &k->closed_at) < 0)
 		return ct_error_set(CT_ECORRUPT, "stored org.rekey lacks closed_at");
-	*ok = memcmp(k->old_key, tr->bureau, CT_KEY_BYTES) != 0 && memcmp(k->new_key, tr->bureau, CT_KEY_BYTES) != 0;
+	*ok = memcmp(k->old_key, tr->bureau, CT_KEY_BYTES) != 0 &&
+	      memcmp(k->new_key, tr->bureau, CT_KEY_BYTES) != 0;
 	return 0;
 }
 
@@ -519,7 +521,8 @@ static int chain_root(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint8_t ro
  * The keys of the lab whose first key is root: root and every key a rekey
  * chain leads to from it that leads back to root.
  */
-static int chain_keys(ct_tracer *tr, const uint8_t root[CT_KEY_BYTES], uint8_t (*keys)[CT_KEY_BYTES], size_t *n)
+static int chain_keys(ct_tracer *tr, const uint8_t root[CT_KEY_BYTES], uint8_t (*keys)[CT_KEY_BYTES],
+		      size_t *n)
 {
 	struct rekey_list out;
 	uint8_t back[CT_KEY_BYTES];

@@ -194,17 +194,18 @@ static int check_own(ct_tracer *tr, struct ct__link *l)
 	if (l->e.seq > o->cosigned_to) {
 		char since[32];
 		ct__day_for(&l->rs, since, o->compromised_since);
-		ct__rs_add(&l->rs, CT_R_COMPROMISED_KEY, l->hash, o->compromised_entry,
-			   "its key was declared compromised since %s; entry #%llu is past #%llu, the last the "
-			   "bureau cosigned before then",
-			   since, (unsigned long long)l->e.seq, (unsigned long long)o->cosigned_to);
+		ct__rs_add(
+		    &l->rs, CT_R_COMPROMISED_KEY, l->hash, o->compromised_entry,
+		    "its key was declared compromised since %s; entry #%llu is past #%llu, the last the "
+		    "bureau cosigned before then",
+		    since, (unsigned long long)l->e.seq, (unsigned long long)o->cosigned_to);
 	}
 	if (l->e.seq > o->closed_at) {
 		char when[32];
 		ct__day_for(&l->rs, when, o->closed_effective);
 		ct__rs_add(&l->rs, CT_R_CLOSED_FEED, l->hash, o->closed_entry,
-			   "the bureau re-keyed its lab from %s and closed this feed at #%llu; this is #%llu", when,
-			   (unsigned long long)o->closed_at, (unsigned long long)l->e.seq);
+			   "the bureau re-keyed its lab from %s and closed this feed at #%llu; this is #%llu",
+			   when, (unsigned long long)o->closed_at, (unsigned long long)l->e.seq);
 	}
 	if (l->anchor)
 		return 0;

@@ -264,8 +264,8 @@ static void registration_reasons(const struct ct__inst *in, struct ct__inst_at *
 			   "two registrations of %.*s disagree", (int)in->id.n, in->id.p);
 	else if (in->reg == CT__REG_FORKED)
 		ct__rs_add(&a->rs, (ct_reason)in->untrusted, NULL, NULL,
-			   "instrument %.*s is registered only by untrusted entries (%s)", (int)in->id.n, in->id.p,
-			   ct_reason_name((ct_reason)in->untrusted));
+			   "instrument %.*s is registered only by untrusted entries (%s)", (int)in->id.n,
+			   in->id.p, ct_reason_name((ct_reason)in->untrusted));
 }
 
 int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a)

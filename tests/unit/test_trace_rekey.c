@@ -30,13 +30,14 @@ static void rekey(struct fx *f, const ct_keypair *old_kp, const ct_keypair *new_
 		  uint64_t closed_at, uint8_t *out)
 {
 	fx_event(f, f->bureau, "org.rekey",
-		 json_pack("{s:o, s:o, s:s, s:I, s:s}", "old_key", fx_hex(ct_keypair_public(old_kp), 32), "new_key",
-			   fx_hex(ct_keypair_public(new_kp), 32), "effective", effective, "closed_at",
-			   (json_int_t)closed_at, "reason", "key lost"),
+		 json_pack("{s:o, s:o, s:s, s:I, s:s}", "old_key", fx_hex(ct_keypair_public(old_kp), 32),
+			   "new_key", fx_hex(ct_keypair_public(new_kp), 32), "effective", effective,
+			   "closed_at", (json_int_t)closed_at, "reason", "key lost"),
 		 out);
 }
 
-static void compromised(struct fx *f, const ct_keypair *kp, const char *since, uint64_t cosigned_to, uint8_t *out)
+static void compromised(struct fx *f, const ct_keypair *kp, const char *since, uint64_t cosigned_to,
+			uint8_t *out)
 {
 	fx_event(f, f->bureau, "org.compromised",
 		 json_pack("{s:o, s:s, s:I, s:s}", "key", fx_hex(ct_keypair_public(kp), 32), "since", since,
@@ -44,7 +45,8 @@ static void compromised(struct fx *f, const ct_keypair *kp, const char *since, u
 		 out);
 }
 
-/* The base network with the city institute re-keyed from key 1 to key 2 on 2025-06-01, its feed closed where it stands. */
+/* The base network with the city institute re-keyed from key 1 to key 2 on 2025-06-01, its feed closed where
+ * it stands. */
 static ct_keypair *open_rekeyed(struct fx *f, struct fx_base *b, uint8_t *rekey_hash)
 {
 	ct_keypair *city2;
@@ -62,13 +64,15 @@ static void test_new_key_is_the_same_lab(void **state)
 	ct_keypair *city2 = open_rekeyed(&f, &b, NULL);
 
 	/* never admitted itself: the city institute's admission (tier city, scope mass) carries over */
-	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-07-01", "2026-06-30", NULL);
+	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-07-01", "2026-06-30",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2025-08-01", CT_VALID, -1);
 	/* the scope carried is the admission's, not everything: length is not in it */
 	fx_instrument(&f, city2, "RULER-1", "length", "North", "Market", NULL, NULL, FX_REL(1000));
 	fx_cal1(&f, city2, "RULER-1", false, "calibration", "M1", b.anchor, "2025-07-01", "2026-06-30", NULL);
 	fx_expect(&f, "RULER-1", "2025-08-01", CT_INVALID, CT_R_LAB_OUT_OF_SCOPE);
-	/* what the old key registered stays the lab's: the new key retires it and declares its standard OOT */
+	/* what the old key registered stays the lab's: the new key retires it and declares its standard OOT
+	 */
 	fx_retire(&f, city2, "SCALE-1", "2025-09-01");
 	fx_expect(&f, "SCALE-1", "2025-09-02", CT_INVALID, CT_R_RETIRED);
 	fx_oot(&f, city2, "M1", "2025-06-15");
@@ -109,7 +113,8 @@ static void test_old_feed_closed(void **state)
 	const ct_trace_reason *why;
 
 	fx_base_open(&f, &b, true);
-	/* the feed is closed one entry before its end: that last entry, the verification, is no longer the lab's */
+	/* the feed is closed one entry before its end: that last entry, the verification, is no longer the
+	 * lab's */
 	rekey(&f, b.city, fx_key(&f, 2), "2025-06-01", feed_len(&f, b.city) - 1, rk);
 	why = fx_expect(&f, "SCALE-1", "2025-04-01", CT_INVALID, CT_R_CLOSED_FEED);
 	assert_memory_equal(why->entries[0], b.ver, 32);
@@ -120,7 +125,8 @@ static void test_old_feed_closed(void **state)
 	fx_base_open(&f, &b, true);
 	rekey(&f, b.city, fx_key(&f, 2), "2025-06-01", feed_len(&f, b.city), rk);
 	fx_expect(&f, "SCALE-1", "2025-04-01", CT_VALID, -1);
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2025-05-01", "2026-04-30", late);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2025-05-01", "2026-04-30",
+		late);
 	why = fx_expect(&f, "SCALE-1", "2025-06-01", CT_INVALID, CT_R_CLOSED_FEED);
 	assert_memory_equal(why->entries[0], late, 32);
 	fx_expect(&f, "SCALE-1", "2025-04-01", CT_VALID, -1);
@@ -137,7 +143,8 @@ static void test_revocation_follows_the_lab(void **state)
 	ct_keypair *city2 = open_rekeyed(&f, &b, NULL);
 
 	fx_revoke_org(&f, b.city, "2025-09-01"); /* the bureau names the old key: the lab is revoked */
-	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-10-01", "2026-09-30", NULL);
+	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-10-01", "2026-09-30",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2025-10-02", CT_INVALID, CT_R_LAB_REVOKED);
 	fx_close(&f);
 }
@@ -156,7 +163,8 @@ static void test_compromised_bound_not_times(void **state)
 	fx_expect(&f, "SCALE-1", "2025-03-10", CT_VALID, -1);
 	/* the thief backdates everything: entry time and performed_at before `since` */
 	f.clock = fx_ms("2025-03-14");
-	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2025-03-15", "2027-03-14", forged);
+	fx_cal1(&f, b.city, "SCALE-1", false, "verification", "M1", b.anchor, "2025-03-15", "2027-03-14",
+		forged);
 	why = fx_expect(&f, "SCALE-1", "2025-03-20", CT_INVALID, CT_R_COMPROMISED_KEY);
 	assert_memory_equal(why->entries[0], forged, 32);
 	assert_memory_equal(why->entries[1], decl, 32);
@@ -166,7 +174,8 @@ static void test_compromised_bound_not_times(void **state)
 	fx_expect(&f, "SCALE-1", "2025-03-10", CT_VALID, -1);
 	fx_close(&f);
 
-	/* a bound below an entry: the verification was signed before `since` by its own claim, yet never cosigned */
+	/* a bound below an entry: the verification was signed before `since` by its own claim, yet never
+	 * cosigned */
 	fx_base_open(&f, &b, true);
 	compromised(&f, b.city, "2025-04-01", feed_len(&f, b.city) - 1, NULL);
 	fx_expect(&f, "SCALE-1", "2025-03-10", CT_INVALID, CT_R_COMPROMISED_KEY);
@@ -180,7 +189,8 @@ static void test_compromised_new_key_unaffected(void **state)
 	ct_keypair *city2 = open_rekeyed(&f, &b, NULL);
 
 	compromised(&f, b.city, "2025-05-01", feed_len(&f, b.city), NULL);
-	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-07-01", "2026-06-30", NULL);
+	fx_cal1(&f, city2, "SCALE-1", false, "verification", "M1", b.anchor, "2025-07-01", "2026-06-30",
+		NULL);
 	fx_expect(&f, "SCALE-1", "2025-08-01", CT_VALID, -1);
 	fx_expect(&f, "SCALE-1", "2025-04-01", CT_VALID, -1);
 	fx_close(&f);
