@@ -14,6 +14,7 @@
 #include "caltrace/eval/coverage.h"
 #include "coverage_internal.h"
 
+
 #define MAX_THREADS 8
 struct part {
 	ct_reader *r;

@@ -391,8 +391,7 @@ static int load_fork(ct_tracer *tr, struct ct__org *o)
 	return 0;
 }
 
-/* Most keys one lab's rekey chain may have; longer chains are cut (never met: the bureau's append refuses
- * them). */
+/* Most keys one lab's rekey chain may have; longer chains are cut (the bureau's append refuses them). */
 #define CHAIN_MAX 64
 
 struct org_load {

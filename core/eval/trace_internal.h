@@ -106,7 +106,7 @@ struct ct__revocation {
 struct ct__org {
 	uint8_t key[CT_KEY_BYTES];
 	uint8_t lab[CT_KEY_BYTES]; /* the lab: the first key of its rekey chain */
-	uint64_t fork_seq;	   /* entries with seq >= fork_seq are untrusted; CT__NO_FORK */
+	uint64_t fork_seq; /* entries with seq >= fork_seq are untrusted; CT__NO_FORK */
 	uint8_t fork_entry[CT_HASH_BYTES];
 	uint64_t closed_at; /* entries with seq > closed_at: after a rekey closed the feed; CT__NO_FORK */
 	uint64_t closed_effective;
@@ -114,7 +114,7 @@ struct ct__org {
 	uint64_t cosigned_to; /* entries with seq > cosigned_to: the key was compromised; CT__NO_FORK */
 	uint64_t compromised_since;
 	uint8_t compromised_entry[CT_HASH_BYTES]; /* the org.compromised */
-	struct ct__admission *adm;		  /* sorted by (valid_from, hash) */
+	struct ct__admission *adm; /* sorted by (valid_from, hash) */
 	size_t nadm;
 	struct ct__revocation *rev; /* sorted by (effective, hash) */
 	size_t nrev;
@@ -278,9 +278,9 @@ struct ct_tracer {
 	bool revocations_loaded; /* scans load them all at once; a single trace looks each up */
 	struct ct__link **stack;
 	size_t nstack, capstack;
-	bool detail;		   /* record reason lists for instruments (trees), not only masks */
-	struct ct__rowbuf rows;	   /* one instrument's rows */
-	struct ct__inst inst;	   /* scratch instrument */
+	bool detail;		/* record reason lists for instruments (trees), not only masks */
+	struct ct__rowbuf rows; /* one instrument's rows */
+	struct ct__inst inst;	/* scratch instrument */
 	ct_trace_record_fn record; /* ct_tracer_record; NULL when off */
 	void *record_ctx;
 };

@@ -57,7 +57,7 @@ static int registrant(ct_reader *r, char ns, const char *id, size_t id_len, uint
 		return err;
 	if (!f.found)
 		return ct_error_set(CT_ENOTFOUND, "%s '%.*s' is not registered",
-				    ns == CT_NS_STANDARD ? "standard" : "instrument", (int)id_len, id);
+				 ns == CT_NS_STANDARD ? "standard" : "instrument", (int)id_len, id);
 	if ((err = ct_read_entry_by_hash(r, f.row.hash, &reg)) < 0)
 		return err;
 	memcpy(author_out, reg.author, CT_KEY_BYTES);
@@ -88,8 +88,8 @@ static int check_standard_links(ct_reader *r, const uint8_t *body, size_t len)
 		if ((err = registrant(r, CT_NS_STANDARD, id, id_len, owner)) < 0)
 			return ct_error_wrap(CT_EINVAL, "calibration: standards[%u]", i);
 		if ((err = ct_read_entry_by_hash(r, cal, &link)) < 0)
-			return ct_error_wrap(CT_EINVAL, "calibration: standards[%u] '%.*s': cal link", i,
-					     (int)id_len, id);
+			return ct_error_wrap(CT_EINVAL, "calibration: standards[%u] '%.*s': cal link", i, (int)id_len,
+					      id);
 		if (link.type_len == 15 && memcmp(link.type, "standard.anchor", 15) == 0) {
 			err = body_str(link.body, link.body_len, "id", &subj, &subj_len);
 		} else if (link.type_len == 11 && memcmp(link.type, "calibration", 11) == 0) {
@@ -102,11 +102,10 @@ static int check_standard_links(ct_reader *r, const uint8_t *body, size_t len)
 			err = CT_EINVAL;
 		}
 		if (err < 0 || subj_len != id_len || memcmp(subj, id, id_len) != 0)
-			return ct_error_set(
-			    CT_EINVAL,
-			    "calibration: standards[%u] '%.*s': cal link is not a calibration or "
-			    "anchor of that standard",
-			    i, (int)id_len, id);
+			return ct_error_set(CT_EINVAL,
+					 "calibration: standards[%u] '%.*s': cal link is not a calibration or "
+					 "anchor of that standard",
+					 i, (int)id_len, id);
 	}
 	return 0;
 }
@@ -198,10 +197,9 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 		    (err = registrant(r, CT_NS_STANDARD, id, id_len, owner)) < 0)
 			return err;
 		if (memcmp(owner, author, CT_KEY_BYTES) != 0)
-			return ct_error_set(CT_EAUTH,
-					    "standard '%.*s' belongs to another lab: only its owner declares "
-					    "it out of tolerance",
-					    (int)id_len, id);
+			return ct_error_set(CT_EAUTH, "standard '%.*s' belongs to another lab: only its owner declares "
+						   "it out of tolerance",
+					 (int)id_len, id);
 		return 0;
 	case CT_EV_STANDARD_APPROVE:
 	case CT_EV_STANDARD_ANCHOR:
@@ -213,16 +211,15 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 		    (err = registrant(r, CT_NS_INSTRUMENT, id, id_len, owner)) < 0)
 			return err;
 		if (memcmp(owner, author, CT_KEY_BYTES) != 0)
-			return ct_error_set(CT_EAUTH, "instrument '%.*s' was registered by another lab",
-					    (int)id_len, id);
+			return ct_error_set(CT_EAUTH, "instrument '%.*s' was registered by another lab", (int)id_len, id);
 		return 0;
 	case CT_EV_CALIBRATION:
 		if ((err = body_str(body, len, "subject", &id, &id_len)) < 0 ||
 		    (err = body_str(body, len, "subject_kind", &kind, &kind_len)) < 0)
 			return err;
-		err = registrant(
-		    r, kind_len == 8 && memcmp(kind, "standard", 8) == 0 ? CT_NS_STANDARD : CT_NS_INSTRUMENT,
-		    id, id_len, owner);
+		err = registrant(r, kind_len == 8 && memcmp(kind, "standard", 8) == 0 ? CT_NS_STANDARD
+										   : CT_NS_INSTRUMENT,
+				 id, id_len, owner);
 		if (err < 0)
 			return err;
 		return check_standard_links(r, body, len);
@@ -232,20 +229,18 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 		if ((err = ct_read_entry_by_hash(r, target, &cal)) < 0)
 			return err;
 		if (!(cal.type_len == 11 && memcmp(cal.type, "calibration", 11) == 0))
-			return ct_error_set(CT_EINVAL,
-					    "calibration.revoke: that entry is a %.*s, not a calibration",
-					    (int)cal.type_len, cal.type);
+			return ct_error_set(CT_EINVAL, "calibration.revoke: that entry is a %.*s, not a calibration",
+					 (int)cal.type_len, cal.type);
 		if (memcmp(cal.author, author, CT_KEY_BYTES) != 0)
-			return ct_error_set(
-			    CT_EAUTH, "calibration.revoke: only the calibration's author may revoke it");
+			return ct_error_set(CT_EAUTH, "calibration.revoke: only the calibration's author may revoke it");
 		return 0;
 	default:
 		return 0;
 	}
 }
 
-int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type,
-		    const uint8_t *body, size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out)
+int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type, const uint8_t *body,
+		    size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out)
 {
 	const uint8_t *author = ct_keypair_public(kp);
 	ct_buf raw = CT_BUF_INIT;
@@ -265,9 +260,8 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		return err;
 	err = ct_read_network(&b->rd, NULL, bureau);
 	if (err == CT_ENOTFOUND && t != CT_EV_NETWORK_GENESIS)
-		return ct_error_set(CT_ESTATE,
-				    "no genesis in this store: the bureau writes one with `caltrace "
-				    "genesis`, a lab imports the bureau's feed first");
+		return ct_error_set(CT_ESTATE, "no genesis in this store: the bureau writes one with `caltrace "
+					    "genesis`, a lab imports the bureau's feed first");
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
 	if (err == 0 && t == CT_EV_NETWORK_GENESIS)
@@ -276,9 +270,8 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		if ((err = ct__is_admitted(&b->rd, author, &admitted)) < 0)
 			return err;
 		if (!admitted)
-			return ct_error_set(CT_EAUTH,
-					    "this node's key is not admitted by the bureau (no org.admit for "
-					    "it in the store)");
+			return ct_error_set(CT_EAUTH, "this node's key is not admitted by the bureau (no org.admit for "
+						   "it in the store)");
 		if (ct_event_bureau_only(t) && memcmp(author, bureau, CT_KEY_BYTES) != 0)
 			return ct_error_set(CT_EAUTH, "only the bureau may write %s", type);
 		if ((err = check_relations(&b->rd, author, t, body, body_len)) < 0)
@@ -290,17 +283,15 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 	if ((err = ct__head_get(&b->rd, author, &size, head, &flags)) < 0)
 		return err;
 	if (flags & HEAD_FORKED)
-		return ct_error_set(CT_EFROZEN,
-				    "this node's own feed is recorded as forked: refusing to append");
+		return ct_error_set(CT_EFROZEN, "this node's own feed is recorded as forked: refusing to append");
 	if ((err = ct_read_remote_size(&b->rd, author, &remote)) < 0)
 		return err;
 	if (remote > size)
-		return ct_error_set(
-		    CT_ESTATE,
-		    "a peer reported this node's own feed at %llu entries but this store holds %llu: "
-		    "refusing to append, it would fork the feed (let caltraced fetch the missing "
-		    "entries first)",
-		    (unsigned long long)remote, (unsigned long long)size);
+		return ct_error_set(CT_ESTATE,
+				 "a peer reported this node's own feed at %llu entries but this store holds %llu: "
+				 "refusing to append, it would fork the feed (let caltraced fetch the missing "
+				 "entries first)",
+				 (unsigned long long)remote, (unsigned long long)size);
 	if ((err = ct_entry_build(&raw, kp, size + 1, size ? head : NULL, time_ms, type, body, body_len)) < 0)
 		goto done;
 	if ((err = ct_batch_ingest(b, raw.ptr, raw.len, CT_INGEST_SIG_CHECKED, &res)) < 0)

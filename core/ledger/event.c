@@ -230,24 +230,15 @@ ct_field_kind ct_event_field_kind(ct_event_type t, const char *name)
 		switch (fields[i].kind) {
 		case CT__K_STR:
 		case CT__K_ID:
-		case CT__K_ENUM:
-			return CT_FIELD_STR;
-		case CT__K_UINT:
-			return CT_FIELD_UINT;
-		case CT__K_TIME:
-			return CT_FIELD_TIME;
-		case CT__K_BOOL:
-			return CT_FIELD_BOOL;
-		case CT__K_BIN32:
-			return CT_FIELD_BIN32;
-		case CT__K_STR_LIST:
-			return CT_FIELD_STR_LIST;
-		case CT__K_QUANTITY:
-			return CT_FIELD_QUANTITY;
-		case CT__K_POLICY:
-			return CT_FIELD_POLICY;
-		case CT__K_STDREFS:
-			return CT_FIELD_STANDARDS;
+		case CT__K_ENUM: return CT_FIELD_STR;
+		case CT__K_UINT: return CT_FIELD_UINT;
+		case CT__K_TIME: return CT_FIELD_TIME;
+		case CT__K_BOOL: return CT_FIELD_BOOL;
+		case CT__K_BIN32: return CT_FIELD_BIN32;
+		case CT__K_STR_LIST: return CT_FIELD_STR_LIST;
+		case CT__K_QUANTITY: return CT_FIELD_QUANTITY;
+		case CT__K_POLICY: return CT_FIELD_POLICY;
+		case CT__K_STDREFS: return CT_FIELD_STANDARDS;
 		}
 	}
 	return CT_FIELD_NONE;
@@ -321,14 +312,14 @@ static int check_str(const struct check_ctx *c, ct_mp *r, size_t max, bool no_ct
 		return expected(c, "a non-empty str");
 	if (*len > max)
 		return ct_error_set(CT_ESCHEMA, "%s: field '%s': %zu bytes, at most %zu allowed", c->type,
-				    c->field, *len, max);
+				 c->field, *len, max);
 	if (!ct_utf8_valid(*s, *len))
 		return expected(c, "valid UTF-8");
 	for (i = 0; no_ctrl && i < *len; i++) {
 		unsigned char ch = (unsigned char)(*s)[i];
 		if (ch < 0x20 || ch == 0x7f)
-			return ct_error_set(CT_ESCHEMA, "%s: field '%s': control character at byte %zu",
-					    c->type, c->field, i);
+			return ct_error_set(CT_ESCHEMA, "%s: field '%s': control character at byte %zu", c->type,
+					 c->field, i);
 	}
 	return 0;
 }
@@ -357,7 +348,7 @@ static int check_bin32(const struct check_ctx *c, ct_mp *r, const uint8_t **b)
 		return read_failed(c, err);
 	if (len != 32)
 		return ct_error_set(CT_ESCHEMA, "%s: field '%s': expected bin 32, got bin %zu", c->type,
-				    c->field, len);
+				 c->field, len);
 	return 0;
 }
 
@@ -436,7 +427,7 @@ static int unknown_nested(const struct check_ctx *c, const char *key, size_t len
 	char shown[64];
 
 	return ct_error_set(CT_ESCHEMA, "%s: field '%s': unknown key '%s'", c->type, c->field,
-			    printable_key(shown, sizeof(shown), key, len));
+			 printable_key(shown, sizeof(shown), key, len));
 }
 
 /* Reads a quantity: {rel_ppm: uint} or {abs: decimal str, unit: str}, exactly one form. */
@@ -643,7 +634,7 @@ static int check_complete(const struct type_row *row, const struct field_value *
 	for (i = 0; i < row->count; i++)
 		if (row->fields[i].required && !vals[i].present)
 			return ct_error_set(CT_ESCHEMA, "%s: field '%s': missing", row->name,
-					    row->fields[i].name);
+					 row->fields[i].name);
 	start = value_of(row, vals, "old_key");
 	until = value_of(row, vals, "new_key");
 	if (start && until && memcmp(start->bytes, until->bytes, 32) == 0)
@@ -654,7 +645,7 @@ static int check_complete(const struct type_row *row, const struct field_value *
 	until = value_of(row, vals, "valid_until");
 	if (start && until && until->num < start->num)
 		return ct_error_set(CT_ESCHEMA, "%s: field 'valid_until': before %s", row->name,
-				    row->start_field);
+				 row->start_field);
 	return 0;
 }
 
@@ -689,10 +680,10 @@ static int parse_body(const struct type_row **rowp, struct field_value vals[CT_F
 			return ct_error_wrap(err, "%s: key %u", row->name, i);
 		if ((idx = field_index(row, key, klen)) < 0)
 			return ct_error_set(CT_ESCHEMA, "%s: unknown field '%s'", row->name,
-					    printable_key(shown, sizeof(shown), key, klen));
+					 printable_key(shown, sizeof(shown), key, klen));
 		if (vals[idx].present)
 			return ct_error_set(CT_ESCHEMA, "%s: field '%s': duplicate", row->name,
-					    row->fields[idx].name);
+					 row->fields[idx].name);
 		ctx.type = row->name;
 		ctx.field = row->fields[idx].name;
 		if ((err = check_value(&ctx, &row->fields[idx], &r, &vals[idx])) < 0)
@@ -701,7 +692,7 @@ static int parse_body(const struct type_row **rowp, struct field_value vals[CT_F
 	}
 	if (r.p != r.end)
 		return ct_error_set(CT_ESCHEMA, "%s: %zu bytes after the body", row->name,
-				    (size_t)(r.end - r.p));
+				 (size_t)(r.end - r.p));
 	return check_complete(row, vals);
 }
 

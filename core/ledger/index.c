@@ -59,12 +59,10 @@ static int index_uses(ct_batch *b, const ct_entry *e, uint64_t performed, const 
 		if ((err = ct_mp_skip(&list)) < 0)
 			return err;
 		item.end = list.p;
-		if ((err = ct_mp_find(&item, "id", &val)) < 0 ||
-		    (err = ct_mp_read_str(&val, &id, &id_len)) < 0)
+		if ((err = ct_mp_find(&item, "id", &val)) < 0 || (err = ct_mp_read_str(&val, &id, &id_len)) < 0)
 			return ct_error_set(CT_ESCHEMA, "calibration: standards[%u] has no id", i);
 		if (id_len == 0 || id_len > CT_ID_MAX)
-			return ct_error_set(CT_ESCHEMA, "calibration: standards[%u] id of %zu bytes", i,
-					    id_len);
+			return ct_error_set(CT_ESCHEMA, "calibration: standards[%u] id of %zu bytes", i, id_len);
 		if ((err = put_row(b, DB_USES, id, id_len, 0, performed, hash)) < 0)
 			return err;
 	}
@@ -92,8 +90,8 @@ int ct__index_entry(ct_batch *b, const ct_prepared *p)
 	case CT_EV_STANDARD_OOT:
 		return put_subject_row(b, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_OOT, k.time, hash);
 	case CT_EV_CALIBRATION:
-		err = put_subject_row(b, k.subject_is_standard ? CT_NS_STANDARD : CT_NS_INSTRUMENT, k.id,
-				      k.id_len, CT_ROW_CAL, k.time, hash);
+		err = put_subject_row(b, k.subject_is_standard ? CT_NS_STANDARD : CT_NS_INSTRUMENT, k.id, k.id_len,
+				      CT_ROW_CAL, k.time, hash);
 		return err < 0 ? err : index_uses(b, e, k.time, hash);
 	case CT_EV_ORG_ADMIT:
 		return put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_ADMIT, k.time, hash);
@@ -188,8 +186,7 @@ int ct_read_catalogue_rows(ct_reader *r, const char *item, size_t len, ct_row_fn
 	return walk_rows(r, DB_CATALOGUE, item, len, 0, 0, cb, ctx);
 }
 
-int ct_read_standard_uses(ct_reader *r, const char *id, size_t id_len, uint64_t since, ct_row_fn cb,
-			  void *ctx)
+int ct_read_standard_uses(ct_reader *r, const char *id, size_t id_len, uint64_t since, ct_row_fn cb, void *ctx)
 {
 	return walk_rows(r, DB_USES, id, id_len, 0, since, cb, ctx);
 }
@@ -240,8 +237,7 @@ static int check_revoker(void *ctx, const ct_index_row *row)
 	struct revoked_by *rb = ctx;
 	ct_entry rev;
 
-	if (ct_read_entry_by_hash(rb->r, row->hash, &rev) == 0 &&
-	    memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
+	if (ct_read_entry_by_hash(rb->r, row->hash, &rev) == 0 && memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
 		rb->revoked = true;
 		return 1;
 	}
@@ -283,8 +279,7 @@ static int consider_link(void *ctx, const ct_index_row *row)
 	return 0;
 }
 
-int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t t,
-			  uint8_t hash_out[CT_HASH_BYTES])
+int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t t, uint8_t hash_out[CT_HASH_BYTES])
 {
 	struct link_search s = {r, t, false, 0, {0}};
 	char when[32];
@@ -294,10 +289,9 @@ int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t 
 		return err;
 	if (!s.found) {
 		ct_time_format(when, sizeof(when), t);
-		return ct_error_set(
-		    CT_ENOTFOUND,
-		    "standard '%.*s' has no passing calibration or anchor performed at or before %s",
-		    (int)id_len, id, when);
+		return ct_error_set(CT_ENOTFOUND,
+				 "standard '%.*s' has no passing calibration or anchor performed at or before %s",
+				 (int)id_len, id, when);
 	}
 	memcpy(hash_out, s.best, CT_HASH_BYTES);
 	return 0;

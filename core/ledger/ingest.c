@@ -68,15 +68,14 @@ int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned fl
 		return err;
 	p->type = ct_event_type_of(e->type, e->type_len);
 	if (p->type == CT_EV_UNKNOWN)
-		return ct_error_set(CT_ESCHEMA, "entry %s: unknown event type '%.*s'",
-				    name_of(e->author, e->seq).s, (int)e->type_len, e->type);
+		return ct_error_set(CT_ESCHEMA, "entry %s: unknown event type '%.*s'", name_of(e->author, e->seq).s,
+				 (int)e->type_len, e->type);
 	if ((err = ct_event_check(p->type, e->body, e->body_len)) < 0)
 		return ct_error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
 	if ((err = ct_event_keys_of(&p->keys, p->type, e->body, e->body_len)) < 0)
 		return ct_error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
 	if (!(flags & CT_INGEST_SIG_CHECKED) && ct_entry_verify(e) < 0)
-		return ct_error_set(CT_EBADSIG, "entry %s: signature does not verify",
-				    name_of(e->author, e->seq).s);
+		return ct_error_set(CT_EBADSIG, "entry %s: signature does not verify", name_of(e->author, e->seq).s);
 	ct_entry_hash(p->hash, e->raw, e->raw_len);
 	return 0;
 }
@@ -88,13 +87,13 @@ static int check_authority(const ct_entry *e, ct_event_type t, const uint8_t bur
 
 	if (t == CT_EV_NETWORK_GENESIS && !(is_bureau && e->seq == 1))
 		return ct_error_set(CT_EAUTH, "entry %s: network.genesis is only the bureau's first entry",
-				    name_of(e->author, e->seq).s);
+				 name_of(e->author, e->seq).s);
 	if (is_bureau && e->seq == 1 && t != CT_EV_NETWORK_GENESIS)
 		return ct_error_set(CT_EAUTH, "entry %s: the bureau's first entry must be network.genesis",
-				    name_of(e->author, e->seq).s);
+				 name_of(e->author, e->seq).s);
 	if (ct_event_bureau_only(t) && !is_bureau)
-		return ct_error_set(CT_EAUTH, "entry %s: only the bureau may write %s",
-				    name_of(e->author, e->seq).s, ct_event_type_name(t));
+		return ct_error_set(CT_EAUTH, "entry %s: only the bureau may write %s", name_of(e->author, e->seq).s,
+				 ct_event_type_name(t));
 	return 0;
 }
 
@@ -156,11 +155,10 @@ static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *ve
 		return 0;
 	}
 	if (flags & HEAD_FORKED)
-		return ct_error_set(CT_EFROZEN, "entry %s: feed is forked and frozen",
-				    name_of(e->author, e->seq).s);
+		return ct_error_set(CT_EFROZEN, "entry %s: feed is forked and frozen", name_of(e->author, e->seq).s);
 	if (e->seq > size + 1)
 		return ct_error_set(CT_ESEQ, "entry %s: seq gap, the feed has entries 1..%llu",
-				    name_of(e->author, e->seq).s, (unsigned long long)size);
+				 name_of(e->author, e->seq).s, (unsigned long long)size);
 	if (e->seq > 1 && memcmp(e->prev, head, CT_HASH_BYTES) != 0) {
 		*verdict = CT_INGEST_FORK;
 		return 0;
@@ -235,9 +233,8 @@ static int park(ct_batch *b, const ct_entry *e)
 	if ((err = ct_read_pending_count(&b->rd, &count)) < 0)
 		return err;
 	if (count >= b->l->pending_max)
-		return ct_error_set(CT_EFULL,
-				    "entry %s: author not admitted and the pending area is full (%llu)",
-				    name_of(e->author, e->seq).s, (unsigned long long)count);
+		return ct_error_set(CT_EFULL, "entry %s: author not admitted and the pending area is full (%llu)",
+				 name_of(e->author, e->seq).s, (unsigned long long)count);
 	ct__feed_key(key, e->author, e->seq);
 	/*
 	 * The first entry parked at (author, seq) stays, as in a feed. A
@@ -264,8 +261,7 @@ static int ingest_sparse(ct_batch *b, const ct_prepared *p, bool known, const ui
 	int err;
 
 	if (!known && !(p->type == CT_EV_NETWORK_GENESIS && e->seq == 1))
-		return ct_error_set(CT_ESTATE, "entry %s: the genesis must come first",
-				    name_of(e->author, e->seq).s);
+		return ct_error_set(CT_ESTATE, "entry %s: the genesis must come first", name_of(e->author, e->seq).s);
 	if (known && (err = check_authority(e, p->type, bureau)) < 0)
 		return err;
 	ct__feed_key(key, e->author, e->seq);
@@ -276,7 +272,7 @@ static int ingest_sparse(ct_batch *b, const ct_prepared *p, bool known, const ui
 			return 0;
 		}
 		return ct_error_set(CT_EFORK, "entry %s: two different entries at this seq",
-				    name_of(e->author, e->seq).s);
+				 name_of(e->author, e->seq).s);
 	}
 	if (err != CT_ENOTFOUND)
 		return err;
@@ -304,7 +300,7 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 
 		ct_hex(want, b->l->network, CT_HASH_BYTES);
 		return ct_error_set(CT_EAUTH, "entry %s: genesis of another network (this node joins %.16s…)",
-				    name_of(e->author, e->seq).s, want);
+				 name_of(e->author, e->seq).s, want);
 	}
 	if (flags & CT_INGEST_SPARSE)
 		return ingest_sparse(b, p, known, bureau, result);

@@ -370,8 +370,8 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if ((err = ct_checkpoint_parse(&cp, in->text, in->text_len)) < 0)
 		goto done;
 	if (ct_checkpoint_feed(net2, author, cp.origin) < 0 || memcmp(net2, network, CT_HASH_BYTES) != 0) {
-		err = ct_error_set(CT_EINVAL, "checkpoint origin %.80s is not a feed of this network",
-				   cp.origin);
+		err =
+		    ct_error_set(CT_EINVAL, "checkpoint origin %.80s is not a feed of this network", cp.origin);
 		goto done;
 	}
 	ct_checkpoint_feed_key(&feed_key, network, author);
@@ -466,16 +466,15 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 			continue;
 		err = 0;
 		if (hc.size > head.size)
-			err =
-			    ct_error_set(CT_EFORK,
-					 "a checkpoint of this feed at size %llu is held, but the store has "
-					 "only %llu entries (restored from an old backup?)",
-					 (unsigned long long)hc.size, (unsigned long long)head.size);
+			err = ct_error_set(CT_EFORK,
+					"a checkpoint of this feed at size %llu is held, but the store has "
+					"only %llu entries (restored from an old backup?)",
+					(unsigned long long)hc.size, (unsigned long long)head.size);
 		else if ((err = ct_read_root(r, author, hc.size, root)) == 0 &&
 			 memcmp(root, hc.root, CT_HASH_BYTES) != 0)
 			err = ct_error_set(CT_EFORK,
-					   "the held checkpoint at size %llu disagrees with the stored tree",
-					   (unsigned long long)hc.size);
+					"the held checkpoint at size %llu disagrees with the stored tree",
+					(unsigned long long)hc.size);
 		ct_note_free(hn);
 		if (err < 0)
 			goto done;

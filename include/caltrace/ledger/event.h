@@ -63,11 +63,11 @@ int ct_event_check(ct_event_type t, const uint8_t *body, size_t len);
 typedef struct ct_event_keys {
 	const char *id; /* id, subject, person, item; NUL-free, not terminated */
 	size_t id_len;
-	const uint8_t *key;	 /* org.admit / org.revoke / org.compromised key; org.rekey old_key;
-				    calibration.revoke entry */
-	const uint8_t *key2;	 /* org.rekey new_key; NULL for every other type */
-	uint64_t time;		 /* performed_at, effective, since, valid_from: the event's own time */
-	uint64_t until;		 /* valid_until where the type has one */
+	const uint8_t *key;  /* org.admit / org.revoke / org.compromised key; org.rekey old_key;
+				calibration.revoke entry */
+	const uint8_t *key2; /* org.rekey new_key; NULL for every other type */
+	uint64_t time;      /* performed_at, effective, since, valid_from: the event's own time */
+	uint64_t until;     /* valid_until where the type has one */
 	int subject_is_standard; /* calibration with subject_kind "standard" */
 } ct_event_keys;
 
@@ -80,11 +80,11 @@ int ct_event_keys_of(ct_event_keys *out, ct_event_type t, const uint8_t *body, s
  */
 typedef enum ct_field_kind {
 	CT_FIELD_NONE = 0,  /* not a field of that type */
-	CT_FIELD_STR,	    /* str, id or enum value */
-	CT_FIELD_UINT,	    /* non-negative integer */
-	CT_FIELD_TIME,	    /* ms since the epoch (ISO-8601 in JSON) */
-	CT_FIELD_BOOL,	    /* true or false */
-	CT_FIELD_BIN32,	    /* 32 bytes (64 hex digits in JSON) */
+	CT_FIELD_STR,       /* str, id or enum value */
+	CT_FIELD_UINT,      /* non-negative integer */
+	CT_FIELD_TIME,      /* ms since the epoch (ISO-8601 in JSON) */
+	CT_FIELD_BOOL,      /* true or false */
+	CT_FIELD_BIN32,     /* 32 bytes (64 hex digits in JSON) */
 	CT_FIELD_STR_LIST,  /* array of str */
 	CT_FIELD_QUANTITY,  /* {rel_ppm: uint} or {abs: decimal str, unit: str} */
 	CT_FIELD_POLICY,    /* {min_ratio?: uint, grace_days?: uint} */

@@ -11,18 +11,18 @@
 
 /* Namespaces of ids: an instrument and a standard may share an id string. */
 #define CT_NS_INSTRUMENT 'i'
-#define CT_NS_STANDARD	 's'
+#define CT_NS_STANDARD 's'
 
 /* Row kinds of the subject index, ordered as rows sort. */
-#define CT_ROW_REGISTER 'R' /* instrument.register / standard.register; time = entry time */
-#define CT_ROW_RETIRE	'T' /* instrument.retire; time = effective */
-#define CT_ROW_APPROVE	'P' /* standard.approve; time = valid_from */
-#define CT_ROW_ANCHOR	'N' /* standard.anchor; time = performed_at */
-#define CT_ROW_OOT	'O' /* standard.out_of_tolerance; time = since */
-#define CT_ROW_CAL	'C' /* calibration of this subject; time = performed_at */
+#define CT_ROW_REGISTER 'R'  /* instrument.register / standard.register; time = entry time */
+#define CT_ROW_RETIRE 'T'    /* instrument.retire; time = effective */
+#define CT_ROW_APPROVE 'P'   /* standard.approve; time = valid_from */
+#define CT_ROW_ANCHOR 'N'    /* standard.anchor; time = performed_at */
+#define CT_ROW_OOT 'O'       /* standard.out_of_tolerance; time = since */
+#define CT_ROW_CAL 'C'       /* calibration of this subject; time = performed_at */
 /* Org index rows */
-#define CT_ROW_ADMIT	   'A' /* org.admit; time = valid_from */
-#define CT_ROW_REVOKE	   'X' /* org.revoke; time = effective */
+#define CT_ROW_ADMIT 'A'     /* org.admit; time = valid_from */
+#define CT_ROW_REVOKE 'X'    /* org.revoke; time = effective */
 #define CT_ROW_REKEY_IN	   'B' /* org.rekey, under its new_key (this key replaced another); time = effective */
 #define CT_ROW_REKEY_OUT   'K' /* org.rekey, under its old_key (this key was replaced); time = effective */
 #define CT_ROW_COMPROMISED 'Z' /* org.compromised; time = since */
@@ -71,8 +71,7 @@ typedef int (*ct_id_fn)(void *ctx, const char *id, size_t id_len);
 int ct_read_ids(ct_reader *r, char ns, ct_id_fn cb, void *ctx);
 
 /* Callback of a scan: one subject's rows, all kinds, sorted; id and rows are valid during the call only. */
-typedef int (*ct_subject_fn)(void *ctx, const char *id, size_t id_len, const ct_index_row *rows,
-			     size_t count);
+typedef int (*ct_subject_fn)(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count);
 
 /*
  * Every subject of a namespace in bytewise id order with all its rows, in
