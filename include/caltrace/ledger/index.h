@@ -23,8 +23,8 @@
 /* Org index rows */
 #define CT_ROW_ADMIT 'A'     /* org.admit; time = valid_from */
 #define CT_ROW_REVOKE 'X'    /* org.revoke; time = effective */
-#define CT_ROW_REKEY_IN	   'B' /* org.rekey, under its new_key (this key replaced another); time = effective */
-#define CT_ROW_REKEY_OUT   'K' /* org.rekey, under its old_key (this key was replaced); time = effective */
+#define CT_ROW_REKEY_IN 'B'  /* org.rekey, under its new_key (this key replaced another); time = effective */
+#define CT_ROW_REKEY_OUT 'K' /* org.rekey, under its old_key (this key was replaced); time = effective */
 #define CT_ROW_COMPROMISED 'Z' /* org.compromised; time = since */
 /* Person, catalogue, usage and revocation rows have kind 0. */
 
