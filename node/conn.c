@@ -692,19 +692,28 @@ int slot_remove(struct node *n, const uint8_t key[CT_KEY_BYTES])
 	return CT_ENOTFOUND;
 }
 
-/* Whether an org key is admitted in the replica and not revoked. */
+/*
+ * Whether an org key is admitted in the replica (or is a lab's new key
+ * after a rekey) and not revoked, replaced by a rekey, or declared
+ * compromised: a replaced or stolen key no longer speaks for its lab.
+ */
 struct org_seen {
 	bool admitted, revoked;
+	const char *why;
 };
 
 static int org_row(void *ctx, const ct_index_row *row)
 {
 	struct org_seen *o = ctx;
 
-	if (row->kind == CT_ROW_ADMIT)
+	if (row->kind == CT_ROW_ADMIT || row->kind == CT_ROW_REKEY_IN)
 		o->admitted = true;
-	if (row->kind == CT_ROW_REVOKE)
+	if (row->kind == CT_ROW_REVOKE || row->kind == CT_ROW_REKEY_OUT || row->kind == CT_ROW_COMPROMISED) {
 		o->revoked = true;
+		o->why = row->kind == CT_ROW_REVOKE	 ? "key revoked by the bureau"
+			 : row->kind == CT_ROW_REKEY_OUT ? "key replaced by the bureau (org.rekey)"
+							 : "key declared compromised by the bureau";
+	}
 	return 0;
 }
 
@@ -713,7 +722,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	struct conn *c = ctx;
 	struct node *n = c->n;
 	uint8_t bureau[CT_KEY_BYTES];
-	struct org_seen o = {false, false};
+	struct org_seen o = {false, false, NULL};
 	ct_reader *r = NULL;
 	struct ban *b;
 
@@ -738,7 +747,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	if (o.admitted && !o.revoked)
 		return 0;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s",
-		 o.revoked ? "key revoked by the bureau"
+		 o.revoked ? o.why
 			   : "unknown key: neither admitted in this replica nor listed in the config");
 	return CT_EAUTH;
 }

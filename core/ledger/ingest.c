@@ -46,8 +46,12 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST_DUP);
-	/* Rows sort by kind: an admission ('A') comes first when there is one. */
-	if (rc == 0 && v.mv_size == ROW_BYTES && ((uint8_t *)v.mv_data)[0] == CT_ROW_ADMIT)
+	/*
+	 * Rows sort by kind: an admission ('A'), or else a rekey that made this
+	 * key a lab's new key ('B'), comes first when there is one.
+	 */
+	if (rc == 0 && v.mv_size == ROW_BYTES &&
+	    (((uint8_t *)v.mv_data)[0] == CT_ROW_ADMIT || ((uint8_t *)v.mv_data)[0] == CT_ROW_REKEY_IN))
 		*out = true;
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
@@ -325,6 +329,8 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 		return release_all_pending(b);
 	if (t == CT_EV_ORG_ADMIT)
 		return release_pending(b, p->keys.key);
+	if (t == CT_EV_ORG_REKEY)
+		return release_pending(b, p->keys.key2);
 	return 0;
 }
 

@@ -520,6 +520,37 @@ done:
 	return err;
 }
 
+int ct_checkpoint_cosigned_before(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
+				  uint64_t before, uint64_t *size_out)
+{
+	struct held h;
+	ct_checkpoint hc;
+	ct_note *hn;
+	uint64_t ts;
+	bool found = false;
+	size_t i;
+	int err;
+
+	*size_out = 0;
+	if ((err = held_load(&h, r, author)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if (!parse_held(&hn, &hc, &h.v[i]))
+			continue;
+		if (ct_cosig_verify(&ts, hn, cosigner) == 0 && ts < before &&
+		    (!found || hc.size > *size_out)) {
+			found = true;
+			*size_out = hc.size;
+		}
+		ct_note_free(hn);
+	}
+	if (!found)
+		err = CT_ENOTFOUND;
+done:
+	held_free(&h);
+	return err;
+}
+
 int ct_checkpoint_latest(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
 			 uint64_t min_size, ct_buf *out, ct_checkpoint *cp)
 {

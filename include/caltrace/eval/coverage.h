@@ -30,6 +30,8 @@ typedef enum ct_group_by {
 	CT_BY_TIER,	 /* the registrant lab's tier at t; "" when it had no admission then */
 	CT_BY_OWNER,
 	CT_BY_DOMAIN, /* trade, safety, medical, environment, ...; "" when none */
+	CT_BY_LAB,    /* the lab responsible at t (the author of the calibration judged at t, else the
+			 registrant), as the 64-hex first key of its rekey chain: a re-keyed lab is one group */
 } ct_group_by;
 
 /* Conditions an instrument must meet to be counted; NULL fields match anything. */
@@ -115,7 +117,7 @@ typedef struct ct_due_query {
 	uint64_t within_days; /* CT_DUE_SOON when valid_until <= at + within_days */
 	bool overdue_only;    /* only NEVER, FAILED, OVERDUE */
 	bool has_lab;
-	uint8_t lab[CT_KEY_BYTES]; /* only instruments this lab is responsible for */
+	uint8_t lab[CT_KEY_BYTES]; /* only instruments this lab is responsible for (any of its keys) */
 	const char *district;	   /* only this district (NULL: all) */
 } ct_due_query;
 
@@ -123,7 +125,8 @@ typedef struct ct_due_item {
 	ct_due_state state;
 	char *id, *district, *owner, *category, *catalogue;
 	bool compulsory;
-	uint8_t lab[CT_KEY_BYTES]; /* responsible: the latest calibration's author, else the registrant */
+	uint8_t lab[CT_KEY_BYTES]; /* responsible: the latest calibration's author, else the registrant;
+				      named by its lab's first key (ct_tracer_lab_of) */
 	char *lab_name;
 	bool has_calibration;
 	uint8_t calibration[CT_HASH_BYTES];

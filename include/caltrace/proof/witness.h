@@ -80,6 +80,18 @@ int ct_checkpoint_latest(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const
 			 uint64_t min_size, ct_buf *out, ct_checkpoint *cp);
 
 /*
+ * The largest size of a stored checkpoint of author's feed that carries a
+ * valid cosignature by cosigner made before `before` (POSIX seconds, the
+ * cosignature's own time line): the entries up to it are proven to have
+ * existed then. The bureau's bound for org.compromised (docs/DESIGN.md
+ * section 5). Only the checkpoints the store still holds count (at most
+ * 256 per feed), so the answer can be lower than the truth, never higher.
+ * Errors: CT_ENOTFOUND (no such checkpoint; *size_out 0), CT_ENOMEM, CT_EIO.
+ */
+int ct_checkpoint_cosigned_before(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
+				  uint64_t before, uint64_t *size_out);
+
+/*
  * The cosigner key of a caltrace witness on network (type 0x04, name
  * "caltrace/<network-hex>/witness/<node-hex>"). Never fails.
  */
