@@ -132,18 +132,18 @@ static void csv_row(const char *when, const char *group, const ct_coverage_count
 {
 	char num[32], a[24];
 
-	cov_csv(stdout, when, false);
-	cov_csv(stdout, group, false);
+	cli_csv(stdout, when, false);
+	cli_csv(stdout, group, false);
 #define NUM(v) (snprintf(num, sizeof(num), "%llu", (unsigned long long)(v)), num)
-	cov_csv(stdout, NUM(c->registered), false);
-	cov_csv(stdout, NUM(c->valid), false);
-	cov_csv(stdout, NUM(c->suspect), false);
-	cov_csv(stdout, NUM(c->invalid), false);
-	cov_csv(stdout, cov_pct_num(a, c->valid, c->registered), false);
-	cov_csv(stdout, NUM(c->compulsory), false);
-	cov_csv(stdout, NUM(c->compulsory_valid), false);
-	cov_csv(stdout, NUM(c->compulsory_suspect), false);
-	cov_csv(stdout, cov_pct_num(a, c->compulsory_valid, c->compulsory), true);
+	cli_csv(stdout, NUM(c->registered), false);
+	cli_csv(stdout, NUM(c->valid), false);
+	cli_csv(stdout, NUM(c->suspect), false);
+	cli_csv(stdout, NUM(c->invalid), false);
+	cli_csv(stdout, cov_pct_num(a, c->valid, c->registered), false);
+	cli_csv(stdout, NUM(c->compulsory), false);
+	cli_csv(stdout, NUM(c->compulsory_valid), false);
+	cli_csv(stdout, NUM(c->compulsory_suspect), false);
+	cli_csv(stdout, cov_pct_num(a, c->compulsory_valid, c->compulsory), true);
 #undef NUM
 }
 

@@ -93,18 +93,18 @@ static void print_csv(const ct_due *d)
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
-		cov_csv(stdout, state_name(it->state), false);
-		cov_csv(stdout, it->id, false);
-		cov_csv(stdout, it->district, false);
-		cov_csv(stdout, it->owner, false);
-		cov_csv(stdout, it->category, false);
-		cov_csv(stdout, it->catalogue, false);
-		cov_csv(stdout, it->compulsory ? "yes" : "no", false);
-		cov_csv(stdout, it->lab_name, false);
-		cov_csv(stdout, lab, false);
-		cov_csv(stdout, cal, false);
-		cov_csv(stdout, until, false);
-		cov_csv(stdout, days, true);
+		cli_csv(stdout, state_name(it->state), false);
+		cli_csv(stdout, it->id, false);
+		cli_csv(stdout, it->district, false);
+		cli_csv(stdout, it->owner, false);
+		cli_csv(stdout, it->category, false);
+		cli_csv(stdout, it->catalogue, false);
+		cli_csv(stdout, it->compulsory ? "yes" : "no", false);
+		cli_csv(stdout, it->lab_name, false);
+		cli_csv(stdout, lab, false);
+		cli_csv(stdout, cal, false);
+		cli_csv(stdout, until, false);
+		cli_csv(stdout, days, true);
 	}
 }
 

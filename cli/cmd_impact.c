@@ -31,25 +31,6 @@ static const char *day(char *out, uint64_t ms)
 	return out;
 }
 
-/* CSV field: quoted when it holds a comma, quote or newline. */
-static void csv_field(const char *s, bool last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\n\r")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 struct out {
 	const ct_impact *im;
 	const ct_verdict *verdicts;
@@ -103,17 +84,17 @@ static void print_csv(const struct out *o)
 		ct_hex(key, it->lab, CT_KEY_BYTES);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		snprintf(depth, sizeof(depth), "%u", it->depth);
-		csv_field(it->district, false);
-		csv_field(it->lab_name, false);
-		csv_field(key, false);
-		csv_field(it->kind == CT_NS_STANDARD ? "standard" : "instrument", false);
-		csv_field(it->id, false);
-		csv_field(it->via, false);
-		csv_field(depth, false);
-		csv_field(day(a, it->performed_at), false);
-		csv_field(day(b, it->valid_until), false);
-		csv_field(hash, false);
-		csv_field(ct_verdict_name(o->verdicts[i]), true);
+		cli_csv(stdout, it->district, false);
+		cli_csv(stdout, it->lab_name, false);
+		cli_csv(stdout, key, false);
+		cli_csv(stdout, it->kind == CT_NS_STANDARD ? "standard" : "instrument", false);
+		cli_csv(stdout, it->id, false);
+		cli_csv(stdout, it->via, false);
+		cli_csv(stdout, depth, false);
+		cli_csv(stdout, day(a, it->performed_at), false);
+		cli_csv(stdout, day(b, it->valid_until), false);
+		cli_csv(stdout, hash, false);
+		cli_csv(stdout, ct_verdict_name(o->verdicts[i]), true);
 	}
 }
 
