@@ -15,13 +15,13 @@
 #include "caltrace/eval/trace.h"
 #include "caltrace/records/records.h"
 #include "ct_test.h"
-#include "demo_city.h"
+#include "caltrace/demo/city.h"
 
 struct city {
 	char *dir, *store;
-	demo_opts opts;
-	demo_city c;
-	ct_keypair *kp[DEMO_LABS];
+	ct_demo_gen_opts opts;
+	ct_demo_city c;
+	ct_keypair *kp[CT_DEMO_LABS];
 	ct_ledger *l;
 	json_t *truth;
 };
@@ -33,7 +33,7 @@ static uint64_t no_clock(void *ctx)
 }
 
 /* One lab's file signed into its feed the way import-records does (core/records). */
-static void import_file(struct city *s, const struct demo_file *f)
+static void import_file(struct city *s, const struct ct_demo_file *f)
 {
 	ct_records_import_opts o = {.now_ms = no_clock};
 	FILE *in = fopen(f->path, "r");
@@ -51,7 +51,6 @@ static void import_file(struct city *s, const struct demo_file *f)
 
 static void build(struct city *s, uint64_t seed, uint64_t instruments)
 {
-	char why[256] = "";
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -61,12 +60,12 @@ static void build(struct city *s, uint64_t seed, uint64_t instruments)
 	s->opts.instruments = instruments;
 	s->opts.dir = s->dir;
 	assert_int_equal(ct_time_parse(&s->opts.at, "2026-06-30"), 0);
-	for (i = 0; i < DEMO_LABS; i++) {
+	for (i = 0; i < CT_DEMO_LABS; i++) {
 		s->kp[i] = ct_test_keypair((int)i + 1);
 		ct_key_hex(s->opts.keys[i], ct_keypair_public(s->kp[i]));
 	}
-	if (demo_city_generate(&s->c, &s->opts, why, sizeof(why)) != 0)
-		fail_msg("demo_city_generate: %s", why);
+	if (ct_demo_city_generate(&s->c, &s->opts) != 0)
+		fail_msg("ct_demo_city_generate: %s", ct_error_last());
 	CT_OK_OR_FAIL(ct_ledger_open(&s->l, s->store, NULL));
 	for (i = 0; i < s->c.nfiles; i++) /* in phase order, as the demo imports them */
 		import_file(s, &s->c.files[i]);
@@ -77,9 +76,9 @@ static void destroy(struct city *s)
 {
 	json_decref(s->truth);
 	ct_ledger_close(s->l);
-	for (int i = 0; i < DEMO_LABS; i++)
+	for (int i = 0; i < CT_DEMO_LABS; i++)
 		ct_keypair_free(s->kp[i]);
-	demo_city_free(&s->c);
+	ct_demo_city_free(&s->c);
 	ct_test_rm_rf(s->dir);
 	ct_test_rm_rf(s->store);
 	free(s->dir);

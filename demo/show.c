@@ -3,96 +3,95 @@
  * view through the real commands, run as children on the bureau's home
  * (`caltrace coverage`, `chain`, `impact`, `report`), the deliberately
  * broken chains judged by the evaluator beside what truth.json expected,
- * and every node's state digest. Also --keep's note and --stop.
+ * and every node's state digest, written to the caller's stream. Also
+ * --keep's note and --stop.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "caltrace/eval/trace.h"
-#include "coverage_fmt.h"
-#include "demo.h"
+#include "demo_internal.h"
 
-static json_t *parse_json(struct demo *d, const char *what, char *text)
+/* A child's output as JSON into *out; frees text. Returns 0 or CT_ERROR (detail set). */
+static int parse_json(struct ct_demo *d, const char *what, char *text, json_t **out)
 {
 	json_error_t err;
-	json_t *j = text ? json_loads(text, 0, &err) : NULL;
 
-	if (!j)
-		demo_fail(d, "%s printed no JSON", what);
+	*out = text ? json_loads(text, 0, &err) : NULL;
 	free(text);
-	return j;
+	return *out ? 0 : ct__demo_fail(d, CT_ERROR, "%s printed no JSON", what);
 }
 
-/* Runs `caltrace ARGS` on the bureau's home, its stdout as JSON; NULL (printed) on failure. */
-static json_t *bureau_json(struct demo *d, const char *what, const char *const args[])
+/* Runs `caltrace ARGS` on the bureau's home, its stdout as JSON into *json. Returns 0 or a CT_E* code. */
+static int bureau_json(struct ct_demo *d, const char *what, const char *const args[], json_t **json)
 {
 	char log[4400], *out = NULL;
 	int rc;
 
-	snprintf(log, sizeof(log), "%s/%s.log", d->net.nodes[DEMO_BUREAU].home, what);
-	rc = demo_run_cli(d, log, &out, d->net.nodes[DEMO_BUREAU].home, args);
-	if (rc < 0 || rc == EXIT_ERR) {
+	snprintf(log, sizeof(log), "%s/%s.log", d->net.nodes[CT_DEMO_BUREAU].home, what);
+	rc = ct__demo_run_cli(d, log, &out, d->net.nodes[CT_DEMO_BUREAU].home, args);
+	if (rc < 0 || rc == DEMO_CHILD_ERR) {
 		free(out);
-		demo_fail(d, "`caltrace %s` failed; its log: %s", what, log);
-		return NULL;
+		return ct__demo_child_failed(d, rc, "`caltrace %s` failed; its log: %s", what, log);
 	}
-	return parse_json(d, what, out);
+	return parse_json(d, what, out, json);
 }
 
 /* The bureau's coverage by district (for --json; the text shows the report). */
-static int show_coverage(struct demo *d)
+static int show_coverage(struct ct_demo *d)
 {
-	json_t *cov =
-	    bureau_json(d, "coverage",
-			(const char *[]){"coverage", "--at", d->at_text, "--by", "district", "--json", NULL});
+	json_t *cov;
+	int rc = bureau_json(d, "coverage",
+			     (const char *[]){"coverage", "--at", d->at_text, "--by", "district", "--json", NULL},
+			     &cov);
 
-	if (!cov)
-		return EXIT_ERR;
-	json_object_set_new(d->out, "coverage", cov);
-	return 0;
+	if (rc == 0)
+		json_object_set_new(d->doc, "coverage", cov);
+	return rc;
 }
 
-static int show_chain(struct demo *d)
+static int show_chain(struct ct_demo *d)
 {
 	const char *id = d->city.chain_example;
 	char log[4400];
 	json_t *chain;
+	int rc;
 
-	if (!(chain =
-		  bureau_json(d, "chain", (const char *[]){"chain", id, "--at", d->at_text, "--json", NULL})))
-		return EXIT_ERR;
-	json_object_set_new(d->out, "chain", chain);
-	if (d->json)
+	if ((rc = bureau_json(d, "chain", (const char *[]){"chain", id, "--at", d->at_text, "--json", NULL},
+			      &chain)) < 0)
+		return rc;
+	json_object_set_new(d->doc, "chain", chain);
+	if (d->o.json)
 		return 0;
-	printf("\n== One instrument's chain, down to the provincial calibration: `caltrace chain %s --at "
+	fprintf(d->o.out, "\n== One instrument's chain, down to the provincial calibration: `caltrace chain %s --at "
 	       "%s`\n\n",
 	       id, d->at_text);
-	fflush(stdout);
-	snprintf(log, sizeof(log), "%s/chain.log", d->net.nodes[DEMO_BUREAU].home);
+	fflush(d->o.out);
+	snprintf(log, sizeof(log), "%s/chain.log", d->net.nodes[CT_DEMO_BUREAU].home);
 	char *text = NULL;
-	demo_run_cli(d, log, &text, d->net.nodes[DEMO_BUREAU].home,
+	ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
 		     (const char *[]){"chain", id, "--at", d->at_text, NULL});
-	fputs(text ? text : "", stdout);
+	fputs(text ? text : "", d->o.out);
 	free(text);
 	return 0;
 }
 
-static int show_impact(struct demo *d)
+static int show_impact(struct ct_demo *d)
 {
 	const char *std = d->city.oot_standard, *prev = "";
-	json_t *im = bureau_json(d, "impact",
-				 (const char *[]){"impact", std, "--at", d->at_text, "--json", NULL}),
-	       *it;
+	json_t *im, *it;
 	size_t i, ids = 0, suspect = 0, shown = 0;
+	int rc;
 
-	if (!im)
-		return EXIT_ERR;
-	json_object_set_new(d->out, "impact", im);
-	if (d->json)
+	if ((rc = bureau_json(d, "impact", (const char *[]){"impact", std, "--at", d->at_text, "--json", NULL},
+			      &im)) < 0)
+		return rc;
+	json_object_set_new(d->doc, "impact", im);
+	if (d->o.json)
 		return 0;
 	json_array_foreach(json_object_get(im, "items"), i, it)
 	{
@@ -103,8 +102,8 @@ static int show_impact(struct demo *d)
 		}
 		prev = id;
 	}
-	printf("\n== Reverse traceability: `caltrace impact %s --at %s`\n\n", std, d->at_text);
-	printf("  %s was found out of tolerance at its recalibration; its owner declared it so since\n"
+	fprintf(d->o.out, "\n== Reverse traceability: `caltrace impact %s --at %s`\n\n", std, d->at_text);
+	fprintf(d->o.out, "  %s was found out of tolerance at its recalibration; its owner declared it so since\n"
 	       "  %s, the day after its last good calibration. Since then it served %lld calibrations of\n"
 	       "  %zu instruments and %lld standards; %zu of those instruments are suspect at %s (the\n"
 	       "  others have been verified again with it repaired):\n\n",
@@ -119,36 +118,36 @@ static int show_impact(struct demo *d)
 		prev = id;
 		if (same || shown++ >= 6)
 			continue;
-		printf("    %-16s %-10s %s\n", id, json_string_value(json_object_get(it, "district")),
+		fprintf(d->o.out, "    %-16s %-10s %s\n", id, json_string_value(json_object_get(it, "district")),
 		       json_string_value(json_object_get(it, "verdict")));
 	}
 	if (ids > 6)
-		printf("    ... (%zu more)\n", ids - 6);
+		fprintf(d->o.out, "    ... (%zu more)\n", ids - 6);
 	return 0;
 }
 
 /* Every node signs a checkpoint of its own feed; the bureau cosigns them all (witness). */
-static int checkpoints(struct demo *d, char *dir, size_t dirlen)
+static int checkpoints(struct ct_demo *d, char *dir, size_t dirlen)
 {
-	const char *witness[DEMO_LABS + 2];
-	char notes[DEMO_LABS][4400], log[4400], *note = NULL;
-	FILE *f;
+	const char *witness[CT_DEMO_LABS + 2];
+	char notes[CT_DEMO_LABS][4400], log[4400], *note = NULL;
+	FILE *f = NULL;
 	int i, rc;
 
-	if (snprintf(dir, dirlen, "%s/checkpoints", d->dir) >= (int)dirlen ||
+	if (snprintf(dir, dirlen, "%s/checkpoints", d->o.dir) >= (int)dirlen ||
 	    (mkdir(dir, 0755) != 0 && errno != EEXIST))
-		return demo_fail(d, "cannot create %s", dir);
+		return ct__demo_fail(d, CT_EIO, "cannot create %s", dir);
 	witness[0] = "witness";
 	for (i = 0; i < d->net.n; i++) {
 		const char *home = d->net.nodes[i].home;
 		if (PATHF(log, "%s/checkpoint.log", home) ||
-		    PATHF(notes[i], "%s/%s.note", dir, demo_labs[i].slug))
-			return demo_fail(d, "--dir is too long");
-		rc = demo_run_cli(d, log, &note, home, (const char *[]){"checkpoint", "--sign", NULL});
+		    PATHF(notes[i], "%s/%s.note", dir, ct_demo_labs[i].slug))
+			return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+		rc = ct__demo_run_cli(d, log, &note, home, (const char *[]){"checkpoint", "--sign", NULL});
 		if (rc != 0 || !note || !(f = fopen(notes[i], "w"))) {
 			free(note);
-			return demo_fail(d, "%s could not sign a checkpoint of its feed; its log: %s",
-					 demo_labs[i].slug, log);
+			return ct__demo_child_failed(d, rc, "%s could not sign a checkpoint of its feed; its log: %s",
+						     ct_demo_labs[i].slug, log);
 		}
 		fputs(note, f);
 		fclose(f);
@@ -157,52 +156,53 @@ static int checkpoints(struct demo *d, char *dir, size_t dirlen)
 		witness[i + 1] = notes[i];
 	}
 	witness[d->net.n + 1] = NULL;
-	if (PATHF(log, "%s/witness.log", d->net.nodes[DEMO_BUREAU].home))
-		return demo_fail(d, "--dir is too long");
-	if (demo_run_cli(d, log, NULL, d->net.nodes[DEMO_BUREAU].home, witness) != 0)
-		return demo_fail(d, "the bureau could not cosign the checkpoints; its log: %s", log);
+	if (PATHF(log, "%s/witness.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home, witness)) != 0)
+		return ct__demo_child_failed(d, rc, "the bureau could not cosign the checkpoints; its log: %s", log);
 	return 0;
 }
 
 /* A proof bundle of the example chain, made on the bureau's home and verified with its key alone. */
-static int show_proof(struct demo *d)
+static int show_proof(struct ct_demo *d)
 {
 	const char *id = d->city.chain_example;
-	char dir[4300], bundle[4400], log[4400], *text = NULL, why[512];
-	const char *bureau_key = d->gen.keys[DEMO_BUREAU];
+	char dir[4300], bundle[4400], log[4400], *text = NULL;
+	const char *bureau_key = d->gen.keys[CT_DEMO_BUREAU];
 	struct stat st;
 	int rc;
 
 	if ((rc = checkpoints(d, dir, sizeof(dir))) != 0)
 		return rc;
-	if (PATHF(bundle, "%s/%s.bundle", d->dir, id) ||
-	    PATHF(log, "%s/prove.log", d->net.nodes[DEMO_BUREAU].home))
-		return demo_fail(d, "--dir is too long");
-	if (demo_run_cli(d, log, NULL, d->net.nodes[DEMO_BUREAU].home,
-			 (const char *[]){"prove", id, "--at", d->at_text, "-o", bundle, NULL}) != 0)
-		return demo_fail(d, "`caltrace prove %s` failed; its log: %s", id, log);
+	if (PATHF(bundle, "%s/%s.bundle", d->o.dir, id) ||
+	    PATHF(log, "%s/prove.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home,
+				   (const char *[]){"prove", id, "--at", d->at_text, "-o", bundle, NULL})) != 0) {
+		return ct__demo_child_failed(d, rc, "`caltrace prove %s` failed; its log: %s", id, log);
+	}
 	/* verify: nothing but the file and the bureau's key, no node home */
 	char *argv[] = {
-	    "caltrace", "verify", bundle, "--bureau", (char *)bureau_key, d->json ? "--json" : NULL, NULL};
+	    "caltrace", "verify", bundle, "--bureau", (char *)bureau_key, d->o.json ? "--json" : NULL, NULL};
 	if (PATHF(log, "%s/verify.log", dir))
-		return demo_fail(d, "--dir is too long");
-	rc = net_run(d->caltrace, argv, log, &text, why, sizeof(why));
-	if (rc < 0 || rc == EXIT_ERR) {
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	rc = ct__net_run(d->caltrace, argv, log, &text);
+	if (rc < 0 || rc == DEMO_CHILD_ERR) {
 		free(text);
-		return demo_fail(d, "the proof bundle %s does not verify; see %s", bundle, log);
+		return ct__demo_fail(d, CT_EPROOF, "the proof bundle %s does not verify; see %s", bundle, log);
 	}
 	json_t *proof = json_pack("{s:s, s:I, s:s}", "bundle", bundle, "bytes",
 				  (json_int_t)(stat(bundle, &st) == 0 ? st.st_size : 0), "verdict",
 				  rc == 0 ? "valid" : "not valid");
-	if (d->json) {
-		json_t *chain = parse_json(d, "verify", text);
-		if (!chain) {
+	if (d->o.json) {
+		json_t *chain;
+		if ((rc = parse_json(d, "verify", text, &chain)) < 0) {
 			json_decref(proof);
-			return EXIT_ERR;
+			return rc;
 		}
 		json_object_set_new(proof, "chain", chain);
 	} else {
-		printf("\n== A proof bundle, checked offline: `caltrace prove %s -o %s`, then\n"
+		fprintf(d->o.out, "\n== A proof bundle, checked offline: `caltrace prove %s -o %s`, then\n"
 		       "   `caltrace verify %s --bureau %.16s…` (no node home: the file and the bureau's "
 		       "key)\n\n"
 		       "  Every node signed a checkpoint of its feed and the bureau cosigned them; the "
@@ -212,7 +212,7 @@ static int show_proof(struct demo *d)
 		       id, bundle, bundle, bureau_key, (long long)st.st_size, text ? text : "");
 		free(text);
 	}
-	json_object_set_new(d->out, "proof", proof);
+	json_object_set_new(d->doc, "proof", proof);
 	return 0;
 }
 
@@ -246,10 +246,8 @@ static bool agrees(json_t *expected, const char *expected_verdict, json_t *repor
 }
 
 /* The instruments truth.json lists as not valid, judged by the evaluator on the bureau's store. */
-static int judge_broken(struct demo *d, json_t *truth, json_t *out)
+static int judge_broken(struct ct_demo *d, json_t *truth, json_t *out)
 {
-	char path[4300];
-	ct_ledger_opts opts = {0};
 	ct_ledger *l = NULL;
 	ct_reader *r = NULL;
 	ct_tracer *tr = NULL;
@@ -257,9 +255,7 @@ static int judge_broken(struct demo *d, json_t *truth, json_t *out)
 	size_t i;
 	int err;
 
-	opts.read_only = true;
-	snprintf(path, sizeof(path), "%s/data", d->net.nodes[DEMO_BUREAU].home);
-	if ((err = ct_ledger_open(&l, path, &opts)) < 0 || (err = ct_reader_begin(&r, l)) < 0 ||
+	if ((err = ct__demo_store_open(d->net.nodes[CT_DEMO_BUREAU].home, &l, &r)) < 0 ||
 	    (err = ct_tracer_new(&tr, r)) < 0)
 		goto done;
 	json_array_foreach(json_object_get(truth, "broken"), i, b)
@@ -267,7 +263,7 @@ static int judge_broken(struct demo *d, json_t *truth, json_t *out)
 		const char *id = json_string_value(json_object_get(b, "id"));
 		ct_verdict v;
 		uint64_t bits = 0;
-		if ((err = ct_trace_verdict(tr, CT_NS_INSTRUMENT, id, strlen(id), d->at, &v, &bits)) < 0)
+		if ((err = ct_trace_verdict(tr, CT_NS_INSTRUMENT, id, strlen(id), d->o.at, &v, &bits)) < 0)
 			goto done;
 		json_t *reasons = reason_list(bits);
 		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:O, s:s, s:o, s:b}", "id", id,
@@ -281,14 +277,13 @@ static int judge_broken(struct demo *d, json_t *truth, json_t *out)
 	}
 done:
 	if (err < 0)
-		demo_fail(d, "cannot evaluate on the bureau's store: %s", ct_error_last());
+		err = ct__demo_fail(d, err, "cannot evaluate on the bureau's store: %s", ct_error_last());
 	ct_tracer_free(tr);
-	ct_reader_end(r);
-	ct_ledger_close(l);
-	return err < 0 ? EXIT_ERR : 0;
+	ct__demo_store_close(l, r);
+	return err;
 }
 
-static void print_broken(json_t *judged)
+static void print_broken(FILE *out, json_t *judged)
 {
 	static const char *const order[] = {"lapsed-standard",
 					    "out-of-tolerance",
@@ -309,8 +304,8 @@ static void print_broken(json_t *judged)
 	size_t i, k, n, ok;
 	json_t *b, *example;
 
-	printf("\n== The city's imperfections, as truth.json expects them and as the evaluator reports "
-	       "them\n\n");
+	fprintf(out, "\n== The city's imperfections, as truth.json expects them and as the evaluator reports "
+		     "them\n\n");
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		n = ok = 0;
 		example = NULL;
@@ -326,14 +321,14 @@ static void print_broken(json_t *judged)
 		if (!example)
 			continue;
 		char *reasons = json_dumps(json_object_get(example, "reasons"), JSON_COMPACT);
-		printf("  %-70s %5zu, %zu as expected\n    e.g. %-16s %s %s\n", story[k], n, ok,
+		fprintf(out, "  %-70s %5zu, %zu as expected\n    e.g. %-16s %s %s\n", story[k], n, ok,
 		       json_string_value(json_object_get(example, "id")),
 		       json_string_value(json_object_get(example, "verdict")), reasons ? reasons : "");
 		free(reasons);
 	}
 }
 
-static int show_broken(struct demo *d)
+static int show_broken(struct ct_demo *d)
 {
 	json_error_t err;
 	json_t *truth = json_load_file(d->city.truth_path, 0, &err), *judged = json_array();
@@ -341,32 +336,33 @@ static int show_broken(struct demo *d)
 
 	if (!truth) {
 		json_decref(judged);
-		return demo_fail(d, "%s: %s", d->city.truth_path, err.text);
+		return ct__demo_fail(d, CT_EIO, "%s: %s", d->city.truth_path, err.text);
 	}
 	rc = judge_broken(d, truth, judged);
 	json_decref(truth);
-	if (rc == 0 && !d->json)
-		print_broken(judged);
-	json_object_set_new(d->out, "broken", judged);
+	if (rc == 0 && !d->o.json)
+		print_broken(d->o.out, judged);
+	json_object_set_new(d->doc, "broken", judged);
 	return rc;
 }
 
 /* The bureau's report against the plan's targets, overall and by district, and its HTML page. */
-static int show_report(struct demo *d)
+static int show_report(struct ct_demo *d)
 {
 	char html[4300], log[4400], *text = NULL;
+	int rc;
 
-	if (PATHF(html, "%s/report.html", d->dir) ||
-	    PATHF(log, "%s/report.log", d->net.nodes[DEMO_BUREAU].home))
-		return demo_fail(d, "--dir is too long");
-	if (demo_run_cli(d, log, &text, d->net.nodes[DEMO_BUREAU].home,
-			 (const char *[]){"report", "--at", d->at_text, "--html", html, NULL}) != 0) {
+	if (PATHF(html, "%s/report.html", d->o.dir) ||
+	    PATHF(log, "%s/report.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
+				   (const char *[]){"report", "--at", d->at_text, "--html", html, NULL})) != 0) {
 		free(text);
-		return demo_fail(d, "`caltrace report` failed; its log: %s", log);
+		return ct__demo_child_failed(d, rc, "`caltrace report` failed; its log: %s", log);
 	}
-	json_object_set_new(d->out, "report_html", json_string(html));
-	if (!d->json)
-		printf("\n== The bureau's report against the plan's targets: `caltrace report --at %s --html "
+	json_object_set_new(d->doc, "report_html", json_string(html));
+	if (!d->o.json)
+		fprintf(d->o.out, "\n== The bureau's report against the plan's targets: `caltrace report --at %s --html "
 		       "%s`\n\n%s",
 		       d->at_text, html, text ? text : "");
 	free(text);
@@ -374,63 +370,65 @@ static int show_report(struct demo *d)
 }
 
 /* Every node's digest, read from its store: all equal when replication is complete. */
-static int show_digests(struct demo *d)
+static int show_digests(struct ct_demo *d)
 {
 	json_t *digests = json_object();
 	struct net_state st;
 	char hex[65], first[65] = "";
 	bool same = true;
-	int i;
+	int i, err;
 
 	for (i = 0; i < d->net.n; i++) {
-		if (net_read_state(d->net.nodes[i].home, &st) < 0)
-			return demo_fail(d, "cannot read the store of %s: %s", demo_labs[i].slug,
-					 ct_error_last());
+		if ((err = ct__net_read_state(d->net.nodes[i].home, &st)) < 0) {
+			json_decref(digests);
+			return ct__demo_fail(d, err, "cannot read the store of %s: %s", ct_demo_labs[i].slug,
+					     ct_error_last());
+		}
 		ct_hex(hex, st.digest, 32);
-		json_object_set_new(digests, demo_labs[i].slug, json_string(hex));
+		json_object_set_new(digests, ct_demo_labs[i].slug, json_string(hex));
 		if (!*first)
 			memcpy(first, hex, sizeof(hex));
 		same &= strcmp(first, hex) == 0;
 	}
-	json_object_set_new(d->out, "digests", digests);
-	json_object_set_new(d->out, "entries", json_integer((json_int_t)d->written));
-	if (!d->json)
-		printf("\n== %s %d nodes hold the same %llu entries: state digest %.16s…\n",
+	json_object_set_new(d->doc, "digests", digests);
+	json_object_set_new(d->doc, "entries", json_integer((json_int_t)d->written));
+	if (!d->o.json)
+		fprintf(d->o.out, "\n== %s %d nodes hold the same %llu entries: state digest %.16s…\n",
 		       same ? "All" : "NOT all", d->net.n, (unsigned long long)d->written, first);
-	return same ? 0 : demo_fail(d, "the nodes' digests differ");
+	return same ? 0 : ct__demo_fail(d, CT_ECORRUPT, "the nodes' digests differ");
 }
 
-int demo_show(struct demo *d)
+int ct__demo_show(struct ct_demo *d)
 {
 	json_t *labs = json_array();
 	int i, rc;
 
 	for (i = 0; i < d->net.n; i++)
 		json_array_append_new(labs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "lab",
-						      demo_labs[i].slug, "name", demo_labs[i].name, "key",
+						      ct_demo_labs[i].slug, "name", ct_demo_labs[i].name, "key",
 						      d->gen.keys[i], "port", d->net.nodes[i].port, "home",
 						      d->net.nodes[i].home, "log", d->net.nodes[i].log));
-	json_object_set_new(d->out, "dir", json_string(d->dir));
-	json_object_set_new(d->out, "seed", json_integer((json_int_t)d->seed));
-	json_object_set_new(d->out, "at", json_string(d->at_text));
-	json_object_set_new(d->out, "instruments", json_integer((json_int_t)d->city.instruments));
-	json_object_set_new(d->out, "truth", json_string(d->city.truth_path));
-	json_object_set_new(d->out, "labs", labs);
-	json_object_set_new(d->out, "chain_example", json_string(d->city.chain_example));
-	json_object_set_new(d->out, "oot_standard", json_string(d->city.oot_standard));
+	json_object_set_new(d->doc, "dir", json_string(d->o.dir));
+	json_object_set_new(d->doc, "seed", json_integer((json_int_t)d->o.seed));
+	json_object_set_new(d->doc, "at", json_string(d->at_text));
+	json_object_set_new(d->doc, "instruments", json_integer((json_int_t)d->city.instruments));
+	json_object_set_new(d->doc, "truth", json_string(d->city.truth_path));
+	json_object_set_new(d->doc, "labs", labs);
+	json_object_set_new(d->doc, "chain_example", json_string(d->city.chain_example));
+	json_object_set_new(d->doc, "oot_standard", json_string(d->city.oot_standard));
 	if ((rc = show_coverage(d)) != 0 || (rc = show_report(d)) != 0 || (rc = show_chain(d)) != 0 ||
 	    (rc = show_impact(d)) != 0 || (rc = show_proof(d)) != 0 || (rc = show_broken(d)) != 0 ||
 	    (rc = show_digests(d)) != 0)
 		return rc;
-	fflush(stdout);
+	fflush(d->o.out);
 	return 0;
 }
 
-void demo_keep_note(struct demo *d)
+void ct__demo_keep_note(struct ct_demo *d)
 {
-	const char *home = d->net.nodes[DEMO_BUREAU].home;
+	const char *home = d->net.nodes[CT_DEMO_BUREAU].home;
 
-	printf("\nThe network keeps running: %d caltraced on 127.0.0.1:%d-%d, logs in %s/*/caltraced.log.\n"
+	fprintf(d->o.out, "\nThe network keeps running: %d caltraced on 127.0.0.1:%d-%d, logs in %s/*/caltraced.log.\n"
 	       "Ask it, for instance:\n"
 	       "  caltrace --home %s/city status\n"
 	       "  caltrace --home %s chain %s --at %s\n"
@@ -438,12 +436,12 @@ void demo_keep_note(struct demo *d)
 	       "  caltrace --home %s impact %s --at %s\n"
 	       "  caltrace --home %s due --at %s\n"
 	       "Stop it with: caltrace demo --stop --dir %s\n",
-	       d->net.n, d->base_port, d->base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
+	       d->net.n, d->o.base_port, d->o.base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
 	       d->city.chain_example, d->at_text, home, d->at_text, home, d->city.oot_standard, d->at_text,
-	       home, d->at_text, d->dir);
+	       home, d->at_text, d->o.dir);
 }
 
-pid_t demo_pid_running(const char *pidfile)
+pid_t ct__demo_pid_running(const char *pidfile)
 {
 	char path[64], cmd[256] = "";
 	FILE *f = fopen(pidfile, "r");
@@ -466,15 +464,15 @@ pid_t demo_pid_running(const char *pidfile)
 	return strstr(cmd, "caltraced") ? (pid_t)pid : 0; /* argv[0], NUL-terminated */
 }
 
-int demo_stop_dir(const char *dir)
+int ct_demo_stop(const char *dir, int *stopped)
 {
 	char path[4300];
-	pid_t pids[DEMO_LABS];
+	pid_t pids[CT_DEMO_LABS];
 	int i, running = 0, waited;
 
-	for (i = 0; i < DEMO_LABS; i++) {
-		snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, demo_labs[i].slug);
-		if ((pids[i] = demo_pid_running(path)) > 0) {
+	for (i = 0; i < CT_DEMO_LABS; i++) {
+		snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, ct_demo_labs[i].slug);
+		if ((pids[i] = ct__demo_pid_running(path)) > 0) {
 			kill(pids[i], SIGTERM);
 			running++;
 		}
@@ -482,17 +480,17 @@ int demo_stop_dir(const char *dir)
 	}
 	for (waited = 0; waited < 600; waited++) {
 		int left = 0;
-		for (i = 0; i < DEMO_LABS; i++)
+		for (i = 0; i < CT_DEMO_LABS; i++)
 			left += pids[i] > 0 && kill(pids[i], 0) == 0;
 		if (!left)
 			break;
-		net_sleep_ms(50);
+		ct__net_sleep_ms(50);
 	}
-	fprintf(stderr, "caltrace demo: stopped %d node%s in %s\n", running, running == 1 ? "" : "s", dir);
-	return EXIT_OK;
+	*stopped = running;
+	return 0;
 }
 
-void demo_remove_pidfiles(struct demo *d)
+void ct__demo_remove_pidfiles(struct ct_demo *d)
 {
 	char path[4300];
 
