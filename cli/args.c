@@ -86,6 +86,11 @@ int cli_print_as(cli_format f, const cli_forms *forms, const void *res)
 	return EXIT_OK;
 }
 
+json_t *cli_json_itself(const void *doc)
+{
+	return json_incref((json_t *)doc);
+}
+
 void cli_csv(FILE *f, const char *s, bool last)
 {
 	ct_records_csv_cell(f, s);

@@ -116,6 +116,9 @@ typedef struct cli_forms {
 /* Prints res in form f (text when f has no printer); returns 0 or EXIT_ERR. */
 int cli_print_as(cli_format f, const cli_forms *forms, const void *res);
 
+/* The JSON form of a result that is a JSON document already (a new reference to it). */
+json_t *cli_json_itself(const void *doc);
+
 /* One CSV cell of s (RFC 4180 quoting; NULL empty), then a comma or, when last, a newline. */
 void cli_csv(FILE *f, const char *s, bool last);
 

@@ -122,14 +122,9 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static json_t *result_json(const void *demo)
-{
-	return json_incref(ct_demo_result(demo));
-}
-
 int cmd_demo(int argc, char **argv)
 {
-	static const cli_forms forms = {NULL, result_json, NULL};
+	static const cli_forms forms = {NULL, cli_json_itself, NULL};
 	struct opts p = {{.instruments = CT_DEMO_DEFAULT_INSTRUMENTS,
 			  .seed = 1,
 			  .dir = "demo-city",
@@ -162,7 +157,7 @@ int cmd_demo(int argc, char **argv)
 	catch_signals();
 	if ((rc = ct_demo_run(d)) < 0)
 		fprintf(stderr, "caltrace demo: %s\n", ct_error_last());
-	rc = rc < 0 ? EXIT_ERR : cli_print_as(p.o.json ? CLI_JSON : CLI_TEXT, &forms, d);
+	rc = rc < 0 ? EXIT_ERR : cli_print_as(p.o.json ? CLI_JSON : CLI_TEXT, &forms, ct_demo_result(d));
 	if (rc == EXIT_OK)
 		ct_demo_done(d);
 	ct_demo_free(d);

@@ -102,7 +102,8 @@ int cmd_import_records(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	path = a.args[0];
 	if (o.format && strcmp(o.format, "csv") != 0 && strcmp(o.format, "ndjson") != 0)
-		return cli_usage_error("import-records", "--format expects ndjson or csv, not '%s'", o.format);
+		return cli_usage_error("import-records", "--format expects ndjson or csv, not '%s'",
+				       o.format);
 	format = o.format ? (strcmp(o.format, "csv") == 0 ? CT_RECORDS_CSV : CT_RECORDS_NDJSON)
 			  : ct_records_format_of(path);
 	if (!(in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r"))) {

@@ -99,7 +99,8 @@ static json_t *report_json(const void *res)
 				    ct_indicator_status_name(in->status)));
 	}
 	for (i = 0; i < now->standards.ndistricts; i++) {
-		const ct_coverage_counts *c = ct_coverage_group_counts(now, now->standards.districts[i].district);
+		const ct_coverage_counts *c =
+		    ct_coverage_group_counts(now, now->standards.districts[i].district);
 		ct_coverage_counts zero;
 		memset(&zero, 0, sizeof(zero));
 		o = cov_counts_json(c ? c : &zero);
@@ -115,9 +116,9 @@ static json_t *report_json(const void *res)
 	}
 	ct_time_format(day, sizeof(day), rep->at);
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "network", rep->network, "at", day,
-		      "digest", rep->digest, "indicators", inds, "total", cov_counts_json(&now->total),
-		      "standards", cov_standards_json(&now->standards), "districts", districts, "trend",
-		      trend);
+			 "digest", rep->digest, "indicators", inds, "total", cov_counts_json(&now->total),
+			 "standards", cov_standards_json(&now->standards), "districts", districts, "trend",
+			 trend);
 }
 
 static int opt(void *ctx, int code, const char *arg)
@@ -126,8 +127,8 @@ static int opt(void *ctx, int code, const char *arg)
 	return 0;
 }
 
-static const struct option longopts[] = {CLI_OPTION_AT, CLI_OPTION_JSON, {"html", required_argument, NULL, 'H'},
-					 CLI_OPTION_END};
+static const struct option longopts[] = {
+    CLI_OPTION_AT, CLI_OPTION_JSON, {"html", required_argument, NULL, 'H'}, CLI_OPTION_END};
 static const cli_cmd report_cmd = {"report", longopts, NULL, help, opt, 0, 0, NULL};
 static const cli_forms forms = {report_text, report_json, NULL};
 

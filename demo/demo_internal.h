@@ -47,7 +47,8 @@ int ct__demo_fail(struct ct_demo *d, int err, const char *fmt, ...) __attribute_
  * code, detail set): the detail becomes the message, followed in the second
  * case by why it could not run. Returns rc, or CT_ERROR.
  */
-int ct__demo_child_failed(struct ct_demo *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ct__demo_child_failed(struct ct_demo *d, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The last lines of a log on o.log, to show with a failure. */
 void ct__demo_tail_log(struct ct_demo *d, const char *path);
@@ -58,9 +59,11 @@ void ct__demo_tail_log(struct ct_demo *d, const char *path);
  * its exit status, or a negative CT_E* code (detail set) when it could not
  * run or was killed.
  */
-int ct__demo_run_cli(struct ct_demo *d, const char *log, char **out, const char *home, const char *const args[]);
+int ct__demo_run_cli(struct ct_demo *d, const char *log, char **out, const char *home,
+		     const char *const args[]);
 
-/* Opens a node's store read-only (while its node runs) and a reader on it; closed with ct__demo_store_close. */
+/* Opens a node's store read-only (while its node runs) and a reader on it; closed with ct__demo_store_close.
+ */
 int ct__demo_store_open(const char *home, ct_ledger **l, ct_reader **r);
 void ct__demo_store_close(ct_ledger *l, ct_reader *r);
 

@@ -219,7 +219,7 @@ struct gen {
 	struct standard stds[MAX_STANDARDS];
 	int nstds;
 	int kind_std[NKINDS][CT_DEMO_DISTRICTS]; /* the standard a kind uses in a district */
-	int scope_std;			      /* the hospital's radiation standard (out of its scope) */
+	int scope_std;				 /* the hospital's radiation standard (out of its scope) */
 	struct person *people[CT_DEMO_LABS];
 	int npeople[CT_DEMO_LABS];
 	int oot_std, gap_std;

@@ -427,10 +427,10 @@ void ct__gen_slot(const struct gen *g, uint32_t slot, struct slot *out)
 	in->district = district;
 	in->special = sp;
 	in->salt = (uint32_t)rng_next(&r);
-	snprintf(in->id, sizeof(in->id), "%s-%s-%07u", ct__demo_kinds[kind].code, ct_demo_districts[district].code,
-		 serial);
-	in->lab =
-	    ct__demo_kinds[kind].by == BY_DISTRICT_INSTITUTE ? LAB_DISTRICT0 + district : ct__demo_kinds[kind].lab;
+	snprintf(in->id, sizeof(in->id), "%s-%s-%07u", ct__demo_kinds[kind].code,
+		 ct_demo_districts[district].code, serial);
+	in->lab = ct__demo_kinds[kind].by == BY_DISTRICT_INSTITUTE ? LAB_DISTRICT0 + district
+								   : ct__demo_kinds[kind].lab;
 	std = g->kind_std[kind][district];
 	if (sp == SP_SCOPE) {
 		in->lab = LAB_HOSPITAL;

@@ -178,7 +178,8 @@ int ct__net_run(const char *path, char *const argv[], const char *log, char **ou
 		free(text);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	return ct_error_set(CT_EIO, "%s was killed by signal %d (its log: %s)", argv[0], WTERMSIG(status), log);
+	return ct_error_set(CT_EIO, "%s was killed by signal %d (its log: %s)", argv[0], WTERMSIG(status),
+			    log);
 }
 
 bool ct__net_port_free(int port)

@@ -137,7 +137,7 @@ static int phase2(struct writer *w)
 			if (n == 0 && (err = open_file(w, &f, 2, lab, ct__demo_columns_standards)) < 0)
 				return err;
 			ct__rec_start(r, "standard.register",
-				  (int64_t)(g->sd - 20) * DAY_MS + 9 * HOUR_MS + n++ * MIN_MS);
+				      (int64_t)(g->sd - 20) * DAY_MS + 9 * HOUR_MS + n++ * MIN_MS);
 			ct__rec_str(r, "id", s->id);
 			ct__rec_str(r, "name", s->name);
 			ct__rec_str(r, "category", ct__demo_categories[s->cat].name);
@@ -175,15 +175,15 @@ static void p3_record(struct writer *w, const struct p3 *e)
 	struct qty provincial;
 
 	ct__rec_start(r,
-		  e->what == 0	 ? "standard.approve"
-		  : e->what == 1 ? "standard.anchor"
-		  : e->what == 2 ? "org.revoke"
-				 : "org.admit",
-		  e->at);
+		      e->what == 0   ? "standard.approve"
+		      : e->what == 1 ? "standard.anchor"
+		      : e->what == 2 ? "org.revoke"
+				     : "org.admit",
+		      e->at);
 	if (e->what == 0) {
 		ct__rec_str(r, "id", s->id);
-		ct__rec_fmt(r, "certificate", "[%d]鲁量标枣证字第%04d号", year_of(ct__gen_approval_from(g, e->n)),
-			e->std + 1);
+		ct__rec_fmt(r, "certificate", "[%d]鲁量标枣证字第%04d号",
+			    year_of(ct__gen_approval_from(g, e->n)), e->std + 1);
 		ct__rec_time(r, "valid_from", ct__gen_approval_from(g, e->n));
 		ct__rec_time(r, "valid_until", ct__gen_approval_until(g, e->n));
 	} else if (e->what == 1) {
@@ -199,7 +199,8 @@ static void p3_record(struct writer *w, const struct p3 *e)
 	} else if (e->what == 2) {
 		ct__rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);
 		ct__rec_time(r, "effective", g->revoke_from);
-		ct__rec_str(r, "reason", "授权暂停：监督检查发现出租汽车计价器检定记录不全，整改期间暂停授权");
+		ct__rec_str(r, "reason",
+			    "授权暂停：监督检查发现出租汽车计价器检定记录不全，整改期间暂停授权");
 	} else {
 		const struct ct_demo_lab *l = &ct_demo_labs[LAB_TRANSPORT];
 		ct__rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);

@@ -62,30 +62,35 @@ static void live(struct ct_demo *d, const char *fmt, ...)
 		fputc('\n', d->o.log);
 }
 
-int ct__demo_fail(struct ct_demo *d, int err, const char *fmt, ...)
+/* A failure's detail: what happened, after why (when wrap) the call that failed says it failed. */
+static int vfail(struct ct_demo *d, int err, bool wrap, const char *fmt, va_list ap)
 {
-	char detail[512];
-	va_list ap;
+	char what[512];
 
 	end_live_line(d);
+	vsnprintf(what, sizeof(what), fmt, ap); /* before ct_error_*: fmt's arguments may be its detail */
+	return wrap ? ct_error_wrap(err, "%s", what) : ct_error_set(err, "%s", what);
+}
+
+int ct__demo_fail(struct ct_demo *d, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	rc = vfail(d, err, false, fmt, ap);
 	va_end(ap);
-	return ct_error_set(err, "%s", detail);
+	return rc;
 }
 
 int ct__demo_child_failed(struct ct_demo *d, int rc, const char *fmt, ...)
 {
-	char what[512];
 	va_list ap;
 
-	end_live_line(d);
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	rc = vfail(d, rc < 0 ? rc : CT_ERROR, rc < 0, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return ct_error_wrap(rc, "%s", what);
-	return ct_error_set(CT_ERROR, "%s", what);
+	return rc;
 }
 
 void ct__demo_tail_log(struct ct_demo *d, const char *path)
@@ -104,10 +109,12 @@ void ct__demo_tail_log(struct ct_demo *d, const char *path)
 	buf[n] = '\0';
 	fclose(f);
 	end_live_line(d);
-	fprintf(d->o.log, "---- last lines of %s\n%s%s----\n", path, buf, n && buf[n - 1] != '\n' ? "\n" : "");
+	fprintf(d->o.log, "---- last lines of %s\n%s%s----\n", path, buf,
+		n && buf[n - 1] != '\n' ? "\n" : "");
 }
 
-int ct__demo_run_cli(struct ct_demo *d, const char *log, char **out, const char *home, const char *const args[])
+int ct__demo_run_cli(struct ct_demo *d, const char *log, char **out, const char *home,
+		     const char *const args[])
 {
 	char *argv[24];
 	int argc = 0;
@@ -141,20 +148,23 @@ static int prepare_dir(struct ct_demo *d)
 	if (stat(dir, &st) == 0) {
 		if (access(marker, F_OK) != 0) {
 			if (rmdir(dir) != 0)
-				return ct__demo_fail(d, CT_EEXISTS,
-						     "%s exists and is not a demo's folder: choose another --dir", dir);
+				return ct__demo_fail(
+				    d, CT_EEXISTS,
+				    "%s exists and is not a demo's folder: choose another --dir", dir);
 		} else {
 			for (i = 0; i < CT_DEMO_LABS; i++) {
-				snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, ct_demo_labs[i].slug);
+				snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir,
+					 ct_demo_labs[i].slug);
 				if (ct__demo_pid_running(path) > 0)
-					return ct__demo_fail(d, CT_ESTATE,
-							     "a demo network still runs in %s: stop it first with "
-							     "`caltrace demo --stop --dir %s`",
-							     dir, dir);
+					return ct__demo_fail(
+					    d, CT_ESTATE,
+					    "a demo network still runs in %s: stop it first with "
+					    "`caltrace demo --stop --dir %s`",
+					    dir, dir);
 			}
 			if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-				return ct__demo_fail(d, CT_EIO, "cannot remove the previous demo in %s: %s", dir,
-						     strerror(errno));
+				return ct__demo_fail(d, CT_EIO, "cannot remove the previous demo in %s: %s",
+						     dir, strerror(errno));
 		}
 	}
 	snprintf(path, sizeof(path), "%s/records", dir);
@@ -188,12 +198,14 @@ static int make_homes(struct ct_demo *d)
 			return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", node->port);
 		snprintf(log, sizeof(log), "%s/%s.init.log", d->labs_dir, ct_demo_labs[i].slug);
-		if ((rc = ct__demo_run_cli(d, log, &out, ".",
-					   (const char *[]){"init", node->home, "--name", ct_demo_labs[i].name,
-							    "--listen", listen, NULL})) != 0) {
+		if ((rc =
+			 ct__demo_run_cli(d, log, &out, ".",
+					  (const char *[]){"init", node->home, "--name", ct_demo_labs[i].name,
+							   "--listen", listen, NULL})) != 0) {
 			free(out);
 			ct__demo_tail_log(d, log);
-			return ct__demo_child_failed(d, rc, "cannot create the home of %s", ct_demo_labs[i].slug);
+			return ct__demo_child_failed(d, rc, "cannot create the home of %s",
+						     ct_demo_labs[i].slug);
 		}
 		snprintf(d->gen.keys[i], sizeof(d->gen.keys[i]), "%.64s", out ? out : "");
 		free(out);
@@ -234,7 +246,8 @@ static int configure(struct ct_demo *d)
 			int other = links[k][0] == i ? links[k][1] : links[k][1] == i ? links[k][0] : -1;
 			if (other < 0)
 				continue;
-			snprintf(peer, sizeof(peer), "%s@127.0.0.1:%d", d->gen.keys[other], d->net.nodes[other].port);
+			snprintf(peer, sizeof(peer), "%s@127.0.0.1:%d", d->gen.keys[other],
+				 d->net.nodes[other].port);
 			ct_config_add_peer(&cfg, peer);
 		}
 		err = ct_config_save(&cfg, path);
@@ -254,9 +267,10 @@ static int nodes_alive(struct ct_demo *d)
 		struct net_node *node = &d->net.nodes[i];
 		if (node->pid && ct__net_node_exited(node, &status)) {
 			ct__demo_tail_log(d, node->log);
-			return ct__demo_fail(d, CT_ESTATE, "the node of %s stopped (%s %d); its log: %s",
-					     ct_demo_labs[i].slug, WIFEXITED(status) ? "exit status" : "signal",
-					     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), node->log);
+			return ct__demo_fail(
+			    d, CT_ESTATE, "the node of %s stopped (%s %d); its log: %s", ct_demo_labs[i].slug,
+			    WIFEXITED(status) ? "exit status" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), node->log);
 		}
 	}
 	if (ct__net_interrupted(&d->net))
@@ -293,7 +307,8 @@ static int run_imports(struct ct_demo *d, int phase)
 			done++;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 				ct__demo_tail_log(d, logs[i]);
-				rc = ct__demo_fail(d, CT_ERROR, "phase %d: %s could not import %s; its log: %s", phase,
+				rc = ct__demo_fail(d, CT_ERROR,
+						   "phase %d: %s could not import %s; its log: %s", phase,
 						   ct_demo_labs[d->city.files[files[i]].lab].slug,
 						   d->city.files[files[i]].path, logs[i]);
 			}
@@ -326,7 +341,8 @@ static int converge(struct ct_demo *d, int phase)
 				st[i].ok = false;
 			if (st[i].ok && st[i].entries < st[slowest].entries)
 				slowest = i;
-			have += st[i].ok && st[i].entries == d->written && !memcmp(st[i].digest, st[0].digest, 32);
+			have += st[i].ok && st[i].entries == d->written &&
+				!memcmp(st[i].digest, st[0].digest, 32);
 		}
 		if (have == d->net.n) {
 			memcpy(d->digest, st[0].digest, 32);
@@ -335,15 +351,15 @@ static int converge(struct ct_demo *d, int phase)
 		if (ct__net_now() > deadline) {
 			end_live_line(d);
 			for (i = 0; i < d->net.n; i++)
-				fprintf(d->o.log, "  %-12s %10llu of %llu entries  (log: %s)\n", ct_demo_labs[i].slug,
-					(unsigned long long)st[i].entries, (unsigned long long)d->written,
-					d->net.nodes[i].log);
-			return ct__demo_fail(d, CT_ESTATE,
-					     "phase %d: the nodes did not converge within %.0f s (slowest: %s)", phase,
-					     d->o.timeout, ct_demo_labs[slowest].slug);
+				fprintf(d->o.log, "  %-12s %10llu of %llu entries  (log: %s)\n",
+					ct_demo_labs[i].slug, (unsigned long long)st[i].entries,
+					(unsigned long long)d->written, d->net.nodes[i].log);
+			return ct__demo_fail(
+			    d, CT_ESTATE, "phase %d: the nodes did not converge within %.0f s (slowest: %s)",
+			    phase, d->o.timeout, ct_demo_labs[slowest].slug);
 		}
-		live(d, "phase %d: %d of %d nodes hold all %llu entries; slowest %s at %llu", phase, have, d->net.n,
-		     (unsigned long long)d->written, ct_demo_labs[slowest].slug,
+		live(d, "phase %d: %d of %d nodes hold all %llu entries; slowest %s at %llu", phase, have,
+		     d->net.n, (unsigned long long)d->written, ct_demo_labs[slowest].slug,
 		     (unsigned long long)st[slowest].entries);
 		ct__net_sleep_ms(200);
 	}
@@ -356,8 +372,8 @@ static int run_phase(struct ct_demo *d, int phase)
 
 	d->written += d->city.records[phase];
 	d->last_live = t;
-	ct_demo_progress(d, "phase %d/%d: %s (%llu records)", phase, CT_DEMO_PHASES, ct_demo_phase_names[phase - 1],
-			 (unsigned long long)d->city.records[phase]);
+	ct_demo_progress(d, "phase %d/%d: %s (%llu records)", phase, CT_DEMO_PHASES,
+			 ct_demo_phase_names[phase - 1], (unsigned long long)d->city.records[phase]);
 	if ((rc = run_imports(d, phase)) != 0)
 		return rc;
 	imported = ct__net_now() - t;
@@ -374,11 +390,11 @@ static int run_phase(struct ct_demo *d, int phase)
 		return rc;
 	ct_demo_progress(d, "phase %d: signed in %.1f s; all %d nodes hold the %llu entries (%.1f s)", phase,
 			 imported, d->net.n, (unsigned long long)d->written, ct__net_now() - t);
-	json_array_append_new(d->phases, json_pack("{s:i, s:s, s:I, s:I, s:f, s:f}", "phase", phase, "what",
-						   ct_demo_phase_names[phase - 1], "records",
-						   (json_int_t)d->city.records[phase], "entries",
-						   (json_int_t)d->written, "import_seconds", imported, "seconds",
-						   ct__net_now() - t));
+	json_array_append_new(d->phases,
+			      json_pack("{s:i, s:s, s:I, s:I, s:f, s:f}", "phase", phase, "what",
+					ct_demo_phase_names[phase - 1], "records",
+					(json_int_t)d->city.records[phase], "entries", (json_int_t)d->written,
+					"import_seconds", imported, "seconds", ct__net_now() - t));
 	return 0;
 }
 
@@ -403,14 +419,16 @@ static int checks(struct ct_demo *d)
 {
 	int i, err;
 
-	err = ct__net_binaries(d->caltrace, d->net.caltraced, d->o.caltraced, d->o.caltraced_env, d->o.path_env);
+	err = ct__net_binaries(d->caltrace, d->net.caltraced, d->o.caltraced, d->o.caltraced_env,
+			       d->o.path_env);
 	if (err < 0 && !d->o.records_only)
 		return ct__demo_fail(d, err, "%s", ct_error_last());
 	for (i = 0; i < CT_DEMO_LABS && !d->o.records_only; i++)
 		if (!ct__net_port_free(d->o.base_port + i))
-			return ct__demo_fail(d, CT_EEXISTS,
-					     "port %d on 127.0.0.1 is taken: choose other ports with --base-port",
-					     d->o.base_port + i);
+			return ct__demo_fail(
+			    d, CT_EEXISTS,
+			    "port %d on 127.0.0.1 is taken: choose other ports with --base-port",
+			    d->o.base_port + i);
 	return 0;
 }
 
@@ -419,15 +437,17 @@ static int run(struct ct_demo *d)
 	int rc, phase;
 
 	ct_demo_progress(d, "a city of about %llu instruments (seed %llu), history to %s, in %s",
-			 (unsigned long long)d->o.instruments, (unsigned long long)d->o.seed, d->at_text, d->o.dir);
+			 (unsigned long long)d->o.instruments, (unsigned long long)d->o.seed, d->at_text,
+			 d->o.dir);
 	if ((rc = checks(d)) != 0 || (rc = prepare_dir(d)) != 0 || (rc = make_homes(d)) != 0 ||
 	    (rc = generate(d)) != 0)
 		return rc;
 	if (d->o.records_only) {
-		ct_demo_progress(d,
-				 "records only: import them with `caltrace --home %s/<lab> import-records FILE`, "
-				 "phase by phase",
-				 d->labs_dir);
+		ct_demo_progress(
+		    d,
+		    "records only: import them with `caltrace --home %s/<lab> import-records FILE`, "
+		    "phase by phase",
+		    d->labs_dir);
 		return 0;
 	}
 	for (phase = 1; phase <= CT_DEMO_PHASES; phase++)
@@ -468,8 +488,9 @@ int ct_demo_run(ct_demo *d)
 		ct__demo_keep_note(d);
 	} else if (d->started) {
 		if ((bad = ct__net_stop(&d->net, 120)) != 0 && rc == 0)
-			rc = ct__demo_fail(d, CT_ESTATE, "%d node%s did not stop cleanly (see their caltraced.log)",
-					   bad, bad == 1 ? "" : "s");
+			rc = ct__demo_fail(d, CT_ESTATE,
+					   "%d node%s did not stop cleanly (see their caltraced.log)", bad,
+					   bad == 1 ? "" : "s");
 		else if (rc == 0)
 			ct_demo_progress(d, "stopped the %d nodes cleanly", d->net.n);
 		ct__demo_remove_pidfiles(d);

@@ -26,10 +26,15 @@ static int parse_json(struct ct_demo *d, const char *what, char *text, json_t **
 	return *out ? 0 : ct__demo_fail(d, CT_ERROR, "%s printed no JSON", what);
 }
 
-/* Runs `caltrace ARGS` on the bureau's home, its stdout as JSON into *json. Returns 0 or a CT_E* code. */
+/*
+ * Runs `caltrace WHAT ARGS` on the bureau's home, its stdout as JSON into
+ * the result document under what (and into *json, borrowed, when not NULL).
+ * Returns 0 or a CT_E* code.
+ */
 static int bureau_json(struct ct_demo *d, const char *what, const char *const args[], json_t **json)
 {
 	char log[4400], *out = NULL;
+	json_t *doc;
 	int rc;
 
 	snprintf(log, sizeof(log), "%s/%s.log", d->net.nodes[CT_DEMO_BUREAU].home, what);
@@ -38,43 +43,41 @@ static int bureau_json(struct ct_demo *d, const char *what, const char *const ar
 		free(out);
 		return ct__demo_child_failed(d, rc, "`caltrace %s` failed; its log: %s", what, log);
 	}
-	return parse_json(d, what, out, json);
+	if ((rc = parse_json(d, what, out, &doc)) < 0)
+		return rc;
+	json_object_set_new(d->doc, what, doc);
+	if (json)
+		*json = doc;
+	return 0;
 }
 
 /* The bureau's coverage by district (for --json; the text shows the report). */
 static int show_coverage(struct ct_demo *d)
 {
-	json_t *cov;
-	int rc = bureau_json(d, "coverage",
-			     (const char *[]){"coverage", "--at", d->at_text, "--by", "district", "--json", NULL},
-			     &cov);
-
-	if (rc == 0)
-		json_object_set_new(d->doc, "coverage", cov);
-	return rc;
+	return bureau_json(
+	    d, "coverage",
+	    (const char *[]){"coverage", "--at", d->at_text, "--by", "district", "--json", NULL}, NULL);
 }
 
 static int show_chain(struct ct_demo *d)
 {
 	const char *id = d->city.chain_example;
 	char log[4400];
-	json_t *chain;
 	int rc;
 
 	if ((rc = bureau_json(d, "chain", (const char *[]){"chain", id, "--at", d->at_text, "--json", NULL},
-			      &chain)) < 0)
+			      NULL)) < 0 ||
+	    d->o.json)
 		return rc;
-	json_object_set_new(d->doc, "chain", chain);
-	if (d->o.json)
-		return 0;
-	fprintf(d->o.out, "\n== One instrument's chain, down to the provincial calibration: `caltrace chain %s --at "
-	       "%s`\n\n",
-	       id, d->at_text);
+	fprintf(d->o.out,
+		"\n== One instrument's chain, down to the provincial calibration: `caltrace chain %s --at "
+		"%s`\n\n",
+		id, d->at_text);
 	fflush(d->o.out);
 	snprintf(log, sizeof(log), "%s/chain.log", d->net.nodes[CT_DEMO_BUREAU].home);
 	char *text = NULL;
 	ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
-		     (const char *[]){"chain", id, "--at", d->at_text, NULL});
+			 (const char *[]){"chain", id, "--at", d->at_text, NULL});
 	fputs(text ? text : "", d->o.out);
 	free(text);
 	return 0;
@@ -87,12 +90,11 @@ static int show_impact(struct ct_demo *d)
 	size_t i, ids = 0, suspect = 0, shown = 0;
 	int rc;
 
-	if ((rc = bureau_json(d, "impact", (const char *[]){"impact", std, "--at", d->at_text, "--json", NULL},
-			      &im)) < 0)
+	if ((rc = bureau_json(d, "impact",
+			      (const char *[]){"impact", std, "--at", d->at_text, "--json", NULL}, &im)) <
+		0 ||
+	    d->o.json)
 		return rc;
-	json_object_set_new(d->doc, "impact", im);
-	if (d->o.json)
-		return 0;
 	json_array_foreach(json_object_get(im, "items"), i, it)
 	{
 		const char *id = json_string_value(json_object_get(it, "id"));
@@ -103,13 +105,14 @@ static int show_impact(struct ct_demo *d)
 		prev = id;
 	}
 	fprintf(d->o.out, "\n== Reverse traceability: `caltrace impact %s --at %s`\n\n", std, d->at_text);
-	fprintf(d->o.out, "  %s was found out of tolerance at its recalibration; its owner declared it so since\n"
-	       "  %s, the day after its last good calibration. Since then it served %lld calibrations of\n"
-	       "  %zu instruments and %lld standards; %zu of those instruments are suspect at %s (the\n"
-	       "  others have been verified again with it repaired):\n\n",
-	       std, json_string_value(json_object_get(im, "since")),
-	       (long long)json_integer_value(json_object_get(im, "calibrations")), ids,
-	       (long long)json_integer_value(json_object_get(im, "standards")), suspect, d->at_text);
+	fprintf(d->o.out,
+		"  %s was found out of tolerance at its recalibration; its owner declared it so since\n"
+		"  %s, the day after its last good calibration. Since then it served %lld calibrations of\n"
+		"  %zu instruments and %lld standards; %zu of those instruments are suspect at %s (the\n"
+		"  others have been verified again with it repaired):\n\n",
+		std, json_string_value(json_object_get(im, "since")),
+		(long long)json_integer_value(json_object_get(im, "calibrations")), ids,
+		(long long)json_integer_value(json_object_get(im, "standards")), suspect, d->at_text);
 	prev = "";
 	json_array_foreach(json_object_get(im, "items"), i, it)
 	{
@@ -118,8 +121,9 @@ static int show_impact(struct ct_demo *d)
 		prev = id;
 		if (same || shown++ >= 6)
 			continue;
-		fprintf(d->o.out, "    %-16s %-10s %s\n", id, json_string_value(json_object_get(it, "district")),
-		       json_string_value(json_object_get(it, "verdict")));
+		fprintf(d->o.out, "    %-16s %-10s %s\n", id,
+			json_string_value(json_object_get(it, "district")),
+			json_string_value(json_object_get(it, "verdict")));
 	}
 	if (ids > 6)
 		fprintf(d->o.out, "    ... (%zu more)\n", ids - 6);
@@ -146,8 +150,9 @@ static int checkpoints(struct ct_demo *d, char *dir, size_t dirlen)
 		rc = ct__demo_run_cli(d, log, &note, home, (const char *[]){"checkpoint", "--sign", NULL});
 		if (rc != 0 || !note || !(f = fopen(notes[i], "w"))) {
 			free(note);
-			return ct__demo_child_failed(d, rc, "%s could not sign a checkpoint of its feed; its log: %s",
-						     ct_demo_labs[i].slug, log);
+			return ct__demo_child_failed(
+			    d, rc, "%s could not sign a checkpoint of its feed; its log: %s",
+			    ct_demo_labs[i].slug, log);
 		}
 		fputs(note, f);
 		fclose(f);
@@ -159,7 +164,8 @@ static int checkpoints(struct ct_demo *d, char *dir, size_t dirlen)
 	if (PATHF(log, "%s/witness.log", d->net.nodes[CT_DEMO_BUREAU].home))
 		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
 	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home, witness)) != 0)
-		return ct__demo_child_failed(d, rc, "the bureau could not cosign the checkpoints; its log: %s", log);
+		return ct__demo_child_failed(d, rc,
+					     "the bureau could not cosign the checkpoints; its log: %s", log);
 	return 0;
 }
 
@@ -178,7 +184,8 @@ static int show_proof(struct ct_demo *d)
 	    PATHF(log, "%s/prove.log", d->net.nodes[CT_DEMO_BUREAU].home))
 		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
 	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home,
-				   (const char *[]){"prove", id, "--at", d->at_text, "-o", bundle, NULL})) != 0) {
+				   (const char *[]){"prove", id, "--at", d->at_text, "-o", bundle, NULL})) !=
+	    0) {
 		return ct__demo_child_failed(d, rc, "`caltrace prove %s` failed; its log: %s", id, log);
 	}
 	/* verify: nothing but the file and the bureau's key, no node home */
@@ -189,7 +196,8 @@ static int show_proof(struct ct_demo *d)
 	rc = ct__net_run(d->caltrace, argv, log, &text);
 	if (rc < 0 || rc == DEMO_CHILD_ERR) {
 		free(text);
-		return ct__demo_fail(d, CT_EPROOF, "the proof bundle %s does not verify; see %s", bundle, log);
+		return ct__demo_fail(d, CT_EPROOF, "the proof bundle %s does not verify; see %s", bundle,
+				     log);
 	}
 	json_t *proof = json_pack("{s:s, s:I, s:s}", "bundle", bundle, "bytes",
 				  (json_int_t)(stat(bundle, &st) == 0 ? st.st_size : 0), "verdict",
@@ -202,14 +210,15 @@ static int show_proof(struct ct_demo *d)
 		}
 		json_object_set_new(proof, "chain", chain);
 	} else {
-		fprintf(d->o.out, "\n== A proof bundle, checked offline: `caltrace prove %s -o %s`, then\n"
-		       "   `caltrace verify %s --bureau %.16s…` (no node home: the file and the bureau's "
-		       "key)\n\n"
-		       "  Every node signed a checkpoint of its feed and the bureau cosigned them; the "
-		       "bundle holds\n"
-		       "  the %lld bytes of entries, inclusion proofs and cosigned checkpoints the verdict "
-		       "rests on:\n\n%s",
-		       id, bundle, bundle, bureau_key, (long long)st.st_size, text ? text : "");
+		fprintf(d->o.out,
+			"\n== A proof bundle, checked offline: `caltrace prove %s -o %s`, then\n"
+			"   `caltrace verify %s --bureau %.16s…` (no node home: the file and the bureau's "
+			"key)\n\n"
+			"  Every node signed a checkpoint of its feed and the bureau cosigned them; the "
+			"bundle holds\n"
+			"  the %lld bytes of entries, inclusion proofs and cosigned checkpoints the verdict "
+			"rests on:\n\n%s",
+			id, bundle, bundle, bureau_key, (long long)st.st_size, text ? text : "");
 		free(text);
 	}
 	json_object_set_new(d->doc, "proof", proof);
@@ -322,8 +331,8 @@ static void print_broken(FILE *out, json_t *judged)
 			continue;
 		char *reasons = json_dumps(json_object_get(example, "reasons"), JSON_COMPACT);
 		fprintf(out, "  %-70s %5zu, %zu as expected\n    e.g. %-16s %s %s\n", story[k], n, ok,
-		       json_string_value(json_object_get(example, "id")),
-		       json_string_value(json_object_get(example, "verdict")), reasons ? reasons : "");
+			json_string_value(json_object_get(example, "id")),
+			json_string_value(json_object_get(example, "verdict")), reasons ? reasons : "");
 		free(reasons);
 	}
 }
@@ -356,15 +365,18 @@ static int show_report(struct ct_demo *d)
 	    PATHF(log, "%s/report.log", d->net.nodes[CT_DEMO_BUREAU].home))
 		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
 	if ((rc = ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
-				   (const char *[]){"report", "--at", d->at_text, "--html", html, NULL})) != 0) {
+				   (const char *[]){"report", "--at", d->at_text, "--html", html, NULL})) !=
+	    0) {
 		free(text);
 		return ct__demo_child_failed(d, rc, "`caltrace report` failed; its log: %s", log);
 	}
 	json_object_set_new(d->doc, "report_html", json_string(html));
 	if (!d->o.json)
-		fprintf(d->o.out, "\n== The bureau's report against the plan's targets: `caltrace report --at %s --html "
-		       "%s`\n\n%s",
-		       d->at_text, html, text ? text : "");
+		fprintf(
+		    d->o.out,
+		    "\n== The bureau's report against the plan's targets: `caltrace report --at %s --html "
+		    "%s`\n\n%s",
+		    d->at_text, html, text ? text : "");
 	free(text);
 	return 0;
 }
@@ -394,7 +406,7 @@ static int show_digests(struct ct_demo *d)
 	json_object_set_new(d->doc, "entries", json_integer((json_int_t)d->written));
 	if (!d->o.json)
 		fprintf(d->o.out, "\n== %s %d nodes hold the same %llu entries: state digest %.16s…\n",
-		       same ? "All" : "NOT all", d->net.n, (unsigned long long)d->written, first);
+			same ? "All" : "NOT all", d->net.n, (unsigned long long)d->written, first);
 	return same ? 0 : ct__demo_fail(d, CT_ECORRUPT, "the nodes' digests differ");
 }
 
@@ -404,10 +416,10 @@ int ct__demo_show(struct ct_demo *d)
 	int i, rc;
 
 	for (i = 0; i < d->net.n; i++)
-		json_array_append_new(labs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "lab",
-						      ct_demo_labs[i].slug, "name", ct_demo_labs[i].name, "key",
-						      d->gen.keys[i], "port", d->net.nodes[i].port, "home",
-						      d->net.nodes[i].home, "log", d->net.nodes[i].log));
+		json_array_append_new(
+		    labs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "lab", ct_demo_labs[i].slug, "name",
+				    ct_demo_labs[i].name, "key", d->gen.keys[i], "port", d->net.nodes[i].port,
+				    "home", d->net.nodes[i].home, "log", d->net.nodes[i].log));
 	json_object_set_new(d->doc, "dir", json_string(d->o.dir));
 	json_object_set_new(d->doc, "seed", json_integer((json_int_t)d->o.seed));
 	json_object_set_new(d->doc, "at", json_string(d->at_text));
@@ -428,17 +440,18 @@ void ct__demo_keep_note(struct ct_demo *d)
 {
 	const char *home = d->net.nodes[CT_DEMO_BUREAU].home;
 
-	fprintf(d->o.out, "\nThe network keeps running: %d caltraced on 127.0.0.1:%d-%d, logs in %s/*/caltraced.log.\n"
-	       "Ask it, for instance:\n"
-	       "  caltrace --home %s/city status\n"
-	       "  caltrace --home %s chain %s --at %s\n"
-	       "  caltrace --home %s coverage --by district --at %s\n"
-	       "  caltrace --home %s impact %s --at %s\n"
-	       "  caltrace --home %s due --at %s\n"
-	       "Stop it with: caltrace demo --stop --dir %s\n",
-	       d->net.n, d->o.base_port, d->o.base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
-	       d->city.chain_example, d->at_text, home, d->at_text, home, d->city.oot_standard, d->at_text,
-	       home, d->at_text, d->o.dir);
+	fprintf(d->o.out,
+		"\nThe network keeps running: %d caltraced on 127.0.0.1:%d-%d, logs in %s/*/caltraced.log.\n"
+		"Ask it, for instance:\n"
+		"  caltrace --home %s/city status\n"
+		"  caltrace --home %s chain %s --at %s\n"
+		"  caltrace --home %s coverage --by district --at %s\n"
+		"  caltrace --home %s impact %s --at %s\n"
+		"  caltrace --home %s due --at %s\n"
+		"Stop it with: caltrace demo --stop --dir %s\n",
+		d->net.n, d->o.base_port, d->o.base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
+		d->city.chain_example, d->at_text, home, d->at_text, home, d->city.oot_standard, d->at_text,
+		home, d->at_text, d->o.dir);
 }
 
 pid_t ct__demo_pid_running(const char *pidfile)

@@ -80,7 +80,8 @@ static uint64_t lab_at(const struct gen *g, int lab, int64_t t, int category, bo
 		reasons |= BIT(R_LAB_REVOKED);
 	if (!ct__gen_in_scope(lab, ct__demo_categories[category].name))
 		reasons |= BIT(R_LAB_SCOPE);
-	if (compulsory && tier != CT_DEMO_TIER_CITY && tier != CT_DEMO_TIER_DISTRICT && tier != CT_DEMO_TIER_AUTHORIZED)
+	if (compulsory && tier != CT_DEMO_TIER_CITY && tier != CT_DEMO_TIER_DISTRICT &&
+	    tier != CT_DEMO_TIER_AUTHORIZED)
 		reasons |= BIT(R_LAB_TIER);
 	if (compulsory && kind != K_VERIFICATION)
 		reasons |= BIT(R_VREQ);
@@ -171,7 +172,8 @@ static uint64_t standard_at(const struct gen *g, int std, int64_t u, struct qty 
 
 bool ct__truth_compulsory(const struct inst *in)
 {
-	return ct__demo_kinds[in->kind].item >= 0; /* every item of the demo catalogue is mode V for its domain */
+	return ct__demo_kinds[in->kind].item >=
+	       0; /* every item of the demo catalogue is mode V for its domain */
 }
 
 bool ct__truth_counted(const struct gen *g, const struct inst *in)
@@ -309,8 +311,8 @@ static json_t *imperfections_json(const struct gen *g)
 	    "{s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:{s:s, s:s}, s:{s:s, s:s}}",
 	    "lapsed-standard", "standard", gap->id, "from", when(g->gap_from), "to", when(g->gap_to),
 	    "out-of-tolerance", "standard", oot->id, "since", when(oot->oot_since), "recalibrated",
-	    when(oot->cals[oot->ncals - 1].at), "revoked-lab", "lab", ct_demo_labs[LAB_TRANSPORT].name, "from",
-	    when(g->revoke_from), "to", when(g->revoke_to), "out-of-scope", "lab",
+	    when(oot->cals[oot->ncals - 1].at), "revoked-lab", "lab", ct_demo_labs[LAB_TRANSPORT].name,
+	    "from", when(g->revoke_from), "to", when(g->revoke_to), "out-of-scope", "lab",
 	    ct_demo_labs[LAB_HOSPITAL].name, "category", "ionizing-radiation", "calibration-not-verification",
 	    "lab", ct_demo_labs[LAB_DISTRICT0 + D_GAOXIN].name, "catalogue", "scale-trade");
 }
@@ -327,11 +329,12 @@ int ct__truth_write(const struct truth *t, const struct gen *g, const ct_demo_ci
 		json_object_set_new(districts, ct_demo_districts[d].name, counts_json(&t->district[d]));
 	for (i = 0; i < t->nbroken; i++) {
 		const struct truth_broken *b = &t->broken[i];
-		json_array_append_new(
-		    broken, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", b->id, "kind",
-				      ct__demo_kinds[b->kind].what, "district", ct_demo_districts[b->district].name,
-				      "imperfection", special_names[b->special], "verdict",
-				      verdict_names[b->verdict], "reasons", reasons_json(b->reasons)));
+		json_array_append_new(broken, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", b->id, "kind",
+							ct__demo_kinds[b->kind].what, "district",
+							ct_demo_districts[b->district].name, "imperfection",
+							special_names[b->special], "verdict",
+							verdict_names[b->verdict], "reasons",
+							reasons_json(b->reasons)));
 	}
 	for (d = 1; d <= CT_DEMO_PHASES; d++) {
 		snprintf(phase, sizeof(phase), "%d", d);

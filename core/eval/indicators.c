@@ -47,7 +47,8 @@ static void set(ct_indicator *in, int k, uint64_t num, uint64_t den)
 								       : CT_IND_BELOW;
 }
 
-void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *now, const ct_coverage *by_domain)
+void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *now,
+			   const ct_coverage *by_domain)
 {
 	const ct_standards_summary *s = &now->standards;
 	uint64_t num = 0, den = 0;
@@ -104,7 +105,8 @@ static int network_name(char **out, ct_reader *r)
 	ct_entry g;
 	int err;
 
-	if ((err = ct_read_network(r, network, NULL)) < 0 || (err = ct_read_entry_by_hash(r, network, &g)) < 0 ||
+	if ((err = ct_read_network(r, network, NULL)) < 0 ||
+	    (err = ct_read_entry_by_hash(r, network, &g)) < 0 ||
 	    (err = ct_body_to_json(&body, CT_EV_NETWORK_GENESIS, g.body, g.body_len)) < 0)
 		return err;
 	*out = strdup(json_string_value(json_object_get(body, "name")));

@@ -87,8 +87,8 @@ static int read_record(ct__csv *r, struct scan *s, unsigned long *start)
 		c = getc_unlocked(r->in);
 		if (c == EOF) {
 			if (in_quotes)
-				return ct_error_set(CT_EINVAL,
-						    "a quoted cell is not closed before the end of the input");
+				return ct_error_set(
+				    CT_EINVAL, "a quoted cell is not closed before the end of the input");
 			if (!any)
 				return 0;
 			r->line++; /* a last line without its newline */
@@ -180,13 +180,13 @@ int ct__csv_open(ct__csv *r, FILE *in)
 	r->ncolumns = r->ncells;
 	for (i = 0; i < r->ncells; i++) {
 		if (!*r->cells[i])
-			return ct_error_set(CT_EINVAL, "line %lu: column %zu of the header has no name", start,
-					    i + 1);
+			return ct_error_set(CT_EINVAL, "line %lu: column %zu of the header has no name",
+					    start, i + 1);
 		for (j = 0; j < i; j++)
 			if (strcmp(r->columns[j], r->cells[i]) == 0)
 				return ct_error_set(CT_EINVAL,
-						    "line %lu: column '%s' appears twice in the header", start,
-						    r->cells[i]);
+						    "line %lu: column '%s' appears twice in the header",
+						    start, r->cells[i]);
 		if (!(r->columns[i] = strdup(r->cells[i])))
 			return ct_error_set(CT_ENOMEM, "out of memory");
 		has_type |= strcmp(r->cells[i], "type") == 0;
@@ -269,9 +269,9 @@ static int nested_cell(json_t *fields, ct_event_type t, const char *column, cons
 	snprintf(field, sizeof(field), "%.*s", (int)(dot - column), column);
 	kind = ct_event_field_kind(t, field);
 	if (kind != CT_FIELD_QUANTITY && kind != CT_FIELD_POLICY)
-		return ct_error_set(CT_EINVAL,
-				    "column '%s': %s has no quantity or policy field '%s' (leave the cell empty)",
-				    column, ct_event_type_name(t), field);
+		return ct_error_set(
+		    CT_EINVAL, "column '%s': %s has no quantity or policy field '%s' (leave the cell empty)",
+		    column, ct_event_type_name(t), field);
 	if (strcmp(part, "rel_ppm") == 0 || strcmp(part, "min_ratio") == 0 ||
 	    strcmp(part, "grace_days") == 0) {
 		if (!(v = uint_json(value)))

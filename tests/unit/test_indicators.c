@@ -41,8 +41,8 @@ static void same(const ct_indicator *in, uint64_t num, uint64_t den, uint64_t t1
 {
 	if (in->num != num || in->den != den || in->target_2016 != t16 || in->target_2020 != t20 ||
 	    in->status != status)
-		fail_msg("%s: %llu/%llu targets %llu %llu status %d; expected %llu/%llu %llu %llu %d", in->name,
-			 (unsigned long long)in->num, (unsigned long long)in->den,
+		fail_msg("%s: %llu/%llu targets %llu %llu status %d; expected %llu/%llu %llu %llu %d",
+			 in->name, (unsigned long long)in->num, (unsigned long long)in->den,
 			 (unsigned long long)in->target_2016, (unsigned long long)in->target_2020, in->status,
 			 (unsigned long long)num, (unsigned long long)den, (unsigned long long)t16,
 			 (unsigned long long)t20, status);
@@ -56,11 +56,11 @@ static void test_values_and_targets(void **state)
 
 	city(&c);
 	ct_indicators_compute(ind, &c.now, &c.domains);
-	same(&ind[0], 100, 1, 10000, 12000, CT_IND_MEETS_2016);	   /* 100 municipal standards: 2016's 100 */
-	same(&ind[1], 140, 7, 2000, 2500, CT_IND_MEETS_2016);	   /* 20.00 per district: 2016's 20 */
-	same(&ind[2], 409, 1, 0, 41000, CT_IND_BELOW);		   /* 409 items, 410 wanted */
-	same(&ind[3], 9500, 10000, 0, 9500, CT_IND_MEETS_2020);	   /* exactly 95.00% */
-	same(&ind[4], 7599, 8000, 0, 9500, CT_IND_BELOW);	   /* 94.9875% */
+	same(&ind[0], 100, 1, 10000, 12000, CT_IND_MEETS_2016); /* 100 municipal standards: 2016's 100 */
+	same(&ind[1], 140, 7, 2000, 2500, CT_IND_MEETS_2016);	/* 20.00 per district: 2016's 20 */
+	same(&ind[2], 409, 1, 0, 41000, CT_IND_BELOW);		/* 409 items, 410 wanted */
+	same(&ind[3], 9500, 10000, 0, 9500, CT_IND_MEETS_2020); /* exactly 95.00% */
+	same(&ind[4], 7599, 8000, 0, 9500, CT_IND_BELOW);	/* 94.9875% */
 	same(&ind[5], 99 + 281, 100 + 300, 0, 9500, CT_IND_MEETS_2020); /* medical + environment only: 95% */
 	assert_string_equal(ind[3].unit, "%");
 	assert_string_equal(ind[0].unit, "");
@@ -143,8 +143,9 @@ static void test_report(void **state)
 	size_t i;
 
 	ts_open(&s, NULL);
-	ts_append_ok(s.l, bureau, ts_day(0), NULL, "network.genesis",
-		     "{'name':'Report City','districts':['north','south'],'policy':{'min_ratio':3,'grace_days':0}}");
+	ts_append_ok(
+	    s.l, bureau, ts_day(0), NULL, "network.genesis",
+	    "{'name':'Report City','districts':['north','south'],'policy':{'min_ratio':3,'grace_days':0}}");
 	ts_append_ok(s.l, bureau, ts_day(0) + 1, NULL, "org.admit",
 		     "{'key':'%s','name':'Lab','tier':'city','district':'north','scope':['mass'],"
 		     "'valid_from':%llu,'valid_until':%llu}",
@@ -207,9 +208,12 @@ static void test_report_no_genesis(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_values_and_targets), cmocka_unit_test(test_boundaries),
-	    cmocka_unit_test(test_no_data),	       cmocka_unit_test(test_meets_large),
-	    cmocka_unit_test(test_report),	       cmocka_unit_test(test_report_no_genesis),
+	    cmocka_unit_test(test_values_and_targets),
+	    cmocka_unit_test(test_boundaries),
+	    cmocka_unit_test(test_no_data),
+	    cmocka_unit_test(test_meets_large),
+	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_report_no_genesis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,23 +65,25 @@ static void setup(struct net *t)
 	ts_open(&t->s, NULL);
 	t->bureau = ct_test_keypair(1);
 	t->lab = ct_test_keypair(2);
-	snprintf(text, sizeof(text),
-		 "{\"type\":\"network.genesis\",\"time\":\"2026-01-01T08:00:00Z\",\"name\":\"Test\","
-		 "\"districts\":[\"north\"],\"policy\":{\"min_ratio\":3,\"grace_days\":0}}\n"
-		 "{\"type\":\"org.admit\",\"time\":\"2026-01-01T09:00:00Z\",\"key\":\"%s\",\"name\":\"Lab\","
-		 "\"tier\":\"city\",\"district\":\"north\",\"scope\":[\"mass\"],\"valid_from\":\"2026-01-01\","
-		 "\"valid_until\":\"2030-01-01\"}\n",
-		 ts_key(t->lab));
+	snprintf(
+	    text, sizeof(text),
+	    "{\"type\":\"network.genesis\",\"time\":\"2026-01-01T08:00:00Z\",\"name\":\"Test\","
+	    "\"districts\":[\"north\"],\"policy\":{\"min_ratio\":3,\"grace_days\":0}}\n"
+	    "{\"type\":\"org.admit\",\"time\":\"2026-01-01T09:00:00Z\",\"key\":\"%s\",\"name\":\"Lab\","
+	    "\"tier\":\"city\",\"district\":\"north\",\"scope\":[\"mass\"],\"valid_from\":\"2026-01-01\","
+	    "\"valid_until\":\"2030-01-01\"}\n",
+	    ts_key(t->lab));
 	import_ok(t, t->bureau, text);
-	import_ok(t, t->lab,
-		  "{\"type\":\"standard.register\",\"time\":\"2026-01-02\",\"id\":\"S-1\",\"name\":\"weights\","
-		  "\"category\":\"mass\",\"level\":\"working\",\"public\":false,\"u\":{\"rel_ppm\":5}}\n"
-		  "{\"type\":\"instrument.register\",\"time\":\"2026-01-03\",\"id\":\"A-1\",\"category\":\"mass\","
-		  "\"district\":\"north\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n"
-		  "{\"type\":\"instrument.register\",\"time\":\"2026-01-03\",\"id\":\"X-1\",\"category\":\"mass\","
-		  "\"district\":\"north\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n"
-		  "{\"type\":\"standard.register\",\"time\":\"2026-01-03\",\"id\":\"X-1\",\"name\":\"w\","
-		  "\"category\":\"mass\",\"level\":\"working\",\"public\":false,\"u\":{\"rel_ppm\":5}}\n");
+	import_ok(
+	    t, t->lab,
+	    "{\"type\":\"standard.register\",\"time\":\"2026-01-02\",\"id\":\"S-1\",\"name\":\"weights\","
+	    "\"category\":\"mass\",\"level\":\"working\",\"public\":false,\"u\":{\"rel_ppm\":5}}\n"
+	    "{\"type\":\"instrument.register\",\"time\":\"2026-01-03\",\"id\":\"A-1\",\"category\":\"mass\","
+	    "\"district\":\"north\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n"
+	    "{\"type\":\"instrument.register\",\"time\":\"2026-01-03\",\"id\":\"X-1\",\"category\":\"mass\","
+	    "\"district\":\"north\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n"
+	    "{\"type\":\"standard.register\",\"time\":\"2026-01-03\",\"id\":\"X-1\",\"name\":\"w\","
+	    "\"category\":\"mass\",\"level\":\"working\",\"public\":false,\"u\":{\"rel_ppm\":5}}\n");
 	import_ok(t, t->bureau,
 		  "{\"type\":\"standard.anchor\",\"time\":\"2026-01-10\",\"id\":\"S-1\",\"provider\":\"P\","
 		  "\"certificate\":\"C-1\",\"performed_at\":\"2026-01-10\",\"valid_until\":\"2027-01-09\","
@@ -121,7 +123,8 @@ static json_t *newest_body(struct net *t, uint64_t *time)
 
 static const char *cal_of(json_t *body, size_t i)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(body, "standards"), i), "cal"));
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(body, "standards"), i), "cal"));
 }
 
 /* A standard named by id links to its latest anchor performed on or before the calibration. */
@@ -132,19 +135,21 @@ static void test_resolves_links(void **state)
 	uint64_t time;
 
 	setup(&t);
-	import_ok(&t, t.lab,
-		  "{\"type\":\"calibration\",\"time\":\"2026-02-01\",\"subject\":\"A-1\",\"kind\":\"verification\","
-		  "\"standards\":[\"S-1\"],\"performed_at\":\"2026-02-01\",\"valid_until\":\"2027-01-31\","
-		  "\"result\":\"pass\",\"certificate\":\"V-1\"}\n");
+	import_ok(
+	    &t, t.lab,
+	    "{\"type\":\"calibration\",\"time\":\"2026-02-01\",\"subject\":\"A-1\",\"kind\":\"verification\","
+	    "\"standards\":[\"S-1\"],\"performed_at\":\"2026-02-01\",\"valid_until\":\"2027-01-31\","
+	    "\"result\":\"pass\",\"certificate\":\"V-1\"}\n");
 	body = newest_body(&t, &time);
 	assert_string_equal(json_string_value(json_object_get(body, "subject_kind")), "instrument");
 	assert_string_equal(cal_of(body, 0), ts_hex(t.anchor1));
 	json_decref(body);
 	/* on the day of the second anchor, it is the one relied on; an object without "cal" too */
-	import_ok(&t, t.lab,
-		  "{\"type\":\"calibration\",\"time\":\"2026-03-01T12:00:00Z\",\"subject\":\"A-1\","
-		  "\"kind\":\"verification\",\"standards\":[{\"id\":\"S-1\"}],\"performed_at\":\"2026-03-01\","
-		  "\"valid_until\":\"2027-02-28\",\"result\":\"pass\",\"certificate\":\"V-2\"}\n");
+	import_ok(
+	    &t, t.lab,
+	    "{\"type\":\"calibration\",\"time\":\"2026-03-01T12:00:00Z\",\"subject\":\"A-1\","
+	    "\"kind\":\"verification\",\"standards\":[{\"id\":\"S-1\"}],\"performed_at\":\"2026-03-01\","
+	    "\"valid_until\":\"2027-02-28\",\"result\":\"pass\",\"certificate\":\"V-2\"}\n");
 	body = newest_body(&t, &time);
 	assert_string_equal(cal_of(body, 0), ts_hex(t.anchor2));
 	assert_int_equal(time, ts_day(59) + 12 * 3600000ULL); /* 2026-03-01T12:00Z, from the record */
@@ -221,8 +226,10 @@ static void count_progress(void *ctx, uint64_t records)
 static void test_bad_record_keeps_before(void **state)
 {
 	static const char *const bad[] = {
-	    "{\"type\":\"instrument.recycle\",\"id\":\"B-9\"}", "line 4: unknown type 'instrument.recycle'",
-	    "{\"id\":\"B-9\"}",				       "line 4: no \"type\"",
+	    "{\"type\":\"instrument.recycle\",\"id\":\"B-9\"}",
+	    "line 4: unknown type 'instrument.recycle'",
+	    "{\"id\":\"B-9\"}",
+	    "line 4: no \"type\"",
 	    "{\"type\":\"instrument.retire\",\"time\":\"later\",\"id\":\"B-1\",\"effective\":\"2026-05-01\"}",
 	    "line 4: \"time\" is not an ISO-8601 date",
 	    "{\"type\":\"calibration\",\"time\":\"2026-05-01\",\"subject\":\"B-1\",\"kind\":\"verification\","
@@ -243,8 +250,8 @@ static void test_bad_record_keeps_before(void **state)
 		struct net t;
 		char text[2048];
 		uint64_t before, n = 99, calls = 0;
-		ct_records_import_opts o = {.batch_records = 2, .now_ms = fixed_clock, .progress = count_progress,
-					    .ctx = &calls};
+		ct_records_import_opts o = {
+		    .batch_records = 2, .now_ms = fixed_clock, .progress = count_progress, .ctx = &calls};
 		size_t used = 0;
 
 		setup(&t);
@@ -301,10 +308,11 @@ static void test_time_and_csv(void **state)
 	json_t *body;
 
 	setup(&t);
-	CT_OK_OR_FAIL(import_text(&t, t.lab, CT_RECORDS_CSV,
-				  "type,time,subject,kind,standards,performed_at,valid_until,result,certificate\n"
-				  "calibration,,A-1,verification,S-1,2026-02-01,2027-01-31,pass,\"V,1\"\n",
-				  &o, &n));
+	CT_OK_OR_FAIL(
+	    import_text(&t, t.lab, CT_RECORDS_CSV,
+			"type,time,subject,kind,standards,performed_at,valid_until,result,certificate\n"
+			"calibration,,A-1,verification,S-1,2026-02-01,2027-01-31,pass,\"V,1\"\n",
+			&o, &n));
 	assert_int_equal(n, 1);
 	body = newest_body(&t, &time);
 	assert_int_equal(time, now);

@@ -45,9 +45,9 @@ struct ct_demo_district {
 	unsigned weight; /* share of the city's instruments, percent */
 };
 
-#define CT_DEMO_BUREAU    0 /* ct_demo_labs[0] is the bureau */
-#define CT_DEMO_PHASES    5
-#define CT_DEMO_LABS      19
+#define CT_DEMO_BUREAU	  0 /* ct_demo_labs[0] is the bureau */
+#define CT_DEMO_PHASES	  5
+#define CT_DEMO_LABS	  19
 #define CT_DEMO_DISTRICTS 7
 
 extern const struct ct_demo_lab ct_demo_labs[CT_DEMO_LABS];
@@ -61,10 +61,10 @@ extern const char *const ct_demo_phase_names[CT_DEMO_PHASES];
 
 typedef struct ct_demo_gen_opts {
 	uint64_t seed;
-	uint64_t instruments;	  /* in service at the report date, about */
-	uint64_t at;		  /* the report date, ms since the epoch, midnight UTC */
+	uint64_t instruments;	     /* in service at the report date, about */
+	uint64_t at;		     /* the report date, ms since the epoch, midnight UTC */
 	char keys[CT_DEMO_LABS][65]; /* each lab's public key, hex (the bureau's unused) */
-	const char *dir;	  /* where the record files and truth.json go (exists) */
+	const char *dir;	     /* where the record files and truth.json go (exists) */
 } ct_demo_gen_opts;
 
 /* One record file: a lab's records of one phase. */
@@ -79,10 +79,10 @@ typedef struct ct_demo_city {
 	struct ct_demo_file *files; /* by phase, then lab */
 	size_t nfiles;
 	uint64_t records[CT_DEMO_PHASES + 1]; /* per phase (index 1..), [0] the total */
-	uint64_t instruments;		   /* registered and not retired at the report date */
-	char chain_example[64];		   /* a valid instrument with a three-level chain */
-	char oot_standard[64];		   /* the standard declared out of tolerance */
-	char lapsed_standard[64];	   /* the standard whose calibration lapsed for a month */
+	uint64_t instruments;		      /* registered and not retired at the report date */
+	char chain_example[64];		      /* a valid instrument with a three-level chain */
+	char oot_standard[64];		      /* the standard declared out of tolerance */
+	char lapsed_standard[64];	      /* the standard whose calibration lapsed for a month */
 	char truth_path[4200];
 } ct_demo_city;
 

@@ -27,8 +27,8 @@ typedef enum ct_indicator_status {
 
 /* One indicator of the plan against its 2016 and 2020 targets. */
 typedef struct ct_indicator {
-	const char *name; /* "traceability-system coverage"; static */
-	const char *unit; /* "%" or "" (a count or an average) */
+	const char *name;  /* "traceability-system coverage"; static */
+	const char *unit;  /* "%" or "" (a count or an average) */
 	uint64_t num, den; /* the value is num / den (den 1 for a count) */
 	/* Targets in hundredths of the unit (9500: 95%; 2000: 20.00); 0: no target that year. */
 	uint64_t target_2016, target_2020;
@@ -45,7 +45,8 @@ typedef struct ct_indicator {
  * by_domain the same time grouped by CT_BY_DOMAIN (the last indicator sums
  * its "medical" and "environment" groups).
  */
-void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *now, const ct_coverage *by_domain);
+void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *now,
+			   const ct_coverage *by_domain);
 
 /* Whether num / den reaches target (hundredths of the unit); false when target or den is 0. */
 bool ct_indicator_meets(const ct_indicator *in, uint64_t target);
@@ -55,13 +56,13 @@ const char *ct_indicator_status_name(ct_indicator_status s);
 
 /* Everything `caltrace report` shows. */
 typedef struct ct_report {
-	char *network;				/* the genesis's name */
-	char digest[2 * CT_HASH_BYTES + 1];	/* the state digest (hex) the numbers rest on */
-	uint64_t at;				/* the report's time */
-	ct_coverage *series;			/* CT_REPORT_MONTHS + 1 times by district; the last is at */
+	char *network;			    /* the genesis's name */
+	char digest[2 * CT_HASH_BYTES + 1]; /* the state digest (hex) the numbers rest on */
+	uint64_t at;			    /* the report's time */
+	ct_coverage *series;		    /* CT_REPORT_MONTHS + 1 times by district; the last is at */
 	size_t nseries;
-	ct_coverage *domains;			/* at `at`, by domain */
-	ct_indicator ind[CT_INDICATORS];	/* at `at` */
+	ct_coverage *domains;		 /* at `at`, by domain */
+	ct_indicator ind[CT_INDICATORS]; /* at `at` */
 } ct_report;
 
 /*
