@@ -36,6 +36,9 @@ struct ct_demo {
 	json_t *doc, *phases;
 };
 
+/* A progress line on o.log, "[  12.3s] " and the text. */
+void ct__demo_progress(struct ct_demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /*
  * Ends an open live line and records the failure's detail (ct_error_set);
  * returns err. The caller of ct_demo_run prints it.

@@ -25,7 +25,7 @@ static void end_live_line(struct ct_demo *d)
 	d->line_open = false;
 }
 
-void ct_demo_progress(struct ct_demo *d, const char *fmt, ...)
+void ct__demo_progress(struct ct_demo *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -39,7 +39,7 @@ void ct_demo_progress(struct ct_demo *d, const char *fmt, ...)
 
 void ct_demo_done(ct_demo *d)
 {
-	ct_demo_progress(d, "done in %.0f s", ct__net_now() - d->t0);
+	ct__demo_progress(d, "done in %.0f s", ct__net_now() - d->t0);
 }
 
 /* A line rewritten in place on a terminal, printed now and then elsewhere. */
@@ -372,7 +372,7 @@ static int run_phase(struct ct_demo *d, int phase)
 
 	d->written += d->city.records[phase];
 	d->last_live = t;
-	ct_demo_progress(d, "phase %d/%d: %s (%llu records)", phase, CT_DEMO_PHASES,
+	ct__demo_progress(d, "phase %d/%d: %s (%llu records)", phase, CT_DEMO_PHASES,
 			 ct_demo_phase_names[phase - 1], (unsigned long long)d->city.records[phase]);
 	if ((rc = run_imports(d, phase)) != 0)
 		return rc;
@@ -383,12 +383,12 @@ static int run_phase(struct ct_demo *d, int phase)
 		d->started = true;
 		if ((rc = ct__net_start(&d->net, d->o.timeout)) < 0)
 			return ct__demo_fail(d, rc, "%s", ct_error_last());
-		ct_demo_progress(d, "started %d caltraced on 127.0.0.1:%d-%d", d->net.n, d->o.base_port,
+		ct__demo_progress(d, "started %d caltraced on 127.0.0.1:%d-%d", d->net.n, d->o.base_port,
 				 d->o.base_port + d->net.n - 1);
 	}
 	if ((rc = converge(d, phase)) != 0)
 		return rc;
-	ct_demo_progress(d, "phase %d: signed in %.1f s; all %d nodes hold the %llu entries (%.1f s)", phase,
+	ct__demo_progress(d, "phase %d: signed in %.1f s; all %d nodes hold the %llu entries (%.1f s)", phase,
 			 imported, d->net.n, (unsigned long long)d->written, ct__net_now() - t);
 	json_array_append_new(d->phases,
 			      json_pack("{s:i, s:s, s:I, s:I, s:f, s:f}", "phase", phase, "what",
@@ -409,7 +409,7 @@ static int generate(struct ct_demo *d)
 	d->gen.dir = d->records_dir;
 	if ((err = ct_demo_city_generate(&d->city, &d->gen)) < 0)
 		return ct__demo_fail(d, err, "%s", ct_error_last());
-	ct_demo_progress(d, "generated %llu instruments and %llu records in %s (%.1f s); truth: %s",
+	ct__demo_progress(d, "generated %llu instruments and %llu records in %s (%.1f s); truth: %s",
 			 (unsigned long long)d->city.instruments, (unsigned long long)d->city.records[0],
 			 d->records_dir, ct__net_now() - t, d->city.truth_path);
 	return 0;
@@ -436,14 +436,14 @@ static int run(struct ct_demo *d)
 {
 	int rc, phase;
 
-	ct_demo_progress(d, "a city of about %llu instruments (seed %llu), history to %s, in %s",
+	ct__demo_progress(d, "a city of about %llu instruments (seed %llu), history to %s, in %s",
 			 (unsigned long long)d->o.instruments, (unsigned long long)d->o.seed, d->at_text,
 			 d->o.dir);
 	if ((rc = checks(d)) != 0 || (rc = prepare_dir(d)) != 0 || (rc = make_homes(d)) != 0 ||
 	    (rc = generate(d)) != 0)
 		return rc;
 	if (d->o.records_only) {
-		ct_demo_progress(
+		ct__demo_progress(
 		    d,
 		    "records only: import them with `caltrace --home %s/<lab> import-records FILE`, "
 		    "phase by phase",
@@ -492,7 +492,7 @@ int ct_demo_run(ct_demo *d)
 					   "%d node%s did not stop cleanly (see their caltraced.log)", bad,
 					   bad == 1 ? "" : "s");
 		else if (rc == 0)
-			ct_demo_progress(d, "stopped the %d nodes cleanly", d->net.n);
+			ct__demo_progress(d, "stopped the %d nodes cleanly", d->net.n);
 		ct__demo_remove_pidfiles(d);
 	}
 	json_object_set_new(d->doc, "nodes_running", json_boolean(d->o.keep && rc == 0));

@@ -82,10 +82,7 @@ int ct_demo_run(ct_demo *d);
  */
 json_t *ct_demo_result(const ct_demo *d);
 
-/* A progress line on o->log, "[  12.3s] " and the text. */
-void ct_demo_progress(ct_demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The last progress line, "done in N s". */
+/* The last progress line on o->log, "[  14.2s] done in 14 s" (after the caller printed the result). */
 void ct_demo_done(ct_demo *d);
 
 /* Frees a demo (its nodes are not touched: ct_demo_run stopped them); accepts NULL. */
