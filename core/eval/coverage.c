@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "caltrace/eval/coverage.h"
@@ -440,4 +441,14 @@ void ct_coverage_free(ct_coverage *c, size_t ntimes)
 		free(c[i].standards.districts);
 	}
 	free(c);
+}
+
+const ct_coverage_counts *ct_coverage_group_counts(const ct_coverage *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->ngroups; i++)
+		if (strcmp(c->groups[i].key, key) == 0)
+			return &c->groups[i].counts;
+	return NULL;
 }

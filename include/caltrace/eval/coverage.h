@@ -99,6 +99,9 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 /* Frees what ct_coverage_compute returned; accepts NULL. */
 void ct_coverage_free(ct_coverage *c, size_t ntimes);
 
+/* The counts of c's group with this key (a district's, with CT_BY_DISTRICT), or NULL when c has none. */
+const ct_coverage_counts *ct_coverage_group_counts(const ct_coverage *c, const char *key);
+
 /* "district", ... to a ct_group_by; -1 when unknown. */
 int ct_group_by_parse(const char *name);
 const char *ct_group_by_name(ct_group_by by);
