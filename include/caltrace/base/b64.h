@@ -24,7 +24,8 @@
 
 /*
  * Decodes the len characters at b64 (no NUL needed) into out, which has
- * room for cap bytes, and sets *out_len.
+ * room for cap bytes, and sets *out_len. out is never NULL, even when cap
+ * is 0 (libsodium's decoder declares it non-null).
  *
  * Errors: CT_EINVAL when the characters are not canonical base64 (see
  * above); CT_ETOOBIG when they decode to more than cap bytes. On error
