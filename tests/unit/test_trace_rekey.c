@@ -261,7 +261,7 @@ static void test_impact_of_key(void **state)
 {
 	struct fx f;
 	struct fx_base b;
-	ct_keypair *other = fx_key(&f, 4);
+	ct_keypair *other;
 	uint8_t forged[32];
 	ct_reader *r = NULL;
 	ct_tracer *tr = NULL;
@@ -269,6 +269,7 @@ static void test_impact_of_key(void **state)
 	size_t i;
 
 	fx_base_open(&f, &b, true);
+	other = fx_key(&f, 4); /* after the open, which clears the fixture */
 	fx_admit(&f, other, "Other lab", "district", "South", "mass", "2020-01-01", "2030-12-31");
 	compromised(&f, b.city, "2025-04-01", feed_len(&f, b.city), NULL);
 	/* the thief registers a working standard, calibrates it with M1; another lab relies on it */
