@@ -193,7 +193,7 @@ static int make_homes(struct demo *d)
 		node->lab = i;
 		node->port = d->base_port + i;
 		if (PATHF(node->home, "%s/%s", d->labs_dir, demo_labs[i].slug) ||
-		    PATHF(node->log, "%s/caltraced.log", node->home))
+		    PATHF(node->log, "%s/%s/caltraced.log", d->labs_dir, demo_labs[i].slug))
 			return demo_fail(d, "--dir is too long");
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", node->port);
 		snprintf(log, sizeof(log), "%s/%s.init.log", d->labs_dir, demo_labs[i].slug);

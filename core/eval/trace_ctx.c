@@ -466,7 +466,7 @@ int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org *
 
 bool ct__trusted(ct_tracer *tr, const ct_entry *e)
 {
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 
 	if (ct__org_get(tr, e->author, &o) < 0)
 		return false;
