@@ -12,7 +12,6 @@
 #include "caltrace/ledger/index.h"
 #include "node.h"
 
-#define MAX_CONNS      512
 #define CLOSE_GRACE_MS 2000 /* a closing connection's last writes may take this long */
 
 struct wreq {
@@ -46,13 +45,64 @@ const char *conn_state_name(const struct conn *c)
 	}
 }
 
-static size_t conn_count(struct node *n)
+/* Connections up (past the handshake), against NODE_PEERS_MAX. */
+static size_t up_count(struct node *n)
 {
 	size_t k = 0;
 
 	for (struct conn *c = n->conns; c; c = c->next)
-		k++;
+		k += c->state == C_UP;
 	return k;
+}
+
+static bool incoming_handshake(const struct conn *c)
+{
+	return !c->outgoing && c->state == C_HANDSHAKE;
+}
+
+/*
+ * Makes room for one more incoming handshake from ip: past
+ * NODE_HANDSHAKES_PER_ADDR from that address, or NODE_HANDSHAKES_MAX in
+ * all, the oldest one (of the address, then of all) is dropped. Idle
+ * connections thus cannot hold the budget: a newcomer, real peer or not,
+ * always gets a slot, and a real peer needs it only for a round trip. A
+ * peer that finished its handshake is out of this budget.
+ */
+static void handshake_room(struct node *n, const char *ip)
+{
+	struct conn *c, *oldest_here = NULL, *oldest = NULL;
+	size_t here = 0, all = 0;
+	uint64_t now = node_now(n);
+	struct conn *drop;
+
+	for (c = n->conns; c; c = c->next) {
+		if (!incoming_handshake(c))
+			continue;
+		all++;
+		if (!oldest || c->opened < oldest->opened)
+			oldest = c;
+		if (strcmp(c->ip, ip) == 0) {
+			here++;
+			if (!oldest_here || c->opened < oldest_here->opened)
+				oldest_here = c;
+		}
+	}
+	if (here >= NODE_HANDSHAKES_PER_ADDR)
+		drop = oldest_here;
+	else if (all >= NODE_HANDSHAKES_MAX)
+		drop = oldest;
+	else
+		return;
+	if (now - n->budget_warned >= NODE_BUDGET_WARN_MS || !n->budget_warned) {
+		n->budget_warned = now ? now : 1;
+		LOG(LOG_WARN,
+		    "incoming handshakes over budget (%d in all, %d per address; %s): dropping the oldest "
+		    "(logged at most every %d s)",
+		    NODE_HANDSHAKES_MAX, NODE_HANDSHAKES_PER_ADDR, here >= NODE_HANDSHAKES_PER_ADDR ? ip : "all",
+		    NODE_BUDGET_WARN_MS / 1000);
+	}
+	drop->close_quiet = true;
+	conn_close(drop, "dropped unfinished handshake: a newer connection needed its slot", false);
 }
 
 static struct conn *conn_new(struct node *n, bool outgoing)
@@ -309,6 +359,10 @@ static void on_ready(struct conn *c)
 	memcpy(c->key, ct_session_peer(c->sess), CT_KEY_BYTES);
 	c->has_key = true;
 	set_name(c);
+	if (up_count(n) >= NODE_PEERS_MAX) {
+		conn_close(c, "too many peers connected", false);
+		return;
+	}
 	for (d = n->conns; d; d = d->next) {
 		if (d == c || d->state != C_UP || !d->has_key || memcmp(d->key, c->key, CT_KEY_BYTES))
 			continue;
@@ -555,20 +609,18 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&addr, &len) == 0) {
 		if (addr.ss_family == AF_INET6) {
 			uv_ip6_name((struct sockaddr_in6 *)&addr, ip, sizeof(ip));
+			snprintf(c->ip, sizeof(c->ip), "%s", ip);
 			snprintf(c->addr, sizeof(c->addr), "[%s]:%d", ip,
 				 ntohs(((struct sockaddr_in6 *)&addr)->sin6_port));
 		} else {
 			uv_ip4_name((struct sockaddr_in *)&addr, ip, sizeof(ip));
+			snprintf(c->ip, sizeof(c->ip), "%s", ip);
 			snprintf(c->addr, sizeof(c->addr), "%s:%d", ip,
 				 ntohs(((struct sockaddr_in *)&addr)->sin_port));
 		}
 	}
 	set_name(c);
-	if (conn_count(n) > MAX_CONNS) {
-		c->close_quiet = true;
-		conn_close(c, "too many connections", false);
-		return;
-	}
+	handshake_room(n, c->ip);
 	LOG(LOG_DEBUG, "peer %s: incoming connection", c->name);
 	if (start_session(c) < 0)
 		conn_close(c, "cannot start a session", false);

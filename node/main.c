@@ -197,11 +197,14 @@ static int start(struct node *n)
 {
 	ct_repl_opts o = {0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *why;
 	size_t i;
 
 	n->loop = uv_default_loop();
 	if (ct_sigcache_new(&n->sigkeys) < 0)
 		return -1;
+	if (!ct_sigcache_fast(n->sigkeys, &why))
+		LOG(LOG_WARN, "fast signature checks off, libsodium checks every signature: %s", why);
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
 	o.self = n->self;
 	o.emit = node_on_action;

@@ -241,12 +241,14 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 		return ct_error_set(CT_EINVAL,
 				 "handshake: the peer's identity box does not open (tampered, or not "
 				 "a caltrace peer)");
+	/* plain holds the key the peer claims: it is the peer's only once the signature proves it,
+	 * so that a failed handshake is never logged as that key's */
+	id_r = s->initiator ? plain : ct_keypair_public(s->id);
+	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
+	if (ct_sig_verify(plain, plain + CT_KEY_BYTES, signed_msg, n) != 0)
+		return ct_error_set(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
 	memcpy(s->peer, plain, CT_KEY_BYTES);
 	s->has_peer = true;
-	id_r = s->initiator ? s->peer : ct_keypair_public(s->id);
-	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
-	if (ct_sig_verify(s->peer, plain + CT_KEY_BYTES, signed_msg, n) != 0)
-		return ct_error_set(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
 	if (crypto_secretstream_xchacha20poly1305_init_pull(
 		&s->sec->pull, plain + CT_KEY_BYTES + CT_SIG_BYTES, s->sec->ss_rx) != 0)
 		return ct_error_set(CT_EINVAL, "handshake: bad stream header");

@@ -701,7 +701,7 @@ int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org *
 
 int ct__distrust(ct_tracer *tr, const ct_entry *e)
 {
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 
 	if (ct__org_get(tr, e->author, &o) < 0 || e->seq >= o->fork_seq)
 		return CT_R_FORKED_AUTHOR;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "caltrace/ledger/mp.h"
+#include "caltrace/ledger/sigkey.h"
 #include "store_internal.h"
 
 /* Reads str field key of a body map. */
@@ -30,6 +31,27 @@ static int body_bin32(const uint8_t *body, size_t len, const char *key, const ui
 	if ((err = ct_mp_read_bin(&val, out, &n)) < 0)
 		return err;
 	return n == CT_HASH_BYTES ? 0 : CT_EINVAL;
+}
+
+/*
+ * An admitted key must be a point of the prime-order subgroup (docs/FORMAT.md
+ * section 3). Checked when the bureau signs, not at ingest: docs/DECISIONS.md.
+ */
+static int check_admit_key(const uint8_t *body, size_t len)
+{
+	const uint8_t *key;
+	char hex[2 * CT_KEY_BYTES + 1];
+	int err;
+
+	if ((err = body_bin32(body, len, "key", &key)) < 0)
+		return err;
+	if (ct_sigkey_valid_key(key))
+		return 0;
+	ct_hex(hex, key, CT_KEY_BYTES);
+	return ct_error_set(CT_ESCHEMA,
+			    "org.admit: field key: %s is not an Ed25519 public key (a canonical point of the "
+			    "prime-order subgroup, not of small order)",
+			    hex);
 }
 
 struct first_row {
@@ -257,6 +279,8 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 	if (t == CT_EV_UNKNOWN)
 		return ct_error_set(CT_ESCHEMA, "unknown event type '%s'", type);
 	if ((err = ct_event_check(t, body, body_len)) < 0)
+		return err;
+	if (t == CT_EV_ORG_ADMIT && (err = check_admit_key(body, body_len)) < 0)
 		return err;
 	err = ct_read_network(&b->rd, NULL, bureau);
 	if (err == CT_ENOTFOUND && t != CT_EV_NETWORK_GENESIS)

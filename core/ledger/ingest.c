@@ -59,6 +59,11 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	return 0;
 }
 
+int ct_read_admitted(ct_reader *r, const uint8_t key[CT_KEY_BYTES], bool *out)
+{
+	return ct__is_admitted(r, key, out);
+}
+
 int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned flags)
 {
 	const ct_entry *e = &p->e;

@@ -384,8 +384,8 @@ int ct_mp_check(const uint8_t *buf, size_t len)
 int ct_mp_find(const ct_mp *map, const char *key, ct_mp *value)
 {
 	ct_mp r = *map;
-	size_t want = strlen(key), len;
-	const char *k;
+	size_t want = strlen(key), len = 0;
+	const char *k = NULL;
 	uint32_t count, i;
 	int err;
 

@@ -82,7 +82,7 @@ static bool unicode_space(uint32_t c)
 int ct__note_text_check(const char *what, const uint8_t *s, size_t len)
 {
 	size_t i = 0, n;
-	uint32_t c;
+	uint32_t c = 0;
 
 	while (i < len) {
 		if (!(n = ct_utf8_next(&c, s + i, len - i)))
@@ -99,7 +99,7 @@ int ct__note_text_check(const char *what, const uint8_t *s, size_t len)
 static int name_check(const char *name, size_t len)
 {
 	size_t i = 0, n;
-	uint32_t c;
+	uint32_t c = 0;
 	int err;
 
 	if (len == 0)

@@ -443,7 +443,7 @@ static void test_frame_stream(void **state)
 static void put_random_body(ct_buf *b, uint64_t *rng, int depth)
 {
 	uint32_t n = (uint32_t)(ct_test_rand(rng) % 12), i, j, len;
-	char key[8], text[80];
+	char key[16], text[80];
 	uint8_t bytes[80];
 
 	CT_OK_OR_FAIL(ct_mp_put_map(b, n));

@@ -420,7 +420,7 @@ static int setup(void **state)
 	ct_key_hex(hex, victim_key);
 	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", CT_CLI_PATH, good, hex, port_victim))
 		return -1;
-	for (k = 1; k <= 7; k++) {
+	for (k = 1; k <= 8; k++) {
 		ct_keypair *kp = bad_key(k);
 		ct_key_hex(hex, ct_keypair_public(kp));
 		ct_keypair_free(kp);
@@ -711,6 +711,122 @@ static void test_backed_off(void **state)
 	ct_keypair_free(kp);
 }
 
+/* ---- idle connections ---------------------------------------------------------- */
+
+struct idle {
+	int fd[1000];
+	bool open[1000];
+	int n;
+};
+
+/* Opens count TCP connections to the victim from 127.0.0.<first>.. (per_addr from each), sending nothing. */
+static void idle_open(struct idle *h, int count, int first, int per_addr)
+{
+	for (int i = 0; i < count; i++) {
+		struct sockaddr_in sa, src;
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		assert_true(fd >= 0 && h->n < 1000);
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + (uint32_t)(first + i / per_addr));
+		assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port_victim);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_true(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+		h->fd[h->n] = fd;
+		h->open[h->n++] = true;
+	}
+}
+
+/* How many of h the victim has not closed, after looking for up to ms for it to get there (at most want). */
+static int idle_still_open(struct idle *h, int want, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)ms;
+	int open;
+
+	for (;;) {
+		open = 0;
+		for (int i = 0; i < h->n; i++) {
+			struct pollfd p = {h->fd[i], POLLIN, 0};
+			char b;
+
+			if (h->open[i] && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    recv(h->fd[i], &b, 1, MSG_DONTWAIT) <= 0)
+				h->open[i] = false;
+			open += h->open[i];
+		}
+		if (open <= want || now_ms() >= deadline)
+			return open;
+		usleep(20000);
+	}
+}
+
+static void idle_close(struct idle *h)
+{
+	for (int i = 0; i < h->n; i++)
+		close(h->fd[i]);
+	h->n = 0;
+}
+
+/* An admitted peer connects while the idle connections are held: its handshake completes and it is served. */
+static void real_peer_gets_in(void)
+{
+	ct_keypair *kp = bad_key(8);
+	uint64_t deadline;
+	struct client c;
+
+	client_open(&c);
+	assert_true(handshake(&c, kp, network));
+	send_hello(&c);
+	deadline = now_ms() + WAIT_MS;
+	while (c.got.len == 0 && now_ms() < deadline)
+		if (!pump(&c, 100))
+			break;
+	if (c.got.len == 0)
+		fail_msg("the victim did not let an admitted peer in beside the idle connections");
+	client_close(&c);
+	ct_keypair_free(kp);
+}
+
+/*
+ * Half-open connections do not exhaust the victim (docs/PROTOCOL.md
+ * section 6): 600 idle TCP connections from 127.0.0.1, opened in batches,
+ * leave at most NODE_HANDSHAKES_PER_ADDR (8) of them held, and an admitted
+ * peer from the same address still gets in; then 300 from 60 other
+ * addresses (5 each) leave at most NODE_HANDSHAKES_MAX (64) held.
+ */
+static void test_idle_connections(void **state)
+{
+	static struct idle h;
+	int open;
+
+	(void)state;
+	for (int batch = 0; batch < 10; batch++) {
+		idle_open(&h, 60, 1, 1000);
+		idle_still_open(&h, 8, 500 * scale);
+	}
+	open = idle_still_open(&h, 8, 2000 * scale);
+	if (open > 8)
+		fail_msg("the victim holds %d of 600 idle connections from 127.0.0.1 (budget: 8)", open);
+	real_peer_gets_in();
+	idle_close(&h);
+
+	for (int batch = 0; batch < 5; batch++) {
+		idle_open(&h, 60, 2 + batch * 12, 5);
+		idle_still_open(&h, 64, 500 * scale);
+	}
+	open = idle_still_open(&h, 64, 2000 * scale);
+	if (open > 64)
+		fail_msg("the victim holds %d of 300 idle connections from 60 addresses (budget: 64)", open);
+	real_peer_gets_in();
+	idle_close(&h);
+	assert_true(LOGGED("victim", "incoming handshakes over budget"));
+	good_peer_still_served();
+}
+
 /* Nothing stored was lost: the victim stops cleanly and its store checks out. */
 static void test_store_intact(void **state)
 {
@@ -738,6 +854,7 @@ int main(void)
 	    cmocka_unit_test(test_noncanonical_entry),
 	    cmocka_unit_test(test_equivocating_author),
 	    cmocka_unit_test(test_backed_off),
+	    cmocka_unit_test(test_idle_connections),
 	    cmocka_unit_test(test_store_intact),
 	};
 	signal(SIGPIPE, SIG_IGN);

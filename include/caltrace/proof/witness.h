@@ -8,7 +8,8 @@
  * at that size, and no stored checkpoint of the feed contradicts it. The
  * store keeps one note per checkpoint body, holding the union of every
  * verified signature line seen for it (the author's and caltrace witness
- * cosignatures; other lines are dropped, since their keys are unknown),
+ * cosignatures of the bureau and of nodes an org.admit in the store names;
+ * other lines are dropped, since their keys are unknown or anyone's),
  * up to CT_WITNESS_COSIGS_MAX witnesses besides the bureau: those whose
  * key names sort first, so that every node keeps the same ones and a note
  * stays within CT_STORED_NOTE_MAX however large the network.
