@@ -316,8 +316,14 @@ int ct_ledger_trim_memory(ct_ledger *l)
 	FILE *maps;
 	int err = 0;
 
-	if (!realpath(l->dir, dir) || !(maps = fopen("/proc/self/maps", "r")))
+	if (!realpath(l->dir, dir))
 		return 0;
+	/* The map must not move (grow) between reading its address and releasing its pages. */
+	ct__map_hold(l);
+	if (!(maps = fopen("/proc/self/maps", "r"))) {
+		ct__map_release(l);
+		return 0;
+	}
 	snprintf(path, sizeof(path), " %s/data.mdb", dir);
 	plen = strlen(path);
 	while (fgets(line, sizeof(line), maps)) {
@@ -337,5 +343,6 @@ int ct_ledger_trim_memory(ct_ledger *l)
 			err = ct_error_set(CT_EIO, "cannot release the store's pages: %s", strerror(errno));
 	}
 	fclose(maps);
+	ct__map_release(l);
 	return err;
 }
