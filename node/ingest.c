@@ -15,6 +15,7 @@
 
 #include "caltrace/ledger/entry.h"
 #include "caltrace/proto/entry_check.h"
+#include "metrics.h"
 #include "node.h"
 
 enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };
@@ -625,6 +626,7 @@ static void report_job(struct node *n, struct job *j)
 	n->ing.appended += j->appended;
 	n->ing.duplicates += j->duplicates;
 	n->ing.pending += j->pending;
+	metrics_ingest(j->count, j->good, j->appended, j->duplicates, j->pending, j->err);
 	node_short(author, j->author);
 	if (j->err) {
 		if (rp && ct_repl_blames(j->err))
@@ -690,6 +692,7 @@ static void after_write(uv_work_t *w, int status)
 	n->ing.batch = NULL;
 	n->ing.writing = false;
 	n->ing.commits++;
+	metrics_commit(wb->committed - wb->started, wb->err != 0);
 	LOG(LOG_DEBUG,
 	    "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
 	    (unsigned long long)wb->entries, (double)(wb->started - wb->queued_at) / 1e6,
