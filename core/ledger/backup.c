@@ -3,6 +3,7 @@
  * (caltrace/ledger/backup.h has the file's layout).
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -656,6 +657,22 @@ done:
 	return err;
 }
 
+/* Whether home does not exist or is an empty directory. */
+static int home_usable(const char *home)
+{
+	DIR *d = opendir(home);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : ct_error_set(CT_EEXISTS, "%s exists and cannot be read as a directory", home);
+	while ((e = readdir(d)) && err == 0)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			err = ct_error_set(CT_EEXISTS, "%s is not empty: restore into a new directory", home);
+	closedir(d);
+	return err;
+}
+
 /* A home that does not exist, or an empty directory (removed, to be replaced). */
 static int home_free(const char *home)
 {
@@ -690,6 +707,8 @@ int ct_backup_restore(const char *path, const char *home, const ct_restore_opts 
 		return ct_error_set(CT_ERROR, "libsodium failed to initialise");
 	if (lstat(home, &st) == 0 && !S_ISDIR(st.st_mode))
 		return ct_error_set(CT_EEXISTS, "%s exists and is not a directory", home);
+	if ((err = home_usable(home)) < 0) /* said before the work; checked again at the end */
+		return err;
 	snprintf(rs.dir, sizeof(rs.dir), "%s.restoring-XXXXXX", home);
 	if (!mkdtemp(rs.dir))
 		return ct_error_set(CT_EIO, "cannot create a directory beside %s: %s", home, strerror(errno));

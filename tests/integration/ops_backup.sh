@@ -17,8 +17,8 @@ BUREAU=bureau
 bureau bureau 0
 lab lab 1 city
 link bureau lab
-# the lab's feed: 40,000 entries, signed before anyone replicates them
-awk 'BEGIN { for (i = 1; i <= 40000; i++)
+# the lab's feed: 20,000 entries, signed before anyone replicates them
+awk 'BEGIN { for (i = 1; i <= 20000; i++)
 	printf "{\"type\":\"instrument.register\",\"id\":\"B-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n", i }' \
 	>"$WORK/many.ndjson"
 ct bureau export -o "$WORK/bureau.ct" >/dev/null
