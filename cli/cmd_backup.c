@@ -66,16 +66,17 @@ int cmd_backup(int argc, char **argv)
 	}
 	ct_hex(hex, info.digest, CT_HASH_BYTES);
 	if (json_out) {
-		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "file", to, "digest", hex, "feeds",
-				      (json_int_t)info.feeds, "entries", (json_int_t)info.entries, "store_bytes",
-				      (json_int_t)info.store_bytes, "store_format", (int)info.store_format,
-				      "with_key", info.has_key);
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "file", to, "digest", hex,
+				      "feeds", (json_int_t)info.feeds, "entries", (json_int_t)info.entries,
+				      "store_bytes", (json_int_t)info.store_bytes, "store_format",
+				      (int)info.store_format, "with_key", info.has_key);
 		rc = cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("backup %s: %llu entries of %llu feeds, digest %s, store %llu bytes compacted%s\n", to,
 		       (unsigned long long)info.entries, (unsigned long long)info.feeds, hex,
-		       (unsigned long long)info.store_bytes, info.has_key ? ", with the secret key (mode 0600)" : "");
+		       (unsigned long long)info.store_bytes,
+		       info.has_key ? ", with the secret key (mode 0600)" : "");
 		rc = EXIT_OK;
 	}
 done:

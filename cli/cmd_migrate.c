@@ -28,8 +28,8 @@ int cmd_migrate(int argc, char **argv)
 	if (cli_open(&n, CLI_MIGRATE) != 0)
 		return EXIT_ERR;
 	if (ct_ledger_migrated_from(n.ledger))
-		printf("migrated the store in %s from format %u to %d\n", data, ct_ledger_migrated_from(n.ledger),
-		       CT_LEDGER_FORMAT);
+		printf("migrated the store in %s from format %u to %d\n", data,
+		       ct_ledger_migrated_from(n.ledger), CT_LEDGER_FORMAT);
 	else
 		printf("the store in %s is at format %u, this caltrace's: nothing to do\n", data, before);
 	cli_close(&n);

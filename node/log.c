@@ -63,13 +63,14 @@ void log_line(int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (to_journal()) {
-		n = (size_t)snprintf(line, sizeof(line), "<%d>level=%s msg=\"", priorities[level], names[level]);
+		n = (size_t)snprintf(line, sizeof(line), "<%d>level=%s msg=\"", priorities[level],
+				     names[level]);
 	} else {
 		gettimeofday(&tv, NULL);
 		gmtime_r(&tv.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		n = (size_t)snprintf(line, sizeof(line), "ts=%s.%03dZ level=%s msg=\"", when, (int)(tv.tv_usec / 1000),
-				     names[level]);
+		n = (size_t)snprintf(line, sizeof(line), "ts=%s.%03dZ level=%s msg=\"", when,
+				     (int)(tv.tv_usec / 1000), names[level]);
 	}
 	for (const char *p = msg; *p && n + 4 < sizeof(line); p++) {
 		if (*p == '"' || *p == '\\') {

@@ -63,6 +63,7 @@ static void on_poll(uv_timer_t *t)
 
 	node_refresh_heads(n, false);
 	metrics_poll(n);
+	restore_gate_poll(n);
 	checkpoints_poll(n);
 	checkpoints_gossip(n, false);
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
@@ -228,6 +229,7 @@ static int start(struct node *n, const char *metrics)
 	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	n->started = node_now(n);
 	node_refresh_heads(n, true);
+	restore_gate_start(n);
 	/* checkpoints kept while this node was behind, before it stopped: their entries may be here now */
 	ingest_meta_witness_all(n);
 	if (control_open(n) < 0 || conn_listen(n) < 0)

@@ -18,8 +18,8 @@
 #include "node.h"
 
 #define METRICS_WAIT_MS 5000
-#define MAX_REASONS 24
-#define MAX_TRACKED 256 /* configured peers whose silence is tracked (CT_MAX_PEERS) */
+#define MAX_REASONS	24
+#define MAX_TRACKED	256 /* configured peers whose silence is tracked (CT_MAX_PEERS) */
 
 /* commit latency histogram buckets, seconds */
 static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
@@ -55,8 +55,8 @@ static struct {
 	bool closing;
 } m = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-void metrics_ingest(uint64_t received, uint64_t verified, uint64_t stored, uint64_t duplicates, uint64_t pending,
-		    int err)
+void metrics_ingest(uint64_t received, uint64_t verified, uint64_t stored, uint64_t duplicates,
+		    uint64_t pending, int err)
 {
 	size_t i;
 
@@ -70,7 +70,8 @@ void metrics_ingest(uint64_t received, uint64_t verified, uint64_t stored, uint6
 	for (i = 0; i < MAX_REASONS && m.refused[i].count && m.refused[i].err != err; i++)
 		;
 	if (i == MAX_REASONS)
-		i = MAX_REASONS - 1; /* more reasons than there are codes: cannot happen; lumped in the last */
+		i = MAX_REASONS -
+		    1; /* more reasons than there are codes: cannot happen; lumped in the last */
 	m.refused[i].err = err;
 	m.refused[i].count += received - stored - duplicates - pending;
 }
@@ -225,7 +226,8 @@ static void render_peers(ct_buf *b, struct node *n)
 	for (s = n->slots; s; s = s->next) {
 		ct_key_hex(hex, s->key);
 		t = track(s->key, now);
-		put(b, "caltrace_peer_silent_seconds{peer=\"%s\",address=\"%s:%d\"} %.3f\n", hex, s->host, s->port,
+		put(b, "caltrace_peer_silent_seconds{peer=\"%s\",address=\"%s:%d\"} %.3f\n", hex, s->host,
+		    s->port,
 		    t && !(s->conn && s->conn->state == C_UP) ? (double)(now - t->last_up) / 1000 : 0.0);
 	}
 	help(b, "caltrace_peer_lag_entries", "gauge",
@@ -235,7 +237,8 @@ static void render_peers(ct_buf *b, struct node *n)
 			memset(&lag, 0, sizeof(lag));
 			ct_rpeer_feeds(c->rp, add_lag, &lag);
 			ct_key_hex(hex, c->key);
-			put(b, "caltrace_peer_lag_entries{peer=\"%s\"} %llu\n", hex, (unsigned long long)lag.behind);
+			put(b, "caltrace_peer_lag_entries{peer=\"%s\"} %llu\n", hex,
+			    (unsigned long long)lag.behind);
 		}
 	help(b, "caltrace_peer_behind_entries", "gauge",
 	     "entries this node holds that the connected peer lacks, over every feed it reported");
@@ -244,7 +247,8 @@ static void render_peers(ct_buf *b, struct node *n)
 			memset(&lag, 0, sizeof(lag));
 			ct_rpeer_feeds(c->rp, add_lag, &lag);
 			ct_key_hex(hex, c->key);
-			put(b, "caltrace_peer_behind_entries{peer=\"%s\"} %llu\n", hex, (unsigned long long)lag.ahead);
+			put(b, "caltrace_peer_behind_entries{peer=\"%s\"} %llu\n", hex,
+			    (unsigned long long)lag.ahead);
 		}
 }
 
@@ -258,7 +262,8 @@ static void render_store(ct_buf *b, struct node *n)
 	help(b, "caltrace_feed_entries", "gauge", "entries stored of each feed");
 	for (size_t i = 0; i < n->nheads; i++) {
 		ct_key_hex(hex, n->heads[i].author);
-		put(b, "caltrace_feed_entries{feed=\"%s\"} %llu\n", hex, (unsigned long long)n->heads[i].size);
+		put(b, "caltrace_feed_entries{feed=\"%s\"} %llu\n", hex,
+		    (unsigned long long)n->heads[i].size);
 		forked += n->heads[i].forked;
 	}
 	help(b, "caltrace_feeds", "gauge", "feeds held");
@@ -286,7 +291,8 @@ static void render_store(ct_buf *b, struct node *n)
 	put(b, "caltrace_store_map_used_bytes %llu\n", (unsigned long long)mi.used_bytes);
 	help(b, "caltrace_store_map_used_ratio", "gauge",
 	     "map in use / map size (it grows at 0.8: above that for long, growing fails)");
-	put(b, "caltrace_store_map_used_ratio %.4f\n", mi.map_bytes ? (double)mi.used_bytes / (double)mi.map_bytes : 0);
+	put(b, "caltrace_store_map_used_ratio %.4f\n",
+	    mi.map_bytes ? (double)mi.used_bytes / (double)mi.map_bytes : 0);
 	help(b, "caltrace_store_map_max_bytes", "gauge", "the largest the map may grow to");
 	put(b, "caltrace_store_map_max_bytes %llu\n", (unsigned long long)mi.max_bytes);
 	help(b, "caltrace_store_map_grown_total", "counter", "times this node grew the map");
@@ -299,13 +305,15 @@ static void render_counters(ct_buf *b, struct node *n)
 
 	help(b, "caltrace_entries_received_total", "counter", "entries received from peers for ingest");
 	put(b, "caltrace_entries_received_total %llu\n", (unsigned long long)m.received);
-	help(b, "caltrace_entries_verified_total", "counter", "received entries whose signature and form checked out");
+	help(b, "caltrace_entries_verified_total", "counter",
+	     "received entries whose signature and form checked out");
 	put(b, "caltrace_entries_verified_total %llu\n", (unsigned long long)m.verified);
 	help(b, "caltrace_entries_stored_total", "counter", "received entries stored");
 	put(b, "caltrace_entries_stored_total %llu\n", (unsigned long long)m.stored);
 	help(b, "caltrace_entries_duplicate_total", "counter", "received entries already held");
 	put(b, "caltrace_entries_duplicate_total %llu\n", (unsigned long long)m.duplicates);
-	help(b, "caltrace_entries_parked_total", "counter", "received entries parked until their author is admitted");
+	help(b, "caltrace_entries_parked_total", "counter",
+	     "received entries parked until their author is admitted");
 	put(b, "caltrace_entries_parked_total %llu\n", (unsigned long long)m.pending);
 	help(b, "caltrace_entries_refused_total", "counter", "received entries not taken, by reason");
 	for (size_t i = 0; i < MAX_REASONS && m.refused[i].count; i++)
@@ -315,14 +323,16 @@ static void render_counters(ct_buf *b, struct node *n)
 	put(b, "caltrace_forks_detected_total %llu\n", (unsigned long long)n->ing.forks);
 	help(b, "caltrace_checkpoints_signed_total", "counter", "checkpoints of the own feed signed");
 	put(b, "caltrace_checkpoints_signed_total %llu\n", (unsigned long long)m.cp_signed);
-	help(b, "caltrace_checkpoints_witnessed_total", "counter", "checkpoints of other feeds this node cosigned");
+	help(b, "caltrace_checkpoints_witnessed_total", "counter",
+	     "checkpoints of other feeds this node cosigned");
 	put(b, "caltrace_checkpoints_witnessed_total %llu\n", (unsigned long long)m.cp_witnessed);
 	help(b, "caltrace_commit_errors_total", "counter", "write transactions the store refused");
 	put(b, "caltrace_commit_errors_total %llu\n", (unsigned long long)m.commit_errors);
 	help(b, "caltrace_commit_seconds", "histogram", "time of a write transaction, first write to commit");
 	for (size_t i = 0; i < NBUCKETS; i++) {
 		cumulative = m.commit_buckets[i];
-		put(b, "caltrace_commit_seconds_bucket{le=\"%g\"} %llu\n", buckets[i], (unsigned long long)cumulative);
+		put(b, "caltrace_commit_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
+		    (unsigned long long)cumulative);
 	}
 	put(b, "caltrace_commit_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)m.commits);
 	put(b, "caltrace_commit_seconds_sum %.6f\n", m.commit_sum);
@@ -413,9 +423,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(conn, 405, "text/plain", "only GET\n", MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics") != 0)
-		return reply(conn, 404, "text/plain", "caltraced serves /metrics only\n", MHD_RESPMEM_PERSISTENT);
+		return reply(conn, 404, "text/plain", "caltraced serves /metrics only\n",
+			     MHD_RESPMEM_PERSISTENT);
 	if (!(text = fetch_text()))
-		return reply(conn, 503, "text/plain", "the node is stopping or busy\n", MHD_RESPMEM_PERSISTENT);
+		return reply(conn, 503, "text/plain", "the node is stopping or busy\n",
+			     MHD_RESPMEM_PERSISTENT);
 	return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, MHD_RESPMEM_MUST_FREE);
 }
 
@@ -424,7 +436,8 @@ static int parse_addr(const char *addr, struct sockaddr_storage *out, bool *v6)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM},
+			*res = NULL;
 	size_t len;
 
 	if (!colon || colon == addr)
@@ -452,7 +465,8 @@ int metrics_start(struct node *n, const char *addr)
 	bool v6 = false;
 
 	if (parse_addr(addr, &sa, &v6) < 0) {
-		LOG(LOG_ERROR, "--metrics %s: expected HOST:PORT with a numeric address (127.0.0.1:9464, [::1]:9464)",
+		LOG(LOG_ERROR,
+		    "--metrics %s: expected HOST:PORT with a numeric address (127.0.0.1:9464, [::1]:9464)",
 		    addr);
 		return -1;
 	}
@@ -465,7 +479,8 @@ int metrics_start(struct node *n, const char *addr)
 				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)16, MHD_OPTION_CONNECTION_TIMEOUT,
 				    (unsigned)10, MHD_OPTION_END);
 	if (!m.daemon) {
-		LOG(LOG_ERROR, "--metrics %s: cannot listen there (in use, or not an address of this machine)", addr);
+		LOG(LOG_ERROR,
+		    "--metrics %s: cannot listen there (in use, or not an address of this machine)", addr);
 		return -1;
 	}
 	LOG(LOG_INFO, "metrics on http://%s/metrics", addr);

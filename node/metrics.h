@@ -20,8 +20,8 @@ void metrics_stop(struct node *n);
 void metrics_poll(struct node *n);
 
 /* Hooks, on the loop thread. */
-void metrics_ingest(uint64_t received, uint64_t verified, uint64_t stored, uint64_t duplicates, uint64_t pending,
-		    int err);
+void metrics_ingest(uint64_t received, uint64_t verified, uint64_t stored, uint64_t duplicates,
+		    uint64_t pending, int err);
 void metrics_commit(uint64_t ns, bool failed);
 void metrics_checkpoint_signed(void);
 void metrics_checkpoint_witnessed(void);

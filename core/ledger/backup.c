@@ -21,10 +21,10 @@
 #include "caltrace/ledger/backup.h"
 #include "store_internal.h"
 
-#define PREFIX "caltrace-backup/"
-#define BACKUP_FORMAT 1
-#define MANIFEST_MAX (64 * 1024)
-#define SMALL_MAX (64 * 1024) /* config, key, key.pub */
+#define PREFIX		   "caltrace-backup/"
+#define BACKUP_FORMAT	   1
+#define MANIFEST_MAX	   (64 * 1024)
+#define SMALL_MAX	   (64 * 1024) /* config, key, key.pub */
 #define COPY_START_WAIT_MS 30000
 
 /* The members, in the order they are written. */
@@ -33,8 +33,8 @@ static const struct {
 	const char *name;
 	unsigned mode;
 } members[M__COUNT] = {
-	[M_CONFIG] = {"config", 0644},	 [M_KEYPUB] = {"key.pub", 0644},   [M_KEY] = {"key", 0600},
-	[M_DATA] = {"data/data.mdb", 0600}, [M_MANIFEST] = {"MANIFEST", 0644},
+    [M_CONFIG] = {"config", 0644},	[M_KEYPUB] = {"key.pub", 0644},	   [M_KEY] = {"key", 0600},
+    [M_DATA] = {"data/data.mdb", 0600}, [M_MANIFEST] = {"MANIFEST", 0644},
 };
 
 struct digest_of {
@@ -85,7 +85,8 @@ static int reader_line(const char *msg, void *ctx)
 		size_t tid;
 		uint64_t txnid;
 
-		if (sscanf(line, "%ld %zx %" SCNu64, &pid, &tid, &txnid) == 3 && pid == f->pid && txnid == f->txnid)
+		if (sscanf(line, "%ld %zx %" SCNu64, &pid, &tid, &txnid) == 3 && pid == f->pid &&
+		    txnid == f->txnid)
 			f->found = true;
 		line = strchr(line, '\n');
 		if (line)
@@ -173,7 +174,8 @@ static int pad(int fd, uint64_t size, const char *what)
 	return rest ? ct__write_all(fd, zeros, CT__TAR_BLOCK - rest, what) : 0;
 }
 
-static int put_member(int fd, enum member m, const uint8_t *data, size_t len, uint64_t mtime, struct digest_of *d)
+static int put_member(int fd, enum member m, const uint8_t *data, size_t len, uint64_t mtime,
+		      struct digest_of *d)
 {
 	uint8_t h[CT__TAR_BLOCK];
 	char name[100];
@@ -216,7 +218,8 @@ static int put_file(int fd, enum member m, const char *src, uint64_t mtime, stru
 	for (left = (uint64_t)sb.st_size; left && err == 0;) {
 		size_t n = left < (1 << 20) ? (size_t)left : (1 << 20);
 
-		if ((err = ct__read_all(in, buf, n, src)) == 0 && (err = ct__write_all(fd, buf, n, "the backup")) == 0) {
+		if ((err = ct__read_all(in, buf, n, src)) == 0 &&
+		    (err = ct__write_all(fd, buf, n, "the backup")) == 0) {
 			crypto_hash_sha256_update(&st, buf, n);
 			left -= n;
 		}
@@ -262,7 +265,8 @@ static void manifest_write(ct_buf *out, const ct_backup_info *info, const struct
 		snprintf(line, sizeof(line), __VA_ARGS__);                                                   \
 		ct_buf_put(out, line, strlen(line));                                                         \
 	} while (0)
-	LINE("# a caltrace backup (docs/OPERATIONS.md): restore it with `caltrace restore FILE --home DIR`\n");
+	LINE(
+	    "# a caltrace backup (docs/OPERATIONS.md): restore it with `caltrace restore FILE --home DIR`\n");
 	LINE("backup_format = %d\n", BACKUP_FORMAT);
 	LINE("store_format = %u\n", info->store_format);
 	ct_hex(hex, info->digest, CT_HASH_BYTES);
@@ -351,8 +355,8 @@ done:
 /* Removes what a backup or restore made in dir (the files it knows, then dir). */
 static void remove_made(const char *dir)
 {
-	static const char *const files[] = {"config", "key", "key.pub", "data.mdb", "lock.mdb",
-					    "data/data.mdb", "data/lock.mdb"};
+	static const char *const files[] = {"config",	"key",		 "key.pub",	 "data.mdb",
+					    "lock.mdb", "data/data.mdb", "data/lock.mdb"};
 	char path[4200];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -418,8 +422,9 @@ int ct_ledger_backup(ct_ledger *l, const char *path, const ct_backup_opts *opts,
 		goto done;
 	}
 	if (link(tmp, path) != 0) {
-		err = errno == EEXIST ? ct_error_set(CT_EEXISTS, "%s exists: a backup never overwrites a file", path)
-				      : ct_error_set(CT_EIO, "cannot create %s: %s", path, strerror(errno));
+		err = errno == EEXIST
+			  ? ct_error_set(CT_EEXISTS, "%s exists: a backup never overwrites a file", path)
+			  : ct_error_set(CT_EIO, "cannot create %s: %s", path, strerror(errno));
 		goto done;
 	}
 	sync_dir_of(path);
@@ -436,8 +441,8 @@ done:
 /* ---- restoring --------------------------------------------------------------------- */
 
 struct restore {
-	const char *path;	/* the backup */
-	char dir[4200];		/* the home being built */
+	const char *path; /* the backup */
+	char dir[4200];	  /* the home being built */
 	struct digest_of got[M__COUNT];
 	ct_buf manifest;
 };
@@ -510,8 +515,9 @@ static int read_members(struct restore *rs)
 	int in, err;
 
 	if ((in = open(rs->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? ct_error_set(CT_ENOTFOUND, "no backup %s", rs->path)
-				       : ct_error_set(CT_EIO, "cannot read %s: %s", rs->path, strerror(errno));
+		return errno == ENOENT
+			   ? ct_error_set(CT_ENOTFOUND, "no backup %s", rs->path)
+			   : ct_error_set(CT_EIO, "cannot read %s: %s", rs->path, strerror(errno));
 	for (;;) {
 		if ((err = ct__read_all(in, h, sizeof(h), "a tar header")) < 0)
 			break;
@@ -584,21 +590,24 @@ static int check_manifest(struct restore *rs, ct_backup_info *info)
 			listed[m] = true;
 			if (!rs->got[m].present)
 				err = ct_error_set(CT_EINVAL, "damaged backup: %s is missing", mname);
-			else if (rs->got[m].size != size || sodium_memcmp(rs->got[m].sha, sha, sizeof(sha)) != 0)
-				err = ct_error_set(CT_EINVAL, "damaged backup: %s does not match its MANIFEST line",
-						   mname);
+			else if (rs->got[m].size != size ||
+				 sodium_memcmp(rs->got[m].sha, sha, sizeof(sha)) != 0)
+				err = ct_error_set(
+				    CT_EINVAL, "damaged backup: %s does not match its MANIFEST line", mname);
 		}
 	}
 	if (err)
 		return err;
 	if (backup_format != BACKUP_FORMAT)
-		return ct_error_set(CT_EINVAL, "backup format %d: this caltrace reads format %d", backup_format,
-				    BACKUP_FORMAT);
+		return ct_error_set(CT_EINVAL, "backup format %d: this caltrace reads format %d",
+				    backup_format, BACKUP_FORMAT);
 	for (int m = 0; m < M_MANIFEST; m++)
 		if (rs->got[m].present && !listed[m])
-			return ct_error_set(CT_EINVAL, "damaged backup: %s is not in its MANIFEST", members[m].name);
+			return ct_error_set(CT_EINVAL, "damaged backup: %s is not in its MANIFEST",
+					    members[m].name);
 	if (!listed[M_CONFIG] || !listed[M_DATA])
-		return ct_error_set(CT_EINVAL, "damaged backup: it lacks the %s", listed[M_CONFIG] ? "store" : "config");
+		return ct_error_set(CT_EINVAL, "damaged backup: it lacks the %s",
+				    listed[M_CONFIG] ? "store" : "config");
 	info->has_key = rs->got[M_KEY].present;
 	return 0;
 }
@@ -629,7 +638,7 @@ static int place_key(struct restore *rs, const ct_restore_opts *opts, const ct_b
 }
 
 /* Opens the restored store (migrating an older format), checks it whole and compares the digest. */
-static int check_store(struct restore *rs, ct_backup_info *info)
+static int check_store(struct restore *rs, ct_backup_info *info, bool mark)
 {
 	ct_ledger_opts o = {.migrate = true};
 	uint8_t digest[CT_HASH_BYTES];
@@ -647,10 +656,25 @@ static int check_store(struct restore *rs, ct_backup_info *info)
 	if ((err = ct_read_digest(r, digest)) < 0)
 		goto done;
 	if (sodium_memcmp(digest, info->digest, CT_HASH_BYTES) != 0) {
-		err = ct_error_set(CT_ECORRUPT, "the restored store's digest is not the one its MANIFEST names");
+		err = ct_error_set(CT_ECORRUPT,
+				   "the restored store's digest is not the one its MANIFEST names");
 		goto done;
 	}
-	err = ct_ledger_check(r, &info->entries_checked);
+	if ((err = ct_ledger_check(r, &info->entries_checked)) < 0 || !mark)
+		goto done;
+	ct_reader_end(r);
+	r = NULL;
+	{
+		ct_batch *b = NULL;
+
+		if ((err = ct_batch_begin(&b, l)) < 0)
+			goto done;
+		if ((err = ct_batch_set_restored(b, true)) < 0) {
+			ct_batch_abort(b);
+			goto done;
+		}
+		err = ct_batch_commit(b);
+	}
 done:
 	ct_reader_end(r);
 	ct_ledger_close(l);
@@ -665,7 +689,9 @@ static int home_usable(const char *home)
 	int err = 0;
 
 	if (!d)
-		return errno == ENOENT ? 0 : ct_error_set(CT_EEXISTS, "%s exists and cannot be read as a directory", home);
+		return errno == ENOENT
+			   ? 0
+			   : ct_error_set(CT_EEXISTS, "%s exists and cannot be read as a directory", home);
 	while ((e = readdir(d)) && err == 0)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			err = ct_error_set(CT_EEXISTS, "%s is not empty: restore into a new directory", home);
@@ -680,7 +706,8 @@ static int home_free(const char *home)
 	int err;
 
 	if (lstat(home, &st) != 0)
-		return errno == ENOENT ? 0 : ct_error_set(CT_EIO, "cannot look at %s: %s", home, strerror(errno));
+		return errno == ENOENT ? 0
+				       : ct_error_set(CT_EIO, "cannot look at %s: %s", home, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return ct_error_set(CT_EEXISTS, "%s exists and is not a directory", home);
 	if (rmdir(home) != 0) {
@@ -718,7 +745,8 @@ int ct_backup_restore(const char *path, const char *home, const ct_restore_opts 
 		goto done;
 	}
 	if ((err = read_members(&rs)) < 0 || (err = check_manifest(&rs, info)) < 0 ||
-	    (err = place_key(&rs, opts, info)) < 0 || (err = check_store(&rs, info)) < 0)
+	    (err = place_key(&rs, opts, info)) < 0 ||
+	    (err = check_store(&rs, info, !(opts && opts->trust_backup))) < 0)
 		goto done;
 	if ((err = home_free(home)) < 0)
 		goto done;

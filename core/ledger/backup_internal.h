@@ -18,7 +18,8 @@ void ct__tar_header(uint8_t h[CT__TAR_BLOCK], const char *name, unsigned mode, u
  */
 int ct__tar_parse(const uint8_t h[CT__TAR_BLOCK], char name[101], unsigned *mode, uint64_t *size);
 
-/* Writes / reads exactly n bytes; what names the file in errors. Errors: CT_EIO, CT_ENOSPACE, CT_EINVAL (short read). */
+/* Writes / reads exactly n bytes; what names the file in errors. Errors: CT_EIO, CT_ENOSPACE, CT_EINVAL
+ * (short read). */
 int ct__write_all(int fd, const void *p, size_t n, const char *what);
 int ct__read_all(int fd, void *p, size_t n, const char *what);
 

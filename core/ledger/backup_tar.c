@@ -11,18 +11,18 @@
 #include "backup_internal.h"
 
 /* ustar header field offsets and lengths */
-#define F_NAME 0
-#define F_MODE 100
-#define F_UID 108
-#define F_GID 116
-#define F_SIZE 124
-#define F_MTIME 136
-#define F_CHKSUM 148
-#define F_TYPE 156
-#define F_MAGIC 257
+#define F_NAME	  0
+#define F_MODE	  100
+#define F_UID	  108
+#define F_GID	  116
+#define F_SIZE	  124
+#define F_MTIME	  136
+#define F_CHKSUM  148
+#define F_TYPE	  156
+#define F_MAGIC	  257
 #define F_VERSION 263
-#define F_UNAME 265
-#define F_GNAME 297
+#define F_UNAME	  265
+#define F_GNAME	  297
 
 static void octal(uint8_t *field, size_t len, uint64_t v)
 {
@@ -101,7 +101,8 @@ int ct__tar_parse(const uint8_t h[CT__TAR_BLOCK], char name[101], unsigned *mode
 	if (i == CT__TAR_BLOCK)
 		return 1; /* a zero block: the end */
 	if (memcmp(h + F_MAGIC, "ustar", 6) != 0 || h[F_TYPE] != '0')
-		return ct_error_set(CT_EINVAL, "not a caltrace backup: a tar member that is not a plain ustar file");
+		return ct_error_set(CT_EINVAL,
+				    "not a caltrace backup: a tar member that is not a plain ustar file");
 	if (parse_octal(h + F_CHKSUM, 8, &sum) < 0 || sum != header_sum(h))
 		return ct_error_set(CT_EINVAL, "damaged backup: a tar header's checksum does not match");
 	memcpy(name, h + F_NAME, 100);
@@ -113,7 +114,8 @@ int ct__tar_parse(const uint8_t h[CT__TAR_BLOCK], char name[101], unsigned *mode
 		v = 0;
 		for (i = 1; i < 12; i++) {
 			if (v >> 56)
-				return ct_error_set(CT_EINVAL, "damaged backup: member %s is too large", name);
+				return ct_error_set(CT_EINVAL, "damaged backup: member %s is too large",
+						    name);
 			v = v << 8 | h[F_SIZE + i];
 		}
 	} else if (parse_octal(h + F_SIZE, 12, &v) < 0) {

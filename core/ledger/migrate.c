@@ -35,7 +35,8 @@ int ct__count_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *entries, uint64_t *by
 	*entries = *bytes = 0;
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		return ct__mdb_error(rc, "entries");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		(*entries)++;
 		*bytes += v.mv_size;
 	}
@@ -72,7 +73,8 @@ static int (*const migrations[CT_STORE_FORMAT - 1])(ct_ledger *, MDB_txn *) = {t
 
 static int put_format(MDB_txn *txn, MDB_dbi dbi, unsigned format)
 {
-	uint8_t fmt[4] = {(uint8_t)(format >> 24), (uint8_t)(format >> 16), (uint8_t)(format >> 8), (uint8_t)format};
+	uint8_t fmt[4] = {(uint8_t)(format >> 24), (uint8_t)(format >> 16), (uint8_t)(format >> 8),
+			  (uint8_t)format};
 	MDB_val k = {sizeof(FORMAT_KEY) - 1, FORMAT_KEY}, v = {sizeof(fmt), fmt};
 	int rc = mdb_put(txn, dbi, &k, &v, 0);
 
@@ -128,7 +130,8 @@ int ct__format_check(ct_ledger *l, MDB_txn *txn, bool migrate, unsigned *from)
 		if ((err = store_empty(l, txn, &empty)) < 0)
 			return err;
 		if (!empty)
-			return ct_error_set(CT_ECORRUPT, "store in %s holds entries but no format record", l->dir);
+			return ct_error_set(CT_ECORRUPT, "store in %s holds entries but no format record",
+					    l->dir);
 		*from = CT_STORE_FORMAT;
 		return l->read_only ? 0 : put_format(txn, l->dbi[DB_META], CT_STORE_FORMAT);
 	}
@@ -137,18 +140,21 @@ int ct__format_check(ct_ledger *l, MDB_txn *txn, bool migrate, unsigned *from)
 	if (format == CT_STORE_FORMAT)
 		return 0;
 	if (format > CT_STORE_FORMAT || format == 0)
-		return ct_error_set(CT_ESTATE,
-				    "store in %s has format %u, newer than this caltrace's (%u): it is not read "
-				    "by an older release; run a caltrace that knows format %u",
-				    l->dir, format, CT_STORE_FORMAT, format);
+		return ct_error_set(
+		    CT_ESTATE,
+		    "store in %s has format %u, newer than this caltrace's (%u): it is not read "
+		    "by an older release; run a caltrace that knows format %u",
+		    l->dir, format, CT_STORE_FORMAT, format);
 	if (!migrate)
-		return ct_error_set(CT_ESTATE,
-				    "store in %s has format %u, older than this caltrace's (%u): migrate it with "
-				    "`caltrace migrate` (caltraced migrates it when it starts)",
-				    l->dir, format, CT_STORE_FORMAT);
+		return ct_error_set(
+		    CT_ESTATE,
+		    "store in %s has format %u, older than this caltrace's (%u): migrate it with "
+		    "`caltrace migrate` (caltraced migrates it when it starts)",
+		    l->dir, format, CT_STORE_FORMAT);
 	for (unsigned f = format; f < CT_STORE_FORMAT; f++)
 		if ((err = migrations[f - 1](l, txn)) < 0)
-			return ct_error_wrap(err, "migrating store %s from format %u to %u", l->dir, f, f + 1);
+			return ct_error_wrap(err, "migrating store %s from format %u to %u", l->dir, f,
+					     f + 1);
 	return put_format(txn, l->dbi[DB_META], CT_STORE_FORMAT);
 }
 
@@ -164,7 +170,8 @@ int ct_ledger_read_format(const char *dir, unsigned *out)
 		return ct__mdb_error(rc, "creating an LMDB environment");
 	mdb_env_set_maxdbs(env, DB__COUNT + 2);
 	if ((rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0) {
-		err = rc == ENOENT ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir) : ct__mdb_error(rc, dir);
+		err =
+		    rc == ENOENT ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir) : ct__mdb_error(rc, dir);
 		goto done;
 	}
 	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
@@ -172,8 +179,10 @@ int ct_ledger_read_format(const char *dir, unsigned *out)
 		goto done;
 	}
 	if ((rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0) {
-		err = rc == MDB_NOTFOUND ? ct_error_set(CT_ECORRUPT, "store in %s has no 'meta' database: not a "
-								      "caltrace store", dir)
+		err = rc == MDB_NOTFOUND ? ct_error_set(CT_ECORRUPT,
+							"store in %s has no 'meta' database: not a "
+							"caltrace store",
+							dir)
 					 : ct__mdb_error(rc, dir);
 		goto done;
 	}

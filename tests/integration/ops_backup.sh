@@ -17,17 +17,22 @@ BUREAU=bureau
 bureau bureau 0
 lab lab 1 city
 link bureau lab
-# the lab's feed: 20,000 entries, signed before anyone replicates them
-awk 'BEGIN { for (i = 1; i <= 20000; i++)
-	printf "{\"type\":\"instrument.register\",\"id\":\"B-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n", i }' \
-	>"$WORK/many.ndjson"
+# the lab's feed: 20,000 entries signed before anyone replicates them, 20,000 more while the
+# bureau catches up (so that the backup below lands in the middle of it)
+records() { # FROM TO
+	awk -v from="$1" -v to="$2" 'BEGIN { for (i = from; i <= to; i++)
+	printf "{\"type\":\"instrument.register\",\"id\":\"B-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n", i }'
+}
+records 1 20000 >"$WORK/many.ndjson"
+for c in 0 1 2 3; do records $((20001 + c * 5000)) $((25000 + c * 5000)) >"$WORK/more-$c.ndjson"; done
 ct bureau export -o "$WORK/bureau.ct" >/dev/null
 ct lab import "$WORK/bureau.ct" >/dev/null
 ct lab import-records "$WORK/many.ndjson" >/dev/null 2>&1 || fail "import-records"
-total=$(entries lab)
 MPORT=$((BASE + 5))
 start lab
 start bureau --metrics "127.0.0.1:$MPORT"
+(for c in 0 1 2 3; do ct lab import-records "$WORK/more-$c.ndjson" >/dev/null 2>&1 || exit 1; done) &
+more=$!
 
 # scrape while the bureau catches up: every line parses, and the numbers move
 scrape() { curl -sf "http://127.0.0.1:$MPORT/metrics"; }
@@ -66,6 +71,8 @@ ct bureau backup --to "$WORK/mid.ctb" --json >"$WORK/mid.json" || fail "backup d
 scrape >"$WORK/m2.txt" || fail "no metrics"
 parse_metrics "$WORK/m1.txt" >"$WORK/p1.txt" || fail "metrics do not parse"
 parse_metrics "$WORK/m2.txt" >"$WORK/p2.txt" || fail "metrics do not parse"
+wait "$more" || fail "import-records beside the running lab"
+total=$(entries lab)
 wait_until 120 same_digest bureau lab || fail "the bureau did not catch up"
 sleep 1
 scrape >"$WORK/m3.txt" || fail "no metrics"
@@ -157,8 +164,14 @@ for i in 1 2 3 4 5; do wait_until 10 write lab "after-$i" || fail "lab write"; d
 wait_until 30 same_digest bureau2 lab || fail "the bureau did not get the lab's new entries"
 stop lab
 "$CT" --home "$WORK/lab2" restore "$WORK/lab-old.ctb" >/dev/null || fail "restore of the lab"
+# before any peer has said how long its feed is, the restored lab signs nothing
+out=$(ct lab2 instrument register too-early --category mass --district North --owner o --mpe-rel-ppm 5 2>&1) &&
+	fail "the restored lab appended before a peer reported its feed"
+[[ $out == *"restored from a backup and no peer has said yet how long"* ]] || fail "the refusal does not say why: $out"
 PORT[lab2]=${PORT[lab]}
 start lab2
+wait_until 30 logged lab2 "reports this node's own feed at $((labfeed + 5)) entries \(this store holds $labfeed\)" ||
+	fail "the restored lab did not hear its feed's size from the bureau"
 wait_until 60 same_digest bureau2 lab2 || fail "the restored lab did not get its own newer entries back"
 write lab2 after-restore || fail "the caught-up lab cannot write"
 [ "$(ct lab2 log --json | python3 -c "import json,sys; print(json.load(sys.stdin)[-1]['seq'])")" = $((labfeed + 5 + 1)) ] ||

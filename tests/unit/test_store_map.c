@@ -27,7 +27,8 @@ static int fill(ct_ledger *l, const ct_keypair *kp, int n)
 		if ((err = ct_batch_begin(&b, l)) < 0)
 			break;
 		for (int i = 0; i < 20 && done + i < n && err == 0; i++)
-			err = ct_batch_append(b, kp, ts_day(1), "person.certify", body.ptr, body.len, NULL, NULL);
+			err = ct_batch_append(b, kp, ts_day(1), "person.certify", body.ptr, body.len, NULL,
+					      NULL);
 		if (err < 0)
 			ct_batch_abort(b);
 		else if ((err = ct_batch_commit(b)) == 0) /* commit frees b, whatever it returns */
@@ -40,7 +41,8 @@ static int fill(ct_ledger *l, const ct_keypair *kp, int n)
 
 static void genesis(ct_ledger *l, const ct_keypair *bureau)
 {
-	ts_append_ok(l, bureau, ts_day(0), NULL, "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(l, bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 }
 
 static void test_map_grows(void **state)

@@ -30,22 +30,22 @@
 
 /* What a backup holds: its MANIFEST. */
 typedef struct ct_backup_info {
-	unsigned store_format;		    /* the store's format (CT_LEDGER_FORMAT when taken by this code) */
-	uint8_t digest[CT_HASH_BYTES];	    /* the state digest of the snapshot */
-	uint64_t feeds, entries;	    /* in the snapshot */
-	uint64_t store_bytes;		    /* the compacted copy's size */
-	uint64_t time_ms;		    /* when it was taken (the caller's clock) */
-	bool has_key;			    /* the secret key is in it */
-	bool has_node_key;		    /* node_key is known (from a key.pub beside the config) */
-	uint8_t node_key[CT_KEY_BYTES];	    /* the node's public key */
-	unsigned migrated_from;		    /* ct_backup_restore: the format it migrated from, 0 if none */
-	uint64_t entries_checked;	    /* ct_backup_restore: entries the check verified */
+	unsigned store_format;		/* the store's format (CT_LEDGER_FORMAT when taken by this code) */
+	uint8_t digest[CT_HASH_BYTES];	/* the state digest of the snapshot */
+	uint64_t feeds, entries;	/* in the snapshot */
+	uint64_t store_bytes;		/* the compacted copy's size */
+	uint64_t time_ms;		/* when it was taken (the caller's clock) */
+	bool has_key;			/* the secret key is in it */
+	bool has_node_key;		/* node_key is known (from a key.pub beside the config) */
+	uint8_t node_key[CT_KEY_BYTES]; /* the node's public key */
+	unsigned migrated_from;		/* ct_backup_restore: the format it migrated from, 0 if none */
+	uint64_t entries_checked;	/* ct_backup_restore: entries the check verified */
 } ct_backup_info;
 
 typedef struct ct_backup_opts {
-	const char *home;    /* the node home: its config and key.pub are taken from there */
-	bool with_key;	     /* take the secret key (home/key) too; the file is then created 0600 */
-	uint64_t time_ms;    /* when, for the manifest (the library reads no clock) */
+	const char *home; /* the node home: its config and key.pub are taken from there */
+	bool with_key;	  /* take the secret key (home/key) too; the file is then created 0600 */
+	uint64_t time_ms; /* when, for the manifest (the library reads no clock) */
 } ct_backup_opts;
 
 /*
@@ -60,7 +60,9 @@ typedef struct ct_backup_opts {
 int ct_ledger_backup(ct_ledger *l, const char *path, const ct_backup_opts *opts, ct_backup_info *info);
 
 typedef struct ct_restore_opts {
-	const char *key_path; /* a secret key file to put in the home (when the backup has none); may be NULL */
+	const char
+	    *key_path;	   /* a secret key file to put in the home (when the backup has none); may be NULL */
+	bool trust_backup; /* the backup holds the whole own feed: do not mark the store (ct_read_restored) */
 } ct_restore_opts;
 
 /*
@@ -69,7 +71,9 @@ typedef struct ct_restore_opts {
  * store is migrated if its format is older than this code's, checked
  * whole (ct_ledger_check) and its digest compared with the manifest's;
  * only then does the home appear, under its name, complete (it is built
- * beside it under a temporary name). A key given in opts must be the
+ * beside it under a temporary name). The store is marked restored
+ * (ct_batch_set_restored: no append until a peer has reported the own
+ * feed) unless opts->trust_backup. A key given in opts must be the
  * node's (its public half matches the backup's key.pub). info (may be
  * NULL) receives the manifest and what the check found.
  * Errors: CT_EEXISTS (home is not empty), CT_ENOTFOUND, CT_EINVAL (not a

@@ -324,6 +324,17 @@ int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
  */
 int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size);
 
+/*
+ * The mark of a store restored from a backup (ct_backup_restore sets it):
+ * the node's own feed may be longer elsewhere than in the backup, and
+ * until a peer has said how long it is, ct_batch_append refuses
+ * (CT_ESTATE). caltraced clears it when a peer reports the own feed; from
+ * then on ct_batch_note_remote_size guards it. Errors: CT_ENOSPACE,
+ * CT_EIO (set); CT_EIO (read).
+ */
+int ct_batch_set_restored(ct_batch *b, bool restored);
+int ct_read_restored(ct_reader *r, bool *out);
+
 /* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
 int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out);
 
