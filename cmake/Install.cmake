@@ -31,6 +31,19 @@ add_custom_target(ct_install_files ALL DEPENDS ${ct_man_out} ${CMAKE_BINARY_DIR}
 
 install(TARGETS caltrace DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS caltraced DESTINATION ${CMAKE_INSTALL_SBINDIR})
+# A stripped install (cpack, `cmake --install --strip`) also drops .comment, the compiler
+# version strings of the C runtime's start files, as Debian's dh_strip does.
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    foreach(f \"${CMAKE_INSTALL_BINDIR}/caltrace\" \"${CMAKE_INSTALL_SBINDIR}/caltraced\")
+      execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment
+        \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/\${f}\" RESULT_VARIABLE rc)
+      if(NOT rc EQUAL 0)
+        message(FATAL_ERROR \"objcopy --remove-section=.comment \${f} failed\")
+      endif()
+    endforeach()
+  endif()
+")
 install(FILES ${CMAKE_BINARY_DIR}/man/caltrace.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_BINARY_DIR}/man/caltraced.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 # The unit names the daemon where it is installed, so it is made at install time, when the prefix

@@ -17,14 +17,14 @@ BUREAU=bureau
 bureau bureau 0
 lab lab 1 city
 link bureau lab
-# the lab's feed: 20,000 entries signed before anyone replicates them, 20,000 more while the
+# the lab's feed: 8,000 entries signed before anyone replicates them, 8,000 more while the
 # bureau catches up (so that the backup below lands in the middle of it)
 records() { # FROM TO
 	awk -v from="$1" -v to="$2" 'BEGIN { for (i = from; i <= to; i++)
 	printf "{\"type\":\"instrument.register\",\"id\":\"B-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"o\",\"mpe\":{\"rel_ppm\":1000}}\n", i }'
 }
-records 1 20000 >"$WORK/many.ndjson"
-for c in 0 1 2 3; do records $((20001 + c * 5000)) $((25000 + c * 5000)) >"$WORK/more-$c.ndjson"; done
+records 1 8000 >"$WORK/many.ndjson"
+for c in 0 1 2 3; do records $((8001 + c * 2000)) $((10000 + c * 2000)) >"$WORK/more-$c.ndjson"; done
 ct bureau export -o "$WORK/bureau.ct" >/dev/null
 ct lab import "$WORK/bureau.ct" >/dev/null
 ct lab import-records "$WORK/many.ndjson" >/dev/null 2>&1 || fail "import-records"
