@@ -179,12 +179,16 @@ stop lab
 out=$(ct lab2 instrument register too-early --category mass --district North --owner o --mpe-rel-ppm 5 2>&1) &&
 	fail "the restored lab appended before a peer reported its feed"
 [[ $out == *"restored from a backup and no peer has said yet how long"* ]] || fail "the refusal does not say why: $out"
+out=$(ct lab2 status --json)
+[[ $out == *'"appends_refused": true'* && $out == *'"restored_unconfirmed": true'* ]] || fail "status hides the refusal: $out"
 PORT[lab2]=${PORT[lab]}
 start lab2
 wait_until 30 logged lab2 "reports this node's own feed at $((labfeed + 5)) entries" ||
 	fail "the restored lab did not hear its feed's size from the bureau"
 wait_until 60 same_digest bureau2 lab2 || fail "the restored lab did not get its own newer entries back"
 write lab2 after-restore || fail "the caught-up lab cannot write"
+out=$(ct lab2 status --json)
+[[ $out == *'"restored_unconfirmed": false'* ]] || fail "the mark is still there: $out"
 [ "$(ct lab2 log --json | python3 -c "import json,sys; print(json.load(sys.stdin)[-1]['seq'])")" = $((labfeed + 5 + 1)) ] ||
 	fail "the restored lab's entry is not the next of its feed"
 wait_until 30 same_digest bureau2 lab2 || fail "the new entry did not reach the bureau"
