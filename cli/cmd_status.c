@@ -33,6 +33,7 @@ static int store_json(cli_node *n, json_t *o)
 	json_t *feeds = json_array(), *forks = json_array();
 	ct_reader *r = NULL;
 	uint64_t pending = 0, remote = 0, own = 0;
+	bool restored = false;
 	size_t count = 0, i;
 	int err;
 
@@ -65,9 +66,13 @@ static int store_json(cli_node *n, json_t *o)
 	}
 	if ((err = ct_read_remote_size(r, ct_keypair_public(n->kp), &remote)) < 0)
 		goto done;
+	if ((err = ct_read_restored(r, &restored)) < 0)
+		goto done;
 	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
 	json_object_set_new(o, "pending", json_integer((json_int_t)pending));
-	json_object_set_new(o, "appends_refused", json_boolean(remote > own));
+	json_object_set_new(o, "appends_refused", json_boolean(remote > own || restored));
+	/* restored from a backup, and no peer has reported the own feed yet (caltrace restore) */
+	json_object_set_new(o, "restored_unconfirmed", json_boolean(restored));
 	if (remote > own)
 		json_object_set_new(o, "own_feed_reported", json_integer((json_int_t)remote));
 	json_object_set_new(o, "feeds", feeds);
@@ -129,7 +134,10 @@ static void print_text(const void *status)
 		printf("node     not running\n");
 	printf("pending  %lld entries wait for their author's admission\n",
 	       (long long)json_integer_value(json_object_get(o, "pending")));
-	if (json_is_true(json_object_get(o, "appends_refused")))
+	if (json_is_true(json_object_get(o, "restored_unconfirmed")))
+		printf("appends  REFUSED: this store was restored from a backup; caltraced must reach a peer "
+		       "that reports this node's own feed first\n");
+	else if (json_is_true(json_object_get(o, "appends_refused")))
 		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced "
 		       "must fetch "
 		       "them first\n",

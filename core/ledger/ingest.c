@@ -214,6 +214,8 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 		return err;
 	if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
 		return err;
+	b->added_entries++;
+	b->added_bytes += e->raw_len;
 	/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
 	memcpy(leaf, hash, CT_HASH_BYTES);
 	if (!sparse && (err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)
