@@ -25,7 +25,6 @@
 #include "caltrace/proof/netcheckpoint.h"
 #include "caltrace/proof/witness.h"
 #include "caltrace/base/error.h"
-#include "caltrace/ledger/json.h"
 #include "caltrace/ledger/keys.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/ledger/mp.h"

@@ -1,4 +1,4 @@
-/* caltrace prove ID: the offline proof bundle of a verdict (docs/FORMAT.md section 11). */
+/* caltrace prove ID: the offline proof bundle of a verdict (docs/FORMAT.md sections 11 and 13). */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -12,19 +12,19 @@ static void help(void)
 {
 	printf("usage: caltrace prove ID [--at DATE] [--standard | --instrument] --complete [--witnesses K] -o FILE\n"
 	       "       caltrace prove ID [--at DATE] [--standard | --instrument] [--incomplete] -o FILE\n\n"
-	       "Writes a complete proof bundle of the verdict of ID at DATE (default now) to FILE: against\n"
-	       "the network checkpoint of this home's state, signed by the bureau's node and cosigned by\n"
-	       "witnesses, every entry the verdict rests on with its inclusion proof in its feed, and for\n"
-	       "every key the evaluator reads by (the instrument, each standard, each lab, person,\n"
-	       "catalogue item, calibration's revocations, author's forks) the proof that the bundle holds\n"
-	       "all of that key's entries in the network index, or that it has none. `caltrace verify FILE\n"
-	       "--bureau KEY` checks it on any machine, with nothing else, and refuses a bundle that left\n"
-	       "anything out (docs/FORMAT.md section 13).\n\n"
-	       "  --complete      the complete bundle (caltrace-bundle/v2)\n"
+	       "Writes a proof bundle of the verdict of ID at DATE (default now) to FILE.\n\n"
+	       "A complete bundle (caltrace-bundle/v2, docs/FORMAT.md section 13) is made against the\n"
+	       "network checkpoint of this home's state, signed by the bureau's node and cosigned by\n"
+	       "witnesses: every entry the verdict rests on with its inclusion proof in its feed, and for\n"
+	       "every key the evaluator reads by (the instrument, each standard, lab, person, catalogue\n"
+	       "item, calibration's revocations, author's forks) the proof that the bundle holds all of\n"
+	       "that key's entries in the network index, or that it has none. An incomplete one\n"
+	       "(caltrace-bundle/v1, section 11) proves each entry against a bureau-cosigned checkpoint\n"
+	       "of its feed, and nothing about what it leaves out. `caltrace verify FILE --bureau KEY`\n"
+	       "checks either on any machine, with nothing else.\n\n"
+	       "  --complete      the complete bundle\n"
 	       "  --witnesses K   carry at least K witness cosignatures of admitted labs (default 1)\n"
-	       "  --incomplete    (for now the default) the older bundle (caltrace-bundle/v1, section 11):\n"
-	       "                  each entry proven against a bureau-cosigned checkpoint of its feed,\n"
-	       "                  nothing proven about what is not in it\n\n"
+	       "  --incomplete    (for now the default) the v1 bundle\n\n"
 	       "exit status: 0 written, 2 error (e.g. no network checkpoint of this state cosigned yet)\n");
 }
 
@@ -46,74 +46,80 @@ static int write_out(const char *path, const ct_buf *b)
 	return 0;
 }
 
+struct prove_opts {
+	const char *path;
+	unsigned witnesses;
+	bool incomplete; /* v1 stays the default until the demo asks for complete bundles */
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct prove_opts *o = ctx;
+	unsigned long k;
+	char *end;
+
+	switch (code) {
+	case 'o':
+		o->path = arg;
+		return 0;
+	case 'w':
+		k = strtoul(arg, &end, 10);
+		if (!*arg || *end || k > 100)
+			return cli_usage_error("prove", "--witnesses takes a number from 0 to 100");
+		o->witnesses = (unsigned)k;
+		return 0;
+	case 'I':
+		o->incomplete = true;
+		return 0;
+	default: /* 'C' */
+		o->incomplete = false;
+		return 0;
+	}
+}
+
+static const struct option longopts[] = {CLI_OPTION_AT,
+					 {"output", required_argument, NULL, 'o'},
+					 CLI_OPTION_STANDARD,
+					 CLI_OPTION_INSTRUMENT,
+					 {"witnesses", required_argument, NULL, 'w'},
+					 {"incomplete", no_argument, NULL, 'I'},
+					 {"complete", no_argument, NULL, 'C'},
+					 CLI_OPTION_END};
+static const cli_cmd prove_cmd = {"prove", longopts, "o:", help, opt, 1, 1, "expects one ID and -o FILE"};
+
+static const char complete_hint[] =
+    "  The bureau's node signs a network checkpoint once the network has been quiet for two seconds, and "
+    "every node cosigns it when it holds exactly those entries: wait for it (`caltrace netcheckpoint` "
+    "prints it), or, without caltraced, sign one on the bureau's home (`caltrace netcheckpoint --sign`) "
+    "and witness it on the others (`caltrace netcheckpoint --witness FILE`). `--incomplete` writes a "
+    "bundle that proves no completeness.\n";
+
 int cmd_prove(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"at", required_argument, NULL, 'a'},	   {"output", required_argument, NULL, 'o'},
-	    {"standard", no_argument, NULL, 's'},	   {"instrument", no_argument, NULL, 'i'},
-	    {"witnesses", required_argument, NULL, 'w'}, {"incomplete", no_argument, NULL, 'I'},
-	    {"complete", no_argument, NULL, 'C'},
-	    {"help", no_argument, NULL, 'h'},		   {NULL, 0, NULL, 0}};
-	unsigned witnesses = 1;
-	/* v1 stays the default until the demo asks for complete bundles (it runs `prove` as it is) */
-	bool incomplete = true;
-	ct_batch *b = NULL;
-	uint64_t at = cli_now_ms();
-	const char *id, *path = NULL;
+	cli_args a = {.at = cli_now_ms()};
+	struct prove_opts o = {NULL, 1, true};
+	const char *id;
 	ct_trace_node *tree = NULL;
 	ct_reader *r = NULL;
+	ct_batch *b = NULL;
 	ct_buf out = CT_BUF_INIT;
-	int forced = 0, c, err, rc = EXIT_ERR;
+	int err, rc;
 	char ns;
 	cli_node n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_time("prove", "--at", optarg, &at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'o':
-			path = optarg;
-			break;
-		case 's':
-			forced = CT_NS_STANDARD;
-			break;
-		case 'i':
-			forced = CT_NS_INSTRUMENT;
-			break;
-		case 'w': {
-			char *end;
-			unsigned long k = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || k > 100)
-				return cli_usage_error("prove", "--witnesses takes a number from 0 to 100");
-			witnesses = (unsigned)k;
-			break;
-		}
-		case 'I':
-			incomplete = true;
-			break;
-		case 'C':
-			incomplete = false;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("prove", "bad usage");
-		}
-	}
-	if (optind != argc - 1 || !path)
-		return cli_usage_error("prove", "expects one ID and -o FILE");
-	id = argv[optind];
+	if ((rc = cli_parse(&prove_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!o.path)
+		return cli_usage_error("prove", "%s", prove_cmd.args_usage);
+	id = a.args[0];
+	rc = EXIT_ERR;
 	if (strchr(id, '\n') || strlen(id) > CT_ID_MAX)
 		return cli_usage_error("prove", "bad ID");
-	if (cli_open(&n, incomplete ? CLI_READONLY : 0) != 0)
+	if (cli_open(&n, o.incomplete ? CLI_READONLY : 0) != 0)
 		return EXIT_ERR;
-	/* the index folded in: the proofs are of the store as it is */
-	if (!incomplete && ((err = ct_batch_begin(&b, n.ledger)) < 0 || (err = ct_netindex_update(b)) < 0 ||
-			    (err = ct_batch_commit(b)) < 0)) {
+	/* a complete bundle proves the store as it is: the index folded in first */
+	if (!o.incomplete && ((err = ct_batch_begin(&b, n.ledger)) < 0 || (err = ct_netindex_update(b)) < 0 ||
+			      (err = ct_batch_commit(b)) < 0)) {
 		b = NULL;
 		rc = cli_fail("prove", err, "cannot update the network index");
 		goto done;
@@ -123,39 +129,25 @@ int cmd_prove(int argc, char **argv)
 		rc = cli_fail("prove", err, "cannot read");
 		goto done;
 	}
-	ns = cli_chain_ns(r, id, forced);
-	if (!incomplete) {
-		if ((err = ct_cbundle_write(&out, r, ns, id, at, witnesses, &tree)) < 0) {
-			rc = cli_fail("prove", err, "cannot write the bundle of %s", id);
-			if (err == CT_ESTATE)
-				fprintf(stderr,
-					"  The bureau's node signs a network checkpoint once the network has been quiet for "
-					"two seconds and every node cosigns it when it holds exactly those entries: wait for "
-					"it (`caltrace netcheckpoint` prints it), or, without caltraced, sign one on the "
-					"bureau's home (`caltrace netcheckpoint --sign`) and witness it on the others "
-					"(`caltrace netcheckpoint --witness FILE`). `--incomplete` writes a bundle that "
-					"proves no completeness.\n");
-			goto done;
-		}
-		if (write_out(path, &out) < 0)
-			goto done;
-		fprintf(stderr, "%s: %zu bytes, the chain of %s at its verdict: %s\n", path, out.len, id,
-			ct_verdict_name(tree->verdict));
-		rc = EXIT_OK;
-		goto done;
-	}
-	if ((err = ct_bundle_write(&out, r, ns, id, at, &tree, warn, NULL)) < 0) {
+	ns = cli_chain_ns(r, id, a.ns);
+	if (!o.incomplete)
+		err = ct_cbundle_write(&out, r, ns, id, a.at, o.witnesses, &tree);
+	else
+		err = ct_bundle_write(&out, r, ns, id, a.at, &tree, warn, NULL);
+	if (err < 0) {
 		rc = cli_fail("prove", err, "cannot write the bundle of %s", id);
 		if (err == CT_ESTATE)
-			fprintf(stderr,
-				"  Sign a checkpoint on that node (`caltrace checkpoint --sign`, or let caltraced "
-				"do it), have the bureau's home witness it (`caltrace witness FILE`, or let the "
-				"nodes gossip), and bring the cosigned note here (`caltrace witness FILE`).\n");
+			fputs(o.incomplete ? "  Sign a checkpoint on that node (`caltrace checkpoint --sign`, or let "
+					     "caltraced do it), have the bureau's home witness it (`caltrace witness "
+					     "FILE`, or let the nodes gossip), and bring the cosigned note here "
+					     "(`caltrace witness FILE`).\n"
+					   : complete_hint,
+			      stderr);
 		goto done;
 	}
-	if (write_out(path, &out) < 0)
+	if (write_out(o.path, &out) < 0)
 		goto done;
-	fprintf(stderr, "%s: %zu bytes, the chain of %s at its verdict: %s\n", path, out.len, id,
+	fprintf(stderr, "%s: %zu bytes, the chain of %s at its verdict: %s\n", o.path, out.len, id,
 		ct_verdict_name(tree->verdict));
 	rc = EXIT_OK;
 done:

@@ -33,6 +33,7 @@ static int store_json(cli_node *n, json_t *o)
 	json_t *feeds = json_array(), *forks = json_array();
 	ct_reader *r = NULL;
 	uint64_t pending = 0, remote = 0, own = 0;
+	bool restored = false;
 	size_t count = 0, i;
 	int err;
 
@@ -65,9 +66,13 @@ static int store_json(cli_node *n, json_t *o)
 	}
 	if ((err = ct_read_remote_size(r, ct_keypair_public(n->kp), &remote)) < 0)
 		goto done;
+	if ((err = ct_read_restored(r, &restored)) < 0)
+		goto done;
 	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
 	json_object_set_new(o, "pending", json_integer((json_int_t)pending));
-	json_object_set_new(o, "appends_refused", json_boolean(remote > own));
+	json_object_set_new(o, "appends_refused", json_boolean(remote > own || restored));
+	/* restored from a backup, and no peer has reported the own feed yet (caltrace restore) */
+	json_object_set_new(o, "restored_unconfirmed", json_boolean(restored));
 	if (remote > own)
 		json_object_set_new(o, "own_feed_reported", json_integer((json_int_t)remote));
 	json_object_set_new(o, "feeds", feeds);
@@ -111,8 +116,9 @@ static void print_peer(json_t *p)
 	}
 }
 
-static void print_text(json_t *o)
+static void print_text(const void *status)
 {
+	json_t *o = (json_t *)status;
 	json_t *node = json_object_get(o, "node"), *v;
 	size_t i;
 
@@ -128,7 +134,10 @@ static void print_text(json_t *o)
 		printf("node     not running\n");
 	printf("pending  %lld entries wait for their author's admission\n",
 	       (long long)json_integer_value(json_object_get(o, "pending")));
-	if (json_is_true(json_object_get(o, "appends_refused")))
+	if (json_is_true(json_object_get(o, "restored_unconfirmed")))
+		printf("appends  REFUSED: this store was restored from a backup; caltraced must reach a peer "
+		       "that reports this node's own feed first\n");
+	else if (json_is_true(json_object_get(o, "appends_refused")))
 		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced "
 		       "must fetch "
 		       "them first\n",
@@ -156,35 +165,21 @@ static void print_text(json_t *o)
 	}
 }
 
+static const struct option longopts[] = {CLI_OPTION_JSON, CLI_OPTION_END};
+static const cli_cmd status_cmd = {"status", longopts, NULL, help, NULL, 0, 0, NULL};
+
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	json_t *o = json_object(), *req, *ans = NULL, *node;
+	json_t *o, *req, *ans = NULL, *node;
 	char hex[2 * CT_KEY_BYTES + 1];
-	bool json_out = false;
+	cli_args a = {0};
 	cli_node n;
-	int c, err, rc = EXIT_ERR;
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_out = true;
-			break;
-		case 'h':
-			help();
-			json_decref(o);
-			return EXIT_OK;
-		default:
-			json_decref(o);
-			return cli_usage_error("status", "bad usage");
-		}
-	}
-	if (optind != argc) {
-		json_decref(o);
-		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
-	}
+	if ((rc = cli_parse(&status_cmd, argc, argv, &a, NULL)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = EXIT_ERR;
+	o = json_object();
 	if (cli_open(&n, CLI_KEY | CLI_READONLY) != 0) {
 		json_decref(o);
 		return EXIT_ERR;
@@ -208,12 +203,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_decref(req);
 	json_object_set_new(o, "node", node);
-	if (json_out)
-		rc = cli_print_json(o);
-	else {
-		print_text(o);
-		rc = EXIT_OK;
-	}
+	rc = cli_print_as(a.format, &(cli_forms){print_text, cli_json_itself, NULL}, o);
 done:
 	json_decref(ans);
 	json_decref(o);

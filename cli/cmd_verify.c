@@ -22,8 +22,7 @@ static void help(void)
 	       "bundle is refused when it lacks an entry a lookup lists, holds one a lookup leaves out,\n"
 	       "or the evaluator reads a key it has no lookup of. Its verdict is the one every node\n"
 	       "gives at that network checkpoint. An older bundle (caltrace-bundle/v1) proves each\n"
-	       "entry authentic, not that nothing was left out: it is said so, and the exit status is 1\n"
-	       "unless --allow-incomplete.\n\n"
+	       "entry authentic, not that nothing was left out, and is said so.\n\n"
 	       "  --bureau KEY        the bureau's key: 64 hex digits, or its witness verifier key in C2SP\n"
 	       "                      form (caltrace checkpoint --vkey on the bureau's home, second line)\n"
 	       "  --witnesses K       refuse a complete bundle with fewer than K admitted witnesses (default 1)\n"
@@ -31,8 +30,7 @@ static void help(void)
 	       "                      later entries may have changed the verdict\n"
 	       "  --allow-incomplete  judge a v1 bundle by its verdict alone\n"
 	       "  --json              the chain as JSON\n\n"
-	       "exit status: 0 valid, 1 not traceable or suspect (or completeness not proven), 2 the bundle\n"
-	       "does not verify\n");
+	       "exit status: 0 valid, 1 not traceable or suspect, 2 the bundle does not verify\n");
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -41,7 +39,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 /* Loads the bundle's entries into a sparse store in dir and evaluates its subject. */
-static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
+static int evaluate(const ct_bundle *b, const char *dir, cli_format format)
 {
 	ct_ledger_opts opts = {0};
 	ct_ledger *l = NULL;
@@ -84,16 +82,7 @@ static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
 		rc = cli_fail("verify", err, "cannot evaluate the bundle");
 		goto done;
 	}
-	if (json_out) {
-		json_t *o = cli_chain_json(tree);
-		rc = cli_print_json(o);
-		json_decref(o);
-		if (rc != 0)
-			goto done;
-	} else {
-		cli_chain_print(tree);
-	}
-	rc = tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
+	rc = cli_chain_output(format, tree);
 done:
 	ct_trace_free(tree);
 	ct_tracer_free(tr);
@@ -103,8 +92,52 @@ done:
 	return rc;
 }
 
+struct verify_opts {
+	const char *key;
+	unsigned witnesses;
+	uint64_t max_age_ms;
+	bool allow_incomplete;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct verify_opts *o = ctx;
+	unsigned long k;
+	double d;
+	char *end;
+
+	switch (code) {
+	case 'b':
+		o->key = arg;
+		return 0;
+	case 'w':
+		k = strtoul(arg, &end, 10);
+		if (!*arg || *end || k > 100)
+			return cli_usage_error("verify", "--witnesses takes a number from 0 to 100");
+		o->witnesses = (unsigned)k;
+		return 0;
+	case 'm':
+		d = strtod(arg, &end);
+		if (!*arg || *end || !(d >= 0) || d > 36500)
+			return cli_usage_error("verify", "--max-age takes a number of days");
+		o->max_age_ms = (uint64_t)(d * 86400000.0);
+		return 0;
+	default: /* 'a' */
+		o->allow_incomplete = true;
+		return 0;
+	}
+}
+
+static const struct option longopts[] = {{"bureau", required_argument, NULL, 'b'},
+					 CLI_OPTION_JSON,
+					 {"witnesses", required_argument, NULL, 'w'},
+					 {"max-age", required_argument, NULL, 'm'},
+					 {"allow-incomplete", no_argument, NULL, 'a'},
+					 CLI_OPTION_END};
+static const cli_cmd verify_cmd = {"verify", longopts, NULL, help, opt, 1, 1, "expects one FILE and --bureau KEY"};
+
 /* A complete bundle: loaded into a sparse store in dir, judged, checked against its lookups. */
-static int evaluate_complete(const ct_cbundle *b, const char *dir, bool json_out)
+static int evaluate_complete(const ct_cbundle *b, const char *dir, cli_format format)
 {
 	ct_ledger_opts opts = {0};
 	ct_ledger *l = NULL;
@@ -135,16 +168,7 @@ static int evaluate_complete(const ct_cbundle *b, const char *dir, bool json_out
 		rc = cli_fail("verify", err, err == CT_EPROOF ? "the bundle does not verify" : "cannot evaluate the bundle");
 		goto done;
 	}
-	if (json_out) {
-		json_t *o = cli_chain_json(tree);
-		rc = cli_print_json(o);
-		json_decref(o);
-		if (rc != 0)
-			goto done;
-	} else {
-		cli_chain_print(tree);
-	}
-	rc = tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
+	rc = cli_chain_output(format, tree);
 done:
 	ct_trace_free(tree);
 	ct_reader_end(r);
@@ -153,8 +177,7 @@ done:
 	return rc;
 }
 
-static int verify_complete(const ct_buf *raw, const char *key, const char *dir, bool json_out, unsigned witnesses,
-			   uint64_t max_age_ms)
+static int verify_complete(const ct_buf *raw, const struct verify_opts *o, const char *dir, cli_format format)
 {
 	uint8_t network[CT_HASH_BYTES];
 	ct_cbundle_info info;
@@ -170,28 +193,28 @@ static int verify_complete(const ct_buf *raw, const char *key, const char *dir, 
 		goto done;
 	}
 	ct_entry_hash(network, b->blocks[0].entry, b->blocks[0].entry_len);
-	if (cli_parse_cosigner("verify", key, network, &bureau) < 0)
+	if (cli_parse_cosigner("verify", o->key, network, &bureau) < 0)
 		goto done;
 	if ((err = ct_cbundle_verify(b, &bureau, &info)) < 0) {
 		rc = cli_fail("verify", err, "the bundle does not verify");
 		goto done;
 	}
 	ct_time_format(when, sizeof(when), info.time * 1000);
-	if (info.witnesses < witnesses) {
+	if (info.witnesses < o->witnesses) {
 		fprintf(stderr,
 			"caltrace verify: the bundle does not verify: its network checkpoint carries %zu cosignatures "
 			"of admitted witnesses, fewer than %u\n",
-			info.witnesses, witnesses);
+			info.witnesses, o->witnesses);
 		goto done;
 	}
-	if (now > info.time * 1000 && now - info.time * 1000 > max_age_ms) {
+	if (now > info.time * 1000 && now - info.time * 1000 > o->max_age_ms) {
 		fprintf(stderr,
 			"caltrace verify: the bundle does not verify: its network checkpoint is of %s, more than %llu "
 			"days ago (later entries may have changed the verdict; ask for a new bundle, or --max-age)\n",
-			when, (unsigned long long)(max_age_ms / 86400000));
+			when, (unsigned long long)(o->max_age_ms / 86400000));
 		goto done;
 	}
-	rc = evaluate_complete(b, dir, json_out);
+	rc = evaluate_complete(b, dir, format);
 	if (rc != EXIT_ERR)
 		fprintf(stderr,
 			"complete at the network checkpoint of %llu entries in %zu feeds (%s), cosigned by the bureau and "
@@ -206,62 +229,22 @@ done:
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"bureau", required_argument, NULL, 'b'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"witnesses", required_argument, NULL, 'w'},
-						 {"max-age", required_argument, NULL, 'm'},
-						 {"allow-incomplete", no_argument, NULL, 'a'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	unsigned witnesses = 1;
-	uint64_t max_age_ms = 7 * 86400000ULL;
-	bool allow_incomplete = false;
-	char *end;
 	uint8_t network[CT_HASH_BYTES];
-	const char *key = NULL;
+	struct verify_opts o = {NULL, 1, 7 * 86400000ULL, false};
 	char dir[] = "/tmp/caltrace-verify.XXXXXX";
-	bool json_out = false, made = false;
+	bool made = false;
 	ct_buf raw = CT_BUF_INIT;
 	ct_bundle *b = NULL;
+	cli_args a = {0};
 	ct_vkey bureau;
-	int c, err, rc = EXIT_ERR;
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			key = optarg;
-			break;
-		case 'j':
-			json_out = true;
-			break;
-		case 'w': {
-			unsigned long k = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || k > 100)
-				return cli_usage_error("verify", "--witnesses takes a number from 0 to 100");
-			witnesses = (unsigned)k;
-			break;
-		}
-		case 'm': {
-			double d = strtod(optarg, &end);
-			if (!*optarg || *end || !(d >= 0) || d > 36500)
-				return cli_usage_error("verify", "--max-age takes a number of days");
-			max_age_ms = (uint64_t)(d * 86400000.0);
-			break;
-		}
-		case 'a':
-			allow_incomplete = true;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("verify", "bad usage");
-		}
-	}
-	if (optind != argc - 1 || !key)
-		return cli_usage_error("verify", "expects one FILE and --bureau KEY");
-	if (cli_read_file("verify", argv[optind], CT_BUNDLE_MAX, &raw) < 0)
+	if ((rc = cli_parse(&verify_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!o.key)
+		return cli_usage_error("verify", "%s", verify_cmd.args_usage);
+	rc = EXIT_ERR;
+	if (cli_read_file("verify", a.args[0], CT_BUNDLE_MAX, &raw) < 0)
 		goto done;
 	if (ct_cbundle_is(raw.ptr, raw.len)) {
 		if (!mkdtemp(dir)) {
@@ -269,14 +252,14 @@ int cmd_verify(int argc, char **argv)
 			goto done;
 		}
 		made = true;
-		rc = verify_complete(&raw, key, dir, json_out, witnesses, max_age_ms);
+		rc = verify_complete(&raw, &o, dir, a.format);
 		goto done;
 	}
 	if ((err = ct_bundle_parse(&b, raw.ptr, raw.len)) < 0) {
 		rc = cli_fail("verify", err, "the bundle does not verify");
 		goto done;
 	}
-	if (ct_bundle_network(b, network) < 0 || cli_parse_cosigner("verify", key, network, &bureau) < 0)
+	if (ct_bundle_network(b, network) < 0 || cli_parse_cosigner("verify", o.key, network, &bureau) < 0)
 		goto done;
 	if ((err = ct_bundle_verify(b, &bureau)) < 0) {
 		rc = cli_fail("verify", err, "the bundle does not verify");
@@ -287,13 +270,13 @@ int cmd_verify(int argc, char **argv)
 		goto done;
 	}
 	made = true;
-	rc = evaluate(b, dir, json_out);
+	rc = evaluate(b, dir, a.format);
 	if (rc != EXIT_ERR) {
-		fprintf(stderr, "authentic, completeness not proven: this bundle (%s) proves each entry it carries "
-				"signed and logged, not that no entry the verdict rests on was left out%s\n",
-			CT_BUNDLE_HEADER, "");
 		/* the exit status stays the verdict's until the demo proves completeness (it verifies v1 now) */
-		(void)allow_incomplete;
+		fprintf(stderr, "authentic, completeness not proven: this bundle (%s) proves each entry it carries "
+				"signed and logged, not that no entry the verdict rests on was left out\n",
+			CT_BUNDLE_HEADER);
+		(void)o.allow_incomplete;
 	}
 done:
 	if (made)

@@ -58,8 +58,7 @@ int cli_control(const char *home, json_t *request, json_t **answer)
 	*answer = NULL;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/caltraced.sock", home) >=
-	    sizeof(sa.sun_path))
+	if (ct_home_control_path(sa.sun_path, sizeof(sa.sun_path), home) < 0)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 		return -1;

@@ -88,7 +88,7 @@ static void axes(FILE *f, int width)
 }
 
 /* One series as a polyline (broken where there is nothing to measure) and dots. */
-static void line(FILE *f, const struct report *rep, bool inspection, const char *color)
+static void line(FILE *f, const ct_report *rep, bool inspection, const char *color)
 {
 	size_t i, n = rep->nseries;
 	bool open = false;
@@ -121,7 +121,7 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 	}
 }
 
-static void trend_chart(FILE *f, const struct report *rep)
+static void trend_chart(FILE *f, const ct_report *rep)
 {
 	char label[32];
 	size_t i, n = rep->nseries;
@@ -154,16 +154,6 @@ static void trend_chart(FILE *f, const struct report *rep)
 		   "</figure>\n");
 }
 
-static const ct_coverage_counts *district_counts(const ct_coverage *c, const char *district)
-{
-	size_t i;
-
-	for (i = 0; i < c->ngroups; i++)
-		if (strcmp(c->groups[i].key, district) == 0)
-			return &c->groups[i].counts;
-	return NULL;
-}
-
 static void bar(FILE *f, double x, double w, long r, const char *color)
 {
 	char v[24];
@@ -177,7 +167,7 @@ static void bar(FILE *f, double x, double w, long r, const char *color)
 		y_of(r) - 3, v);
 }
 
-static void district_chart(FILE *f, const struct report *rep)
+static void district_chart(FILE *f, const ct_report *rep)
 {
 	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
@@ -189,7 +179,7 @@ static void district_chart(FILE *f, const struct report *rep)
 		"district'>\n");
 	axes(f, PLOT_X1);
 	for (i = 0; i < s->ndistricts; i++) {
-		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
+		const ct_coverage_counts *c = ct_coverage_group_counts(now, s->districts[i].district);
 		double x = PLOT_X0 + (double)i * slot + slot * 0.16;
 		if (c) {
 			bar(f, x, w, rate(c->valid, c->registered), "#1f6feb");
@@ -211,7 +201,7 @@ static void district_chart(FILE *f, const struct report *rep)
 		   "</figure>\n");
 }
 
-static void indicators_table(FILE *f, const struct report *rep)
+static void indicators_table(FILE *f, const ct_report *rep)
 {
 	char v[32], t16[32], t20[32];
 	size_t i;
@@ -219,19 +209,19 @@ static void indicators_table(FILE *f, const struct report *rep)
 	fputs("<table><tr><th>indicator</th><th>city</th><th>2016 target</th><th>2020 "
 	      "target</th><th>status</th></tr>\n",
 	      f);
-	for (i = 0; i < REPORT_INDICATORS; i++) {
-		const struct indicator *in = &rep->ind[i];
+	for (i = 0; i < CT_INDICATORS; i++) {
+		const ct_indicator *in = &rep->ind[i];
 		fprintf(f, "<tr><td>%s</td><td><b>%s</b></td><td>", in->name, report_value(v, in));
 		esc(f, report_target(t16, in, in->target_2016));
 		fputs("</td><td>", f);
 		esc(f, report_target(t20, in, in->target_2020));
 		fprintf(f, "</td><td><span class='badge s%d'>%s</span></td></tr>\n", in->status,
-			report_status(in->status));
+			ct_indicator_status_name(in->status));
 	}
 	fputs("</table>\n", f);
 }
 
-static void districts_table(FILE *f, const struct report *rep)
+static void districts_table(FILE *f, const ct_report *rep)
 {
 	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
@@ -244,7 +234,7 @@ static void districts_table(FILE *f, const struct report *rep)
 	      "<th>inspection rate</th><th>district standards (target 25)</th></tr>\n",
 	      f);
 	for (i = 0; i < s->ndistricts; i++) {
-		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
+		const ct_coverage_counts *c = ct_coverage_group_counts(now, s->districts[i].district);
 		if (!c)
 			c = &none;
 		fputs("<tr><td>", f);
@@ -293,7 +283,7 @@ static void standards_table(FILE *f, const ct_standards_summary *s)
 	fputs("</table>\n", f);
 }
 
-int report_write_html(const struct report *rep, const char *path)
+int report_write_html(const ct_report *rep, const char *path)
 {
 	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	char day[32];

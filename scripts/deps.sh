@@ -4,7 +4,10 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev
-	libmsgpack-dev libjansson-dev libcmocka-dev)
+	libmsgpack-dev libjansson-dev libcmocka-dev
+	libmicrohttpd-dev # caltraced --metrics
+	dpkg-dev lintian file systemd # the package and its test (cpack -G DEB, lintian, systemd-analyze)
+	python3 curl) # tests that parse JSON and scrape metrics
 
 missing=()
 for p in "${packages[@]}"; do

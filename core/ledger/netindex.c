@@ -112,67 +112,90 @@ void ct_netkey_name(char *out, size_t size, const uint8_t *key, size_t len)
 	}
 }
 
-int ct_netindex_row(const ct_entry *e, uint8_t key[static CT_NETKEY_MAX], size_t *len, uint8_t *kind,
-		    uint64_t *time)
+static bool row_id(ct_netrow *r, char type, const ct_event_keys *k, uint8_t kind, uint64_t time)
+{
+	r->len = ct_netkey_id(r->key, type, k->id, k->id_len);
+	r->kind = kind;
+	r->time = time;
+	return r->len != 0;
+}
+
+static void row_org(ct_netrow *r, const uint8_t *key, uint8_t kind, uint64_t time)
+{
+	r->len = ct_netkey_org(r->key, key);
+	r->kind = kind;
+	r->time = time;
+}
+
+int ct_netindex_rows(const ct_entry *e, ct_netrow rows[static CT_NETROWS_MAX], size_t *n)
 {
 	ct_event_type t = ct_event_type_of(e->type, e->type_len);
 	ct_event_keys k;
+	bool ok = true;
 	int err;
 
-	*len = 0;
-	*kind = 0;
+	*n = 0;
 	if (t == CT_EV_UNKNOWN)
 		return ct_error_set(CT_EINVAL, "unknown event type '%.*s'", (int)e->type_len, e->type);
 	if ((err = ct_event_keys_of(&k, t, e->body, e->body_len)) < 0)
 		return err;
-	*time = k.time;
 	switch (t) {
+	case CT_EV_NETWORK_GENESIS:
+		return 0;
 	case CT_EV_INSTRUMENT_REGISTER:
+		ok = row_id(&rows[0], CT_NK_INSTRUMENT, &k, CT_ROW_REGISTER, e->time);
+		break;
 	case CT_EV_STANDARD_REGISTER:
-		*kind = CT_ROW_REGISTER;
-		*time = e->time;
-		*len = ct_netkey_id(key, t == CT_EV_INSTRUMENT_REGISTER ? CT_NK_INSTRUMENT : CT_NK_STANDARD, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_STANDARD, &k, CT_ROW_REGISTER, e->time);
 		break;
 	case CT_EV_INSTRUMENT_RETIRE:
-		*kind = CT_ROW_RETIRE;
-		*len = ct_netkey_id(key, CT_NK_INSTRUMENT, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_INSTRUMENT, &k, CT_ROW_RETIRE, k.time);
 		break;
 	case CT_EV_STANDARD_APPROVE:
-		*kind = CT_ROW_APPROVE;
-		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_STANDARD, &k, CT_ROW_APPROVE, k.time);
 		break;
 	case CT_EV_STANDARD_ANCHOR:
-		*kind = CT_ROW_ANCHOR;
-		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_STANDARD, &k, CT_ROW_ANCHOR, k.time);
 		break;
 	case CT_EV_STANDARD_OOT:
-		*kind = CT_ROW_OOT;
-		*len = ct_netkey_id(key, CT_NK_STANDARD, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_STANDARD, &k, CT_ROW_OOT, k.time);
 		break;
 	case CT_EV_CALIBRATION:
-		*kind = CT_ROW_CAL;
-		*len = ct_netkey_id(key, k.subject_is_standard ? CT_NK_STANDARD : CT_NK_INSTRUMENT, k.id, k.id_len);
+		ok = row_id(&rows[0], k.subject_is_standard ? CT_NK_STANDARD : CT_NK_INSTRUMENT, &k, CT_ROW_CAL, k.time);
 		break;
 	case CT_EV_ORG_ADMIT:
+		row_org(&rows[0], k.key, CT_ROW_ADMIT, k.time);
+		break;
 	case CT_EV_ORG_REVOKE:
-		*kind = t == CT_EV_ORG_ADMIT ? CT_ROW_ADMIT : CT_ROW_REVOKE;
-		*len = ct_netkey_org(key, k.key);
+		row_org(&rows[0], k.key, CT_ROW_REVOKE, k.time);
+		break;
+	case CT_EV_ORG_REKEY: /* under the key it replaced, and under the key that replaces it */
+		row_org(&rows[0], k.key, CT_ROW_REKEY_OUT, k.time);
+		row_org(&rows[1], k.key2, CT_ROW_REKEY_IN, k.time);
+		*n = 2;
+		return 0;
+	case CT_EV_ORG_COMPROMISED:
+		row_org(&rows[0], k.key, CT_ROW_COMPROMISED, k.time);
 		break;
 	case CT_EV_PERSON_CERTIFY:
-		*time = e->time;
-		*len = ct_netkey_id(key, CT_NK_PERSON, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_PERSON, &k, 0, e->time);
 		break;
 	case CT_EV_CATALOGUE_SET:
-		*len = ct_netkey_id(key, CT_NK_CATALOGUE, k.id, k.id_len);
+		ok = row_id(&rows[0], CT_NK_CATALOGUE, &k, 0, k.time);
 		break;
 	case CT_EV_CALIBRATION_REVOKE:
-		*time = e->time;
-		*len = ct_netkey_revoked(key, k.key);
+		rows[0].len = ct_netkey_revoked(rows[0].key, k.key);
+		rows[0].kind = 0;
+		rows[0].time = e->time;
 		break;
 	default:
-		return CT_ENOTFOUND;
+		return ct_error_set(CT_EINVAL, "event type '%.*s' has no row in the network index", (int)e->type_len,
+				    e->type);
 	}
-	return *len ? 0 : ct_error_set(CT_EINVAL, "an entry with an id no key can hold");
+	if (!ok)
+		return ct_error_set(CT_EINVAL, "an entry with an id no key can hold");
+	*n = 1;
+	return 0;
 }
 
 /* ---- bits ---------------------------------------------------------------- */

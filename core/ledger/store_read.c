@@ -63,12 +63,12 @@ int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_K
 int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out)
 {
 	uint8_t key[FEEDKEY_BYTES];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
 	int err;
 
 	ct__feed_key(key, author, seq);
-	ct__short_key(name, author);
+	ct_key_short(name, author);
 	if ((err = ct__get(r, DB_ENTRIES, key, sizeof(key), &v)) < 0)
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no entry %s…#%llu", name, (unsigned long long)seq)
 					   : err;
@@ -164,12 +164,12 @@ static int fill_head(ct_reader *r, ct_feed_head *h, const uint8_t *author, const
 
 int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out)
 {
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
 	int err;
 
 	if ((err = ct__get(r, DB_HEADS, author, CT_KEY_BYTES, &v)) < 0) {
-		ct__short_key(name, author);
+		ct_key_short(name, author);
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no feed %s… in this store", name) : err;
 	}
 	return fill_head(r, out, author, &v);
@@ -286,13 +286,13 @@ int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[C
 static int check_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size)
 {
 	uint64_t have;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	int err;
 
 	if ((err = ct__head_get(r, author, &have, NULL, NULL)) < 0)
 		return err;
 	if (size > have) {
-		ct__short_key(name, author);
+		ct_key_short(name, author);
 		return ct_error_set(CT_EINVAL, "feed %s… has %llu entries, not %llu", name,
 				 (unsigned long long)have, (unsigned long long)size);
 	}
@@ -358,5 +358,26 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES])
 	if (rc != MDB_NOTFOUND)
 		return ct__mdb_error(rc, "heads");
 	crypto_hash_sha256_final(&st, out);
+	return 0;
+}
+
+int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes)
+{
+	static const char *const names[2] = {"entries", "entry_bytes"};
+	uint64_t *const outs[2] = {entries, entry_bytes};
+	MDB_val v;
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		*outs[i] = 0;
+		err = ct__get(r, DB_META, names[i], strlen(names[i]), &v);
+		if (err == CT_ENOTFOUND)
+			continue; /* nothing stored yet */
+		if (err < 0)
+			return err;
+		if (v.mv_size != 8)
+			return ct_error_set(CT_ECORRUPT, "the store's '%s' counter has %zu bytes", names[i], v.mv_size);
+		*outs[i] = ct__get_u64(v.mv_data);
+	}
 	return 0;
 }

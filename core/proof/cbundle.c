@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/ledger/index.h"
 #include "caltrace/proof/witness.h"
@@ -110,7 +111,7 @@ static bool b64_alloc(uint8_t **out, size_t *out_len, const char *s, size_t n, s
 	*out = NULL;
 	if (room > cap + 2 || !(*out = malloc(room ? room : 1)))
 		return false;
-	if (!ct__b64_decode(*out, room, out_len, s, n) || *out_len > cap) {
+	if (!(ct_b64_decode(*out, room, out_len, s, n) == 0) || *out_len > cap) {
 		free(*out);
 		*out = NULL;
 		return false;
@@ -122,13 +123,13 @@ static bool b64_fixed(uint8_t *out, size_t want, const char *s, size_t n)
 {
 	size_t got;
 
-	return n == CT__B64_LEN(want) && ct__b64_decode(out, want, &got, s, n) && got == want;
+	return n == CT_B64_LEN(want) && (ct_b64_decode(out, want, &got, s, n) == 0) && got == want;
 }
 
 /* A key in base64: well formed. */
 static bool key_b64(uint8_t key[CT_NETKEY_MAX], size_t *len, const char *s, size_t n)
 {
-	return n <= CT__B64_LEN(CT_NETKEY_MAX) && ct__b64_decode(key, CT_NETKEY_MAX, len, s, n) && ct_netkey_valid(key, *len);
+	return n <= CT_B64_LEN(CT_NETKEY_MAX) && (ct_b64_decode(key, CT_NETKEY_MAX, len, s, n) == 0) && ct_netkey_valid(key, *len);
 }
 
 /* An optional " <base64 of k x 32 bytes>" after word: the hashes. */
@@ -676,13 +677,35 @@ done:
 	return err;
 }
 
-/* Rule 7: every listed entry carried under its own key, in order; every carried entry listed where it belongs. */
+/* Whether e has a row under key; its kind and time then. */
+static bool row_under(const ct_entry *e, const uint8_t *key, size_t len, uint8_t *kind, uint64_t *time)
+{
+	ct_netrow rows[CT_NETROWS_MAX];
+	size_t n, i;
+
+	if (ct_netindex_rows(e, rows, &n) < 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (rows[i].len == len && !memcmp(rows[i].key, key, len)) {
+			*kind = rows[i].kind;
+			*time = rows[i].time;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Rule 7: every listed entry carried, under a key it has a row under, in
+ * order; every carried entry listed by each lookup of a key it has a row
+ * under, and by at least one lookup.
+ */
 static int check_lists(const ct_cbundle *b)
 {
-	uint8_t key[CT_NETKEY_MAX];
+	uint8_t fk[CT_NETKEY_MAX];
 	char kname[120], name[64], hex[2 * CT_HASH_BYTES + 1];
 	bool *listed = NULL;
-	size_t i, j, len;
+	ct_netrow rows[CT_NETROWS_MAX];
+	size_t i, j, n;
 	uint8_t kind, pk = 0;
 	uint64_t time, pt = 0;
 	int err = 0;
@@ -702,8 +725,7 @@ static int check_lists(const ct_cbundle *b)
 				break;
 			}
 			block_name(name, b, at);
-			if (ct_netindex_row(&b->blocks[at].e, key, &len, &kind, &time) < 0 || len != k->len ||
-			    memcmp(key, k->key, len) != 0) {
+			if (!row_under(&b->blocks[at].e, k->key, k->len, &kind, &time)) {
 				err = ct_error_set(CT_EPROOF, "key %s lists %s, which is no entry of that key", kname, name);
 				break;
 			}
@@ -718,23 +740,26 @@ static int check_lists(const ct_cbundle *b)
 		}
 	}
 	for (i = 1; i < b->count && !err; i++) {
-		const ct_cbundle_lookup *k;
 		block_name(name, b, i);
-		if (ct_netindex_row(&b->blocks[i].e, key, &len, &kind, &time) < 0) {
-			err = ct_error_set(CT_EINVAL, "%s: an entry no key lists (%s)", name, ct_error_last());
+		if (ct_netindex_rows(&b->blocks[i].e, rows, &n) < 0 || n == 0) {
+			err = ct_error_set(CT_EINVAL, "%s: an entry no key lists", name);
 			break;
 		}
-		k = find_lookup(b, key, len);
-		if (k && !listed[i]) {
-			ct_netkey_name(kname, sizeof(kname), key, len);
-			err = ct_error_set(CT_EPROOF, "%s belongs under key %s, whose lookup does not list it", name, kname);
-		} else if (!listed[i]) {
+		for (j = 0; j < n && !err; j++) {
+			const ct_cbundle_lookup *k = find_lookup(b, rows[j].key, rows[j].len);
+			bool in = false;
+			for (size_t h = 0; k && k->present && h < k->n && !in; h++)
+				in = !memcmp(k->hashes[h], b->blocks[i].hash, CT_HASH_BYTES);
+			if (k && !in) {
+				ct_netkey_name(kname, sizeof(kname), rows[j].key, rows[j].len);
+				err = ct_error_set(CT_EPROOF, "%s belongs under key %s, whose lookup does not list it", name,
+						   kname);
+			}
+		}
+		if (!err && !listed[i]) {
 			/* a checkpoint fork's entry 1 is listed by the fork key */
-			bool by_fork = false;
-			uint8_t fk[CT_NETKEY_MAX];
 			const ct_cbundle_lookup *f = find_lookup(b, fk, ct_netkey_fork(fk, b->blocks[i].e.author));
-			by_fork = f && f->present && f->n == 1 && !memcmp(f->hashes[0], b->blocks[i].hash, CT_HASH_BYTES);
-			if (!by_fork)
+			if (!(f && f->present && f->n == 1 && !memcmp(f->hashes[0], b->blocks[i].hash, CT_HASH_BYTES)))
 				err = ct_error_set(CT_EPROOF, "%s is listed by no lookup", name);
 		}
 	}
@@ -758,8 +783,8 @@ static int check_required(const ct_cbundle *b, const ct_netcp_witness_sig *w, si
 		return ct_error_set(CT_ENOMEM, "out of memory checking a bundle");
 	for (i = 0; i < nw; i++)
 		memcpy(keys[i], w[i].key, CT_KEY_BYTES);
-	if ((err = ct__closure(&src, b->kind, b->id, strlen(b->id), b->at, (const uint8_t(*)[CT_KEY_BYTES])keys, nw,
-			       &req)) < 0)
+	if ((err = ct__closure(&src, b->blocks[0].e.author, b->kind, b->id, strlen(b->id), b->at,
+			       (const uint8_t(*)[CT_KEY_BYTES])keys, nw, &req)) < 0)
 		goto done;
 	for (i = 0; i < req.n; i++)
 		if (!find_lookup(b, req.keys[i], req.lens[i])) {

@@ -35,8 +35,9 @@ struct ct__src {
  * cosignatures it carries. Adds them to out.
  * Errors: CT_ENOMEM, what the source returns.
  */
-int ct__closure(const struct ct__src *src, char ns, const char *id, size_t id_len, uint64_t at,
-		const uint8_t (*witnesses)[CT_KEY_BYTES], size_t nwitnesses, struct ct__keyset *out);
+int ct__closure(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], char ns, const char *id,
+		size_t id_len, uint64_t at, const uint8_t (*witnesses)[CT_KEY_BYTES], size_t nwitnesses,
+		struct ct__keyset *out);
 
 /*
  * Whether the witness key was admitted at time_ms, from the entries listed

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/proof/witness.h"
 #include "cbundle_internal.h"
@@ -119,10 +120,7 @@ static bool is_fork_key(const uint8_t *key, size_t len)
  */
 static int gather(struct writer *w)
 {
-	uint8_t key[CT_NETKEY_MAX];
-	size_t keys_done = 0, entries_done = 0, j, len;
-	uint8_t kind;
-	uint64_t time;
+	size_t keys_done = 0, entries_done = 0, j;
 	int err;
 
 	while (keys_done < w->keys.n || entries_done < w->entries.n) {
@@ -145,14 +143,17 @@ static int gather(struct writer *w)
 					return err;
 		}
 		for (; entries_done < w->entries.n; entries_done++) {
+			ct_netrow rows[CT_NETROWS_MAX];
+			size_t nrows, k;
 			ct_entry e;
 			if ((err = ct_read_entry_by_hash(w->r, w->entries.keys[entries_done], &e)) < 0)
 				return ct_error_wrap(err, "an entry the verdict rests on");
-			err = ct_netindex_row(&e, key, &len, &kind, &time);
-			if (err == CT_ENOTFOUND)
-				continue; /* the genesis */
-			if (err < 0 || (err = ct__keyset_add(&w->keys, key, len)) < 0)
+			/* each key it has a row under (none: the genesis) */
+			if ((err = ct_netindex_rows(&e, rows, &nrows)) < 0)
 				return err;
+			for (k = 0; k < nrows; k++)
+				if ((err = ct__keyset_add(&w->keys, rows[k].key, rows[k].len)) < 0)
+					return err;
 		}
 	}
 	return 0;
@@ -254,7 +255,7 @@ static int put_b64_line(ct_buf *out, const char *word, const uint8_t *p, size_t 
 	if (!err && len)
 		err = ct_buf_put(out, " ", 1);
 	if (!err && len)
-		err = ct__b64_put(out, p, len);
+		err = ct_b64_put(out, p, len);
 	return err ? err : ct_buf_put(out, "\n", 1);
 }
 
@@ -297,8 +298,8 @@ static int write_forks(ct_buf *out, struct writer *w)
 			continue;
 		if ((err = ct_netindex_fork(w->r, lk->key + 1, &a, &alen, &b, &blen)) < 0 || !a)
 			return err < 0 ? err : ct_error_set(CT_ECORRUPT, "a fork key without its proof");
-		if ((err = ct_buf_put(out, "fork ", 5)) < 0 || (err = ct__b64_put(out, a, alen)) < 0 ||
-		    (err = ct_buf_put(out, " ", 1)) < 0 || (err = ct__b64_put(out, b, blen)) < 0 ||
+		if ((err = ct_buf_put(out, "fork ", 5)) < 0 || (err = ct_b64_put(out, a, alen)) < 0 ||
+		    (err = ct_buf_put(out, " ", 1)) < 0 || (err = ct_b64_put(out, b, blen)) < 0 ||
 		    (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	}
@@ -331,11 +332,11 @@ static int write_lookups(ct_buf *out, struct writer *w)
 			continue;
 		}
 		snprintf(count, sizeof(count), " %zu", lk->hashes.len / CT_HASH_BYTES);
-		if ((err = ct_buf_put(out, "lookup ", 7)) < 0 || (err = ct__b64_put(out, lk->key, lk->len)) < 0 ||
+		if ((err = ct_buf_put(out, "lookup ", 7)) < 0 || (err = ct_b64_put(out, lk->key, lk->len)) < 0 ||
 		    (err = ct_buf_put(out, count, strlen(count))) < 0)
 			break;
 		if (lk->hashes.len && ((err = ct_buf_put(out, " ", 1)) < 0 ||
-				       (err = ct__b64_put(out, lk->hashes.ptr, lk->hashes.len)) < 0))
+				       (err = ct_b64_put(out, lk->hashes.ptr, lk->hashes.len)) < 0))
 			break;
 		err = ct_buf_put(out, "\n", 1);
 	}
@@ -350,8 +351,8 @@ static int write_lookups(ct_buf *out, struct writer *w)
 	if (err >= 0 && extra) {
 		err = put_count(out, "leaves", extra);
 		for (i = 0; i < extra && err >= 0; i++) {
-			if ((err = ct_buf_put(out, "leaf ", 5)) < 0 || (err = ct__b64_put(out, leaves[i].key, leaves[i].len)) < 0 ||
-			    (err = ct_buf_put(out, " ", 1)) < 0 || (err = ct__b64_put(out, leaves[i].vh, CT_HASH_BYTES)) < 0)
+			if ((err = ct_buf_put(out, "leaf ", 5)) < 0 || (err = ct_b64_put(out, leaves[i].key, leaves[i].len)) < 0 ||
+			    (err = ct_buf_put(out, " ", 1)) < 0 || (err = ct_b64_put(out, leaves[i].vh, CT_HASH_BYTES)) < 0)
 				break;
 			err = ct_buf_put(out, "\n", 1);
 		}
@@ -428,15 +429,15 @@ int ct_cbundle_write(ct_buf *out, ct_reader *r, char ns, const char *id, uint64_
 		goto done;
 	}
 	/* the keys the rules require, the witnesses, then all of them with what the evaluator read */
-	if ((err = ct__closure(&w.src, ns, id, strlen(id), at, NULL, 0, &required)) < 0)
+	if ((err = ct__closure(&w.src, w.bureau, ns, id, strlen(id), at, NULL, 0, &required)) < 0)
 		goto done;
 	if (nwits && !(chosen = calloc(nwits, CT_KEY_BYTES))) {
 		err = ct_error_set(CT_ENOMEM, "out of memory writing a bundle");
 		goto done;
 	}
 	if ((err = choose_witnesses(&w, wits, nwits, min_witnesses, &required, chosen, &nchosen)) < 0 ||
-	    (err = ct__closure(&w.src, ns, id, strlen(id), at, (const uint8_t(*)[CT_KEY_BYTES])chosen, nchosen,
-			       &w.keys)) < 0)
+	    (err = ct__closure(&w.src, w.bureau, ns, id, strlen(id), at, (const uint8_t(*)[CT_KEY_BYTES])chosen,
+			       nchosen, &w.keys)) < 0)
 		goto done;
 	for (i = 0; i < rc.keys.n; i++)
 		if ((err = ct__keyset_add(&w.keys, rc.keys.keys[i], rc.keys.lens[i])) < 0)

@@ -96,6 +96,13 @@ static bool body_str(const ct_entry *e, const char *field, const char **s, size_
 	return ct_mp_find(&map, field, &v) == 0 && ct_mp_read_str(&v, s, n) == 0;
 }
 
+static bool body_bin(const ct_entry *e, const char *field, const uint8_t **b, size_t *n)
+{
+	ct_mp map = ct_mp_over(e->body, e->body_len), v;
+
+	return ct_mp_find(&map, field, &v) == 0 && ct_mp_read_bin(&v, b, n) == 0;
+}
+
 static bool body_uint(const ct_entry *e, const char *field, uint64_t *out)
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len), v;
@@ -141,6 +148,17 @@ static int visit_key(struct closure *c, const uint8_t *key, size_t len)
 		if (key[0] == CT_NK_STANDARD && type_is(&e, "calibration") &&
 		    (err = add_key(c, nk, ct_netkey_revoked(nk, h))) < 0)
 			goto done;
+		/* (d) a rekey's two keys: the evaluator walks a lab's chain of keys */
+		if (key[0] == CT_NK_AUTHOR && type_is(&e, "org.rekey")) {
+			const uint8_t *k1, *k2;
+			size_t l1, l2;
+			if (body_bin(&e, "old_key", &k1, &l1) && l1 == CT_KEY_BYTES &&
+			    (err = add_key(c, nk, ct_netkey_org(nk, k1))) < 0)
+				goto done;
+			if (body_bin(&e, "new_key", &k2, &l2) && l2 == CT_KEY_BYTES &&
+			    (err = add_key(c, nk, ct_netkey_org(nk, k2))) < 0)
+				goto done;
+		}
 	}
 	err = 0;
 done:
@@ -227,8 +245,8 @@ static int follow_subject(struct closure *c, char ns, const uint8_t *key, size_t
 	/* rows sort by kind, then time, then hash: walk them from the end, keeping the bases */
 	for (i = n; i-- > 0;) {
 		const uint8_t *h = hashes.ptr + i * CT_HASH_BYTES;
-		uint8_t rk[CT_NETKEY_MAX];
-		size_t rlen;
+		ct_netrow rows[CT_NETROWS_MAX];
+		size_t nrows;
 		uint8_t kind;
 		uint64_t time;
 		ct_entry e;
@@ -236,8 +254,12 @@ static int follow_subject(struct closure *c, char ns, const uint8_t *key, size_t
 		err = c->src->entry(c->src->ctx, h, &e);
 		if (err == CT_ENOTFOUND)
 			continue;
-		if (err < 0 || (err = ct_netindex_row(&e, rk, &rlen, &kind, &time)) < 0)
+		if (err < 0 || (err = ct_netindex_rows(&e, rows, &nrows)) < 0)
 			goto done;
+		if (nrows != 1 || rows[0].len != len || memcmp(rows[0].key, key, len) != 0)
+			continue; /* not the subject's (the verifier refuses such a list on its own) */
+		kind = rows[0].kind;
+		time = rows[0].time;
 		if ((kind != CT_ROW_CAL && !(ns == CT_NS_STANDARD && kind == CT_ROW_ANCHOR)) || time > at)
 			continue;
 		if ((err = follow(c, h)) < 0)
@@ -323,8 +345,9 @@ static int visit_followed(struct closure *c, const uint8_t hash[CT_HASH_BYTES])
 	return 0;
 }
 
-int ct__closure(const struct ct__src *src, char ns, const char *id, size_t id_len, uint64_t at,
-		const uint8_t (*witnesses)[CT_KEY_BYTES], size_t nwitnesses, struct ct__keyset *out)
+int ct__closure(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], char ns, const char *id,
+		size_t id_len, uint64_t at, const uint8_t (*witnesses)[CT_KEY_BYTES], size_t nwitnesses,
+		struct ct__keyset *out)
 {
 	struct closure c;
 	uint8_t key[CT_NETKEY_MAX];
@@ -340,6 +363,10 @@ int ct__closure(const struct ct__src *src, char ns, const char *id, size_t id_le
 	for (i = 0; i < nwitnesses; i++)
 		if ((err = add_key(&c, key, ct_netkey_org(key, witnesses[i]))) < 0)
 			goto done;
+	/* the bureau's own: the evaluator reads them before any lab's */
+	if ((err = add_key(&c, key, ct_netkey_org(key, bureau))) < 0 ||
+	    (err = add_key(&c, key, ct_netkey_fork(key, bureau))) < 0)
+		goto done;
 	/* until nothing new: followed entries add keys, keys' entries add keys */
 	while (q < c.nqueue || c.done < out->n) {
 		if (q < c.nqueue) {

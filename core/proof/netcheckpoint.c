@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/proof/netcheckpoint.h"
 #include "caltrace/proof/witness.h"
@@ -68,11 +69,11 @@ int ct_netcp_format(ct_buf *out, const ct_netcp *cp)
 	PUT("\n", 1);
 	err = err ? err : ct__decimal_put(out, cp->keys);
 	PUT("\n", 1);
-	err = err ? err : ct__b64_put(out, cp->root, CT_HASH_BYTES);
+	err = err ? err : ct_b64_put(out, cp->root, CT_HASH_BYTES);
 	PUT("\nforks ", 7);
 	err = err ? err : ct__decimal_put(out, cp->nforks);
 	PUT(" ", 1);
-	err = err ? err : ct__b64_put(out, cp->forks, CT_HASH_BYTES);
+	err = err ? err : ct_b64_put(out, cp->forks, CT_HASH_BYTES);
 	PUT("\n", 1);
 	for (i = 0; i < cp->nfeeds && !err; i++) {
 		ct_hex(hex, cp->feeds[i].author, CT_KEY_BYTES);
@@ -81,7 +82,7 @@ int ct_netcp_format(ct_buf *out, const ct_netcp *cp)
 		PUT(" ", 1);
 		err = err ? err : ct__decimal_put(out, cp->feeds[i].size);
 		PUT(" ", 1);
-		err = err ? err : ct__b64_put(out, cp->feeds[i].root, CT_HASH_BYTES);
+		err = err ? err : ct_b64_put(out, cp->feeds[i].root, CT_HASH_BYTES);
 		PUT("\n", 1);
 	}
 #undef PUT
@@ -92,7 +93,7 @@ static bool hash_b64(uint8_t out[CT_HASH_BYTES], const char *s, size_t len)
 {
 	size_t got;
 
-	return ct__b64_decode(out, CT_HASH_BYTES, &got, s, len) && got == CT_HASH_BYTES;
+	return (ct_b64_decode(out, CT_HASH_BYTES, &got, s, len) == 0) && got == CT_HASH_BYTES;
 }
 
 static bool lower_hex(uint8_t *out, size_t n, const char *s, size_t len)
@@ -307,9 +308,10 @@ fail:
  * cosignature) and caltrace witnesses' cosignatures, by name, at most
  * CT_WITNESS_COSIGS_MAX of them.
  */
-static int filter(ct_note **out, const ct_note *in, const uint8_t network[CT_HASH_BYTES],
+static int filter(ct_note **out, const ct_note *in, ct_reader *r, const uint8_t network[CT_HASH_BYTES],
 		  const uint8_t bureau[CT_KEY_BYTES])
 {
+	bool admitted;
 	const ct_note_sig *s;
 	ct_note *n = NULL;
 	ct_vkey key, bk;
@@ -332,6 +334,12 @@ static int filter(ct_note **out, const ct_note *in, const uint8_t network[CT_HAS
 		s = &in->sigs[i];
 		if (!witness_line(&key, s, network) || !memcmp(key.pk, bureau, CT_KEY_BYTES) ||
 		    ct_cosig_verify(&t, in, &key) != 0)
+			continue;
+		/* only nodes the bureau admitted are kept (as for feed checkpoints): 30 made-up keys named to
+		 * sort first would otherwise take every place of the 24 */
+		if ((err = ct_read_admitted(r, key.pk, &admitted)) < 0)
+			goto fail;
+		if (!admitted)
 			continue;
 		if ((err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0 && err != CT_EEXISTS)
 			goto fail;
@@ -385,7 +393,7 @@ static int keep(ct_batch *b, const ct_netcp *cp, ct_note *n, const ct_keypair *k
 		if (!ct_note_find(merged, &wk) && (err = ct_cosig_add(merged, kp, wk.name, timestamp)) < 0)
 			goto done;
 	}
-	if ((err = filter(&merged, merged, cp->network, bureau)) < 0)
+	if ((err = filter(&merged, merged, ct_batch_reader(b), cp->network, bureau)) < 0)
 		goto done;
 	err = ct_note_format(&fresh, merged);
 	ct_note_free(merged);
@@ -511,7 +519,7 @@ static int evidence(ct_batch *b, const ct_netcp *mine, const uint8_t *note, size
 	char line[300];
 	int err;
 
-	if ((err = ct__b64_put(&root, mine->root, CT_HASH_BYTES)) < 0 || (err = ct_buf_put(&root, "", 1)) < 0)
+	if ((err = ct_b64_put(&root, mine->root, CT_HASH_BYTES)) < 0 || (err = ct_buf_put(&root, "", 1)) < 0)
 		goto done;
 	snprintf(line, sizeof(line), "caltrace/netcheckpoint-evidence/v1\nthis node computes %llu keys, root %s\n",
 		 (unsigned long long)mine->keys, (const char *)root.ptr);
@@ -550,7 +558,7 @@ int ct_netcp_witness(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, cons
 	if (err < 0 || (err = ct_note_parse(&in, note, len)) < 0 ||
 	    (err = ct_netcp_verify(in, network, bureau, &cp, &t, NULL, NULL)) < 0)
 		goto done;
-	if ((err = filter(&n, in, network, bureau)) < 0 || (err = compare_feeds(r, &cp, result, detail)) < 0)
+	if ((err = filter(&n, in, r, network, bureau)) < 0 || (err = compare_feeds(r, &cp, result, detail)) < 0)
 		goto done;
 	if (*result == CT_NETCP_COSIGNED) {
 		if ((err = ct_netindex_update(b)) < 0 || (err = ct_netcp_of_store(r, &mine)) < 0)

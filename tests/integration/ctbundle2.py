@@ -88,34 +88,45 @@ def key_name(k):
     return {"i": "instrument", "s": "standard", "p": "person", "c": "catalogue"}[t] + " " + k[1:-1].decode()
 
 
-def row_of(fields):
-    """(key, kind, time) an entry's row (section 12), or None for the genesis."""
+def rows_of(fields):
+    """The rows [(key, kind, time)] an entry gives the index (section 12): none for the genesis."""
     _, author, seq, prev, etime, typ, body, sig = fields
     if typ in ("instrument.register", "standard.register"):
-        return id_key(typ[0], body["id"]), 0x52, etime
+        return [(id_key(typ[0], body["id"]), 0x52, etime)]
     if typ == "instrument.retire":
-        return id_key("i", body["id"]), 0x54, body["effective"]
+        return [(id_key("i", body["id"]), 0x54, body["effective"])]
     if typ == "standard.approve":
-        return id_key("s", body["id"]), 0x50, body["valid_from"]
+        return [(id_key("s", body["id"]), 0x50, body["valid_from"])]
     if typ == "standard.anchor":
-        return id_key("s", body["id"]), 0x4E, body["performed_at"]
+        return [(id_key("s", body["id"]), 0x4E, body["performed_at"])]
     if typ == "standard.out_of_tolerance":
-        return id_key("s", body["id"]), 0x4F, body["since"]
+        return [(id_key("s", body["id"]), 0x4F, body["since"])]
     if typ == "calibration":
-        return id_key("s" if body["subject_kind"] == "standard" else "i", body["subject"]), 0x43, body["performed_at"]
+        return [(id_key("s" if body["subject_kind"] == "standard" else "i", body["subject"]), 0x43, body["performed_at"])]
     if typ == "org.admit":
-        return org_key(body["key"]), 0x41, body["valid_from"]
+        return [(org_key(body["key"]), 0x41, body["valid_from"])]
     if typ == "org.revoke":
-        return org_key(body["key"]), 0x58, body["effective"]
+        return [(org_key(body["key"]), 0x58, body["effective"])]
+    if typ == "org.rekey":
+        return [(org_key(body["old_key"]), 0x4B, body["effective"]), (org_key(body["new_key"]), 0x42, body["effective"])]
+    if typ == "org.compromised":
+        return [(org_key(body["key"]), 0x5A, body["since"])]
     if typ == "person.certify":
-        return id_key("p", body["person"]), 0, etime
+        return [(id_key("p", body["person"]), 0, etime)]
     if typ == "catalogue.set":
-        return id_key("c", body["item"]), 0, body["effective"]
+        return [(id_key("c", body["item"]), 0, body["effective"])]
     if typ == "calibration.revoke":
-        return revoked_key(body["entry"]), 0, etime
+        return [(revoked_key(body["entry"]), 0, etime)]
     if typ == "network.genesis":
-        return None
+        return []
     raise Bad("an entry of unknown type %s" % typ)
+
+
+def row_under(fields, key):
+    for k, kind, time in rows_of(fields):
+        if k == key:
+            return kind, time
+    return None
 
 
 def list_hash(hashes):
@@ -409,7 +420,7 @@ def parse_body(text, net_hex):
 # ---- the closure of required keys (section 13) -------------------------------------
 
 
-def closure(b, by_hash, witnesses):
+def closure(b, by_hash, witnesses, bureau):
     lookups = b["lookups"]
 
     def lst(k):
@@ -439,9 +450,9 @@ def closure(b, by_hash, witnesses):
     add(subject)
     for h in reversed(lst(subject)):
         e = entry(h)
-        if not e:
+        if not e or row_under(e[1], subject) is None:
             continue
-        key, kind, time = row_of(e[1])
+        kind, time = row_under(e[1], subject)
         if not (kind == 0x43 or (b["kind"] == "standard" and kind == 0x4E)) or time > b["at"]:
             continue
         follow(h)
@@ -456,6 +467,8 @@ def closure(b, by_hash, witnesses):
         break
     for w in witnesses:
         add(org_key(w))
+    add(org_key(bureau))
+    add(fork_key(bureau))
     done = 0
     while queue or done < len(order):
         if queue:
@@ -488,6 +501,9 @@ def closure(b, by_hash, witnesses):
                 add(id_key("c", f[6]["catalogue"]))
             if k[0] == ord("s") and f[5] == "calibration":
                 add(revoked_key(h))
+            if k[0] == ord("a") and f[5] == "org.rekey":
+                add(org_key(f[6]["old_key"]))
+                add(org_key(f[6]["new_key"]))
     return order
 
 
@@ -622,25 +638,26 @@ def verify(data, bureau_hex, pure=False, min_witnesses=1, now_ms=None, max_age_d
             e = by_hash.get(h)
             if not e:
                 raise Bad("key %s lists entry %s, which the bundle lacks" % (key_name(k), h.hex()[:16]))
-            key, kind, time = row_of(e[1])
-            if key != k:
+            row = row_under(e[1], k)
+            if row is None:
                 raise Bad("key %s lists an entry that is no entry of that key" % key_name(k))
-            if last is not None and (kind, time, h) <= last:
+            if last is not None and (row[0], row[1], h) <= last:
                 raise Bad("key %s lists its entries out of order" % key_name(k))
-            last = (kind, time, h)
+            last = (row[0], row[1], h)
             listed.add(h)
     for i, (raw, fields, _) in enumerate(b["blocks"][1:], 2):
         h = sha(b"\x00" + raw)
-        if h in listed:
-            continue
-        row = row_of(fields)
-        if row and row[0] in b["lookups"]:
-            raise Bad("entry %d belongs under key %s, whose lookup does not list it" % (i, key_name(row[0])))
-        if b["lookups"].get(fork_key(fields[1])) != [h]:
+        rows = rows_of(fields)
+        if not rows:
+            raise Bad("entry %d: an entry no key lists" % i)
+        for k, _, _ in rows:
+            if k in b["lookups"] and h not in (b["lookups"][k] or []):
+                raise Bad("entry %d belongs under key %s, whose lookup does not list it" % (i, key_name(k)))
+        if h not in listed and b["lookups"].get(fork_key(fields[1])) != [h]:
             raise Bad("entry %d is listed by no lookup" % i)
 
     # 8. the keys the verdict needs, the witnesses admitted
-    for k in closure(b, by_hash, [w for w, _ in witnesses]):
+    for k in closure(b, by_hash, [w for w, _ in witnesses], bureau):
         if k not in b["lookups"]:
             raise Bad("the bundle has no lookup of key %s, which the verdict rests on" % key_name(k))
     admitted = sum(1 for pk, t in witnesses if admitted_at(b, by_hash, pk, t * 1000))

@@ -36,7 +36,7 @@
 /* Key types: the first byte of a key. */
 #define CT_NK_INSTRUMENT 'i' /* 'i' id 0x00: an instrument's registration, calibrations, retirements */
 #define CT_NK_STANDARD	 's' /* 's' id 0x00: a standard's registration, approvals, anchors, calibrations, declarations */
-#define CT_NK_AUTHOR	 'a' /* 'a' key(32) 'o': admissions and revocations; 'a' key(32) 'f': a fork proof */
+#define CT_NK_AUTHOR	 'a' /* 'a' key(32) 'o': admissions, revocations, rekeys, compromise; 'a' key(32) 'f': a fork proof */
 #define CT_NK_PERSON	 'p' /* 'p' id 0x00: certifications */
 #define CT_NK_CATALOGUE	 'c' /* 'c' id 0x00: versions of a catalogue item */
 #define CT_NK_REVOKED	 'r' /* 'r' hash(32): calibration.revoke entries naming that calibration */
@@ -54,14 +54,22 @@ size_t ct_netkey_org(uint8_t out[static CT_NETKEY_MAX], const uint8_t key[static
 size_t ct_netkey_fork(uint8_t out[static CT_NETKEY_MAX], const uint8_t key[static CT_KEY_BYTES]);
 size_t ct_netkey_revoked(uint8_t out[static CT_NETKEY_MAX], const uint8_t cal[static CT_HASH_BYTES]);
 
+/* A row an entry gives the index: under key, of kind (CT_ROW_*, or 0), at time. */
+typedef struct ct_netrow {
+	uint8_t key[CT_NETKEY_MAX];
+	size_t len;
+	uint8_t kind;
+	uint64_t time;
+} ct_netrow;
+
+#define CT_NETROWS_MAX 2 /* an org.rekey is listed under its old key and its new one */
+
 /*
- * The key and row an entry gives the index (docs/FORMAT.md section 12):
- * the key (*len bytes), the row's kind (CT_ROW_*, or 0) and time. e must
- * have passed ct_event_check. Errors: CT_ENOTFOUND (a type with no row:
- * the genesis), CT_EINVAL (not a known type).
+ * The rows an entry gives the index (docs/FORMAT.md section 12): *n of them
+ * (0 for the genesis). e must have passed ct_event_check.
+ * Errors: CT_EINVAL (not a known type, or an id no key holds).
  */
-int ct_netindex_row(const ct_entry *e, uint8_t key[static CT_NETKEY_MAX], size_t *len, uint8_t *kind,
-		    uint64_t *time);
+int ct_netindex_rows(const ct_entry *e, ct_netrow rows[static CT_NETROWS_MAX], size_t *n);
 
 /* Whether key (len bytes) is well formed: one of the forms above. */
 bool ct_netkey_valid(const uint8_t *key, size_t len);
