@@ -291,6 +291,10 @@ struct ct_tracer {
 	void *record_ctx;
 	ct_trace_key_fn record_key; /* ct_tracer_record_keys; NULL when off */
 	void *record_key_ctx;
+	/* The first error met by a helper that answers a bool or a reason (ct__distrust,
+	 * ct__same_lab): the call that met it returns it instead of a verdict built on a guess,
+	 * and so does every later call, since the memoised records may be incomplete. */
+	int err;
 };
 
 /* Reports a network index key read (ct_tracer_record_keys): type and id, or an author (org and fork), or a revoked calibration. */
