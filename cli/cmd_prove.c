@@ -10,8 +10,8 @@
 
 static void help(void)
 {
-	printf("usage: caltrace prove ID [--at DATE] [--standard | --instrument] --complete [--witnesses K] -o FILE\n"
-	       "       caltrace prove ID [--at DATE] [--standard | --instrument] [--incomplete] -o FILE\n\n"
+	printf("usage: caltrace prove ID [--at DATE] [--standard | --instrument] [--witnesses K] -o FILE\n"
+	       "       caltrace prove ID [--at DATE] [--standard | --instrument] --incomplete -o FILE\n\n"
 	       "Writes a proof bundle of the verdict of ID at DATE (default now) to FILE.\n\n"
 	       "A complete bundle (caltrace-bundle/v2, docs/FORMAT.md section 13) is made against the\n"
 	       "network checkpoint of this home's state, signed by the bureau's node and cosigned by\n"
@@ -22,9 +22,10 @@ static void help(void)
 	       "(caltrace-bundle/v1, section 11) proves each entry against a bureau-cosigned checkpoint\n"
 	       "of its feed, and nothing about what it leaves out. `caltrace verify FILE --bureau KEY`\n"
 	       "checks either on any machine, with nothing else.\n\n"
-	       "  --complete      the complete bundle\n"
+	       "  --complete      the complete bundle (the default)\n"
 	       "  --witnesses K   carry at least K witness cosignatures of admitted labs (default 1)\n"
-	       "  --incomplete    (for now the default) the v1 bundle\n\n"
+	       "  --incomplete    the v1 bundle, which `caltrace verify` accepts only with\n"
+	       "                  --allow-incomplete\n\n"
 	       "exit status: 0 written, 2 error (e.g. no network checkpoint of this state cosigned yet)\n");
 }
 
@@ -49,7 +50,7 @@ static int write_out(const char *path, const ct_buf *b)
 struct prove_opts {
 	const char *path;
 	unsigned witnesses;
-	bool incomplete; /* v1 stays the default until the demo asks for complete bundles */
+	bool incomplete; /* --incomplete: the v1 bundle */
 };
 
 static int opt(void *ctx, int code, const char *arg)
@@ -97,7 +98,7 @@ static const char complete_hint[] =
 int cmd_prove(int argc, char **argv)
 {
 	cli_args a = {.at = cli_now_ms()};
-	struct prove_opts o = {NULL, 1, true};
+	struct prove_opts o = {NULL, 1, false};
 	const char *id;
 	ct_trace_node *tree = NULL;
 	ct_reader *r = NULL;

@@ -22,15 +22,17 @@ static void help(void)
 	       "bundle is refused when it lacks an entry a lookup lists, holds one a lookup leaves out,\n"
 	       "or the evaluator reads a key it has no lookup of. Its verdict is the one every node\n"
 	       "gives at that network checkpoint. An older bundle (caltrace-bundle/v1) proves each\n"
-	       "entry authentic, not that nothing was left out, and is said so.\n\n"
+	       "entry authentic, not that nothing was left out: it is said so, and the exit status is 1\n"
+	       "whatever its verdict, unless --allow-incomplete.\n\n"
 	       "  --bureau KEY        the bureau's key: 64 hex digits, or its witness verifier key in C2SP\n"
 	       "                      form (caltrace checkpoint --vkey on the bureau's home, second line)\n"
 	       "  --witnesses K       refuse a complete bundle with fewer than K admitted witnesses (default 1)\n"
 	       "  --max-age DAYS      refuse one whose network checkpoint is older than DAYS days (default 7):\n"
 	       "                      later entries may have changed the verdict\n"
-	       "  --allow-incomplete  judge a v1 bundle by its verdict alone\n"
+	       "  --allow-incomplete  let a v1 bundle's exit status be its verdict's\n"
 	       "  --json              the chain as JSON\n\n"
-	       "exit status: 0 valid, 1 not traceable or suspect, 2 the bundle does not verify\n");
+	       "exit status: 0 valid, 1 not traceable or suspect (or a v1 bundle without\n"
+	       "--allow-incomplete), 2 the bundle does not verify\n");
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -272,11 +274,14 @@ int cmd_verify(int argc, char **argv)
 	made = true;
 	rc = evaluate(b, dir, a.format);
 	if (rc != EXIT_ERR) {
-		/* the exit status stays the verdict's until the demo proves completeness (it verifies v1 now) */
-		fprintf(stderr, "authentic, completeness not proven: this bundle (%s) proves each entry it carries "
-				"signed and logged, not that no entry the verdict rests on was left out\n",
-			CT_BUNDLE_HEADER);
-		(void)o.allow_incomplete;
+		fprintf(stderr,
+			"authentic, completeness not proven: this bundle (%s) proves each entry it carries "
+			"signed and logged, not that no entry the verdict rests on was left out%s\n",
+			CT_BUNDLE_HEADER,
+			o.allow_incomplete ? "" : "; exit status 1 (--allow-incomplete: the verdict's); ask for a "
+						  "complete bundle (caltrace prove without --incomplete)");
+		if (!o.allow_incomplete)
+			rc = EXIT_NO;
 	}
 done:
 	if (made)

@@ -5,8 +5,10 @@ source "$(dirname "$0")/common.bash"
 ex="$CT_VECTORS_DIR/bundle-example"
 bureau=$(cat "$ex/bureau.key")
 mkdir empty && cd empty
-run_expect 0 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s.bundle" --bureau "$bureau"
-# a v1 bundle: authentic, and said not to prove completeness
+# a v1 bundle: authentic, and said not to prove completeness; exit 1 unless --allow-incomplete
+run_expect 1 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s.bundle" --bureau "$bureau"
+has out "authentic, completeness not proven" "exit status 1"
+run_expect 0 out -- "$CALTRACE" --home /nonexistent verify "$ex/scale-s.bundle" --bureau "$bureau" --allow-incomplete
 has out "authentic, completeness not proven"
 grep -v '^authentic, completeness not proven' out >chain.txt || true
 cmp chain.txt "$ex/expected.txt" || fail "verify prints another text: $(diff chain.txt "$ex/expected.txt")"

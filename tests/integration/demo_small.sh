@@ -118,6 +118,11 @@ proof = out["proof"]
 check(proof["verdict"] == "valid" and proof["bytes"] == os.path.getsize(proof["bundle"]), "the proof bundle")
 check(proof["chain"]["id"] == truth["chain_example"] and proof["chain"]["verdict"] == "valid", "the verified chain")
 check(depth_to_anchor(proof["chain"]) == 6, "the verified chain reaches the anchor")
+# complete: against a network checkpoint signed by the bureau's node and cosigned by the others
+check(proof["completeness"].startswith("complete at the network checkpoint of ") and
+      proof["completeness"].endswith("cosigned by the bureau and %d witness%s" %
+                                     (proof["witnesses"], "" if proof["witnesses"] == 1 else "es")) and
+      1 <= proof["witnesses"] <= 18, "the proof bundle's completeness: %r" % proof.get("completeness"))
 check(out["nodes_running"] is False, "the nodes were stopped")
 
 if problems:

@@ -53,7 +53,7 @@ v1only() {
 }
 
 # before any checkpoint: prove says which feed lacks a cosigned checkpoint and what to do
-run_expect 2 out -- ct --home dist prove SCALE-S --at 2024-12-01 -o x.bundle
+run_expect 2 out -- ct --home dist prove SCALE-S --incomplete --at 2024-12-01 -o x.bundle
 has out "carries the bureau's cosignature" "caltrace witness"
 
 # every node signs its feed; the bureau witnesses all three; the cosigned notes go back
@@ -79,25 +79,28 @@ run_expect 0 out -- ct --home dist audit
 has out "0 feeds rewritten"
 
 # prove on the lab's home, verify in a fresh empty directory with only the file and the key
-run_expect 0 out -- ct --home dist prove SCALE-S --at 2024-12-01 -o "$work/s.bundle"
+run_expect 0 out -- ct --home dist prove SCALE-S --incomplete --at 2024-12-01 -o "$work/s.bundle"
 size=$(stat -c %s s.bundle)
 echo "bundle for a three-level chain: $size bytes" >&2
 [ "$size" -lt 16384 ] || fail "bundle is $size bytes"
 run_expect 0 chain.txt -- ct --home dist chain SCALE-S --at 2024-12-01
 mkdir empty && cd empty
-run_expect 0 verify.txt -- env -u CALTRACE_HOME "$CALTRACE" --home /nonexistent verify ../s.bundle --bureau "$bureau"
+run_expect 1 verify.txt -- env -u CALTRACE_HOME "$CALTRACE" --home /nonexistent verify ../s.bundle --bureau "$bureau"
+has verify.txt "exit status 1 (--allow-incomplete: the verdict's)"
+run_expect 0 verify.txt -- env -u CALTRACE_HOME "$CALTRACE" --home /nonexistent verify ../s.bundle --bureau "$bureau" \
+	--allow-incomplete
 v1only verify.txt
 cmp verify.txt ../chain.txt || fail "verify prints another chain than chain: $(diff verify.txt ../chain.txt)"
-run_expect 0 out -- "$CALTRACE" verify ../s.bundle --bureau "$bureau_vkey"
+run_expect 0 out -- "$CALTRACE" verify ../s.bundle --bureau "$bureau_vkey" --allow-incomplete
 start=$(date +%s%N)
-"$CALTRACE" verify ../s.bundle --bureau "$bureau" >/dev/null
+"$CALTRACE" verify ../s.bundle --bureau "$bureau" --allow-incomplete >/dev/null
 echo "verify took $((($(date +%s%N) - start) / 1000000)) ms" >&2
 cd ..
 
 # a broken chain (a calibration, not a verification, of a compulsory instrument): a valid bundle, exit 1
 run_expect 1 chainx.txt -- ct --home dist chain SCALE-X --at 2024-12-01
-run_expect 0 out -- ct --home dist prove SCALE-X --at 2024-12-01 -o x.bundle
-run_expect 1 out -- ct verify x.bundle --bureau "$bureau"
+run_expect 0 out -- ct --home dist prove SCALE-X --incomplete --at 2024-12-01 -o x.bundle
+run_expect 1 out -- ct verify x.bundle --bureau "$bureau" --allow-incomplete
 v1only out
 cmp out chainx.txt || fail "broken chain differs from chain"
 has out "verification-required"
@@ -227,10 +230,10 @@ run_expect 1 out -- ct --home dist import fork.bin
 has out "fork" "${city:0:16}" "#$cal_seq"
 run_expect 1 chainf.txt -- ct --home dist chain SCALE-S --at 2024-12-01
 has chainf.txt "forked-author"
-run_expect 0 out -- ct --home dist prove SCALE-S --at 2024-12-01 -o f.bundle
+run_expect 0 out -- ct --home dist prove SCALE-S --incomplete --at 2024-12-01 -o f.bundle
 [ "$(grep -c '^fork ' f.bundle)" = 1 ] || fail "the bundle does not carry the fork proof"
 has f.bundle "forks 1"
-run_expect 1 verifyf.txt -- ct verify f.bundle --bureau "$bureau"
+run_expect 1 verifyf.txt -- ct verify f.bundle --bureau "$bureau" --allow-incomplete
 v1only verifyf.txt
 cmp verifyf.txt chainf.txt || fail "verify prints another chain than chain: $(diff verifyf.txt chainf.txt)"
 run_expect 0 out -- python3 "$ctbundle" verify f.bundle "$bureau" --pure
