@@ -553,7 +553,7 @@ static void netindex_cost(const char *src, uint64_t n, const char *net, int pair
 	if (sh("%s", cmd))
 		die("caltrace index on the caught-up node");
 	fold = now_s() - t0;
-	printf("  then the first fold of its index (caltrace index: %llu keys marked during the catch-up): %.1f s\n",
+	printf("  then the first fold of its index (caltrace index, over the keys the %llu entries marked): %.1f s\n",
 	       (unsigned long long)n, fold);
 }
 
