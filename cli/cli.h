@@ -125,5 +125,7 @@ int cmd_report(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_label(int argc, char **argv);
 
 #endif

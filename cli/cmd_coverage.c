@@ -1,6 +1,7 @@
 /* caltrace coverage: traceability coverage and inspection rate, at a date or month by month. */
 #include <string.h>
 
+#include "caltrace/eval/json.h"
 #include "coverage_fmt.h"
 
 static void help(void)
@@ -14,7 +15,8 @@ static void help(void)
 	       "covered, and why the others are not traceable.\n\n"
 	       "  --at DATE            the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n"
 	       "  --monthly FROM..TO   a trend: at the end of each month, YYYY-MM..YYYY-MM\n"
-	       "  --by KEY             group by district, category, catalogue, tier, owner or domain\n"
+	       "  --by KEY             group by district, category, catalogue, tier, owner, domain\n"
+	       "                       or lab (the lab responsible: the governing calibration's author)\n"
 	       "  --district D, --category C, --catalogue ITEM, --owner O, --tier T\n"
 	       "                       count only instruments matching (tier: the registrant lab's)\n"
 	       "  --threads N          threads sharing the scan (default: the machine's cores)\n"
@@ -167,45 +169,13 @@ static void print_csv(const struct opts *o, const ct_coverage *c, size_t n)
 	}
 }
 
-static json_t *one_json(const struct opts *o, const ct_coverage *c)
-{
-	json_t *groups = json_array();
-	char when[32];
-	size_t i;
-
-	ct_time_format(when, sizeof(when), c->at);
-	for (i = 0; i < c->ngroups; i++) {
-		json_t *g = cov_counts_json(&c->groups[i].counts);
-		json_object_set_new(g, "key", json_string(c->groups[i].key));
-		json_array_append_new(groups, g);
-	}
-	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "at", when, "by", ct_group_by_name(o->q.by), "total",
-			 cov_counts_json(&c->total), "groups", groups, "standards",
-			 cov_standards_json(&c->standards));
-}
-
 static int print_json(const struct opts *o, const ct_coverage *c, size_t n)
 {
-	const ct_coverage_filter *f = &o->q.filter;
-	json_t *out,
-	    *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
-				f->category, "catalogue", f->catalogue, "owner", f->owner, "tier", f->tier);
-	size_t i;
-	int rc;
+	json_t *out = NULL;
+	int err, rc;
 
-	if (o->monthly) {
-		json_t *months = json_array();
-		char month[16];
-		for (i = 0; i < n; i++) {
-			json_t *m = one_json(o, &c[i]);
-			json_object_set_new(m, "month", json_string(cov_month(month, c[i].at)));
-			json_array_append_new(months, m);
-		}
-		out = json_pack("{s:o, s:o}", "filter", filter, "months", months);
-	} else {
-		out = one_json(o, c);
-		json_object_set_new(out, "filter", filter);
-	}
+	if ((err = ct_coverage_to_json(&out, c, n, &o->q, o->monthly != NULL)) < 0)
+		return cli_fail("coverage", err, "cannot write JSON");
 	rc = cli_print_json(out);
 	json_decref(out);
 	return rc;
@@ -242,7 +212,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			if ((by = ct_group_by_parse(optarg)) <= 0)
 				return cli_usage_error("coverage",
 						       "--by expects district, category, catalogue, tier, "
-						       "owner or domain, not '%s'",
+						       "owner, domain or lab, not '%s'",
 						       optarg);
 			o->q.by = (ct_group_by)by;
 			break;

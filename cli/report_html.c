@@ -90,11 +90,11 @@ static void axes(FILE *f, int width)
 /* One series as a polyline (broken where there is nothing to measure) and dots. */
 static void line(FILE *f, const struct report *rep, bool inspection, const char *color)
 {
-	size_t i, n = rep->nseries;
+	size_t i, n = rep->plan->nseries;
 	bool open = false;
 
 	for (i = 0; i < n; i++) {
-		const ct_coverage_counts *c = &rep->series[i].total;
+		const ct_coverage_counts *c = &rep->plan->series[i].total;
 		long r =
 		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
@@ -112,7 +112,7 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 	if (open)
 		fputs("'/>", f);
 	for (i = 0; i < n; i++) {
-		const ct_coverage_counts *c = &rep->series[i].total;
+		const ct_coverage_counts *c = &rep->plan->series[i].total;
 		long r =
 		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
@@ -124,7 +124,7 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 static void trend_chart(FILE *f, const struct report *rep)
 {
 	char label[32];
-	size_t i, n = rep->nseries;
+	size_t i, n = rep->plan->nseries;
 
 	fprintf(f,
 		"<figure><svg viewBox='0 0 900 290' role='img' aria-label='coverage and inspection rate by "
@@ -135,9 +135,9 @@ static void trend_chart(FILE *f, const struct report *rep)
 	for (i = 0; i < n; i++) {
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 		if (i + 1 == n)
-			ct_time_format(label, sizeof(label), rep->series[i].at);
+			ct_time_format(label, sizeof(label), rep->plan->series[i].at);
 		else
-			cov_month(label, rep->series[i].at);
+			cov_month(label, rep->plan->series[i].at);
 		fprintf(f, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>", x, PLOT_Y1 + 18, label);
 	}
 	fprintf(f,
@@ -152,16 +152,6 @@ static void trend_chart(FILE *f, const struct report *rep)
 	fprintf(f, "\n</svg><figcaption>At the end of each month, and at the report's date (last "
 		   "point).</figcaption>"
 		   "</figure>\n");
-}
-
-static const ct_coverage_counts *district_counts(const ct_coverage *c, const char *district)
-{
-	size_t i;
-
-	for (i = 0; i < c->ngroups; i++)
-		if (strcmp(c->groups[i].key, district) == 0)
-			return &c->groups[i].counts;
-	return NULL;
 }
 
 static void bar(FILE *f, double x, double w, long r, const char *color)
@@ -179,7 +169,7 @@ static void bar(FILE *f, double x, double w, long r, const char *color)
 
 static void district_chart(FILE *f, const struct report *rep)
 {
-	const ct_coverage *now = &rep->series[rep->nseries - 1];
+	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
 	size_t i, n = s->ndistricts ? s->ndistricts : 1;
 	double slot = (double)(PLOT_X1 - PLOT_X0) / (double)n, w = slot * 0.32;
@@ -189,7 +179,7 @@ static void district_chart(FILE *f, const struct report *rep)
 		"district'>\n");
 	axes(f, PLOT_X1);
 	for (i = 0; i < s->ndistricts; i++) {
-		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
+		const ct_coverage_counts *c = ct_coverage_group_counts(now, s->districts[i].district);
 		double x = PLOT_X0 + (double)i * slot + slot * 0.16;
 		if (c) {
 			bar(f, x, w, rate(c->valid, c->registered), "#1f6feb");
@@ -219,21 +209,21 @@ static void indicators_table(FILE *f, const struct report *rep)
 	fputs("<table><tr><th>indicator</th><th>city</th><th>2016 target</th><th>2020 "
 	      "target</th><th>status</th></tr>\n",
 	      f);
-	for (i = 0; i < REPORT_INDICATORS; i++) {
-		const struct indicator *in = &rep->ind[i];
-		fprintf(f, "<tr><td>%s</td><td><b>%s</b></td><td>", in->name, report_value(v, in));
-		esc(f, report_target(t16, in, in->target_2016));
+	for (i = 0; i < CT_PLAN_INDICATORS; i++) {
+		const ct_indicator *in = &rep->plan->ind[i];
+		fprintf(f, "<tr><td>%s</td><td><b>%s</b></td><td>", in->name, ct_indicator_value(v, in));
+		esc(f, ct_indicator_target(t16, in, in->target_2016));
 		fputs("</td><td>", f);
-		esc(f, report_target(t20, in, in->target_2020));
+		esc(f, ct_indicator_target(t20, in, in->target_2020));
 		fprintf(f, "</td><td><span class='badge s%d'>%s</span></td></tr>\n", in->status,
-			report_status(in->status));
+			ct_indicator_status_name(in->status));
 	}
 	fputs("</table>\n", f);
 }
 
 static void districts_table(FILE *f, const struct report *rep)
 {
-	const ct_coverage *now = &rep->series[rep->nseries - 1];
+	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
 	static const ct_coverage_counts none;
 	char a[24], b[24];
@@ -244,7 +234,7 @@ static void districts_table(FILE *f, const struct report *rep)
 	      "<th>inspection rate</th><th>district standards (target 25)</th></tr>\n",
 	      f);
 	for (i = 0; i < s->ndistricts; i++) {
-		const ct_coverage_counts *c = district_counts(now, s->districts[i].district);
+		const ct_coverage_counts *c = ct_coverage_group_counts(now, s->districts[i].district);
 		if (!c)
 			c = &none;
 		fputs("<tr><td>", f);
@@ -295,7 +285,7 @@ static void standards_table(FILE *f, const ct_standards_summary *s)
 
 int report_write_html(const struct report *rep, const char *path)
 {
-	const ct_coverage *now = &rep->series[rep->nseries - 1];
+	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
 	char day[32];
 	FILE *f = fopen(path, "w");
 

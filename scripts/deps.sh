@@ -4,7 +4,12 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev
-	libmsgpack-dev libjansson-dev libcmocka-dev)
+	libmsgpack-dev libjansson-dev libcmocka-dev
+	libmicrohttpd-dev libqrencode-dev # caltrace serve, caltrace label
+	# the web tests: curl drives the API, headless Chromium the pages (with a CJK font for the
+	# zh-CN screenshots), zbarimg reads the labels' QR codes back, poppler renders their PDF;
+	# wrk is the web benchmark's load generator (bench/bench_web.sh)
+	curl chromium fonts-wqy-microhei zbar-tools poppler-utils wrk)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -32,7 +32,7 @@ struct part {
 };
 
 static const char *const by_names[] = {"none", "district", "category", "catalogue",
-				       "tier", "owner",	   "domain"};
+				       "tier", "owner",	   "domain",   "lab"};
 
 int ct_group_by_parse(const char *name)
 {
@@ -106,11 +106,19 @@ static void counts_merge(ct_coverage_counts *into, const ct_coverage_counts *c)
 		into->reasons[i] += c->reasons[i];
 }
 
-static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier)
+/*
+ * The instrument's group under by; lab_hex receives a lab's key (the author of the calibration
+ * that governs the instrument at this time, else its registrant) when by is CT_BY_LAB.
+ */
+static struct ct__str group_key(const struct ct__inst *in, const struct ct__inst_at *a, ct_group_by by,
+				struct ct__str tier, char lab_hex[2 * CT_KEY_BYTES + 1])
 {
 	static const struct ct__str none = {"", 0};
 
 	switch (by) {
+	case CT_BY_LAB:
+		ct_hex(lab_hex, a->row ? in->cal.e.author : in->registrant, CT_KEY_BYTES);
+		return (struct ct__str){lab_hex, 2 * CT_KEY_BYTES};
 	case CT_BY_DISTRICT:
 		return in->district;
 	case CT_BY_CATEGORY:
@@ -152,6 +160,7 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 	const ct_coverage_filter *f = &p->q->filter;
 	struct ct__inst *in = &p->tr->inst;
 	struct ct__str tier = {"", 0};
+	char lab_hex[2 * CT_KEY_BYTES + 1];
 	size_t j;
 	int err;
 
@@ -175,7 +184,7 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 			return err;
 		ct__counts_add(&p->totals[j], (ct_verdict)p->at.verdict, p->at.compulsory, p->at.mask);
 		if (p->q->by != CT_BY_NONE &&
-		    (err = add_to_group(&p->groups[j], group_key(in, p->q->by, tier), &p->at)) < 0)
+		    (err = add_to_group(&p->groups[j], group_key(in, &p->at, p->q->by, tier, lab_hex), &p->at)) < 0)
 			return err;
 	}
 	return 0;

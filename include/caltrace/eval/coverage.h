@@ -30,6 +30,8 @@ typedef enum ct_group_by {
 	CT_BY_TIER,	 /* the registrant lab's tier at t; "" when it had no admission then */
 	CT_BY_OWNER,
 	CT_BY_DOMAIN, /* trade, safety, medical, environment, ...; "" when none */
+	CT_BY_LAB,    /* the lab responsible at t, as 64 hex digits: the author of the calibration that
+			 governs the instrument at t, else the lab that registered it */
 } ct_group_by;
 
 /* Conditions an instrument must meet to be counted; NULL fields match anything. */
@@ -97,7 +99,7 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 /* Frees what ct_coverage_compute returned; accepts NULL. */
 void ct_coverage_free(ct_coverage *c, size_t ntimes);
 
-/* "district", ... to a ct_group_by; -1 when unknown. */
+/* "district", ..., "lab" to a ct_group_by; -1 when unknown. */
 int ct_group_by_parse(const char *name);
 const char *ct_group_by_name(ct_group_by by);
 
@@ -144,5 +146,28 @@ int ct_due_list(ct_due **out, ct_reader *r, const ct_due_query *q);
 
 /* Frees a due list; accepts NULL. */
 void ct_due_free(ct_due *d);
+
+/* "never", "failed", "overdue", "due". */
+const char *ct_due_state_name(ct_due_state s);
+
+/* ---- organisations ---------------------------------------------------------- */
+
+/* What the bureau's admission governing a time says of an organisation; strings owned by the caller. */
+typedef struct ct_org_info {
+	bool admitted;			/* an admission covers t (revocations aside) */
+	bool revoked;			/* an org.revoke took effect at or before t */
+	char *name, *tier, *district;	/* of that admission, else of the latest one; NULL when none */
+} ct_org_info;
+
+/*
+ * The bureau's record of the organisation with key at time t (a lab's
+ * name for a page or a group key). An unknown key is not an error: every
+ * field is false or NULL. Free with ct_org_info_free.
+ * Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_org_info_at(ct_org_info *out, ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t);
+
+/* Frees the strings of an org info; accepts one already freed or zeroed. */
+void ct_org_info_free(ct_org_info *o);
 
 #endif
