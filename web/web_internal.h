@@ -8,6 +8,7 @@
 #include "caltrace/eval/coverage.h"
 #include "caltrace/eval/trace.h"
 #include "caltrace/ledger/index.h"
+#include "caltrace/web/label.h"
 #include "caltrace/web/web.h"
 
 /* ---- url.c: percent-encoding, pure ---------------------------------------- */
@@ -232,5 +233,40 @@ void ct__limiter_free(struct ct__limiter *l);
  * now (ms): 0 when allowed, else the seconds to wait. Thread-safe.
  */
 unsigned ct__limiter_take(struct ct__limiter *l, const void *addr, size_t len, uint64_t now);
+
+/* ---- labels (label*.c) ------------------------------------------------------- */
+
+/* A QR code's modules, row by row, 1 for dark; width x width, quiet zone not included. */
+struct ct__qr {
+	int width;
+	unsigned char *dark;
+};
+
+/* The QR code of text (byte mode, error correction M). Errors: CT_ETOOBIG, CT_ENOMEM. */
+int ct__qr_make(struct ct__qr *out, const char *text);
+void ct__qr_free(struct ct__qr *q);
+
+/* Label geometry, in millimetres (label.h: A4, 3 x 8 labels of 70 x 37). */
+#define CT__PAGE_W 210.0
+#define CT__PAGE_H 297.0
+#define CT__LABEL_W 70.0
+#define CT__LABEL_H 37.0
+#define CT__TOP 0.5	/* the rows' top margin */
+#define CT__QR_X 3.0	/* the QR code's box, its quiet zone inside */
+#define CT__QR_Y 3.0
+#define CT__QR_SIZE 31.0
+#define CT__TEXT_X 35.0 /* the text column */
+
+/* The top-left corner of label i of its sheet. */
+void ct__label_origin(size_t i, double *x, double *y);
+
+/*
+ * At most max code points of s into out (cap bytes, NUL-terminated), and
+ * "…" when cut and ellipsis is set. Returns the bytes of s taken.
+ */
+size_t ct__label_cut(char *out, size_t cap, const char *s, size_t max, bool ellipsis);
+
+int ct__labels_svg(ct_buf *out, const ct_labels *l);
+int ct__labels_pdf(ct_buf *out, const ct_labels *l);
 
 #endif
