@@ -214,9 +214,10 @@ static void trend(struct ct__out *o, const struct ct__req *q, const ct_plan_repo
 	series(o, p, false, "#0969da");
 	series(o, p, true, "#bc4c00");
 	for (i = 0; i < p->nseries; i++) {
-		if (i + 1 == p->nseries)
+		if (i + 1 == p->nseries) {
 			ct__w_day(label, p->series[i].at);
-		else
+			label[10] = '\0'; /* the date of the last point, without its time */
+		} else
 			ct_time_month(label, p->series[i].at);
 		if (i % 2 == 0 || i + 1 == p->nseries)
 			ct__w_fmt(o, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>", x_of(i, p->nseries), Y1 + 18,

@@ -211,8 +211,37 @@ static void latest(struct ct__out *o, const struct ct__req *q, const ct_trace_no
 	ct__w_str(o, "</dl>\n");
 }
 
+/* Every reason of the tree that changes a verdict, once per code and detail: why, at the top. */
+static void why(struct ct__out *o, int lang, const ct_trace_node *n, const ct_trace_reason **seen, size_t *nseen,
+		size_t max)
+{
+	size_t i, j;
+
+	for (i = 0; i < n->nreasons && *nseen < max; i++) {
+		const ct_trace_reason *r = &n->reasons[i];
+		if (r->warning)
+			continue;
+		for (j = 0; j < *nseen; j++)
+			if (seen[j]->code == r->code && !strcmp(seen[j]->detail, r->detail))
+				break;
+		if (j < *nseen)
+			continue;
+		seen[(*nseen)++] = r;
+		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ",
+			  ct_verdict_name(ct_reason_severity(r->code)), ct_reason_name(r->code), ct_reason_name(r->code));
+		ct__w_esc(o, ct__reason_text(lang, r->code));
+		ct__w_str(o, " <span class='detail'>");
+		ct__w_esc(o, r->detail);
+		ct__w_str(o, "</span></li>");
+	}
+	for (i = 0; i < n->nchildren; i++)
+		why(o, lang, n->children[i], seen, nseen, max);
+}
+
 static void page(struct ct__out *o, const struct ct__req *q, const ct_trace_node *tree)
 {
+	const ct_trace_reason *seen[8];
+	size_t nseen = 0;
 	const ct_web_route *rt = q->rt;
 	int lang = rt->lang;
 	char day[32];
@@ -228,7 +257,11 @@ static void page(struct ct__out *o, const struct ct__req *q, const ct_trace_node
 	ct__w_str(o, "</h1><div class='sub'>");
 	ct__w_esc(o, ct__t(lang, T_VERDICT_AT));
 	ct__w_fmt(o, " <time>%s</time></div></div></section>\n", ct__w_day(day, rt->at));
-	reasons(o, lang, tree);
+	if (tree->verdict != CT_VALID) {
+		ct__w_str(o, "<ul class='reasons why' id='why'>");
+		why(o, lang, tree, seen, &nseen, sizeof(seen) / sizeof(seen[0]));
+		ct__w_str(o, "</ul>\n");
+	}
 	ct__w_str(o, "<dl class='facts' id='facts'>\n");
 	fact(o, lang, T_OWNER, tree->owner);
 	fact(o, lang, T_DISTRICT, tree->district);
