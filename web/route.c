@@ -244,8 +244,13 @@ static int parse_query(struct parse *p, unsigned allowed)
 	const char *q = p->req->query ? p->req->query : "", *end = q + strlen(q), *part = q;
 	unsigned seen = 0, count = 0;
 	char name[32], value[CT_WEB_PATH_MAX + 1], s[64], list[160];
+	const char *c;
 	int err;
 
+	for (c = q; *c; c++) /* too many parameters is the first thing to say */
+		count += *c == '&';
+	if (count + 1 > CT_WEB_PARAMS_MAX)
+		return fail(p, 400, "more than %d query parameters", CT_WEB_PARAMS_MAX);
 	while (part < end) {
 		const char *amp = memchr(part, '&', (size_t)(end - part)), *stop = amp ? amp : end;
 		const char *eq = memchr(part, '=', (size_t)(stop - part)), *why = NULL;
@@ -256,8 +261,6 @@ static int parse_query(struct parse *p, unsigned allowed)
 			part = stop + 1;
 			continue;
 		}
-		if (++count > CT_WEB_PARAMS_MAX)
-			return fail(p, 400, "more than %d query parameters", CT_WEB_PARAMS_MAX);
 		if (ct__pct_decode(name, sizeof(name) - 1, part, nlen, true, &why) < 0)
 			return fail(p, 400, "a query parameter's name '%s' is not valid: %s", shown(s, part, nlen), why);
 		for (i = 0; i < NPARAMS; i++)
