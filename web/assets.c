@@ -51,7 +51,7 @@ static const char css[] =
     "ul.reasons{margin:6px 0 0;padding-left:20px;font-size:14px}\n"
     "ul.reasons li.r-invalid{color:var(--bad)}ul.reasons li.r-suspect{color:var(--warn)}"
     "ul.reasons li.r-warning{color:var(--muted)}\n"
-    "ul.why{font-size:15px;margin:0 0 12px}\n"
+    "ul.why{font-size:15px;margin:0 0 12px}ul.reasons .detail{color:var(--muted)}\n"
     ".actions{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:20px 0 4px}\n"
     ".button,button{display:inline-block;padding:10px 16px;border-radius:8px;border:1px solid var(--link);"
     "background:var(--link);color:#fff;text-decoration:none;font:inherit;font-weight:600;cursor:pointer}\n"

@@ -4,8 +4,8 @@
  * has them, so nothing is embedded), and per A4 sheet one page whose
  * content stream fills the QR codes' dark modules as rectangles and sets
  * the captions. The cross-reference table gives each object's offset.
- * Text is what WinAnsiEncoding has of ASCII: any other character prints
- * as '?' (the QR code carries the id exactly).
+ * Text is what WinAnsiEncoding has of ASCII, and the ellipsis: any other
+ * character prints as '?' (the QR code carries the id exactly).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,11 @@ static void pdf_string(struct ct__out *o, const char *s)
 
 	ct__w_str(o, "(");
 	while (*p) {
+		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xa6) { /* U+2026 is WinAnsi's 0x85 */
+			ct__w_str(o, "\\205");
+			p += 3;
+			continue;
+		}
 		if (*p >= 0x80) { /* one '?' for the whole UTF-8 sequence */
 			ct__w_str(o, "?");
 			p++;

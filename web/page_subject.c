@@ -58,7 +58,7 @@ static void reasons(struct ct__out *o, int lang, const ct_trace_node *n)
 		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ", sev, ct_reason_name(r->code),
 			ct_reason_name(r->code));
 		ct__w_esc(o, ct__reason_text(lang, r->code));
-		ct__w_str(o, " <span class='detail'>");
+		ct__w_str(o, " <span class='detail'>— ");
 		ct__w_esc(o, r->detail);
 		ct__w_str(o, "</span></li>");
 	}
@@ -230,7 +230,7 @@ static void why(struct ct__out *o, int lang, const ct_trace_node *n, const ct_tr
 		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ",
 			  ct_verdict_name(ct_reason_severity(r->code)), ct_reason_name(r->code), ct_reason_name(r->code));
 		ct__w_esc(o, ct__reason_text(lang, r->code));
-		ct__w_str(o, " <span class='detail'>");
+		ct__w_str(o, " <span class='detail'>— ");
 		ct__w_esc(o, r->detail);
 		ct__w_str(o, "</span></li>");
 	}
