@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caltrace/base/error.h"
 #include "caltrace/ledger/json.h"
@@ -22,7 +23,42 @@ struct ct_web_site {
 	char *base_url;
 	unsigned heavy_max, threads;
 	atomic_uint heavy;
+	size_t trim_bytes;
+	atomic_uint requests;
+	atomic_flag trimming;
 };
+
+#define TRIM_EVERY 256 /* requests between two looks at the memory the store's pages take */
+
+/* Bytes of this process's resident set that are file pages (the store's map, mostly); -1 unknown. */
+static long long resident_file_bytes(void)
+{
+	unsigned long long size, resident, shared;
+	FILE *f = fopen("/proc/self/statm", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu %llu", &size, &resident, &shared);
+	fclose(f);
+	return n == 3 ? (long long)(shared * (unsigned long long)sysconf(_SC_PAGESIZE)) : -1;
+}
+
+/*
+ * Every page of the store a request reads stays mapped in this process until the kernel needs
+ * it: now and then, once they pass trim_bytes, give them back (they stay in the page cache).
+ */
+static void maybe_trim(ct_web_site *s)
+{
+	long long file;
+
+	if (atomic_fetch_add(&s->requests, 1) % TRIM_EVERY != TRIM_EVERY - 1 || atomic_flag_test_and_set(&s->trimming))
+		return;
+	file = resident_file_bytes();
+	if (file < 0 || file > (long long)s->trim_bytes)
+		ct_ledger_trim_memory(s->ledger);
+	atomic_flag_clear(&s->trimming);
+}
 
 int ct_web_site_new(ct_web_site **out, const ct_web_site_opts *opts)
 {
@@ -54,7 +90,10 @@ int ct_web_site_new(ct_web_site **out, const ct_web_site_opts *opts)
 	}
 	s->heavy_max = opts->heavy_max ? opts->heavy_max : 1;
 	s->threads = opts->coverage_threads ? opts->coverage_threads : 1;
+	s->trim_bytes = opts->trim_bytes ? opts->trim_bytes : (size_t)48 << 20;
 	atomic_init(&s->heavy, 0);
+	atomic_init(&s->requests, 0);
+	atomic_flag_clear(&s->trimming);
 	*out = s;
 	return 0;
 }
@@ -224,6 +263,7 @@ void ct_web_handle(ct_web_site *s, const ct_web_request *req, ct_web_response *r
 	ct_reader_end(q.r);
 	if (heavy)
 		atomic_fetch_sub(&s->heavy, 1);
+	maybe_trim(s);
 	if (resp->status == 200 && etag_matches(req->if_none_match, resp->etag)) {
 		resp->status = 304;
 		resp->body.len = 0;
