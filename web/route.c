@@ -145,9 +145,9 @@ static int parse_by(struct parse *p, const char *v)
 	char s[64];
 	int by = ct_group_by_parse(v);
 
-	if (by <= 0)
-		return fail(p, 400,
-			    "parameter 'by': '%s' is not district, category, lab, catalogue, tier, owner or domain",
+	/* Not by owner: a city has as many owners as households, an answer must stay bounded. */
+	if (by <= 0 || by == CT_BY_OWNER)
+		return fail(p, 400, "parameter 'by': '%s' is not district, category, lab, catalogue, tier or domain",
 			    shown(s, v, strlen(v)));
 	p->rt->by = by;
 	return 0;

@@ -121,6 +121,8 @@ static void test_refusals(void **state)
 	refused(&req, 400, "unknown parameter 'lang' (this address takes: at)");
 	req = get("/api/v1/coverage", "by=colour");
 	refused(&req, 400, "parameter 'by': 'colour' is not district, category, lab");
+	req = get("/api/v1/coverage", "by=owner"); /* as many groups as households: unbounded */
+	refused(&req, 400, "parameter 'by': 'owner' is not district");
 	req = get("/api/v1/coverage", "at=2026-01-01&monthly=2025-01..2025-02");
 	refused(&req, 400, "give 'at' or 'monthly', not both");
 	req = get("/api/v1/coverage", "monthly=2020-01..2025-12");
