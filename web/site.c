@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caltrace/base/error.h"
@@ -26,9 +27,11 @@ struct ct_web_site {
 	size_t trim_bytes;
 	atomic_uint requests;
 	atomic_flag trimming;
+	uint64_t last_trim_ms; /* under trimming */
 };
 
-#define TRIM_EVERY 256 /* requests between two looks at the memory the store's pages take */
+#define TRIM_EVERY 32	   /* requests between two looks at the clock */
+#define TRIM_PERIOD_MS 500 /* at most one look at the memory, and one release, in this time */
 
 /* Bytes of this process's resident set that are file pages (the store's map, mostly); -1 unknown. */
 static long long resident_file_bytes(void)
@@ -46,17 +49,28 @@ static long long resident_file_bytes(void)
 
 /*
  * Every page of the store a request reads stays mapped in this process until the kernel needs
- * it: now and then, once they pass trim_bytes, give them back (they stay in the page cache).
+ * it: every half second, once they pass trim_bytes, give them back (they stay in the page
+ * cache, and fault back in when read again). Random chains touch pages all over the store, so
+ * after a release every page faults in again: on this project's 2-core VM that costs 2-25
+ * times the CPU of a chain (docs/PERFORMANCE.md, "caltrace serve"), hence a generous default. The monotonic clock read here decides only when memory is given back, never an
+ * answer (docs/STYLE.md: libraries take the time they answer for from their caller).
  */
 static void maybe_trim(ct_web_site *s)
 {
+	struct timespec ts;
 	long long file;
+	uint64_t now;
 
 	if (atomic_fetch_add(&s->requests, 1) % TRIM_EVERY != TRIM_EVERY - 1 || atomic_flag_test_and_set(&s->trimming))
 		return;
-	file = resident_file_bytes();
-	if (file < 0 || file > (long long)s->trim_bytes)
-		ct_ledger_trim_memory(s->ledger);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now - s->last_trim_ms >= TRIM_PERIOD_MS) {
+		s->last_trim_ms = now;
+		file = resident_file_bytes();
+		if (file < 0 || file > (long long)s->trim_bytes)
+			ct_ledger_trim_memory(s->ledger);
+	}
 	atomic_flag_clear(&s->trimming);
 }
 
@@ -90,7 +104,7 @@ int ct_web_site_new(ct_web_site **out, const ct_web_site_opts *opts)
 	}
 	s->heavy_max = opts->heavy_max ? opts->heavy_max : 1;
 	s->threads = opts->coverage_threads ? opts->coverage_threads : 1;
-	s->trim_bytes = opts->trim_bytes ? opts->trim_bytes : (size_t)48 << 20;
+	s->trim_bytes = opts->trim_bytes ? opts->trim_bytes : (size_t)256 << 20;
 	atomic_init(&s->heavy, 0);
 	atomic_init(&s->requests, 0);
 	atomic_flag_clear(&s->trimming);

@@ -124,7 +124,7 @@ typedef struct ct_web_site_opts {
 	unsigned heavy_max;	  /* coverage, dashboard, impact and due lists at once; 0: 1 */
 	unsigned coverage_threads; /* threads of one coverage computation; 0: 1 */
 	size_t trim_bytes;	  /* the store's pages this process may keep mapped before it lets the
-				     kernel have them back (ct_ledger_trim_memory); 0: 48 MiB */
+				     kernel have them back (ct_ledger_trim_memory); 0: 256 MiB */
 } ct_web_site_opts;
 
 /* A site over a store. Errors: CT_EINVAL (no ledger, a base URL that is not http(s)://...), CT_ENOMEM. */
