@@ -151,9 +151,27 @@ static long rate(uint64_t num, uint64_t den)
 	return den ? (long)((unsigned __int128)num * 10000 / den) : -1;
 }
 
-static double y_of(long r)
+/* The height of rate r on an axis from lo (ten-thousandths) to 100%. */
+static double y_of(long r, long lo)
 {
-	return Y1 - (double)r * (Y1 - Y0) / 10000.0;
+	return Y1 - (double)(r - lo) * (Y1 - Y0) / (double)(10000 - lo);
+}
+
+/* The axis's foot: five points below the lowest rate (and the target), in steps of 5%, at most 90%. */
+static long axis_floor(const ct_plan_report *p)
+{
+	long low = CT_PLAN_RATE_TARGET, r;
+	size_t i;
+
+	for (i = 0; i < p->nseries; i++) {
+		const ct_coverage_counts *c = &p->series[i].total;
+		if ((r = rate(c->valid, c->registered)) >= 0 && r < low)
+			low = r;
+		if ((r = rate(c->compulsory_valid, c->compulsory)) >= 0 && r < low)
+			low = r;
+	}
+	low = low / 500 * 500 - 500;
+	return low < 0 ? 0 : low > 9000 ? 9000 : low;
 }
 
 static double x_of(size_t i, size_t n)
@@ -161,7 +179,7 @@ static double x_of(size_t i, size_t n)
 	return X0 + 20 + (double)i * (X1 - X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 }
 
-static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, const char *color)
+static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, const char *color, long lo)
 {
 	size_t i;
 	bool open = false;
@@ -177,7 +195,7 @@ static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, 
 		}
 		if (!open)
 			ct__w_fmt(o, "<polyline fill='none' stroke='%s' stroke-width='2.5' points='", color);
-		ct__w_fmt(o, "%.1f,%.1f ", x_of(i, p->nseries), y_of(r));
+		ct__w_fmt(o, "%.1f,%.1f ", x_of(i, p->nseries), y_of(r, lo));
 		open = true;
 	}
 	if (open)
@@ -187,13 +205,14 @@ static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, 
 		long r = inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		if (r >= 0)
 			ct__w_fmt(o, "<circle cx='%.1f' cy='%.1f' r='3.5' fill='%s'><title>%ld.%02ld%%</title></circle>",
-				x_of(i, p->nseries), y_of(r), color, r / 100, r % 100);
+				x_of(i, p->nseries), y_of(r, lo), color, r / 100, r % 100);
 	}
 }
 
 static void trend(struct ct__out *o, const struct ct__req *q, const ct_plan_report *p)
 {
-	int lang = q->rt->lang, pct;
+	long lo = axis_floor(p), step = 10000 - lo <= 3000 ? 500 : 10000 - lo <= 6000 ? 1000 : 2500, v;
+	int lang = q->rt->lang;
 	char label[32];
 	size_t i;
 
@@ -202,17 +221,17 @@ static void trend(struct ct__out *o, const struct ct__req *q, const ct_plan_repo
 	ct__w_str(o, "</h2>\n<figure><svg class='chart' id='trend' viewBox='0 0 900 290' role='img' aria-label='");
 	ct__w_esc(o, ct__t(lang, T_TREND));
 	ct__w_str(o, "'>\n");
-	for (pct = 0; pct <= 100; pct += 25)
+	for (v = lo; v <= 10000; v += step)
 		ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#d1d9e0'/><text x='%d' y='%.1f' "
-			   "text-anchor='end'>%d%%</text>",
-			X0, X1, y_of(pct * 100), y_of(pct * 100), X0 - 6, y_of(pct * 100) + 4, pct);
+			     "text-anchor='end'>%ld%%</text>",
+			  X0, X1, y_of(v, lo), y_of(v, lo), X0 - 6, y_of(v, lo) + 4, v / 100);
 	ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#cf222e' stroke-dasharray='6 4'/>", X0, X1,
-		y_of(CT_PLAN_RATE_TARGET), y_of(CT_PLAN_RATE_TARGET));
-	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1, y_of(CT_PLAN_RATE_TARGET) + 14);
+		  y_of(CT_PLAN_RATE_TARGET, lo), y_of(CT_PLAN_RATE_TARGET, lo));
+	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1, y_of(CT_PLAN_RATE_TARGET, lo) + 14);
 	ct__w_esc(o, ct__t(lang, T_TARGET));
 	ct__w_str(o, " 95%</text>\n");
-	series(o, p, false, "#0969da");
-	series(o, p, true, "#bc4c00");
+	series(o, p, false, "#0969da", lo);
+	series(o, p, true, "#bc4c00", lo);
 	for (i = 0; i < p->nseries; i++) {
 		if (i + 1 == p->nseries) {
 			ct__w_day(label, p->series[i].at);
