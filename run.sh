@@ -4,7 +4,8 @@
 #                             network of 19 caltraced on this machine, in ./demo-city
 #   ./run.sh tour             build, then a short scripted tour of two nodes
 #                             (scripts/walkthrough.sh)
-#   ./run.sh test             build, then run the whole test suite with ctest
+#   ./run.sh test             build, then run the whole test suite with ctest (and first
+#                             compile, without running, Release builds with gcc and clang)
 #   ./run.sh test --sanitize  the same in an AddressSanitizer + UBSan build
 # Each installs missing Debian packages first (scripts/deps.sh).
 set -euo pipefail
@@ -14,7 +15,7 @@ top=$(pwd)
 cmd=${1:-}
 shift || true
 
-build() { # build DIR [cmake options...]
+build() { # build DIR [cmake options...] (later options win: -DCMAKE_BUILD_TYPE=Release)
 	local dir=$1
 	shift
 	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCT_WERROR=ON "$@" >/dev/null
@@ -40,6 +41,13 @@ test)
 		exec ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 	fi
 	build build
+	# Compile-only checks, no tests: a Release build with -Werror (at -O3 with NDEBUG, GCC
+	# warns of possibly uninitialised variables the default build does not see), and the
+	# same with clang when it is installed.
+	build build-release -DCMAKE_BUILD_TYPE=Release
+	if command -v clang >/dev/null; then
+		CC=clang build build-clang -DCMAKE_BUILD_TYPE=Release
+	fi
 	exec ctest --test-dir build --output-on-failure -j"$(nproc)"
 	;;
 *)

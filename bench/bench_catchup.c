@@ -34,6 +34,7 @@
 
 #include "caltrace/ledger/entry.h"
 #include "caltrace/base/error.h"
+#include "caltrace/ledger/home.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/ledger/sigkey.h"
@@ -372,7 +373,8 @@ static pid_t start_node(const char *home, const char *log, const char *level)
 	char sock[4200];
 	pid_t pid;
 
-	snprintf(sock, sizeof(sock), "%s/caltraced.sock", home);
+	if (ct_home_control_path(sock, sizeof(sock), home) < 0)
+		die("the control socket");
 	if ((pid = fork()) == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);

@@ -21,7 +21,6 @@
 #include "caltrace/base/time.h"
 #include "caltrace/eval/coverage.h"
 #include "caltrace/base/error.h"
-#include "caltrace/ledger/json.h"
 #include "caltrace/ledger/keys.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/ledger/mp.h"

@@ -57,6 +57,71 @@ int cli_parse_hex32(const char *cmd, const char *what, const char *s, uint8_t ou
 /* Prints a JSON value to stdout with a newline; returns 0 or EXIT_ERR. */
 int cli_print_json(json_t *v);
 
+/* ---- options (args.c): getopt_long, --help and the usage errors, once for every command ---- */
+
+/* Options several commands take, handled by cli_parse; a command lists the ones it has. */
+enum {
+	CLI_OPT_AT = 0x100, /* --at DATE: cli_args.at (a command sets the default, usually now) */
+	CLI_OPT_JSON,	    /* --json: cli_args.format = CLI_JSON */
+	CLI_OPT_CSV,	    /* --csv: cli_args.format = CLI_CSV */
+	CLI_OPT_STANDARD,   /* --standard: cli_args.ns = CT_NS_STANDARD (ID names a standard) */
+	CLI_OPT_INSTRUMENT, /* --instrument: cli_args.ns = CT_NS_INSTRUMENT */
+};
+#define CLI_OPTION_AT	      {"at", required_argument, NULL, CLI_OPT_AT}
+#define CLI_OPTION_JSON	      {"json", no_argument, NULL, CLI_OPT_JSON}
+#define CLI_OPTION_CSV	      {"csv", no_argument, NULL, CLI_OPT_CSV}
+#define CLI_OPTION_STANDARD   {"standard", no_argument, NULL, CLI_OPT_STANDARD}
+#define CLI_OPTION_INSTRUMENT {"instrument", no_argument, NULL, CLI_OPT_INSTRUMENT}
+#define CLI_OPTION_END	      {NULL, 0, NULL, 0}
+
+/* The forms a command's result is printed in. */
+typedef enum cli_format { CLI_TEXT = 0, CLI_JSON, CLI_CSV } cli_format;
+
+/* What cli_parse found. */
+typedef struct cli_args {
+	uint64_t at;
+	cli_format format;
+	int ns;	     /* 0, or the CT_NS_* that --standard / --instrument forced */
+	char **args; /* the positional arguments */
+	int nargs;
+} cli_args;
+
+/* A command's options, as data. */
+typedef struct cli_cmd {
+	const char *name;	   /* "coverage", as in the messages */
+	const struct option *opts; /* its long options, CLI_OPTION_END last; --help is added */
+	const char *shortopts;	   /* its short options besides -h ("o:"), or NULL */
+	void (*help)(void);
+	/* Its own options (the codes of opts that are not CLI_OPT_*): 0, or EXIT_ERR once printed. */
+	int (*opt)(void *ctx, int code, const char *arg);
+	int min_args, max_args; /* how many positional arguments it takes */
+	/* The usage error for another number of them; NULL: "unexpected argument 'X'". */
+	const char *args_usage;
+} cli_cmd;
+
+/*
+ * Parses argv for cmd, ctx going to cmd->opt. Returns 0 to go on (a->args
+ * holds the positional arguments), -1 when --help was printed (the command
+ * then exits 0), or EXIT_ERR once a usage error is printed.
+ */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a, void *ctx);
+
+/* How a command prints its result in each form; NULL for a form it does not have. */
+typedef struct cli_forms {
+	void (*text)(const void *res);
+	json_t *(*json)(const void *res); /* a new document: cli_print_as prints and frees it */
+	void (*csv)(const void *res);
+} cli_forms;
+
+/* Prints res in form f (text when f has no printer); returns 0 or EXIT_ERR. */
+int cli_print_as(cli_format f, const cli_forms *forms, const void *res);
+
+/* The JSON form of a result that is a JSON document already (a new reference to it). */
+json_t *cli_json_itself(const void *doc);
+
+/* One CSV cell of s (RFC 4180 quoting; NULL empty), then a comma or, when last, a newline. */
+void cli_csv(FILE *f, const char *s, bool last);
+
 /* An entry as JSON: every field, hashes in hex, body decoded. */
 json_t *cli_entry_json(const ct_entry *e);
 
@@ -72,15 +137,6 @@ json_t *cli_split_list(const char *s);
 
 /* SHA-256 of a file's bytes; prints an error and returns -1 on failure. */
 int cli_hash_file(const char *cmd, const char *path, uint8_t out[32]);
-
-/*
- * Completes a calibration's JSON fields from the store: subject_kind from
- * the subject's registration when absent; each standard given as an id (or
- * an object without "cal") linked to the entry it relies on, its latest
- * passing calibration or anchor performed on or before performed_at.
- * Returns 0, or -1 with the reason in why.
- */
-int cli_resolve_calibration(ct_reader *r, json_t *fields, char *why, size_t whylen);
 
 /*
  * Once the store knows its network (after genesis or the first import),

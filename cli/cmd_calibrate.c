@@ -1,6 +1,7 @@
 /* caltrace calibrate: record a calibration, verification or comparison. */
 #include <string.h>
 
+#include "caltrace/records/records.h"
 #include "event_cmd.h"
 
 enum { OPT_STANDARD, OPT_SUBJECT_KIND };
@@ -24,7 +25,6 @@ static int finish(struct ev_ctx *ctx)
 {
 	json_t *list = json_array();
 	ct_reader *r = NULL;
-	char why[512];
 	size_t i;
 	int err, rc = EXIT_ERR;
 
@@ -35,8 +35,8 @@ static int finish(struct ev_ctx *ctx)
 	json_object_set_new(ctx->fields, "standards", list);
 	if ((err = ct_reader_begin(&r, ctx->node->ledger)) < 0)
 		return cli_fail("calibrate", err, "cannot read the store");
-	if (cli_resolve_calibration(r, ctx->fields, why, sizeof(why)) < 0)
-		fprintf(stderr, "caltrace calibrate: %s\n", why);
+	if (ct_records_resolve_calibration(r, ctx->fields) < 0)
+		fprintf(stderr, "caltrace calibrate: %s\n", ct_error_last());
 	else
 		rc = 0;
 	ct_reader_end(r);

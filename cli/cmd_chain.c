@@ -102,17 +102,25 @@ static int found(void *ctx, const ct_index_row *row)
 	return 1;
 }
 
-void cli_chain_print(const ct_trace_node *tree)
+static void chain_text(const void *tree)
 {
 	print_tree(tree, "", true, true);
 }
 
-json_t *cli_chain_json(const ct_trace_node *tree)
+static json_t *chain_json(const void *tree)
 {
 	json_t *o = NULL;
 
 	ct_trace_to_json(&o, tree);
 	return o;
+}
+
+int cli_chain_output(cli_format f, const ct_trace_node *tree)
+{
+	static const cli_forms forms = {chain_text, chain_json, NULL};
+	int rc = cli_print_as(f, &forms, tree);
+
+	return rc != EXIT_OK ? rc : tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
 }
 
 /* Instrument unless told otherwise or only a standard has that id. */
@@ -129,67 +137,35 @@ char cli_chain_ns(ct_reader *r, const char *id, int forced)
 	return std ? CT_NS_STANDARD : CT_NS_INSTRUMENT;
 }
 
+static const struct option longopts[] = {CLI_OPTION_AT, CLI_OPTION_JSON, CLI_OPTION_STANDARD,
+					 CLI_OPTION_INSTRUMENT, CLI_OPTION_END};
+static const cli_cmd chain_cmd = {"chain", longopts, NULL, help, NULL, 1, 1, "expects one ID"};
+
 int cmd_chain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"at", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'},
-	    {"standard", no_argument, NULL, 's'}, {"instrument", no_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
-	uint64_t at = cli_now_ms();
-	bool json_out = false;
-	int forced = 0, c, err, rc = EXIT_ERR;
+	cli_args a = {.at = cli_now_ms()};
+	int err, rc = EXIT_ERR;
 	ct_trace_node *tree = NULL;
 	ct_tracer *tr = NULL;
 	ct_reader *r = NULL;
 	const char *id;
 	cli_node n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_time("chain", "--at", optarg, &at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'j':
-			json_out = true;
-			break;
-		case 's':
-			forced = CT_NS_STANDARD;
-			break;
-		case 'i':
-			forced = CT_NS_INSTRUMENT;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("chain", "bad usage");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("chain", "expects one ID");
-	id = argv[optind];
+	if ((rc = cli_parse(&chain_cmd, argc, argv, &a, NULL)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	id = a.args[0];
+	rc = EXIT_ERR;
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
 	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_tracer_new(&tr, r)) < 0) {
 		rc = cli_fail("chain", err, "cannot evaluate");
 		goto done;
 	}
-	if ((err = ct_trace(&tree, tr, cli_chain_ns(r, id, forced), id, strlen(id), at)) < 0) {
+	if ((err = ct_trace(&tree, tr, cli_chain_ns(r, id, a.ns), id, strlen(id), a.at)) < 0) {
 		rc = cli_fail("chain", err, "cannot evaluate %s", id);
 		goto done;
 	}
-	if (json_out) {
-		json_t *o = cli_chain_json(tree);
-		rc = cli_print_json(o);
-		json_decref(o);
-		if (rc != 0)
-			goto done;
-	} else {
-		cli_chain_print(tree);
-	}
-	rc = tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
+	rc = cli_chain_output(a.format, tree);
 done:
 	ct_trace_free(tree);
 	ct_tracer_free(tr);

@@ -52,63 +52,64 @@ static int sign_own(cli_node *n)
 	return 0;
 }
 
+struct opts {
+	uint8_t author[CT_KEY_BYTES];
+	bool have_author, sign, vkey;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *o = ctx;
+
+	if (code == 's')
+		o->sign = true;
+	else if (code == 'v')
+		o->vkey = true;
+	else if (cli_parse_hex32("checkpoint", "--author", arg, o->author) < 0)
+		return EXIT_ERR;
+	else
+		o->have_author = true;
+	return 0;
+}
+
+static const struct option longopts[] = {{"author", required_argument, NULL, 'a'},
+					 {"sign", no_argument, NULL, 's'},
+					 {"vkey", no_argument, NULL, 'v'},
+					 CLI_OPTION_END};
+static const cli_cmd checkpoint_cmd = {"checkpoint", longopts, NULL, help, opt, 0, 0, NULL};
+
 int cmd_checkpoint(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"author", required_argument, NULL, 'a'},
-						 {"sign", no_argument, NULL, 's'},
-						 {"vkey", no_argument, NULL, 'v'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	uint8_t author[CT_KEY_BYTES];
-	bool have_author = false, sign = false, vkey = false;
+	struct opts o = {.have_author = false};
 	ct_buf note = CT_BUF_INIT;
 	ct_reader *r = NULL;
-	int c, err, rc = EXIT_ERR;
+	cli_args a = {0};
+	int err, rc;
 	cli_node n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_hex32("checkpoint", "--author", optarg, author) < 0)
-				return EXIT_ERR;
-			have_author = true;
-			break;
-		case 's':
-			sign = true;
-			break;
-		case 'v':
-			vkey = true;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("checkpoint", "bad usage");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("checkpoint", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_parse(&checkpoint_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = EXIT_ERR;
 	if (cli_open(&n, CLI_KEY) != 0)
 		return EXIT_ERR;
-	if (vkey) {
+	if (o.vkey) {
 		rc = print_vkeys(&n);
 		goto done;
 	}
-	if (sign && (rc = sign_own(&n)) != 0)
+	if (o.sign && (rc = sign_own(&n)) != 0)
 		goto done;
-	if (!have_author)
-		memcpy(author, ct_keypair_public(n.kp), CT_KEY_BYTES);
+	if (!o.have_author)
+		memcpy(o.author, ct_keypair_public(n.kp), CT_KEY_BYTES);
 	if ((err = ct_reader_begin(&r, n.ledger)) < 0) {
 		rc = cli_fail("checkpoint", err, "cannot read the store");
 		goto done;
 	}
-	err = ct_checkpoint_latest(r, author, NULL, 0, &note, NULL);
+	err = ct_checkpoint_latest(r, o.author, NULL, 0, &note, NULL);
 	if (err == CT_ENOTFOUND) {
 		char hex[2 * CT_KEY_BYTES + 1];
-		ct_hex(hex, author, CT_KEY_BYTES);
+		ct_hex(hex, o.author, CT_KEY_BYTES);
 		fprintf(stderr, "caltrace checkpoint: no checkpoint of feed %s is held%s\n", hex,
-			have_author ? "" : " (sign one with --sign)");
+			o.have_author ? "" : " (sign one with --sign)");
 		rc = EXIT_NO;
 		goto done;
 	}

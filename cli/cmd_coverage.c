@@ -15,8 +15,7 @@ static void help(void)
 	       "covered, and why the others are not traceable.\n\n"
 	       "  --at DATE            the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n"
 	       "  --monthly FROM..TO   a trend: at the end of each month, YYYY-MM..YYYY-MM\n"
-	       "  --by KEY             group by district, category, catalogue, tier, owner, domain\n"
-	       "                       or lab (the lab responsible: the governing calibration's author)\n"
+	       "  --by KEY             group by district, category, catalogue, tier, owner or domain\n"
 	       "  --district D, --category C, --catalogue ITEM, --owner O, --tier T\n"
 	       "                       count only instruments matching (tier: the registrant lab's)\n"
 	       "  --threads N          threads sharing the scan (default: the machine's cores)\n"
@@ -25,9 +24,14 @@ static void help(void)
 
 struct opts {
 	ct_coverage_query q;
-	uint64_t at;
 	const char *monthly;
-	int format;
+};
+
+/* What the printers see: the options and the coverage at each time. */
+struct result {
+	const struct opts *o;
+	const ct_coverage *c;
+	size_t n;
 };
 
 static void print_counts_row(const char *label, const ct_coverage_counts *c)
@@ -134,23 +138,27 @@ static void csv_row(const char *when, const char *group, const ct_coverage_count
 {
 	char num[32], a[24];
 
-	cov_csv(stdout, when, false);
-	cov_csv(stdout, group, false);
+	cli_csv(stdout, when, false);
+	cli_csv(stdout, group, false);
 #define NUM(v) (snprintf(num, sizeof(num), "%llu", (unsigned long long)(v)), num)
-	cov_csv(stdout, NUM(c->registered), false);
-	cov_csv(stdout, NUM(c->valid), false);
-	cov_csv(stdout, NUM(c->suspect), false);
-	cov_csv(stdout, NUM(c->invalid), false);
-	cov_csv(stdout, cov_pct_num(a, c->valid, c->registered), false);
-	cov_csv(stdout, NUM(c->compulsory), false);
-	cov_csv(stdout, NUM(c->compulsory_valid), false);
-	cov_csv(stdout, NUM(c->compulsory_suspect), false);
-	cov_csv(stdout, cov_pct_num(a, c->compulsory_valid, c->compulsory), true);
+	cli_csv(stdout, NUM(c->registered), false);
+	cli_csv(stdout, NUM(c->valid), false);
+	cli_csv(stdout, NUM(c->suspect), false);
+	cli_csv(stdout, NUM(c->invalid), false);
+	cli_csv(stdout, cov_pct_num(a, c->valid, c->registered), false);
+	cli_csv(stdout, NUM(c->compulsory), false);
+	cli_csv(stdout, NUM(c->compulsory_valid), false);
+	cli_csv(stdout, NUM(c->compulsory_suspect), false);
+	cli_csv(stdout, cov_pct_num(a, c->compulsory_valid, c->compulsory), true);
 #undef NUM
 }
 
-static void print_csv(const struct opts *o, const ct_coverage *c, size_t n)
+static void print_csv(const void *res)
 {
+	const struct result *r = res;
+	const struct opts *o = r->o;
+	const ct_coverage *c = r->c;
+	size_t n = r->n;
 	char when[32];
 	size_t i, j;
 
@@ -169,89 +177,83 @@ static void print_csv(const struct opts *o, const ct_coverage *c, size_t n)
 	}
 }
 
-static int print_json(const struct opts *o, const ct_coverage *c, size_t n)
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
+static json_t *coverage_json(const void *res)
 {
+	const struct result *r = res;
 	json_t *out = NULL;
-	int err, rc;
 
-	if ((err = ct_coverage_to_json(&out, c, n, &o->q, o->monthly != NULL)) < 0)
-		return cli_fail("coverage", err, "cannot write JSON");
-	rc = cli_print_json(out);
-	json_decref(out);
-	return rc;
+	ct_coverage_to_json(&out, r->c, r->n, &r->o->q, r->o->monthly != NULL);
+	return out;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+static void print_text(const void *res)
 {
-	static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
-						 {"monthly", required_argument, NULL, 'm'},
-						 {"by", required_argument, NULL, 'b'},
-						 {"district", required_argument, NULL, 'd'},
-						 {"category", required_argument, NULL, 'c'},
-						 {"catalogue", required_argument, NULL, 'C'},
-						 {"owner", required_argument, NULL, 'o'},
-						 {"tier", required_argument, NULL, 't'},
-						 {"threads", required_argument, NULL, 'T'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"csv", no_argument, NULL, 'v'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int c, by;
+	const struct result *r = res;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_time("coverage", "--at", optarg, &o->at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'm':
-			o->monthly = optarg;
-			break;
-		case 'b':
-			if ((by = ct_group_by_parse(optarg)) <= 0)
-				return cli_usage_error("coverage",
-						       "--by expects district, category, catalogue, tier, "
-						       "owner, domain or lab, not '%s'",
-						       optarg);
-			o->q.by = (ct_group_by)by;
-			break;
-		case 'd':
-			o->q.filter.district = optarg;
-			break;
-		case 'c':
-			o->q.filter.category = optarg;
-			break;
-		case 'C':
-			o->q.filter.catalogue = optarg;
-			break;
-		case 'o':
-			o->q.filter.owner = optarg;
-			break;
-		case 't':
-			o->q.filter.tier = optarg;
-			break;
-		case 'T':
-			o->q.threads = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 'j':
-		case 'v':
-			o->format = c;
-			break;
-		case 'h':
-			help();
-			return -1;
-		default:
-			return cli_usage_error("coverage", "bad usage");
-		}
+	if (r->o->monthly)
+		print_series(r->o, r->c, r->n);
+	else
+		print_one(r->o, r->c);
+}
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *o = ctx;
+	int by;
+
+	switch (code) {
+	case 'm':
+		o->monthly = arg;
+		break;
+	case 'b':
+		if ((by = ct_group_by_parse(arg)) <= 0)
+			return cli_usage_error(
+			    "coverage",
+			    "--by expects district, category, catalogue, tier, owner or domain, not '%s'",
+			    arg);
+		o->q.by = (ct_group_by)by;
+		break;
+	case 'd':
+		o->q.filter.district = arg;
+		break;
+	case 'c':
+		o->q.filter.category = arg;
+		break;
+	case 'C':
+		o->q.filter.catalogue = arg;
+		break;
+	case 'o':
+		o->q.filter.owner = arg;
+		break;
+	case 't':
+		o->q.filter.tier = arg;
+		break;
+	case 'T':
+		o->q.threads = (unsigned)strtoul(arg, NULL, 10);
+		break;
 	}
-	if (optind != argc)
-		return cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
+static const struct option longopts[] = {CLI_OPTION_AT,
+					 {"monthly", required_argument, NULL, 'm'},
+					 {"by", required_argument, NULL, 'b'},
+					 {"district", required_argument, NULL, 'd'},
+					 {"category", required_argument, NULL, 'c'},
+					 {"catalogue", required_argument, NULL, 'C'},
+					 {"owner", required_argument, NULL, 'o'},
+					 {"tier", required_argument, NULL, 't'},
+					 {"threads", required_argument, NULL, 'T'},
+					 CLI_OPTION_JSON,
+					 CLI_OPTION_CSV,
+					 CLI_OPTION_END};
+static const cli_cmd coverage_cmd = {"coverage", longopts, NULL, help, opt, 0, 0, NULL};
+static const cli_forms forms = {print_text, coverage_json, print_csv};
+
 int cmd_coverage(int argc, char **argv)
 {
+	cli_args a = {.at = cli_now_ms()};
 	struct opts o;
 	uint64_t *times = NULL;
 	ct_coverage *cov = NULL;
@@ -261,14 +263,13 @@ int cmd_coverage(int argc, char **argv)
 	int err, rc;
 
 	memset(&o, 0, sizeof(o));
-	o.at = cli_now_ms();
-	if ((rc = parse(argc, argv, &o)) != 0)
+	if ((rc = cli_parse(&coverage_cmd, argc, argv, &a, &o)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (o.monthly ? cov_parse_months("coverage", o.monthly, &times, &n) < 0
 		      : !(times = malloc(sizeof(*times))))
 		return EXIT_ERR;
 	if (!o.monthly)
-		times[0] = o.at;
+		times[0] = a.at;
 	if (cli_open(&node, CLI_READONLY) != 0) {
 		free(times);
 		return EXIT_ERR;
@@ -279,15 +280,7 @@ int cmd_coverage(int argc, char **argv)
 		cli_fail("coverage", err, "cannot compute coverage");
 		goto done;
 	}
-	rc = EXIT_OK;
-	if (o.format == 'j')
-		rc = print_json(&o, cov, n);
-	else if (o.format == 'v')
-		print_csv(&o, cov, n);
-	else if (o.monthly)
-		print_series(&o, cov, n);
-	else
-		print_one(&o, cov);
+	rc = cli_print_as(a.format, &forms, &(struct result){&o, cov, n});
 done:
 	ct_coverage_free(cov, n);
 	ct_reader_end(r);

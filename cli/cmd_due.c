@@ -36,8 +36,16 @@ static void fields(const ct_due_item *it, char until[32], char days[24], char la
 		snprintf(days, 24, "-");
 }
 
-static void print_text(const ct_due *d, const ct_due_query *q)
+/* What the printers see. */
+struct result {
+	const ct_due *d;
+	const ct_due_query *q;
+};
+
+static void print_text(const void *res)
 {
+	const ct_due *d = ((const struct result *)res)->d;
+	const ct_due_query *q = ((const struct result *)res)->q;
 	size_t counts[CT_DUE_SOON + 1] = {0}, i;
 	char at[32], until[32], days[24], lab[65], cal[65];
 
@@ -70,8 +78,9 @@ static void print_text(const ct_due *d, const ct_due_query *q)
 	}
 }
 
-static void print_csv(const ct_due *d)
+static void print_csv(const void *res)
 {
+	const ct_due *d = ((const struct result *)res)->d;
 	char until[32], days[24], lab[65], cal[65];
 	size_t i;
 
@@ -80,104 +89,89 @@ static void print_csv(const ct_due *d)
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
-		cov_csv(stdout, ct_due_state_name(it->state), false);
-		cov_csv(stdout, it->id, false);
-		cov_csv(stdout, it->district, false);
-		cov_csv(stdout, it->owner, false);
-		cov_csv(stdout, it->category, false);
-		cov_csv(stdout, it->catalogue, false);
-		cov_csv(stdout, it->compulsory ? "yes" : "no", false);
-		cov_csv(stdout, it->lab_name, false);
-		cov_csv(stdout, lab, false);
-		cov_csv(stdout, cal, false);
-		cov_csv(stdout, until, false);
-		cov_csv(stdout, days, true);
+		cli_csv(stdout, ct_due_state_name(it->state), false);
+		cli_csv(stdout, it->id, false);
+		cli_csv(stdout, it->district, false);
+		cli_csv(stdout, it->owner, false);
+		cli_csv(stdout, it->category, false);
+		cli_csv(stdout, it->catalogue, false);
+		cli_csv(stdout, it->compulsory ? "yes" : "no", false);
+		cli_csv(stdout, it->lab_name, false);
+		cli_csv(stdout, lab, false);
+		cli_csv(stdout, cal, false);
+		cli_csv(stdout, until, false);
+		cli_csv(stdout, days, true);
 	}
 }
 
-static int print_json(const ct_due *d, const ct_due_query *q)
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
+static json_t *due_json(const void *res)
 {
+	const struct result *r = res;
 	json_t *o = NULL;
-	int err, rc;
 
-	if ((err = ct_due_to_json(&o, d, q, 0, SIZE_MAX)) < 0)
-		return cli_fail("due", err, "cannot write JSON");
-	rc = cli_print_json(o);
-	json_decref(o);
-	return rc;
+	ct_due_to_json(&o, r->d, r->q, 0, SIZE_MAX);
+	return o;
 }
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	ct_due_query *q = ctx;
+	char *end;
+
+	switch (code) {
+	case 'w':
+		q->within_days = strtoull(arg, &end, 10);
+		if (!*arg || *end || *arg == '-')
+			return cli_usage_error("due", "--within expects a number of days, not '%s'", arg);
+		break;
+	case 'o':
+		q->overdue_only = true;
+		break;
+	case 'l':
+		if (cli_parse_hex32("due", "--lab", arg, q->lab) < 0)
+			return EXIT_ERR;
+		q->has_lab = true;
+		break;
+	case 'd':
+		q->district = arg;
+		break;
+	}
+	return 0;
+}
+
+static const struct option longopts[] = {CLI_OPTION_AT,
+					 {"within", required_argument, NULL, 'w'},
+					 {"overdue", no_argument, NULL, 'o'},
+					 {"lab", required_argument, NULL, 'l'},
+					 {"district", required_argument, NULL, 'd'},
+					 CLI_OPTION_JSON,
+					 CLI_OPTION_CSV,
+					 CLI_OPTION_END};
+static const cli_cmd due_cmd = {"due", longopts, NULL, help, opt, 0, 0, NULL};
+static const cli_forms forms = {print_text, due_json, print_csv};
 
 int cmd_due(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"at", required_argument, NULL, 'a'},
-						 {"within", required_argument, NULL, 'w'},
-						 {"overdue", no_argument, NULL, 'o'},
-						 {"lab", required_argument, NULL, 'l'},
-						 {"district", required_argument, NULL, 'd'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"csv", no_argument, NULL, 'c'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	cli_args a = {.at = cli_now_ms()};
 	ct_due_query q;
 	ct_reader *r = NULL;
 	ct_due *d = NULL;
-	char *end;
-	int c, err, format = 't', rc = EXIT_ERR;
+	int err, rc;
 	cli_node n;
 
 	memset(&q, 0, sizeof(q));
-	q.at = cli_now_ms();
 	q.within_days = 30;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_time("due", "--at", optarg, &q.at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'w':
-			q.within_days = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || *optarg == '-')
-				return cli_usage_error("due", "--within expects a number of days, not '%s'",
-						       optarg);
-			break;
-		case 'o':
-			q.overdue_only = true;
-			break;
-		case 'l':
-			if (cli_parse_hex32("due", "--lab", optarg, q.lab) < 0)
-				return EXIT_ERR;
-			q.has_lab = true;
-			break;
-		case 'd':
-			q.district = optarg;
-			break;
-		case 'j':
-		case 'c':
-			format = c;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("due", "bad usage");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error("due", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_parse(&due_cmd, argc, argv, &a, &q)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	q.at = a.at;
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
 	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_due_list(&d, r, &q)) < 0) {
 		rc = cli_fail("due", err, "cannot list due instruments");
 		goto done;
 	}
-	rc = EXIT_OK;
-	if (format == 'j')
-		rc = print_json(d, &q);
-	else if (format == 'c')
-		print_csv(d);
-	else
-		print_text(d, &q);
+	rc = cli_print_as(a.format, &forms, &(struct result){d, &q});
 done:
 	ct_due_free(d);
 	ct_reader_end(r);

@@ -33,39 +33,54 @@ static int write_feed(FILE *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES
 	return 0;
 }
 
+struct opts {
+	uint8_t author[CT_KEY_BYTES];
+	bool one;
+	const char *path;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *o = ctx;
+
+	if (code == 'o') {
+		o->path = arg;
+		return 0;
+	}
+	if (cli_parse_hex32("export", "--author", arg, o->author) < 0)
+		return EXIT_ERR;
+	o->one = true;
+	return 0;
+}
+
+static const struct option longopts[] = {
+    {"author", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'}, CLI_OPTION_END};
+static const cli_cmd export_cmd = {"export", longopts, "o:", help, opt, 0, 0, "give the output file with -o FILE"};
+
 int cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"author", required_argument, NULL, 'a'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	uint8_t author[CT_KEY_BYTES], bureau[CT_KEY_BYTES];
-	const char *path = NULL;
+	struct opts o = {.one = false, .path = NULL};
+	uint8_t bureau[CT_KEY_BYTES];
+	const uint8_t *author = o.author;
+	const char *path;
 	char tmp[4200];
-	bool one = false, have_bureau;
+	bool one, have_bureau;
 	ct_feed_head *heads = NULL;
 	size_t count = 0, i;
 	uint64_t written = 0;
 	ct_reader *r = NULL;
 	FILE *out = NULL;
+	cli_args a = {0};
 	cli_node n;
-	int c, err = 0, rc = EXIT_ERR;
+	int err = 0, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_hex32("export", "--author", optarg, author) < 0)
-				return EXIT_ERR;
-			one = true;
-			break;
-		case 'o': path = optarg; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("export", "bad usage");
-		}
-	}
-	if (!path || optind != argc)
-		return cli_usage_error("export", "give the output file with -o FILE");
+	if ((rc = cli_parse(&export_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!o.path)
+		return cli_usage_error("export", "%s", export_cmd.args_usage);
+	path = o.path;
+	one = o.one;
+	rc = EXIT_ERR;
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
 	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_heads(r, &heads, &count)) < 0) {

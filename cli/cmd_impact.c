@@ -26,25 +26,6 @@ static const char *day(char *out, uint64_t ms)
 	return out;
 }
 
-/* CSV field: quoted when it holds a comma, quote or newline. */
-static void csv_field(const char *s, bool last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\n\r")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 struct out {
 	const ct_impact *im;
 	const ct_verdict *verdicts;
@@ -53,10 +34,11 @@ struct out {
 	const char *since_why;
 };
 
-static void print_text(const struct out *o)
+static void print_text(const void *res)
 {
+	const struct out *o = res;
 	const char *district = NULL, *lab = NULL;
-	char a[32], b[32], key[65], hash[65];
+	char a[32], b[32], key[CT_KEY_SHORT_LEN + 1], hash[65];
 	size_t i;
 
 	printf("impact of %s since %s (%s): %zu standard%s and %zu instrument%s through %zu calibration%s; "
@@ -69,7 +51,7 @@ static void print_text(const struct out *o)
 		const char *d = it->district ? it->district : "(no district)";
 		const char *l = it->lab_name ? it->lab_name : "(unknown lab)";
 
-		ct_hex(key, it->lab, CT_KEY_BYTES);
+		ct_key_short(key, it->lab);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		if (!district || strcmp(district, d) != 0) {
 			printf("\n%s\n", d);
@@ -77,7 +59,7 @@ static void print_text(const struct out *o)
 			lab = NULL;
 		}
 		if (!lab || strcmp(lab, l) != 0) {
-			printf("  %s (%.8s…)\n", l, key);
+			printf("  %s (%s…)\n", l, key);
 			lab = l;
 		}
 		printf("    %-10s %-20s %s → %s  with %-14s %-8s %.12s…\n",
@@ -87,8 +69,9 @@ static void print_text(const struct out *o)
 	}
 }
 
-static void print_csv(const struct out *o)
+static void print_csv(const void *res)
 {
+	const struct out *o = res;
 	char a[32], b[32], key[65], hash[65], depth[16];
 	size_t i;
 
@@ -98,21 +81,34 @@ static void print_csv(const struct out *o)
 		ct_hex(key, it->lab, CT_KEY_BYTES);
 		ct_hex(hash, it->calibration, CT_HASH_BYTES);
 		snprintf(depth, sizeof(depth), "%u", it->depth);
-		csv_field(it->district, false);
-		csv_field(it->lab_name, false);
-		csv_field(key, false);
-		csv_field(it->kind == CT_NS_STANDARD ? "standard" : "instrument", false);
-		csv_field(it->id, false);
-		csv_field(it->via, false);
-		csv_field(depth, false);
-		csv_field(day(a, it->performed_at), false);
-		csv_field(day(b, it->valid_until), false);
-		csv_field(hash, false);
-		csv_field(ct_verdict_name(o->verdicts[i]), true);
+		cli_csv(stdout, it->district, false);
+		cli_csv(stdout, it->lab_name, false);
+		cli_csv(stdout, key, false);
+		cli_csv(stdout, it->kind == CT_NS_STANDARD ? "standard" : "instrument", false);
+		cli_csv(stdout, it->id, false);
+		cli_csv(stdout, it->via, false);
+		cli_csv(stdout, depth, false);
+		cli_csv(stdout, day(a, it->performed_at), false);
+		cli_csv(stdout, day(b, it->valid_until), false);
+		cli_csv(stdout, hash, false);
+		cli_csv(stdout, ct_verdict_name(o->verdicts[i]), true);
 	}
 }
 
-static int run(cli_node *n, struct out *o, bool since_given, int format)
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
+static json_t *to_json(const void *res)
+{
+	const struct out *o = res;
+	ct_impact_view v = {o->im, o->verdicts, o->std, o->since, o->at, o->since_why};
+	json_t *j = NULL;
+
+	ct_impact_to_json(&j, &v, 0, SIZE_MAX);
+	return j;
+}
+
+static const cli_forms forms = {print_text, to_json, print_csv};
+
+static int run(cli_node *n, struct out *o, bool since_given, cli_format format)
 {
 	ct_reader *r = NULL;
 	ct_tracer *tr = NULL;
@@ -141,22 +137,7 @@ static int run(cli_node *n, struct out *o, bool since_given, int format)
 	}
 	o->im = im;
 	o->verdicts = verdicts;
-	if (format == 'j') {
-		ct_impact_view v = {im, verdicts, o->std, o->since, o->at, o->since_why};
-		json_t *j = NULL;
-		if ((err = ct_impact_to_json(&j, &v, 0, SIZE_MAX)) < 0) {
-			rc = cli_fail("impact", err, "cannot write JSON");
-			goto done;
-		}
-		rc = cli_print_json(j);
-		json_decref(j);
-	} else {
-		if (format == 'c')
-			print_csv(o);
-		else
-			print_text(o);
-		rc = EXIT_OK;
-	}
+	rc = cli_print_as(format, &forms, o);
 done:
 	free(verdicts);
 	ct_impact_free(im);
@@ -165,46 +146,40 @@ done:
 	return rc;
 }
 
+struct opts {
+	struct out *o;
+	bool since_given;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *p = ctx;
+
+	if (cli_parse_time("impact", "--since", arg, &p->o->since) < 0) /* --since */
+		return EXIT_ERR;
+	p->since_given = true;
+	return 0;
+}
+
+static const struct option longopts[] = {
+    {"since", required_argument, NULL, 's'}, CLI_OPTION_AT, CLI_OPTION_JSON, CLI_OPTION_CSV, CLI_OPTION_END};
+static const cli_cmd impact_cmd = {"impact", longopts, NULL, help, opt, 1, 1, "expects one STANDARD"};
+
 int cmd_impact(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"since", required_argument, NULL, 's'}, {"at", required_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},	     {"csv", no_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
-	struct out o = {NULL, NULL, NULL, 0, cli_now_ms(), "--since"};
-	bool since_given = false;
-	int format = 't', c, rc;
+	struct out o = {NULL, NULL, NULL, 0, 0, "--since"};
+	struct opts p = {&o, false};
+	cli_args a = {.at = cli_now_ms()};
 	cli_node n;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (cli_parse_time("impact", "--since", optarg, &o.since) < 0)
-				return EXIT_ERR;
-			since_given = true;
-			break;
-		case 'a':
-			if (cli_parse_time("impact", "--at", optarg, &o.at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'j':
-		case 'c':
-			format = c;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("impact", "bad usage");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("impact", "expects one STANDARD");
-	o.std = argv[optind];
+	if ((rc = cli_parse(&impact_cmd, argc, argv, &a, &p)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	o.at = a.at;
+	o.std = a.args[0];
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	rc = run(&n, &o, since_given, format);
+	rc = run(&n, &o, p.since_given, a.format);
 	cli_close(&n);
 	return rc;
 }

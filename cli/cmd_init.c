@@ -18,36 +18,42 @@ static void help(void)
 	       CT_DEFAULT_LISTEN);
 }
 
+struct opts {
+	const char *name, *listen, *network;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *o = ctx;
+
+	*(code == 'n' ? &o->name : code == 'l' ? &o->listen : &o->network) = arg;
+	return 0;
+}
+
+static const struct option longopts[] = {{"name", required_argument, NULL, 'n'},
+					 {"listen", required_argument, NULL, 'l'},
+					 {"network", required_argument, NULL, 'w'},
+					 CLI_OPTION_END};
+static const cli_cmd init_cmd = {"init", longopts, NULL, help, opt, 1, 1, "expects one directory"};
+
 int cmd_init(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"name", required_argument, NULL, 'n'},
-						 {"listen", required_argument, NULL, 'l'},
-						 {"network", required_argument, NULL, 'w'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	const char *dir, *name = NULL, *listen = CT_DEFAULT_LISTEN, *network = NULL;
+	struct opts o = {NULL, CT_DEFAULT_LISTEN, NULL};
+	const char *dir;
 	char path[4200], pub_path[4200], hex[2 * CT_KEY_BYTES + 1];
 	ct_config cfg;
 	ct_keypair *kp = NULL;
 	ct_ledger *l = NULL;
-	int c, err, rc = EXIT_ERR;
+	cli_args a = {0};
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'w': network = optarg; break;
-		case 'h': help(); return EXIT_OK;
-		default: return cli_usage_error("init", "bad usage");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("init", "expects one directory");
-	dir = argv[optind];
+	if ((rc = cli_parse(&init_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = EXIT_ERR;
+	dir = a.args[0];
 	memset(&cfg, 0, sizeof(cfg));
-	if (network) {
-		if (cli_parse_hex32("init", "--network", network, cfg.network) < 0)
+	if (o.network) {
+		if (cli_parse_hex32("init", "--network", o.network, cfg.network) < 0)
 			return EXIT_ERR;
 		cfg.has_network = 1;
 	}
@@ -64,8 +70,8 @@ int cmd_init(int argc, char **argv)
 		rc = cli_fail("init", err, "cannot create the key");
 		goto done;
 	}
-	cfg.name = (char *)name;
-	cfg.listen = (char *)listen;
+	cfg.name = (char *)o.name;
+	cfg.listen = (char *)o.listen;
 	snprintf(path, sizeof(path), "%s/config", dir);
 	err = ct_config_save(&cfg, path);
 	cfg.name = cfg.listen = NULL;

@@ -49,45 +49,47 @@ static int print_entry(const ct_entry *e, json_t *list)
 	return 0;
 }
 
+struct opts {
+	unsigned long long from, limit;
+};
+
+static int opt(void *ctx, int code, const char *arg)
+{
+	struct opts *o = ctx;
+
+	*(code == 'f' ? &o->from : &o->limit) = strtoull(arg, NULL, 10);
+	return 0;
+}
+
+static const struct option longopts[] = {CLI_OPTION_JSON,
+					 {"from", required_argument, NULL, 'f'},
+					 {"limit", required_argument, NULL, 'n'},
+					 CLI_OPTION_END};
+static const cli_cmd log_cmd = {"log", longopts, NULL, help, opt, 0, 1, "expects at most one KEY"};
+
 int cmd_log(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {"from", required_argument, NULL, 'f'},
-						 {"limit", required_argument, NULL, 'n'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	struct opts o = {1, UINT64_MAX};
 	uint8_t author[CT_KEY_BYTES];
-	unsigned long long from = 1, limit = UINT64_MAX, seq;
+	unsigned long long seq;
 	json_t *list = NULL;
 	ct_reader *r = NULL;
 	ct_feed_head head;
+	cli_args a = {0};
 	ct_entry e;
 	cli_node n;
-	int c, err, rc = EXIT_ERR;
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': list = json_array(); break;
-		case 'f': from = strtoull(optarg, NULL, 10); break;
-		case 'n': limit = strtoull(optarg, NULL, 10); break;
-		case 'h': help(); json_decref(list); return EXIT_OK;
-		default: json_decref(list); return cli_usage_error("log", "bad usage");
-		}
-	}
-	if (optind < argc - 1) {
-		json_decref(list);
-		return cli_usage_error("log", "expects at most one KEY");
-	}
-	if (optind == argc - 1 && cli_parse_hex32("log", "KEY", argv[optind], author) < 0) {
-		json_decref(list);
+	if ((rc = cli_parse(&log_cmd, argc, argv, &a, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (a.nargs == 1 && cli_parse_hex32("log", "KEY", a.args[0], author) < 0)
 		return EXIT_ERR;
-	}
-	if (cli_open(&n, optind == argc ? CLI_KEY | CLI_READONLY : CLI_READONLY) != 0) {
-		json_decref(list);
+	if (cli_open(&n, a.nargs == 0 ? CLI_KEY | CLI_READONLY : CLI_READONLY) != 0)
 		return EXIT_ERR;
-	}
-	if (optind == argc)
+	rc = EXIT_ERR;
+	if (a.format == CLI_JSON)
+		list = json_array();
+	if (a.nargs == 0)
 		memcpy(author, ct_keypair_public(n.kp), CT_KEY_BYTES);
 	if ((err = ct_reader_begin(&r, n.ledger)) < 0) {
 		rc = cli_fail("log", err, "cannot read the store");
@@ -97,7 +99,7 @@ int cmd_log(int argc, char **argv)
 		rc = cli_fail("log", err, "no such feed");
 		goto done;
 	}
-	for (seq = from ? from : 1; seq <= head.size && limit > 0; seq++, limit--) {
+	for (seq = o.from ? o.from : 1; seq <= head.size && o.limit > 0; seq++, o.limit--) {
 		if ((err = ct_read_entry(r, author, seq, &e)) < 0) {
 			rc = cli_fail("log", err, "cannot read entry %llu", seq);
 			goto done;

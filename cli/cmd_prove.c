@@ -35,47 +35,33 @@ static int write_out(const char *path, const ct_buf *b)
 	return 0;
 }
 
+static int opt(void *ctx, int code, const char *arg)
+{
+	*(const char **)ctx = arg; /* -o, --output FILE */
+	return 0;
+}
+
+static const struct option longopts[] = {CLI_OPTION_AT, {"output", required_argument, NULL, 'o'}, CLI_OPTION_STANDARD,
+					 CLI_OPTION_INSTRUMENT, CLI_OPTION_END};
+static const cli_cmd prove_cmd = {"prove", longopts, "o:", help, opt, 1, 1, "expects one ID and -o FILE"};
+
 int cmd_prove(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"at", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
-	    {"standard", no_argument, NULL, 's'}, {"instrument", no_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0}};
-	uint64_t at = cli_now_ms();
+	cli_args a = {.at = cli_now_ms()};
 	const char *id, *path = NULL;
 	ct_trace_node *tree = NULL;
 	ct_reader *r = NULL;
 	ct_buf out = CT_BUF_INIT;
-	int forced = 0, c, err, rc = EXIT_ERR;
+	int err, rc;
 	char ns;
 	cli_node n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (cli_parse_time("prove", "--at", optarg, &at) < 0)
-				return EXIT_ERR;
-			break;
-		case 'o':
-			path = optarg;
-			break;
-		case 's':
-			forced = CT_NS_STANDARD;
-			break;
-		case 'i':
-			forced = CT_NS_INSTRUMENT;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("prove", "bad usage");
-		}
-	}
-	if (optind != argc - 1 || !path)
-		return cli_usage_error("prove", "expects one ID and -o FILE");
-	id = argv[optind];
+	if ((rc = cli_parse(&prove_cmd, argc, argv, &a, &path)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!path)
+		return cli_usage_error("prove", "%s", prove_cmd.args_usage);
+	id = a.args[0];
+	rc = EXIT_ERR;
 	if (strchr(id, '\n') || strlen(id) > CT_ID_MAX)
 		return cli_usage_error("prove", "bad ID");
 	if (cli_open(&n, CLI_READONLY) != 0)
@@ -84,8 +70,8 @@ int cmd_prove(int argc, char **argv)
 		rc = cli_fail("prove", err, "cannot read");
 		goto done;
 	}
-	ns = cli_chain_ns(r, id, forced);
-	if ((err = ct_bundle_write(&out, r, ns, id, at, &tree, warn, NULL)) < 0) {
+	ns = cli_chain_ns(r, id, a.ns);
+	if ((err = ct_bundle_write(&out, r, ns, id, a.at, &tree, warn, NULL)) < 0) {
 		rc = cli_fail("prove", err, "cannot write the bundle of %s", id);
 		if (err == CT_ESTATE)
 			fprintf(stderr,

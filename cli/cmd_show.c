@@ -3,8 +3,9 @@
 
 #include "cli.h"
 
-static void print_text(json_t *o)
+static void print_text(const void *entry)
 {
+	json_t *o = (json_t *)entry;
 	const char *key;
 	json_t *v;
 
@@ -29,7 +30,7 @@ static void print_text(json_t *o)
 int cmd_show(int argc, char **argv)
 {
 	uint8_t hash[CT_HASH_BYTES];
-	bool json_out = false;
+	cli_format format = CLI_TEXT;
 	const char *hex = NULL;
 	ct_reader *r = NULL;
 	json_t *o = NULL;
@@ -39,7 +40,7 @@ int cmd_show(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
-			json_out = true;
+			format = CLI_JSON;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("usage: caltrace show HASH [--json]\n\nShows the entry with this hash: every "
 			       "field, the body decoded, hashes and keys in hex.\n");
@@ -60,12 +61,7 @@ int cmd_show(int argc, char **argv)
 		goto done;
 	}
 	o = cli_entry_json(&e);
-	if (json_out)
-		rc = cli_print_json(o);
-	else {
-		print_text(o);
-		rc = EXIT_OK;
-	}
+	rc = cli_print_as(format, &(cli_forms){print_text, cli_json_itself, NULL}, o);
 done:
 	json_decref(o);
 	ct_reader_end(r);

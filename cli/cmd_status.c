@@ -61,8 +61,9 @@ static void print_peer(json_t *p)
 	}
 }
 
-static void print_text(json_t *o)
+static void print_text(const void *status)
 {
+	json_t *o = (json_t *)status;
 	json_t *node = json_object_get(o, "node"), *v;
 	size_t i;
 
@@ -106,35 +107,21 @@ static void print_text(json_t *o)
 	}
 }
 
+static const struct option longopts[] = {CLI_OPTION_JSON, CLI_OPTION_END};
+static const cli_cmd status_cmd = {"status", longopts, NULL, help, NULL, 0, 0, NULL};
+
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	json_t *o = json_object(), *req, *ans = NULL, *node;
+	json_t *o, *req, *ans = NULL, *node;
 	char hex[2 * CT_KEY_BYTES + 1];
-	bool json_out = false;
+	cli_args a = {0};
 	cli_node n;
-	int c, err, rc = EXIT_ERR;
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_out = true;
-			break;
-		case 'h':
-			help();
-			json_decref(o);
-			return EXIT_OK;
-		default:
-			json_decref(o);
-			return cli_usage_error("status", "bad usage");
-		}
-	}
-	if (optind != argc) {
-		json_decref(o);
-		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
-	}
+	if ((rc = cli_parse(&status_cmd, argc, argv, &a, NULL)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	rc = EXIT_ERR;
+	o = json_object();
 	if (cli_open(&n, CLI_KEY | CLI_READONLY) != 0) {
 		json_decref(o);
 		return EXIT_ERR;
@@ -158,12 +145,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_decref(req);
 	json_object_set_new(o, "node", node);
-	if (json_out)
-		rc = cli_print_json(o);
-	else {
-		print_text(o);
-		rc = EXIT_OK;
-	}
+	rc = cli_print_as(a.format, &(cli_forms){print_text, cli_json_itself, NULL}, o);
 done:
 	json_decref(ans);
 	json_decref(o);

@@ -28,7 +28,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 /* Loads the bundle's entries into a sparse store in dir and evaluates its subject. */
-static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
+static int evaluate(const ct_bundle *b, const char *dir, cli_format format)
 {
 	ct_ledger_opts opts = {0};
 	ct_ledger *l = NULL;
@@ -70,16 +70,7 @@ static int evaluate(const ct_bundle *b, const char *dir, bool json_out)
 		rc = cli_fail("verify", err, "cannot evaluate the bundle");
 		goto done;
 	}
-	if (json_out) {
-		json_t *o = cli_chain_json(tree);
-		rc = cli_print_json(o);
-		json_decref(o);
-		if (rc != 0)
-			goto done;
-	} else {
-		cli_chain_print(tree);
-	}
-	rc = tree->verdict == CT_VALID ? EXIT_OK : EXIT_NO;
+	rc = cli_chain_output(format, tree);
 done:
 	ct_trace_free(tree);
 	ct_tracer_free(tr);
@@ -89,40 +80,33 @@ done:
 	return rc;
 }
 
+static int opt(void *ctx, int code, const char *arg)
+{
+	*(const char **)ctx = arg; /* --bureau KEY */
+	return 0;
+}
+
+static const struct option longopts[] = {{"bureau", required_argument, NULL, 'b'}, CLI_OPTION_JSON, CLI_OPTION_END};
+static const cli_cmd verify_cmd = {"verify", longopts, NULL, help, opt, 1, 1, "expects one FILE and --bureau KEY"};
+
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"bureau", required_argument, NULL, 'b'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
 	uint8_t network[CT_HASH_BYTES];
 	const char *key = NULL;
 	char dir[] = "/tmp/caltrace-verify.XXXXXX";
-	bool json_out = false, made = false;
+	bool made = false;
 	ct_buf raw = CT_BUF_INIT;
 	ct_bundle *b = NULL;
+	cli_args a = {0};
 	ct_vkey bureau;
-	int c, err, rc = EXIT_ERR;
+	int err, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			key = optarg;
-			break;
-		case 'j':
-			json_out = true;
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return cli_usage_error("verify", "bad usage");
-		}
-	}
-	if (optind != argc - 1 || !key)
-		return cli_usage_error("verify", "expects one FILE and --bureau KEY");
-	if (cli_read_file("verify", argv[optind], CT_BUNDLE_MAX, &raw) < 0)
+	if ((rc = cli_parse(&verify_cmd, argc, argv, &a, &key)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!key)
+		return cli_usage_error("verify", "%s", verify_cmd.args_usage);
+	rc = EXIT_ERR;
+	if (cli_read_file("verify", a.args[0], CT_BUNDLE_MAX, &raw) < 0)
 		goto done;
 	if ((err = ct_bundle_parse(&b, raw.ptr, raw.len)) < 0) {
 		rc = cli_fail("verify", err, "the bundle does not verify");
@@ -139,7 +123,7 @@ int cmd_verify(int argc, char **argv)
 		goto done;
 	}
 	made = true;
-	rc = evaluate(b, dir, json_out);
+	rc = evaluate(b, dir, a.format);
 done:
 	if (made)
 		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);

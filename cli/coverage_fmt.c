@@ -97,21 +97,3 @@ int cov_parse_months(const char *cmd, const char *range, uint64_t **times, size_
 	}
 	return 0;
 }
-
-void cov_csv(FILE *f, const char *s, bool last)
-{
-	if (!s)
-		s = "";
-	if (strpbrk(s, ",\"\n\r")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputc(last ? '\n' : ',', f);
-}

@@ -34,7 +34,4 @@ const char *cov_month(char out[16], uint64_t ms);
  */
 int cov_parse_months(const char *cmd, const char *range, uint64_t **times, size_t *n);
 
-/* One CSV field (quoted when needed), then a comma or, when last, a newline. */
-void cov_csv(FILE *f, const char *s, bool last);
-
 #endif

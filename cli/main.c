@@ -5,6 +5,11 @@
 #include "cli.h"
 #include "proof.h"
 
+/* Commands whose files came after cli.h's list. */
+int cmd_rekey(int argc, char **argv);
+int cmd_compromised(int argc, char **argv);
+int cmd_impact_any(int argc, char **argv);
+
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -17,6 +22,8 @@ static const struct command commands[] = {
 	{"genesis", cmd_genesis, "found the network (the bureau's first entry)"},
 	{"admit", cmd_admit, "admit a lab or inspector (bureau)"},
 	{"revoke-org", cmd_revoke_org, "revoke an organisation's admission (bureau)"},
+	{"rekey", cmd_rekey, "replace a lab's lost or stolen key by a new one, same lab (bureau)"},
+	{"compromised", cmd_compromised, "declare a lab's key compromised from a date (bureau)"},
 	{"certify-person", cmd_certify_person, "certify a registered metrologist (bureau)"},
 	{"catalogue-set", cmd_catalogue_set, "set a compulsory-verification catalogue item (bureau)"},
 	{"standard", cmd_standard, "register, approve, anchor a standard or declare it out of tolerance"},
@@ -31,7 +38,7 @@ static const struct command commands[] = {
 	{"digest", cmd_digest, "print the state digest"},
 	{"check", cmd_check, "check the store's integrity"},
 	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
-	{"impact", cmd_impact, "what relied on a standard, transitively (reverse traceability)"},
+	{"impact", cmd_impact_any, "what relied on a standard, or on a compromised key, transitively"},
 	{"coverage", cmd_coverage, "traceability coverage and inspection rate, at a date or month by month"},
 	{"due", cmd_due, "instruments due for recalibration, or overdue"},
 	{"report", cmd_report, "the city against the plan's targets (text, JSON, one-page HTML)"},

@@ -17,9 +17,12 @@ int cli_read_file(const char *cmd, const char *path, size_t max, ct_buf *out);
  */
 int cli_parse_cosigner(const char *cmd, const char *s, const uint8_t network[CT_HASH_BYTES], ct_vkey *out);
 
-/* The chain printer `chain` and `verify` share: the tree as text, or as JSON. */
-void cli_chain_print(const ct_trace_node *tree);
-json_t *cli_chain_json(const ct_trace_node *tree);
+/*
+ * The chain printer `chain` and `verify` share: the tree in form f (as
+ * text, or as JSON). Returns EXIT_OK when the root is valid, EXIT_NO when
+ * not, EXIT_ERR when it could not print.
+ */
+int cli_chain_output(cli_format f, const ct_trace_node *tree);
 
 /* Instrument unless forced or only a standard has that id (for chain and prove). */
 char cli_chain_ns(ct_reader *r, const char *id, int forced);

@@ -88,13 +88,13 @@ static void axes(FILE *f, int width)
 }
 
 /* One series as a polyline (broken where there is nothing to measure) and dots. */
-static void line(FILE *f, const struct report *rep, bool inspection, const char *color)
+static void line(FILE *f, const ct_report *rep, bool inspection, const char *color)
 {
-	size_t i, n = rep->plan->nseries;
+	size_t i, n = rep->nseries;
 	bool open = false;
 
 	for (i = 0; i < n; i++) {
-		const ct_coverage_counts *c = &rep->plan->series[i].total;
+		const ct_coverage_counts *c = &rep->series[i].total;
 		long r =
 		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
@@ -112,7 +112,7 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 	if (open)
 		fputs("'/>", f);
 	for (i = 0; i < n; i++) {
-		const ct_coverage_counts *c = &rep->plan->series[i].total;
+		const ct_coverage_counts *c = &rep->series[i].total;
 		long r =
 		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
@@ -121,10 +121,10 @@ static void line(FILE *f, const struct report *rep, bool inspection, const char 
 	}
 }
 
-static void trend_chart(FILE *f, const struct report *rep)
+static void trend_chart(FILE *f, const ct_report *rep)
 {
 	char label[32];
-	size_t i, n = rep->plan->nseries;
+	size_t i, n = rep->nseries;
 
 	fprintf(f,
 		"<figure><svg viewBox='0 0 900 290' role='img' aria-label='coverage and inspection rate by "
@@ -135,9 +135,9 @@ static void trend_chart(FILE *f, const struct report *rep)
 	for (i = 0; i < n; i++) {
 		double x = PLOT_X0 + 20 + (double)i * (PLOT_X1 - PLOT_X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 		if (i + 1 == n)
-			ct_time_format(label, sizeof(label), rep->plan->series[i].at);
+			ct_time_format(label, sizeof(label), rep->series[i].at);
 		else
-			cov_month(label, rep->plan->series[i].at);
+			cov_month(label, rep->series[i].at);
 		fprintf(f, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>", x, PLOT_Y1 + 18, label);
 	}
 	fprintf(f,
@@ -167,9 +167,9 @@ static void bar(FILE *f, double x, double w, long r, const char *color)
 		y_of(r) - 3, v);
 }
 
-static void district_chart(FILE *f, const struct report *rep)
+static void district_chart(FILE *f, const ct_report *rep)
 {
-	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
+	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
 	size_t i, n = s->ndistricts ? s->ndistricts : 1;
 	double slot = (double)(PLOT_X1 - PLOT_X0) / (double)n, w = slot * 0.32;
@@ -201,7 +201,7 @@ static void district_chart(FILE *f, const struct report *rep)
 		   "</figure>\n");
 }
 
-static void indicators_table(FILE *f, const struct report *rep)
+static void indicators_table(FILE *f, const ct_report *rep)
 {
 	char v[32], t16[32], t20[32];
 	size_t i;
@@ -209,21 +209,21 @@ static void indicators_table(FILE *f, const struct report *rep)
 	fputs("<table><tr><th>indicator</th><th>city</th><th>2016 target</th><th>2020 "
 	      "target</th><th>status</th></tr>\n",
 	      f);
-	for (i = 0; i < CT_PLAN_INDICATORS; i++) {
-		const ct_indicator *in = &rep->plan->ind[i];
-		fprintf(f, "<tr><td>%s</td><td><b>%s</b></td><td>", in->name, ct_indicator_value(v, in));
-		esc(f, ct_indicator_target(t16, in, in->target_2016));
+	for (i = 0; i < CT_INDICATORS; i++) {
+		const ct_indicator *in = &rep->ind[i];
+		fprintf(f, "<tr><td>%s</td><td><b>%s</b></td><td>", in->name, report_value(v, in));
+		esc(f, report_target(t16, in, in->target_2016));
 		fputs("</td><td>", f);
-		esc(f, ct_indicator_target(t20, in, in->target_2020));
+		esc(f, report_target(t20, in, in->target_2020));
 		fprintf(f, "</td><td><span class='badge s%d'>%s</span></td></tr>\n", in->status,
 			ct_indicator_status_name(in->status));
 	}
 	fputs("</table>\n", f);
 }
 
-static void districts_table(FILE *f, const struct report *rep)
+static void districts_table(FILE *f, const ct_report *rep)
 {
-	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
+	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
 	static const ct_coverage_counts none;
 	char a[24], b[24];
@@ -283,9 +283,9 @@ static void standards_table(FILE *f, const ct_standards_summary *s)
 	fputs("</table>\n", f);
 }
 
-int report_write_html(const struct report *rep, const char *path)
+int report_write_html(const ct_report *rep, const char *path)
 {
-	const ct_coverage *now = &rep->plan->series[rep->plan->nseries - 1];
+	const ct_coverage *now = &rep->series[rep->nseries - 1];
 	char day[32];
 	FILE *f = fopen(path, "w");
 

@@ -14,7 +14,7 @@ void node_on_action(void *ctx, const ct_action *a)
 {
 	struct node *n = ctx;
 	struct conn *c = a->peer ? ct_rpeer_user(a->peer) : NULL;
-	char own[9];
+	char own[CT_KEY_SHORT_LEN + 1];
 
 	if (n->stopping)
 		return;
@@ -38,7 +38,7 @@ void node_on_action(void *ctx, const ct_action *a)
 		ingest_meta_note(n, c, a->author, a->data, a->len);
 		break;
 	case CT_ACT_REMOTE_SIZE:
-		node_short(own, n->self);
+		ct_key_short(own, n->self);
 		LOG(LOG_WARN,
 		    "peer %s reports this node's own feed %s… at %llu entries, more than the store holds: "
 		    "appends "

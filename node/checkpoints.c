@@ -226,9 +226,9 @@ void checkpoints_signed(struct node *n, const struct cp_report *r)
 
 static void report_fork(struct node *n, const struct cp_report *r, const char *from, ct_rpeer *origin)
 {
-	char author[9];
+	char author[CT_KEY_SHORT_LEN + 1];
 
-	node_short(author, r->author);
+	ct_key_short(author, r->author);
 	n->ing.forks++;
 	LOG(LOG_WARN,
 	    "checkpoint fork: %s… signed two checkpoints of its feed that cannot both be true (one "
@@ -245,9 +245,9 @@ void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_repor
 {
 	ct_rpeer *origin = c && c->state == C_UP ? c->rp : NULL;
 	const char *from = c ? c->name : "a peer that left";
-	char author[9];
+	char author[CT_KEY_SHORT_LEN + 1];
 
-	node_short(author, r->author);
+	ct_key_short(author, r->author);
 	if (r->err < 0) {
 		LOG(LOG_DEBUG, "checkpoint of %s… from peer %s not taken: %s", author, from, r->detail);
 		return;

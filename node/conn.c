@@ -12,7 +12,6 @@
 #include "caltrace/ledger/index.h"
 #include "node.h"
 
-#define MAX_CONNS      512
 #define CLOSE_GRACE_MS 2000 /* a closing connection's last writes may take this long */
 
 struct wreq {
@@ -24,15 +23,6 @@ struct wreq {
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void conn_process(struct conn *c);
-
-void node_short(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_key_hex(hex, key);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
 
 /* ms scaled by a random factor in [0.8, 1.2]: peers that failed together do not retry together. */
 static uint64_t jitter(uint64_t ms)
@@ -55,13 +45,64 @@ const char *conn_state_name(const struct conn *c)
 	}
 }
 
-static size_t conn_count(struct node *n)
+/* Connections up (past the handshake), against NODE_PEERS_MAX. */
+static size_t up_count(struct node *n)
 {
 	size_t k = 0;
 
 	for (struct conn *c = n->conns; c; c = c->next)
-		k++;
+		k += c->state == C_UP;
 	return k;
+}
+
+static bool incoming_handshake(const struct conn *c)
+{
+	return !c->outgoing && c->state == C_HANDSHAKE;
+}
+
+/*
+ * Makes room for one more incoming handshake from ip: past
+ * NODE_HANDSHAKES_PER_ADDR from that address, or NODE_HANDSHAKES_MAX in
+ * all, the oldest one (of the address, then of all) is dropped. Idle
+ * connections thus cannot hold the budget: a newcomer, real peer or not,
+ * always gets a slot, and a real peer needs it only for a round trip. A
+ * peer that finished its handshake is out of this budget.
+ */
+static void handshake_room(struct node *n, const char *ip)
+{
+	struct conn *c, *oldest_here = NULL, *oldest = NULL;
+	size_t here = 0, all = 0;
+	uint64_t now = node_now(n);
+	struct conn *drop;
+
+	for (c = n->conns; c; c = c->next) {
+		if (!incoming_handshake(c))
+			continue;
+		all++;
+		if (!oldest || c->opened < oldest->opened)
+			oldest = c;
+		if (strcmp(c->ip, ip) == 0) {
+			here++;
+			if (!oldest_here || c->opened < oldest_here->opened)
+				oldest_here = c;
+		}
+	}
+	if (here >= NODE_HANDSHAKES_PER_ADDR)
+		drop = oldest_here;
+	else if (all >= NODE_HANDSHAKES_MAX)
+		drop = oldest;
+	else
+		return;
+	if (now - n->budget_warned >= NODE_BUDGET_WARN_MS || !n->budget_warned) {
+		n->budget_warned = now ? now : 1;
+		LOG(LOG_WARN,
+		    "incoming handshakes over budget (%d in all, %d per address; %s): dropping the oldest "
+		    "(logged at most every %d s)",
+		    NODE_HANDSHAKES_MAX, NODE_HANDSHAKES_PER_ADDR, here >= NODE_HANDSHAKES_PER_ADDR ? ip : "all",
+		    NODE_BUDGET_WARN_MS / 1000);
+	}
+	drop->close_quiet = true;
+	conn_close(drop, "dropped unfinished handshake: a newer connection needed its slot", false);
 }
 
 static struct conn *conn_new(struct node *n, bool outgoing)
@@ -83,10 +124,10 @@ static struct conn *conn_new(struct node *n, bool outgoing)
 
 static void set_name(struct conn *c)
 {
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 
 	if (c->has_key) {
-		node_short(k, c->key);
+		ct_key_short(k, c->key);
 		snprintf(c->name, sizeof(c->name), "%s…@%s", k, c->addr);
 	} else {
 		snprintf(c->name, sizeof(c->name), "?@%s", c->addr);
@@ -318,6 +359,10 @@ static void on_ready(struct conn *c)
 	memcpy(c->key, ct_session_peer(c->sess), CT_KEY_BYTES);
 	c->has_key = true;
 	set_name(c);
+	if (up_count(n) >= NODE_PEERS_MAX) {
+		conn_close(c, "too many peers connected", false);
+		return;
+	}
 	for (d = n->conns; d; d = d->next) {
 		if (d == c || d->state != C_UP || !d->has_key || memcmp(d->key, c->key, CT_KEY_BYTES))
 			continue;
@@ -564,20 +609,18 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&addr, &len) == 0) {
 		if (addr.ss_family == AF_INET6) {
 			uv_ip6_name((struct sockaddr_in6 *)&addr, ip, sizeof(ip));
+			snprintf(c->ip, sizeof(c->ip), "%s", ip);
 			snprintf(c->addr, sizeof(c->addr), "[%s]:%d", ip,
 				 ntohs(((struct sockaddr_in6 *)&addr)->sin6_port));
 		} else {
 			uv_ip4_name((struct sockaddr_in *)&addr, ip, sizeof(ip));
+			snprintf(c->ip, sizeof(c->ip), "%s", ip);
 			snprintf(c->addr, sizeof(c->addr), "%s:%d", ip,
 				 ntohs(((struct sockaddr_in *)&addr)->sin_port));
 		}
 	}
 	set_name(c);
-	if (conn_count(n) > MAX_CONNS) {
-		c->close_quiet = true;
-		conn_close(c, "too many connections", false);
-		return;
-	}
+	handshake_room(n, c->ip);
 	LOG(LOG_DEBUG, "peer %s: incoming connection", c->name);
 	if (start_session(c) < 0)
 		conn_close(c, "cannot start a session", false);
@@ -642,7 +685,7 @@ void conn_tick(struct node *n)
 int slot_add(struct node *n, const char *peer)
 {
 	struct slot *s = calloc(1, sizeof(*s)), *t;
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 	int err;
 
 	if (!s)
@@ -656,14 +699,14 @@ int slot_add(struct node *n, const char *peer)
 			/* the same key at a new address: redial there */
 			snprintf(t->host, sizeof(t->host), "%s", s->host);
 			t->port = s->port;
-			node_short(k, t->key);
+			ct_key_short(k, t->key);
 			snprintf(t->name, sizeof(t->name), "%s…@%s:%d", k, t->host, t->port);
 			t->next_dial = node_now(n);
 			free(s);
 			return 0;
 		}
 	}
-	node_short(k, s->key);
+	ct_key_short(k, s->key);
 	snprintf(s->name, sizeof(s->name), "%s…@%s:%d", k, s->host, s->port);
 	s->next_dial = node_now(n);
 	s->next = n->slots;
@@ -701,19 +744,28 @@ int slot_remove(struct node *n, const uint8_t key[CT_KEY_BYTES])
 	return CT_ENOTFOUND;
 }
 
-/* Whether an org key is admitted in the replica and not revoked. */
+/*
+ * Whether an org key is admitted in the replica (or is a lab's new key
+ * after a rekey) and not revoked, replaced by a rekey, or declared
+ * compromised: a replaced or stolen key no longer speaks for its lab.
+ */
 struct org_seen {
 	bool admitted, revoked;
+	const char *why;
 };
 
 static int org_row(void *ctx, const ct_index_row *row)
 {
 	struct org_seen *o = ctx;
 
-	if (row->kind == CT_ROW_ADMIT)
+	if (row->kind == CT_ROW_ADMIT || row->kind == CT_ROW_REKEY_IN)
 		o->admitted = true;
-	if (row->kind == CT_ROW_REVOKE)
+	if (row->kind == CT_ROW_REVOKE || row->kind == CT_ROW_REKEY_OUT || row->kind == CT_ROW_COMPROMISED) {
 		o->revoked = true;
+		o->why = row->kind == CT_ROW_REVOKE	 ? "key revoked by the bureau"
+			 : row->kind == CT_ROW_REKEY_OUT ? "key replaced by the bureau (org.rekey)"
+							 : "key declared compromised by the bureau";
+	}
 	return 0;
 }
 
@@ -722,7 +774,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	struct conn *c = ctx;
 	struct node *n = c->n;
 	uint8_t bureau[CT_KEY_BYTES];
-	struct org_seen o = {false, false};
+	struct org_seen o = {false, false, NULL};
 	ct_reader *r = NULL;
 	struct ban *b;
 
@@ -747,7 +799,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 	if (o.admitted && !o.revoked)
 		return 0;
 	snprintf(c->close_reason, sizeof(c->close_reason), "%s",
-		 o.revoked ? "key revoked by the bureau"
+		 o.revoked ? o.why
 			   : "unknown key: neither admitted in this replica nor listed in the config");
 	return CT_EAUTH;
 }

@@ -263,6 +263,8 @@ static bool socket_alive(const char *path)
 int control_open(struct node *n)
 {
 	struct sockaddr_un sa;
+	struct stat st;
+	mode_t mask;
 	int rc;
 
 	if (strlen(n->sock_path) >= sizeof(sa.sun_path)) {
@@ -278,13 +280,28 @@ int control_open(struct node *n)
 	}
 	unlink(n->sock_path); /* stale, from a node that did not stop cleanly */
 	uv_pipe_init(n->loop, &n->control, 0);
-	if ((rc = uv_pipe_bind(&n->control, n->sock_path)) < 0 ||
-	    (rc = uv_listen((uv_stream_t *)&n->control, 16, on_connection)) < 0) {
+	/*
+	 * Created 0600 (umask 0177 around the bind), not made so afterwards: a
+	 * local user could connect between a bind under a looser umask and the
+	 * chmod, and keep the connection. umask is the process's; a checking
+	 * thread creating a file meanwhile would only get a stricter mode.
+	 */
+	mask = umask(0177);
+	rc = uv_pipe_bind(&n->control, n->sock_path);
+	umask(mask);
+	if (rc < 0 || (rc = uv_listen((uv_stream_t *)&n->control, 16, on_connection)) < 0) {
 		LOG(LOG_ERROR, "cannot open the control socket %s: %s", n->sock_path, uv_strerror(rc));
 		uv_close((uv_handle_t *)&n->control, NULL);
 		return -1;
 	}
-	chmod(n->sock_path, 0600);
+	errno = 0;
+	if (chmod(n->sock_path, 0600) != 0 || stat(n->sock_path, &st) != 0 || (st.st_mode & 0177) != 0) {
+		LOG(LOG_ERROR, "cannot make the control socket %s private (mode 0600): %s", n->sock_path,
+		    errno ? strerror(errno) : "its mode stays open to others");
+		uv_close((uv_handle_t *)&n->control, NULL);
+		unlink(n->sock_path);
+		return -1;
+	}
 	n->control_open = true;
 	return 0;
 }

@@ -269,11 +269,11 @@ void ingest_forget(struct node *n, struct conn *c)
  * node's network.
  */
 /* Author and seq of entry k, its signing input appended to inputs. */
-static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char author[9])
+static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char author[CT_KEY_SHORT_LEN + 1])
 {
 	uint64_t seq = j->from + k, got_seq = 0;
 	uint8_t got[CT_KEY_BYTES];
-	char got_name[9];
+	char got_name[CT_KEY_SHORT_LEN + 1];
 	int err;
 
 	if ((err = ct_entry_peek_raw(j->raw[k], j->raw_len[k], got, &got_seq, inputs)) < 0) {
@@ -282,7 +282,7 @@ static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char auth
 		return err;
 	}
 	if (memcmp(got, j->author, CT_KEY_BYTES) != 0 || got_seq != seq) {
-		node_short(got_name, got);
+		ct_key_short(got_name, got);
 		snprintf(j->vdetail, sizeof(j->vdetail),
 			 "entries message of %s… from #%llu holds entry #%llu of %s… at #%llu", author,
 			 (unsigned long long)j->from, (unsigned long long)got_seq, got_name,
@@ -296,7 +296,7 @@ static int peek_entry(struct job *j, uint32_t k, ct_buf *inputs, const char auth
  * The rules of entry k past its signature, and its decode for the writer
  * (ct_entry_prepare: canonical form, schema, hash, index keys).
  */
-static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author[9])
+static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author[CT_KEY_SHORT_LEN + 1])
 {
 	uint64_t seq = j->from + k;
 	const ct_prepared *p = &j->prep[k];
@@ -338,9 +338,9 @@ static void verify_work(uv_work_t *w)
 	bool *ok = NULL;
 	uint32_t k, peeked = 0;
 	int peek_err = 0, err;
-	char author[9];
+	char author[CT_KEY_SHORT_LEN + 1];
 
-	node_short(author, j->author);
+	ct_key_short(author, j->author);
 	sigs = malloc(j->count * sizeof(*sigs));
 	at = malloc((j->count + 1) * sizeof(*at));
 	ok = malloc(j->count * sizeof(*ok));
@@ -450,11 +450,11 @@ static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
 {
 	ct_ingest_result res;
 	ct_feed_head h;
-	char author[9];
+	char author[CT_KEY_SHORT_LEN + 1];
 	uint32_t k;
 	int err;
 
-	node_short(author, j->author);
+	ct_key_short(author, j->author);
 	for (k = 0; k < j->good; k++) {
 		if ((err = ct_batch_ingest_prepared(b, &j->prep[k], CT_INGEST_SIG_CHECKED, &res)) < 0) {
 			j->err = err;
@@ -584,14 +584,14 @@ static void report_meta(struct node *n, struct meta *m)
 	ct_rpeer *origin = m->conn ? m->conn->rp : NULL;
 	const char *from = m->conn ? m->conn->name : "a peer that left";
 	ct_entry e;
-	char author[9] = "?";
+	char author[CT_KEY_SHORT_LEN + 1] = "?";
 
 	if (m->kind == M_NOTE || m->kind == M_SIGN) {
 		report_checkpoint(n, m);
 		return;
 	}
 	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
-		node_short(author, e.author);
+		ct_key_short(author, e.author);
 	if (m->result < 0 && m->result != CT_EEXISTS) {
 		LOG(LOG_ERROR, "cannot store %s: %s",
 		    m->kind == M_FORK	       ? "a fork proof"
@@ -619,13 +619,13 @@ static void report_meta(struct node *n, struct meta *m)
 static void report_job(struct node *n, struct job *j)
 {
 	ct_rpeer *rp = j->conn && j->conn->state == C_UP ? j->conn->rp : NULL;
-	char author[9];
+	char author[CT_KEY_SHORT_LEN + 1];
 	int rc;
 
 	n->ing.appended += j->appended;
 	n->ing.duplicates += j->duplicates;
 	n->ing.pending += j->pending;
-	node_short(author, j->author);
+	ct_key_short(author, j->author);
 	if (j->err) {
 		if (rp && ct_repl_blames(j->err))
 			; /* logged with the disconnection below */

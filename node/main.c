@@ -173,8 +173,8 @@ static int open_home(struct node *n, const char *home, const char *listen)
 
 	snprintf(n->home, sizeof(n->home), "%s", home);
 	snprintf(n->cfg_path, sizeof(n->cfg_path), "%s/config", home);
-	snprintf(n->sock_path, sizeof(n->sock_path), "%s/caltraced.sock", home);
-	if ((err = ct_config_load(&n->cfg, n->cfg_path)) < 0) {
+	if ((err = ct_home_control_path(n->sock_path, sizeof(n->sock_path), home)) < 0 ||
+	    (err = ct_config_load(&n->cfg, n->cfg_path)) < 0) {
 		LOG(LOG_ERROR, "%s", ct_error_last());
 		return err;
 	}
@@ -197,11 +197,14 @@ static int start(struct node *n)
 {
 	ct_repl_opts o = {0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *why;
 	size_t i;
 
 	n->loop = uv_default_loop();
 	if (ct_sigcache_new(&n->sigkeys) < 0)
 		return -1;
+	if (!ct_sigcache_fast(n->sigkeys, &why))
+		LOG(LOG_WARN, "fast signature checks off, libsodium checks every signature: %s", why);
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
 	o.self = n->self;
 	o.emit = node_on_action;
@@ -267,7 +270,7 @@ int main(int argc, char **argv)
 	const char *home = getenv("CALTRACE_HOME"), *listen = NULL;
 	static struct node node;
 	struct node *n = &node;
-	char key[9], net[9], threads[24];
+	char key[CT_KEY_SHORT_LEN + 1], net[CT_KEY_SHORT_LEN + 1], threads[24];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int c, rc = 2;
 
@@ -303,8 +306,8 @@ int main(int argc, char **argv)
 	setenv("UV_THREADPOOL_SIZE", threads, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (open_home(n, home, listen) == 0 && start(n) == 0) {
-		node_short(key, n->self);
-		node_short(net, n->network);
+		ct_key_short(key, n->self);
+		ct_key_short(net, n->network);
 		LOG(LOG_INFO, "node %s… listening on %s (network %s…), %zu peer%s configured", key, n->listen,
 		    net, n->cfg.peer_count, n->cfg.peer_count == 1 ? "" : "s");
 		uv_run(n->loop, UV_RUN_DEFAULT);

@@ -33,6 +33,10 @@
 #define NODE_TICK_MS		 250   /* timers: dials, handshakes, pings */
 #define NODE_POLL_MS		 150   /* the store's heads: notices CLI appends */
 #define NODE_HANDSHAKE_MS	 10000 /* a handshake must finish within */
+#define NODE_PEERS_MAX		 512   /* connections past their handshake (up) */
+#define NODE_HANDSHAKES_MAX	 64    /* incoming connections still in their handshake */
+#define NODE_HANDSHAKES_PER_ADDR 8     /* ... of them from one address */
+#define NODE_BUDGET_WARN_MS	 10000 /* says the handshake budget is full at most this often */
 #define NODE_BACKOFF_MIN_MS	 500
 #define NODE_BACKOFF_MAX_MS	 8000  /* a peer that is down */
 #define NODE_STABLE_MS		 10000 /* a connection up this long resets the backoff */
@@ -101,6 +105,7 @@ struct conn {
 	ct_session *sess;
 	ct_rpeer *rp;
 	char addr[300]; /* remote ip:port */
+	char ip[64];	/* remote address alone (incoming connections) */
 	char name[360]; /* "7f3a…@ip:port" or "?@ip:port" before the handshake */
 	uint8_t key[CT_KEY_BYTES];
 	bool has_key;
@@ -201,6 +206,7 @@ struct node {
 	uint64_t served;     /* messages of entries served (for trimming) */
 	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
 	uint64_t trim_mark;  /* commits + served then */
+	uint64_t budget_warned; /* ms, last warning that the handshake budget was full */
 	struct node_cp cp;
 };
 
@@ -209,9 +215,6 @@ static inline uint64_t node_now(struct node *n)
 {
 	return uv_now(n->loop);
 }
-
-/* "7f3a1b2c" */
-void node_short(char out[9], const uint8_t key[CT_KEY_BYTES]);
 
 /*
  * Releases the store's mapped pages (ct_ledger_trim_memory) when more

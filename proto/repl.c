@@ -14,15 +14,6 @@ void ct__repl_emit(ct_repl *r, const ct_action *a)
 	r->o.emit(r->o.ctx, a);
 }
 
-void ct__repl_short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_hex(hex, key, CT_KEY_BYTES);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 void ct__repl_send(ct_repl *r, ct_rpeer *p)
 {
 	ct_action a = {.kind = CT_ACT_SEND, .peer = p, .data = r->msg.ptr, .len = r->msg.len};
@@ -381,9 +372,9 @@ static int on_answer(ct_repl *r, ct_rpeer *p, size_t i, const ct_msg *m)
 	struct feed *f = &r->feeds[i];
 	struct view *v = &p->views[i];
 	uint64_t last = m->from + m->count - 1;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 
-	ct__repl_short_key(name, f->author);
+	ct_key_short(name, f->author);
 	if (!v->want)
 		return ct_error_set(CT_EINVAL, "protocol: entries of %s… that were not asked for", name);
 	if (m->from != v->want_next)

@@ -66,8 +66,6 @@ struct ct_repl {
 void ct__repl_emit(ct_repl *r, const ct_action *a);
 /* Sends the message encoded in r->msg to p. */
 void ct__repl_send(ct_repl *r, ct_rpeer *p);
-/* "7f3a1b2c" for details. */
-void ct__repl_short_key(char out[9], const uint8_t key[CT_KEY_BYTES]);
 /* p's view of feed i, grown on demand; NULL when out of memory. */
 struct view *ct__repl_view(ct_rpeer *p, size_t i);
 /* Sends the wants that can go out now. */

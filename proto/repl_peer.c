@@ -150,7 +150,7 @@ static void disconnect(ct_repl *r, ct_rpeer *p, const char *text)
 /* Why p should be dropped now, or NULL. */
 static const char *timed_out(ct_repl *r, ct_rpeer *p, uint64_t now, char *why, size_t whylen)
 {
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	size_t i;
 
 	if (now - p->last_recv > r->o.idle_ms) {
@@ -162,7 +162,7 @@ static const char *timed_out(ct_repl *r, ct_rpeer *p, uint64_t now, char *why, s
 	for (i = 0; i < p->nviews && i < r->nfeeds; i++) {
 		struct view *v = &p->views[i];
 		if (v->want && now - v->want_time > r->o.want_ms) {
-			ct__repl_short_key(name, r->feeds[i].author);
+			ct_key_short(name, r->feeds[i].author);
 			snprintf(why, whylen, "want for %s… unanswered for %llu s", name,
 				 (unsigned long long)(now - v->want_time) / 1000);
 			return why;

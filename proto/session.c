@@ -144,15 +144,6 @@ static int fail(ct_session *s, int err)
 	return err;
 }
 
-static void short_hex(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_hex(hex, key, CT_KEY_BYTES);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 /* The transcript hash and every key, once both ephemeral keys are known. */
 static int derive(ct_session *s)
 {
@@ -250,12 +241,14 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 		return ct_error_set(CT_EINVAL,
 				 "handshake: the peer's identity box does not open (tampered, or not "
 				 "a caltrace peer)");
+	/* plain holds the key the peer claims: it is the peer's only once the signature proves it,
+	 * so that a failed handshake is never logged as that key's */
+	id_r = s->initiator ? plain : ct_keypair_public(s->id);
+	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
+	if (ct_sig_verify(plain, plain + CT_KEY_BYTES, signed_msg, n) != 0)
+		return ct_error_set(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
 	memcpy(s->peer, plain, CT_KEY_BYTES);
 	s->has_peer = true;
-	id_r = s->initiator ? s->peer : ct_keypair_public(s->id);
-	n = sig_input(signed_msg, !s->initiator, s->h, id_r);
-	if (ct_sig_verify(s->peer, plain + CT_KEY_BYTES, signed_msg, n) != 0)
-		return ct_error_set(CT_EBADSIG, "handshake: the peer's transcript signature does not verify");
 	if (crypto_secretstream_xchacha20poly1305_init_pull(
 		&s->sec->pull, plain + CT_KEY_BYTES + CT_SIG_BYTES, s->sec->ss_rx) != 0)
 		return ct_error_set(CT_EINVAL, "handshake: bad stream header");
@@ -265,13 +258,13 @@ static int open_box(ct_session *s, const uint8_t *box, size_t len)
 /* Who the peer is may be refused: ourselves, another key than dialed, or not authorised. */
 static int check_peer(ct_session *s)
 {
-	char got[9], want[9];
+	char got[CT_KEY_SHORT_LEN + 1], want[CT_KEY_SHORT_LEN + 1];
 
 	if (memcmp(s->peer, ct_keypair_public(s->id), CT_KEY_BYTES) == 0)
 		return ct_error_set(CT_EAUTH, "the peer has this node's own key (connected to itself?)");
 	if (s->has_expect && memcmp(s->peer, s->expect, CT_KEY_BYTES) != 0) {
-		short_hex(got, s->peer);
-		short_hex(want, s->expect);
+		ct_key_short(got, s->peer);
+		ct_key_short(want, s->expect);
 		return ct_error_set(CT_EAUTH, "the peer proved key %s…, but %s… was dialed", got, want);
 	}
 	if (s->authorize)

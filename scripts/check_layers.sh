@@ -69,12 +69,12 @@ for name in "${names[@]}"; do
 		*/* | ..*) fail "$file:$line: includes \"$hdr\" from outside its folder" ;;
 		*) [ -f "$dir/$hdr" ] || fail "$file:$line: includes \"$hdr\", which is not in $dir (private headers never cross a folder)" ;;
 		esac
-	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$dir"/*.[ch] 2>/dev/null || true)
+	done < <(grep -HnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$dir"/*.[ch] 2>/dev/null || true)
 done
 if [ -n "$include_dir" ]; then
 	while IFS=: read -r file line text; do
 		[[ $text =~ \"caltrace/ ]] || fail "$file:$line: a public header includes a private one"
-	done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$include_dir" || true)
+	done < <(grep -rHnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$include_dir" || true)
 fi
 
 [ $bad = 0 ] || { echo "layer check: failed (docs/ARCHITECTURE.md says what may use what)" >&2; exit 1; }

@@ -4,7 +4,7 @@
  * the 95% target, the monthly trend as an inline SVG chart, the standards
  * declared out of tolerance with what relied on them, and the overdue
  * instruments by lab. The same numbers as `caltrace report`
- * (caltrace/eval/plan.h).
+ * (caltrace/eval/indicators.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "caltrace/base/error.h"
 #include "caltrace/base/fmt.h"
 #include "caltrace/base/time.h"
-#include "caltrace/eval/plan.h"
+#include "caltrace/eval/indicators.h"
 #include "web_internal.h"
 
 #define OOT_SHOWN 50 /* standards out of tolerance listed */
@@ -57,10 +57,15 @@ static void th(struct ct__out *o, int lang, enum ct__msg m, bool left)
 	ct__w_str(o, "</th>");
 }
 
-static void rate_cell(struct ct__out *o, int lang, uint64_t num, uint64_t den)
+/* The plan's 2020 target of a rate (coverage's: 95%), in hundredths of a percent. */
+#define RATE_TARGET(p) ((long)(p)->ind[3].target_2020)
+
+static void rate_cell(struct ct__out *o, int lang, const ct_report *p, uint64_t num, uint64_t den)
 {
+	ct_indicator rate = {"", "%", num, den, 0, 0, CT_IND_NO_DATA};
+	bool ok = ct_indicator_meets(&rate, p->ind[3].target_2020);
 	char v[24];
-	bool ok = ct_rate_meets(num, den, CT_PLAN_RATE_TARGET);
+
 
 	ct__w_fmt(o, "<td>%s ", ct_fmt_pct(v, num, den));
 	if (den) {
@@ -71,9 +76,9 @@ static void rate_cell(struct ct__out *o, int lang, uint64_t num, uint64_t den)
 	ct__w_str(o, "</td>");
 }
 
-static void indicators(struct ct__out *o, const struct ct__req *q, const ct_plan_report *p)
+static void indicators(struct ct__out *o, const struct ct__req *q, const ct_report *p)
 {
-	static const enum ct__msg names[CT_PLAN_INDICATORS] = {T_IND_0, T_IND_1, T_IND_2, T_IND_3, T_IND_4, T_IND_5};
+	static const enum ct__msg names[CT_INDICATORS] = {T_IND_0, T_IND_1, T_IND_2, T_IND_3, T_IND_4, T_IND_5};
 	static const enum ct__msg status[] = {T_NO_DATA, T_BELOW, T_STATUS_2016, T_STATUS_2020};
 	int lang = q->rt->lang;
 	char v[32], t16[32], t20[32];
@@ -88,7 +93,7 @@ static void indicators(struct ct__out *o, const struct ct__req *q, const ct_plan
 	th(o, lang, T_TARGET_2020, false);
 	th(o, lang, T_STATUS, false);
 	ct__w_str(o, "</tr>\n");
-	for (i = 0; i < CT_PLAN_INDICATORS; i++) {
+	for (i = 0; i < CT_INDICATORS; i++) {
 		const ct_indicator *in = &p->ind[i];
 		ct__w_str(o, "<tr><td>");
 		ct__w_esc(o, ct__t(lang, names[i]));
@@ -103,7 +108,7 @@ static void indicators(struct ct__out *o, const struct ct__req *q, const ct_plan
 	ct__w_str(o, "</table></div>\n");
 }
 
-static void districts(struct ct__out *o, const struct ct__req *q, const ct_plan_report *p)
+static void districts(struct ct__out *o, const struct ct__req *q, const ct_report *p)
 {
 	const ct_coverage *now = &p->series[p->nseries - 1];
 	const ct_standards_summary *s = &now->standards;
@@ -122,7 +127,8 @@ static void districts(struct ct__out *o, const struct ct__req *q, const ct_plan_
 	th(o, lang, T_INSPECTION, false);
 	ct__w_str(o, "<th>");
 	ct__w_esc(o, ct__t(lang, T_DISTRICT_STANDARDS));
-	ct__w_fmt(o, " (%s %d)</th></tr>\n", ct__t(lang, T_TARGET), CT_PLAN_DISTRICT_STANDARDS);
+	ct__w_fmt(o, " (%s %llu)</th></tr>\n", ct__t(lang, T_TARGET),
+		  (unsigned long long)(p->ind[1].target_2020 / 100));
 	for (i = 0; i < s->ndistricts; i++) {
 		const ct_coverage_counts *c = ct_coverage_group_counts(now, s->districts[i].district);
 		if (!c)
@@ -132,9 +138,9 @@ static void districts(struct ct__out *o, const struct ct__req *q, const ct_plan_
 		ct__w_str(o, "'><td>");
 		ct__w_esc(o, s->districts[i].district);
 		ct__w_fmt(o, "</td><td>%llu</td>", (unsigned long long)c->registered);
-		rate_cell(o, lang, c->valid, c->registered);
+		rate_cell(o, lang, p, c->valid, c->registered);
 		ct__w_fmt(o, "<td>%llu</td><td>%llu</td>", (unsigned long long)c->suspect, (unsigned long long)c->compulsory);
-		rate_cell(o, lang, c->compulsory_valid, c->compulsory);
+		rate_cell(o, lang, p, c->compulsory_valid, c->compulsory);
 		ct__w_fmt(o, "<td>%llu</td></tr>\n", (unsigned long long)s->districts[i].valid);
 	}
 	ct__w_str(o, "</table></div>\n");
@@ -158,9 +164,9 @@ static double y_of(long r, long lo)
 }
 
 /* The axis's foot: five points below the lowest rate (and the target), in steps of 5%, at most 90%. */
-static long axis_floor(const ct_plan_report *p)
+static long axis_floor(const ct_report *p)
 {
-	long low = CT_PLAN_RATE_TARGET, r;
+	long low = RATE_TARGET(p), r;
 	size_t i;
 
 	for (i = 0; i < p->nseries; i++) {
@@ -179,7 +185,7 @@ static double x_of(size_t i, size_t n)
 	return X0 + 20 + (double)i * (X1 - X0 - 40) / (double)(n > 1 ? n - 1 : 1);
 }
 
-static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, const char *color, long lo)
+static void series(struct ct__out *o, const ct_report *p, bool inspection, const char *color, long lo)
 {
 	size_t i;
 	bool open = false;
@@ -209,7 +215,7 @@ static void series(struct ct__out *o, const ct_plan_report *p, bool inspection, 
 	}
 }
 
-static void trend(struct ct__out *o, const struct ct__req *q, const ct_plan_report *p)
+static void trend(struct ct__out *o, const struct ct__req *q, const ct_report *p)
 {
 	long lo = axis_floor(p), step = 10000 - lo <= 3000 ? 500 : 10000 - lo <= 6000 ? 1000 : 2500, v;
 	int lang = q->rt->lang;
@@ -226,10 +232,10 @@ static void trend(struct ct__out *o, const struct ct__req *q, const ct_plan_repo
 			     "text-anchor='end'>%ld%%</text>",
 			  X0, X1, y_of(v, lo), y_of(v, lo), X0 - 6, y_of(v, lo) + 4, v / 100);
 	ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#cf222e' stroke-dasharray='6 4'/>", X0, X1,
-		  y_of(CT_PLAN_RATE_TARGET, lo), y_of(CT_PLAN_RATE_TARGET, lo));
-	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1, y_of(CT_PLAN_RATE_TARGET, lo) + 14);
+		  y_of(RATE_TARGET(p), lo), y_of(RATE_TARGET(p), lo));
+	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1, y_of(RATE_TARGET(p), lo) + 14);
 	ct__w_esc(o, ct__t(lang, T_TARGET));
-	ct__w_str(o, " 95%</text>\n");
+	ct__w_fmt(o, " %ld%%</text>\n", RATE_TARGET(p) / 100);
 	series(o, p, false, "#0969da", lo);
 	series(o, p, true, "#bc4c00", lo);
 	for (i = 0; i < p->nseries; i++) {
@@ -386,35 +392,32 @@ static int overdue_by_lab(struct ct__out *o, struct ct__req *q)
 int ct__page_dashboard(struct ct__req *q, ct_web_response *resp)
 {
 	struct ct__out o = {&resp->body, 0};
-	ct_plan_report *p = NULL;
+	ct_report rep;
 	int lang = q->rt->lang, err;
-	uint8_t digest[CT_HASH_BYTES];
-	char *network = ct__network_name(q->r), day[32], hex[2 * CT_HASH_BYTES + 1];
+	char day[32];
 
-	if ((err = ct_plan_report_compute(&p, q->r, q->rt->at, ct__site_threads(q->site))) < 0 ||
-	    (err = ct_read_digest(q->r, digest)) < 0)
+	memset(&rep, 0, sizeof(rep));
+	if ((err = ct_report_compute(&rep, q->r, q->rt->at)) < 0)
 		goto done;
-	ct_hex(hex, digest, CT_HASH_BYTES);
 	ct__page_begin(&o, q, ct__t(lang, T_DASHBOARD));
 	ct__w_str(&o, "<h1>");
-	ct__w_esc(&o, network ? network : "");
+	ct__w_esc(&o, rep.network ? rep.network : "");
 	ct__w_str(&o, " · ");
 	ct__w_esc(&o, ct__t(lang, T_DASHBOARD));
 	ct__w_fmt(&o, " <time>%s</time></h1>\n<p class='sub'>", ct__w_day(day, q->rt->at));
 	ct__w_esc(&o, ct__t(lang, T_DASH_SUB));
 	ct__w_str(&o, " ");
 	ct__w_esc(&o, ct__t(lang, T_DIGEST));
-	ct__w_fmt(&o, " <code>%s</code></p>\n", hex);
-	indicators(&o, q, p);
-	districts(&o, q, p);
-	trend(&o, q, p);
+	ct__w_fmt(&o, " <code>%s</code></p>\n", rep.digest);
+	indicators(&o, q, &rep);
+	districts(&o, q, &rep);
+	trend(&o, q, &rep);
 	if ((err = out_of_tolerance(&o, q)) < 0 || (err = overdue_by_lab(&o, q)) < 0)
 		goto done;
 	ct__page_end(&o, q);
 	if ((err = o.err) == 0)
 		ct__html_ok(resp);
 done:
-	free(network);
-	ct_plan_report_free(p);
+	ct_report_free(&rep);
 	return err;
 }

@@ -57,6 +57,11 @@ void ct_hex(char *out, const uint8_t *bytes, size_t n)
 	out[2 * n] = '\0';
 }
 
+void ct_key_short(char out[static CT_KEY_SHORT_LEN + 1], const uint8_t key[static CT_KEY_BYTES])
+{
+	ct_hex(out, key, CT_KEY_SHORT_LEN / 2);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -1,43 +1,49 @@
-/* Open addressing with linear probing; grows at 1/2 load. */
+/*
+ * Open addressing with linear probing; grows at 1/2 load.
+ *
+ * Keys are ids labs choose (instrument and standard ids) and hashes or
+ * keys labs can grind, so the hash is keyed: SipHash-2-4 (libsodium's
+ * crypto_shorthash) under a random key each map draws when its table is
+ * first allocated. With a fixed hash (it was FNV-1a) a lab could publish
+ * ids that all land in one bucket and make every evaluation quadratic.
+ * The key changes only where entries sit, never what a lookup answers,
+ * and nothing reads the map's order without sorting it (coverage sorts its
+ * groups), so results stay deterministic.
+ */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "caltrace/base/error.h"
 #include "caltrace/base/hmap.h"
 
-/*
- * FNV-1a, then a final mix so that low bits spread. Keys of 32 bytes are
- * SHA-256 entry hashes or Ed25519 keys, uniformly random already: their
- * first 16 bytes, mixed, are enough (and a tenth of the work).
- */
-static uint64_t hash_bytes(const uint8_t *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL, a, b;
-	size_t i;
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static int sodium_status;
 
-	if (len == 32) {
-		memcpy(&a, p, 8);
-		memcpy(&b, p + 8, 8);
-		h = a ^ (b * 0x9e3779b97f4a7c15ULL);
-		h ^= h >> 32;
-		return h * 0xd6e8feb86659fd93ULL;
-	}
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
+static void init_sodium(void)
+{
+	sodium_status = sodium_init();
+}
+
+static uint64_t hash_bytes(const ct_hmap *m, const uint8_t *p, size_t len)
+{
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t h;
+
+	crypto_shorthash(out, p, len, m->seed);
+	memcpy(&h, out, sizeof(h));
 	return h;
 }
 
-static struct ct_hslot *find(const ct_hmap *m, uint64_t h, const void *key, size_t len)
+/* The slot of key, or the empty one it would take; *probes counts the slots looked at. */
+static struct ct_hslot *find(const ct_hmap *m, uint64_t h, const void *key, size_t len, size_t *probes)
 {
 	size_t i, mask = m->cap - 1;
 
 	for (i = h & mask;; i = (i + 1) & mask) {
 		struct ct_hslot *s = &m->slots[i];
+		++*probes;
 		if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
 			return s;
 	}
@@ -46,10 +52,11 @@ static struct ct_hslot *find(const ct_hmap *m, uint64_t h, const void *key, size
 void *ct_hmap_get(const ct_hmap *m, const void *key, size_t len)
 {
 	struct ct_hslot *s;
+	size_t probes = 0;
 
 	if (m->cap == 0)
 		return NULL;
-	s = find(m, hash_bytes(key, len), key, len);
+	s = find(m, hash_bytes(m, key, len), key, len, &probes);
 	return s->key ? s->value : NULL;
 }
 
@@ -61,11 +68,20 @@ static int grow(ct_hmap *m)
 
 	if (!slots)
 		return ct_error_set(CT_ENOMEM, "out of memory growing a memo table");
+	if (!old_cap) {
+		/* a new table: its hash key (kept as the table grows: the stored hashes stay valid) */
+		pthread_once(&sodium_once, init_sodium);
+		if (sodium_status < 0) {
+			free(slots);
+			return ct_error_set(CT_ERROR, "libsodium cannot start: no random key for a memo table");
+		}
+		randombytes_buf(m->seed, sizeof(m->seed));
+	}
 	m->slots = slots;
 	m->cap = cap;
 	for (i = 0; i < old_cap; i++)
 		if (old[i].key)
-			*find(m, old[i].hash, old[i].key, old[i].len) = old[i];
+			*find(m, old[i].hash, old[i].key, old[i].len, &m->probes) = old[i];
 	free(old);
 	return 0;
 }
@@ -73,12 +89,13 @@ static int grow(ct_hmap *m)
 int ct_hmap_put(ct_hmap *m, const void *key, size_t len, void *value)
 {
 	struct ct_hslot *s;
-	uint64_t h = hash_bytes(key, len);
+	uint64_t h;
 	int err;
 
 	if (2 * (m->count + 1) > m->cap && (err = grow(m)) < 0)
 		return err;
-	s = find(m, h, key, len);
+	h = hash_bytes(m, key, len); /* after growth: a new table draws its key there */
+	s = find(m, h, key, len, &m->probes);
 	if (!s->key) {
 		if (!(s->key = malloc(len ? len : 1)))
 			return ct_error_set(CT_ENOMEM, "out of memory in a memo table");

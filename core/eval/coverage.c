@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "caltrace/eval/coverage.h"
@@ -107,18 +108,39 @@ static void counts_merge(ct_coverage_counts *into, const ct_coverage_counts *c)
 }
 
 /*
- * The instrument's group under by; lab_hex receives a lab's key (the author of the calibration
- * that governs the instrument at this time, else its registrant) when by is CT_BY_LAB.
+ * The lab responsible for the instrument at t, as 64 hex digits into hex:
+ * the author of the calibration judged (a->row), else its registrant,
+ * named by the first key of its lab's rekey chain.
  */
-static struct ct__str group_key(const struct ct__inst *in, const struct ct__inst_at *a, ct_group_by by,
-				struct ct__str tier, char lab_hex[2 * CT_KEY_BYTES + 1])
+static int lab_at(ct_tracer *tr, const struct ct__inst *in, const struct ct__inst_at *a,
+		  char hex[2 * CT_KEY_BYTES + 1], struct ct__str *out)
+{
+	const uint8_t *key = in->registrant;
+	struct ct__org *o;
+	ct_entry e;
+	int err;
+
+	if (a->row) {
+		if ((err = ct__read_entry(tr, a->row->hash, &e)) < 0)
+			return err;
+		key = e.author;
+	}
+	if ((err = ct__org_get(tr, key, &o)) < 0)
+		return err;
+	ct_hex(hex, o->lab, CT_KEY_BYTES);
+	out->p = hex;
+	out->n = 2 * CT_KEY_BYTES;
+	return 0;
+}
+
+static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier,
+				struct ct__str lab)
 {
 	static const struct ct__str none = {"", 0};
 
 	switch (by) {
 	case CT_BY_LAB:
-		ct_hex(lab_hex, a->row ? in->cal.e.author : in->registrant, CT_KEY_BYTES);
-		return (struct ct__str){lab_hex, 2 * CT_KEY_BYTES};
+		return lab;
 	case CT_BY_DISTRICT:
 		return in->district;
 	case CT_BY_CATEGORY:
@@ -159,7 +181,7 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 	struct part *p = ctx;
 	const ct_coverage_filter *f = &p->q->filter;
 	struct ct__inst *in = &p->tr->inst;
-	struct ct__str tier = {"", 0};
+	struct ct__str tier = {"", 0}, lab = {"", 0};
 	char lab_hex[2 * CT_KEY_BYTES + 1];
 	size_t j;
 	int err;
@@ -183,8 +205,10 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 		if ((err = ct__inst_at(p->tr, in, t, &p->at)) < 0)
 			return err;
 		ct__counts_add(&p->totals[j], (ct_verdict)p->at.verdict, p->at.compulsory, p->at.mask);
+		if (p->q->by == CT_BY_LAB && (err = lab_at(p->tr, in, &p->at, lab_hex, &lab)) < 0)
+			return err;
 		if (p->q->by != CT_BY_NONE &&
-		    (err = add_to_group(&p->groups[j], group_key(in, &p->at, p->q->by, tier, lab_hex), &p->at)) < 0)
+		    (err = add_to_group(&p->groups[j], group_key(in, p->q->by, tier, lab), &p->at)) < 0)
 			return err;
 	}
 	return 0;
@@ -417,4 +441,14 @@ void ct_coverage_free(ct_coverage *c, size_t ntimes)
 		free(c[i].standards.districts);
 	}
 	free(c);
+}
+
+const ct_coverage_counts *ct_coverage_group_counts(const ct_coverage *c, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < c->ngroups; i++)
+		if (strcmp(c->groups[i].key, key) == 0)
+			return &c->groups[i].counts;
+	return NULL;
 }

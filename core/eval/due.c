@@ -68,6 +68,7 @@ static int fill(struct due_scan *w, const struct ct__inst *in, ct_due_item *it)
 	if ((err = ct__inst_compulsory(w->tr, in, w->q->at, &it->compulsory)) < 0 ||
 	    (err = ct__org_get(w->tr, it->lab, &o)) < 0)
 		return err;
+	memcpy(it->lab, o->lab, CT_KEY_BYTES); /* a re-keyed lab is named by its first key */
 	if ((a = ct__admission_at(o, w->q->at)) || (o->nadm && (a = &o->adm[o->nadm - 1])))
 		it->lab_name = dup_str(a->name);
 	it->id = dup_str(in->id);
@@ -106,7 +107,7 @@ static int consider(void *ctx, const char *id, size_t id_len, const ct_index_row
 	if ((err = classify(w, in, &it)) < 0)
 		return err;
 	if (it.state == 0 || (w->q->overdue_only && it.state == CT_DUE_SOON) ||
-	    (w->q->has_lab && memcmp(it.lab, w->q->lab, CT_KEY_BYTES) != 0))
+	    (w->q->has_lab && !ct__same_lab(w->tr, it.lab, w->q->lab)))
 		return 0;
 	if ((err = fill(w, in, &it)) < 0) {
 		item_free(&it);

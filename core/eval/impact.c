@@ -158,9 +158,9 @@ static int add_item(struct walk *w, const ct_entry *e, const uint8_t hash[CT_HAS
 	it->via = strdup(w->cur->id);
 	it->depth = w->cur->depth;
 	memcpy(it->calibration, hash, CT_HASH_BYTES);
-	memcpy(it->lab, e->author, CT_KEY_BYTES);
 	if ((err = ct__org_get(w->tr, e->author, &o)) < 0)
 		return err;
+	memcpy(it->lab, o->lab, CT_KEY_BYTES); /* a re-keyed lab is one lab, named by its first key */
 	if ((a = ct__admission_at(o, it->performed_at)) || (o->nadm && (a = &o->adm[o->nadm - 1])))
 		it->lab_name = dup_str(a->name);
 	if (!it->id || !it->via)
@@ -238,10 +238,93 @@ static int count_distinct(ct_impact *im)
 	return err;
 }
 
-int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, uint64_t since)
+/*
+ * The calibrations of key's feed that are no longer trusted (past its
+ * compromise bound or past the seq a rekey closed it at): each is an item
+ * of depth 1, and a calibration of a standard puts that standard, as
+ * calibrated by it, in the queue.
+ */
+static int seed_key(struct walk *w, const uint8_t key[CT_KEY_BYTES])
+{
+	struct frontier start;
+	char hex[2 * CT_KEY_BYTES + 1];
+	struct ct__org *o;
+	ct_feed_head head;
+	uint64_t from, seq;
+	uint8_t hash[CT_HASH_BYTES];
+	ct_entry e;
+	int err;
+
+	if ((err = ct__org_get(w->tr, key, &o)) < 0)
+		return err;
+	from = o->cosigned_to < o->closed_at ? o->cosigned_to : o->closed_at;
+	err = ct_read_head(w->tr->r, key, &head);
+	if (err == CT_ENOTFOUND || from == CT__NO_FORK)
+		return 0;
+	if (err < 0)
+		return err;
+	ct_hex(hex, key, CT_KEY_BYTES);
+	memset(&start, 0, sizeof(start));
+	start.id = hex;
+	start.id_len = 2 * CT_KEY_BYTES;
+	start.depth = 1;
+	for (seq = from + 1; seq <= head.size; seq++) {
+		if ((err = ct_read_entry(w->tr->r, key, seq, &e)) < 0)
+			return err;
+		if (!(e.type_len == 11 && memcmp(e.type, "calibration", 11) == 0))
+			continue;
+		ct_entry_hash(hash, e.raw, e.raw_len);
+		if (w->tr->record)
+			w->tr->record(w->tr->record_ctx, hash);
+		if ((err = ct_hmap_put(&w->seen, hash, CT_HASH_BYTES, (void *)1)) < 0)
+			return err;
+		w->cur = &start;
+		err = add_item(w, &e, hash);
+		w->cur = NULL;
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Walks the queue from w->head on, then sorts and counts what was found. */
+static int walk_queue(struct walk *w)
+{
+	int err;
+
+	for (; w->head < w->count; w->head++) {
+		struct frontier cur = w->queue[w->head]; /* the queue may move while it grows */
+		w->cur = &cur;
+		err = ct_read_standard_uses(w->tr->r, w->cur->id, w->cur->id_len, w->cur->since, consider_use,
+					    w);
+		w->cur = NULL;
+		if (err < 0)
+			return err;
+	}
+	if (w->im->count > 1)
+		qsort(w->im->items, w->im->count, sizeof(*w->im->items), item_order);
+	return count_distinct(w->im);
+}
+
+static int walk_done(struct walk *w, int err, ct_impact **out)
+{
+	size_t i;
+
+	for (i = 0; i < w->count; i++)
+		free(w->queue[i].id);
+	free(w->queue);
+	ct_hmap_free(&w->seen, NULL);
+	if (err < 0) {
+		ct_impact_free(w->im);
+		return err;
+	}
+	*out = w->im;
+	return 0;
+}
+
+int ct_impact_of_key(ct_impact **out, ct_tracer *tr, const uint8_t key[CT_KEY_BYTES])
 {
 	struct walk w;
-	size_t i;
 	int err;
 
 	*out = NULL;
@@ -249,30 +332,24 @@ int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, 
 	w.tr = tr;
 	if (!(w.im = calloc(1, sizeof(*w.im))))
 		return ct_error_set(CT_ENOMEM, "out of memory listing the impact");
-	if ((err = enqueue(&w, id, id_len, NULL, since, 1)) < 0)
-		goto done;
-	for (w.head = 0; w.head < w.count; w.head++) {
-		struct frontier cur = w.queue[w.head]; /* the queue may move while it grows */
-		w.cur = &cur;
-		err = ct_read_standard_uses(tr->r, w.cur->id, w.cur->id_len, w.cur->since, consider_use, &w);
-		w.cur = NULL;
-		if (err < 0)
-			goto done;
-	}
-	if (w.im->count > 1)
-		qsort(w.im->items, w.im->count, sizeof(*w.im->items), item_order);
-	err = count_distinct(w.im);
-done:
-	for (i = 0; i < w.count; i++)
-		free(w.queue[i].id);
-	free(w.queue);
-	ct_hmap_free(&w.seen, NULL);
-	if (err < 0) {
-		ct_impact_free(w.im);
-		return err;
-	}
-	*out = w.im;
-	return 0;
+	if ((err = seed_key(&w, key)) == 0)
+		err = walk_queue(&w);
+	return walk_done(&w, err, out);
+}
+
+int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, uint64_t since)
+{
+	struct walk w;
+	int err;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	w.tr = tr;
+	if (!(w.im = calloc(1, sizeof(*w.im))))
+		return ct_error_set(CT_ENOMEM, "out of memory listing the impact");
+	if ((err = enqueue(&w, id, id_len, NULL, since, 1)) == 0)
+		err = walk_queue(&w);
+	return walk_done(&w, err, out);
 }
 
 void ct_impact_free(ct_impact *im)

@@ -98,14 +98,25 @@ struct ct__revocation {
 	uint8_t hash[CT_HASH_BYTES];
 };
 
-/* An author: its fork status and, for labs, the bureau's admissions of it. */
+/*
+ * An author: what makes its entries untrusted (a fork, a rekey closing its
+ * feed, a compromise) and, for labs, the bureau's admissions and
+ * revocations of the lab: those of every key of its rekey chain.
+ */
 struct ct__org {
 	uint8_t key[CT_KEY_BYTES];
+	uint8_t lab[CT_KEY_BYTES]; /* the lab: the first key of its rekey chain */
 	uint64_t fork_seq; /* entries with seq >= fork_seq are untrusted; CT__NO_FORK */
 	uint8_t fork_entry[CT_HASH_BYTES];
+	uint64_t closed_at; /* entries with seq > closed_at: after a rekey closed the feed; CT__NO_FORK */
+	uint64_t closed_effective;
+	uint8_t closed_entry[CT_HASH_BYTES]; /* the org.rekey */
+	uint64_t cosigned_to; /* entries with seq > cosigned_to: the key was compromised; CT__NO_FORK */
+	uint64_t compromised_since;
+	uint8_t compromised_entry[CT_HASH_BYTES]; /* the org.compromised */
 	struct ct__admission *adm; /* sorted by (valid_from, hash) */
 	size_t nadm;
-	struct ct__revocation *rev;
+	struct ct__revocation *rev; /* sorted by (effective, hash) */
 	size_t nrev;
 };
 
@@ -164,6 +175,7 @@ struct ct__std {
 	char *id;
 	size_t id_len;
 	int reg;
+	uint8_t untrusted; /* CT__REG_FORKED: why its registrations are untrusted (a ct_reason) */
 	uint8_t reg_hash[CT_HASH_BYTES], reg_other[CT_HASH_BYTES];
 	uint8_t owner[CT_KEY_BYTES];
 	uint64_t registered_at; /* its registration entry's time, or its first basis's if earlier */
@@ -224,6 +236,7 @@ struct ct__link {
 struct ct__inst {
 	struct ct__str id;
 	int reg;
+	uint8_t untrusted; /* CT__REG_FORKED: why its registrations are untrusted (a ct_reason) */
 	uint8_t reg_hash[CT_HASH_BYTES], reg_other[CT_HASH_BYTES];
 	uint8_t registrant[CT_KEY_BYTES];
 	uint64_t registered_at; /* its registration entry's time, or its first calibration's if earlier */
@@ -275,6 +288,10 @@ struct ct_tracer {
 /* trace_ctx.c: the bureau's records, memoised. */
 int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org **out);
 bool ct__trusted(ct_tracer *tr, const ct_entry *e);
+/* Whether two keys are one lab's (the same key, or keys of one rekey chain). */
+bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[CT_KEY_BYTES]);
+/* Why e is not trusted: CT_R_FORKED_AUTHOR, CT_R_COMPROMISED_KEY, CT_R_CLOSED_FEED, or -1 when it is. */
+int ct__distrust(ct_tracer *tr, const ct_entry *e);
 const struct ct__admission *ct__admission_at(const struct ct__org *o, uint64_t t);
 int ct__person_get(ct_tracer *tr, struct ct__str id, struct ct__person **out);
 int ct__item_get(ct_tracer *tr, struct ct__str id, struct ct__item **out);

@@ -191,6 +191,22 @@ static int check_own(ct_tracer *tr, struct ct__link *l)
 		ct__rs_add(&l->rs, CT_R_FORKED_AUTHOR, l->hash, o->fork_entry,
 			   "its author equivocated at entry #%llu, this is #%llu",
 			   (unsigned long long)o->fork_seq, (unsigned long long)l->e.seq);
+	if (l->e.seq > o->cosigned_to) {
+		char since[32];
+		ct__day_for(&l->rs, since, o->compromised_since);
+		ct__rs_add(
+		    &l->rs, CT_R_COMPROMISED_KEY, l->hash, o->compromised_entry,
+		    "its key was declared compromised since %s; entry #%llu is past #%llu, the last the "
+		    "bureau cosigned before then",
+		    since, (unsigned long long)l->e.seq, (unsigned long long)o->cosigned_to);
+	}
+	if (l->e.seq > o->closed_at) {
+		char when[32];
+		ct__day_for(&l->rs, when, o->closed_effective);
+		ct__rs_add(&l->rs, CT_R_CLOSED_FEED, l->hash, o->closed_entry,
+			   "the bureau re-keyed its lab from %s and closed this feed at #%llu; this is #%llu",
+			   when, (unsigned long long)o->closed_at, (unsigned long long)l->e.seq);
+	}
 	if (l->anchor)
 		return 0;
 	if (ct__str_eq(l->result, "fail"))
@@ -305,8 +321,9 @@ static void check_registration(struct ct__use *u)
 		ct__rs_add(&u->rs, CT_R_CONFLICT, s->reg_hash, s->reg_other,
 			   "two registrations of %s disagree", s->id);
 	else if (s->reg == CT__REG_FORKED)
-		ct__rs_add(&u->rs, CT_R_FORKED_AUTHOR, NULL, NULL,
-			   "standard %s is registered only by a forked feed", s->id);
+		ct__rs_add(&u->rs, (ct_reason)s->untrusted, NULL, NULL,
+			   "standard %s is registered only by untrusted entries (%s)", s->id,
+			   ct_reason_name((ct_reason)s->untrusted));
 }
 
 static void check_ratio(ct_tracer *tr, struct ct__use *u, const struct ct__qty *against)

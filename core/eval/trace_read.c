@@ -182,8 +182,8 @@ int ct__revoked(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], const uint8_t 
 		}
 		if ((err = ct__read_entry(tr, by[i], &e)) < 0)
 			return err;
-		/* Only the calibration's own author may withdraw it; others are ignored. */
-		if (memcmp(e.author, author, CT_KEY_BYTES) != 0 || !ct__trusted(tr, &e))
+		/* Only the calibration's own lab (any of its keys) may withdraw it; others are ignored. */
+		if (!ct__same_lab(tr, e.author, author) || !ct__trusted(tr, &e))
 			continue;
 		*out = true;
 		if (revocation)

@@ -34,10 +34,14 @@ static int add_registration(struct std_load *L, const ct_index_row *row, const c
 {
 	struct ct__std *s = L->s;
 	ct_mp u;
+	int why;
 
 	L->any_reg = true;
-	if (!ct__trusted(L->tr, e))
+	if ((why = ct__distrust(L->tr, e)) >= 0) {
+		if (!s->untrusted || why == CT_R_FORKED_AUTHOR)
+			s->untrusted = (uint8_t)why;
 		return 0;
+	}
 	if (L->have_reg) {
 		if (s->reg == CT__REG_OK &&
 		    (e->body_len != L->reg.body_len || memcmp(e->body, L->reg.body, e->body_len) != 0)) {
@@ -164,7 +168,7 @@ static int finish_oot(struct std_load *L)
 	for (i = 0; i < s->noot; i++) {
 		if ((err = ct__read_entry(L->tr, s->oot[i].hash, &e)) < 0)
 			return err;
-		if (s->reg == CT__REG_NONE || memcmp(e.author, s->owner, CT_KEY_BYTES) != 0)
+		if (s->reg == CT__REG_NONE || !ct__same_lab(L->tr, e.author, s->owner))
 			continue;
 		s->oot[kept] = s->oot[i];
 		for (j = 0; j < s->nbases; j++) {

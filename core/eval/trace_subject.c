@@ -37,13 +37,16 @@ static int add_registration(ct_tracer *tr, struct ct__inst *in, const ct_index_r
 			    bool *any)
 {
 	ct_entry e;
-	int err;
+	int err, why;
 
 	*any = true;
 	if ((err = ct__read_entry(tr, row->hash, &e)) < 0)
 		return err;
-	if (!ct__trusted(tr, &e))
+	if ((why = ct__distrust(tr, &e)) >= 0) {
+		if (!in->untrusted || why == CT_R_FORKED_AUTHOR)
+			in->untrusted = (uint8_t)why;
 		return 0;
+	}
 	if (in->reg == CT__REG_NONE || in->reg == CT__REG_FORKED) {
 		in->reg = CT__REG_OK;
 		*primary = e;
@@ -59,7 +62,7 @@ static int add_registration(ct_tracer *tr, struct ct__inst *in, const ct_index_r
 	return 0;
 }
 
-/* A retirement counts when its registrant wrote it (others are ignored). */
+/* A retirement counts when its registrant's lab wrote it, under any of its keys (others are ignored). */
 static int add_retirement(ct_tracer *tr, struct ct__inst *in, const ct_index_row *row)
 {
 	ct_entry e;
@@ -69,7 +72,7 @@ static int add_retirement(ct_tracer *tr, struct ct__inst *in, const ct_index_row
 		return 0;
 	if ((err = ct__read_entry(tr, row->hash, &e)) < 0)
 		return err;
-	if (memcmp(e.author, in->registrant, CT_KEY_BYTES) != 0 || !ct__trusted(tr, &e))
+	if (!ct__same_lab(tr, e.author, in->registrant) || !ct__trusted(tr, &e))
 		return 0;
 	in->retired_at = row->time;
 	memcpy(in->retire_hash, row->hash, CT_HASH_BYTES);
@@ -260,8 +263,9 @@ static void registration_reasons(const struct ct__inst *in, struct ct__inst_at *
 		ct__rs_add(&a->rs, CT_R_CONFLICT, in->reg_hash, in->reg_other,
 			   "two registrations of %.*s disagree", (int)in->id.n, in->id.p);
 	else if (in->reg == CT__REG_FORKED)
-		ct__rs_add(&a->rs, CT_R_FORKED_AUTHOR, NULL, NULL,
-			   "instrument %.*s is registered only by a forked feed", (int)in->id.n, in->id.p);
+		ct__rs_add(&a->rs, (ct_reason)in->untrusted, NULL, NULL,
+			   "instrument %.*s is registered only by untrusted entries (%s)", (int)in->id.n,
+			   in->id.p, ct_reason_name((ct_reason)in->untrusted));
 }
 
 int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "caltrace/ledger/mp.h"
+#include "caltrace/ledger/sigkey.h"
 #include "store_internal.h"
 
 /* Reads str field key of a body map. */
@@ -30,6 +31,27 @@ static int body_bin32(const uint8_t *body, size_t len, const char *key, const ui
 	if ((err = ct_mp_read_bin(&val, out, &n)) < 0)
 		return err;
 	return n == CT_HASH_BYTES ? 0 : CT_EINVAL;
+}
+
+/*
+ * An admitted key must be a point of the prime-order subgroup (docs/FORMAT.md
+ * section 3). Checked when the bureau signs, not at ingest: docs/DECISIONS.md.
+ */
+static int check_admit_key(const uint8_t *body, size_t len)
+{
+	const uint8_t *key;
+	char hex[2 * CT_KEY_BYTES + 1];
+	int err;
+
+	if ((err = body_bin32(body, len, "key", &key)) < 0)
+		return err;
+	if (ct_sigkey_valid_key(key))
+		return 0;
+	ct_hex(hex, key, CT_KEY_BYTES);
+	return ct_error_set(CT_ESCHEMA,
+			    "org.admit: field key: %s is not an Ed25519 public key (a canonical point of the "
+			    "prime-order subgroup, not of small order)",
+			    hex);
 }
 
 struct first_row {
@@ -107,6 +129,76 @@ static int check_standard_links(ct_reader *r, const uint8_t *body, size_t len)
 					 "anchor of that standard",
 					 i, (int)id_len, id);
 	}
+	return 0;
+}
+
+/* Which kinds of org rows a key has (a bit per kind letter 'A'..'Z'). */
+static int org_kind_bit(void *ctx, const ct_index_row *row)
+{
+	uint32_t *kinds = ctx;
+
+	if (row->kind >= 'A' && row->kind <= 'Z')
+		*kinds |= 1u << (row->kind - 'A');
+	return 0;
+}
+
+static int org_kinds(ct_reader *r, const uint8_t key[CT_KEY_BYTES], uint32_t *kinds)
+{
+	*kinds = 0;
+	return ct_read_org_rows(r, key, org_kind_bit, kinds);
+}
+
+#define HAS_KIND(kinds, k) (((kinds) >> ((k) - 'A')) & 1u)
+
+/*
+ * The bureau's key lifecycle events (docs/DESIGN.md section 5): a rekey
+ * replaces a known lab key by a key the ledger has never seen, once; a
+ * compromise names a known lab key. Never the bureau's own key.
+ */
+static int check_key_event(ct_reader *r, const uint8_t bureau[CT_KEY_BYTES], ct_event_type t,
+			   const uint8_t *body, size_t len)
+{
+	const uint8_t *old_key, *new_key;
+	uint32_t kinds;
+	bool known;
+	int err;
+
+	if (t == CT_EV_ORG_COMPROMISED) {
+		if ((err = body_bin32(body, len, "key", &old_key)) < 0)
+			return err;
+		if (memcmp(old_key, bureau, CT_KEY_BYTES) == 0)
+			return ct_error_set(CT_EINVAL,
+					    "org.compromised: the bureau's own key cannot be declared "
+					    "compromised in its own network");
+		if ((err = ct__is_admitted(r, old_key, &known)) < 0)
+			return err;
+		return known
+			   ? 0
+			   : ct_error_set(CT_ENOTFOUND, "org.compromised: no lab has that key (no org.admit "
+							"or org.rekey names it)");
+	}
+	if ((err = body_bin32(body, len, "old_key", &old_key)) < 0 ||
+	    (err = body_bin32(body, len, "new_key", &new_key)) < 0)
+		return err;
+	if (memcmp(old_key, bureau, CT_KEY_BYTES) == 0 || memcmp(new_key, bureau, CT_KEY_BYTES) == 0)
+		return ct_error_set(CT_EINVAL, "org.rekey: the bureau's own key is not a lab's key");
+	if ((err = ct__is_admitted(r, old_key, &known)) < 0)
+		return err;
+	if (!known)
+		return ct_error_set(CT_ENOTFOUND,
+				    "org.rekey: no lab has the old key (no org.admit or org.rekey "
+				    "names it)");
+	if ((err = org_kinds(r, old_key, &kinds)) < 0)
+		return err;
+	if (HAS_KIND(kinds, CT_ROW_REKEY_OUT))
+		return ct_error_set(CT_EEXISTS, "org.rekey: the old key was already replaced by an earlier "
+						"org.rekey");
+	if ((err = org_kinds(r, new_key, &kinds)) < 0)
+		return err;
+	if (kinds)
+		return ct_error_set(CT_EEXISTS,
+				    "org.rekey: the new key is already known to the ledger (admitted, "
+				    "re-keyed or declared compromised): a lab's new key must be fresh");
 	return 0;
 }
 
@@ -188,6 +280,8 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		return ct_error_set(CT_ESCHEMA, "unknown event type '%s'", type);
 	if ((err = ct_event_check(t, body, body_len)) < 0)
 		return err;
+	if (t == CT_EV_ORG_ADMIT && (err = check_admit_key(body, body_len)) < 0)
+		return err;
 	err = ct_read_network(&b->rd, NULL, bureau);
 	if (err == CT_ENOTFOUND && t != CT_EV_NETWORK_GENESIS)
 		return ct_error_set(CT_ESTATE, "no genesis in this store: the bureau writes one with `caltrace "
@@ -205,6 +299,9 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		if (ct_event_bureau_only(t) && memcmp(author, bureau, CT_KEY_BYTES) != 0)
 			return ct_error_set(CT_EAUTH, "only the bureau may write %s", type);
 		if ((err = check_relations(&b->rd, author, t, body, body_len)) < 0)
+			return err;
+		if ((t == CT_EV_ORG_REKEY || t == CT_EV_ORG_COMPROMISED) &&
+		    (err = check_key_event(&b->rd, bureau, t, body, body_len)) < 0)
 			return err;
 	}
 	if ((err = ct__head_get(&b->rd, author, &size, head, &flags)) < 0)

@@ -58,12 +58,12 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 	struct ct__tree_ctx tree = {r, NULL, h->author};
 	uint8_t prev[CT_HASH_BYTES], hash[CT_HASH_BYTES], root[CT_HASH_BYTES], recomputed[CT_HASH_BYTES];
 	ct_memtree *mem = NULL;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	uint64_t seq;
 	ct_entry e, by_hash;
 	int err = 0;
 
-	ct__short_key(name, h->author);
+	ct_key_short(name, h->author);
 	if ((err = ct_memtree_new(&mem)) < 0)
 		return err;
 	for (seq = 1; seq <= h->size; seq++) {

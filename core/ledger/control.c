@@ -60,7 +60,7 @@ int ct_control_call(const char *home, const json_t *request, json_t **answer, in
 	*answer = NULL;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/caltraced.sock", home) >= sizeof(sa.sun_path))
+	if (ct_home_control_path(sa.sun_path, sizeof(sa.sun_path), home) < 0)
 		return ct_error_set(CT_EINVAL, "%s/caltraced.sock: path too long for a socket", home);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return ct_error_set(CT_EIO, "socket: %s", strerror(errno));

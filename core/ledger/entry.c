@@ -11,16 +11,17 @@
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 
 #define ENTRY_FIELDS 8
 
-/* Fills name with "entry <first 8 hex of author>…#<seq>" for detail messages. */
+/* Fills name with "entry <author's short name>…#<seq>" for detail messages. */
 static const char *entry_name(char name[static 48], const uint8_t author[static CT_KEY_BYTES], uint64_t seq)
 {
-	char hex[2 * CT_KEY_BYTES + 1];
+	char key[CT_KEY_SHORT_LEN + 1];
 
-	ct_key_hex(hex, author);
-	snprintf(name, 48, "entry %.8s\xe2\x80\xa6#%llu", hex, (unsigned long long)seq);
+	ct_key_short(key, author);
+	snprintf(name, 48, "entry %s\xe2\x80\xa6#%llu", key, (unsigned long long)seq);
 	return name;
 }
 

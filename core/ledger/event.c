@@ -12,6 +12,7 @@
 #include "caltrace/ledger/event.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 #include "event_internal.h"
 
 static const char *const tier_choices[] = {"city", "district", "authorized", "enterprise", "inspector", NULL};
@@ -119,6 +120,19 @@ static const ct__field calibration_fields[] = {
 	OPT("technician", ID),
 	REQ("valid_until", TIME),
 };
+static const ct__field org_rekey_fields[] = {
+	REQ("closed_at", UINT),
+	REQ("effective", TIME),
+	REQ("new_key", BIN32),
+	REQ("old_key", BIN32),
+	REQ("reason", STR),
+};
+static const ct__field org_compromised_fields[] = {
+	REQ("cosigned_to", UINT),
+	REQ("key", BIN32),
+	REQ("reason", STR),
+	REQ("since", TIME),
+};
 static const ct__field calibration_revoke_fields[] = {
 	REQ("entry", BIN32),
 	REQ("reason", STR),
@@ -148,6 +162,8 @@ static const struct type_row type_rows[CT_EV__COUNT] = {
 	[CT_EV_INSTRUMENT_RETIRE] = ROW("instrument.retire", false, instrument_retire_fields, NULL),
 	[CT_EV_CALIBRATION] = ROW("calibration", false, calibration_fields, "performed_at"),
 	[CT_EV_CALIBRATION_REVOKE] = ROW("calibration.revoke", false, calibration_revoke_fields, NULL),
+	[CT_EV_ORG_REKEY] = ROW("org.rekey", true, org_rekey_fields, NULL),
+	[CT_EV_ORG_COMPROMISED] = ROW("org.compromised", true, org_compromised_fields, NULL),
 };
 /* clang-format on */
 
@@ -620,6 +636,10 @@ static int check_complete(const struct type_row *row, const struct field_value *
 		if (row->fields[i].required && !vals[i].present)
 			return ct_error_set(CT_ESCHEMA, "%s: field '%s': missing", row->name,
 					 row->fields[i].name);
+	start = value_of(row, vals, "old_key");
+	until = value_of(row, vals, "new_key");
+	if (start && until && memcmp(start->bytes, until->bytes, 32) == 0)
+		return ct_error_set(CT_ESCHEMA, "%s: field 'new_key': the same key as old_key", row->name);
 	if (!row->start_field)
 		return 0;
 	start = value_of(row, vals, row->start_field);
@@ -700,7 +720,8 @@ static const struct field_value *first_present(const struct type_row *row, const
 int ct_event_keys_of(ct_event_keys *out, ct_event_type t, const uint8_t *body, size_t len)
 {
 	static const char *const id_fields[] = {"id", "subject", "person", "item", NULL};
-	static const char *const key_fields[] = {"key", "entry", NULL};
+	static const char *const key_fields[] = {"key", "entry", "old_key", NULL};
+	static const char *const key2_fields[] = {"new_key", NULL};
 	static const char *const time_fields[] = {"performed_at", "effective", "since", "valid_from", NULL};
 	static const char *const until_fields[] = {"valid_until", NULL};
 	static const char *const kind_fields[] = {"subject_kind", NULL};
@@ -718,6 +739,8 @@ int ct_event_keys_of(ct_event_keys *out, ct_event_type t, const uint8_t *body, s
 	}
 	if ((v = first_present(row, vals, key_fields)))
 		out->key = v->bytes;
+	if ((v = first_present(row, vals, key2_fields)))
+		out->key2 = v->bytes;
 	if ((v = first_present(row, vals, time_fields)))
 		out->time = v->num;
 	if ((v = first_present(row, vals, until_fields)))

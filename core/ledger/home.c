@@ -1,4 +1,4 @@
-/* The node home's config file. */
+/* The node home's config file, and where its control socket lives. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +159,16 @@ int ct_config_save(const ct_config *cfg, const char *path)
 		unlink(tmp);
 		return ct_error_set(CT_EIO, "cannot replace %s: %s", path, strerror(errno));
 	}
+	return 0;
+}
+
+int ct_home_control_path(char *out, size_t size, const char *home)
+{
+	int n = snprintf(out, size, "%s/caltraced.sock", home);
+
+	if (n < 0 || (size_t)n >= size)
+		return ct_error_set(CT_ETOOBIG, "the control socket path of home %s is longer than %zu bytes",
+				    home, size - 1);
 	return 0;
 }
 

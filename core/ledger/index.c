@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/base/time.h"
 #include "caltrace/ledger/mp.h"
 #include "store_internal.h"
 
@@ -98,6 +97,12 @@ int ct__index_entry(ct_batch *b, const ct_prepared *p)
 		return put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_ADMIT, k.time, hash);
 	case CT_EV_ORG_REVOKE:
 		return put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_REVOKE, k.time, hash);
+	case CT_EV_ORG_REKEY:
+		err = put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_REKEY_OUT, k.time, hash);
+		return err < 0 ? err
+			       : put_row(b, DB_ORGS, k.key2, CT_KEY_BYTES, CT_ROW_REKEY_IN, k.time, hash);
+	case CT_EV_ORG_COMPROMISED:
+		return put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_COMPROMISED, k.time, hash);
 	case CT_EV_PERSON_CERTIFY:
 		return put_row(b, DB_PERSONS, k.id, k.id_len, 0, e->time, hash);
 	case CT_EV_CATALOGUE_SET:

@@ -17,9 +17,9 @@ struct entry_name {
 static struct entry_name name_of(const uint8_t author[CT_KEY_BYTES], uint64_t seq)
 {
 	struct entry_name n;
-	char k[9];
+	char k[CT_KEY_SHORT_LEN + 1];
 
-	ct__short_key(k, author);
+	ct_key_short(k, author);
 	snprintf(n.s, sizeof(n.s), "%s…#%llu", k, (unsigned long long)seq);
 	return n;
 }
@@ -46,13 +46,22 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST_DUP);
-	/* Rows sort by kind: an admission ('A') comes first when there is one. */
-	if (rc == 0 && v.mv_size == ROW_BYTES && ((uint8_t *)v.mv_data)[0] == CT_ROW_ADMIT)
+	/*
+	 * Rows sort by kind: an admission ('A'), or else a rekey that made this
+	 * key a lab's new key ('B'), comes first when there is one.
+	 */
+	if (rc == 0 && v.mv_size == ROW_BYTES &&
+	    (((uint8_t *)v.mv_data)[0] == CT_ROW_ADMIT || ((uint8_t *)v.mv_data)[0] == CT_ROW_REKEY_IN))
 		*out = true;
 	mdb_cursor_close(cur);
 	if (rc && rc != MDB_NOTFOUND)
 		return ct__mdb_error(rc, "orgs");
 	return 0;
+}
+
+int ct_read_admitted(ct_reader *r, const uint8_t key[CT_KEY_BYTES], bool *out)
+{
+	return ct__is_admitted(r, key, out);
 }
 
 int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned flags)
@@ -325,6 +334,8 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 		return release_all_pending(b);
 	if (t == CT_EV_ORG_ADMIT)
 		return release_pending(b, p->keys.key);
+	if (t == CT_EV_ORG_REKEY)
+		return release_pending(b, p->keys.key2);
 	return 0;
 }
 

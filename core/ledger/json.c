@@ -286,7 +286,7 @@ static int get_hex(json_t **out, ct_mp *r)
 /* Reads a nested map (quantity, policy, standards element) into a JSON object. */
 static int get_nested(json_t **out, ct_mp *r, const nested_key *keys, const char *type, const char *field)
 {
-	json_t *obj = json_object(), *v;
+	json_t *obj = json_object(), *v = NULL;
 	const nested_key *nk;
 	const char *key;
 	uint32_t count, i;

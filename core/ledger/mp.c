@@ -12,6 +12,7 @@
 
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 
 /* One decoded header: what comes next and how long its header is. */
 struct mp_head {
@@ -383,8 +384,8 @@ int ct_mp_check(const uint8_t *buf, size_t len)
 int ct_mp_find(const ct_mp *map, const char *key, ct_mp *value)
 {
 	ct_mp r = *map;
-	size_t want = strlen(key), len;
-	const char *k;
+	size_t want = strlen(key), len = 0;
+	const char *k = NULL;
 	uint32_t count, i;
 	int err;
 
@@ -401,46 +402,6 @@ int ct_mp_find(const ct_mp *map, const char *key, ct_mp *value)
 			return err;
 	}
 	return ct_error_set(CT_ENOTFOUND, "key \"%s\" not in map", key);
-}
-
-bool ct_utf8_valid(const char *s, size_t len)
-{
-	const uint8_t *p = (const uint8_t *)s, *end = p + len;
-	uint32_t cp;
-	size_t n, i;
-
-	while (p < end) {
-		uint8_t b = *p;
-		if (b < 0x80) {
-			p++;
-			continue;
-		}
-		if (b >= 0xc2 && b <= 0xdf) {
-			n = 1;
-			cp = b & 0x1f;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			n = 2;
-			cp = b & 0x0f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			n = 3;
-			cp = b & 0x07;
-		} else {
-			return false; /* continuation byte, overlong lead 0xc0/0xc1, or > 0xf4 */
-		}
-		if ((size_t)(end - p) <= n)
-			return false;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000))
-			return false; /* overlong */
-		if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		p += n + 1;
-	}
-	return true;
 }
 
 /* msgpack-c's write callback: appends to the ct_buf in data. */

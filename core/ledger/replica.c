@@ -133,12 +133,12 @@ static int count_notes(ct_reader *r, const uint8_t author[CT_KEY_BYTES], size_t 
 int ct_batch_put_note(ct_batch *b, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len)
 {
 	uint8_t key[NOTE_KEY_BYTES];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	size_t held = 0;
 	MDB_val v;
 	int err;
 
-	ct__short_key(name, author);
+	ct_key_short(name, author);
 	if (len > CT_STORED_NOTE_MAX)
 		return ct_error_set(CT_ETOOBIG, "checkpoint note of %s… has %zu bytes, at most %d are kept",
 				 name, len, CT_STORED_NOTE_MAX);

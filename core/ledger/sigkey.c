@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +259,7 @@ static int fe_isnegative(const fe *f)
 static struct {
 	fe d, d2, sqrtm1;
 	niels base[DIGITS][8]; /* multiples of the base point */
+	uint8_t L[32]; /* the group order, 2^252 + 27742317777372353535851937790883648493 */
 	bool sodium; /* sodium_init succeeded */
 	bool ready;  /* ... and the constants and table above are right */
 } C;
@@ -416,6 +418,56 @@ static void pt_encode(uint8_t s[32], const fe *x, const fe *y)
 	s[31] |= (uint8_t)(fe_isnegative(x) << 7);
 }
 
+static bool pt_is_identity(const point *p)
+{
+	return fe_iszero(&p->X) && fe_eq(&p->Y, &p->Z);
+}
+
+/* r = [s]p, s 32 bytes little-endian, any value; double and add, for the rare key check */
+static void pt_mul_vartime(point *r, const point *p, const uint8_t s[32])
+{
+	point acc;
+
+	pt_identity(&acc);
+	for (int bit = 255; bit >= 0; bit--) {
+		pt_double(&acc, &acc);
+		if (s[bit / 8] >> (bit % 8) & 1)
+			pt_add(&acc, &acc, p);
+	}
+	*r = acc;
+}
+
+/*
+ * Whether s is one of the encodings libsodium's Ed25519 verify refuses as
+ * R or A for having small order (ge25519_has_small_order in libsodium
+ * 1.0.18): the y coordinates 0, 1, p - 1 and the two of the points of
+ * order 8, and the non-canonical p and p + 1; the sign bit is not looked at.
+ */
+static bool small_order_encoding(const uint8_t s[32])
+{
+	static const uint8_t list[7][32] = {
+		{0x00}, /* y = 0: order 4 */
+		{0x01}, /* y = 1: the identity */
+		/* the two y of the points of order 8 */
+		{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+		{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+		 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+		/* y = p - 1 (order 2), then p and p + 1, the non-canonical 0 and 1 */
+		{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+		{0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+		{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	};
+
+	for (int i = 0; i < 7; i++)
+		if (memcmp(s, list[i], 31) == 0 && (s[31] & 0x7f) == list[i][31])
+			return true;
+	return false;
+}
+
 /* Inverts every z[i] (none zero) with one inversion. */
 static void fe_invert_all(fe *z, size_t n, fe *scratch)
 {
@@ -494,6 +546,13 @@ static void init_constants(void)
 	fe_neg(&u, &u);
 	if (!fe_eq(&t, &u))
 		return;
+	/* L = (L - 1) + 1 */
+	crypto_core_ed25519_scalar_negate(C.L, one);
+	for (int i = 0, carry = 1; i < 32; i++) {
+		carry += C.L[i];
+		C.L[i] = (uint8_t)carry;
+		carry >>= 8;
+	}
 	/* the base point as libsodium encodes it, and back */
 	if (crypto_scalarmult_ed25519_base_noclamp(b, one) != 0 || !pt_decode(&base, b))
 		return;
@@ -563,7 +622,39 @@ static bool canonical_scalar(const uint8_t s[32])
 
 /* ---- keys ------------------------------------------------------------------- */
 
-int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
+/* libsodium's point check; a test puts an imitation of an older libsodium's here */
+static int (*point_check)(const unsigned char *p) = crypto_core_ed25519_is_valid_point;
+
+void ct__sigkey_use_point_check(int (*check)(const unsigned char *p))
+{
+	point_check = check ? check : crypto_core_ed25519_is_valid_point;
+}
+
+/* a decoded: not small order, and [L]a the identity */
+static bool prime_order(const point *a)
+{
+	point la;
+
+	if (pt_is_identity(a))
+		return false;
+	pt_mul_vartime(&la, a, C.L);
+	return pt_is_identity(&la);
+}
+
+bool ct_sigkey_valid_key(const uint8_t pk[CT_KEY_BYTES])
+{
+	point a;
+
+	return ready() && pt_decode(&a, pk) && prime_order(&a);
+}
+
+/*
+ * The table of pk; unless any, pk must pass both libsodium's point check
+ * and this module's own: the fast path's argument must not rest on a
+ * libsodium whose check is looser (upstream's up to 1.0.21 takes Q + T,
+ * T of order 2).
+ */
+static int new_table(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES], bool any)
 {
 	ct_sigkey *k;
 	point a;
@@ -572,7 +663,9 @@ int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
 	*out = NULL;
 	if (!ready())
 		return ct_error_set(CT_EINVAL, "fast signature checks are not available");
-	if (!crypto_core_ed25519_is_valid_point(pk) || !pt_decode(&a, pk))
+	if (!pt_decode(&a, pk))
+		return ct_error_set(CT_EINVAL, "key is not a canonical curve point");
+	if (!any && (!point_check(pk) || !prime_order(&a)))
 		return ct_error_set(CT_EINVAL, "key is not a point of the prime-order subgroup");
 	pt_encode(back, &a.X, &a.Y);
 	if (memcmp(back, pk, 32) != 0)
@@ -586,6 +679,16 @@ int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
 	}
 	*out = k;
 	return 0;
+}
+
+int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
+{
+	return new_table(out, pk, false);
+}
+
+int ct__sigkey_new_any(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES])
+{
+	return new_table(out, pk, true);
 }
 
 void ct_sigkey_free(ct_sigkey *k)
@@ -614,7 +717,6 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
 {
-	static const uint8_t identity[32] = {1};
 	point acc[CHUNK];
 	fe z[CHUNK], scratch[CHUNK];
 	bool tried[CHUNK];
@@ -626,7 +728,9 @@ void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool 
 		uint8_t h[64], kk[32];
 
 		fast[i] = tried[i] = false;
-		if (!canonical_scalar(sig + 32) || memcmp(sig, identity, 32) == 0)
+		/* libsodium refuses these; R' is never such a point for a key of prime order, but that
+		 * argument is the key check's, and this one does not lean on it */
+		if (!canonical_scalar(sig + 32) || small_order_encoding(sig))
 			continue;
 		crypto_hash_sha512_init(&st);
 		crypto_hash_sha512_update(&st, sig, 32);
@@ -680,12 +784,73 @@ size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES],
 	return good;
 }
 
+/* ---- the linked libsodium, checked once per cache ---------------------------------- */
+
+/*
+ * The known answers the fast path's argument needs from libsodium: a key
+ * Q + T, T the point of order 2, is no valid point, and the signature
+ * R = T, S = k q (k = H(R, A, m) odd) by it, which satisfies the
+ * cofactorless equation, does not verify. False, with why, when not.
+ */
+static bool sodium_selftest(char *why, size_t why_len)
+{
+	static const uint8_t seed[32] = "caltrace: sigkey known answer..";
+	uint8_t q_pk[32], sk[64], T[32], A[32], h[64], wide[64] = {0}, q[32], k[32], sig[64], m[16] = {0};
+	crypto_hash_sha512_state st;
+
+	if (!ready()) {
+		snprintf(why, why_len, "the fast path's constants could not be derived");
+		return false;
+	}
+	memset(T, 0xff, 32); /* (0, -1): y = p - 1 */
+	T[0] = 0xec;
+	T[31] = 0x7f;
+	crypto_hash_sha512(h, seed, 32);
+	h[0] &= 248;
+	h[31] &= 127;
+	h[31] |= 64;
+	memcpy(wide, h, 32);
+	crypto_core_ed25519_scalar_reduce(q, wide);
+	if (crypto_sign_seed_keypair(q_pk, sk, seed) != 0 || crypto_core_ed25519_add(A, q_pk, T) != 0) {
+		snprintf(why, why_len, "libsodium %s cannot build the known-answer key", sodium_version_string());
+		return false;
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (point_check(A) || ct_sigkey_valid_key(A)) {
+		snprintf(why, why_len,
+			 "libsodium %s takes a key of mixed order (a key plus the point of order 2) for a valid "
+			 "point (upstream's crypto_core_ed25519_is_valid_point before 1.0.22)",
+			 sodium_version_string());
+		return false;
+	}
+	do {
+		m[0]++;
+		crypto_hash_sha512_init(&st);
+		crypto_hash_sha512_update(&st, T, 32);
+		crypto_hash_sha512_update(&st, A, 32);
+		crypto_hash_sha512_update(&st, m, sizeof(m));
+		crypto_hash_sha512_final(&st, h);
+		crypto_core_ed25519_scalar_reduce(k, h);
+	} while (!(k[0] & 1));
+	memcpy(sig, T, 32);
+	crypto_core_ed25519_scalar_mul(sig + 32, k, q);
+	if (crypto_sign_verify_detached(sig, m, sizeof(m), A) == 0) {
+		snprintf(why, why_len,
+			 "libsodium %s accepts a signature whose R has small order by a key of mixed order",
+			 sodium_version_string());
+		return false;
+	}
+	return true;
+}
+
 /* ---- the cache ---------------------------------------------------------------- */
 
 #define CACHE_SLOTS 8
 
 struct ct_sigcache {
 	pthread_mutex_t lock;
+	bool fast;     /* the known-answer test passed: tables may be built */
+	char why[256]; /* else why not */
 	struct slot {
 		ct_sigkey *key;
 		unsigned users;
@@ -705,6 +870,7 @@ int ct_sigcache_new(ct_sigcache **out)
 		free(c);
 		return ct_error_set(CT_ENOMEM, "cannot create a mutex");
 	}
+	c->fast = sodium_selftest(c->why, sizeof(c->why));
 	*out = c;
 	return 0;
 }
@@ -719,11 +885,20 @@ void ct_sigcache_free(ct_sigcache *c)
 	free(c);
 }
 
+bool ct_sigcache_fast(const ct_sigcache *c, const char **why)
+{
+	if (why)
+		*why = c->fast ? NULL : c->why;
+	return c->fast;
+}
+
 const ct_sigkey *ct_sigcache_get(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES])
 {
 	struct slot *s, *victim = NULL;
 	ct_sigkey *k = NULL;
 
+	if (!c->fast)
+		return NULL;
 	pthread_mutex_lock(&c->lock);
 	c->tick++;
 	for (int i = 0; i < CACHE_SLOTS; i++) {

@@ -53,15 +53,6 @@ int ct__mdb_error(int rc, const char *what)
 	}
 }
 
-void ct__short_key(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[2 * CT_KEY_BYTES + 1];
-
-	ct_hex(hex, key, CT_KEY_BYTES);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 static int open_dbs(ct_ledger *l)
 {
 	MDB_txn *txn = NULL;

@@ -108,7 +108,4 @@ int ct__index_entry(ct_batch *b, const ct_prepared *p);
 /* Whether author is the bureau or admitted by a stored org.admit. */
 int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out);
 
-/* Short printable name of a feed for messages: first 8 hex digits. */
-void ct__short_key(char out[9], const uint8_t key[CT_KEY_BYTES]);
-
 #endif

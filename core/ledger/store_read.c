@@ -63,12 +63,12 @@ int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_K
 int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out)
 {
 	uint8_t key[FEEDKEY_BYTES];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
 	int err;
 
 	ct__feed_key(key, author, seq);
-	ct__short_key(name, author);
+	ct_key_short(name, author);
 	if ((err = ct__get(r, DB_ENTRIES, key, sizeof(key), &v)) < 0)
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no entry %s…#%llu", name, (unsigned long long)seq)
 					   : err;
@@ -164,12 +164,12 @@ static int fill_head(ct_reader *r, ct_feed_head *h, const uint8_t *author, const
 
 int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out)
 {
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
 	int err;
 
 	if ((err = ct__get(r, DB_HEADS, author, CT_KEY_BYTES, &v)) < 0) {
-		ct__short_key(name, author);
+		ct_key_short(name, author);
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no feed %s… in this store", name) : err;
 	}
 	return fill_head(r, out, author, &v);
@@ -286,13 +286,13 @@ int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[C
 static int check_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size)
 {
 	uint64_t have;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	int err;
 
 	if ((err = ct__head_get(r, author, &have, NULL, NULL)) < 0)
 		return err;
 	if (size > have) {
-		ct__short_key(name, author);
+		ct_key_short(name, author);
 		return ct_error_set(CT_EINVAL, "feed %s… has %llu entries, not %llu", name,
 				 (unsigned long long)have, (unsigned long long)size);
 	}

@@ -8,6 +8,7 @@
 #include "caltrace/ledger/index.h"
 #include "caltrace/proof/witness.h"
 #include "note_internal.h"
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/ledger/mp.h"
 
@@ -164,9 +165,9 @@ static int parse_checkpoints(ct_bundle *b, const uint8_t *buf, size_t len, size_
 /* base64 of an encoded entry into a new buffer; false when it is not canonical base64 or too long. */
 static bool b64_entry(uint8_t **out, size_t *out_len, const char *v, size_t vn)
 {
-	if (vn > CT__B64_LEN(CT_ENTRY_MAX) || !(*out = malloc(vn / 4 * 3 + 1)))
+	if (vn > CT_B64_LEN(CT_ENTRY_MAX) || !(*out = malloc(CT_B64_DECODED_MAX(vn) + 1)))
 		return false;
-	return ct__b64_decode(*out, vn / 4 * 3 + 1, out_len, v, vn);
+	return ct_b64_decode(*out, CT_B64_DECODED_MAX(vn) + 1, out_len, v, vn) == 0;
 }
 
 static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, size_t *pos, unsigned *ln)
@@ -181,8 +182,8 @@ static int parse_block(ct_bundle *b, size_t i, const uint8_t *buf, size_t len, s
 	if (!line(&p, &n, buf, len, pos, ln) || !starts(p, n, "entry ", &v, &vn))
 		return ct_error_set(CT_EINVAL, "entry %zu (line %u): expected 'entry <base64>'", i + 1, *ln);
 	if (!b64_entry(&blk->entry, &blk->entry_len, v, vn))
-		return ct_error_set(blk->entry || vn > CT__B64_LEN(CT_ENTRY_MAX) ? CT_EINVAL : CT_ENOMEM,
-				 "entry %zu (line %u): the entry is not canonical base64", i + 1, *ln);
+		return ct_error_set(blk->entry || vn > CT_B64_LEN(CT_ENTRY_MAX) ? CT_EINVAL : CT_ENOMEM,
+				    "entry %zu (line %u): the entry is not canonical base64", i + 1, *ln);
 	if ((err = ct_entry_decode(&blk->e, blk->entry, blk->entry_len)) < 0)
 		return malformed(
 		    ct_error_wrap(err, "entry %zu (line %u): the entry does not decode", i + 1, *ln));
@@ -326,11 +327,10 @@ int ct_bundle_network(const ct_bundle *b, uint8_t out[static CT_HASH_BYTES])
 /* "entry 3 (9c1d…#12)" */
 static const char *block_name(char out[64], size_t i, const ct_entry *e)
 {
-	char key[2 * CT_KEY_BYTES + 1];
+	char key[CT_KEY_SHORT_LEN + 1];
 
-	ct_hex(key, e->author, CT_KEY_BYTES);
-	key[8] = '\0';
-	snprintf(out, 64, "entry %zu (%.8s…#%llu)", i + 1, key, (unsigned long long)e->seq);
+	ct_key_short(key, e->author);
+	snprintf(out, 64, "entry %zu (%s…#%llu)", i + 1, key, (unsigned long long)e->seq);
 	return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "caltrace/proof/bundle.h"
 #include "caltrace/proof/witness.h"
@@ -102,20 +103,21 @@ static int feed_checkpoint(ct_buf *note, ct_checkpoint *cp, ct_reader *r, const 
 			   const uint8_t network[CT_HASH_BYTES], const ct_vkey *bureau, uint64_t size_needed)
 {
 	ct_buf stored = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1];
+	char hex[2 * CT_KEY_BYTES + 1], key[CT_KEY_SHORT_LEN + 1];
 	ct_vkey feed_key;
 	int err;
 
 	ct_hex(hex, e->author, CT_KEY_BYTES);
+	ct_key_short(key, e->author);
 	ct_checkpoint_feed_key(&feed_key, network, e->author);
 	err = ct_checkpoint_latest(r, e->author, bureau, size_needed, &stored, cp);
 	if (err == CT_ENOTFOUND)
 		err = ct_error_set(CT_ESTATE,
-				   "entry %.8s…#%llu: no checkpoint of feed %s covering %llu entries carries "
+				   "entry %s…#%llu: no checkpoint of feed %s covering %llu entries carries "
 				   "the bureau's cosignature",
-				   hex, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
+				   key, (unsigned long long)e->seq, hex, (unsigned long long)size_needed);
 	else if (err < 0 || (err = trim_note(note, &stored, &feed_key, bureau)) < 0)
-		err = ct_error_wrap(err, "the checkpoint of feed %.8s…", hex);
+		err = ct_error_wrap(err, "the checkpoint of feed %s…", key);
 	ct_buf_free(&stored);
 	return err;
 }
@@ -138,19 +140,19 @@ static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const ct_buf 
 {
 	uint8_t proof[CT_MERKLE_MAX_PROOF][CT_HASH_BYTES];
 	ct_buf tp = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1];
+	char key[CT_KEY_SHORT_LEN + 1];
 	size_t count, piece;
 	int err;
 
-	ct_hex(hex, e->author, CT_KEY_BYTES);
+	ct_key_short(key, e->author);
 	if ((err = ct_read_inclusion_proof(r, e->author, e->seq, size, proof, &count)) < 0 ||
 	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL,
 				       0, note->ptr, note->len)) < 0) {
-		err = ct_error_wrap(err, "entry %.8s…#%llu", hex, (unsigned long long)e->seq);
+		err = ct_error_wrap(err, "entry %s…#%llu", key, (unsigned long long)e->seq);
 		goto done;
 	}
 	piece = tp.len - note->len - 1;
-	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct__b64_put(out, e->raw, e->raw_len)) < 0 ||
+	if ((err = ct_buf_put(out, "entry ", 6)) < 0 || (err = ct_b64_put(out, e->raw, e->raw_len)) < 0 ||
 	    (err = ct_buf_put(out, "\n", 1)) < 0 || (err = put_count(out, "proof", piece)) < 0 ||
 	    (err = ct_buf_put(out, tp.ptr, piece)) < 0)
 		err = ct_error_set(CT_ENOMEM, "out of memory writing a bundle");
@@ -170,26 +172,28 @@ static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const 
 {
 	const uint8_t *a, *b;
 	size_t alen, blen, k, nforks = 0;
-	char hex[2 * CT_KEY_BYTES + 1];
+	char key[CT_KEY_SHORT_LEN + 1];
 	ct_buf lines = CT_BUF_INIT;
 	int err = 0;
 
 	for (k = 0; k < nfeeds && err >= 0; k++) {
 		const uint8_t *author = items[feeds[k].last].e.author;
 
-		ct_hex(hex, author, CT_KEY_BYTES);
+		ct_key_short(key, author);
 		if (ct_read_fork(r, author, &a, &alen, &b, &blen) == 0) {
-			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 || (err = ct__b64_put(&lines, a, alen)) < 0 ||
-			    (err = ct_buf_put(&lines, " ", 1)) < 0 || (err = ct__b64_put(&lines, b, blen)) < 0 ||
+			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 ||
+			    (err = ct_b64_put(&lines, a, alen)) < 0 ||
+			    (err = ct_buf_put(&lines, " ", 1)) < 0 ||
+			    (err = ct_b64_put(&lines, b, blen)) < 0 ||
 			    (err = ct_buf_put(&lines, "\n", 1)) < 0)
 				break;
 			nforks++;
 		} else if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
 			char msg[200];
 			snprintf(msg, sizeof(msg),
-				 "feed %.8s… is forked by two of its checkpoints; a bundle cannot carry that "
+				 "feed %s… is forked by two of its checkpoints; a bundle cannot carry that "
 				 "proof, so an offline verifier will not see the fork",
-				 hex);
+				 key);
 			if (warn)
 				warn(warn_ctx, msg);
 		}

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "caltrace/proof/note.h"
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "note_internal.h"
 
@@ -105,7 +106,7 @@ int ct_checkpoint_body(ct_buf *out, const ct_checkpoint *cp)
 		return err;
 	if ((err = ct_buf_put(out, cp->origin, origin_len)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0 ||
 	    (err = ct__decimal_put(out, cp->size)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0 ||
-	    (err = ct__b64_put(out, cp->root, CT_HASH_BYTES)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0 ||
+	    (err = ct_b64_put(out, cp->root, CT_HASH_BYTES)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0 ||
 	    (err = ct_buf_put(out, cp->ext, cp->ext_len)) < 0)
 		return err;
 	return 0;
@@ -153,7 +154,7 @@ int ct_checkpoint_parse(ct_checkpoint *out, const char *text, size_t len)
 				 line_len[0], CT_CHECKPOINT_ORIGIN_MAX);
 	if ((err = parse_size(&out->size, line[1], line_len[1])) < 0)
 		return err;
-	if (!ct__b64_decode(out->root, CT_HASH_BYTES, &root_len, line[2], line_len[2]))
+	if (ct_b64_decode(out->root, CT_HASH_BYTES, &root_len, line[2], line_len[2]) < 0)
 		return ct_error_set(CT_EINVAL,
 				 "checkpoint line 3: root hash is not canonical base64 of 32 bytes");
 	if (root_len != CT_HASH_BYTES)

@@ -19,96 +19,15 @@
 #include <sodium.h>
 
 #include "caltrace/proof/note.h"
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/utf8.h"
 #include "note_internal.h"
 
 #define EM_DASH_SPACE	  "\xe2\x80\x94 " /* U+2014 and a space: how every signature line starts */
 #define EM_DASH_SPACE_LEN 4
 
-/* ---- base64 and decimals ------------------------------------------------ */
-
-static const char b64_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Value of one base64 digit, or -1. */
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-bool ct__b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *b64, size_t len)
-{
-	size_t i, j, pad = 0, n = 0;
-
-	if (len % 4 != 0)
-		return false;
-	if (len > 0 && b64[len - 1] == '=')
-		pad = (b64[len - 2] == '=') ? 2 : 1;
-	if (len / 4 * 3 - pad > cap)
-		return false;
-	for (i = 0; i < len; i += 4) {
-		size_t digits = (i + 4 == len) ? 4 - pad : 4;
-		uint32_t group = 0;
-		int v;
-
-		for (j = 0; j < 4; j++) {
-			v = j < digits ? b64_value(b64[i + j]) : 0;
-			if (v < 0)
-				return false;
-			group = group << 6 | (uint32_t)v;
-		}
-		/* The bits below the last whole byte must be zero (canonical form). */
-		if ((digits == 3 && (group & 0xff)) || (digits == 2 && (group & 0xffff)))
-			return false;
-		out[n++] = (uint8_t)(group >> 16);
-		if (digits > 2)
-			out[n++] = (uint8_t)(group >> 8);
-		if (digits > 3)
-			out[n++] = (uint8_t)group;
-	}
-	*out_len = n;
-	return true;
-}
-
-int ct__b64_put(ct_buf *out, const uint8_t *bin, size_t len)
-{
-	size_t i;
-	char *p;
-	int err;
-
-	if ((err = ct_buf_grow(out, CT__B64_LEN(len))) < 0)
-		return err;
-	p = (char *)out->ptr + out->len;
-	for (i = 0; i + 3 <= len; i += 3) {
-		uint32_t group = (uint32_t)bin[i] << 16 | (uint32_t)bin[i + 1] << 8 | bin[i + 2];
-		*p++ = b64_digits[group >> 18];
-		*p++ = b64_digits[(group >> 12) & 63];
-		*p++ = b64_digits[(group >> 6) & 63];
-		*p++ = b64_digits[group & 63];
-	}
-	if (len - i == 1) {
-		*p++ = b64_digits[bin[i] >> 2];
-		*p++ = b64_digits[(bin[i] & 3) << 4];
-		*p++ = '=';
-		*p++ = '=';
-	} else if (len - i == 2) {
-		*p++ = b64_digits[bin[i] >> 2];
-		*p++ = b64_digits[(bin[i] & 3) << 4 | bin[i + 1] >> 4];
-		*p++ = b64_digits[(bin[i + 1] & 15) << 2];
-		*p++ = '=';
-	}
-	out->len += CT__B64_LEN(len);
-	return 0;
-}
+/* ---- decimals and lines -------------------------------------------------- */
 
 bool ct__decimal_parse(uint64_t *out, const char *s, size_t len)
 {
@@ -152,46 +71,6 @@ bool ct__next_line(const char **line, size_t *line_len, const char *buf, size_t 
 
 /* ---- text rules ----------------------------------------------------------- */
 
-/*
- * Decodes the UTF-8 sequence at s (len > 0 bytes available) into *cp.
- * Returns its length, or 0 when it is not well-formed (overlong forms,
- * surrogates and code points above U+10FFFF included).
- */
-static size_t utf8_next(uint32_t *cp, const uint8_t *s, size_t len)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* Whether c has the Unicode White_Space property. */
 static bool unicode_space(uint32_t c)
 {
@@ -203,10 +82,10 @@ static bool unicode_space(uint32_t c)
 int ct__note_text_check(const char *what, const uint8_t *s, size_t len)
 {
 	size_t i = 0, n;
-	uint32_t c;
+	uint32_t c = 0;
 
 	while (i < len) {
-		if (!(n = utf8_next(&c, s + i, len - i)))
+		if (!(n = ct_utf8_next(&c, s + i, len - i)))
 			return ct_error_set(CT_EINVAL, "%s: byte %zu: invalid UTF-8", what, i);
 		if (c < 0x20 && c != '\n')
 			return ct_error_set(CT_EINVAL, "%s: byte %zu: control character 0x%02x", what, i,
@@ -220,7 +99,7 @@ int ct__note_text_check(const char *what, const uint8_t *s, size_t len)
 static int name_check(const char *name, size_t len)
 {
 	size_t i = 0, n;
-	uint32_t c;
+	uint32_t c = 0;
 	int err;
 
 	if (len == 0)
@@ -230,7 +109,7 @@ static int name_check(const char *name, size_t len)
 	if ((err = ct__note_text_check("key name", (const uint8_t *)name, len)) < 0)
 		return err;
 	while (i < len) {
-		n = utf8_next(&c, (const uint8_t *)name + i, len - i);
+		n = ct_utf8_next(&c, (const uint8_t *)name + i, len - i);
 		if (unicode_space(c))
 			return ct_error_set(CT_EINVAL, "key name '%.*s': byte %zu is a space (U+%04X)", (int)len,
 					 name, i, (unsigned)c);
@@ -336,7 +215,7 @@ int ct_vkey_parse(ct_vkey *out, const char *text, size_t len)
 		return ct_error_set(CT_EINVAL, "verifier key '%.*s': key ID '%.8s' is not hex", (int)name_len,
 				 text, plus + 1);
 	b64_len = len - name_len - 10;
-	if (!ct__b64_decode(material, sizeof(material), &material_len, plus + 10, b64_len))
+	if (ct_b64_decode(material, sizeof(material), &material_len, plus + 10, b64_len) < 0)
 		return ct_error_set(CT_EINVAL, "verifier key '%.*s': key material is not canonical base64",
 				 (int)name_len, text);
 	if (material_len != 1 + CT_KEY_BYTES)
@@ -352,21 +231,12 @@ int ct_vkey_parse(ct_vkey *out, const char *text, size_t len)
 
 void ct_vkey_format(char out[static CT_VKEY_TEXT_MAX], const ct_vkey *k)
 {
-	uint8_t material[1 + CT_KEY_BYTES]; /* 33 bytes: eleven whole groups, no padding */
-	char b64_text[CT__B64_LEN(sizeof(material)) + 1];
-	size_t i;
+	uint8_t material[1 + CT_KEY_BYTES];
+	char b64_text[CT_B64_LEN(sizeof(material)) + 1];
 
 	material[0] = k->type;
 	memcpy(material + 1, k->pk, CT_KEY_BYTES);
-	/* The digits are written by hand to keep this function infallible. */
-	for (i = 0; i < sizeof(material) / 3; i++) {
-		const uint8_t *g = material + 3 * i;
-		b64_text[4 * i] = b64_digits[g[0] >> 2];
-		b64_text[4 * i + 1] = b64_digits[(g[0] & 3) << 4 | g[1] >> 4];
-		b64_text[4 * i + 2] = b64_digits[(g[1] & 15) << 2 | g[2] >> 6];
-		b64_text[4 * i + 3] = b64_digits[g[2] & 63];
-	}
-	b64_text[4 * i] = '\0';
+	ct_b64_encode(b64_text, sizeof(b64_text), material, sizeof(material));
 	snprintf(out, CT_VKEY_TEXT_MAX, "%s+%08x+%s", k->name, (unsigned)k->key_id, b64_text);
 }
 
@@ -379,7 +249,7 @@ static size_t note_size(const ct_note *n)
 
 	for (i = 0; i < n->nsigs; i++)
 		size +=
-		    EM_DASH_SPACE_LEN + strlen(n->sigs[i].name) + 1 + CT__B64_LEN(4 + n->sigs[i].sig_len) + 1;
+		    EM_DASH_SPACE_LEN + strlen(n->sigs[i].name) + 1 + CT_B64_LEN(4 + n->sigs[i].sig_len) + 1;
 	return size;
 }
 
@@ -490,7 +360,7 @@ int ct_note_add_sig(ct_note *n, const char *name, uint32_t key_id, const uint8_t
 		return ct_error_set(CT_EEXISTS, "note is already signed by key %s+%08x", name, (unsigned)key_id);
 	if (n->nsigs >= CT_NOTE_MAX_SIGS)
 		return ct_error_set(CT_ETOOBIG, "note already has %d signatures", CT_NOTE_MAX_SIGS);
-	if (note_size(n) + EM_DASH_SPACE_LEN + name_len + 1 + CT__B64_LEN(4 + len) + 1 > CT_NOTE_MAX)
+	if (note_size(n) + EM_DASH_SPACE_LEN + name_len + 1 + CT_B64_LEN(4 + len) + 1 > CT_NOTE_MAX)
 		return ct_error_set(CT_ETOOBIG, "a signature by '%s' would make the note larger than %d bytes",
 				 name, CT_NOTE_MAX);
 	return sig_append(n, name, name_len, key_id, sig, len);
@@ -595,8 +465,7 @@ int ct_note_format(ct_buf *out, const ct_note *n)
 		if ((err = ct_buf_put(out, EM_DASH_SPACE, EM_DASH_SPACE_LEN)) < 0 ||
 		    (err = ct_buf_put(out, s->name, strlen(s->name))) < 0 ||
 		    (err = ct_buf_put(out, " ", 1)) < 0 ||
-		    (err = ct__b64_put(out, blob, 4 + s->sig_len)) < 0 ||
-		    (err = ct_buf_put(out, "\n", 1)) < 0)
+		    (err = ct_b64_put(out, blob, 4 + s->sig_len)) < 0 || (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	}
 	return 0;
@@ -635,10 +504,10 @@ static int parse_sig_line(ct_note *n, const char *line, size_t line_len, size_t 
 	if ((err = name_check(name, name_len)) < 0)
 		return ct_error_wrap(err, "note signature line %zu", lineno);
 	b64 = space + 1;
-	if (line_len - (size_t)(b64 - line) > CT__B64_LEN(sizeof(blob)))
+	if (line_len - (size_t)(b64 - line) > CT_B64_LEN(sizeof(blob)))
 		return ct_error_set(CT_ETOOBIG, "note signature line %zu: signature longer than %d bytes",
 				 lineno, CT_NOTE_SIG_MAX);
-	if (!ct__b64_decode(blob, sizeof(blob), &blob_len, b64, line_len - (size_t)(b64 - line)))
+	if (ct_b64_decode(blob, sizeof(blob), &blob_len, b64, line_len - (size_t)(b64 - line)) < 0)
 		return ct_error_set(CT_EINVAL, "note signature line %zu: signature is not canonical base64",
 				 lineno);
 	if (blob_len < 5)

@@ -6,20 +6,6 @@
 
 #include "caltrace/proof/note.h"
 
-/* Base64 length of n bytes, with padding, without a NUL. */
-#define CT__B64_LEN(n) ((((n) + 2) / 3) * 4)
-
-/*
- * Decodes len characters of standard padded base64 into out (room for cap
- * bytes), refusing anything that would not re-encode to the same
- * characters (missing or extra padding, non-zero trailing bits, spaces).
- * Returns true and the length in *out_len, or false.
- */
-bool ct__b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *b64, size_t len);
-
-/* Appends the padded base64 of len bytes to out. Errors: CT_ENOMEM. */
-int ct__b64_put(ct_buf *out, const uint8_t *bin, size_t len);
-
 /*
  * Parses len characters as an ASCII decimal without leading zeros (except
  * "0") that fits in 64 bits. Returns true and the value, or false.

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "caltrace/proof/note.h"
+#include "caltrace/base/b64.h"
 #include "caltrace/base/error.h"
 #include "note_internal.h"
 
@@ -48,12 +49,13 @@ static int parse_extra(ct_tlog_proof *p, bool *used, const char *line, size_t le
 	b64_len = len - 6;
 	if (b64_len == 0)
 		return ct_error_set(CT_EINVAL, "tlog-proof line 2: extra data is empty");
-	if (b64_len > CT__B64_LEN(CT_TLOG_PROOF_EXTRA_MAX))
+	if (b64_len > CT_B64_LEN(CT_TLOG_PROOF_EXTRA_MAX))
 		return ct_error_set(CT_ETOOBIG, "tlog-proof line 2: extra data is longer than %d bytes",
 				 CT_TLOG_PROOF_EXTRA_MAX);
-	if (!(p->extra = malloc(b64_len / 4 * 3 + 1)))
-		return ct_error_set(CT_ENOMEM, "out of memory for %zu bytes of extra data", b64_len / 4 * 3);
-	if (!ct__b64_decode(p->extra, b64_len / 4 * 3, &p->extra_len, line + 6, b64_len))
+	if (!(p->extra = malloc(CT_B64_DECODED_MAX(b64_len) + 1)))
+		return ct_error_set(CT_ENOMEM, "out of memory for %zu bytes of extra data",
+				    CT_B64_DECODED_MAX(b64_len));
+	if (ct_b64_decode(p->extra, CT_B64_DECODED_MAX(b64_len), &p->extra_len, line + 6, b64_len) < 0)
 		return ct_error_set(CT_EINVAL, "tlog-proof line 2: extra data is not canonical base64");
 	return 0;
 }
@@ -88,7 +90,7 @@ static int parse_hashes(ct_tlog_proof *p, const char *buf, size_t len, size_t *p
 		if (p->count == CT_MERKLE_MAX_PROOF)
 			return ct_error_set(CT_ETOOBIG, "tlog-proof line %zu: more than %d proof hashes", lineno,
 					 CT_MERKLE_MAX_PROOF);
-		if (!ct__b64_decode(p->proof[p->count], CT_HASH_BYTES, &hash_len, line, line_len) ||
+		if (ct_b64_decode(p->proof[p->count], CT_HASH_BYTES, &hash_len, line, line_len) < 0 ||
 		    hash_len != CT_HASH_BYTES)
 			return ct_error_set(
 			    CT_EINVAL, "tlog-proof line %zu: proof hash is not canonical base64 of 32 bytes",
@@ -145,14 +147,14 @@ static int put_head(ct_buf *out, uint64_t index, const uint8_t proof[][CT_HASH_B
 	if ((err = ct_buf_put(out, CT_TLOG_PROOF_HEADER "\n", HEADER_LEN + 1)) < 0)
 		return err;
 	if (extra_len > 0 &&
-	    ((err = ct_buf_put(out, "extra ", 6)) < 0 || (err = ct__b64_put(out, extra, extra_len)) < 0 ||
+	    ((err = ct_buf_put(out, "extra ", 6)) < 0 || (err = ct_b64_put(out, extra, extra_len)) < 0 ||
 	     (err = ct_buf_put(out, "\n", 1)) < 0))
 		return err;
 	if ((err = ct_buf_put(out, "index ", 6)) < 0 || (err = ct__decimal_put(out, index)) < 0 ||
 	    (err = ct_buf_put(out, "\n", 1)) < 0)
 		return err;
 	for (i = 0; i < count; i++)
-		if ((err = ct__b64_put(out, proof[i], CT_HASH_BYTES)) < 0 ||
+		if ((err = ct_b64_put(out, proof[i], CT_HASH_BYTES)) < 0 ||
 		    (err = ct_buf_put(out, "\n", 1)) < 0)
 			return err;
 	return ct_buf_put(out, "\n", 1);

@@ -24,21 +24,31 @@ void ct_witness_key(ct_vkey *out, const uint8_t network[static CT_HASH_BYTES],
 	(void)err; /* the name is always valid */
 }
 
-/* The witness key named by a cosignature line, if it is a caltrace witness of network. */
-static bool witness_of(ct_vkey *out, const ct_note_sig *s, const uint8_t network[CT_HASH_BYTES])
+/*
+ * The witness key named by a cosignature line, if it is a caltrace witness
+ * of network whose node the store admits (or the bureau): *is says. Anyone
+ * can mint keys and name them witnesses; only the network's own nodes
+ * count, or keys made up to sort first would crowd the real ones out of a
+ * note (CT_WITNESS_COSIGS_MAX).
+ */
+static int witness_of(ct_reader *r, ct_vkey *out, const ct_note_sig *s, const uint8_t network[CT_HASH_BYTES],
+		      bool *is)
 {
 	char prefix[CT_NOTE_NAME_MAX + 1];
 	uint8_t node[CT_KEY_BYTES];
 	size_t plen;
 
+	*is = false;
 	memset(node, 0, sizeof(node));
 	ct_cosig_name(prefix, network, node);
 	plen = strlen(prefix) - 2 * CT_KEY_BYTES;
 	if (strlen(s->name) != plen + 2 * CT_KEY_BYTES || memcmp(s->name, prefix, plen) != 0 ||
 	    ct_unhex(node, CT_KEY_BYTES, s->name + plen) < 0)
-		return false;
+		return 0;
 	ct_witness_key(out, network, node);
-	return strcmp(out->name, s->name) == 0 && out->key_id == s->key_id;
+	if (strcmp(out->name, s->name) != 0 || out->key_id != s->key_id)
+		return 0;
+	return ct_read_admitted(r, node, is);
 }
 
 /* Whether known (may be NULL) holds the very line s: verified when it was stored. */
@@ -62,7 +72,7 @@ static bool known_line(const ct_note *known, const ct_note_sig *s)
  * for byte were verified when it was stored and are not verified again:
  * a copy passed on by a peer costs only its new lines.
  */
-static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key,
+static int filter_note(ct_reader *r, ct_note **out, const ct_note *in, const ct_vkey *feed_key,
 		       const uint8_t network[CT_HASH_BYTES], const ct_note *known)
 {
 	const ct_note_sig *s;
@@ -70,6 +80,7 @@ static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key
 	uint64_t ts;
 	ct_vkey wk;
 	size_t i;
+	bool is;
 	int err;
 
 	if ((err = ct_note_new(&n, in->text, in->text_len)) < 0)
@@ -79,8 +90,9 @@ static int filter_note(ct_note **out, const ct_note *in, const ct_vkey *feed_key
 		goto done;
 	for (i = 0; i < in->nsigs; i++) {
 		s = &in->sigs[i];
-		if (!witness_of(&wk, s, network) ||
-		    (!known_line(known, s) && ct_cosig_verify(&ts, in, &wk) != 0))
+		if ((err = witness_of(r, &wk, s, network, &is)) < 0)
+			goto done;
+		if (!is || (!known_line(known, s) && ct_cosig_verify(&ts, in, &wk) != 0))
 			continue;
 		if ((err = ct_note_add_sig(n, s->name, s->key_id, s->sig, s->sig_len)) < 0 &&
 		    err != CT_EEXISTS)
@@ -160,14 +172,19 @@ static bool parse_held(ct_note **n, ct_checkpoint *cp, const struct held_note *h
 
 /*
  * Keeps at most CT_WITNESS_COSIGS_MAX witness lines besides the author's
- * (line 0) and the bureau's: the lines are sorted by name already, so the
+ * (line 0) and the bureau's, all of admitted nodes (a note stored before
+ * that rule, or before a key's admission was revoked from the store by a
+ * rebuild, may hold others): the lines are sorted by name already, so the
  * first ones stay. Every node keeps the same ones (the names that sort
  * first of all it has seen), and a line dropped here comes back only to be
  * dropped again: gossip still ends.
  */
-static void cap_witnesses(ct_note *n, const ct_vkey *bureau)
+static int cap_witnesses(ct_reader *r, ct_note *n, const ct_vkey *bureau, const uint8_t network[CT_HASH_BYTES])
 {
 	size_t i, kept = 0;
+	ct_vkey wk;
+	bool is;
+	int err;
 
 	for (i = 1; i < n->nsigs;) {
 		if (bureau && n->sigs[i].key_id == bureau->key_id &&
@@ -175,19 +192,22 @@ static void cap_witnesses(ct_note *n, const ct_vkey *bureau)
 			i++;
 			continue;
 		}
-		if (kept < CT_WITNESS_COSIGS_MAX) {
+		if ((err = witness_of(r, &wk, &n->sigs[i], network, &is)) < 0)
+			return err;
+		if (is && kept < CT_WITNESS_COSIGS_MAX) {
 			kept++;
 			i++;
 			continue;
 		}
 		ct_note_remove_sig(n, i);
 	}
+	return 0;
 }
 
-/* The bureau's cosigner key on this store's network; false without a genesis. */
-static bool bureau_key(ct_vkey *out, ct_reader *r)
+/* The bureau's cosigner key on this store's network, and the network; false without a genesis. */
+static bool bureau_key(ct_vkey *out, uint8_t network[CT_HASH_BYTES], ct_reader *r)
 {
-	uint8_t network[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
+	uint8_t bureau[CT_KEY_BYTES];
 
 	if (ct_read_network(r, network, bureau) < 0)
 		return false;
@@ -269,15 +289,22 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 		       const struct held *h, size_t at, const struct cosigner *cs, ct_buf *out)
 {
 	const struct held_note *held = old ? &h->v[at] : NULL;
+	uint8_t network[CT_HASH_BYTES];
+	ct_reader *r = ct_batch_reader(b);
 	ct_buf fresh = CT_BUF_INIT;
 	ct_note *merged = note;
 	ct_vkey bureau;
 	bool bureau_ok;
 	int err;
 
-	bureau_ok = bureau_key(&bureau, ct_batch_reader(b));
+	bureau_ok = bureau_key(&bureau, network, r);
+	if (!bureau_ok) {
+		err = ct_error_set(CT_ESTATE, "no genesis in the store: no network to witness for");
+		goto done;
+	}
 	ct_note_sort_sigs(note, 1);
-	cap_witnesses(note, bureau_ok ? &bureau : NULL);
+	if ((err = cap_witnesses(r, note, &bureau, network)) < 0)
+		goto done;
 	if (old) {
 		if ((err = ct_note_merge(old, note)) < 0)
 			goto done;
@@ -288,7 +315,8 @@ static int merge_store(ct_batch *b, const uint8_t author[CT_KEY_BYTES], ct_note 
 		goto done;
 	/* the author's line first (filter_note put it there), the cosignatures by name: one text */
 	ct_note_sort_sigs(merged, 1);
-	cap_witnesses(merged, bureau_ok ? &bureau : NULL);
+	if ((err = cap_witnesses(r, merged, &bureau, network)) < 0)
+		goto done;
 	if ((err = ct_note_format(&fresh, merged)) < 0)
 		goto done;
 	if (old && held->len == fresh.len && memcmp(held->p, fresh.ptr, fresh.len) == 0) {
@@ -384,7 +412,7 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	if (!(old && (line = ct_note_find(in, &feed_key)) && known_line(old, line)) &&
 	    (err = ct_checkpoint_verify(&cp, in, &feed_key)) < 0)
 		goto done;
-	if ((err = filter_note(&n, in, &feed_key, network, old)) < 0)
+	if ((err = filter_note(r, &n, in, &feed_key, network, old)) < 0)
 		goto done;
 	err = ct_read_head(r, author, &head);
 	if (err == CT_ENOTFOUND) {
@@ -517,6 +545,37 @@ done:
 		*cosigned = nc;
 	if (forks)
 		*forks = nf;
+	return err;
+}
+
+int ct_checkpoint_cosigned_before(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
+				  uint64_t before, uint64_t *size_out)
+{
+	struct held h;
+	ct_checkpoint hc;
+	ct_note *hn;
+	uint64_t ts;
+	bool found = false;
+	size_t i;
+	int err;
+
+	*size_out = 0;
+	if ((err = held_load(&h, r, author)) < 0)
+		goto done;
+	for (i = 0; i < h.n; i++) {
+		if (!parse_held(&hn, &hc, &h.v[i]))
+			continue;
+		if (ct_cosig_verify(&ts, hn, cosigner) == 0 && ts < before &&
+		    (!found || hc.size > *size_out)) {
+			found = true;
+			*size_out = hc.size;
+		}
+		ct_note_free(hn);
+	}
+	if (!found)
+		err = CT_ENOTFOUND;
+done:
+	held_free(&h);
 	return err;
 }
 

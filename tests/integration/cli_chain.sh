@@ -109,16 +109,19 @@ has "! out-of-tolerance"
 expect 0 "$ct" --home bureau impact M1 --at 2024-12-01
 has "impact of M1 since 2024-06-15 (its out-of-tolerance declaration): 1 standard and 3 instruments"
 has "South"
+has "  South institute (${dist:0:8}…)"
 expect 0 "$ct" --home bureau impact M1 --since 2024-06-15 --csv --at 2024-12-01
 has "district,lab,lab_key,kind,id,via,depth,performed_at,valid_until,calibration,verdict"
 has "South,South institute,$dist,instrument,SCALE-S,D1,2,2024-09-01,2024-12-31,"
 [ "$(grep -c ',suspect$' <<<"$out")" = 3 ] || fail "expected 3 suspect rows: $out"
 expect 0 "$ct" --home bureau impact M1 --json --at 2024-12-01
-python3 - "$out" <<'PY'
+python3 - "$out" "$dist" <<'PY'
 import json, sys
 im = json.loads(sys.argv[1])
 assert im["standards"] == 1 and im["instruments"] == 3 and im["calibrations"] == 4, im
 assert sorted(i["id"] for i in im["items"]) == ["D1", "SCALE-C", "SCALE-N", "SCALE-S"], im
+# the JSON names each lab by its whole key (the text listing shortens it)
+assert [i["lab_key"] for i in im["items"] if i["id"] == "SCALE-S"] == [sys.argv[2]], im
 PY
 
 # coverage: 3 instruments, none valid (two suspect, one needs a verification), by district

@@ -36,7 +36,7 @@ network() {
 }
 
 csv_files=("$examples"/*.csv)
-[ ${#csv_files[@]} = 13 ] || fail "expected one CSV example per event type (13), found ${#csv_files[@]}"
+[ ${#csv_files[@]} = 15 ] || fail "expected one CSV example per event type (15), found ${#csv_files[@]}"
 network ndjson
 network csv
 same "$(ct --home csv-lab digest)" "$(ct --home ndjson-lab digest)" "CSV and NDJSON examples give the same state"

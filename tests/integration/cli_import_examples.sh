@@ -19,7 +19,7 @@ sync_into() { # sync_into HOME FROM: HOME imports FROM's export
 }
 
 files=("$examples"/*.ndjson)
-[ ${#files[@]} = 13 ] || fail "expected one example file per event type (13), found ${#files[@]}"
+[ ${#files[@]} = 15 ] || fail "expected one example file per event type (15), found ${#files[@]}"
 types_seen=()
 for f in "${files[@]}"; do
 	type=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["type"])' "$f")
@@ -43,8 +43,8 @@ sync_into lab bureau
 sync_into bureau lab
 same "$(ct --home bureau digest)" "$(ct --home lab digest)" "digests after the examples"
 run_expect 0 check.out -- ct --home lab check
-has check.out "ok: 19 entries checked"
-[ "$(printf '%s\n' "${types_seen[@]}" | sort -u | wc -l)" = 13 ] || fail "not every event type has an example"
+has check.out "ok: 21 entries checked"
+[ "$(printf '%s\n' "${types_seen[@]}" | sort -u | wc -l)" = 15 ] || fail "not every event type has an example"
 
 # what import-records resolved: subject_kind and each standard's cal link
 ct --home lab log --json >lablog.json
@@ -55,4 +55,7 @@ pyjson lablog.json "[e for e in j if e['type'] == 'calibration'][0]['body']['sta
 pyjson lablog.json "[e for e in j if e['type'] == 'calibration'][1]['body']['standards'][0]['cal'] == [e for e in j if e['type'] == 'calibration'][0]['hash']"
 pyjson lablog.json "[e for e in j if e['type'] == 'calibration.revoke'][0]['body']['entry'] == [e for e in j if e['type'] == 'calibration'][2]['hash']"
 pyjson lablog.json "j[0]['time'] == '2026-01-05T09:00:00Z'"
+# the rekey example closes the lab's old feed where it ends: at its tenth entry
+pyjson lablog.json "len(j) == 10"
+pyjson blog.json "[e['body']['closed_at'] for e in j if e['type'] == 'org.rekey'] == [10]"
 echo "ok: every example imported"

@@ -133,4 +133,25 @@ same "$digest" "$db" "the digest ctstream.py computes from the export"
 python3 "$ctstream" split all.ct >split.txt
 first_author=$(awk 'NR == 1 {print $4}' split.txt)
 same "$first_author" "$bureau" "the export's first feed"
+# A signature the bare cofactorless equation takes and libsodium refuses
+# (docs/FORMAT.md section 3): the identity as the key, R the identity,
+# S = 0. ctstream.py must refuse it, with and without the cryptography package.
+python3 - >forged.ct <<'PY'
+import sys
+identity = bytes([1]) + bytes(31)
+entry = (bytes([0x98, 0x01, 0xc4, 0x20]) + identity + bytes([0x01, 0xc0, 0x00, 0xa4]) + b"note"
+         + bytes([0x80, 0xc4, 0x40]) + identity + bytes(32))
+sys.stdout.buffer.write(entry)
+PY
+for mode in "" --pure; do
+	run_expect 1 out -- python3 "$ctstream" verify forged.ct $mode
+	has out "entry 1 at byte 0: bad signature"
+done
+run_expect 2 out -- ct --home lab import forged.ct
+# the page's list of small-order encodings is the one derived from the curve
+awk '/^The small-order encodings/ {f = 1} f && /^```/ {if (++n == 2) exit; next} f && n == 1 {print $1}' \
+	"$CT_SOURCE_DIR/docs/FORMAT.md" >doc-small.txt
+python3 "$ctstream" small-order >curve-small.txt
+[ "$(wc -l <doc-small.txt)" = 7 ] || fail "docs/FORMAT.md section 3 lists $(wc -l <doc-small.txt) small-order encodings"
+cmp -s doc-small.txt curve-small.txt || fail "docs/FORMAT.md's small-order encodings differ from the curve's"
 echo "ok: two homes, same digest $db"

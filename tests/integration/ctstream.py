@@ -3,13 +3,17 @@
 
   ctstream.py split FILE              one line per entry: index offset length author seq hash
   ctstream.py cut FILE FIRST COUNT    writes entries [FIRST, FIRST+COUNT) (0-based) to stdout
-  ctstream.py verify FILE             checks every rule of docs/FORMAT.md a lone stream can be
+  ctstream.py verify FILE [--pure]    checks every rule of docs/FORMAT.md a lone stream can be
                                       checked against and prints the state digest it implies
+  ctstream.py small-order             the small-order encodings of docs/FORMAT.md section 3,
+                                      derived from the curve, one hex line each
 
 Written from docs/FORMAT.md alone, as a verifier in another language would be:
 canonical msgpack, the entry array, the signing input, the entry hash, the
-feed chain, and the state digest. Ed25519 comes from the `cryptography`
-package when present, else from the small pure-Python verifier below.
+feed chain, and the state digest. Signatures are judged by the rules of
+section 3 (libsodium's): the checks on S, R and A here, the equation by the
+`cryptography` package when present, else by the small pure-Python verifier
+below.
 """
 import hashlib
 import sys
@@ -168,28 +172,80 @@ _GY = 4 * pow(5, P - 2, P) % P
 _B = _decode_point(_GY.to_bytes(32, "little"))
 
 
+def _is_identity(pt):
+    x, y, z, _ = pt
+    return x % P == 0 and (y - z) % P == 0
+
+
+def small_order_encodings():
+    """The encodings, bit 255 clear, of the points of order 1, 2, 4 and 8, with the
+    non-canonical ones (y + p < 2^255): derived from the curve, a set of bytes."""
+    y = 2
+    while True:  # a point whose torsion part has order 8: [L]P then has order 8
+        pt = _decode_point(y.to_bytes(32, "little"))
+        y += 1
+        if pt is None:
+            continue
+        t8 = _mul(L, pt)
+        if not _is_identity(_mul(4, t8)):
+            break
+    out, q = set(), (0, 1, 1, 0)
+    for _ in range(8):
+        zi = pow(q[2], P - 2, P)
+        yy = q[1] * zi % P
+        for v in (yy, yy + P):
+            if v < 2**255:
+                out.add(v.to_bytes(32, "little"))
+        q = _add(q, t8)
+    return out
+
+
+_SMALL = None
+
+
+def _small_order(b):
+    global _SMALL
+    if _SMALL is None:
+        _SMALL = small_order_encodings()
+    return bytes(b[:31]) + bytes([b[31] & 0x7F]) in _SMALL
+
+
+def libsodium_rules(pk, sig):
+    """Rules 1 to 3 of docs/FORMAT.md section 3: S < L, R and A not of small
+    order, A canonical and on the curve. The equation (rule 4) is the caller's."""
+    if len(pk) != 32 or len(sig) != 64:
+        return False
+    if int.from_bytes(sig[32:], "little") >= L:
+        return False
+    if _small_order(sig[:32]) or _small_order(pk):
+        return False
+    return _decode_point(pk) is not None
+
+
 def ed25519_verify_py(pk, sig, msg):
+    if not libsodium_rules(pk, sig):
+        return False
     A = _decode_point(pk)
-    if A is None or len(sig) != 64:
-        return False
     s = int.from_bytes(sig[32:], "little")
-    if s >= L:
-        return False
     k = int.from_bytes(hashlib.sha512(sig[:32] + pk + msg).digest(), "little") % L
     neg_a = ((P - A[0]) % P, A[1], A[2], (P - A[3]) % P)
     return _encode_point(_add(_mul(s, _B), _mul(k, neg_a))) == sig[:32]
 
 
 def ed25519_verify(pk, sig, msg):
+    """The rules of docs/FORMAT.md section 3: 1 to 3 here, the equation by the
+    cryptography package (OpenSSL's cofactorless check) when installed."""
     try:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
         from cryptography.exceptions import InvalidSignature
     except ImportError:
         return ed25519_verify_py(pk, sig, msg)
+    if not libsodium_rules(pk, sig):
+        return False
     try:
         Ed25519PublicKey.from_public_bytes(pk).verify(sig, msg)
         return True
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         return False
 
 
@@ -229,7 +285,7 @@ def verify(stream, pure=False):
 
 
 def main(argv):
-    data = open(argv[2], "rb").read()
+    data = open(argv[2], "rb").read() if len(argv) > 2 else b""
     if argv[1] == "split":
         for i, (off, raw, f) in enumerate(entries(data)):
             print(i, off, len(raw), f[1].hex(), f[2], hashlib.sha256(b"\x00" + raw).hexdigest())
@@ -237,6 +293,9 @@ def main(argv):
         first, count = int(argv[3]), int(argv[4])
         out = b"".join(raw for i, (_, raw, _) in enumerate(entries(data)) if first <= i < first + count)
         sys.stdout.buffer.write(out)
+    elif argv[1] == "small-order":
+        for b in sorted(small_order_encodings(), key=lambda b: b[::-1]):
+            print(b.hex())
     elif argv[1] == "verify":
         pure = len(argv) > 3 and argv[3] == "--pure"
         n, digest = verify(data, pure)

@@ -3,6 +3,7 @@
 #include "ct_store_test.h"
 #include "caltrace/base/time.h"
 #include "caltrace/base/error.h"
+#include "caltrace/ledger/json.h"
 
 void ts_open(ts_store *s, const ct_ledger_opts *opts)
 {

@@ -15,7 +15,6 @@
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/event.h"
 #include "caltrace/ledger/index.h"
-#include "caltrace/ledger/json.h"
 #include "caltrace/ledger/ledger.h"
 
 /* A store open in its own temporary directory. */

@@ -52,6 +52,12 @@ static const char *const event_samples[CT_EV__COUNT] = {
 		" \"technician\": \"CERT-001\", \"certificate\": \"V-2026-1\", \"document\": \"" SAMPLE_HEX_B "\","
 		" \"as_found\": \"in\"}",
 	[CT_EV_CALIBRATION_REVOKE] = "{\"entry\": \"" SAMPLE_HEX_B "\", \"reason\": \"wrong subject\"}",
+	[CT_EV_ORG_REKEY] =
+		"{\"old_key\": \"" SAMPLE_HEX_A "\", \"new_key\": \"" SAMPLE_HEX_B "\","
+		" \"effective\": \"2026-03-01\", \"closed_at\": 812, \"reason\": \"key lost\"}",
+	[CT_EV_ORG_COMPROMISED] =
+		"{\"key\": \"" SAMPLE_HEX_A "\", \"since\": \"2026-02-20T08:00:00Z\", \"cosigned_to\": 790,"
+		" \"reason\": \"laptop stolen\"}",
 };
 /* clang-format on */
 

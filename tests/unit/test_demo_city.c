@@ -1,5 +1,5 @@
 /*
- * The demo city generator (cli/demo_*.c): deterministic for a seed, the
+ * The demo city generator (demo/city.c, history.c, phases.c, truth.c, write.c): deterministic for a seed, the
  * sizes it promises, every imperfection present with the reason codes
  * docs/VERDICTS.md gives it, record files that parse. (That the evaluator
  * agrees with truth.json is checked by test_demo_truth.c and, through the
@@ -8,37 +8,35 @@
 #include <jansson.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/ledger/json.h"
 #include "ct_test.h"
-#include "demo_city.h"
+#include "caltrace/demo/city.h"
 
 #define AT "2026-06-30"
 
-static void fill_opts(demo_opts *o, const char *dir, uint64_t seed, uint64_t n)
+static void fill_opts(ct_demo_gen_opts *o, const char *dir, uint64_t seed, uint64_t n)
 {
 	memset(o, 0, sizeof(*o));
 	o->seed = seed;
 	o->instruments = n;
 	o->dir = dir;
 	assert_int_equal(ct_time_parse(&o->at, AT), 0);
-	for (int lab = 0; lab < DEMO_LABS; lab++) {
+	for (int lab = 0; lab < CT_DEMO_LABS; lab++) {
 		ct_keypair *kp = ct_test_keypair(lab + 1);
 		ct_key_hex(o->keys[lab], ct_keypair_public(kp));
 		ct_keypair_free(kp);
 	}
 }
 
-static void generate(demo_city *c, const char *dir, uint64_t seed, uint64_t n)
+static void generate(ct_demo_city *c, const char *dir, uint64_t seed, uint64_t n)
 {
-	demo_opts o;
-	char why[256] = "";
+	ct_demo_gen_opts o;
 
 	fill_opts(&o, dir, seed, n);
-	if (demo_city_generate(c, &o, why, sizeof(why)) != 0)
-		fail_msg("demo_city_generate: %s", why);
+	if (ct_demo_city_generate(c, &o) != 0)
+		fail_msg("ct_demo_city_generate: %s", ct_error_last());
 }
 
-static json_t *load_truth(const demo_city *c)
+static json_t *load_truth(const ct_demo_city *c)
 {
 	json_error_t err;
 	json_t *t = json_load_file(c->truth_path, 0, &err);
@@ -64,7 +62,7 @@ static void same_file(const char *a, const char *b)
 static void test_deterministic(void **state)
 {
 	char *d1 = ct_test_tmpdir(), *d2 = ct_test_tmpdir(), *d3 = ct_test_tmpdir();
-	demo_city a, b, c;
+	ct_demo_city a, b, c;
 	size_t i;
 	bool differs = false;
 
@@ -81,9 +79,9 @@ static void test_deterministic(void **state)
 		differs |= a.files[i].records != c.files[i].records;
 	differs |= a.instruments != c.instruments;
 	assert_true(differs);
-	demo_city_free(&a);
-	demo_city_free(&b);
-	demo_city_free(&c);
+	ct_demo_city_free(&a);
+	ct_demo_city_free(&b);
+	ct_demo_city_free(&c);
 	ct_test_rm_rf(d1);
 	ct_test_rm_rf(d2);
 	ct_test_rm_rf(d3);
@@ -105,7 +103,7 @@ static json_int_t num(json_t *o, const char *key)
 static void test_counts(void **state)
 {
 	char *dir = ct_test_tmpdir();
-	demo_city c;
+	ct_demo_city c;
 	json_t *t, *total, *d;
 	const char *name;
 	json_int_t reg = 0, valid = 0, comp = 0;
@@ -134,7 +132,7 @@ static void test_counts(void **state)
 	/* about 1.4 calibrations per instrument, plus the filing */
 	assert_true(c.records[5] > 2 * c.instruments && c.records[5] < 3 * c.instruments);
 	json_decref(t);
-	demo_city_free(&c);
+	ct_demo_city_free(&c);
 	ct_test_rm_rf(dir);
 	free(dir);
 }
@@ -164,7 +162,7 @@ static void test_imperfections(void **state)
 	    {"calibration-not-verification", "verification-required", "invalid"},
 	};
 	char *dir = ct_test_tmpdir();
-	demo_city c;
+	ct_demo_city c;
 	json_t *t, *b;
 	size_t i, k, seen[7] = {0};
 
@@ -194,7 +192,7 @@ static void test_imperfections(void **state)
 			fail_msg("only %zu instruments show %s", seen[k], want[k].imperfection);
 	assert_true(strlen(c.chain_example) > 0);
 	json_decref(t);
-	demo_city_free(&c);
+	ct_demo_city_free(&c);
 	ct_test_rm_rf(dir);
 	free(dir);
 }
@@ -204,7 +202,7 @@ static void test_files_parse(void **state)
 {
 	char *dir = ct_test_tmpdir(), *line = NULL;
 	size_t cap = 0, i, csv = 0;
-	demo_city c;
+	ct_demo_city c;
 
 	generate(&c, dir, 5, 2000);
 	for (i = 0; i < c.nfiles; i++) {
@@ -234,7 +232,7 @@ static void test_files_parse(void **state)
 	}
 	assert_true(csv >= 4); /* both formats are exercised */
 	free(line);
-	demo_city_free(&c);
+	ct_demo_city_free(&c);
 	ct_test_rm_rf(dir);
 	free(dir);
 }

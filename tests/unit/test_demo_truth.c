@@ -13,84 +13,44 @@
 #include "caltrace/ledger/json.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/eval/trace.h"
-#include "cli.h"
+#include "caltrace/records/records.h"
 #include "ct_test.h"
-#include "demo_city.h"
-#include "records_csv.h"
+#include "caltrace/demo/city.h"
 
 struct city {
 	char *dir, *store;
-	demo_opts opts;
-	demo_city c;
-	ct_keypair *kp[DEMO_LABS];
+	ct_demo_gen_opts opts;
+	ct_demo_city c;
+	ct_keypair *kp[CT_DEMO_LABS];
 	ct_ledger *l;
 	json_t *truth;
 };
 
-/* One record as import-records turns it into an entry of the lab's feed. */
-static void sign(ct_batch *b, const ct_keypair *kp, json_t *rec, const char *where)
+static uint64_t no_clock(void *ctx)
 {
-	char type[64], why[512];
-	uint64_t when = 0;
-	ct_buf body = CT_BUF_INIT;
-	ct_event_type t;
-
-	snprintf(type, sizeof(type), "%s", json_string_value(json_object_get(rec, "type")));
-	assert_int_equal(ct_time_parse(&when, json_string_value(json_object_get(rec, "time"))), 0);
-	json_object_del(rec, "type");
-	json_object_del(rec, "time");
-	t = ct_event_type_of(type, strlen(type));
-	if (t == CT_EV_CALIBRATION && cli_resolve_calibration(ct_batch_reader(b), rec, why, sizeof(why)) < 0)
-		fail_msg("%s: %s", where, why);
-	CT_OK_OR_FAIL(ct_body_from_json(&body, t, rec));
-	CT_OK_OR_FAIL(ct_batch_append(b, kp, when, type, body.ptr, body.len, NULL, NULL));
-	ct_buf_free(&body);
+	fail_msg("a demo record without \"time\"");
+	return 0;
 }
 
-static void import_file(struct city *s, const struct demo_file *f)
+/* One lab's file signed into its feed the way import-records does (core/records). */
+static void import_file(struct city *s, const struct ct_demo_file *f)
 {
+	ct_records_import_opts o = {.now_ms = no_clock};
 	FILE *in = fopen(f->path, "r");
-	char *line = NULL, why[512], where[4400];
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	ct_batch *b = NULL;
-	json_t *rec;
+	ct_records *src = NULL;
 	uint64_t n = 0;
 
 	assert_non_null(in);
-	CT_OK_OR_FAIL(ct_batch_begin(&b, s->l));
-	if (strstr(f->path, ".csv")) {
-		csv_reader csv;
-		int got;
-		if (csv_open(&csv, in, why, sizeof(why)) < 0)
-			fail_msg("%s: %s", f->path, why);
-		while ((got = csv_next(&csv, &rec, &lineno, why, sizeof(why))) == 1) {
-			snprintf(where, sizeof(where), "%s:%lu", f->path, lineno);
-			sign(b, s->kp[f->lab], rec, where);
-			json_decref(rec);
-			n++;
-		}
-		if (got < 0)
-			fail_msg("%s:%lu: %s", f->path, lineno, why);
-		csv_close(&csv);
-	} else {
-		while (getline(&line, &cap, in) > 0) {
-			snprintf(where, sizeof(where), "%s:%lu", f->path, ++lineno);
-			assert_non_null(rec = json_loads(line, 0, NULL));
-			sign(b, s->kp[f->lab], rec, where);
-			json_decref(rec);
-			n++;
-		}
-	}
-	CT_OK_OR_FAIL(ct_batch_commit(b));
+	if (ct_records_open(&src, in, ct_records_format_of(f->path)) < 0 ||
+	    ct_records_import(s->l, s->kp[f->lab], src, &o, &n) < 0)
+		fail_msg("%s: %s", f->path, ct_error_last());
 	assert_int_equal(n, f->records);
-	free(line);
+	ct_records_close(src);
 	fclose(in);
 }
 
 static void build(struct city *s, uint64_t seed, uint64_t instruments)
 {
-	char why[256] = "";
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
@@ -100,12 +60,12 @@ static void build(struct city *s, uint64_t seed, uint64_t instruments)
 	s->opts.instruments = instruments;
 	s->opts.dir = s->dir;
 	assert_int_equal(ct_time_parse(&s->opts.at, "2026-06-30"), 0);
-	for (i = 0; i < DEMO_LABS; i++) {
+	for (i = 0; i < CT_DEMO_LABS; i++) {
 		s->kp[i] = ct_test_keypair((int)i + 1);
 		ct_key_hex(s->opts.keys[i], ct_keypair_public(s->kp[i]));
 	}
-	if (demo_city_generate(&s->c, &s->opts, why, sizeof(why)) != 0)
-		fail_msg("demo_city_generate: %s", why);
+	if (ct_demo_city_generate(&s->c, &s->opts) != 0)
+		fail_msg("ct_demo_city_generate: %s", ct_error_last());
 	CT_OK_OR_FAIL(ct_ledger_open(&s->l, s->store, NULL));
 	for (i = 0; i < s->c.nfiles; i++) /* in phase order, as the demo imports them */
 		import_file(s, &s->c.files[i]);
@@ -116,9 +76,9 @@ static void destroy(struct city *s)
 {
 	json_decref(s->truth);
 	ct_ledger_close(s->l);
-	for (int i = 0; i < DEMO_LABS; i++)
+	for (int i = 0; i < CT_DEMO_LABS; i++)
 		ct_keypair_free(s->kp[i]);
-	demo_city_free(&s->c);
+	ct_demo_city_free(&s->c);
 	ct_test_rm_rf(s->dir);
 	ct_test_rm_rf(s->store);
 	free(s->dir);

@@ -222,13 +222,13 @@ static void test_structure_rules(void **state)
 {
 	ct_keypair *kp = ct_test_keypair(5);
 	ct_buf body = CT_BUF_INIT, arr = CT_BUF_INIT, unsorted = CT_BUF_INIT, raw = CT_BUF_INIT;
-	char hex[2 * CT_KEY_BYTES + 1], name[64];
+	char key[CT_KEY_SHORT_LEN + 1], name[64];
 	struct raw_entry r;
 	ct_entry e;
 
 	put_body(&body, "X", 1);
-	ct_key_hex(hex, ct_keypair_public(kp));
-	snprintf(name, sizeof(name), "entry %.8s\xe2\x80\xa6#1", hex);
+	ct_key_short(key, ct_keypair_public(kp));
+	snprintf(name, sizeof(name), "entry %s\xe2\x80\xa6#1", key);
 
 	r = raw_template(kp, &body); /* well formed apart from the signature */
 	encode_raw(&raw, &r);
@@ -443,7 +443,7 @@ static void test_frame_stream(void **state)
 static void put_random_body(ct_buf *b, uint64_t *rng, int depth)
 {
 	uint32_t n = (uint32_t)(ct_test_rand(rng) % 12), i, j, len;
-	char key[8], text[80];
+	char key[16], text[80];
 	uint8_t bytes[80];
 
 	CT_OK_OR_FAIL(ct_mp_put_map(b, n));

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "caltrace/base/time.h"
+#include "caltrace/ledger/json.h"
 #include "ct_store_test.h"
 
 static json_t *vector;

@@ -187,7 +187,9 @@ static void test_type_names(void **state)
 	assert_true(ct_event_bureau_only(CT_EV_CATALOGUE_SET));
 	assert_true(ct_event_bureau_only(CT_EV_STANDARD_APPROVE));
 	assert_true(ct_event_bureau_only(CT_EV_STANDARD_ANCHOR));
-	assert_int_equal(bureau, 7);
+	assert_true(ct_event_bureau_only(CT_EV_ORG_REKEY));
+	assert_true(ct_event_bureau_only(CT_EV_ORG_COMPROMISED));
+	assert_int_equal(bureau, 9);
 	assert_false(ct_event_bureau_only(CT_EV_CALIBRATION));
 	assert_false(ct_event_bureau_only(CT_EV_UNKNOWN));
 }
@@ -561,6 +563,8 @@ static const struct keys_answer keys_answers[] = {
     {CT_EV_INSTRUMENT_RETIRE, "INS-1", NULL, "2027-01-01T00:00:00.001Z", NULL},
     {CT_EV_CALIBRATION, "INS-1", NULL, "2026-11-29T10:00:00Z", "2027-11-29"},
     {CT_EV_CALIBRATION_REVOKE, NULL, SAMPLE_HEX_B, NULL, NULL},
+    {CT_EV_ORG_REKEY, NULL, SAMPLE_HEX_A, "2026-03-01", NULL},
+    {CT_EV_ORG_COMPROMISED, NULL, SAMPLE_HEX_A, "2026-02-20T08:00:00Z", NULL},
 };
 
 static uint64_t ms_of(const char *iso)
@@ -622,6 +626,38 @@ static void test_keys_of(void **state)
 	ct_buf_free(&b);
 }
 
+/* org.rekey: new_key comes out as key2 (key is old_key); the two must differ; only the bureau writes it. */
+static void test_rekey_keys(void **state)
+{
+	ct_buf b = CT_BUF_INIT;
+	ct_event_keys k;
+	char hex[65];
+	json_t *raw;
+
+	(void)state;
+	assert_true(ct_event_bureau_only(CT_EV_ORG_REKEY));
+	assert_true(ct_event_bureau_only(CT_EV_ORG_COMPROMISED));
+	raw = raw_sample(CT_EV_ORG_REKEY);
+	raw_put(&b, raw);
+	CT_OK_OR_FAIL(ct_event_keys_of(&k, CT_EV_ORG_REKEY, b.ptr, b.len));
+	assert_non_null(k.key2);
+	ct_hex(hex, k.key2, 32);
+	assert_string_equal(hex, SAMPLE_HEX_B);
+	json_object_set(raw, "new_key", json_object_get(raw, "old_key"));
+	b.len = 0;
+	raw_put(&b, raw);
+	assert_int_equal(ct_event_check(CT_EV_ORG_REKEY, b.ptr, b.len), CT_ESCHEMA);
+	assert_non_null(strstr(ct_error_last(), "same key as old_key"));
+	json_decref(raw);
+	raw = raw_sample(CT_EV_ORG_COMPROMISED);
+	b.len = 0;
+	raw_put(&b, raw);
+	json_decref(raw);
+	CT_OK_OR_FAIL(ct_event_keys_of(&k, CT_EV_ORG_COMPROMISED, b.ptr, b.len));
+	assert_null(k.key2);
+	ct_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +667,7 @@ int main(void)
 	    cmocka_unit_test(test_enum_detail),	       cmocka_unit_test(test_unknown_field),
 	    cmocka_unit_test(test_validity_order),     cmocka_unit_test(test_malformed_bodies),
 	    cmocka_unit_test(test_prefixes_and_flips), cmocka_unit_test(test_keys_of),
+	    cmocka_unit_test(test_rekey_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

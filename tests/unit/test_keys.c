@@ -70,6 +70,25 @@ static void test_hex(void **state)
 	assert_int_equal(ct_key_parse(pk, ""), CT_EINVAL);
 }
 
+/* A key's short name: its first 8 hex digits, whatever follows them. */
+static void test_short(void **state)
+{
+	uint8_t pk[CT_KEY_BYTES];
+	char name[CT_KEY_SHORT_LEN + 2];
+
+	CT_OK_OR_FAIL(ct_key_parse(pk, rfc8032_t1_public));
+	memset(name, 'x', sizeof(name));
+	ct_key_short(name, pk);
+	assert_string_equal(name, "d75a9801");
+	assert_int_equal(name[CT_KEY_SHORT_LEN + 1], 'x'); /* nothing written past the NUL */
+	memset(pk + 4, 0xff, CT_KEY_BYTES - 4);
+	ct_key_short(name, pk);
+	assert_string_equal(name, "d75a9801");
+	pk[3] = 0xab;
+	ct_key_short(name, pk);
+	assert_string_equal(name, "d75a98ab");
+}
+
 static char *join(const char *dir, const char *name)
 {
 	char *p = NULL;
@@ -194,8 +213,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc8032_test1), cmocka_unit_test(test_generate),
-		cmocka_unit_test(test_hex),           cmocka_unit_test(test_save_load),
-		cmocka_unit_test(test_load_refusals),
+		cmocka_unit_test(test_hex),           cmocka_unit_test(test_short),
+		cmocka_unit_test(test_save_load),     cmocka_unit_test(test_load_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

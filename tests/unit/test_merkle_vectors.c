@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "caltrace/base/b64.h"
 #include "merkle_model.h"
 
 #define VECTOR_LEAVES 8
@@ -30,8 +31,7 @@ static void b64_field(struct bytes *out, json_t *obj, const char *key)
 
 	if (!text)
 		fail_msg("field %s is not a string", key);
-	if (sodium_base642bin(out->b, sizeof(out->b), text, strlen(text), NULL, &out->len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (ct_b64_decode(out->b, sizeof(out->b), &out->len, text, strlen(text)) != 0)
 		fail_msg("field %s is not base64: %s", key, text);
 }
 
@@ -126,9 +126,7 @@ static int proof_field(uint8_t (*proof)[H], size_t *count, json_t *obj)
 		const char *text = json_string_value(json_array_get(arr, i));
 
 		assert_non_null(text);
-		assert_int_equal(sodium_base642bin(raw.b, sizeof(raw.b), text, strlen(text), NULL, &raw.len,
-						   NULL, sodium_base64_VARIANT_ORIGINAL),
-				 0);
+		CT_OK_OR_FAIL(ct_b64_decode(raw.b, sizeof(raw.b), &raw.len, text, strlen(text)));
 		if (raw.len != H)
 			return -1;
 		memcpy(proof[i], raw.b, H);

@@ -379,23 +379,6 @@ static void test_skip_and_find(void **state)
 	ct_buf_free(&b);
 }
 
-static void test_utf8(void **state)
-{
-	assert_true(ct_utf8_valid("", 0));
-	assert_true(ct_utf8_valid("plain", 5));
-	assert_true(ct_utf8_valid("\xef\xbf\xbf", 3));     /* U+FFFF */
-	assert_true(ct_utf8_valid("\xf0\x90\x80\x80", 4)); /* U+10000 */
-	assert_true(ct_utf8_valid("\xc2\x80", 2));         /* U+0080 */
-	assert_true(ct_utf8_valid("\xe0\xa0\x80", 3));     /* U+0800 */
-	assert_false(ct_utf8_valid("\xc1\xbf", 2));        /* overlong U+007F */
-	assert_false(ct_utf8_valid("\xe0\x9f\xbf", 3));    /* overlong U+07FF */
-	assert_false(ct_utf8_valid("\xed\xa0\x80", 3));    /* U+D800 */
-	assert_false(ct_utf8_valid("\xf4\x90\x80\x80", 4));
-	assert_false(ct_utf8_valid("\xe2\x82", 2));
-	assert_false(ct_utf8_valid("\xe2\x28\xac", 3));
-	assert_false(ct_utf8_valid("\xff", 1));
-}
-
 /* Writes a random canonical value of at most depth levels of containers. */
 static void put_random(ct_buf *b, uint64_t *rng, int depth)
 {
@@ -480,8 +463,7 @@ int main(void)
 		cmocka_unit_test(test_nil_bool),            cmocka_unit_test(test_noncanonical_rejected),
 		cmocka_unit_test(test_canonical_accepted),  cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_huge_lengths),        cmocka_unit_test(test_reader_errors),
-		cmocka_unit_test(test_skip_and_find),       cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_random_values),
+		cmocka_unit_test(test_skip_and_find),       cmocka_unit_test(test_random_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

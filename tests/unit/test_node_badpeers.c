@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caltrace/ledger/home.h"
 #include "caltrace/proto/msg.h"
 #include "net_fixture.h"
 #include "caltrace/proto/session.h"
@@ -76,7 +77,7 @@ static pid_t start_node(const char *name)
 
 	home_path(home, sizeof(home), name, NULL);
 	snprintf(log, sizeof(log), "%s/%s.log", work, name);
-	home_path(sock, sizeof(sock), name, "caltraced.sock");
+	CT_OK_OR_FAIL(ct_home_control_path(sock, sizeof(sock), home));
 	if ((pid = fork()) == 0) {
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 2);
@@ -337,15 +338,6 @@ static void push_entry(struct client *c, const uint8_t author[CT_KEY_BYTES], uin
 	ct_buf_free(&m);
 }
 
-static void short_hex(char out[9], const uint8_t key[CT_KEY_BYTES])
-{
-	char hex[65];
-
-	ct_key_hex(hex, key);
-	memcpy(out, hex, 8);
-	out[8] = '\0';
-}
-
 /* A lab key the victim admitted (seeds 201..) */
 static ct_keypair *bad_key(int k)
 {
@@ -428,7 +420,7 @@ static int setup(void **state)
 	ct_key_hex(hex, victim_key);
 	if (sh("'%s' --home '%s' peers add %s@127.0.0.1:%d 2>/dev/null", CT_CLI_PATH, good, hex, port_victim))
 		return -1;
-	for (k = 1; k <= 7; k++) {
+	for (k = 1; k <= 8; k++) {
 		ct_keypair *kp = bad_key(k);
 		ct_key_hex(hex, ct_keypair_public(kp));
 		ct_keypair_free(kp);
@@ -499,12 +491,12 @@ static void test_wrong_network_id(void **state)
 static void test_unknown_key(void **state)
 {
 	ct_keypair *stranger = ct_test_keypair(250);
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 	ct_msg m;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(stranger));
+	ct_key_short(name, ct_keypair_public(stranger));
 	client_open(&c);
 	assert_true(handshake(&c, stranger, network)); /* our side completes; the victim refuses */
 	send_hello(&c);
@@ -524,11 +516,11 @@ static void test_frame_over_the_limit(void **state)
 {
 	ct_keypair *kp = bad_key(2);
 	uint8_t hdr[4], junk[4096];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	memset(junk, 0x41, sizeof(junk));
 	client_open(&c);
 	assert_true(handshake(&c, kp, network));
@@ -547,11 +539,11 @@ static void test_tampered_frame(void **state)
 {
 	ct_keypair *kp = bad_key(3);
 	ct_buf m = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	client_open(&c);
 	assert_true(handshake(&c, kp, network));
 	CT_OK_OR_FAIL(ct_msg_hello(&m, NULL, 0));
@@ -570,11 +562,11 @@ static void test_forged_entry(void **state)
 {
 	ct_keypair *kp = bad_key(4);
 	ct_buf e = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e, kp, 1, NULL, "FORGED-1");
 	e.ptr[e.len - 5] ^= 0x10; /* inside the signature */
 	client_open(&c);
@@ -601,12 +593,12 @@ static void test_forged_entry_in_a_long_run(void **state)
 	ct_keypair *kp = bad_key(7);
 	ct_buf e = CT_BUF_INIT, m = CT_BUF_INIT;
 	uint8_t prev[CT_HASH_BYTES];
-	char name[9], id[32];
+	char name[CT_KEY_SHORT_LEN + 1], id[32];
 	struct client c;
 	uint64_t deadline;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	CT_OK_OR_FAIL(ct_msg_entries_begin(&m, ct_keypair_public(kp), 1, CT_ENTRIES_PUSH, RUN));
 	for (uint64_t seq = 1; seq <= RUN; seq++) {
 		snprintf(id, sizeof(id), "RUN-%llu", (unsigned long long)seq);
@@ -638,11 +630,11 @@ static void test_noncanonical_entry(void **state)
 {
 	ct_keypair *kp = bad_key(5);
 	ct_buf e = CT_BUF_INIT, bad = CT_BUF_INIT;
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e, kp, 1, NULL, "LONG-FORM");
 	/* array(8), version 1, bin 32 author: seq 1 sits at byte 36; write it as a uint8 */
 	assert_int_equal(e.ptr[36], 0x01);
@@ -669,12 +661,12 @@ static void test_equivocating_author(void **state)
 	ct_keypair *kp = bad_key(6);
 	ct_buf e1 = CT_BUF_INIT, e2 = CT_BUF_INIT;
 	uint8_t wrong_prev[CT_HASH_BYTES];
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 	uint64_t deadline;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	fx_entry(&e1, kp, 1, NULL, "EQ-1");
 	memset(wrong_prev, 0x77, sizeof(wrong_prev));
 	fx_entry(&e2, kp, 2, wrong_prev, "EQ-2");
@@ -706,17 +698,133 @@ static void test_equivocating_author(void **state)
 static void test_backed_off(void **state)
 {
 	ct_keypair *kp = bad_key(4); /* sent a forged entry above */
-	char name[9];
+	char name[CT_KEY_SHORT_LEN + 1];
 	struct client c;
 
 	(void)state;
-	short_hex(name, ct_keypair_public(kp));
+	ct_key_short(name, ct_keypair_public(kp));
 	client_open(&c);
 	handshake(&c, kp, network);
 	assert_true(dropped(&c));
 	client_close(&c);
 	assert_true(LOGGED("victim", name, "backed off for"));
 	ct_keypair_free(kp);
+}
+
+/* ---- idle connections ---------------------------------------------------------- */
+
+struct idle {
+	int fd[1000];
+	bool open[1000];
+	int n;
+};
+
+/* Opens count TCP connections to the victim from 127.0.0.<first>.. (per_addr from each), sending nothing. */
+static void idle_open(struct idle *h, int count, int first, int per_addr)
+{
+	for (int i = 0; i < count; i++) {
+		struct sockaddr_in sa, src;
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		assert_true(fd >= 0 && h->n < 1000);
+		memset(&src, 0, sizeof(src));
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + (uint32_t)(first + i / per_addr));
+		assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port_victim);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_true(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+		h->fd[h->n] = fd;
+		h->open[h->n++] = true;
+	}
+}
+
+/* How many of h the victim has not closed, after looking for up to ms for it to get there (at most want). */
+static int idle_still_open(struct idle *h, int want, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)ms;
+	int open;
+
+	for (;;) {
+		open = 0;
+		for (int i = 0; i < h->n; i++) {
+			struct pollfd p = {h->fd[i], POLLIN, 0};
+			char b;
+
+			if (h->open[i] && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    recv(h->fd[i], &b, 1, MSG_DONTWAIT) <= 0)
+				h->open[i] = false;
+			open += h->open[i];
+		}
+		if (open <= want || now_ms() >= deadline)
+			return open;
+		usleep(20000);
+	}
+}
+
+static void idle_close(struct idle *h)
+{
+	for (int i = 0; i < h->n; i++)
+		close(h->fd[i]);
+	h->n = 0;
+}
+
+/* An admitted peer connects while the idle connections are held: its handshake completes and it is served. */
+static void real_peer_gets_in(void)
+{
+	ct_keypair *kp = bad_key(8);
+	uint64_t deadline;
+	struct client c;
+
+	client_open(&c);
+	assert_true(handshake(&c, kp, network));
+	send_hello(&c);
+	deadline = now_ms() + WAIT_MS;
+	while (c.got.len == 0 && now_ms() < deadline)
+		if (!pump(&c, 100))
+			break;
+	if (c.got.len == 0)
+		fail_msg("the victim did not let an admitted peer in beside the idle connections");
+	client_close(&c);
+	ct_keypair_free(kp);
+}
+
+/*
+ * Half-open connections do not exhaust the victim (docs/PROTOCOL.md
+ * section 6): 600 idle TCP connections from 127.0.0.1, opened in batches,
+ * leave at most NODE_HANDSHAKES_PER_ADDR (8) of them held, and an admitted
+ * peer from the same address still gets in; then 300 from 60 other
+ * addresses (5 each) leave at most NODE_HANDSHAKES_MAX (64) held.
+ */
+static void test_idle_connections(void **state)
+{
+	static struct idle h;
+	int open;
+
+	(void)state;
+	for (int batch = 0; batch < 10; batch++) {
+		idle_open(&h, 60, 1, 1000);
+		idle_still_open(&h, 8, 500 * scale);
+	}
+	open = idle_still_open(&h, 8, 2000 * scale);
+	if (open > 8)
+		fail_msg("the victim holds %d of 600 idle connections from 127.0.0.1 (budget: 8)", open);
+	real_peer_gets_in();
+	idle_close(&h);
+
+	for (int batch = 0; batch < 5; batch++) {
+		idle_open(&h, 60, 2 + batch * 12, 5);
+		idle_still_open(&h, 64, 500 * scale);
+	}
+	open = idle_still_open(&h, 64, 2000 * scale);
+	if (open > 64)
+		fail_msg("the victim holds %d of 300 idle connections from 60 addresses (budget: 64)", open);
+	real_peer_gets_in();
+	idle_close(&h);
+	assert_true(LOGGED("victim", "incoming handshakes over budget"));
+	good_peer_still_served();
 }
 
 /* Nothing stored was lost: the victim stops cleanly and its store checks out. */
@@ -746,6 +854,7 @@ int main(void)
 	    cmocka_unit_test(test_noncanonical_entry),
 	    cmocka_unit_test(test_equivocating_author),
 	    cmocka_unit_test(test_backed_off),
+	    cmocka_unit_test(test_idle_connections),
 	    cmocka_unit_test(test_store_intact),
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -466,6 +466,108 @@ static void test_network_tag(void **state)
 	assert_memory_equal(ta, full, CT_HS_TAG_BYTES);
 }
 
+/*
+ * A dialer written from docs/PROTOCOL.md section 2 alone, that puts the key
+ * claimed in its box and signs the transcript with signer. Runs it against
+ * a fresh responder of p; returns what the responder's next() said, and
+ * leaves the responder in p->r.s.
+ */
+static int fake_dialer(struct pair *p, const uint8_t claimed[CT_KEY_BYTES], const ct_keypair *signer)
+{
+	static const char ctx_tag[] = "caltrace/network-tag/v1", ctx_hs[] = "caltrace/handshake/v1",
+			  ctx_box[] = "caltrace/hs-box/v1", ctx_sig[] = "caltrace/hs/initiator/v1";
+	uint8_t e_pk[32], e_sk[32], seed[32], tag[32], h[32], rx[32], tx[32], box_key[32];
+	uint8_t msg1[CT_HS_MSG1_BYTES], plain[CT_KEY_BYTES + CT_SIG_BYTES + 24], box[CT_HS_BOX_BYTES];
+	uint8_t kdf_in[sizeof(ctx_box) + 32], signed_msg[sizeof(ctx_sig) + 64], nonce[24] = {0};
+	crypto_hash_sha256_state st;
+	ct_session_opts o = {0};
+	ct_buf frames = CT_BUF_INIT;
+	const uint8_t *body, *e_r, *msg;
+	ct_framer f;
+	size_t len;
+	int rc;
+
+	o.identity = p->kr;
+	o.network = p->net_r;
+	CT_OK_OR_FAIL(ct_session_new(&p->r.s, &o));
+	memset(seed, 7, sizeof(seed));
+	crypto_kx_seed_keypair(e_pk, e_sk, seed);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)ctx_tag, sizeof(ctx_tag));
+	crypto_hash_sha256_update(&st, p->net_i, 32);
+	crypto_hash_sha256_final(&st, tag);
+	memcpy(msg1, "caltrace\x01", 9);
+	memcpy(msg1 + 9, tag, CT_HS_TAG_BYTES);
+	memcpy(msg1 + 9 + CT_HS_TAG_BYTES, e_pk, 32);
+	CT_OK_OR_FAIL(ct_frame_put(&frames, msg1, sizeof(msg1)));
+	CT_OK_OR_FAIL(ct_session_push(p->r.s, frames.ptr, frames.len));
+	assert_int_equal(ct_session_next(p->r.s, &p->r.out, &msg, &len), 0);
+
+	/* msg2: tag_R || e_R || box_R */
+	ct_framer_init(&f, 4096);
+	CT_OK_OR_FAIL(ct_framer_push(&f, p->r.out.ptr, p->r.out.len));
+	p->r.out.len = 0;
+	assert_int_equal(ct_framer_next(&f, &body, &len), 1);
+	assert_int_equal(len, CT_HS_MSG2_BYTES);
+	e_r = body + CT_HS_TAG_BYTES;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)ctx_hs, sizeof(ctx_hs));
+	crypto_hash_sha256_update(&st, p->net_i, 32);
+	crypto_hash_sha256_update(&st, e_pk, 32);
+	crypto_hash_sha256_update(&st, e_r, 32);
+	crypto_hash_sha256_final(&st, h);
+	assert_int_equal(crypto_kx_client_session_keys(rx, tx, e_pk, e_sk, e_r), 0);
+	ct_framer_free(&f);
+
+	/* msg3: box_I(claimed || sig || a stream header) under box_i2r */
+	memcpy(kdf_in, ctx_box, sizeof(ctx_box));
+	memcpy(kdf_in + sizeof(ctx_box), h, 32);
+	crypto_generichash(box_key, 32, kdf_in, sizeof(kdf_in), tx, sizeof(tx));
+	memcpy(signed_msg, ctx_sig, sizeof(ctx_sig));
+	memcpy(signed_msg + sizeof(ctx_sig), h, 32);
+	memcpy(signed_msg + sizeof(ctx_sig) + 32, ct_keypair_public(p->kr), 32);
+	memcpy(plain, claimed, CT_KEY_BYTES);
+	ct_keypair_sign(signer, plain + CT_KEY_BYTES, signed_msg, sizeof(signed_msg));
+	memset(plain + CT_KEY_BYTES + CT_SIG_BYTES, 0x5a, 24);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(box, NULL, plain, sizeof(plain), h, 32, NULL, nonce, box_key);
+	frames.len = 0;
+	CT_OK_OR_FAIL(ct_frame_put(&frames, box, sizeof(box)));
+	CT_OK_OR_FAIL(ct_session_push(p->r.s, frames.ptr, frames.len));
+	rc = ct_session_next(p->r.s, &p->r.out, &msg, &len);
+	if (rc < 0)
+		snprintf(p->r.detail, sizeof(p->r.detail), "%s", ct_error_last());
+	ct_buf_free(&frames);
+	return rc;
+}
+
+/*
+ * A dialer that claims another node's key (ki) but signs with its own
+ * (mallory): the responder refuses it, and names no peer, so that a node
+ * never logs the failed handshake as ki's. The same dialer claiming its own
+ * key gets in (the fake dialer is a correct one).
+ */
+static void test_claimed_key_not_named(void **state)
+{
+	ct_keypair *mallory = ct_test_keypair(13);
+	struct pair p;
+
+	(void)state;
+	setup_pair(&p);
+	assert_int_equal(fake_dialer(&p, ct_keypair_public(mallory), mallory), 0);
+	assert_true(ct_session_ready(p.r.s));
+	assert_memory_equal(ct_session_peer(p.r.s), ct_keypair_public(mallory), 32);
+	ct_session_free(p.r.s);
+	p.r.s = NULL;
+
+	assert_int_equal(fake_dialer(&p, ct_keypair_public(p.ki), mallory), CT_EBADSIG);
+	assert_non_null(strstr(p.r.detail, "transcript signature does not verify"));
+	assert_false(ct_session_ready(p.r.s));
+	assert_null(ct_session_peer(p.r.s));
+	assert_int_equal(p.authorized, 0);
+	ct_keypair_free(mallory);
+	free_pair(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +584,7 @@ int main(void)
 	    cmocka_unit_test(test_oversized_frame),
 	    cmocka_unit_test(test_byte_by_byte),
 	    cmocka_unit_test(test_network_tag),
+	    cmocka_unit_test(test_claimed_key_not_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

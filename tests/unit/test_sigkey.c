@@ -328,6 +328,268 @@ static void test_odd_keys(void **state)
 	assert_false(b.ok[3]);
 }
 
+/*
+ * crypto_core_ed25519_is_valid_point as upstream libsodium up to 1.0.21
+ * has it: it takes P when [L]P has x = 0, that is [L]P the identity or T,
+ * the point of order 2; so P = Q + T, Q in the prime-order subgroup,
+ * passes. Imitated here from the fixed check of the libsodium linked.
+ */
+static int valid_point_before_1_0_22(const unsigned char *p)
+{
+	uint8_t T[32], q[32];
+
+	if (crypto_core_ed25519_is_valid_point(p))
+		return 1;
+	order2_point(T);
+	return crypto_core_ed25519_sub(q, p, T) == 0 && crypto_core_ed25519_is_valid_point(q);
+}
+
+/*
+ * The signature of the security review's reproducer: key A = Q + T (Q the
+ * signer's key, T of order 2), R = T, S = k q with k = H(R, A, m) odd.
+ * [S]B - [k]A = -[k]T = T = R, so the cofactorless equation holds; libsodium
+ * refuses it (R has small order). m is changed until k is odd.
+ */
+static void mixed_key_forgery(uint8_t A[32], uint8_t sig[64], uint8_t m[16], const struct signer *s)
+{
+	crypto_hash_sha512_state st;
+	uint8_t T[32], h[64], k[32], wide[64] = {0}, q[32];
+
+	order2_point(T);
+	assert_int_equal(crypto_core_ed25519_add(A, s->pk, T), 0);
+	memcpy(wide, s->a, 32);
+	crypto_core_ed25519_scalar_reduce(q, wide);
+	memset(m, 'm', 16);
+	do {
+		m[0]++;
+		crypto_hash_sha512_init(&st);
+		crypto_hash_sha512_update(&st, T, 32);
+		crypto_hash_sha512_update(&st, A, 32);
+		crypto_hash_sha512_update(&st, m, 16);
+		crypto_hash_sha512_final(&st, h);
+		crypto_core_ed25519_scalar_reduce(k, h);
+	} while (!(k[0] & 1));
+	memcpy(sig, T, 32);
+	crypto_core_ed25519_scalar_mul(sig + 32, k, q);
+}
+
+/*
+ * A key of mixed order, Q + T: no table, even when the libsodium linked
+ * is one whose point check takes it; the reproducer's signature is then
+ * libsodium's to judge, and it refuses it.
+ */
+static void test_mixed_order_key(void **state)
+{
+	uint64_t rng = ct_test_seed("test_mixed_order_key");
+	uint8_t A[32], sig[64], m[16];
+	ct_signed item = {sig, m, sizeof(m)};
+	struct signer s;
+	ct_sigkey *k = NULL;
+	bool ok;
+
+	(void)state;
+	signer_from(&s, &rng);
+	mixed_key_forgery(A, sig, m, &s);
+	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), A) == 0);
+	assert_int_equal(ct_sigkey_new(&k, A), CT_EINVAL);
+	ct__sigkey_use_point_check(valid_point_before_1_0_22);
+	assert_true(valid_point_before_1_0_22(A));
+	int err = ct_sigkey_new(&k, A);
+	if (err == 0) {
+		bool fast;
+		ct__sigkey_fast(k, 1, &item, &fast);
+		ct_sigkey_free(k);
+		ct__sigkey_use_point_check(NULL);
+		fail_msg("a table for the mixed-order key: the fast path says %s to a signature libsodium refuses",
+			 fast ? "yes" : "no");
+	}
+	ct__sigkey_use_point_check(NULL);
+	assert_int_equal(err, CT_EINVAL);
+	assert_int_equal(ct_sigkey_verify_many(NULL, A, 1, &item, &ok), 0);
+}
+
+/*
+ * R of small order is refused before the encodings are compared, whatever
+ * the key: with a table built for Q + T regardless, the reproducer's R = T
+ * would match the computed R'.
+ */
+static void test_small_order_r(void **state)
+{
+	uint64_t rng = ct_test_seed("test_small_order_r");
+	uint8_t A[32], sig[64], m[16];
+	ct_signed item = {sig, m, sizeof(m)};
+	struct signer s;
+	ct_sigkey *k;
+	bool fast, ok;
+
+	(void)state;
+	signer_from(&s, &rng);
+	mixed_key_forgery(A, sig, m, &s);
+	CT_OK_OR_FAIL(ct__sigkey_new_any(&k, A));
+	assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), A) == 0);
+	ct__sigkey_fast(k, 1, &item, &fast);
+	assert_false(fast);
+	assert_int_equal(ct_sigkey_verify_many(k, A, 1, &item, &ok), 0);
+	assert_false(ok);
+	ct_sigkey_free(k);
+}
+
+/* out = [L]p by libsodium's point addition alone (it takes any point on the curve) */
+static int mul_l(uint8_t out[32], const uint8_t p[32])
+{
+	uint8_t one[32] = {1}, L[32], acc[32] = {1};
+	int carry = 1;
+
+	crypto_core_ed25519_scalar_negate(L, one);
+	for (int i = 0; i < 32; i++, carry >>= 8)
+		L[i] = (uint8_t)(carry += L[i]);
+	for (int bit = 255; bit >= 0; bit--) {
+		if (crypto_core_ed25519_add(acc, acc, acc) != 0)
+			return -1;
+		if ((L[bit / 8] >> (bit % 8) & 1) && crypto_core_ed25519_add(acc, acc, p) != 0)
+			return -1;
+	}
+	memcpy(out, acc, 32);
+	return 0;
+}
+
+/*
+ * Every point of small order as R, reached by the cofactorless equation
+ * with a table built regardless for Q + T8 (T8 of order 8, found as [L]P
+ * of a random point P): libsodium refuses each, and so does the fast path.
+ */
+static void test_small_order_r_all(void **state)
+{
+	uint64_t rng = ct_test_seed("test_small_order_r_all");
+	uint8_t P[32], T8[32], tors[8][32], A[32], id[32] = {1}, wide[64] = {0}, q[32], m[8], k[32], h[64];
+	uint8_t sig[64];
+	ct_signed item = {sig, m, sizeof(m)};
+	crypto_hash_sha512_state st;
+	struct signer s;
+	ct_sigkey *key;
+	bool fast;
+
+	(void)state;
+	for (;;) {
+		for (int i = 0; i < 32; i++)
+			P[i] = (uint8_t)ct_test_rand(&rng);
+		P[31] &= 0x7f;
+		if (mul_l(T8, P) != 0)
+			continue; /* not a point */
+		uint8_t t2[32], t4[32];
+		assert_int_equal(crypto_core_ed25519_add(t2, T8, T8), 0);
+		assert_int_equal(crypto_core_ed25519_add(t4, t2, t2), 0);
+		if (memcmp(t4, id, 32) != 0)
+			break; /* order 8 */
+	}
+	memcpy(tors[0], id, 32);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(crypto_core_ed25519_add(tors[i], tors[i - 1], T8), 0);
+	signer_from(&s, &rng);
+	assert_int_equal(crypto_core_ed25519_add(A, s.pk, T8), 0);
+	memcpy(wide, s.a, 32);
+	crypto_core_ed25519_scalar_reduce(q, wide);
+	CT_OK_OR_FAIL(ct__sigkey_new_any(&key, A));
+	/* [S]B - [k]A = -[k]T8 when S = k q: choose R = [i]T8, then m until k = -i mod 8 */
+	for (int i = 0; i < 8; i++) {
+		memset(m, 0, sizeof(m));
+		do {
+			m[0]++;
+			crypto_hash_sha512_init(&st);
+			crypto_hash_sha512_update(&st, tors[i], 32);
+			crypto_hash_sha512_update(&st, A, 32);
+			crypto_hash_sha512_update(&st, m, sizeof(m));
+			crypto_hash_sha512_final(&st, h);
+			crypto_core_ed25519_scalar_reduce(k, h);
+		} while (((k[0] + i) & 7) != 0);
+		memcpy(sig, tors[i], 32);
+		crypto_core_ed25519_scalar_mul(sig + 32, k, q);
+		assert_false(crypto_sign_verify_detached(sig, m, sizeof(m), A) == 0);
+		ct__sigkey_fast(key, 1, &item, &fast);
+		if (fast)
+			fail_msg("R = [%d]T8 (%02x%02x...): the fast path accepts what libsodium refuses", i, sig[0],
+				 sig[1]);
+	}
+	ct_sigkey_free(key);
+}
+
+/* ct_sigkey_valid_key: libsodium's fixed check on random and crafted encodings, without it */
+static void test_valid_key(void **state)
+{
+	uint64_t rng = ct_test_seed("test_valid_key");
+	uint8_t key[32], T[32], zero[32] = {0};
+	struct signer s;
+	int valid = 0, invalid = 0;
+
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		signer_from(&s, &rng);
+		assert_true(ct_sigkey_valid_key(s.pk));
+		/* plus the point of order 2, plus one of order 4 (y = 0) */
+		order2_point(T);
+		assert_int_equal(crypto_core_ed25519_add(key, s.pk, T), 0);
+		assert_false(ct_sigkey_valid_key(key));
+		assert_int_equal(crypto_core_ed25519_add(key, s.pk, zero), 0);
+		assert_false(ct_sigkey_valid_key(key));
+		/* the key with its sign bit flipped is -x: a valid key too */
+		memcpy(key, s.pk, 32);
+		key[31] ^= 0x80;
+		assert_true(ct_sigkey_valid_key(key));
+		for (int j = 0; j < 32; j++)
+			key[j] = (uint8_t)ct_test_rand(&rng);
+		bool sodium = crypto_core_ed25519_is_valid_point(key);
+		assert_int_equal(ct_sigkey_valid_key(key), sodium);
+		sodium ? valid++ : invalid++;
+	}
+	assert_true(invalid > 0);
+	memset(key, 0, 32);
+	key[0] = 1;
+	assert_false(ct_sigkey_valid_key(key)); /* the identity */
+	order2_point(T);
+	assert_false(ct_sigkey_valid_key(T));
+	T[0] = 0xee; /* y = p + 1 */
+	assert_false(ct_sigkey_valid_key(T));
+	(void)valid;
+}
+
+/*
+ * The cache's known-answer test: on the libsodium linked here it passes;
+ * with an imitation of a libsodium whose point check takes Q + T, the
+ * cache says why and builds no table, and libsodium checks everything.
+ */
+static void test_cache_known_answer(void **state)
+{
+	uint64_t rng = ct_test_seed("test_cache_known_answer");
+	static struct batch b;
+	struct signer s;
+	ct_sigcache *c;
+	const char *why = "unset";
+
+	(void)state;
+	signer_from(&s, &rng);
+	CT_OK_OR_FAIL(ct_sigcache_new(&c));
+	assert_true(ct_sigcache_fast(c, &why));
+	assert_null(why);
+	const ct_sigkey *k = ct_sigcache_get(c, s.pk);
+	assert_non_null(k);
+	ct_sigcache_put(c, k);
+	ct_sigcache_free(c);
+
+	ct__sigkey_use_point_check(valid_point_before_1_0_22);
+	int err = ct_sigcache_new(&c);
+	ct__sigkey_use_point_check(NULL);
+	CT_OK_OR_FAIL(err);
+	assert_false(ct_sigcache_fast(c, &why));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "mixed order"));
+	assert_null(ct_sigcache_get(c, s.pk));
+	sign_batch(&b, &s, &rng);
+	b.sig[5][33] ^= 1;
+	assert_int_equal(ct_sigkey_verify_many(ct_sigcache_get(c, s.pk), s.pk, N, b.items, b.ok), N - 1);
+	assert_false(b.ok[5]);
+	ct_sigcache_free(c);
+}
+
 static void test_cache(void **state)
 {
 	uint64_t rng = ct_test_seed("test_cache");
@@ -366,6 +628,11 @@ int main(void)
 		cmocka_unit_test(test_tampered_signatures),
 		cmocka_unit_test(test_crafted_signatures),
 		cmocka_unit_test(test_odd_keys),
+		cmocka_unit_test(test_mixed_order_key),
+		cmocka_unit_test(test_small_order_r),
+		cmocka_unit_test(test_small_order_r_all),
+		cmocka_unit_test(test_valid_key),
+		cmocka_unit_test(test_cache_known_answer),
 		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,8 @@
  * Own appends: the relations an author checks against its store before
  * signing (docs/DESIGN.md section 5), and the domain indexes the entries feed.
  */
+#include <sodium.h>
+
 #include "ct_store_test.h"
 
 /* Bureau (1), lab A (2), lab B (3) admitted; lab C (4) not. */
@@ -186,6 +188,49 @@ static void assert_row(const ct_index_row *row, char kind, uint64_t time, const 
 	assert_int_equal(row->kind, kind);
 	assert_int_equal(row->time, time);
 	assert_memory_equal(row->hash, hash, 32);
+}
+
+/*
+ * The bureau admits only keys that are points of the prime-order subgroup
+ * (docs/FORMAT.md section 3): a key plus the point of order 2, the
+ * identity, 32 bytes that are no point, are refused at append naming the
+ * field. A replica still ingests such an admission signed elsewhere
+ * (docs/DECISIONS.md: refusing it there would freeze the bureau's feed).
+ */
+static void test_admit_key(void **state)
+{
+	static const char admit[] = "{'key':'%s','name':'X','tier':'city','scope':['mass'],'valid_from':0,"
+				    "'valid_until':'2030-01-01'}";
+	uint8_t T[32], mixed[32], identity[32] = {1}, junk[32], head[32];
+	ct_keypair *d = ct_test_keypair(5);
+	ct_ingest_result res;
+	struct world w;
+	ct_buf raw = CT_BUF_INIT;
+	uint64_t size;
+
+	(void)state;
+	world_setup(&w);
+	memset(T, 0xff, 32); /* (0, -1), of order 2 */
+	T[0] = 0xec;
+	T[31] = 0x7f;
+	assert_int_equal(crypto_core_ed25519_add(mixed, ct_keypair_public(d), T), 0);
+	REFUSED(CT_ESCHEMA, "org.admit: field key", w.bureau, "org.admit", admit, ts_hex(mixed));
+	TS_DETAIL_HAS("prime-order");
+	REFUSED(CT_ESCHEMA, "org.admit: field key", w.bureau, "org.admit", admit, ts_hex(identity));
+	memset(junk, 0, 32); /* the first y = 2, 3, ... that gives no point of the curve */
+	for (junk[0] = 2; crypto_core_ed25519_add(head, junk, identity) == 0; junk[0]++)
+		;
+	REFUSED(CT_ESCHEMA, "org.admit: field key", w.bureau, "org.admit", admit, ts_hex(junk));
+	ts_append_ok(w.s.l, w.bureau, ts_day(9), NULL, "org.admit", admit, ts_key(d));
+
+	/* the same refused admission, signed by the bureau's key elsewhere, is ingested */
+	ts_head(w.s.l, ct_keypair_public(w.bureau), &size, head);
+	ts_sign(&raw, w.bureau, size + 1, head, ts_day(10), "org.admit", admit, ts_hex(mixed));
+	assert_int_equal(ts_ingest(w.s.l, raw.ptr, raw.len, &res), 0);
+	assert_int_equal(res, CT_INGEST_APPENDED);
+	ct_buf_free(&raw);
+	ct_keypair_free(d);
+	world_teardown(&w);
 }
 
 static void test_subject_rows(void **state)
@@ -431,6 +476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_relations),
+	    cmocka_unit_test(test_admit_key),
 	    cmocka_unit_test(test_subject_rows),
 	    cmocka_unit_test(test_org_person_catalogue_uses_revocations),
 	    cmocka_unit_test(test_standard_link),

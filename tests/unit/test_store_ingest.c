@@ -592,10 +592,9 @@ static void assert_refused(struct fork_fixture *fx, const ct_buf *e, int want, c
 {
 	ts_state before, after;
 	ct_ingest_result res;
-	char name[32], key8[9];
+	char name[32], key8[CT_KEY_SHORT_LEN + 1];
 
-	memcpy(key8, ts_key(fx->lab), 8);
-	key8[8] = '\0';
+	ct_key_short(key8, ct_keypair_public(fx->lab));
 	ts_state_read(fx->s.l, &before);
 	assert_int_equal(ts_ingest(fx->s.l, e->ptr, e->len, &res), want);
 	if (want != CT_ENONCANON && want != CT_ETRUNC) { /* decoder errors name the offset instead */

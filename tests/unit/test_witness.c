@@ -308,7 +308,10 @@ static void test_notes_thinned(void **state)
 	ct_buf_free(&first);
 }
 
-/* A checkpoint cosigned by more witnesses than a note keeps: the bureau's line and the first names stay. */
+/*
+ * A checkpoint cosigned by more admitted witnesses than a note keeps: the
+ * bureau's line and the first names stay.
+ */
 static void test_witnesses_capped(void **state)
 {
 	struct fx *f = *state;
@@ -326,7 +329,10 @@ static void test_witnesses_capped(void **state)
 	CT_OK_OR_FAIL(ct_note_parse(&n, bare.ptr, bare.len));
 	for (i = 0; i < EXTRA; i++) {
 		ct_keypair *kp = ct_test_keypair((unsigned)(100 + i));
+		char hex[2 * CT_KEY_BYTES + 1];
 
+		ct_key_hex(hex, ct_keypair_public(kp)); /* only admitted nodes count as witnesses */
+		fx_append(f->l, f->bureau, CT_EV_ORG_ADMIT, "key", hex);
 		ct_witness_key(&wk, net, ct_keypair_public(kp));
 		strcpy(names[i], wk.name);
 		CT_OK_OR_FAIL(ct_cosig_add(n, kp, wk.name, 1000 + i));
@@ -355,6 +361,106 @@ static void test_witnesses_capped(void **state)
 	ct_buf_free(&out);
 }
 
+/* A key pair numbered from *next on whose public key's first byte is below (low) or at least (!low) 0x10. */
+static ct_keypair *keypair_sorting(int *next, bool low)
+{
+	for (;;) {
+		ct_keypair *kp = ct_test_keypair((*next)++);
+
+		if ((ct_keypair_public(kp)[0] < 0x10) == low)
+			return kp;
+		ct_keypair_free(kp);
+	}
+}
+
+static bool has_line(const ct_note *n, const char *name)
+{
+	for (size_t i = 0; i < n->nsigs; i++)
+		if (strcmp(n->sigs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fake witnesses do not crowd out real ones: 30 keys nobody admitted, whose
+ * names sort before every real witness's, cosign a checkpoint beside three
+ * admitted labs. The note keeps the three and the bureau and none of the 30,
+ * whether the lines come in a copy or sit in a note stored before.
+ */
+static void test_unadmitted_witnesses(void **state)
+{
+	struct fx *f = *state;
+	enum { FAKES = 30, REAL = 3 };
+	char fake[FAKES][CT_NOTE_NAME_MAX + 1], real[REAL][CT_NOTE_NAME_MAX + 1], hex[2 * CT_KEY_BYTES + 1];
+	uint8_t net[CT_HASH_BYTES];
+	ct_buf bare = CT_BUF_INIT, big = CT_BUF_INIT, out = CT_BUF_INIT;
+	ct_note *n = NULL, *kept = NULL;
+	ct_batch *b = NULL;
+	ct_vkey wk, bk;
+	int next = 1000;
+	size_t i;
+
+	network_of(f->l, net);
+	fx_instruments(f->l, f->lab, 1, 1);
+	CT_OK_OR_FAIL(sign_own(f->l, f->lab, &bare));
+	CT_OK_OR_FAIL(ct_note_parse(&n, bare.ptr, bare.len));
+	for (i = 0; i < REAL; i++) {
+		ct_keypair *kp = keypair_sorting(&next, false);
+
+		ct_key_hex(hex, ct_keypair_public(kp));
+		fx_append(f->l, f->bureau, CT_EV_ORG_ADMIT, "key", hex);
+		ct_witness_key(&wk, net, ct_keypair_public(kp));
+		strcpy(real[i], wk.name);
+		CT_OK_OR_FAIL(ct_cosig_add(n, kp, wk.name, 1000 + i));
+		ct_keypair_free(kp);
+	}
+	for (i = 0; i < FAKES; i++) {
+		ct_keypair *kp = keypair_sorting(&next, true);
+
+		ct_witness_key(&wk, net, ct_keypair_public(kp));
+		strcpy(fake[i], wk.name);
+		CT_OK_OR_FAIL(ct_cosig_add(n, kp, wk.name, 2000 + i));
+		ct_keypair_free(kp);
+	}
+	CT_OK_OR_FAIL(ct_note_format(&big, n));
+	ct_witness_key(&bk, net, ct_keypair_public(f->bureau));
+
+	/* in a copy that arrives */
+	witness_at(f->l, f->bureau, 5000, &big, &out);
+	CT_OK_OR_FAIL(ct_note_parse(&kept, out.ptr, out.len));
+	assert_non_null(ct_note_find(kept, &bk));
+	for (i = 0; i < REAL; i++)
+		assert_true(has_line(kept, real[i]));
+	for (i = 0; i < FAKES; i++)
+		assert_false(has_line(kept, fake[i]));
+	assert_int_equal(kept->nsigs, 1 + 1 + REAL);
+	ct_note_free(kept);
+	kept = NULL;
+
+	/* in a note the store held already (as the code before kept it: 24 lines besides the
+	 * author's, the real ones among them here): the next merge drops the fakes */
+	while (n->nsigs > 1 + REAL + CT_WITNESS_COSIGS_MAX)
+		ct_note_remove_sig(n, n->nsigs - 1);
+	big.len = 0;
+	CT_OK_OR_FAIL(ct_note_format(&big, n));
+	CT_OK_OR_FAIL(ct_batch_begin(&b, f->l));
+	CT_OK_OR_FAIL(ct_batch_del_note(b, ct_keypair_public(f->lab), out.ptr, out.len));
+	CT_OK_OR_FAIL(ct_batch_put_note(b, ct_keypair_public(f->lab), big.ptr, big.len));
+	CT_OK_OR_FAIL(ct_batch_commit(b));
+	witness_at(f->l, NULL, 6000, &bare, &out);
+	CT_OK_OR_FAIL(ct_note_parse(&kept, out.ptr, out.len));
+	for (i = 0; i < REAL; i++)
+		assert_true(has_line(kept, real[i]));
+	for (i = 0; i < FAKES; i++)
+		assert_false(has_line(kept, fake[i]));
+	assert_int_equal(kept->nsigs, 1 + REAL);
+	ct_note_free(n);
+	ct_note_free(kept);
+	ct_buf_free(&bare);
+	ct_buf_free(&big);
+	ct_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +471,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copies_settle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_notes_thinned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_witnesses_capped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unadmitted_witnesses, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,10 @@
 /*
  * A small open-addressing hash map from byte strings to pointers, for the
  * evaluator's memo tables. Keys are copied; values are the caller's.
+ * Zero-initialise one ({0}) to start. Keys are hashed with SipHash-2-4
+ * under a random key each map draws from libsodium when its table is first
+ * allocated, so that ids chosen by a lab cannot all collide; the order of
+ * ct_hmap_each therefore differs between runs (sort what you print).
  */
 #ifndef CT_HMAP_H
 #define CT_HMAP_H
@@ -19,6 +23,8 @@ typedef struct ct_hmap {
 	struct ct_hslot *slots;
 	size_t cap; /* a power of two, or 0 */
 	size_t count;
+	size_t probes;	  /* slots looked at by puts and growth, for tests: how clustered the table is */
+	uint8_t seed[16]; /* the SipHash key, drawn with the first table */
 } ct_hmap;
 
 /* The value stored under key, or NULL. */

@@ -33,4 +33,13 @@ void ct_hex(char *out, const uint8_t *bytes, size_t n);
 /* Parses exactly 2n hex digits into out; returns 0 or CT_EINVAL. */
 int ct_unhex(uint8_t *out, size_t n, const char *hex);
 
+#define CT_KEY_SHORT_LEN 8 /* hex digits of a key's short name */
+
+/*
+ * The short name of a key (or of a 32-byte hash, such as a network ID): its
+ * first CT_KEY_SHORT_LEN lowercase hex digits and a NUL, as every message,
+ * log line and listing names a key ("feed 9c1d0a3e…"). Never fails.
+ */
+void ct_key_short(char out[static CT_KEY_SHORT_LEN + 1], const uint8_t key[static CT_KEY_BYTES]);
+
 #endif

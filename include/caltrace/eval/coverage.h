@@ -30,8 +30,8 @@ typedef enum ct_group_by {
 	CT_BY_TIER,	 /* the registrant lab's tier at t; "" when it had no admission then */
 	CT_BY_OWNER,
 	CT_BY_DOMAIN, /* trade, safety, medical, environment, ...; "" when none */
-	CT_BY_LAB,    /* the lab responsible at t, as 64 hex digits: the author of the calibration that
-			 governs the instrument at t, else the lab that registered it */
+	CT_BY_LAB,    /* the lab responsible at t (the author of the calibration judged at t, else the
+			 registrant), as the 64-hex first key of its rekey chain: a re-keyed lab is one group */
 } ct_group_by;
 
 /* Conditions an instrument must meet to be counted; NULL fields match anything. */
@@ -99,7 +99,10 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 /* Frees what ct_coverage_compute returned; accepts NULL. */
 void ct_coverage_free(ct_coverage *c, size_t ntimes);
 
-/* "district", ..., "lab" to a ct_group_by; -1 when unknown. */
+/* The counts of c's group with this key (a district's, with CT_BY_DISTRICT), or NULL when c has none. */
+const ct_coverage_counts *ct_coverage_group_counts(const ct_coverage *c, const char *key);
+
+/* "district", ... to a ct_group_by; -1 when unknown. */
 int ct_group_by_parse(const char *name);
 const char *ct_group_by_name(ct_group_by by);
 
@@ -117,7 +120,7 @@ typedef struct ct_due_query {
 	uint64_t within_days; /* CT_DUE_SOON when valid_until <= at + within_days */
 	bool overdue_only;    /* only NEVER, FAILED, OVERDUE */
 	bool has_lab;
-	uint8_t lab[CT_KEY_BYTES]; /* only instruments this lab is responsible for */
+	uint8_t lab[CT_KEY_BYTES]; /* only instruments this lab is responsible for (any of its keys) */
 	const char *district;	   /* only this district (NULL: all) */
 } ct_due_query;
 
@@ -125,7 +128,8 @@ typedef struct ct_due_item {
 	ct_due_state state;
 	char *id, *district, *owner, *category, *catalogue;
 	bool compulsory;
-	uint8_t lab[CT_KEY_BYTES]; /* responsible: the latest calibration's author, else the registrant */
+	uint8_t lab[CT_KEY_BYTES]; /* responsible: the latest calibration's author, else the registrant;
+				      named by its lab's first key (ct_tracer_lab_of) */
 	char *lab_name;
 	bool has_calibration;
 	uint8_t calibration[CT_HASH_BYTES];

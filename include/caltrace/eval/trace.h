@@ -58,6 +58,8 @@ typedef enum ct_reason {
 	CT_R_UNREGISTERED,	     /* no (trusted) registration of the id */
 	CT_R_WRONG_LINK,	     /* a cal link names an entry that is not that standard's basis */
 	CT_R_RETIRED,		     /* the instrument was retired at or before the time */
+	CT_R_CLOSED_FEED,	     /* after the seq at which a rekey closed its author's feed */
+	CT_R_COMPROMISED_KEY,	     /* signed by a compromised key and not cosigned by the bureau before */
 	CT_R__COUNT
 } ct_reason;
 
@@ -142,6 +144,14 @@ typedef void (*ct_trace_record_fn)(void *ctx, const uint8_t hash[CT_HASH_BYTES])
  */
 void ct_tracer_record(ct_tracer *tr, ct_trace_record_fn cb, void *ctx);
 
+/*
+ * The lab a key belongs to: the first key of its rekey chain (the key the
+ * bureau first admitted it under), which names the lab in due lists,
+ * coverage by lab and impact whichever of its keys signed. A key no
+ * org.rekey names is its own lab. Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_tracer_lab_of(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint8_t lab_out[CT_KEY_BYTES]);
+
 /* The network's policy as the tracer read it. */
 void ct_tracer_policy(const ct_tracer *tr, uint64_t *min_ratio, uint64_t *grace_days);
 
@@ -185,7 +195,7 @@ typedef struct ct_impact_item {
 	char *via; /* the standard it was calibrated with (the one asked about, or one below it) */
 	uint8_t calibration[CT_HASH_BYTES]; /* the calibration entry that links them */
 	uint64_t performed_at, valid_until;
-	uint8_t lab[CT_KEY_BYTES]; /* the calibration's author */
+	uint8_t lab[CT_KEY_BYTES]; /* the calibration's author's lab: the first key of its rekey chain */
 	char *lab_name;		   /* from its admission, NULL when unknown */
 	char *district; /* an instrument's district; a standard's owner lab's district; NULL if none */
 	unsigned depth; /* 1: calibrated with the standard itself; 2: with one calibrated with it; ... */
@@ -205,6 +215,17 @@ typedef struct ct_impact {
  * Each calibration is listed once. Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
  */
 int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, uint64_t since);
+
+/*
+ * What relied on the entries of key that are no longer trusted: those past
+ * the seq its compromise declaration bounds (org.compromised cosigned_to)
+ * or past the seq a rekey closed its feed at (org.rekey closed_at). Its
+ * calibrations there are items of depth 1 (via: the key, 64 hex digits);
+ * what was calibrated with a standard they calibrated follows as in
+ * ct_impact_of. Empty for a key neither compromised nor closed.
+ * Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_impact_of_key(ct_impact **out, ct_tracer *tr, const uint8_t key[CT_KEY_BYTES]);
 
 /* Frees an impact list; accepts NULL. */
 void ct_impact_free(ct_impact *im);

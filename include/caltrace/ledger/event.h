@@ -32,6 +32,8 @@ typedef enum ct_event_type {
 	CT_EV_INSTRUMENT_RETIRE,
 	CT_EV_CALIBRATION,
 	CT_EV_CALIBRATION_REVOKE,
+	CT_EV_ORG_REKEY,       /* the bureau replaces a lab's key (docs/DESIGN.md section 5) */
+	CT_EV_ORG_COMPROMISED, /* the bureau declares a key compromised */
 	CT_EV__COUNT
 } ct_event_type;
 
@@ -61,7 +63,9 @@ int ct_event_check(ct_event_type t, const uint8_t *body, size_t len);
 typedef struct ct_event_keys {
 	const char *id; /* id, subject, person, item; NUL-free, not terminated */
 	size_t id_len;
-	const uint8_t *key; /* org.admit / org.revoke key; calibration.revoke entry */
+	const uint8_t *key;  /* org.admit / org.revoke / org.compromised key; org.rekey old_key;
+				calibration.revoke entry */
+	const uint8_t *key2; /* org.rekey new_key; NULL for every other type */
 	uint64_t time;      /* performed_at, effective, since, valid_from: the event's own time */
 	uint64_t until;     /* valid_until where the type has one */
 	int subject_is_standard; /* calibration with subject_kind "standard" */

@@ -4,6 +4,7 @@
  *   key.pub   public key, 64 hex digits
  *   config    "name = value" lines: name, listen, network, peer (repeated)
  *   data/     the LMDB store
+ *   caltraced.sock  the running node's control socket (ct_home_control_path)
  */
 #ifndef CALTRACE_HOME_H
 #define CALTRACE_HOME_H
@@ -36,6 +37,17 @@ int ct_config_add_peer(ct_config *cfg, const char *peer);
 
 /* Frees the config's strings; the struct is reusable. */
 void ct_config_free(ct_config *cfg);
+
+/*
+ * Writes into out (size bytes, the NUL included) the path of the control
+ * socket of the node home at home: the Unix socket on which a running
+ * caltraced answers one JSON request a line (`caltrace status`, `caltrace
+ * peers`). The node creates it and the CLI connects to it: both take its
+ * name from here. Errors: CT_ETOOBIG when the path needs more than size
+ * bytes (out then holds a truncated path); a caller about to bind or
+ * connect passes sizeof(sockaddr_un.sun_path), about 108 bytes.
+ */
+int ct_home_control_path(char *out, size_t size, const char *home);
 
 /*
  * Parses "KEYHEX@host:port" into its parts (host into a buffer of hostlen).

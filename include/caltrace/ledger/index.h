@@ -23,6 +23,9 @@
 /* Org index rows */
 #define CT_ROW_ADMIT 'A'     /* org.admit; time = valid_from */
 #define CT_ROW_REVOKE 'X'    /* org.revoke; time = effective */
+#define CT_ROW_REKEY_IN 'B'  /* org.rekey, under its new_key (this key replaced another); time = effective */
+#define CT_ROW_REKEY_OUT 'K' /* org.rekey, under its old_key (this key was replaced); time = effective */
+#define CT_ROW_COMPROMISED 'Z' /* org.compromised; time = since */
 /* Person, catalogue, usage and revocation rows have kind 0. */
 
 typedef struct ct_index_row {
@@ -42,7 +45,10 @@ typedef int (*ct_row_fn)(void *ctx, const ct_index_row *row);
 int ct_read_subject_rows(ct_reader *r, char ns, const char *id, size_t id_len, char kind, ct_row_fn cb,
 			 void *ctx);
 
-/* Admission and revocation rows of an org key, sorted by (kind, time). */
+/*
+ * Rows of an org key, sorted by (kind, time): admissions (A), rekeys into
+ * it (B), rekeys out of it (K), revocations (X), compromise declarations (Z).
+ */
 int ct_read_org_rows(ct_reader *r, const uint8_t key[CT_KEY_BYTES], ct_row_fn cb, void *ctx);
 
 /* Certification rows of a person id, by valid-until... sorted by time (entry time). */

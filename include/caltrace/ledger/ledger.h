@@ -152,6 +152,16 @@ ct_ledger *ct_reader_ledger(ct_reader *r);
  */
 uint64_t ct_reader_snapshot(const ct_reader *r);
 
+/*
+ * Whether key belongs to the network: the bureau's, or named by a stored
+ * org.admit (a later org.revoke does not change it: revocation has an
+ * effective time, for the evaluator to judge). *out is false before a
+ * genesis. This is the set of keys whose feeds leave the pending area and
+ * whose witness cosignatures a note keeps.
+ * Errors: CT_EIO, CT_ECORRUPT.
+ */
+int ct_read_admitted(ct_reader *r, const uint8_t key[CT_KEY_BYTES], bool *out);
+
 /* Whether r is a batch's reader: it sees the batch's uncommitted writes, which no other reader can. */
 bool ct_reader_in_batch(const ct_reader *r);
 

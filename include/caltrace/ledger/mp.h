@@ -86,7 +86,4 @@ int ct_mp_put_bin(ct_buf *out, const uint8_t *b, size_t len);
 int ct_mp_put_array(ct_buf *out, uint32_t count);
 int ct_mp_put_map(ct_buf *out, uint32_t count);
 
-/* True when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-bool ct_utf8_valid(const char *s, size_t len);
-
 #endif

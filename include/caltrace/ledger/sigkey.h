@@ -12,14 +12,23 @@
  * inversion is shared by a batch (Montgomery's trick).
  *
  * The verdicts are libsodium's, bit for bit: a signature is accepted here
- * only when S is canonical, R is not the identity, the key is a valid
- * point of the prime-order subgroup, and the encoding of the computed R'
- * equals R, byte for byte; each of these implies that libsodium accepts.
- * Everything else (a mismatch, an odd key, an odd S) goes to
+ * only when S is canonical (S < L), R is none of the small-order encodings
+ * libsodium refuses, the key is a canonical point of the prime-order
+ * subgroup (checked here, [L]A the identity, as well as by libsodium), and
+ * the encoding of the computed R' equals R, byte for byte; together these
+ * are libsodium's acceptance rules (docs/FORMAT.md section 3), so libsodium
+ * accepts. Everything else (a mismatch, an odd key, an odd S) goes to
  * crypto_sign_verify_detached, which gives the verdict. A bug here can
  * thus cost speed; accepting a signature libsodium refuses would need R'
  * itself to be wrong in a way that matches R, which the differential
  * tests (tests/unit/test_sigkey.c) rule out on random and crafted inputs.
+ *
+ * The key check does not trust crypto_core_ed25519_is_valid_point alone:
+ * upstream libsodium up to 1.0.21 takes a key Q + T (T of order 2) for a
+ * valid point, and a table for such a key would accept R = T with
+ * S = k q, which libsodium refuses. A cache (ct_sigcache_new) also runs
+ * that case against the linked libsodium once, and builds no table when
+ * libsodium answers otherwise than expected (ct_sigcache_fast says why).
  */
 #ifndef CT_CORE_SIGKEY_H
 #define CT_CORE_SIGKEY_H
@@ -41,9 +50,18 @@ typedef struct {
 } ct_signed;
 
 /*
+ * Whether pk is a canonical encoding of a point of the prime-order
+ * subgroup other than the identity: y < p, on the curve, x = 0 not
+ * encoded with the sign bit, [L]A the identity. Computed with this
+ * module's own arithmetic, whatever libsodium is linked. Thread safe.
+ */
+__attribute__((warn_unused_result)) bool ct_sigkey_valid_key(const uint8_t pk[CT_KEY_BYTES]);
+
+/*
  * Builds the table of pk. CT_EINVAL when pk is not a canonical point of
- * the prime-order subgroup (its signatures are then for libsodium alone),
- * CT_ENOMEM.
+ * the prime-order subgroup, by ct_sigkey_valid_key and by libsodium's
+ * crypto_core_ed25519_is_valid_point (its signatures are then for
+ * libsodium alone), CT_ENOMEM.
  */
 __attribute__((warn_unused_result)) int ct_sigkey_new(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES]);
 void ct_sigkey_free(ct_sigkey *k);
@@ -72,14 +90,40 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast);
 
 /*
+ * For the tests: builds the table of any canonical curve point, skipping
+ * the subgroup checks of ct_sigkey_new, so that the fast path's own
+ * refusals can be tested alone.
+ */
+__attribute__((warn_unused_result)) int ct__sigkey_new_any(ct_sigkey **out, const uint8_t pk[CT_KEY_BYTES]);
+
+/*
+ * For the tests: check replaces crypto_core_ed25519_is_valid_point in this
+ * module (NULL restores it), to imitate another libsodium. Not thread safe.
+ */
+void ct__sigkey_use_point_check(int (*check)(const unsigned char *p));
+
+/*
  * A small shared cache of keys for the node's checking threads (thread
  * safe). get returns the key of pk, built when missing, or NULL when pk
- * has none (CT_EINVAL above) or memory is short; every key got is given
- * back with put.
+ * has none (CT_EINVAL above), memory is short or the fast path is off;
+ * every key got is given back with put.
+ *
+ * new runs a known-answer test of the linked libsodium: the key Q + T (T
+ * of order 2) must not be a valid point and the signature R = T, S = k q
+ * (k odd) by it must not verify. When either fails, the cache builds no
+ * tables (libsodium then checks every signature) and ct_sigcache_fast
+ * returns false with a sentence saying why, for the caller to log.
+ * CT_ENOMEM.
  */
 typedef struct ct_sigcache ct_sigcache;
 __attribute__((warn_unused_result)) int ct_sigcache_new(ct_sigcache **out);
 void ct_sigcache_free(ct_sigcache *c);
+
+/*
+ * Whether c builds tables. When not, *why (if why is not NULL) is set to
+ * the reason, valid as long as c; when it does, to NULL.
+ */
+bool ct_sigcache_fast(const ct_sigcache *c, const char **why);
 const ct_sigkey *ct_sigcache_get(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES]);
 void ct_sigcache_put(ct_sigcache *c, const ct_sigkey *k);
 

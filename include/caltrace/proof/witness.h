@@ -8,7 +8,8 @@
  * at that size, and no stored checkpoint of the feed contradicts it. The
  * store keeps one note per checkpoint body, holding the union of every
  * verified signature line seen for it (the author's and caltrace witness
- * cosignatures; other lines are dropped, since their keys are unknown),
+ * cosignatures of the bureau and of nodes an org.admit in the store names;
+ * other lines are dropped, since their keys are unknown or anyone's),
  * up to CT_WITNESS_COSIGS_MAX witnesses besides the bureau: those whose
  * key names sort first, so that every node keeps the same ones and a note
  * stays within CT_STORED_NOTE_MAX however large the network.
@@ -78,6 +79,18 @@ int ct_witness_all(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, size_t
  */
 int ct_checkpoint_latest(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
 			 uint64_t min_size, ct_buf *out, ct_checkpoint *cp);
+
+/*
+ * The largest size of a stored checkpoint of author's feed that carries a
+ * valid cosignature by cosigner made before `before` (POSIX seconds, the
+ * cosignature's own time line): the entries up to it are proven to have
+ * existed then. The bureau's bound for org.compromised (docs/DESIGN.md
+ * section 5). Only the checkpoints the store still holds count (at most
+ * 256 per feed), so the answer can be lower than the truth, never higher.
+ * Errors: CT_ENOTFOUND (no such checkpoint; *size_out 0), CT_ENOMEM, CT_EIO.
+ */
+int ct_checkpoint_cosigned_before(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const ct_vkey *cosigner,
+				  uint64_t before, uint64_t *size_out);
 
 /*
  * The cosigner key of a caltrace witness on network (type 0x04, name

@@ -85,7 +85,11 @@ bool ct_session_ready(const ct_session *s);
 /* True when messages can be sealed (ready, or refused after a complete handshake). */
 bool ct_session_can_seal(const ct_session *s);
 
-/* The peer's proven key, or NULL before it is known. */
+/*
+ * The peer's proven key, or NULL until its transcript signature has
+ * verified (a key claimed in a box whose signature fails is never
+ * returned: a failed handshake is not anyone's).
+ */
 const uint8_t *ct_session_peer(const ct_session *s);
 
 /*

@@ -1,7 +1,7 @@
 /*
  * The demo city's ground truth: what the generator knows it built, judged
  * by the rules of docs/VERDICTS.md at the report date, independently of
- * the evaluator (core/trace*.c), from the generator's own model. Only the
+ * the evaluator (core/eval/trace_*.c), from the generator's own model. Only the
  * structures the generator makes are covered (no revoked calibrations, no
  * forks, no conflicting registrations), and every one is judged by the
  * documented rule: the latest calibration, its expiry, the lab's admission,
@@ -16,8 +16,8 @@
 
 #include "caltrace/base/time.h"
 #include "caltrace/ledger/json.h"
-#include "demo_gen.h"
-#include "demo_truth.h"
+#include "gen.h"
+#include "truth.h"
 
 /* The reason codes of docs/VERDICTS.md the demo city can show, in the evaluator's order. */
 static const char *const reason_names[R__COUNT] = {
@@ -49,7 +49,7 @@ static const char *const special_names[SP__COUNT] = {
     "calibration-not-verification",
 };
 
-const char *truth_reason_name(int r)
+const char *ct__truth_reason_name(int r)
 {
 	return r >= 0 && r < R__COUNT ? reason_names[r] : NULL;
 }
@@ -68,7 +68,7 @@ static uint64_t lab_at(const struct gen *g, int lab, int64_t t, int category, bo
 	int64_t from = (int64_t)(g->sd - 30) * DAY_MS, until = (int64_t)(g->rd + 1095) * DAY_MS;
 	int64_t governing_from = from;
 	uint64_t reasons = 0;
-	enum demo_tier tier = demo_labs[lab].tier;
+	enum ct_demo_tier tier = ct_demo_labs[lab].tier;
 
 	if (lab == LAB_BUREAU)
 		return 0;
@@ -78,9 +78,10 @@ static uint64_t lab_at(const struct gen *g, int lab, int64_t t, int category, bo
 		governing_from = g->revoke_to; /* the re-admission governs from its valid_from */
 	if (lab == LAB_TRANSPORT && g->revoke_from <= t && g->revoke_from >= governing_from)
 		reasons |= BIT(R_LAB_REVOKED);
-	if (!gen_in_scope(lab, demo_categories[category].name))
+	if (!ct__gen_in_scope(lab, ct__demo_categories[category].name))
 		reasons |= BIT(R_LAB_SCOPE);
-	if (compulsory && tier != TIER_CITY && tier != TIER_DISTRICT && tier != TIER_AUTHORIZED)
+	if (compulsory && tier != CT_DEMO_TIER_CITY && tier != CT_DEMO_TIER_DISTRICT &&
+	    tier != CT_DEMO_TIER_AUTHORIZED)
 		reasons |= BIT(R_LAB_TIER);
 	if (compulsory && kind != K_VERIFICATION)
 		reasons |= BIT(R_VREQ);
@@ -106,7 +107,7 @@ static uint64_t technician_at(const struct gen *g, const struct cal *c, int cate
 	if (c->tech < 0 || c->lab == LAB_BUREAU)
 		return 0;
 	p = &g->people[c->lab][c->tech];
-	if (c->at < from || c->at > until || !scope_has(p->scope, demo_categories[category].name))
+	if (c->at < from || c->at > until || !scope_has(p->scope, ct__demo_categories[category].name))
 		return BIT(R_TECH);
 	return 0;
 }
@@ -140,7 +141,7 @@ static uint64_t standard_at(const struct gen *g, int std, int64_t u, struct qty 
 	int i;
 
 	for (i = 0; i < APPROVALS && s->is_public; i++)
-		approved |= gen_approval_from(g, i) <= u && u <= gen_approval_until(g, i);
+		approved |= ct__gen_approval_from(g, i) <= u && u <= ct__gen_approval_until(g, i);
 	if (s->is_public && !approved)
 		reasons |= BIT(R_NOT_APPROVED);
 	if (!link)
@@ -169,12 +170,13 @@ static uint64_t standard_at(const struct gen *g, int std, int64_t u, struct qty 
 	return reasons;
 }
 
-bool truth_compulsory(const struct inst *in)
+bool ct__truth_compulsory(const struct inst *in)
 {
-	return demo_kinds[in->kind].item >= 0; /* every item of the demo catalogue is mode V for its domain */
+	return ct__demo_kinds[in->kind].item >=
+	       0; /* every item of the demo catalogue is mode V for its domain */
 }
 
-bool truth_counted(const struct gen *g, const struct inst *in)
+bool ct__truth_counted(const struct gen *g, const struct inst *in)
 {
 	int64_t from = in->reg_at;
 
@@ -183,9 +185,9 @@ bool truth_counted(const struct gen *g, const struct inst *in)
 	return from <= g->R && !(in->retire_at && in->retire_at <= g->R);
 }
 
-int truth_instrument(const struct gen *g, const struct inst *in, uint64_t *reasons)
+int ct__truth_instrument(const struct gen *g, const struct inst *in, uint64_t *reasons)
 {
-	const struct kind *kd = &demo_kinds[in->kind];
+	const struct kind *kd = &ct__demo_kinds[in->kind];
 	const struct cal *c = NULL;
 	int i;
 
@@ -201,7 +203,7 @@ int truth_instrument(const struct gen *g, const struct inst *in, uint64_t *reaso
 		*reasons |= BIT(R_FAILED);
 	if (g->R > c->until)
 		*reasons |= BIT(R_EXPIRED);
-	*reasons |= lab_at(g, c->lab, c->at, kd->cat, truth_compulsory(in), c->kind);
+	*reasons |= lab_at(g, c->lab, c->at, kd->cat, ct__truth_compulsory(in), c->kind);
 	*reasons |= technician_at(g, c, kd->cat);
 	*reasons |= standard_at(g, c->std, c->at, kd->mpe);
 	return verdict_of(*reasons);
@@ -222,17 +224,17 @@ static void count(struct truth_counts *t, bool compulsory, int verdict, uint64_t
 			t->reasons[r]++;
 }
 
-int truth_add(struct truth *t, const struct gen *g, const struct inst *in)
+int ct__truth_add(struct truth *t, const struct gen *g, const struct inst *in)
 {
 	uint64_t reasons;
 	int verdict;
 	struct truth_broken *b;
 
-	if (!truth_counted(g, in))
+	if (!ct__truth_counted(g, in))
 		return 0;
-	verdict = truth_instrument(g, in, &reasons);
-	count(&t->total, truth_compulsory(in), verdict, reasons);
-	count(&t->district[in->district], truth_compulsory(in), verdict, reasons);
+	verdict = ct__truth_instrument(g, in, &reasons);
+	count(&t->total, ct__truth_compulsory(in), verdict, reasons);
+	count(&t->district[in->district], ct__truth_compulsory(in), verdict, reasons);
 	if (verdict == V_VALID) {
 		if (!t->chain_example[0] && in->kind == 4 /* trade scale */ && in->district == D_SHIZHONG)
 			snprintf(t->chain_example, sizeof(t->chain_example), "%s", in->id);
@@ -258,7 +260,7 @@ int truth_add(struct truth *t, const struct gen *g, const struct inst *in)
 	return 0;
 }
 
-void truth_free(struct truth *t)
+void ct__truth_free(struct truth *t)
 {
 	free(t->broken);
 	memset(t, 0, sizeof(*t));
@@ -309,14 +311,13 @@ static json_t *imperfections_json(const struct gen *g)
 	    "{s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:{s:s, s:s}, s:{s:s, s:s}}",
 	    "lapsed-standard", "standard", gap->id, "from", when(g->gap_from), "to", when(g->gap_to),
 	    "out-of-tolerance", "standard", oot->id, "since", when(oot->oot_since), "recalibrated",
-	    when(oot->cals[oot->ncals - 1].at), "revoked-lab", "lab", demo_labs[LAB_TRANSPORT].name, "from",
-	    when(g->revoke_from), "to", when(g->revoke_to), "out-of-scope", "lab",
-	    demo_labs[LAB_HOSPITAL].name, "category", "ionizing-radiation", "calibration-not-verification",
-	    "lab", demo_labs[LAB_DISTRICT0 + D_GAOXIN].name, "catalogue", "scale-trade");
+	    when(oot->cals[oot->ncals - 1].at), "revoked-lab", "lab", ct_demo_labs[LAB_TRANSPORT].name,
+	    "from", when(g->revoke_from), "to", when(g->revoke_to), "out-of-scope", "lab",
+	    ct_demo_labs[LAB_HOSPITAL].name, "category", "ionizing-radiation", "calibration-not-verification",
+	    "lab", ct_demo_labs[LAB_DISTRICT0 + D_GAOXIN].name, "catalogue", "scale-trade");
 }
 
-int truth_write(const struct truth *t, const struct gen *g, const demo_city *city, const char *path,
-		char *why, size_t whylen)
+int ct__truth_write(const struct truth *t, const struct gen *g, const ct_demo_city *city, const char *path)
 {
 	json_t *root = json_object(), *districts = json_object(), *broken = json_array(),
 	       *records = json_object();
@@ -324,17 +325,18 @@ int truth_write(const struct truth *t, const struct gen *g, const demo_city *cit
 	size_t i;
 	int d, rc;
 
-	for (d = 0; d < DEMO_DISTRICTS; d++)
-		json_object_set_new(districts, demo_districts[d].name, counts_json(&t->district[d]));
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++)
+		json_object_set_new(districts, ct_demo_districts[d].name, counts_json(&t->district[d]));
 	for (i = 0; i < t->nbroken; i++) {
 		const struct truth_broken *b = &t->broken[i];
-		json_array_append_new(
-		    broken, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", b->id, "kind",
-				      demo_kinds[b->kind].what, "district", demo_districts[b->district].name,
-				      "imperfection", special_names[b->special], "verdict",
-				      verdict_names[b->verdict], "reasons", reasons_json(b->reasons)));
+		json_array_append_new(broken, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", b->id, "kind",
+							ct__demo_kinds[b->kind].what, "district",
+							ct_demo_districts[b->district].name, "imperfection",
+							special_names[b->special], "verdict",
+							verdict_names[b->verdict], "reasons",
+							reasons_json(b->reasons)));
 	}
-	for (d = 1; d <= DEMO_PHASES; d++) {
+	for (d = 1; d <= CT_DEMO_PHASES; d++) {
 		snprintf(phase, sizeof(phase), "%d", d);
 		json_object_set_new(records, phase, json_integer((json_int_t)city->records[d]));
 	}
@@ -351,9 +353,5 @@ int truth_write(const struct truth *t, const struct gen *g, const demo_city *cit
 	json_object_set_new(root, "broken", broken);
 	rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(root);
-	if (rc != 0) {
-		snprintf(why, whylen, "cannot write %s", path);
-		return -1;
-	}
-	return 0;
+	return rc != 0 ? ct_error_set(CT_EIO, "cannot write %s", path) : 0;
 }

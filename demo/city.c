@@ -5,14 +5,14 @@
  * every lab registers its standards (2); the bureau approves the public
  * ones and records the provincial institute's yearly calibration of each
  * municipal standard (3); the municipal institute calibrates every other
- * standard each year (4). Phase 5 is in demo_history.c.
+ * standard each year (4). Phase 5 is in history.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "demo_gen.h"
+#include "gen.h"
 
-const struct demo_district demo_districts[DEMO_DISTRICTS] = {
+const struct ct_demo_district ct_demo_districts[CT_DEMO_DISTRICTS] = {
     {"市中区", "SZ", "Shizhong", 16},	       {"薛城区", "XC", "Xuecheng", 12},
     {"峄城区", "YC", "Yicheng", 10},	       {"台儿庄区", "TEZ", "Taierzhuang", 7},
     {"山亭区", "ST", "Shanting", 10},	       {"滕州市", "TZ", "Tengzhou", 40},
@@ -25,40 +25,43 @@ const struct demo_district demo_districts[DEMO_DISTRICTS] = {
 #define DISTRICT_SCOPE                                                                                       \
 	"mass;length;pressure;temperature;volume;flow;electrical-energy;time-frequency;electrical;force"
 
-const struct demo_lab demo_labs[DEMO_LABS] = {
-    {"bureau", "枣庄市市场监督管理局", "the bureau", TIER_BUREAU, D_XUECHENG, "", false, 0},
-    {"city", "枣庄市计量测试所", "municipal institute", TIER_CITY, D_XUECHENG, ALL_CATEGORIES, false, 12},
-    {"shizhong", "市中区计量检定所", "Shizhong institute", TIER_DISTRICT, D_SHIZHONG, DISTRICT_SCOPE, false,
-     4},
-    {"xuecheng", "薛城区计量检定所", "Xuecheng institute", TIER_DISTRICT, D_XUECHENG, DISTRICT_SCOPE, true,
-     4},
-    {"yicheng", "峄城区计量检定所", "Yicheng institute", TIER_DISTRICT, D_YICHENG, DISTRICT_SCOPE, false, 3},
-    {"taierzhuang", "台儿庄区计量检定所", "Taierzhuang institute", TIER_DISTRICT, D_TAIERZHUANG,
-     DISTRICT_SCOPE, true, 3},
-    {"shanting", "山亭区计量检定所", "Shanting institute", TIER_DISTRICT, D_SHANTING, DISTRICT_SCOPE, false,
-     3},
-    {"tengzhou", "滕州市计量检定所", "Tengzhou institute", TIER_DISTRICT, D_TENGZHOU, DISTRICT_SCOPE, false,
-     6},
-    {"gaoxin", "枣庄高新区计量检定所", "high-tech zone institute", TIER_DISTRICT, D_GAOXIN, DISTRICT_SCOPE,
-     true, 2},
-    {"power", "国网枣庄供电公司电能计量中心", "power company meter lab", TIER_AUTHORIZED, D_SHIZHONG,
-     "electrical-energy;electrical", false, 6},
-    {"water", "枣庄水务集团水表检定站", "water company meter lab", TIER_AUTHORIZED, D_SHIZHONG, "flow;volume",
+const struct ct_demo_lab ct_demo_labs[CT_DEMO_LABS] = {
+    {"bureau", "枣庄市市场监督管理局", "the bureau", CT_DEMO_TIER_BUREAU, D_XUECHENG, "", false, 0},
+    {"city", "枣庄市计量测试所", "municipal institute", CT_DEMO_TIER_CITY, D_XUECHENG, ALL_CATEGORIES, false,
+     12},
+    {"shizhong", "市中区计量检定所", "Shizhong institute", CT_DEMO_TIER_DISTRICT, D_SHIZHONG, DISTRICT_SCOPE,
+     false, 4},
+    {"xuecheng", "薛城区计量检定所", "Xuecheng institute", CT_DEMO_TIER_DISTRICT, D_XUECHENG, DISTRICT_SCOPE,
      true, 4},
-    {"gas", "枣庄中燃燃气表检定站", "gas company meter lab", TIER_AUTHORIZED, D_XUECHENG, "flow", true, 3},
-    {"heat", "枣庄热力公司热量表检定站", "heat company meter lab", TIER_AUTHORIZED, D_SHIZHONG,
+    {"yicheng", "峄城区计量检定所", "Yicheng institute", CT_DEMO_TIER_DISTRICT, D_YICHENG, DISTRICT_SCOPE,
+     false, 3},
+    {"taierzhuang", "台儿庄区计量检定所", "Taierzhuang institute", CT_DEMO_TIER_DISTRICT, D_TAIERZHUANG,
+     DISTRICT_SCOPE, true, 3},
+    {"shanting", "山亭区计量检定所", "Shanting institute", CT_DEMO_TIER_DISTRICT, D_SHANTING, DISTRICT_SCOPE,
+     false, 3},
+    {"tengzhou", "滕州市计量检定所", "Tengzhou institute", CT_DEMO_TIER_DISTRICT, D_TENGZHOU, DISTRICT_SCOPE,
+     false, 6},
+    {"gaoxin", "枣庄高新区计量检定所", "high-tech zone institute", CT_DEMO_TIER_DISTRICT, D_GAOXIN,
+     DISTRICT_SCOPE, true, 2},
+    {"power", "国网枣庄供电公司电能计量中心", "power company meter lab", CT_DEMO_TIER_AUTHORIZED, D_SHIZHONG,
+     "electrical-energy;electrical", false, 6},
+    {"water", "枣庄水务集团水表检定站", "water company meter lab", CT_DEMO_TIER_AUTHORIZED, D_SHIZHONG,
+     "flow;volume", true, 4},
+    {"gas", "枣庄中燃燃气表检定站", "gas company meter lab", CT_DEMO_TIER_AUTHORIZED, D_XUECHENG, "flow",
+     true, 3},
+    {"heat", "枣庄热力公司热量表检定站", "heat company meter lab", CT_DEMO_TIER_AUTHORIZED, D_SHIZHONG,
      "heat;temperature;flow", true, 2},
-    {"hospital", "枣庄市立医院医学计量站", "hospital medical-equipment lab", TIER_AUTHORIZED, D_SHIZHONG,
-     "pressure;temperature", true, 3},
-    {"environment", "枣庄市生态环境监测中心计量室", "environmental monitoring lab", TIER_AUTHORIZED,
+    {"hospital", "枣庄市立医院医学计量站", "hospital medical-equipment lab", CT_DEMO_TIER_AUTHORIZED,
+     D_SHIZHONG, "pressure;temperature", true, 3},
+    {"environment", "枣庄市生态环境监测中心计量室", "environmental monitoring lab", CT_DEMO_TIER_AUTHORIZED,
      D_XUECHENG, "acoustics;chemistry;flow", false, 2},
-    {"transport", "枣庄市交通运输计量检定站", "taxi-meter lab", TIER_AUTHORIZED, D_SHIZHONG,
+    {"transport", "枣庄市交通运输计量检定站", "taxi-meter lab", CT_DEMO_TIER_AUTHORIZED, D_SHIZHONG,
      "length;time-frequency", false, 2},
-    {"mining", "枣庄矿业集团安全仪器计量站", "coal-mine safety lab", TIER_AUTHORIZED, D_XUECHENG,
+    {"mining", "枣庄矿业集团安全仪器计量站", "coal-mine safety lab", CT_DEMO_TIER_AUTHORIZED, D_XUECHENG,
      "chemistry;pressure", false, 2},
-    {"chemical", "鲁南化工计量室", "coal-chemical works lab", TIER_ENTERPRISE, D_TENGZHOU,
+    {"chemical", "鲁南化工计量室", "coal-chemical works lab", CT_DEMO_TIER_ENTERPRISE, D_TENGZHOU,
      "pressure;temperature;flow", false, 2},
-    {"machine", "滕州机床厂计量室", "machine-tool works lab", TIER_ENTERPRISE, D_TENGZHOU,
+    {"machine", "滕州机床厂计量室", "machine-tool works lab", CT_DEMO_TIER_ENTERPRISE, D_TENGZHOU,
      "length;hardness;force", true, 2},
 };
 
@@ -88,13 +91,13 @@ static const int links[][2] = {
     {LAB_BUREAU, 7},
 };
 
-size_t demo_links(const int (**out)[2])
+size_t ct_demo_links(const int (**out)[2])
 {
 	*out = links;
 	return sizeof(links) / sizeof(links[0]);
 }
 
-const char *const demo_phase_names[DEMO_PHASES] = {
+const char *const ct_demo_phase_names[CT_DEMO_PHASES] = {
     "the bureau founds the network: admissions, metrologists, catalogue",
     "every lab registers its standards",
     "the bureau approves the public standards and records their provincial calibrations",
@@ -102,8 +105,8 @@ const char *const demo_phase_names[DEMO_PHASES] = {
     "every lab files its instruments and writes five years of verifications",
 };
 
-/* u: municipal, then district and working; MPEs in demo_history.c are at least 3 x the latter. */
-const struct category demo_categories[] = {
+/* u: municipal, then district and working; MPEs in history.c are at least 3 x the latter. */
+const struct category ct__demo_categories[] = {
     {"mass", "MASS", "质量", NULL, 2, 20, 12, 4},
     {"length", "LEN", "长度", NULL, 1, 10, 14, 4},
     {"pressure", "PRES", "压力", NULL, 50, 500, 10, 4},
@@ -121,7 +124,7 @@ const struct category demo_categories[] = {
     {"hardness", "HARD", "硬度", NULL, 2000, 8000, 3, 0},
     {"optics", "OPT", "光学", NULL, 1000, 5000, 3, 0},
 };
-const int demo_ncategories = sizeof(demo_categories) / sizeof(demo_categories[0]);
+const int ct__demo_ncategories = sizeof(ct__demo_categories) / sizeof(ct__demo_categories[0]);
 
 /* Names of standards, per category, cycled. */
 static const char *const std_names[][4] = {
@@ -143,7 +146,7 @@ static const char *const std_names[][4] = {
     {"照度计检定装置", "光谱光度计标准装置", NULL, NULL},
 };
 
-const struct catalogue_item demo_catalogue[] = {
+const struct catalogue_item ct__demo_catalogue[] = {
     {"meter-electricity", "电能表（居民用）", "V", "trade", 2920},
     {"meter-water", "水表（居民用）", "V", "trade", 2190},
     {"meter-gas", "燃气表（居民用）", "V", "trade", 3650},
@@ -160,7 +163,7 @@ const struct catalogue_item demo_catalogue[] = {
     {"pressure-gauge", "压力表（安全防护）", "V", "safety", 180},
     {"methane-detector", "甲烷检测报警仪", "V", "safety", 365},
 };
-const int demo_ncatalogue = sizeof(demo_catalogue) / sizeof(demo_catalogue[0]);
+const int ct__demo_ncatalogue = sizeof(ct__demo_catalogue) / sizeof(ct__demo_catalogue[0]);
 
 /* The labs' own (working) standards; the city's municipal and the districts' ones are generated. */
 static const struct {
@@ -192,15 +195,15 @@ static int category_of(const char *name)
 {
 	int i;
 
-	for (i = 0; i < demo_ncategories; i++)
-		if (strcmp(demo_categories[i].name, name) == 0)
+	for (i = 0; i < ct__demo_ncategories; i++)
+		if (strcmp(ct__demo_categories[i].name, name) == 0)
 			return i;
 	return -1;
 }
 
-bool gen_in_scope(int lab, const char *category)
+bool ct__gen_in_scope(int lab, const char *category)
 {
-	const char *p = demo_labs[lab].scope;
+	const char *p = ct_demo_labs[lab].scope;
 	size_t n = strlen(category);
 
 	while (p && *p) {
@@ -212,7 +215,7 @@ bool gen_in_scope(int lab, const char *category)
 	return false;
 }
 
-int gen_find_std(const struct gen *g, const char *id)
+int ct__gen_find_std(const struct gen *g, const char *id)
 {
 	int i;
 
@@ -223,20 +226,20 @@ int gen_find_std(const struct gen *g, const char *id)
 }
 
 /* The standard examination certificates (valid four years): the first, and its renewal. */
-int64_t gen_approval_from(const struct gen *g, int n)
+int64_t ct__gen_approval_from(const struct gen *g, int n)
 {
 	return (int64_t)(n == 0 ? g->sd - 15 : g->sd + 1380) * DAY_MS;
 }
 
-int64_t gen_approval_until(const struct gen *g, int n)
+int64_t ct__gen_approval_until(const struct gen *g, int n)
 {
-	return gen_approval_from(g, n) + 1460 * DAY_MS;
+	return ct__gen_approval_from(g, n) + 1460 * DAY_MS;
 }
 
 static struct standard *add_std(struct gen *g, int cat, int level, int owner, bool is_public)
 {
 	struct standard *s = &g->stds[g->nstds++];
-	const struct category *c = &demo_categories[cat];
+	const struct category *c = &ct__demo_categories[cat];
 
 	memset(s, 0, sizeof(*s));
 	s->cat = cat;
@@ -313,15 +316,15 @@ static void name_std(struct standard *s, int n)
 		snprintf(s->name, sizeof(s->name), "%s（第%d套）", names[n % count], n / count + 1);
 }
 
-int gen_standards(struct gen *g)
+int ct__gen_standards(struct gen *g)
 {
 	const struct category *c;
 	struct standard *s;
 	int cat, d, n, w, highest[32];
 	rng r = rng_for(g->o->seed, 0x57d, 0, 0);
 
-	for (cat = 0; cat < demo_ncategories; cat++) {
-		c = &demo_categories[cat];
+	for (cat = 0; cat < ct__demo_ncategories; cat++) {
+		c = &ct__demo_categories[cat];
 		for (n = 0; n < c->municipal; n++) {
 			s = add_std(g, cat, L_MUNICIPAL, LAB_CITY, true);
 			snprintf(s->id, sizeof(s->id), "ZZM-%s-%02d", c->code, n + 1);
@@ -331,13 +334,13 @@ int gen_standards(struct gen *g)
 				highest[cat] = g->nstds - 1;
 		}
 	}
-	for (d = 0; d < DEMO_DISTRICTS; d++) {
-		for (cat = 0; cat < demo_ncategories; cat++) {
-			c = &demo_categories[cat];
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++) {
+		for (cat = 0; cat < ct__demo_ncategories; cat++) {
+			c = &ct__demo_categories[cat];
 			int count = c->district ? c->district - (int)rng_below(&r, 2) : 0;
 			for (n = 0; n < count; n++) {
 				s = add_std(g, cat, L_DISTRICT, LAB_DISTRICT0 + d, true);
-				snprintf(s->id, sizeof(s->id), "ZZ%s-%s-%02d", demo_districts[d].code,
+				snprintf(s->id, sizeof(s->id), "ZZ%s-%s-%02d", ct_demo_districts[d].code,
 					 c->code, n + 1);
 				name_std(s, n);
 				s->parent = highest[cat];
@@ -352,9 +355,9 @@ int gen_standards(struct gen *g)
 		s->parent = highest[s->cat];
 		schedule(g, s, g->sd - 5 + (int32_t)rng_below(&r, 4), false);
 	}
-	g->gap_std = gen_find_std(g, "ZZYC-MASS-01");
-	g->oot_std = gen_find_std(g, "ZZTEZ-PRES-01");
-	g->scope_std = gen_find_std(g, "ZZHOSP-IR-W1");
+	g->gap_std = ct__gen_find_std(g, "ZZYC-MASS-01");
+	g->oot_std = ct__gen_find_std(g, "ZZTEZ-PRES-01");
+	g->scope_std = ct__gen_find_std(g, "ZZHOSP-IR-W1");
 	imperfect_standards(g);
 	return 0;
 }
@@ -364,13 +367,13 @@ static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨",
 static const char *const given[] = {"伟", "芳", "娜", "敏", "静", "磊",	  "强",	  "军",	  "洋",	  "勇",
 				    "艳", "杰", "涛", "明", "超", "秀英", "建华", "志强", "海燕", "晓东"};
 
-int gen_people(struct gen *g)
+int ct__gen_people(struct gen *g)
 {
 	int lab, i;
 
-	for (lab = 1; lab < DEMO_LABS; lab++) {
+	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
 		rng r = rng_for(g->o->seed, 0x9e0, (uint64_t)lab, 0);
-		g->npeople[lab] = demo_labs[lab].technicians;
+		g->npeople[lab] = ct_demo_labs[lab].technicians;
 		if (!(g->people[lab] = calloc((size_t)g->npeople[lab], sizeof(struct person))))
 			return -1;
 		for (i = 0; i < g->npeople[lab]; i++) {
@@ -378,7 +381,7 @@ int gen_people(struct gen *g)
 			snprintf(p->id, sizeof(p->id), "ZZRM-%02d%02d", lab, i + 1);
 			snprintf(p->name, sizeof(p->name), "%s%s", surnames[rng_below(&r, 20)],
 				 given[rng_below(&r, 20)]);
-			p->scope = demo_labs[lab].scope;
+			p->scope = ct_demo_labs[lab].scope;
 		}
 	}
 	/* The hospital's physicist is certified for radiation; the hospital lab is not admitted for it. */

@@ -1,5 +1,5 @@
 /*
- * CSV records for import-records: RFC 4180 rows (quoted cells may hold
+ * CSV records (docs/IMPORT.md): RFC 4180 rows (quoted cells may hold
  * commas, doubled quotes and line breaks; CRLF or LF line ends), typed by
  * the event schema so that a row becomes exactly the JSON object the same
  * record written as NDJSON would be.
@@ -9,8 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "caltrace/base/error.h"
 #include "caltrace/ledger/event.h"
-#include "records_csv.h"
+#include "csv.h"
 
 struct cell_span {
 	size_t off;
@@ -38,7 +39,7 @@ static int grow(void **ptr, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static int push_byte(csv_reader *r, size_t *len, char c)
+static int push_byte(ct__csv *r, size_t *len, char c)
 {
 	if (grow((void **)&r->buf, &r->cap, *len + 2, 1) < 0)
 		return -1;
@@ -46,7 +47,7 @@ static int push_byte(csv_reader *r, size_t *len, char c)
 	return 0;
 }
 
-static int end_cell(csv_reader *r, struct scan *s, size_t *len, size_t start, bool quoted)
+static int end_cell(ct__csv *r, struct scan *s, size_t *len, size_t start, bool quoted)
 {
 	if (push_byte(r, len, '\0') < 0 ||
 	    grow((void **)&s->spans, &s->cap, s->nspans + 1, sizeof(*s->spans)) < 0)
@@ -74,7 +75,7 @@ static char *trim(char *s)
  * Reads one physical record (several lines when a quoted cell holds line
  * breaks) into r->cells. Returns 1, 0 at the end of the input, -1 on error.
  */
-static int read_record(csv_reader *r, struct scan *s, unsigned long *start, char *why, size_t whylen)
+static int read_record(ct__csv *r, struct scan *s, unsigned long *start)
 {
 	size_t len = 0, cell_start = 0, i;
 	bool in_quotes = false, quoted = false, any = false;
@@ -85,11 +86,9 @@ static int read_record(csv_reader *r, struct scan *s, unsigned long *start, char
 	for (;;) {
 		c = getc_unlocked(r->in);
 		if (c == EOF) {
-			if (in_quotes) {
-				snprintf(why, whylen,
-					 "a quoted cell is not closed before the end of the input");
-				return -1;
-			}
+			if (in_quotes)
+				return ct_error_set(
+				    CT_EINVAL, "a quoted cell is not closed before the end of the input");
 			if (!any)
 				return 0;
 			r->line++; /* a last line without its newline */
@@ -135,82 +134,69 @@ static int read_record(csv_reader *r, struct scan *s, unsigned long *start, char
 	r->ncells = s->nspans;
 	return 1;
 nomem:
-	snprintf(why, whylen, "out of memory");
-	return -1;
+	return ct_error_set(CT_ENOMEM, "out of memory");
 }
 
 /* A record of one empty cell: a blank line. */
-static bool blank(const csv_reader *r)
+static bool blank(const ct__csv *r)
 {
 	return r->ncells == 1 && r->cells[0][0] == '\0';
 }
 
 /* read_record, skipping blank lines. */
-static int next_row(csv_reader *r, unsigned long *start, char *why, size_t whylen)
+static int next_row(ct__csv *r, unsigned long *start)
 {
 	struct scan s = {NULL, 0, 0};
 	int rc;
 
-	while ((rc = read_record(r, &s, start, why, whylen)) == 1 && blank(r))
+	while ((rc = read_record(r, &s, start)) == 1 && blank(r))
 		;
 	free(s.spans);
 	return rc;
 }
 
-int csv_open(csv_reader *r, FILE *in, char *why, size_t whylen)
+int ct__csv_open(ct__csv *r, FILE *in)
 {
 	unsigned long start;
 	bool has_type = false;
 	size_t i, j;
-	int c;
+	int c, rc;
 
 	memset(r, 0, sizeof(*r));
 	r->in = in;
-	*why = '\0';
 	/* A byte-order mark, as spreadsheet programs write before UTF-8 CSV. */
 	if ((c = getc(in)) == 0xEF) {
-		if (getc(in) != 0xBB || getc(in) != 0xBF) {
-			snprintf(why, whylen, "line 1: not UTF-8 text");
-			return -1;
-		}
+		if (getc(in) != 0xBB || getc(in) != 0xBF)
+			return ct_error_set(CT_EINVAL, "line 1: not UTF-8 text");
 	} else if (c != EOF) {
 		ungetc(c, in);
 	}
-	if (next_row(r, &start, why, whylen) <= 0) {
-		if (!*why)
-			snprintf(why, whylen, "no header line (the first line names the columns)");
-		return -1;
-	}
-	if (!(r->columns = calloc(r->ncells, sizeof(*r->columns)))) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
+	if ((rc = next_row(r, &start)) < 0)
+		return rc;
+	if (rc == 0)
+		return ct_error_set(CT_EINVAL, "no header line (the first line names the columns)");
+	if (!(r->columns = calloc(r->ncells, sizeof(*r->columns))))
+		return ct_error_set(CT_ENOMEM, "out of memory");
 	r->ncolumns = r->ncells;
 	for (i = 0; i < r->ncells; i++) {
-		if (!*r->cells[i]) {
-			snprintf(why, whylen, "line %lu: column %zu of the header has no name", start, i + 1);
-			return -1;
-		}
+		if (!*r->cells[i])
+			return ct_error_set(CT_EINVAL, "line %lu: column %zu of the header has no name",
+					    start, i + 1);
 		for (j = 0; j < i; j++)
-			if (strcmp(r->columns[j], r->cells[i]) == 0) {
-				snprintf(why, whylen, "line %lu: column '%s' appears twice in the header",
-					 start, r->cells[i]);
-				return -1;
-			}
-		if (!(r->columns[i] = strdup(r->cells[i]))) {
-			snprintf(why, whylen, "out of memory");
-			return -1;
-		}
+			if (strcmp(r->columns[j], r->cells[i]) == 0)
+				return ct_error_set(CT_EINVAL,
+						    "line %lu: column '%s' appears twice in the header",
+						    start, r->cells[i]);
+		if (!(r->columns[i] = strdup(r->cells[i])))
+			return ct_error_set(CT_ENOMEM, "out of memory");
 		has_type |= strcmp(r->cells[i], "type") == 0;
 	}
-	if (!has_type) {
-		snprintf(why, whylen, "line %lu: the header has no 'type' column", start);
-		return -1;
-	}
+	if (!has_type)
+		return ct_error_set(CT_EINVAL, "line %lu: the header has no 'type' column", start);
 	return 0;
 }
 
-void csv_close(csv_reader *r)
+void ct__csv_close(ct__csv *r)
 {
 	size_t i;
 
@@ -273,8 +259,7 @@ static json_t *bool_json(const char *s)
 }
 
 /* A nested column "field.part" of a quantity or policy: sets fields[field][part]. */
-static int nested_cell(json_t *fields, ct_event_type t, const char *column, const char *value, char *why,
-		       size_t whylen)
+static int nested_cell(json_t *fields, ct_event_type t, const char *column, const char *value)
 {
 	const char *dot = strchr(column, '.'), *part = dot + 1;
 	char field[64];
@@ -283,19 +268,15 @@ static int nested_cell(json_t *fields, ct_event_type t, const char *column, cons
 
 	snprintf(field, sizeof(field), "%.*s", (int)(dot - column), column);
 	kind = ct_event_field_kind(t, field);
-	if (kind != CT_FIELD_QUANTITY && kind != CT_FIELD_POLICY) {
-		snprintf(why, whylen,
-			 "column '%s': %s has no quantity or policy field '%s' (leave the cell empty)",
-			 column, ct_event_type_name(t), field);
-		return -1;
-	}
+	if (kind != CT_FIELD_QUANTITY && kind != CT_FIELD_POLICY)
+		return ct_error_set(
+		    CT_EINVAL, "column '%s': %s has no quantity or policy field '%s' (leave the cell empty)",
+		    column, ct_event_type_name(t), field);
 	if (strcmp(part, "rel_ppm") == 0 || strcmp(part, "min_ratio") == 0 ||
 	    strcmp(part, "grace_days") == 0) {
-		if (!(v = uint_json(value))) {
-			snprintf(why, whylen, "column '%s': '%s' is not a non-negative integer", column,
-				 value);
-			return -1;
-		}
+		if (!(v = uint_json(value)))
+			return ct_error_set(CT_EINVAL, "column '%s': '%s' is not a non-negative integer",
+					    column, value);
 	} else {
 		v = json_string(value);
 	}
@@ -308,18 +289,16 @@ static int nested_cell(json_t *fields, ct_event_type t, const char *column, cons
 }
 
 /* One non-empty cell into fields, typed by column's kind in type t. */
-static int typed_cell(json_t *fields, ct_event_type t, const char *column, const char *value, char *why,
-		      size_t whylen)
+static int typed_cell(json_t *fields, ct_event_type t, const char *column, const char *value)
 {
 	json_t *v = NULL;
 
 	if (strchr(column, '.'))
-		return nested_cell(fields, t, column, value, why, whylen);
+		return nested_cell(fields, t, column, value);
 	switch (ct_event_field_kind(t, column)) {
 	case CT_FIELD_NONE:
-		snprintf(why, whylen, "column '%s' is not a field of %s (leave the cell empty)", column,
-			 ct_event_type_name(t));
-		return -1;
+		return ct_error_set(CT_EINVAL, "column '%s' is not a field of %s (leave the cell empty)",
+				    column, ct_event_type_name(t));
 	case CT_FIELD_STR:
 	case CT_FIELD_BIN32:
 		v = json_string(value);
@@ -328,17 +307,14 @@ static int typed_cell(json_t *fields, ct_event_type t, const char *column, const
 		v = value[strspn(value, "0123456789")] ? json_string(value) : uint_json(value);
 		break;
 	case CT_FIELD_UINT:
-		if (!(v = uint_json(value))) {
-			snprintf(why, whylen, "column '%s': '%s' is not a non-negative integer", column,
-				 value);
-			return -1;
-		}
+		if (!(v = uint_json(value)))
+			return ct_error_set(CT_EINVAL, "column '%s': '%s' is not a non-negative integer",
+					    column, value);
 		break;
 	case CT_FIELD_BOOL:
-		if (!(v = bool_json(value))) {
-			snprintf(why, whylen, "column '%s': '%s' is not true or false", column, value);
-			return -1;
-		}
+		if (!(v = bool_json(value)))
+			return ct_error_set(CT_EINVAL, "column '%s': '%s' is not true or false", column,
+					    value);
 		break;
 	case CT_FIELD_STR_LIST:
 	case CT_FIELD_STANDARDS:
@@ -346,19 +322,17 @@ static int typed_cell(json_t *fields, ct_event_type t, const char *column, const
 		break;
 	case CT_FIELD_QUANTITY:
 	case CT_FIELD_POLICY:
-		snprintf(why, whylen, "column '%s' is a map: give its parts as columns ('%s.rel_ppm', ...)",
-			 column, column);
-		return -1;
+		return ct_error_set(CT_EINVAL,
+				    "column '%s' is a map: give its parts as columns ('%s.rel_ppm', ...)",
+				    column, column);
 	}
-	if (!v) {
-		snprintf(why, whylen, "column '%s': '%s' is not a valid value", column, value);
-		return -1;
-	}
+	if (!v)
+		return ct_error_set(CT_EINVAL, "column '%s': '%s' is not a valid value", column, value);
 	json_object_set_new(fields, column, v);
 	return 0;
 }
 
-int csv_next(csv_reader *r, json_t **out, unsigned long *lineno, char *why, size_t whylen)
+int ct__csv_next(ct__csv *r, json_t **out, unsigned long *lineno)
 {
 	const char *type = NULL;
 	ct_event_type t;
@@ -367,18 +341,16 @@ int csv_next(csv_reader *r, json_t **out, unsigned long *lineno, char *why, size
 	int rc;
 
 	*out = NULL;
-	*why = '\0';
-	if ((rc = next_row(r, lineno, why, whylen)) <= 0)
+	if ((rc = next_row(r, lineno)) <= 0)
 		return rc;
-	if (r->ncells != r->ncolumns) {
-		snprintf(why, whylen, "%zu cells where the header has %zu columns", r->ncells, r->ncolumns);
-		return -1;
-	}
+	if (r->ncells != r->ncolumns)
+		return ct_error_set(CT_EINVAL, "%zu cells where the header has %zu columns", r->ncells,
+				    r->ncolumns);
 	for (i = 0; i < r->ncolumns; i++)
 		if (strcmp(r->columns[i], "type") == 0 && *r->cells[i])
 			type = r->cells[i];
 	rec = json_object();
-	if (!type) /* import-records names the problem */
+	if (!type) /* ct_records_append names the problem */
 		return *out = rec, 1;
 	json_object_set_new(rec, "type", json_string(type));
 	if ((t = ct_event_type_of(type, strlen(type))) == CT_EV_UNKNOWN)
@@ -387,13 +359,30 @@ int csv_next(csv_reader *r, json_t **out, unsigned long *lineno, char *why, size
 		const char *column = r->columns[i], *value = r->cells[i];
 		if (!*value || strcmp(column, "type") == 0)
 			continue;
-		if (strcmp(column, "time") == 0)
+		if (strcmp(column, "time") == 0) {
 			json_object_set_new(rec, "time", json_string(value));
-		else if (typed_cell(rec, t, column, value, why, whylen) < 0) {
+		} else if ((rc = typed_cell(rec, t, column, value)) < 0) {
 			json_decref(rec);
-			return -1;
+			return rc;
 		}
 	}
 	*out = rec;
 	return 1;
+}
+
+void ct_records_csv_cell(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
 }

@@ -2,16 +2,15 @@
  * The demo city's record files, phase by phase (docs/DEMO.md): each lab's
  * records of a phase in one file, in the order it would have written them
  * (by time), NDJSON or CSV as the lab's "system" exports them; and
- * demo_city_generate, which builds the city and writes it all with its
+ * ct_demo_city_generate, which builds the city and writes it all with its
  * truth.json.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "caltrace/base/time.h"
-#include "caltrace/ledger/json.h"
-#include "demo_gen.h"
-#include "demo_truth.h"
+#include "gen.h"
+#include "truth.h"
 
 static const char *const tier_names[] = {"", "city", "district", "authorized", "enterprise"};
 static const char *const level_names[] = {"municipal", "district", "working"};
@@ -20,9 +19,7 @@ static const char *const found_names[] = {"", "in", "out"};
 
 struct writer {
 	const struct gen *g;
-	demo_city *city;
-	char *why;
-	size_t whylen;
+	ct_demo_city *city;
 	struct record rec;
 };
 
@@ -37,18 +34,17 @@ static int year_of(int64_t ms)
 /* Opens the file of a lab's phase and lists it in the city. */
 static int open_file(struct writer *w, struct rfile *f, int phase, int lab, const char *const *columns)
 {
-	bool csv = demo_labs[lab].csv && columns;
+	bool csv = ct_demo_labs[lab].csv && columns;
 	char path[4200];
-	struct demo_file *files;
+	struct ct_demo_file *files;
+	int err;
 
-	snprintf(path, sizeof(path), "%s/p%d-%s.%s", w->g->o->dir, phase, demo_labs[lab].slug,
+	snprintf(path, sizeof(path), "%s/p%d-%s.%s", w->g->o->dir, phase, ct_demo_labs[lab].slug,
 		 csv ? "csv" : "ndjson");
-	if (rfile_open(f, path, csv, columns, w->why, w->whylen) < 0)
-		return -1;
-	if (!(files = realloc(w->city->files, (w->city->nfiles + 1) * sizeof(*files)))) {
-		snprintf(w->why, w->whylen, "out of memory");
-		return -1;
-	}
+	if ((err = ct__rfile_open(f, path, csv, columns)) < 0)
+		return err;
+	if (!(files = realloc(w->city->files, (w->city->nfiles + 1) * sizeof(*files))))
+		return ct_error_set(CT_ENOMEM, "out of memory");
 	w->city->files = files;
 	files[w->city->nfiles].phase = phase;
 	files[w->city->nfiles].lab = lab;
@@ -60,12 +56,12 @@ static int open_file(struct writer *w, struct rfile *f, int phase, int lab, cons
 
 static int close_file(struct writer *w, struct rfile *f)
 {
-	struct demo_file *last = &w->city->files[w->city->nfiles - 1];
+	struct ct_demo_file *last = &w->city->files[w->city->nfiles - 1];
 
 	last->records = f->records;
 	w->city->records[last->phase] += f->records;
 	w->city->records[0] += f->records;
-	return rfile_close(f, w->why, w->whylen);
+	return ct__rfile_close(f);
 }
 
 static int phase1(struct writer *w)
@@ -75,52 +71,52 @@ static int phase1(struct writer *w)
 	struct record *r = &w->rec;
 	char districts[256] = "";
 	struct rfile f;
-	int i, lab, n = 0;
+	int i, lab, n = 0, err;
 
-	if (open_file(w, &f, 1, LAB_BUREAU, NULL) < 0)
-		return -1;
-	for (i = 0; i < DEMO_DISTRICTS; i++)
+	if ((err = open_file(w, &f, 1, LAB_BUREAU, NULL)) < 0)
+		return err;
+	for (i = 0; i < CT_DEMO_DISTRICTS; i++)
 		snprintf(districts + strlen(districts), sizeof(districts) - strlen(districts), "%s%s",
-			 i ? ";" : "", demo_districts[i].name);
-	rec_start(r, "network.genesis", day0 + 8 * HOUR_MS);
-	rec_str(r, "name", "枣庄市计量溯源体系 (Zaozhuang legal metrology)");
-	rec_list(r, "districts", districts);
-	rec_uint(r, "policy.min_ratio", 3);
-	rec_uint(r, "policy.grace_days", 0);
-	rfile_write(&f, r);
-	for (lab = 1; lab < DEMO_LABS; lab++) {
-		const struct demo_lab *l = &demo_labs[lab];
-		rec_start(r, "org.admit", day0 + 10 * HOUR_MS + lab * MIN_MS);
-		rec_str(r, "key", g->o->keys[lab]);
-		rec_str(r, "name", l->name);
-		rec_str(r, "tier", tier_names[l->tier]);
-		rec_str(r, "district", demo_districts[l->district].name);
-		rec_list(r, "scope", l->scope);
-		rec_time(r, "valid_from", day0);
-		rec_time(r, "valid_until", (int64_t)(g->rd + 1095) * DAY_MS);
-		rfile_write(&f, r);
+			 i ? ";" : "", ct_demo_districts[i].name);
+	ct__rec_start(r, "network.genesis", day0 + 8 * HOUR_MS);
+	ct__rec_str(r, "name", "枣庄市计量溯源体系 (Zaozhuang legal metrology)");
+	ct__rec_list(r, "districts", districts);
+	ct__rec_uint(r, "policy.min_ratio", 3);
+	ct__rec_uint(r, "policy.grace_days", 0);
+	ct__rfile_write(&f, r);
+	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
+		const struct ct_demo_lab *l = &ct_demo_labs[lab];
+		ct__rec_start(r, "org.admit", day0 + 10 * HOUR_MS + lab * MIN_MS);
+		ct__rec_str(r, "key", g->o->keys[lab]);
+		ct__rec_str(r, "name", l->name);
+		ct__rec_str(r, "tier", tier_names[l->tier]);
+		ct__rec_str(r, "district", ct_demo_districts[l->district].name);
+		ct__rec_list(r, "scope", l->scope);
+		ct__rec_time(r, "valid_from", day0);
+		ct__rec_time(r, "valid_until", (int64_t)(g->rd + 1095) * DAY_MS);
+		ct__rfile_write(&f, r);
 	}
-	for (lab = 1; lab < DEMO_LABS; lab++) {
+	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
 		for (i = 0; i < g->npeople[lab]; i++) {
 			const struct person *p = &g->people[lab][i];
-			rec_start(r, "person.certify", day0 + 11 * HOUR_MS + n++ * MIN_MS);
-			rec_str(r, "person", p->id);
-			rec_str(r, "name", p->name);
-			rec_list(r, "scope", p->scope);
-			rec_time(r, "valid_until", (int64_t)(g->rd + 730) * DAY_MS);
-			rfile_write(&f, r);
+			ct__rec_start(r, "person.certify", day0 + 11 * HOUR_MS + n++ * MIN_MS);
+			ct__rec_str(r, "person", p->id);
+			ct__rec_str(r, "name", p->name);
+			ct__rec_list(r, "scope", p->scope);
+			ct__rec_time(r, "valid_until", (int64_t)(g->rd + 730) * DAY_MS);
+			ct__rfile_write(&f, r);
 		}
 	}
-	for (i = 0; i < demo_ncatalogue; i++) {
-		const struct catalogue_item *c = &demo_catalogue[i];
-		rec_start(r, "catalogue.set", day0 + 15 * HOUR_MS + i * MIN_MS);
-		rec_str(r, "item", c->item);
-		rec_str(r, "name", c->name);
-		rec_str(r, "mode", c->mode);
-		rec_uint(r, "interval_days", c->interval_days);
-		rec_list(r, "domains", c->domain);
-		rec_time(r, "effective", day0);
-		rfile_write(&f, r);
+	for (i = 0; i < ct__demo_ncatalogue; i++) {
+		const struct catalogue_item *c = &ct__demo_catalogue[i];
+		ct__rec_start(r, "catalogue.set", day0 + 15 * HOUR_MS + i * MIN_MS);
+		ct__rec_str(r, "item", c->item);
+		ct__rec_str(r, "name", c->name);
+		ct__rec_str(r, "mode", c->mode);
+		ct__rec_uint(r, "interval_days", c->interval_days);
+		ct__rec_list(r, "domains", c->domain);
+		ct__rec_time(r, "effective", day0);
+		ct__rfile_write(&f, r);
 	}
 	return close_file(w, &f);
 }
@@ -130,27 +126,27 @@ static int phase2(struct writer *w)
 	const struct gen *g = w->g;
 	struct record *r = &w->rec;
 	struct rfile f;
-	int lab, i, n;
+	int lab, i, n, err;
 
-	for (lab = 1; lab < DEMO_LABS; lab++) {
+	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
 		for (n = 0, i = 0; i < g->nstds; i++) {
 			const struct standard *s = &g->stds[i];
 			if (s->owner != lab)
 				continue;
-			if (n == 0 && open_file(w, &f, 2, lab, demo_columns_standards) < 0)
-				return -1;
-			rec_start(r, "standard.register",
-				  (int64_t)(g->sd - 20) * DAY_MS + 9 * HOUR_MS + n++ * MIN_MS);
-			rec_str(r, "id", s->id);
-			rec_str(r, "name", s->name);
-			rec_str(r, "category", demo_categories[s->cat].name);
-			rec_str(r, "level", level_names[s->level]);
-			rec_bool(r, "public", s->is_public);
-			rec_qty(r, "u", s->u);
-			rfile_write(&f, r);
+			if (n == 0 && (err = open_file(w, &f, 2, lab, ct__demo_columns_standards)) < 0)
+				return err;
+			ct__rec_start(r, "standard.register",
+				      (int64_t)(g->sd - 20) * DAY_MS + 9 * HOUR_MS + n++ * MIN_MS);
+			ct__rec_str(r, "id", s->id);
+			ct__rec_str(r, "name", s->name);
+			ct__rec_str(r, "category", ct__demo_categories[s->cat].name);
+			ct__rec_str(r, "level", level_names[s->level]);
+			ct__rec_bool(r, "public", s->is_public);
+			ct__rec_qty(r, "u", s->u);
+			ct__rfile_write(&f, r);
 		}
-		if (n && close_file(w, &f) < 0)
-			return -1;
+		if (n && (err = close_file(w, &f)) < 0)
+			return err;
 	}
 	return 0;
 }
@@ -177,41 +173,42 @@ static void p3_record(struct writer *w, const struct p3 *e)
 	struct record *r = &w->rec;
 	struct qty provincial;
 
-	rec_start(r,
-		  e->what == 0	 ? "standard.approve"
-		  : e->what == 1 ? "standard.anchor"
-		  : e->what == 2 ? "org.revoke"
-				 : "org.admit",
-		  e->at);
+	ct__rec_start(r,
+		      e->what == 0   ? "standard.approve"
+		      : e->what == 1 ? "standard.anchor"
+		      : e->what == 2 ? "org.revoke"
+				     : "org.admit",
+		      e->at);
 	if (e->what == 0) {
-		rec_str(r, "id", s->id);
-		rec_fmt(r, "certificate", "[%d]鲁量标枣证字第%04d号", year_of(gen_approval_from(g, e->n)),
-			e->std + 1);
-		rec_time(r, "valid_from", gen_approval_from(g, e->n));
-		rec_time(r, "valid_until", gen_approval_until(g, e->n));
+		ct__rec_str(r, "id", s->id);
+		ct__rec_fmt(r, "certificate", "[%d]鲁量标枣证字第%04d号",
+			    year_of(ct__gen_approval_from(g, e->n)), e->std + 1);
+		ct__rec_time(r, "valid_from", ct__gen_approval_from(g, e->n));
+		ct__rec_time(r, "valid_until", ct__gen_approval_until(g, e->n));
 	} else if (e->what == 1) {
 		const struct cal *c = &s->cals[e->n];
 		provincial = s->u;
 		provincial.v = s->u.v / 2 ? s->u.v / 2 : 1;
-		rec_str(r, "id", s->id);
-		rec_str(r, "provider", "山东省计量科学研究院");
-		rec_fmt(r, "certificate", "SDJL-%d-%05d", year_of(c->at), e->std * 8 + e->n + 1);
-		rec_time(r, "performed_at", c->at);
-		rec_time(r, "valid_until", c->until);
-		rec_qty(r, "u", provincial);
+		ct__rec_str(r, "id", s->id);
+		ct__rec_str(r, "provider", "山东省计量科学研究院");
+		ct__rec_fmt(r, "certificate", "SDJL-%d-%05d", year_of(c->at), e->std * 8 + e->n + 1);
+		ct__rec_time(r, "performed_at", c->at);
+		ct__rec_time(r, "valid_until", c->until);
+		ct__rec_qty(r, "u", provincial);
 	} else if (e->what == 2) {
-		rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);
-		rec_time(r, "effective", g->revoke_from);
-		rec_str(r, "reason", "授权暂停：监督检查发现出租汽车计价器检定记录不全，整改期间暂停授权");
+		ct__rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);
+		ct__rec_time(r, "effective", g->revoke_from);
+		ct__rec_str(r, "reason",
+			    "授权暂停：监督检查发现出租汽车计价器检定记录不全，整改期间暂停授权");
 	} else {
-		const struct demo_lab *l = &demo_labs[LAB_TRANSPORT];
-		rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);
-		rec_str(r, "name", l->name);
-		rec_str(r, "tier", tier_names[l->tier]);
-		rec_str(r, "district", demo_districts[l->district].name);
-		rec_list(r, "scope", l->scope);
-		rec_time(r, "valid_from", g->revoke_to);
-		rec_time(r, "valid_until", (int64_t)(g->rd + 1095) * DAY_MS);
+		const struct ct_demo_lab *l = &ct_demo_labs[LAB_TRANSPORT];
+		ct__rec_str(r, "key", g->o->keys[LAB_TRANSPORT]);
+		ct__rec_str(r, "name", l->name);
+		ct__rec_str(r, "tier", tier_names[l->tier]);
+		ct__rec_str(r, "district", ct_demo_districts[l->district].name);
+		ct__rec_list(r, "scope", l->scope);
+		ct__rec_time(r, "valid_from", g->revoke_to);
+		ct__rec_time(r, "valid_until", (int64_t)(g->rd + 1095) * DAY_MS);
 	}
 }
 
@@ -223,13 +220,11 @@ static int phase3(struct writer *w)
 	struct rfile f;
 	int s, k, rc = -1;
 
-	if (!v) {
-		snprintf(w->why, w->whylen, "out of memory");
-		return -1;
-	}
+	if (!v)
+		return ct_error_set(CT_ENOMEM, "out of memory");
 	for (s = 0; s < g->nstds; s++) {
 		for (k = 0; k < APPROVALS && g->stds[s].is_public; k++)
-			v[n++] = (struct p3){gen_approval_from(g, k) + 9 * HOUR_MS, 0, s, k};
+			v[n++] = (struct p3){ct__gen_approval_from(g, k) + 9 * HOUR_MS, 0, s, k};
 		for (k = 0; k < g->stds[s].ncals; k++)
 			if (g->stds[s].cals[k].kind == K_ANCHOR)
 				v[n++] = (struct p3){g->stds[s].cals[k].at + HOUR_MS, 1, s, k};
@@ -237,11 +232,11 @@ static int phase3(struct writer *w)
 	v[n++] = (struct p3){g->revoke_from + 9 * HOUR_MS, 2, -1, 0};
 	v[n++] = (struct p3){g->revoke_to + 9 * HOUR_MS, 3, -1, 0};
 	qsort(v, n, sizeof(*v), cmp_p3);
-	if (open_file(w, &f, 3, LAB_BUREAU, NULL) < 0)
+	if ((rc = open_file(w, &f, 3, LAB_BUREAU, NULL)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		p3_record(w, &v[i]);
-		rfile_write(&f, &w->rec);
+		ct__rfile_write(&f, &w->rec);
 	}
 	rc = close_file(w, &f);
 done:
@@ -254,18 +249,18 @@ static void cal_record(struct writer *w, const char *subject, const struct cal *
 {
 	struct record *r = &w->rec;
 
-	rec_start(r, "calibration", c->at);
-	rec_str(r, "subject", subject);
-	rec_str(r, "kind", kind_names[c->kind]);
-	rec_list(r, "standards", w->g->stds[c->std].id);
-	rec_time(r, "performed_at", c->at);
-	rec_time(r, "valid_until", c->until);
-	rec_str(r, "result", c->pass ? "pass" : "fail");
+	ct__rec_start(r, "calibration", c->at);
+	ct__rec_str(r, "subject", subject);
+	ct__rec_str(r, "kind", kind_names[c->kind]);
+	ct__rec_list(r, "standards", w->g->stds[c->std].id);
+	ct__rec_time(r, "performed_at", c->at);
+	ct__rec_time(r, "valid_until", c->until);
+	ct__rec_str(r, "result", c->pass ? "pass" : "fail");
 	if (c->tech >= 0)
-		rec_str(r, "technician", w->g->people[c->lab][c->tech].id);
-	rec_fmt(r, "certificate", "%s", cert);
+		ct__rec_str(r, "technician", w->g->people[c->lab][c->tech].id);
+	ct__rec_fmt(r, "certificate", "%s", cert);
 	if (c->as_found)
-		rec_str(r, "as_found", found_names[c->as_found]);
+		ct__rec_str(r, "as_found", found_names[c->as_found]);
 }
 
 struct p4 {
@@ -289,22 +284,20 @@ static int phase4(struct writer *w)
 	struct rfile f;
 	int s, k, rc = -1;
 
-	if (!v) {
-		snprintf(w->why, w->whylen, "out of memory");
-		return -1;
-	}
+	if (!v)
+		return ct_error_set(CT_ENOMEM, "out of memory");
 	for (s = 0; s < g->nstds; s++)
 		for (k = 0; k < g->stds[s].ncals; k++)
 			if (g->stds[s].cals[k].kind != K_ANCHOR)
 				v[n++] = (struct p4){g->stds[s].cals[k].at, s, k};
 	qsort(v, n, sizeof(*v), cmp_p4);
-	if (open_file(w, &f, 4, LAB_CITY, NULL) < 0)
+	if ((rc = open_file(w, &f, 4, LAB_CITY, NULL)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		const struct cal *c = &g->stds[v[i].std].cals[v[i].n];
 		snprintf(cert, sizeof(cert), "ZZJL-JZ-%d-%05zu", year_of(c->at), i + 1);
 		cal_record(w, g->stds[v[i].std].id, c, cert);
-		rfile_write(&f, &w->rec);
+		ct__rfile_write(&f, &w->rec);
 	}
 	rc = close_file(w, &f);
 done:
@@ -348,7 +341,7 @@ static int collect(struct gen *g, struct truth *t)
 	int i, c, rc = 0;
 
 	for (slot = 0; slot < g->nslots && rc == 0; slot++) {
-		gen_slot(g, slot, &s);
+		ct__gen_slot(g, slot, &s);
 		for (i = 0; i < s.n; i++) {
 			const struct inst *in = &s.inst[i];
 			struct events *e = &g->events[in->lab];
@@ -358,7 +351,7 @@ static int collect(struct gen *g, struct truth *t)
 							     (uint8_t)(EV_CAL + c)});
 			if (in->retire_at)
 				rc |= push(e, (struct event){in->retire_at, slot, (uint8_t)i, EV_RETIRE});
-			rc |= truth_add(t, g, in);
+			rc |= ct__truth_add(t, g, in);
 		}
 	}
 	rc |= push(&g->events[oot->owner], (struct event){oot->oot_declared, SLOT_NONE, 0, EV_OOT});
@@ -367,14 +360,14 @@ static int collect(struct gen *g, struct truth *t)
 
 static void inst_record(struct writer *w, const struct inst *in, int what, uint32_t slot)
 {
-	const struct kind *kd = &demo_kinds[in->kind];
+	const struct kind *kd = &ct__demo_kinds[in->kind];
 	struct record *r = &w->rec;
 	char text[160];
 
 	if (what == EV_RETIRE) {
-		rec_start(r, "instrument.retire", in->retire_at);
-		rec_str(r, "id", in->id);
-		rec_time(r, "effective", in->retire_at);
+		ct__rec_start(r, "instrument.retire", in->retire_at);
+		ct__rec_str(r, "id", in->id);
+		ct__rec_time(r, "effective", in->retire_at);
 		return;
 	}
 	if (what >= EV_CAL) {
@@ -384,19 +377,19 @@ static void inst_record(struct writer *w, const struct inst *in, int what, uint3
 		cal_record(w, in->id, c, text);
 		return;
 	}
-	rec_start(r, "instrument.register", in->reg_at);
-	rec_str(r, "id", in->id);
-	rec_str(r, "category", demo_categories[kd->cat].name);
+	ct__rec_start(r, "instrument.register", in->reg_at);
+	ct__rec_str(r, "id", in->id);
+	ct__rec_str(r, "category", ct__demo_categories[kd->cat].name);
 	if (kd->item >= 0) {
-		rec_str(r, "catalogue", demo_catalogue[kd->item].item);
-		rec_str(r, "domain", demo_catalogue[kd->item].domain);
+		ct__rec_str(r, "catalogue", ct__demo_catalogue[kd->item].item);
+		ct__rec_str(r, "domain", ct__demo_catalogue[kd->item].domain);
 	}
-	rec_str(r, "district", demo_districts[in->district].name);
-	gen_owner(w->g, in, text, sizeof(text));
-	rec_fmt(r, "owner", "%s", text);
-	rec_fmt(r, "model", "%s", gen_model(in, text, sizeof(text)));
-	rec_fmt(r, "serial", "%02u%08u", in->salt % 97, (in->salt >> 7) % 100000000);
-	rec_qty(r, "mpe", kd->mpe);
+	ct__rec_str(r, "district", ct_demo_districts[in->district].name);
+	ct__gen_owner(w->g, in, text, sizeof(text));
+	ct__rec_fmt(r, "owner", "%s", text);
+	ct__rec_fmt(r, "model", "%s", ct__gen_model(in, text, sizeof(text)));
+	ct__rec_fmt(r, "serial", "%02u%08u", in->salt % 97, (in->salt >> 7) % 100000000);
+	ct__rec_qty(r, "mpe", kd->mpe);
 }
 
 static void oot_record(struct writer *w)
@@ -404,10 +397,10 @@ static void oot_record(struct writer *w)
 	const struct standard *s = &w->g->stds[w->g->oot_std];
 	struct record *r = &w->rec;
 
-	rec_start(r, "standard.out_of_tolerance", s->oot_declared);
-	rec_str(r, "id", s->id);
-	rec_time(r, "since", s->oot_since);
-	rec_str(r, "reason", "复校时发现示值超差（as found out），自上次合格校准后所检器具存疑");
+	ct__rec_start(r, "standard.out_of_tolerance", s->oot_declared);
+	ct__rec_str(r, "id", s->id);
+	ct__rec_time(r, "since", s->oot_since);
+	ct__rec_str(r, "reason", "复校时发现示值超差（as found out），自上次合格校准后所检器具存疑");
 }
 
 /* Pass 2: each lab's events by time, each record rebuilt from its slot. */
@@ -417,31 +410,31 @@ static int phase5(struct writer *w, struct gen *g)
 	struct slot s;
 	uint32_t built = SLOT_NONE;
 	size_t i;
-	int lab;
+	int lab, err;
 
-	for (lab = 1; lab < DEMO_LABS; lab++) {
+	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
 		struct events *e = &g->events[lab];
 		if (!e->n)
 			continue;
 		qsort(e->v, e->n, sizeof(*e->v), cmp_event);
-		if (open_file(w, &f, 5, lab, demo_columns_history) < 0)
-			return -1;
+		if ((err = open_file(w, &f, 5, lab, ct__demo_columns_history)) < 0)
+			return err;
 		for (i = 0; i < e->n; i++) {
 			const struct event *ev = &e->v[i];
 			if (ev->what == EV_OOT) {
 				oot_record(w);
 			} else {
 				if (ev->slot != built)
-					gen_slot(g, ev->slot, &s);
+					ct__gen_slot(g, ev->slot, &s);
 				built = ev->slot;
 				inst_record(w, &s.inst[ev->inst], ev->what, ev->slot);
 			}
-			rfile_write(&f, &w->rec);
+			ct__rfile_write(&f, &w->rec);
 		}
 		free(e->v);
 		memset(e, 0, sizeof(*e));
-		if (close_file(w, &f) < 0)
-			return -1;
+		if ((err = close_file(w, &f)) < 0)
+			return err;
 	}
 	return 0;
 }
@@ -450,7 +443,7 @@ static void gen_free(struct gen *g)
 {
 	int i;
 
-	for (i = 0; i < DEMO_LABS; i++) {
+	for (i = 0; i < CT_DEMO_LABS; i++) {
 		free(g->people[i]);
 		free(g->events[i].v);
 	}
@@ -459,54 +452,50 @@ static void gen_free(struct gen *g)
 	free(g);
 }
 
-int demo_city_generate(demo_city *out, const demo_opts *o, char *why, size_t whylen)
+int ct_demo_city_generate(ct_demo_city *out, const ct_demo_gen_opts *o)
 {
-	struct writer w = {NULL, out, why, whylen, {0}};
+	struct writer w = {NULL, out, {0}};
 	struct truth t;
 	struct gen *g;
-	int rc = -1;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
-	if (o->instruments < DEMO_MIN_INSTRUMENTS || o->instruments > DEMO_MAX_INSTRUMENTS) {
-		snprintf(why, whylen, "the city holds %d to %d instruments", DEMO_MIN_INSTRUMENTS,
-			 DEMO_MAX_INSTRUMENTS);
-		return -1;
-	}
-	if (!(g = calloc(1, sizeof(*g)))) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
+	if (o->instruments < CT_DEMO_MIN_INSTRUMENTS || o->instruments > CT_DEMO_MAX_INSTRUMENTS)
+		return ct_error_set(CT_EINVAL, "the city holds %d to %d instruments", CT_DEMO_MIN_INSTRUMENTS,
+				    CT_DEMO_MAX_INSTRUMENTS);
+	if (!(g = calloc(1, sizeof(*g))))
+		return ct_error_set(CT_ENOMEM, "out of memory");
 	g->o = o;
 	g->R = (int64_t)o->at;
 	g->rd = (int32_t)(g->R / DAY_MS);
 	g->sd = g->rd - 1826;
 	w.g = g;
-	if (gen_people(g) < 0 || gen_standards(g) < 0 || gen_allocate(g) < 0) {
-		snprintf(why, whylen, "cannot build the city (out of memory?)");
+	if (ct__gen_people(g) < 0 || ct__gen_standards(g) < 0 || ct__gen_allocate(g) < 0) {
+		rc = ct_error_set(CT_ENOMEM, "cannot build the city (out of memory?)");
 		goto done;
 	}
-	if (phase1(&w) < 0 || phase2(&w) < 0 || phase3(&w) < 0 || phase4(&w) < 0)
+	if ((rc = phase1(&w)) < 0 || (rc = phase2(&w)) < 0 || (rc = phase3(&w)) < 0 || (rc = phase4(&w)) < 0)
 		goto done;
 	if (collect(g, &t) < 0) {
-		snprintf(why, whylen, "out of memory");
+		rc = ct_error_set(CT_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (phase5(&w, g) < 0)
+	if ((rc = phase5(&w, g)) < 0)
 		goto done;
 	out->instruments = t.total.registered;
 	snprintf(out->chain_example, sizeof(out->chain_example), "%s", t.chain_example);
 	snprintf(out->oot_standard, sizeof(out->oot_standard), "%s", g->stds[g->oot_std].id);
 	snprintf(out->lapsed_standard, sizeof(out->lapsed_standard), "%s", g->stds[g->gap_std].id);
 	snprintf(out->truth_path, sizeof(out->truth_path), "%s/truth.json", o->dir);
-	rc = truth_write(&t, g, out, out->truth_path, why, whylen);
+	rc = ct__truth_write(&t, g, out, out->truth_path);
 done:
-	truth_free(&t);
+	ct__truth_free(&t);
 	gen_free(g);
 	return rc;
 }
 
-void demo_city_free(demo_city *c)
+void ct_demo_city_free(ct_demo_city *c)
 {
 	free(c->files);
 	memset(c, 0, sizeof(*c));

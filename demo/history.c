@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demo_gen.h"
+#include "gen.h"
 
 enum {
 	C_MASS,
@@ -52,9 +52,9 @@ enum {
 };
 enum { K_EM, K_WM, K_GM, K_HM, K_SC, K_FD, K_TX, K_BP, K_TH, K_ECG, K_DOS, K_SLM, K_GA, K_PG, K_CH4 };
 
-static const unsigned heat_weights[DEMO_DISTRICTS] = {35, 30, 0, 0, 0, 30, 5};
-static const unsigned mine_weights[DEMO_DISTRICTS] = {20, 10, 10, 10, 20, 30, 0};
-static const unsigned tengzhou_only[DEMO_DISTRICTS] = {0, 0, 0, 0, 0, 100, 0};
+static const unsigned heat_weights[CT_DEMO_DISTRICTS] = {35, 30, 0, 0, 0, 30, 5};
+static const unsigned mine_weights[CT_DEMO_DISTRICTS] = {20, 10, 10, 10, 20, 30, 0};
+static const unsigned tengzhou_only[CT_DEMO_DISTRICTS] = {0, 0, 0, 0, 0, 100, 0};
 
 #define REL(v)                                                                                               \
 	{                                                                                                    \
@@ -65,7 +65,7 @@ static const unsigned tengzhou_only[DEMO_DISTRICTS] = {0, 0, 0, 0, 0, 100, 0};
 		unit, v                                                                                      \
 	}
 
-const struct kind demo_kinds[NKINDS] = {
+const struct kind ct__demo_kinds[NKINDS] = {
     {"EM", "household electricity meter", C_EE, I_ELEC, 38000, REL(20000), BY_LAB, LAB_POWER, "ZZPWR-EE-W1",
      2920, true, NULL, "DDZY71-Z;DDZY102-Z;DDZY1710-Z"},
     {"WM", "household water meter", C_FLOW, I_WATER, 30000, REL(20000), BY_LAB, LAB_WATER, "ZZWAT-FLOW-W1",
@@ -111,24 +111,24 @@ const struct kind demo_kinds[NKINDS] = {
 };
 
 /* Per-mille of a district's periodically verified instruments left overdue. */
-static const unsigned overdue_per_mille[DEMO_DISTRICTS] = {15, 15, 20, 60, 120, 15, 10};
+static const unsigned overdue_per_mille[CT_DEMO_DISTRICTS] = {15, 15, 20, 60, 120, 15, 10};
 
 /* Splits count over the districts by weight, largest remainders first (deterministic). */
-static void spread(uint32_t count, const unsigned *weights, uint32_t out[DEMO_DISTRICTS])
+static void spread(uint32_t count, const unsigned *weights, uint32_t out[CT_DEMO_DISTRICTS])
 {
-	uint64_t rem[DEMO_DISTRICTS], total = 0;
+	uint64_t rem[CT_DEMO_DISTRICTS], total = 0;
 	uint32_t given = 0;
 	int d, best;
 
-	for (d = 0; d < DEMO_DISTRICTS; d++)
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++)
 		total += weights[d];
-	for (d = 0; d < DEMO_DISTRICTS; d++) {
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++) {
 		out[d] = (uint32_t)((uint64_t)count * weights[d] / total);
 		rem[d] = (uint64_t)count * weights[d] % total;
 		given += out[d];
 	}
 	while (given < count) {
-		for (best = 0, d = 1; d < DEMO_DISTRICTS; d++)
+		for (best = 0, d = 1; d < CT_DEMO_DISTRICTS; d++)
 			if (rem[d] > rem[best])
 				best = d;
 		out[best]++;
@@ -171,7 +171,7 @@ static uint32_t kind_total(const struct gen *g, int kind)
 	uint32_t n = 0;
 	int d;
 
-	for (d = 0; d < DEMO_DISTRICTS; d++)
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++)
 		n += g->count[kind][d];
 	return n;
 }
@@ -197,28 +197,28 @@ static int select_imperfect(struct gen *g)
 	return rc;
 }
 
-int gen_allocate(struct gen *g)
+int ct__gen_allocate(struct gen *g)
 {
-	unsigned city[DEMO_DISTRICTS];
+	unsigned city[CT_DEMO_DISTRICTS];
 	uint32_t next = 0, count;
 	int k, d;
 
-	for (d = 0; d < DEMO_DISTRICTS; d++)
-		city[d] = demo_districts[d].weight;
+	for (d = 0; d < CT_DEMO_DISTRICTS; d++)
+		city[d] = ct_demo_districts[d].weight;
 	for (k = 0; k < NKINDS; k++) {
-		const struct kind *kd = &demo_kinds[k];
+		const struct kind *kd = &ct__demo_kinds[k];
 		count = (uint32_t)((g->o->instruments * (uint64_t)kd->per_100k + 50000) / 100000);
 		spread(count, kd->weights ? kd->weights : city, g->count[k]);
-		for (d = 0; d < DEMO_DISTRICTS; d++) {
+		for (d = 0; d < CT_DEMO_DISTRICTS; d++) {
 			g->base[k][d] = next;
 			next += g->count[k][d];
 			g->kind_std[k][d] = -1;
 			if (kd->by == BY_LAB) {
-				g->kind_std[k][d] = gen_find_std(g, kd->std);
+				g->kind_std[k][d] = ct__gen_find_std(g, kd->std);
 			} else {
 				char id[32];
-				snprintf(id, sizeof(id), "ZZ%s-%s-01", demo_districts[d].code, kd->std);
-				g->kind_std[k][d] = gen_find_std(g, id);
+				snprintf(id, sizeof(id), "ZZ%s-%s-01", ct_demo_districts[d].code, kd->std);
+				g->kind_std[k][d] = ct__gen_find_std(g, id);
 			}
 			if (g->kind_std[k][d] < 0)
 				return -1;
@@ -248,27 +248,27 @@ static int special_of(const struct gen *g, uint32_t slot)
 /* Kind, district and serial (1-based) of a slot. */
 static void locate(const struct gen *g, uint32_t slot, int *kind, int *district, uint32_t *serial)
 {
-	int lo = 0, hi = NKINDS * DEMO_DISTRICTS - 1, mid;
+	int lo = 0, hi = NKINDS * CT_DEMO_DISTRICTS - 1, mid;
 
 	while (lo < hi) { /* the last (kind, district) whose base is <= slot */
 		mid = (lo + hi + 1) / 2;
-		if (g->base[mid / DEMO_DISTRICTS][mid % DEMO_DISTRICTS] <= slot)
+		if (g->base[mid / CT_DEMO_DISTRICTS][mid % CT_DEMO_DISTRICTS] <= slot)
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
-	while (g->count[lo / DEMO_DISTRICTS][lo % DEMO_DISTRICTS] == 0 ||
-	       slot >= g->base[lo / DEMO_DISTRICTS][lo % DEMO_DISTRICTS] +
-			   g->count[lo / DEMO_DISTRICTS][lo % DEMO_DISTRICTS])
+	while (g->count[lo / CT_DEMO_DISTRICTS][lo % CT_DEMO_DISTRICTS] == 0 ||
+	       slot >= g->base[lo / CT_DEMO_DISTRICTS][lo % CT_DEMO_DISTRICTS] +
+			   g->count[lo / CT_DEMO_DISTRICTS][lo % CT_DEMO_DISTRICTS])
 		lo++; /* empty cells share a base with the next one */
-	*kind = lo / DEMO_DISTRICTS;
-	*district = lo % DEMO_DISTRICTS;
+	*kind = lo / CT_DEMO_DISTRICTS;
+	*district = lo % CT_DEMO_DISTRICTS;
 	*serial = slot - g->base[*kind][*district] + 1;
 }
 
 static void add_cal(const struct gen *g, struct inst *in, rng *r, int32_t day, bool pass, int std)
 {
-	const struct kind *kd = &demo_kinds[in->kind];
+	const struct kind *kd = &ct__demo_kinds[in->kind];
 	struct cal *c = &in->cals[in->ncals++];
 
 	c->at = (int64_t)day * DAY_MS + 9 * HOUR_MS + (int64_t)rng_below(r, 480) * MIN_MS;
@@ -343,7 +343,7 @@ static void household(const struct gen *g, struct slot *s, rng *r, int std)
 /* Instruments verified (or calibrated) at an interval, for the five years. */
 static void periodic(const struct gen *g, struct inst *in, rng *r, int std, int sp)
 {
-	const struct kind *kd = &demo_kinds[in->kind];
+	const struct kind *kd = &ct__demo_kinds[in->kind];
 	int interval = kd->interval_days;
 	int32_t day, first, retire;
 
@@ -413,7 +413,7 @@ static void imperfect(const struct gen *g, struct inst *in, rng *r, int sp)
 	}
 }
 
-void gen_slot(const struct gen *g, uint32_t slot, struct slot *out)
+void ct__gen_slot(const struct gen *g, uint32_t slot, struct slot *out)
 {
 	int kind, district, sp = special_of(g, slot), std;
 	uint32_t serial;
@@ -427,16 +427,16 @@ void gen_slot(const struct gen *g, uint32_t slot, struct slot *out)
 	in->district = district;
 	in->special = sp;
 	in->salt = (uint32_t)rng_next(&r);
-	snprintf(in->id, sizeof(in->id), "%s-%s-%07u", demo_kinds[kind].code, demo_districts[district].code,
-		 serial);
-	in->lab =
-	    demo_kinds[kind].by == BY_DISTRICT_INSTITUTE ? LAB_DISTRICT0 + district : demo_kinds[kind].lab;
+	snprintf(in->id, sizeof(in->id), "%s-%s-%07u", ct__demo_kinds[kind].code,
+		 ct_demo_districts[district].code, serial);
+	in->lab = ct__demo_kinds[kind].by == BY_DISTRICT_INSTITUTE ? LAB_DISTRICT0 + district
+								   : ct__demo_kinds[kind].lab;
 	std = g->kind_std[kind][district];
 	if (sp == SP_SCOPE) {
 		in->lab = LAB_HOSPITAL;
 		std = g->scope_std;
 	}
-	if (demo_kinds[kind].household) {
+	if (ct__demo_kinds[kind].household) {
 		household(g, out, &r, std);
 		return;
 	}
@@ -455,9 +455,9 @@ static const char *const hospitals[] = {"枣庄市立医院",	      "枣庄市�
 static const char *const mines[] = {"付村煤矿", "柴里煤矿", "蒋庄煤矿", "滨湖煤矿", "田陈煤矿", "高庄煤矿"};
 static const char *const plants[] = {"热电厂", "水泥厂", "化工厂", "食品厂", "机械厂", "纺织厂"};
 
-void gen_owner(const struct gen *g, const struct inst *in, char *out, size_t size)
+void ct__gen_owner(const struct gen *g, const struct inst *in, char *out, size_t size)
 {
-	const char *d = demo_districts[in->district].name;
+	const char *d = ct_demo_districts[in->district].name;
 	uint32_t s = in->salt;
 
 	switch (in->kind) {
@@ -506,15 +506,15 @@ void gen_owner(const struct gen *g, const struct inst *in, char *out, size_t siz
 		snprintf(out, size, "枣庄矿业集团%s", mines[(s >> 4) % 6]);
 		break;
 	default:
-		snprintf(out, size, "%s", demo_labs[demo_kinds[in->kind].lab].name);
+		snprintf(out, size, "%s", ct_demo_labs[ct__demo_kinds[in->kind].lab].name);
 		break;
 	}
 	(void)g;
 }
 
-const char *gen_model(const struct inst *in, char *out, size_t size)
+const char *ct__gen_model(const struct inst *in, char *out, size_t size)
 {
-	const char *p = demo_kinds[in->kind].models, *semi;
+	const char *p = ct__demo_kinds[in->kind].models, *semi;
 	int n = 1, pick;
 
 	for (semi = p; (semi = strchr(semi, ';')); semi++)

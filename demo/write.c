@@ -10,21 +10,22 @@
 
 #include "caltrace/base/time.h"
 #include "caltrace/ledger/json.h"
-#include "demo_gen.h"
+#include "caltrace/records/records.h"
+#include "gen.h"
 
-const char *const demo_columns_standards[] = {
+const char *const ct__demo_columns_standards[] = {
     "type",   "time",  "id",	    "name",  "category", "level",
     "public", "range", "u.rel_ppm", "u.abs", "u.unit",	 NULL,
 };
 
-const char *const demo_columns_history[] = {
+const char *const ct__demo_columns_history[] = {
     "type",	"time",	     "id",	     "category",    "catalogue", "domain",     "district",
     "owner",	"model",     "serial",	     "mpe.rel_ppm", "mpe.abs",	 "mpe.unit",   "subject",
     "kind",	"standards", "performed_at", "valid_until", "result",	 "technician", "certificate",
     "as_found", "effective", "since",	     "reason",	    NULL,
 };
 
-void rec_start(struct record *r, const char *type, int64_t time)
+void ct__rec_start(struct record *r, const char *type, int64_t time)
 {
 	r->type = type;
 	r->time = time;
@@ -43,12 +44,12 @@ static struct field *add(struct record *r, const char *key, enum fkind kind)
 	return f;
 }
 
-void rec_str(struct record *r, const char *key, const char *s)
+void ct__rec_str(struct record *r, const char *key, const char *s)
 {
 	add(r, key, F_STR)->s = s;
 }
 
-const char *rec_fmt(struct record *r, const char *key, const char *fmt, ...)
+const char *ct__rec_fmt(struct record *r, const char *key, const char *fmt, ...)
 {
 	char *out = r->scratch + r->used;
 	size_t room = sizeof(r->scratch) - r->used;
@@ -59,31 +60,31 @@ const char *rec_fmt(struct record *r, const char *key, const char *fmt, ...)
 	n = vsnprintf(out, room, fmt, ap);
 	va_end(ap);
 	r->used += n < 0 ? 0 : (size_t)n + 1 > room ? room : (size_t)n + 1;
-	rec_str(r, key, out);
+	ct__rec_str(r, key, out);
 	return out;
 }
 
-void rec_uint(struct record *r, const char *key, int64_t n)
+void ct__rec_uint(struct record *r, const char *key, int64_t n)
 {
 	add(r, key, F_UINT)->n = n;
 }
 
-void rec_bool(struct record *r, const char *key, bool b)
+void ct__rec_bool(struct record *r, const char *key, bool b)
 {
 	add(r, key, F_BOOL)->n = b;
 }
 
-void rec_time(struct record *r, const char *key, int64_t ms)
+void ct__rec_time(struct record *r, const char *key, int64_t ms)
 {
 	add(r, key, F_TIME)->n = ms;
 }
 
-void rec_list(struct record *r, const char *key, const char *semicolon_list)
+void ct__rec_list(struct record *r, const char *key, const char *semicolon_list)
 {
 	add(r, key, F_LIST)->s = semicolon_list;
 }
 
-void qty_format(char *out, size_t size, struct qty q)
+void ct__demo_qty_format(char *out, size_t size, struct qty q)
 {
 	int64_t whole = q.v / ABS_SCALE, frac = q.v % ABS_SCALE;
 	int digits = 4;
@@ -104,7 +105,7 @@ void qty_format(char *out, size_t size, struct qty q)
 }
 
 /* A quantity as its parts: key.rel_ppm, or key.abs and key.unit. */
-void rec_qty(struct record *r, const char *key, struct qty q)
+void ct__rec_qty(struct record *r, const char *key, struct qty q)
 {
 	const char *rel = strcmp(key, "mpe") == 0 ? "mpe.rel_ppm" : "u.rel_ppm";
 	const char *abs = strcmp(key, "mpe") == 0 ? "mpe.abs" : "u.abs";
@@ -112,12 +113,12 @@ void rec_qty(struct record *r, const char *key, struct qty q)
 	char num[32];
 
 	if (!q.unit) {
-		rec_uint(r, rel, q.v);
+		ct__rec_uint(r, rel, q.v);
 		return;
 	}
-	qty_format(num, sizeof(num), q);
-	rec_fmt(r, abs, "%s", num);
-	rec_str(r, unit, q.unit);
+	ct__demo_qty_format(num, sizeof(num), q);
+	ct__rec_fmt(r, abs, "%s", num);
+	ct__rec_str(r, unit, q.unit);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -217,21 +218,6 @@ static void write_ndjson(FILE *f, const struct record *r)
 	fputs("}\n", f);
 }
 
-static void csv_cell(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
 static void write_csv(FILE *f, const char *const *columns, const struct record *r)
 {
 	char when[40], num[32];
@@ -256,7 +242,7 @@ static void write_csv(FILE *f, const char *const *columns, const struct record *
 		switch (r->f[i].kind) {
 		case F_STR:
 		case F_LIST:
-			csv_cell(f, r->f[i].s);
+			ct_records_csv_cell(f, r->f[i].s);
 			break;
 		case F_UINT:
 			snprintf(num, sizeof(num), "%lld", (long long)r->f[i].n);
@@ -274,8 +260,7 @@ static void write_csv(FILE *f, const char *const *columns, const struct record *
 	putc('\n', f);
 }
 
-int rfile_open(struct rfile *f, const char *path, bool csv, const char *const *columns, char *why,
-	       size_t whylen)
+int ct__rfile_open(struct rfile *f, const char *path, bool csv, const char *const *columns)
 {
 	int c;
 
@@ -283,10 +268,8 @@ int rfile_open(struct rfile *f, const char *path, bool csv, const char *const *c
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->csv = csv;
 	f->columns = columns;
-	if (!(f->f = fopen(path, "w"))) {
-		snprintf(why, whylen, "cannot write %s: %m", path);
-		return -1;
-	}
+	if (!(f->f = fopen(path, "w")))
+		return ct_error_set(CT_EIO, "cannot write %s: %m", path);
 	if (csv) {
 		for (c = 0; columns[c]; c++)
 			fprintf(f->f, "%s%s", c ? "," : "", columns[c]);
@@ -295,7 +278,7 @@ int rfile_open(struct rfile *f, const char *path, bool csv, const char *const *c
 	return 0;
 }
 
-int rfile_write(struct rfile *f, const struct record *r)
+int ct__rfile_write(struct rfile *f, const struct record *r)
 {
 	if (f->csv)
 		write_csv(f->f, f->columns, r);
@@ -305,7 +288,7 @@ int rfile_write(struct rfile *f, const struct record *r)
 	return 0;
 }
 
-int rfile_close(struct rfile *f, char *why, size_t whylen)
+int ct__rfile_close(struct rfile *f)
 {
 	int bad;
 
@@ -314,9 +297,5 @@ int rfile_close(struct rfile *f, char *why, size_t whylen)
 	bad = ferror(f->f);
 	bad |= fclose(f->f) != 0;
 	f->f = NULL;
-	if (bad) {
-		snprintf(why, whylen, "cannot write %s (disk full?)", f->path);
-		return -1;
-	}
-	return 0;
+	return bad ? ct_error_set(CT_EIO, "cannot write %s (disk full?)", f->path) : 0;
 }

@@ -1,10 +1,11 @@
 /*
- * The demo city generator's model, shared by its files:
- *   demo_city.c     the city's description (labs, categories, standards,
- *                   catalogue) and phases 1-4 (bureau, standards)
- *   demo_history.c  the instruments and their five years of history (phase 5)
- *   demo_truth.c    the expected verdicts by docs/VERDICTS.md, truth.json
- *   demo_write.c    record files in NDJSON or CSV
+ * The demo city generator's model, shared by its files (private to demo/):
+ *   city.c     the city's description (labs, categories, standards,
+ *              catalogue) and the standards of phases 1-4
+ *   history.c  the instruments and their five years of history (phase 5)
+ *   phases.c   each phase's record files, and ct_demo_city_generate
+ *   truth.c    the expected verdicts by docs/VERDICTS.md, truth.json
+ *   write.c    record files in NDJSON or CSV
  * Times are ms since the epoch; "days" are whole days since the epoch.
  */
 #ifndef CT_DEMO_GEN_H
@@ -12,7 +13,8 @@
 
 #include <stdio.h>
 
-#include "demo_city.h"
+#include "caltrace/base/error.h"
+#include "caltrace/demo/city.h"
 
 #define DAY_MS	86400000LL
 #define HOUR_MS 3600000LL
@@ -66,12 +68,12 @@ struct qty {
 	int64_t v;
 };
 
-/* ---- the city's description (demo_city.c) ---- */
+/* ---- the city's description (city.c) ---- */
 
 enum {
 	LAB_BUREAU = 0,
 	LAB_CITY = 1,
-	LAB_DISTRICT0 = 2, /* the seven district institutes, in demo_districts order */
+	LAB_DISTRICT0 = 2, /* the seven district institutes, in ct_demo_districts order */
 	LAB_POWER = 9,
 	LAB_WATER,
 	LAB_GAS,
@@ -136,7 +138,7 @@ struct person {
 	const char *scope; /* ';'-separated */
 };
 
-/* ---- instruments (demo_history.c) ---- */
+/* ---- instruments (history.c) ---- */
 
 enum inst_lab { BY_LAB, BY_DISTRICT_INSTITUTE };
 
@@ -211,53 +213,53 @@ struct selection { /* a sorted set of slot serials chosen for something */
 };
 
 struct gen {
-	const demo_opts *o;
+	const ct_demo_gen_opts *o;
 	int64_t R;	/* the report date */
 	int32_t rd, sd; /* report day; start day = rd - 1826 (five years) */
 	struct standard stds[MAX_STANDARDS];
 	int nstds;
-	int kind_std[NKINDS][DEMO_DISTRICTS]; /* the standard a kind uses in a district */
-	int scope_std;			      /* the hospital's radiation standard (out of its scope) */
-	struct person *people[DEMO_LABS];
-	int npeople[DEMO_LABS];
+	int kind_std[NKINDS][CT_DEMO_DISTRICTS]; /* the standard a kind uses in a district */
+	int scope_std;				 /* the hospital's radiation standard (out of its scope) */
+	struct person *people[CT_DEMO_LABS];
+	int npeople[CT_DEMO_LABS];
 	int oot_std, gap_std;
 	int64_t gap_from, gap_to;	/* the lapse: no valid calibration in [from, to) */
 	int64_t revoke_from, revoke_to; /* the transport lab's revocation */
-	uint32_t count[NKINDS][DEMO_DISTRICTS];
-	uint32_t base[NKINDS][DEMO_DISTRICTS]; /* first slot number */
+	uint32_t count[NKINDS][CT_DEMO_DISTRICTS];
+	uint32_t base[NKINDS][CT_DEMO_DISTRICTS]; /* first slot number */
 	uint32_t nslots;
 	struct selection chosen[SP__COUNT]; /* slots chosen for each imperfection */
-	struct events events[DEMO_LABS];
+	struct events events[CT_DEMO_LABS];
 };
 
-extern const struct category demo_categories[];
-extern const int demo_ncategories;
-extern const struct catalogue_item demo_catalogue[];
-extern const int demo_ncatalogue;
-extern const struct kind demo_kinds[NKINDS];
+extern const struct category ct__demo_categories[];
+extern const int ct__demo_ncategories;
+extern const struct catalogue_item ct__demo_catalogue[];
+extern const int ct__demo_ncatalogue;
+extern const struct kind ct__demo_kinds[NKINDS];
 
-/* demo_city.c */
-int gen_standards(struct gen *g);
-int gen_people(struct gen *g);
-int gen_find_std(const struct gen *g, const char *id);
-bool gen_in_scope(int lab, const char *category);
-int64_t gen_approval_from(const struct gen *g, int n);
-int64_t gen_approval_until(const struct gen *g, int n);
+/* city.c */
+int ct__gen_standards(struct gen *g);
+int ct__gen_people(struct gen *g);
+int ct__gen_find_std(const struct gen *g, const char *id);
+bool ct__gen_in_scope(int lab, const char *category);
+int64_t ct__gen_approval_from(const struct gen *g, int n);
+int64_t ct__gen_approval_until(const struct gen *g, int n);
 #define APPROVALS 2
 
-/* demo_history.c */
-int gen_allocate(struct gen *g);
-void gen_slot(const struct gen *g, uint32_t slot, struct slot *out);
-void gen_owner(const struct gen *g, const struct inst *in, char *out, size_t size);
-const char *gen_model(const struct inst *in, char *out, size_t size);
+/* history.c */
+int ct__gen_allocate(struct gen *g);
+void ct__gen_slot(const struct gen *g, uint32_t slot, struct slot *out);
+void ct__gen_owner(const struct gen *g, const struct inst *in, char *out, size_t size);
+const char *ct__gen_model(const struct inst *in, char *out, size_t size);
 
-/* demo_truth.c: the verdict at the report date of an instrument, and its reasons (bits of ct_reason codes) */
+/* truth.c: the verdict at the report date of an instrument, and its reasons (bits of ct_reason codes) */
 enum { V_VALID, V_SUSPECT, V_INVALID };
-int truth_instrument(const struct gen *g, const struct inst *in, uint64_t *reasons);
-bool truth_counted(const struct gen *g, const struct inst *in);
-bool truth_compulsory(const struct inst *in);
+int ct__truth_instrument(const struct gen *g, const struct inst *in, uint64_t *reasons);
+bool ct__truth_counted(const struct gen *g, const struct inst *in);
+bool ct__truth_compulsory(const struct inst *in);
 
-/* demo_write.c: one record, as (key, value) pairs; a file in NDJSON or CSV. */
+/* write.c: one record, as (key, value) pairs; a file in NDJSON or CSV. */
 enum fkind { F_STR, F_UINT, F_BOOL, F_TIME, F_LIST };
 
 struct field {
@@ -284,23 +286,23 @@ struct rfile {
 	char path[4200];
 };
 
-void rec_start(struct record *r, const char *type, int64_t time);
-void rec_str(struct record *r, const char *key, const char *s);
-const char *rec_fmt(struct record *r, const char *key, const char *fmt, ...)
+void ct__rec_start(struct record *r, const char *type, int64_t time);
+void ct__rec_str(struct record *r, const char *key, const char *s);
+const char *ct__rec_fmt(struct record *r, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void rec_uint(struct record *r, const char *key, int64_t n);
-void rec_bool(struct record *r, const char *key, bool b);
-void rec_time(struct record *r, const char *key, int64_t ms);
-void rec_list(struct record *r, const char *key, const char *semicolon_list);
-void rec_qty(struct record *r, const char *key, struct qty q);
-void qty_format(char *out, size_t size, struct qty q);
+void ct__rec_uint(struct record *r, const char *key, int64_t n);
+void ct__rec_bool(struct record *r, const char *key, bool b);
+void ct__rec_time(struct record *r, const char *key, int64_t ms);
+void ct__rec_list(struct record *r, const char *key, const char *semicolon_list);
+void ct__rec_qty(struct record *r, const char *key, struct qty q);
+void ct__demo_qty_format(char *out, size_t size, struct qty q);
 
-int rfile_open(struct rfile *f, const char *path, bool csv, const char *const *columns, char *why,
-	       size_t whylen);
-int rfile_write(struct rfile *f, const struct record *r);
-int rfile_close(struct rfile *f, char *why, size_t whylen);
+/* Opens a record file (CSV when csv, with the header of columns) and closes it; 0 or CT_EIO. */
+int ct__rfile_open(struct rfile *f, const char *path, bool csv, const char *const *columns);
+int ct__rfile_write(struct rfile *f, const struct record *r);
+int ct__rfile_close(struct rfile *f);
 
-extern const char *const demo_columns_standards[];
-extern const char *const demo_columns_history[];
+extern const char *const ct__demo_columns_standards[];
+extern const char *const ct__demo_columns_history[];
 
 #endif

@@ -1,8 +1,8 @@
-/* The demo city's ground truth (demo_truth.c): expected verdicts and what they add up to. */
+/* The demo city's ground truth (truth.c): expected verdicts and what they add up to. */
 #ifndef CT_DEMO_TRUTH_H
 #define CT_DEMO_TRUTH_H
 
-#include "demo_gen.h"
+#include "gen.h"
 
 /* The reason codes of docs/VERDICTS.md the demo city can produce. */
 enum {
@@ -25,7 +25,7 @@ enum {
 };
 
 /* The name of a reason code as the evaluator prints it ("lab-revoked"). */
-const char *truth_reason_name(int r);
+const char *ct__truth_reason_name(int r);
 
 struct truth_counts {
 	uint64_t registered, verdicts[3];
@@ -40,19 +40,18 @@ struct truth_broken {
 };
 
 struct truth {
-	struct truth_counts total, district[DEMO_DISTRICTS];
+	struct truth_counts total, district[CT_DEMO_DISTRICTS];
 	struct truth_broken *broken; /* every counted instrument not valid at the report date */
 	size_t nbroken, cap;
 	char chain_example[40];
 };
 
 /* Counts one instrument (if registered and in service at the report date). Returns 0 or -1 (memory). */
-int truth_add(struct truth *t, const struct gen *g, const struct inst *in);
+int ct__truth_add(struct truth *t, const struct gen *g, const struct inst *in);
 
-/* Writes truth.json. Returns 0, or -1 with why. */
-int truth_write(const struct truth *t, const struct gen *g, const demo_city *city, const char *path,
-		char *why, size_t whylen);
+/* Writes truth.json. Returns 0, or CT_EIO with a detail. */
+int ct__truth_write(const struct truth *t, const struct gen *g, const ct_demo_city *city, const char *path);
 
-void truth_free(struct truth *t);
+void ct__truth_free(struct truth *t);
 
 #endif

@@ -16,30 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caltrace/ledger/home.h"
 #include "caltrace/ledger/ledger.h"
-#include "demo_net.h"
+#include "demo_internal.h"
+#include "net.h"
 
-volatile sig_atomic_t net_interrupted;
-
-static void on_signal(int sig)
+bool ct__net_interrupted(const struct net *net)
 {
-	(void)sig;
-	net_interrupted = 1;
+	return net->interrupted && *net->interrupted;
 }
 
-void net_catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-double net_now(void)
+double ct__net_now(void)
 {
 	struct timespec ts;
 
@@ -47,7 +34,7 @@ double net_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void net_sleep_ms(int ms)
+void ct__net_sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
@@ -59,24 +46,21 @@ static bool executable(const char *path)
 	return access(path, X_OK) == 0;
 }
 
-int net_binaries(char caltrace[4096], char caltraced[4096], const char *opt, char *why, size_t whylen)
+int ct__net_binaries(char caltrace[4096], char caltraced[4096], const char *opt, const char *env,
+		     const char *path)
 {
-	const char *env = getenv("CALTRACED"), *path = getenv("PATH");
 	ssize_t n = readlink("/proc/self/exe", caltrace, 4095);
 	char *slash;
 
-	if (n <= 0) {
-		snprintf(why, whylen, "cannot find the caltrace binary (/proc/self/exe): %s",
-			 strerror(errno));
-		return -1;
-	}
+	if (n <= 0)
+		return ct_error_set(CT_ENOTFOUND, "cannot find the caltrace binary (/proc/self/exe): %s",
+				    strerror(errno));
 	caltrace[n] = '\0';
 	if (opt) {
 		snprintf(caltraced, 4096, "%s", opt);
 		if (executable(caltraced))
 			return 0;
-		snprintf(why, whylen, "--caltraced %s is not an executable", opt);
-		return -1;
+		return ct_error_set(CT_EINVAL, "--caltraced %s is not an executable", opt);
 	}
 	snprintf(caltraced, 4096, "%s", caltrace);
 	if ((slash = strrchr(caltraced, '/'))) {
@@ -96,31 +80,29 @@ int net_binaries(char caltrace[4096], char caltraced[4096], const char *opt, cha
 			return 0;
 		path = colon ? colon + 1 : NULL;
 	}
-	snprintf(
-	    why, whylen,
+	return ct_error_set(
+	    CT_ENOTFOUND,
 	    "cannot find caltraced (beside %s, $CALTRACED or on $PATH): build it, or pass --caltraced PATH",
 	    caltrace);
-	return -1;
 }
 
-pid_t net_spawn(const char *path, char *const argv[], const char *log, int *out_fd, bool own_session,
-		char *why, size_t whylen)
+pid_t ct__net_spawn(const char *path, char *const argv[], const char *log, int *out_fd, bool own_session)
 {
 	int logfd, nullfd, pipefd[2] = {-1, -1};
 	pid_t pid;
 
 	if ((logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
-		snprintf(why, whylen, "cannot write %s: %s", log, strerror(errno));
+		ct_error_set(CT_EIO, "cannot write %s: %s", log, strerror(errno));
 		return -1;
 	}
 	if (out_fd && pipe2(pipefd, O_CLOEXEC) < 0) {
-		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		ct_error_set(CT_EIO, "pipe: %s", strerror(errno));
 		close(logfd);
 		return -1;
 	}
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
+		ct_error_set(CT_EIO, "fork: %s", strerror(errno));
 		close(logfd);
 		if (out_fd) {
 			close(pipefd[0]);
@@ -177,14 +159,14 @@ static char *slurp(int fd)
 	return buf;
 }
 
-int net_run(const char *path, char *const argv[], const char *log, char **out, char *why, size_t whylen)
+int ct__net_run(const char *path, char *const argv[], const char *log, char **out)
 {
 	int fd = -1, status;
-	pid_t pid = net_spawn(path, argv, log, out ? &fd : NULL, false, why, whylen);
+	pid_t pid = ct__net_spawn(path, argv, log, out ? &fd : NULL, false);
 	char *text = NULL;
 
 	if (pid < 0)
-		return -1;
+		return CT_EIO;
 	if (out) {
 		text = slurp(fd);
 		close(fd);
@@ -197,11 +179,11 @@ int net_run(const char *path, char *const argv[], const char *log, char **out, c
 		free(text);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	snprintf(why, whylen, "%s was killed by signal %d (its log: %s)", argv[0], WTERMSIG(status), log);
-	return -1;
+	return ct_error_set(CT_EIO, "%s was killed by signal %d (its log: %s)", argv[0], WTERMSIG(status),
+			    log);
 }
 
-bool net_port_free(int port)
+bool ct__net_port_free(int port)
 {
 	struct sockaddr_in a;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), yes = 1;
@@ -219,7 +201,7 @@ bool net_port_free(int port)
 	return ok;
 }
 
-bool net_node_exited(struct net_node *node, int *status)
+bool ct__net_node_exited(struct net_node *node, int *status)
 {
 	pid_t r;
 
@@ -234,7 +216,7 @@ bool net_node_exited(struct net_node *node, int *status)
 	return false;
 }
 
-int net_start(struct net *net, double timeout_s, char *why, size_t whylen)
+int ct__net_start(struct net *net, double timeout_s)
 {
 	char listen[64], sock[4300], pidfile[4300];
 	double deadline;
@@ -246,9 +228,9 @@ int net_start(struct net *net, double timeout_s, char *why, size_t whylen)
 		struct net_node *node = &net->nodes[i];
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", node->port);
 		char *argv[] = {"caltraced", "--home", node->home, "--listen", listen, NULL};
-		if ((node->pid = net_spawn(net->caltraced, argv, node->log, NULL, true, why, whylen)) < 0) {
+		if ((node->pid = ct__net_spawn(net->caltraced, argv, node->log, NULL, true)) < 0) {
 			node->pid = 0;
-			return -1;
+			return CT_EIO;
 		}
 		snprintf(pidfile, sizeof(pidfile), "%s/caltraced.pid", node->home);
 		if ((f = fopen(pidfile, "w"))) {
@@ -258,49 +240,62 @@ int net_start(struct net *net, double timeout_s, char *why, size_t whylen)
 	}
 	for (i = 0; i < net->n; i++) {
 		struct net_node *node = &net->nodes[i];
-		snprintf(sock, sizeof(sock), "%s/caltraced.sock", node->home);
-		for (deadline = net_now() + timeout_s; stat(sock, &st) != 0; net_sleep_ms(50)) {
-			if (net_node_exited(node, &status) || net_now() > deadline || net_interrupted) {
-				snprintf(why, whylen, "the node of %s did not start (see %s)",
-					 demo_labs[node->lab].slug, node->log);
-				return -1;
-			}
+		ct_home_control_path(sock, sizeof(sock), node->home);
+		for (deadline = ct__net_now() + timeout_s; stat(sock, &st) != 0; ct__net_sleep_ms(50)) {
+			if (ct__net_node_exited(node, &status) || ct__net_now() > deadline ||
+			    ct__net_interrupted(net))
+				return ct_error_set(CT_ESTATE, "the node of %s did not start (see %s)",
+						    ct_demo_labs[node->lab].slug, node->log);
 		}
 	}
 	return 0;
 }
 
-int net_read_state(const char *home, struct net_state *out)
+int ct__net_read_state(const char *home, struct net_state *out)
 {
-	ct_ledger_opts opts = {0};
 	ct_ledger *l = NULL;
 	ct_reader *r = NULL;
 	ct_feed_head *heads = NULL;
 	size_t count = 0, i;
-	char path[4300];
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	opts.read_only = true;
-	snprintf(path, sizeof(path), "%s/data", home);
-	if ((err = ct_ledger_open(&l, path, &opts)) < 0)
-		return err;
-	if ((err = ct_reader_begin(&r, l)) == 0 && (err = ct_read_digest(r, out->digest)) == 0 &&
+	if ((err = ct__demo_store_open(home, &l, &r)) == 0 && (err = ct_read_digest(r, out->digest)) == 0 &&
 	    (err = ct_read_heads(r, &heads, &count)) == 0) {
 		for (i = 0; i < count; i++)
 			out->entries += heads[i].size;
 		out->ok = true;
 	}
 	free(heads);
-	ct_reader_end(r);
-	ct_ledger_close(l);
+	ct__demo_store_close(l, r);
 	return err;
 }
 
-int net_stop(struct net *net, double timeout_s)
+int ct__demo_store_open(const char *home, ct_ledger **l, ct_reader **r)
+{
+	ct_ledger_opts opts = {0};
+	char path[4300];
+	int err;
+
+	*l = NULL;
+	*r = NULL;
+	opts.read_only = true;
+	snprintf(path, sizeof(path), "%s/data", home);
+	if ((err = ct_ledger_open(l, path, &opts)) < 0)
+		return err;
+	return ct_reader_begin(r, *l);
+}
+
+void ct__demo_store_close(ct_ledger *l, ct_reader *r)
+{
+	ct_reader_end(r);
+	ct_ledger_close(l);
+}
+
+int ct__net_stop(struct net *net, double timeout_s)
 {
 	int i, status, bad = 0;
-	double deadline = net_now() + timeout_s; /* one for all: they stop in parallel */
+	double deadline = ct__net_now() + timeout_s; /* one for all: they stop in parallel */
 
 	for (i = 0; i < net->n; i++)
 		if (net->nodes[i].pid)
@@ -310,8 +305,8 @@ int net_stop(struct net *net, double timeout_s)
 		pid_t pid = node->pid;
 		if (!pid)
 			continue;
-		for (; !net_node_exited(node, &status); net_sleep_ms(20)) {
-			if (net_now() > deadline) {
+		for (; !ct__net_node_exited(node, &status); ct__net_sleep_ms(20)) {
+			if (ct__net_now() > deadline) {
 				kill(pid, SIGKILL);
 				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 					;

@@ -1,0 +1,514 @@
+/*
+ * What `caltrace demo` shows once every node holds the city: the bureau's
+ * view through the real commands, run as children on the bureau's home
+ * (`caltrace coverage`, `chain`, `impact`, `report`), the deliberately
+ * broken chains judged by the evaluator beside what truth.json expected,
+ * and every node's state digest, written to the caller's stream. Also
+ * --keep's note and --stop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caltrace/eval/trace.h"
+#include "demo_internal.h"
+
+/* A child's output as JSON into *out; frees text. Returns 0 or CT_ERROR (detail set). */
+static int parse_json(struct ct_demo *d, const char *what, char *text, json_t **out)
+{
+	json_error_t err;
+
+	*out = text ? json_loads(text, 0, &err) : NULL;
+	free(text);
+	return *out ? 0 : ct__demo_fail(d, CT_ERROR, "%s printed no JSON", what);
+}
+
+/*
+ * Runs `caltrace WHAT ARGS` on the bureau's home, its stdout as JSON into
+ * the result document under what (and into *json, borrowed, when not NULL).
+ * Returns 0 or a CT_E* code.
+ */
+static int bureau_json(struct ct_demo *d, const char *what, const char *const args[], json_t **json)
+{
+	char log[4400], *out = NULL;
+	json_t *doc;
+	int rc;
+
+	snprintf(log, sizeof(log), "%s/%s.log", d->net.nodes[CT_DEMO_BUREAU].home, what);
+	rc = ct__demo_run_cli(d, log, &out, d->net.nodes[CT_DEMO_BUREAU].home, args);
+	if (rc < 0 || rc == DEMO_CHILD_ERR) {
+		free(out);
+		return ct__demo_child_failed(d, rc, "`caltrace %s` failed; its log: %s", what, log);
+	}
+	if ((rc = parse_json(d, what, out, &doc)) < 0)
+		return rc;
+	json_object_set_new(d->doc, what, doc);
+	if (json)
+		*json = doc;
+	return 0;
+}
+
+/* The bureau's coverage by district (for --json; the text shows the report). */
+static int show_coverage(struct ct_demo *d)
+{
+	return bureau_json(
+	    d, "coverage",
+	    (const char *[]){"coverage", "--at", d->at_text, "--by", "district", "--json", NULL}, NULL);
+}
+
+static int show_chain(struct ct_demo *d)
+{
+	const char *id = d->city.chain_example;
+	char log[4400];
+	int rc;
+
+	if ((rc = bureau_json(d, "chain", (const char *[]){"chain", id, "--at", d->at_text, "--json", NULL},
+			      NULL)) < 0 ||
+	    d->o.json)
+		return rc;
+	fprintf(d->o.out,
+		"\n== One instrument's chain, down to the provincial calibration: `caltrace chain %s --at "
+		"%s`\n\n",
+		id, d->at_text);
+	fflush(d->o.out);
+	snprintf(log, sizeof(log), "%s/chain.log", d->net.nodes[CT_DEMO_BUREAU].home);
+	char *text = NULL;
+	ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
+			 (const char *[]){"chain", id, "--at", d->at_text, NULL});
+	fputs(text ? text : "", d->o.out);
+	free(text);
+	return 0;
+}
+
+static int show_impact(struct ct_demo *d)
+{
+	const char *std = d->city.oot_standard, *prev = "";
+	json_t *im, *it;
+	size_t i, ids = 0, suspect = 0, shown = 0;
+	int rc;
+
+	if ((rc = bureau_json(d, "impact",
+			      (const char *[]){"impact", std, "--at", d->at_text, "--json", NULL}, &im)) <
+		0 ||
+	    d->o.json)
+		return rc;
+	json_array_foreach(json_object_get(im, "items"), i, it)
+	{
+		const char *id = json_string_value(json_object_get(it, "id"));
+		if (strcmp(id, prev) != 0) {
+			ids++;
+			suspect += strcmp(json_string_value(json_object_get(it, "verdict")), "suspect") == 0;
+		}
+		prev = id;
+	}
+	fprintf(d->o.out, "\n== Reverse traceability: `caltrace impact %s --at %s`\n\n", std, d->at_text);
+	fprintf(d->o.out,
+		"  %s was found out of tolerance at its recalibration; its owner declared it so since\n"
+		"  %s, the day after its last good calibration. Since then it served %lld calibrations of\n"
+		"  %zu instruments and %lld standards; %zu of those instruments are suspect at %s (the\n"
+		"  others have been verified again with it repaired):\n\n",
+		std, json_string_value(json_object_get(im, "since")),
+		(long long)json_integer_value(json_object_get(im, "calibrations")), ids,
+		(long long)json_integer_value(json_object_get(im, "standards")), suspect, d->at_text);
+	prev = "";
+	json_array_foreach(json_object_get(im, "items"), i, it)
+	{
+		const char *id = json_string_value(json_object_get(it, "id"));
+		bool same = strcmp(id, prev) == 0;
+		prev = id;
+		if (same || shown++ >= 6)
+			continue;
+		fprintf(d->o.out, "    %-16s %-10s %s\n", id,
+			json_string_value(json_object_get(it, "district")),
+			json_string_value(json_object_get(it, "verdict")));
+	}
+	if (ids > 6)
+		fprintf(d->o.out, "    ... (%zu more)\n", ids - 6);
+	return 0;
+}
+
+/* Every node signs a checkpoint of its own feed; the bureau cosigns them all (witness). */
+static int checkpoints(struct ct_demo *d, char *dir, size_t dirlen)
+{
+	const char *witness[CT_DEMO_LABS + 2];
+	char notes[CT_DEMO_LABS][4400], log[4400], *note = NULL;
+	FILE *f = NULL;
+	int i, rc;
+
+	if (snprintf(dir, dirlen, "%s/checkpoints", d->o.dir) >= (int)dirlen ||
+	    (mkdir(dir, 0755) != 0 && errno != EEXIST))
+		return ct__demo_fail(d, CT_EIO, "cannot create %s", dir);
+	witness[0] = "witness";
+	for (i = 0; i < d->net.n; i++) {
+		const char *home = d->net.nodes[i].home;
+		if (PATHF(log, "%s/checkpoint.log", home) ||
+		    PATHF(notes[i], "%s/%s.note", dir, ct_demo_labs[i].slug))
+			return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+		rc = ct__demo_run_cli(d, log, &note, home, (const char *[]){"checkpoint", "--sign", NULL});
+		if (rc != 0 || !note || !(f = fopen(notes[i], "w"))) {
+			free(note);
+			return ct__demo_child_failed(
+			    d, rc, "%s could not sign a checkpoint of its feed; its log: %s",
+			    ct_demo_labs[i].slug, log);
+		}
+		fputs(note, f);
+		fclose(f);
+		free(note);
+		note = NULL;
+		witness[i + 1] = notes[i];
+	}
+	witness[d->net.n + 1] = NULL;
+	if (PATHF(log, "%s/witness.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home, witness)) != 0)
+		return ct__demo_child_failed(d, rc,
+					     "the bureau could not cosign the checkpoints; its log: %s", log);
+	return 0;
+}
+
+/* A proof bundle of the example chain, made on the bureau's home and verified with its key alone. */
+static int show_proof(struct ct_demo *d)
+{
+	const char *id = d->city.chain_example;
+	char dir[4300], bundle[4400], log[4400], *text = NULL;
+	const char *bureau_key = d->gen.keys[CT_DEMO_BUREAU];
+	struct stat st;
+	int rc;
+
+	if ((rc = checkpoints(d, dir, sizeof(dir))) != 0)
+		return rc;
+	if (PATHF(bundle, "%s/%s.bundle", d->o.dir, id) ||
+	    PATHF(log, "%s/prove.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[CT_DEMO_BUREAU].home,
+				   (const char *[]){"prove", id, "--at", d->at_text, "-o", bundle, NULL})) !=
+	    0) {
+		return ct__demo_child_failed(d, rc, "`caltrace prove %s` failed; its log: %s", id, log);
+	}
+	/* verify: nothing but the file and the bureau's key, no node home */
+	char *argv[] = {
+	    "caltrace", "verify", bundle, "--bureau", (char *)bureau_key, d->o.json ? "--json" : NULL, NULL};
+	if (PATHF(log, "%s/verify.log", dir))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	rc = ct__net_run(d->caltrace, argv, log, &text);
+	if (rc < 0 || rc == DEMO_CHILD_ERR) {
+		free(text);
+		return ct__demo_fail(d, CT_EPROOF, "the proof bundle %s does not verify; see %s", bundle,
+				     log);
+	}
+	json_t *proof = json_pack("{s:s, s:I, s:s}", "bundle", bundle, "bytes",
+				  (json_int_t)(stat(bundle, &st) == 0 ? st.st_size : 0), "verdict",
+				  rc == 0 ? "valid" : "not valid");
+	if (d->o.json) {
+		json_t *chain;
+		if ((rc = parse_json(d, "verify", text, &chain)) < 0) {
+			json_decref(proof);
+			return rc;
+		}
+		json_object_set_new(proof, "chain", chain);
+	} else {
+		fprintf(d->o.out,
+			"\n== A proof bundle, checked offline: `caltrace prove %s -o %s`, then\n"
+			"   `caltrace verify %s --bureau %.16s…` (no node home: the file and the bureau's "
+			"key)\n\n"
+			"  Every node signed a checkpoint of its feed and the bureau cosigned them; the "
+			"bundle holds\n"
+			"  the %lld bytes of entries, inclusion proofs and cosigned checkpoints the verdict "
+			"rests on:\n\n%s",
+			id, bundle, bundle, bureau_key, (long long)st.st_size, text ? text : "");
+		free(text);
+	}
+	json_object_set_new(d->doc, "proof", proof);
+	return 0;
+}
+
+/* The names of the reason bits, as a JSON array. */
+static json_t *reason_list(uint64_t bits)
+{
+	json_t *a = json_array();
+
+	for (int r = 0; r < CT_R__COUNT; r++)
+		if (bits & (UINT64_C(1) << r))
+			json_array_append_new(a, json_string(ct_reason_name((ct_reason)r)));
+	return a;
+}
+
+/* Every expected reason is among those reported, and the verdicts agree. */
+static bool agrees(json_t *expected, const char *expected_verdict, json_t *reported, const char *verdict)
+{
+	json_t *e, *r;
+	size_t i, j;
+
+	if (strcmp(expected_verdict, verdict) != 0)
+		return false;
+	json_array_foreach(expected, i, e)
+	{
+		bool found = false;
+		json_array_foreach(reported, j, r) found |= json_equal(e, r);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The instruments truth.json lists as not valid, judged by the evaluator on the bureau's store. */
+static int judge_broken(struct ct_demo *d, json_t *truth, json_t *out)
+{
+	ct_ledger *l = NULL;
+	ct_reader *r = NULL;
+	ct_tracer *tr = NULL;
+	json_t *b;
+	size_t i;
+	int err;
+
+	if ((err = ct__demo_store_open(d->net.nodes[CT_DEMO_BUREAU].home, &l, &r)) < 0 ||
+	    (err = ct_tracer_new(&tr, r)) < 0)
+		goto done;
+	json_array_foreach(json_object_get(truth, "broken"), i, b)
+	{
+		const char *id = json_string_value(json_object_get(b, "id"));
+		ct_verdict v;
+		uint64_t bits = 0;
+		if ((err = ct_trace_verdict(tr, CT_NS_INSTRUMENT, id, strlen(id), d->o.at, &v, &bits)) < 0)
+			goto done;
+		json_t *reasons = reason_list(bits);
+		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:O, s:s, s:o, s:b}", "id", id,
+						     "imperfection", json_object_get(b, "imperfection"),
+						     "expected_verdict", json_object_get(b, "verdict"),
+						     "expected", json_object_get(b, "reasons"), "verdict",
+						     ct_verdict_name(v), "reasons", reasons, "agrees",
+						     agrees(json_object_get(b, "reasons"),
+							    json_string_value(json_object_get(b, "verdict")),
+							    reasons, ct_verdict_name(v))));
+	}
+done:
+	if (err < 0)
+		err = ct__demo_fail(d, err, "cannot evaluate on the bureau's store: %s", ct_error_last());
+	ct_tracer_free(tr);
+	ct__demo_store_close(l, r);
+	return err;
+}
+
+static void print_broken(FILE *out, json_t *judged)
+{
+	static const char *const order[] = {"lapsed-standard",
+					    "out-of-tolerance",
+					    "revoked-lab",
+					    "out-of-scope",
+					    "calibration-not-verification",
+					    "overdue",
+					    "unverified"};
+	static const char *const story[] = {
+	    "verified with a standard whose certificate had lapsed for a month",
+	    "verified with a standard later found out of tolerance",
+	    "verified by a lab while the bureau had revoked its authorisation",
+	    "verified by a lab outside its admitted scope",
+	    "compulsory scale given a calibration where a verification is required",
+	    "overdue: the last verification has run out",
+	    "filed but never verified",
+	};
+	size_t i, k, n, ok;
+	json_t *b, *example;
+
+	fprintf(out, "\n== The city's imperfections, as truth.json expects them and as the evaluator reports "
+		     "them\n\n");
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		n = ok = 0;
+		example = NULL;
+		json_array_foreach(judged, i, b)
+		{
+			if (strcmp(json_string_value(json_object_get(b, "imperfection")), order[k]) != 0)
+				continue;
+			n++;
+			ok += json_is_true(json_object_get(b, "agrees"));
+			if (!example)
+				example = b;
+		}
+		if (!example)
+			continue;
+		char *reasons = json_dumps(json_object_get(example, "reasons"), JSON_COMPACT);
+		fprintf(out, "  %-70s %5zu, %zu as expected\n    e.g. %-16s %s %s\n", story[k], n, ok,
+			json_string_value(json_object_get(example, "id")),
+			json_string_value(json_object_get(example, "verdict")), reasons ? reasons : "");
+		free(reasons);
+	}
+}
+
+static int show_broken(struct ct_demo *d)
+{
+	json_error_t err;
+	json_t *truth = json_load_file(d->city.truth_path, 0, &err), *judged = json_array();
+	int rc;
+
+	if (!truth) {
+		json_decref(judged);
+		return ct__demo_fail(d, CT_EIO, "%s: %s", d->city.truth_path, err.text);
+	}
+	rc = judge_broken(d, truth, judged);
+	json_decref(truth);
+	if (rc == 0 && !d->o.json)
+		print_broken(d->o.out, judged);
+	json_object_set_new(d->doc, "broken", judged);
+	return rc;
+}
+
+/* The bureau's report against the plan's targets, overall and by district, and its HTML page. */
+static int show_report(struct ct_demo *d)
+{
+	char html[4300], log[4400], *text = NULL;
+	int rc;
+
+	if (PATHF(html, "%s/report.html", d->o.dir) ||
+	    PATHF(log, "%s/report.log", d->net.nodes[CT_DEMO_BUREAU].home))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	if ((rc = ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
+				   (const char *[]){"report", "--at", d->at_text, "--html", html, NULL})) !=
+	    0) {
+		free(text);
+		return ct__demo_child_failed(d, rc, "`caltrace report` failed; its log: %s", log);
+	}
+	json_object_set_new(d->doc, "report_html", json_string(html));
+	if (!d->o.json)
+		fprintf(
+		    d->o.out,
+		    "\n== The bureau's report against the plan's targets: `caltrace report --at %s --html "
+		    "%s`\n\n%s",
+		    d->at_text, html, text ? text : "");
+	free(text);
+	return 0;
+}
+
+/* Every node's digest, read from its store: all equal when replication is complete. */
+static int show_digests(struct ct_demo *d)
+{
+	json_t *digests = json_object();
+	struct net_state st;
+	char hex[65], first[65] = "";
+	bool same = true;
+	int i, err;
+
+	for (i = 0; i < d->net.n; i++) {
+		if ((err = ct__net_read_state(d->net.nodes[i].home, &st)) < 0) {
+			json_decref(digests);
+			return ct__demo_fail(d, err, "cannot read the store of %s: %s", ct_demo_labs[i].slug,
+					     ct_error_last());
+		}
+		ct_hex(hex, st.digest, 32);
+		json_object_set_new(digests, ct_demo_labs[i].slug, json_string(hex));
+		if (!*first)
+			memcpy(first, hex, sizeof(hex));
+		same &= strcmp(first, hex) == 0;
+	}
+	json_object_set_new(d->doc, "digests", digests);
+	json_object_set_new(d->doc, "entries", json_integer((json_int_t)d->written));
+	if (!d->o.json)
+		fprintf(d->o.out, "\n== %s %d nodes hold the same %llu entries: state digest %.16s…\n",
+			same ? "All" : "NOT all", d->net.n, (unsigned long long)d->written, first);
+	return same ? 0 : ct__demo_fail(d, CT_ECORRUPT, "the nodes' digests differ");
+}
+
+int ct__demo_show(struct ct_demo *d)
+{
+	json_t *labs = json_array();
+	int i, rc;
+
+	for (i = 0; i < d->net.n; i++)
+		json_array_append_new(
+		    labs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "lab", ct_demo_labs[i].slug, "name",
+				    ct_demo_labs[i].name, "key", d->gen.keys[i], "port", d->net.nodes[i].port,
+				    "home", d->net.nodes[i].home, "log", d->net.nodes[i].log));
+	json_object_set_new(d->doc, "dir", json_string(d->o.dir));
+	json_object_set_new(d->doc, "seed", json_integer((json_int_t)d->o.seed));
+	json_object_set_new(d->doc, "at", json_string(d->at_text));
+	json_object_set_new(d->doc, "instruments", json_integer((json_int_t)d->city.instruments));
+	json_object_set_new(d->doc, "truth", json_string(d->city.truth_path));
+	json_object_set_new(d->doc, "labs", labs);
+	json_object_set_new(d->doc, "chain_example", json_string(d->city.chain_example));
+	json_object_set_new(d->doc, "oot_standard", json_string(d->city.oot_standard));
+	if ((rc = show_coverage(d)) != 0 || (rc = show_report(d)) != 0 || (rc = show_chain(d)) != 0 ||
+	    (rc = show_impact(d)) != 0 || (rc = show_proof(d)) != 0 || (rc = show_broken(d)) != 0 ||
+	    (rc = show_digests(d)) != 0)
+		return rc;
+	fflush(d->o.out);
+	return 0;
+}
+
+void ct__demo_keep_note(struct ct_demo *d)
+{
+	const char *home = d->net.nodes[CT_DEMO_BUREAU].home;
+
+	fprintf(d->o.out,
+		"\nThe network keeps running: %d caltraced on 127.0.0.1:%d-%d, logs in %s/*/caltraced.log.\n"
+		"Ask it, for instance:\n"
+		"  caltrace --home %s/city status\n"
+		"  caltrace --home %s chain %s --at %s\n"
+		"  caltrace --home %s coverage --by district --at %s\n"
+		"  caltrace --home %s impact %s --at %s\n"
+		"  caltrace --home %s due --at %s\n"
+		"Stop it with: caltrace demo --stop --dir %s\n",
+		d->net.n, d->o.base_port, d->o.base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
+		d->city.chain_example, d->at_text, home, d->at_text, home, d->city.oot_standard, d->at_text,
+		home, d->at_text, d->o.dir);
+}
+
+pid_t ct__demo_pid_running(const char *pidfile)
+{
+	char path[64], cmd[256] = "";
+	FILE *f = fopen(pidfile, "r");
+	int pid = 0;
+	size_t n;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	return strstr(cmd, "caltraced") ? (pid_t)pid : 0; /* argv[0], NUL-terminated */
+}
+
+int ct_demo_stop(const char *dir, int *stopped)
+{
+	char path[4300];
+	pid_t pids[CT_DEMO_LABS];
+	int i, running = 0, waited;
+
+	for (i = 0; i < CT_DEMO_LABS; i++) {
+		snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, ct_demo_labs[i].slug);
+		if ((pids[i] = ct__demo_pid_running(path)) > 0) {
+			kill(pids[i], SIGTERM);
+			running++;
+		}
+		unlink(path);
+	}
+	for (waited = 0; waited < 600; waited++) {
+		int left = 0;
+		for (i = 0; i < CT_DEMO_LABS; i++)
+			left += pids[i] > 0 && kill(pids[i], 0) == 0;
+		if (!left)
+			break;
+		ct__net_sleep_ms(50);
+	}
+	*stopped = running;
+	return 0;
+}
+
+void ct__demo_remove_pidfiles(struct ct_demo *d)
+{
+	char path[4300];
+
+	for (int i = 0; i < d->net.n; i++) {
+		snprintf(path, sizeof(path), "%s/caltraced.pid", d->net.nodes[i].home);
+		unlink(path);
+	}
+}
