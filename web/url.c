@@ -1,7 +1,7 @@
 /* Percent-encoding of paths and queries, and what an id may be: pure. */
 #include <string.h>
 
-#include "caltrace/ledger/mp.h"
+#include "caltrace/base/utf8.h"
 #include "web_internal.h"
 
 static int hexval(char c)

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "caltrace/base/error.h"
-#include "caltrace/ledger/mp.h"
+#include "caltrace/base/utf8.h"
 #include "caltrace/web/web.h"
 #include "web_internal.h"
 
