@@ -66,8 +66,8 @@ static void lua_path(FILE *f, const char *id)
 
 	fputs("  \"/api/v1/instruments/", f);
 	for (; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-		    *p == '.' || *p == '_' || *p == '~')
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~')
 			fputc(*p, f);
 		else
 			fprintf(f, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
@@ -104,12 +104,10 @@ done:
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"home", required_argument, NULL, 'H'},
-						 {"paths", required_argument, NULL, 'p'},
-						 {"count", required_argument, NULL, 'n'},
-						 {"seconds", required_argument, NULL, 's'},
-						 {"seed", required_argument, NULL, 'S'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"home", required_argument, NULL, 'H'},  {"paths", required_argument, NULL, 'p'},
+	    {"count", required_argument, NULL, 'n'}, {"seconds", required_argument, NULL, 's'},
+	    {"seed", required_argument, NULL, 'S'},  {NULL, 0, NULL, 0}};
 	const char *home = NULL, *paths = NULL;
 	size_t count = 10000, i, done = 0, bytes = 0;
 	double seconds = 10, t0, *lat;
@@ -141,7 +139,8 @@ int main(int argc, char **argv)
 			seed = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		default:
-			fprintf(stderr, "usage: bench_web --home DIR [--paths FILE.lua] [--count N] [--seconds S] [--seed N]\n");
+			fprintf(stderr, "usage: bench_web --home DIR [--paths FILE.lua] [--count N] "
+					"[--seconds S] [--seed N]\n");
 			return 2;
 		}
 	}
@@ -188,7 +187,8 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s() - t0;
 	qsort(lat, done, sizeof(*lat), cmp_double);
-	printf("in-process chain (snapshot + tracer + chain + JSON, 1 thread): %zu chains of %zu instruments in %.1f s: "
+	printf("in-process chain (snapshot + tracer + chain + JSON, 1 thread): %zu chains of %zu instruments "
+	       "in %.1f s: "
 	       "%.0f/s, p50 %.3f ms, p99 %.3f ms, %.0f bytes of JSON each\n",
 	       done, ids.n, t0, (double)done / t0, lat[done / 2] * 1e3, lat[done * 99 / 100] * 1e3,
 	       (double)bytes / (double)done);

@@ -55,7 +55,8 @@ static int parse(int argc, char **argv, struct label_opts *o)
 			else if (!strcmp(optarg, "pdf"))
 				o->format = CT_LABEL_PDF;
 			else
-				return cli_usage_error("label", "--format expects svg or pdf, not '%s'", optarg);
+				return cli_usage_error("label", "--format expects svg or pdf, not '%s'",
+						       optarg);
 			break;
 		case 'a':
 			if (cli_parse_time("label", "--at", optarg, &o->at) < 0)
@@ -69,8 +70,8 @@ static int parse(int argc, char **argv, struct label_opts *o)
 		case 'w':
 			o->within = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || *optarg == '-' || o->within > 3650)
-				return cli_usage_error("label", "--due-within expects days from 0 to 3650, not '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "label", "--due-within expects days from 0 to 3650, not '%s'", optarg);
 			o->has_within = true;
 			break;
 		case 'h':
@@ -85,7 +86,8 @@ static int parse(int argc, char **argv, struct label_opts *o)
 	if (!o->path)
 		return cli_usage_error("label", "needs -o FILE");
 	if (o->lab_hex ? optind != argc || !o->has_within : optind == argc || o->has_within)
-		return cli_usage_error("label", "expects instrument IDs, or --lab KEY with --due-within DAYS");
+		return cli_usage_error("label",
+				       "expects instrument IDs, or --lab KEY with --due-within DAYS");
 	if (!o->format) {
 		size_t n = strlen(o->path);
 		o->format = n > 4 && !strcasecmp(o->path + n - 4, ".pdf") ? CT_LABEL_PDF : CT_LABEL_SVG;
@@ -115,15 +117,16 @@ int cmd_label(int argc, char **argv)
 		goto done;
 	}
 	err = o.lab_hex ? ct_labels_for_lab(&labels, r, o.lab, o.within, o.at, o.base)
-			: ct_labels_for_ids(&labels, r, (const char *const *)argv + optind, (size_t)(argc - optind),
-					    o.at, o.base);
+			: ct_labels_for_ids(&labels, r, (const char *const *)argv + optind,
+					    (size_t)(argc - optind), o.at, o.base);
 	if (err < 0) {
 		cli_fail("label", err, "cannot make the labels");
 		goto done;
 	}
 	if (!labels->n) {
-		fprintf(stderr, "caltrace label: nothing of lab %.8s… is overdue or due within %llu days; no sheet "
-				"written\n",
+		fprintf(stderr,
+			"caltrace label: nothing of lab %.8s… is overdue or due within %llu days; no sheet "
+			"written\n",
 			o.lab_hex, (unsigned long long)o.within);
 		rc = EXIT_NO;
 		goto done;

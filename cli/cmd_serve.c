@@ -62,14 +62,18 @@ struct serve_opts {
 
 static int parse(int argc, char **argv, struct serve_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"listen", required_argument, NULL, 'l'},	  {"base-url", required_argument, NULL, 'b'},
-	    {"threads", required_argument, NULL, 't'},	  {"max-connections", required_argument, NULL, 'm'},
-	    {"per-client", required_argument, NULL, 'p'}, {"rate", required_argument, NULL, 'r'},
-	    {"burst", required_argument, NULL, 'B'},	  {"heavy", required_argument, NULL, 'H'},
-	    {"access-log", no_argument, NULL, 'a'},	  {"map-mib", required_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
+						 {"base-url", required_argument, NULL, 'b'},
+						 {"threads", required_argument, NULL, 't'},
+						 {"max-connections", required_argument, NULL, 'm'},
+						 {"per-client", required_argument, NULL, 'p'},
+						 {"rate", required_argument, NULL, 'r'},
+						 {"burst", required_argument, NULL, 'B'},
+						 {"heavy", required_argument, NULL, 'H'},
+						 {"access-log", no_argument, NULL, 'a'},
+						 {"map-mib", required_argument, NULL, 'M'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	int c;
 
 	optind = 1;
@@ -167,8 +171,8 @@ int cmd_serve(int argc, char **argv)
 		cli_fail("serve", err, "cannot start");
 		goto done;
 	}
-	fprintf(stderr, "caltrace serve: %s read-only on %s (port %u); dashboard /dashboard, API /api/v1\n", n.dir,
-		o.srv.listen, ct_web_server_port(srv));
+	fprintf(stderr, "caltrace serve: %s read-only on %s (port %u); dashboard /dashboard, API /api/v1\n",
+		n.dir, o.srv.listen, ct_web_server_port(srv));
 	fflush(stderr);
 	do
 		err = sigwait(&stop, &sig);

@@ -65,7 +65,8 @@ static json_t *subject_links(const struct ct__req *q)
 	ct_web_subject_path(&p, rt->ns, rt->id, rt->id_len);
 	json_object_set_new(o, "page", link(q, (const char *)p.ptr, p.len));
 	p.len = 0;
-	ct_buf_put(&p, rt->ns == CT_NS_STANDARD ? "/api/v1/standards/" : "/api/v1/instruments/", rt->ns == CT_NS_STANDARD ? 18 : 20);
+	ct_buf_put(&p, rt->ns == CT_NS_STANDARD ? "/api/v1/standards/" : "/api/v1/instruments/",
+		   rt->ns == CT_NS_STANDARD ? 18 : 20);
 	ct__pct_encode(&p, rt->id, rt->id_len);
 	base = p.len;
 	json_object_set_new(o, "self", link(q, (const char *)p.ptr, p.len));
@@ -125,10 +126,11 @@ static json_t *link_summary(const ct_trace_node *l)
 
 	ct_hex(author, l->author, CT_KEY_BYTES);
 	ct_hex(entry, l->entry, CT_HASH_BYTES);
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s}", "entry", entry, "kind",
-			 l->link_kind, "certificate", l->certificate, "result", l->result, "performed_at",
-			 ct__w_day(a, l->performed_at), "valid_until", ct__w_day(b, l->valid_until), "lab", author,
-			 "lab_name", l->author_name, "technician", l->technician, "provider", l->provider, "verdict",
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s}", "entry", entry,
+			 "kind", l->link_kind, "certificate", l->certificate, "result", l->result,
+			 "performed_at", ct__w_day(a, l->performed_at), "valid_until",
+			 ct__w_day(b, l->valid_until), "lab", author, "lab_name", l->author_name,
+			 "technician", l->technician, "provider", l->provider, "verdict",
 			 ct_verdict_name(l->verdict));
 }
 
@@ -144,7 +146,8 @@ static int api_subject(struct ct__req *q, ct_web_response *resp)
 
 	if ((err = subject_tree(q, resp, &tree)) < 0 || !tree)
 		goto done;
-	if (tree->has_entry && ct_read_entry_by_hash(q->r, tree->entry, &e) == 0 && (err = ct_entry_to_json(&reg, &e)) < 0)
+	if (tree->has_entry && ct_read_entry_by_hash(q->r, tree->entry, &e) == 0 &&
+	    (err = ct_entry_to_json(&reg, &e)) < 0)
 		goto done;
 	collect_reasons(tree, &mask);
 	codes = json_array();
@@ -152,9 +155,9 @@ static int api_subject(struct ct__req *q, ct_web_response *resp)
 		if (mask & (1ULL << i))
 			json_array_append_new(codes, json_string(ct_reason_name((ct_reason)i)));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o*, s:o}", "id", rt->id, "kind",
-		      rt->ns == CT_NS_STANDARD ? "standard" : "instrument", "at", ct__w_day(day, rt->at), "verdict",
-		      ct_verdict_name(tree->verdict), "reasons", codes, "registration", reg, "latest_calibration",
-		      tree->nchildren ? link_summary(tree->children[0]) : json_null());
+		      rt->ns == CT_NS_STANDARD ? "standard" : "instrument", "at", ct__w_day(day, rt->at),
+		      "verdict", ct_verdict_name(tree->verdict), "reasons", codes, "registration", reg,
+		      "latest_calibration", tree->nchildren ? link_summary(tree->children[0]) : json_null());
 	reg = NULL;
 	json_object_set_new(o, "links", subject_links(q));
 	err = send_json(resp, o);
@@ -191,8 +194,8 @@ static char *download_name(const ct_web_route *rt)
 		name[i] = "bundle-of-"[i];
 	for (i = 0, n = 10; i < rt->id_len; i++) {
 		char c = rt->id[i];
-		name[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-				    c == '_' || c == '-'
+		name[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				    c == '.' || c == '_' || c == '-'
 				? c
 				: '_';
 	}
@@ -223,7 +226,8 @@ static int api_proof(struct ct__req *q, ct_web_response *resp)
 		snprintf(detail, sizeof(detail), "%s", ct_error_last());
 		resp->body.len = 0;
 		ct__problem(resp, true, rt->lang, 503, q->req->path,
-			    "no proof can be made yet: %s (running nodes sign and witness checkpoints within seconds)",
+			    "no proof can be made yet: %s (running nodes sign and witness checkpoints within "
+			    "seconds)",
 			    detail);
 		resp->retry_after = 5;
 		return 0;
@@ -267,7 +271,8 @@ static void paging(const struct ct__req *q, json_t *o, size_t count)
 		ct__pct_encode(&b, day, strlen(day));
 	}
 	if (rt->kind == CT_WEB_API_DUE) {
-		snprintf(num, sizeof(num), "&within=%llu%s", (unsigned long long)rt->within, rt->overdue ? "&overdue=1" : "");
+		snprintf(num, sizeof(num), "&within=%llu%s", (unsigned long long)rt->within,
+			 rt->overdue ? "&overdue=1" : "");
 		ct_buf_put(&b, num, strlen(num));
 	}
 	json_object_set_new(o, "next", b.ptr ? json_stringn((const char *)b.ptr, b.len) : json_null());
@@ -354,11 +359,13 @@ static int api_coverage(struct ct__req *q, ct_web_response *resp)
 			{
 				uint8_t key[CT_KEY_BYTES];
 				ct_org_info info;
-				if (ct_unhex(key, CT_KEY_BYTES, json_string_value(json_object_get(g, "key"))) < 0)
+				if (ct_unhex(key, CT_KEY_BYTES,
+					     json_string_value(json_object_get(g, "key"))) < 0)
 					continue;
 				if ((err = ct_org_info_at(&info, tr, key, cov[i].at)) < 0)
 					goto done;
-				json_object_set_new(g, "name", info.name ? json_string(info.name) : json_null());
+				json_object_set_new(g, "name",
+						    info.name ? json_string(info.name) : json_null());
 				ct_org_info_free(&info);
 			}
 		}
@@ -387,7 +394,8 @@ static int api_due(struct ct__req *q, ct_web_response *resp)
 		return err;
 	ct_hex(hex, rt->key, CT_KEY_BYTES);
 	if (!info.name) {
-		ct__problem(resp, true, rt->lang, 404, q->req->path, "no lab with key %s was ever admitted", hex);
+		ct__problem(resp, true, rt->lang, 404, q->req->path, "no lab with key %s was ever admitted",
+			    hex);
 		return 0;
 	}
 	memset(&dq, 0, sizeof(dq));
@@ -396,10 +404,12 @@ static int api_due(struct ct__req *q, ct_web_response *resp)
 	dq.overdue_only = rt->overdue;
 	dq.has_lab = true;
 	memcpy(dq.lab, rt->key, CT_KEY_BYTES);
-	if ((err = ct_due_list(&d, q->r, &dq)) < 0 || (err = ct_due_to_json(&o, d, &dq, rt->offset, rt->limit)) < 0)
+	if ((err = ct_due_list(&d, q->r, &dq)) < 0 ||
+	    (err = ct_due_to_json(&o, d, &dq, rt->offset, rt->limit)) < 0)
 		goto done;
-	json_object_set_new(o, "lab", json_pack("{s:s, s:s, s:s?, s:b}", "key", hex, "name", info.name, "tier",
-						info.tier, "admitted", info.admitted && !info.revoked));
+	json_object_set_new(o, "lab",
+			    json_pack("{s:s, s:s, s:s?, s:b}", "key", hex, "name", info.name, "tier",
+				      info.tier, "admitted", info.admitted && !info.revoked));
 	paging(q, o, d->count);
 	err = send_json(resp, o);
 done:
@@ -454,8 +464,8 @@ static int api_entry(struct ct__req *q, ct_web_response *resp)
 	ct_hex(hex, q->rt->hash, CT_HASH_BYTES);
 	err = ct_read_entry_by_hash(q->r, q->rt->hash, &e);
 	if (err == CT_ENOTFOUND) {
-		ct__problem(resp, true, q->rt->lang, 404, q->req->path, "no entry with hash %s is in this node's ledger",
-			    hex);
+		ct__problem(resp, true, q->rt->lang, 404, q->req->path,
+			    "no entry with hash %s is in this node's ledger", hex);
 		return 0;
 	}
 	if (err < 0 || (err = ct_entry_to_json(&o, &e)) < 0)
@@ -473,7 +483,8 @@ static int api_index(struct ct__req *q, ct_web_response *resp)
 	    {"/api/v1/instruments/{id}/chain?at=DATE", "its chain, as caltrace chain --json"},
 	    {"/api/v1/instruments/{id}/proof?at=DATE", "its proof bundle, as caltrace prove writes it"},
 	    {"/api/v1/standards/{id}?at=DATE", "a standard, likewise (also /chain and /proof)"},
-	    {"/api/v1/standards/{id}/impact?since=DATE&at=DATE&offset=N&limit=N", "what relied on a standard"},
+	    {"/api/v1/standards/{id}/impact?since=DATE&at=DATE&offset=N&limit=N",
+	     "what relied on a standard"},
 	    {"/api/v1/coverage?by=district|category|lab&at=DATE|monthly=YYYY-MM..YYYY-MM", "coverage"},
 	    {"/api/v1/labs/{key}/due?within=DAYS&overdue=1&at=DATE&offset=N&limit=N", "a lab's due list"},
 	    {"/api/v1/status", "this node: feeds, digest, peers and lag"},
@@ -484,7 +495,8 @@ static int api_index(struct ct__req *q, ct_web_response *resp)
 
 	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		json_array_append_new(list, json_pack("{s:s, s:s}", "get", calls[i][0], "what", calls[i][1]));
-	return send_json(resp, json_pack("{s:s, s:s, s:o}", "api", "caltrace/v1", "docs", "docs/API.md", "calls", list));
+	return send_json(
+	    resp, json_pack("{s:s, s:s, s:o}", "api", "caltrace/v1", "docs", "docs/API.md", "calls", list));
 }
 
 int ct__api(struct ct__req *q, ct_web_response *resp)

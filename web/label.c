@@ -20,8 +20,9 @@ int ct__qr_make(struct ct__qr *out, const char *text)
 	out->dark = NULL;
 	errno = 0;
 	if (!(qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M)))
-		return errno == ERANGE ? ct_error_set(CT_ETOOBIG, "'%.60s...' is too long for a QR code", text)
-				       : ct_error_set(CT_ENOMEM, "cannot make the QR code of '%.60s'", text);
+		return errno == ERANGE
+			   ? ct_error_set(CT_ETOOBIG, "'%.60s...' is too long for a QR code", text)
+			   : ct_error_set(CT_ENOMEM, "cannot make the QR code of '%.60s'", text);
 	if (!(out->dark = malloc((size_t)qr->width * (size_t)qr->width))) {
 		QRcode_free(qr);
 		return ct_error_set(CT_ENOMEM, "out of memory for a QR code");
@@ -93,7 +94,8 @@ static int label_of(ct_label *lb, ct_tracer *tr, ct_reader *r, const char *id, u
 	if ((err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
 		return err;
 	if ((err = ct_buf_put(&url, base, strlen(base))) < 0 ||
-	    (err = ct_web_subject_path(&url, CT_NS_INSTRUMENT, id, strlen(id))) < 0 || (err = ct_buf_put(&url, "", 1)) < 0)
+	    (err = ct_web_subject_path(&url, CT_NS_INSTRUMENT, id, strlen(id))) < 0 ||
+	    (err = ct_buf_put(&url, "", 1)) < 0)
 		goto done;
 	lb->url = (char *)url.ptr;
 	url.ptr = NULL;

@@ -50,7 +50,8 @@ static void pdf_string(struct ct__out *o, const char *s)
 /* Text at (x, y) mm from the sheet's top-left corner. */
 static void text(struct ct__out *o, double x, double y, double size_mm, bool bold, const char *s)
 {
-	ct__w_fmt(o, "BT /%s %.2f Tf %.2f %.2f Td ", bold ? "F2" : "F1", size_mm * PT, x * PT, (CT__PAGE_H - y) * PT);
+	ct__w_fmt(o, "BT /%s %.2f Tf %.2f %.2f Td ", bold ? "F2" : "F1", size_mm * PT, x * PT,
+		  (CT__PAGE_H - y) * PT);
 	pdf_string(o, s);
 	ct__w_str(o, " Tj ET\n");
 }
@@ -85,7 +86,8 @@ static int one(struct ct__out *o, const ct_label *lb, double x, double y)
 	if ((err = ct__qr_make(&qr, lb->url)) < 0)
 		return err;
 	ct__w_fmt(o, "0.75 G 0.3 w [1.5 1.5] 0 d %.2f %.2f %.2f %.2f re S [] 0 d\n", (x + 0.5) * PT,
-		  (CT__PAGE_H - (y + CT__LABEL_H - 0.5)) * PT, (CT__LABEL_W - 1) * PT, (CT__LABEL_H - 1) * PT);
+		  (CT__PAGE_H - (y + CT__LABEL_H - 0.5)) * PT, (CT__LABEL_W - 1) * PT,
+		  (CT__LABEL_H - 1) * PT);
 	qr_rects(o, &qr, x + CT__QR_X, y + CT__QR_Y);
 	ct__qr_free(&qr);
 	n = ct__label_cut(line, sizeof(line), lb->id, 16, false);
@@ -96,7 +98,8 @@ static int one(struct ct__out *o, const ct_label *lb, double x, double y)
 	}
 	if (lb->has_cal) {
 		text(o, tx, y + 17.5, 2.4, false,
-		     lb->kind && !strcmp(lb->kind, "verification") ? "verification valid until" : "calibration valid until");
+		     lb->kind && !strcmp(lb->kind, "verification") ? "verification valid until"
+								   : "calibration valid until");
 		ct_time_format(day, sizeof(day), lb->valid_until);
 		text(o, tx, y + 22.5, 4.2, true, day);
 		snprintf(line, sizeof(line), "cert. %s", lb->certificate ? lb->certificate : "-");
@@ -140,10 +143,13 @@ int ct__labels_pdf(ct_buf *out, const ct_labels *l)
 		ct__w_fmt(&o, "%s%zu 0 R", p ? " " : "", 5 + 2 * p);
 	ct__w_fmt(&o, "] /Count %zu >>\nendobj\n", pages);
 	begin_obj(&o, offsets, 3);
-	ct__w_str(&o, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n");
+	ct__w_str(
+	    &o,
+	    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>\nendobj\n");
 	begin_obj(&o, offsets, 4);
-	ct__w_str(&o, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>\n"
-		      "endobj\n");
+	ct__w_str(&o,
+		  "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>\n"
+		  "endobj\n");
 	for (p = 0; p < pages && !o.err; p++) {
 		struct ct__out c = {&content, 0};
 		double x, y;
@@ -158,10 +164,11 @@ int ct__labels_pdf(ct_buf *out, const ct_labels *l)
 			break;
 		}
 		begin_obj(&o, offsets, 5 + 2 * p);
-		ct__w_fmt(&o,
-			  "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 3 0 R "
-			  "/F2 4 0 R >> >> /Contents %zu 0 R >>\nendobj\n",
-			  CT__PAGE_W * PT, CT__PAGE_H * PT, 6 + 2 * p);
+		ct__w_fmt(
+		    &o,
+		    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 3 0 R "
+		    "/F2 4 0 R >> >> /Contents %zu 0 R >>\nendobj\n",
+		    CT__PAGE_W * PT, CT__PAGE_H * PT, 6 + 2 * p);
 		begin_obj(&o, offsets, 6 + 2 * p);
 		ct__w_fmt(&o, "<< /Length %zu >>\nstream\n", content.len);
 		ct__w_put(&o, (const char *)content.ptr, content.len);

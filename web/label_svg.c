@@ -24,8 +24,8 @@ static void qr_path(struct ct__out *o, const struct ct__qr *qr, double x0, doubl
 			while (x + run < qr->width && qr->dark[y * qr->width + x + run])
 				run++;
 			if (run)
-				ct__w_fmt(o, "M%.3f %.3fh%.3fv%.3fh-%.3fz", x0 + (x + 4) * m, y0 + (y + 4) * m, run * m, m,
-					  run * m);
+				ct__w_fmt(o, "M%.3f %.3fh%.3fv%.3fh-%.3fz", x0 + (x + 4) * m,
+					  y0 + (y + 4) * m, run * m, m, run * m);
 			x += run ? run : 1;
 		}
 	ct__w_str(o, "'/>");
@@ -33,7 +33,8 @@ static void qr_path(struct ct__out *o, const struct ct__qr *qr, double x0, doubl
 
 static void text(struct ct__out *o, double x, double y, double size, bool bold, const char *s)
 {
-	ct__w_fmt(o, "<text x='%.2f' y='%.2f' font-size='%.2f'%s>", x, y, size, bold ? " font-weight='700'" : "");
+	ct__w_fmt(o, "<text x='%.2f' y='%.2f' font-size='%.2f'%s>", x, y, size,
+		  bold ? " font-weight='700'" : "");
 	ct__w_esc(o, s);
 	ct__w_str(o, "</text>");
 }
@@ -48,9 +49,11 @@ static int one(struct ct__out *o, const ct_label *lb, double x, double y)
 
 	if ((err = ct__qr_make(&qr, lb->url)) < 0)
 		return err;
-	ct__w_fmt(o, "<g class='label'><rect x='%.2f' y='%.2f' width='%.2f' height='%.2f' fill='none' stroke='#bbb' "
-		     "stroke-width='0.2' stroke-dasharray='1 1'/>",
-		  x + 0.5, y + 0.5, CT__LABEL_W - 1, CT__LABEL_H - 1);
+	ct__w_fmt(
+	    o,
+	    "<g class='label'><rect x='%.2f' y='%.2f' width='%.2f' height='%.2f' fill='none' stroke='#bbb' "
+	    "stroke-width='0.2' stroke-dasharray='1 1'/>",
+	    x + 0.5, y + 0.5, CT__LABEL_W - 1, CT__LABEL_H - 1);
 	qr_path(o, &qr, x + CT__QR_X, y + CT__QR_Y);
 	ct__qr_free(&qr);
 	/* The id on up to two lines of 16 characters. */
@@ -89,11 +92,12 @@ int ct__labels_svg(ct_buf *out, const ct_labels *l)
 	double x, y;
 	int err;
 
-	ct__w_fmt(&o,
-		  "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='210mm' "
-		  "height='%.0fmm' viewBox='0 0 210 %.0f' font-family='Helvetica, Arial, \"Noto Sans CJK SC\", "
-		  "\"WenQuanYi Micro Hei\", sans-serif'>\n",
-		  CT__PAGE_H * (double)pages, CT__PAGE_H * (double)pages);
+	ct__w_fmt(
+	    &o,
+	    "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='210mm' "
+	    "height='%.0fmm' viewBox='0 0 210 %.0f' font-family='Helvetica, Arial, \"Noto Sans CJK SC\", "
+	    "\"WenQuanYi Micro Hei\", sans-serif'>\n",
+	    CT__PAGE_H * (double)pages, CT__PAGE_H * (double)pages);
 	for (i = 0; i < l->n; i++) {
 		ct__label_origin(i, &x, &y);
 		if (i % per == 0)

@@ -53,15 +53,15 @@ void ct__page_begin(struct ct__out *o, const struct ct__req *q, const char *titl
 	int lang = q->rt->lang;
 
 	ct__w_fmt(o,
-		"<!doctype html>\n<html lang='%s'><head><meta charset='utf-8'>\n"
-		"<meta name='viewport' content='width=device-width, initial-scale=1'>\n<title>",
-		lang == CT_WEB_EN ? "en" : "zh-CN");
+		  "<!doctype html>\n<html lang='%s'><head><meta charset='utf-8'>\n"
+		  "<meta name='viewport' content='width=device-width, initial-scale=1'>\n<title>",
+		  lang == CT_WEB_EN ? "en" : "zh-CN");
 	ct__w_esc(o, title);
 	ct__w_str(o, " · ");
 	ct__w_esc(o, ct__t(lang, T_SITE));
 	ct__w_str(o, "</title>\n<link rel='stylesheet' href='/static/caltrace.css'>\n"
-		   "<link rel='icon' href='/static/icon.svg' type='image/svg+xml'>\n</head><body>\n"
-		   "<header class='top'><a class='home' href='/");
+		     "<link rel='icon' href='/static/icon.svg' type='image/svg+xml'>\n</head><body>\n"
+		     "<header class='top'><a class='home' href='/");
 	ct__w_str(o, ct__lang_param(q, true));
 	ct__w_str(o, "'>");
 	ct__w_esc(o, ct__t(lang, T_SITE));
@@ -92,22 +92,23 @@ void ct__html_ok(ct_web_response *resp)
 /* The verdict's icon: a tick in a circle, an exclamation mark in a triangle, a cross in a circle. */
 static void icon(struct ct__out *o, ct_verdict v, int size)
 {
-	ct__w_fmt(o, "<svg class='icon' width='%d' height='%d' viewBox='0 0 24 24' aria-hidden='true'>", size, size);
+	ct__w_fmt(o, "<svg class='icon' width='%d' height='%d' viewBox='0 0 24 24' aria-hidden='true'>", size,
+		  size);
 	switch (v) {
 	case CT_VALID:
 		ct__w_str(o, "<circle cx='12' cy='12' r='11' fill='#1a7f37'/>"
-			   "<path d='M6.5 12.5l3.5 3.5 7.5-8' fill='none' stroke='#fff' stroke-width='2.6' "
-			   "stroke-linecap='round' stroke-linejoin='round'/>");
+			     "<path d='M6.5 12.5l3.5 3.5 7.5-8' fill='none' stroke='#fff' stroke-width='2.6' "
+			     "stroke-linecap='round' stroke-linejoin='round'/>");
 		break;
 	case CT_SUSPECT:
 		ct__w_str(o, "<path d='M12 1.8L23 21.5H1z' fill='#bf8700'/>"
-			   "<path d='M12 8.5v6.5' stroke='#fff' stroke-width='2.6' stroke-linecap='round'/>"
-			   "<circle cx='12' cy='18.2' r='1.5' fill='#fff'/>");
+			     "<path d='M12 8.5v6.5' stroke='#fff' stroke-width='2.6' stroke-linecap='round'/>"
+			     "<circle cx='12' cy='18.2' r='1.5' fill='#fff'/>");
 		break;
 	default:
 		ct__w_str(o, "<circle cx='12' cy='12' r='11' fill='#cf222e'/>"
-			   "<path d='M7.5 7.5l9 9M16.5 7.5l-9 9' stroke='#fff' stroke-width='2.6' "
-			   "stroke-linecap='round'/>");
+			     "<path d='M7.5 7.5l9 9M16.5 7.5l-9 9' stroke='#fff' stroke-width='2.6' "
+			     "stroke-linecap='round'/>");
 	}
 	ct__w_str(o, "</svg>");
 }
@@ -116,8 +117,8 @@ void ct__badge(struct ct__out *o, int lang, ct_verdict v, bool big)
 {
 	static const enum ct__msg words[] = {T_VERDICT_VALID, T_VERDICT_SUSPECT, T_VERDICT_INVALID};
 
-	ct__w_fmt(o, "<span class='badge %s v-%s' data-verdict='%s'>", big ? "big" : "small", ct_verdict_name(v),
-		ct_verdict_name(v));
+	ct__w_fmt(o, "<span class='badge %s v-%s' data-verdict='%s'>", big ? "big" : "small",
+		  ct_verdict_name(v), ct_verdict_name(v));
 	icon(o, v, big ? 44 : 16);
 	ct__w_str(o, "<span class='word'>");
 	ct__w_esc(o, ct__t(lang, words[v <= CT_INVALID ? v : CT_INVALID]));

@@ -66,7 +66,6 @@ static void rate_cell(struct ct__out *o, int lang, const ct_report *p, uint64_t 
 	bool ok = ct_indicator_meets(&rate, p->ind[3].target_2020);
 	char v[24];
 
-
 	ct__w_fmt(o, "<td>%s ", ct_fmt_pct(v, num, den));
 	if (den) {
 		ct__w_fmt(o, "<span class='st %s'>", ok ? "ok" : "bad");
@@ -78,7 +77,8 @@ static void rate_cell(struct ct__out *o, int lang, const ct_report *p, uint64_t 
 
 static void indicators(struct ct__out *o, const struct ct__req *q, const ct_report *p)
 {
-	static const enum ct__msg names[CT_INDICATORS] = {T_IND_0, T_IND_1, T_IND_2, T_IND_3, T_IND_4, T_IND_5};
+	static const enum ct__msg names[CT_INDICATORS] = {T_IND_0, T_IND_1, T_IND_2,
+							  T_IND_3, T_IND_4, T_IND_5};
 	static const enum ct__msg status[] = {T_NO_DATA, T_BELOW, T_STATUS_2016, T_STATUS_2020};
 	int lang = q->rt->lang;
 	char v[32], t16[32], t20[32];
@@ -139,7 +139,8 @@ static void districts(struct ct__out *o, const struct ct__req *q, const ct_repor
 		ct__w_esc(o, s->districts[i].district);
 		ct__w_fmt(o, "</td><td>%llu</td>", (unsigned long long)c->registered);
 		rate_cell(o, lang, p, c->valid, c->registered);
-		ct__w_fmt(o, "<td>%llu</td><td>%llu</td>", (unsigned long long)c->suspect, (unsigned long long)c->compulsory);
+		ct__w_fmt(o, "<td>%llu</td><td>%llu</td>", (unsigned long long)c->suspect,
+			  (unsigned long long)c->compulsory);
 		rate_cell(o, lang, p, c->compulsory_valid, c->compulsory);
 		ct__w_fmt(o, "<td>%llu</td></tr>\n", (unsigned long long)s->districts[i].valid);
 	}
@@ -192,7 +193,8 @@ static void series(struct ct__out *o, const ct_report *p, bool inspection, const
 
 	for (i = 0; i < p->nseries; i++) {
 		const ct_coverage_counts *c = &p->series[i].total;
-		long r = inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
+		long r =
+		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		if (r < 0) {
 			if (open)
 				ct__w_str(o, "'/>");
@@ -208,10 +210,13 @@ static void series(struct ct__out *o, const ct_report *p, bool inspection, const
 		ct__w_str(o, "'/>");
 	for (i = 0; i < p->nseries; i++) {
 		const ct_coverage_counts *c = &p->series[i].total;
-		long r = inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
+		long r =
+		    inspection ? rate(c->compulsory_valid, c->compulsory) : rate(c->valid, c->registered);
 		if (r >= 0)
-			ct__w_fmt(o, "<circle cx='%.1f' cy='%.1f' r='3.5' fill='%s'><title>%ld.%02ld%%</title></circle>",
-				x_of(i, p->nseries), y_of(r, lo), color, r / 100, r % 100);
+			ct__w_fmt(o,
+				  "<circle cx='%.1f' cy='%.1f' r='3.5' "
+				  "fill='%s'><title>%ld.%02ld%%</title></circle>",
+				  x_of(i, p->nseries), y_of(r, lo), color, r / 100, r % 100);
 	}
 }
 
@@ -224,16 +229,19 @@ static void trend(struct ct__out *o, const struct ct__req *q, const ct_report *p
 
 	ct__w_str(o, "<h2>");
 	ct__w_esc(o, ct__t(lang, T_TREND));
-	ct__w_str(o, "</h2>\n<figure><svg class='chart' id='trend' viewBox='0 0 900 290' role='img' aria-label='");
+	ct__w_str(
+	    o, "</h2>\n<figure><svg class='chart' id='trend' viewBox='0 0 900 290' role='img' aria-label='");
 	ct__w_esc(o, ct__t(lang, T_TREND));
 	ct__w_str(o, "'>\n");
 	for (v = lo; v <= 10000; v += step)
-		ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#d1d9e0'/><text x='%d' y='%.1f' "
-			     "text-anchor='end'>%ld%%</text>",
+		ct__w_fmt(o,
+			  "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#d1d9e0'/><text x='%d' y='%.1f' "
+			  "text-anchor='end'>%ld%%</text>",
 			  X0, X1, y_of(v, lo), y_of(v, lo), X0 - 6, y_of(v, lo) + 4, v / 100);
-	ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#cf222e' stroke-dasharray='6 4'/>", X0, X1,
-		  y_of(RATE_TARGET(p), lo), y_of(RATE_TARGET(p), lo));
-	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1, y_of(RATE_TARGET(p), lo) + 14);
+	ct__w_fmt(o, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#cf222e' stroke-dasharray='6 4'/>",
+		  X0, X1, y_of(RATE_TARGET(p), lo), y_of(RATE_TARGET(p), lo));
+	ct__w_fmt(o, "<text x='%d' y='%.1f' text-anchor='end' fill='#cf222e'>", X1,
+		  y_of(RATE_TARGET(p), lo) + 14);
 	ct__w_esc(o, ct__t(lang, T_TARGET));
 	ct__w_fmt(o, " %ld%%</text>\n", RATE_TARGET(p) / 100);
 	series(o, p, false, "#0969da", lo);
@@ -245,13 +253,14 @@ static void trend(struct ct__out *o, const struct ct__req *q, const ct_report *p
 		} else
 			ct_time_month(label, p->series[i].at);
 		if (i % 2 == 0 || i + 1 == p->nseries)
-			ct__w_fmt(o, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>", x_of(i, p->nseries), Y1 + 18,
-				label);
+			ct__w_fmt(o, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>",
+				  x_of(i, p->nseries), Y1 + 18, label);
 	}
-	ct__w_fmt(o, "<rect x='%d' y='6' width='14' height='4' fill='#0969da'/><text x='%d' y='12'>", X0 + 4, X0 + 22);
+	ct__w_fmt(o, "<rect x='%d' y='6' width='14' height='4' fill='#0969da'/><text x='%d' y='12'>", X0 + 4,
+		  X0 + 22);
 	ct__w_esc(o, ct__t(lang, T_COVERAGE));
-	ct__w_fmt(o, "</text><rect x='%d' y='6' width='14' height='4' fill='#bc4c00'/><text x='%d' y='12'>", X0 + 220,
-		X0 + 238);
+	ct__w_fmt(o, "</text><rect x='%d' y='6' width='14' height='4' fill='#bc4c00'/><text x='%d' y='12'>",
+		  X0 + 220, X0 + 238);
 	ct__w_esc(o, ct__t(lang, T_INSPECTION));
 	ct__w_str(o, "</text>\n</svg><figcaption>");
 	ct__w_esc(o, ct__t(lang, T_TREND_NOTE));
@@ -305,7 +314,8 @@ static int out_of_tolerance(struct ct__out *o, struct ct__req *q)
 		ct__w_esc(o, info.name ? info.name : ct__t(lang, T_UNKNOWN_LAB));
 		ct__w_fmt(o, "</td><td>%s</td><td><a href='/api/v1/standards/", ct__w_day(day, l.v[i].since));
 		ct__w_url(o, l.v[i].id, strlen(l.v[i].id));
-		snprintf(counts, sizeof(counts), ct__t(lang, T_IMPACT_COUNTS), im->standards, im->instruments);
+		snprintf(counts, sizeof(counts), ct__t(lang, T_IMPACT_COUNTS), im->standards,
+			 im->instruments);
 		ct__w_str(o, "/impact'>");
 		ct__w_esc(o, counts);
 		ct__w_str(o, "</a></td></tr>\n");
@@ -380,8 +390,9 @@ static int overdue_by_lab(struct ct__out *o, struct ct__req *q)
 			ct__w_esc(o, labs[i].name);
 		else
 			ct__w_fmt(o, "%.12s…", hex);
-		ct__w_fmt(o, "</a></td><td>%zu</td><td>%zu</td><td>%zu</td><td><b>%zu</b></td></tr>\n", labs[i].n[CT_DUE_NEVER],
-			labs[i].n[CT_DUE_FAILED], labs[i].n[CT_DUE_OVERDUE], labs[i].total);
+		ct__w_fmt(o, "</a></td><td>%zu</td><td>%zu</td><td>%zu</td><td><b>%zu</b></td></tr>\n",
+			  labs[i].n[CT_DUE_NEVER], labs[i].n[CT_DUE_FAILED], labs[i].n[CT_DUE_OVERDUE],
+			  labs[i].total);
 	}
 	ct__w_str(o, "</table></div>\n");
 	free(labs);

@@ -14,7 +14,7 @@ static void row(struct ct__out *o, const struct ct__req *q, const ct_due_item *i
 	int lang = q->rt->lang;
 
 	ct__w_fmt(o, "<tr data-state='%s'><td><span class='st %s'>", ct_due_state_name(it->state),
-		it->state == CT_DUE_SOON ? "s1" : "bad");
+		  it->state == CT_DUE_SOON ? "s1" : "bad");
 	ct__w_esc(o, ct__t(lang, state_words[it->state]));
 	ct__w_str(o, "</span></td><td class='l'><a href='/i/");
 	ct__w_url(o, it->id, strlen(it->id));
@@ -40,20 +40,21 @@ static void pager(struct ct__out *o, const struct ct__req *q, const ct_due *d, c
 	size_t end = rt->offset + PAGE_ITEMS < d->count ? rt->offset + PAGE_ITEMS : d->count;
 	int lang = rt->lang;
 
-	snprintf(showing, sizeof(showing), ct__t(lang, T_SHOWING), d->count ? rt->offset + 1 : 0, end, d->count);
+	snprintf(showing, sizeof(showing), ct__t(lang, T_SHOWING), d->count ? rt->offset + 1 : 0, end,
+		 d->count);
 	ct__w_str(o, "<p class='pager'>");
 	ct__w_esc(o, showing);
 	ct__w_day(day, rt->at);
 	if (rt->offset) {
 		ct__w_fmt(o, " <a rel='prev' href='/labs/%s?within=%llu&amp;at=%s&amp;offset=%zu%s'>", hex,
-			(unsigned long long)rt->within, day, rt->offset > PAGE_ITEMS ? rt->offset - PAGE_ITEMS : 0,
-			ct__lang_param(q, false));
+			  (unsigned long long)rt->within, day,
+			  rt->offset > PAGE_ITEMS ? rt->offset - PAGE_ITEMS : 0, ct__lang_param(q, false));
 		ct__w_esc(o, ct__t(lang, T_PREV));
 		ct__w_str(o, "</a>");
 	}
 	if (end < d->count) {
 		ct__w_fmt(o, " <a rel='next' href='/labs/%s?within=%llu&amp;at=%s&amp;offset=%zu%s'>", hex,
-			(unsigned long long)rt->within, day, end, ct__lang_param(q, false));
+			  (unsigned long long)rt->within, day, end, ct__lang_param(q, false));
 		ct__w_esc(o, ct__t(lang, T_NEXT));
 		ct__w_str(o, "</a>");
 	}
@@ -62,7 +63,8 @@ static void pager(struct ct__out *o, const struct ct__req *q, const ct_due *d, c
 
 int ct__page_lab(struct ct__req *q, ct_web_response *resp)
 {
-	static const enum ct__msg cols[] = {T_STATE, T_ID, T_DISTRICT, T_OWNER, T_CATEGORY, T_VALID_UNTIL, T_DAYS};
+	static const enum ct__msg cols[] = {T_STATE,	T_ID,	       T_DISTRICT, T_OWNER,
+					    T_CATEGORY, T_VALID_UNTIL, T_DAYS};
 	const ct_web_route *rt = q->rt;
 	struct ct__out o = {&resp->body, 0};
 	char hex[2 * CT_KEY_BYTES + 1], sub[512];
@@ -115,7 +117,8 @@ int ct__page_lab(struct ct__req *q, ct_web_response *resp)
 			row(&o, q, &d->items[i]);
 		ct__w_str(&o, "</table></div>\n");
 	}
-	ct__w_fmt(&o, "<p class='actions'><a href='/api/v1/labs/%s/due?within=%llu'>", hex, (unsigned long long)rt->within);
+	ct__w_fmt(&o, "<p class='actions'><a href='/api/v1/labs/%s/due?within=%llu'>", hex,
+		  (unsigned long long)rt->within);
 	ct__w_esc(&o, ct__t(lang, T_JSON));
 	ct__w_str(&o, "</a></p>\n");
 	ct__page_end(&o, q);

@@ -12,14 +12,16 @@ static void form(struct ct__out *o, const struct ct__req *q)
 {
 	int lang = q->rt->lang;
 
-	ct__w_str(o, "<form class='search' id='search' method='get' action='/'>\n<input name='q' type='search' "
-		   "autocomplete='off' autocapitalize='off' spellcheck='false' maxlength='200' required value='");
+	ct__w_str(
+	    o, "<form class='search' id='search' method='get' action='/'>\n<input name='q' type='search' "
+	       "autocomplete='off' autocapitalize='off' spellcheck='false' maxlength='200' required value='");
 	ct__w_esc(o, q->rt->id);
 	ct__w_str(o, "' aria-label='");
 	ct__w_esc(o, ct__t(lang, T_ID));
 	ct__w_str(o, "'>\n");
 	if (q->rt->lang_explicit)
-		ct__w_fmt(o, "<input type='hidden' name='lang' value='%s'>\n", lang == CT_WEB_EN ? "en" : "zh-CN");
+		ct__w_fmt(o, "<input type='hidden' name='lang' value='%s'>\n",
+			  lang == CT_WEB_EN ? "en" : "zh-CN");
 	ct__w_str(o, "<button type='submit'>");
 	ct__w_esc(o, ct__t(lang, T_SEARCH_BUTTON));
 	ct__w_str(o, "</button>\n<button type='button' class='secondary' id='scan-start' hidden data-stop='");
@@ -59,7 +61,8 @@ int ct__page_search(struct ct__req *q, ct_web_response *resp)
 
 	if (q->rt->id_len) {
 		if ((err = ct__subject_known(q->r, CT_NS_INSTRUMENT, q->rt->id, q->rt->id_len, &inst)) < 0 ||
-		    (!inst && (err = ct__subject_known(q->r, CT_NS_STANDARD, q->rt->id, q->rt->id_len, &std)) < 0))
+		    (!inst &&
+		     (err = ct__subject_known(q->r, CT_NS_STANDARD, q->rt->id, q->rt->id_len, &std)) < 0))
 			return err;
 		if (inst || std)
 			return redirect(q, resp, inst ? CT_NS_INSTRUMENT : CT_NS_STANDARD);

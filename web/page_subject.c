@@ -55,8 +55,8 @@ static void reasons(struct ct__out *o, int lang, const ct_trace_node *n)
 	for (i = 0; i < n->nreasons; i++) {
 		const ct_trace_reason *r = &n->reasons[i];
 		const char *sev = r->warning ? "warning" : ct_verdict_name(ct_reason_severity(r->code));
-		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ", sev, ct_reason_name(r->code),
-			ct_reason_name(r->code));
+		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ", sev,
+			  ct_reason_name(r->code), ct_reason_name(r->code));
 		ct__w_esc(o, ct__reason_text(lang, r->code));
 		ct__w_str(o, " <span class='detail'>— ");
 		ct__w_esc(o, r->detail);
@@ -123,7 +123,8 @@ static void link_line(struct ct__out *o, const struct ct__req *q, const ct_trace
 		ct__w_esc(o, n->author_name ? n->author_name : ct__t(lang, T_UNKNOWN_LAB));
 	}
 	ct__w_str(o, "</div><div class='when'>");
-	ct__w_fmt(o, "<time>%s</time> → <time>%s</time>", ct__w_day(a, n->performed_at), ct__w_day(b, n->valid_until));
+	ct__w_fmt(o, "<time>%s</time> → <time>%s</time>", ct__w_day(a, n->performed_at),
+		  ct__w_day(b, n->valid_until));
 	if (n->result) {
 		ct__w_str(o, " · ");
 		ct__w_esc(o, n->result);
@@ -141,7 +142,10 @@ static void tree_node(struct ct__out *o, const struct ct__req *q, const ct_trace
 {
 	size_t i;
 	bool subject = n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD;
-	const char *state = !n->nreasons ? "" : n->verdict == CT_INVALID ? " broken" : n->verdict == CT_SUSPECT ? " suspect" : "";
+	const char *state = !n->nreasons	       ? ""
+			    : n->verdict == CT_INVALID ? " broken"
+			    : n->verdict == CT_SUSPECT ? " suspect"
+						       : "";
 
 	ct__w_fmt(o, "<li><div class='node%s' data-verdict='%s'>", state, ct_verdict_name(n->verdict));
 	ct__badge(o, q->rt->lang, n->verdict, false);
@@ -201,19 +205,21 @@ static void latest(struct ct__out *o, const struct ct__req *q, const ct_trace_no
 	ct__w_str(o, "<dl class='facts' id='latest'>\n");
 	fact(o, lang, T_CERTIFICATE, l->certificate);
 	fact(o, lang, l->kind == CT_NODE_ANCHOR ? T_PROVIDER : T_LAB,
-	     l->kind == CT_NODE_ANCHOR ? l->provider : l->author_name ? l->author_name : ct__t(lang, T_UNKNOWN_LAB));
+	     l->kind == CT_NODE_ANCHOR ? l->provider
+	     : l->author_name	       ? l->author_name
+				       : ct__t(lang, T_UNKNOWN_LAB));
 	ct__w_str(o, "<dt>");
 	ct__w_esc(o, ct__t(lang, T_VALIDITY));
-	ct__w_fmt(o, "</dt><dd><time>%s</time> → <time class='valid-until'>%s</time></dd>\n", ct__w_day(a, l->performed_at),
-		ct__w_day(b, l->valid_until));
+	ct__w_fmt(o, "</dt><dd><time>%s</time> → <time class='valid-until'>%s</time></dd>\n",
+		  ct__w_day(a, l->performed_at), ct__w_day(b, l->valid_until));
 	fact(o, lang, T_RESULT, l->result);
 	fact(o, lang, T_TECHNICIAN, l->technician);
 	ct__w_str(o, "</dl>\n");
 }
 
 /* Every reason of the tree that changes a verdict, once per code and detail: why, at the top. */
-static void why(struct ct__out *o, int lang, const ct_trace_node *n, const ct_trace_reason **seen, size_t *nseen,
-		size_t max)
+static void why(struct ct__out *o, int lang, const ct_trace_node *n, const ct_trace_reason **seen,
+		size_t *nseen, size_t max)
 {
 	size_t i, j;
 
@@ -228,7 +234,8 @@ static void why(struct ct__out *o, int lang, const ct_trace_node *n, const ct_tr
 			continue;
 		seen[(*nseen)++] = r;
 		ct__w_fmt(o, "<li class='r-%s' data-reason='%s'><code>%s</code> ",
-			  ct_verdict_name(ct_reason_severity(r->code)), ct_reason_name(r->code), ct_reason_name(r->code));
+			  ct_verdict_name(ct_reason_severity(r->code)), ct_reason_name(r->code),
+			  ct_reason_name(r->code));
 		ct__w_esc(o, ct__reason_text(lang, r->code));
 		ct__w_str(o, " <span class='detail'>— ");
 		ct__w_esc(o, r->detail);
@@ -247,8 +254,8 @@ static void page(struct ct__out *o, const struct ct__req *q, const ct_trace_node
 	char day[32];
 
 	ct__page_begin(o, q, rt->id);
-	ct__w_fmt(o, "<section class='verdict v-%s' id='verdict' data-verdict='%s'>", ct_verdict_name(tree->verdict),
-		ct_verdict_name(tree->verdict));
+	ct__w_fmt(o, "<section class='verdict v-%s' id='verdict' data-verdict='%s'>",
+		  ct_verdict_name(tree->verdict), ct_verdict_name(tree->verdict));
 	ct__badge(o, lang, tree->verdict, true);
 	ct__w_str(o, "<div><div class='kind'>");
 	ct__w_esc(o, ct__t(lang, rt->ns == CT_NS_STANDARD ? T_STANDARD : T_INSTRUMENT));
@@ -312,10 +319,12 @@ int ct__page_subject(struct ct__req *q, ct_web_response *resp)
 	if ((err = ct__subject_known(q->r, rt->ns, rt->id, rt->id_len, &known)) < 0)
 		return err;
 	if (!known) {
-		ct__problem(resp, false, rt->lang, 404, q->req->path, "%s%s", ct__t(rt->lang, T_NOT_FOUND_ID), rt->id);
+		ct__problem(resp, false, rt->lang, 404, q->req->path, "%s%s", ct__t(rt->lang, T_NOT_FOUND_ID),
+			    rt->id);
 		return 0;
 	}
-	if ((err = ct__tracer(q, &tr)) < 0 || (err = ct_trace(&tree, tr, rt->ns, rt->id, rt->id_len, rt->at)) < 0)
+	if ((err = ct__tracer(q, &tr)) < 0 ||
+	    (err = ct_trace(&tree, tr, rt->ns, rt->id, rt->id_len, rt->at)) < 0)
 		return err;
 	page(&o, q, tree);
 	ct_trace_free(tree);

@@ -40,12 +40,14 @@ const char *ct__status_title(int status)
 
 static void problem_json(ct_web_response *resp, int status, const char *instance, const char *detail)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", ct__status_title(status),
-			      "status", status, "detail", detail, "instance", instance);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title", ct__status_title(status),
+		      "status", status, "detail", detail, "instance", instance);
 	char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
 	resp->content_type = "application/problem+json";
-	if (!text || ct_buf_put(&resp->body, text, strlen(text)) < 0 || ct_buf_put(&resp->body, "\n", 1) < 0) {
+	if (!text || ct_buf_put(&resp->body, text, strlen(text)) < 0 ||
+	    ct_buf_put(&resp->body, "\n", 1) < 0) {
 		static const char oom[] = "{\"type\": \"about:blank\", \"title\": \"Internal Server Error\", "
 					  "\"status\": 500, \"detail\": \"out of memory\"}\n";
 		resp->status = 500;
@@ -61,13 +63,15 @@ static void problem_html(ct_web_response *resp, int lang, int status, const char
 	struct ct__out o = {&resp->body, 0};
 
 	resp->content_type = "text/html; charset=utf-8";
-	ct__w_fmt(&o, "<!doctype html>\n<html lang='%s'><head><meta charset='utf-8'>\n"
-		    "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-		    "<title>%d %s</title>\n<link rel='stylesheet' href='/static/caltrace.css'>\n</head><body>\n"
-		    "<header class='top'><a class='home' href='/'>",
-		lang == CT_WEB_EN ? "en" : "zh-CN", status, ct__status_title(status));
+	ct__w_fmt(&o,
+		  "<!doctype html>\n<html lang='%s'><head><meta charset='utf-8'>\n"
+		  "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+		  "<title>%d %s</title>\n<link rel='stylesheet' href='/static/caltrace.css'>\n</head><body>\n"
+		  "<header class='top'><a class='home' href='/'>",
+		  lang == CT_WEB_EN ? "en" : "zh-CN", status, ct__status_title(status));
 	ct__w_esc(&o, ct__t(lang, T_SITE));
-	ct__w_fmt(&o, "</a></header>\n<main>\n<h1>%d %s</h1>\n<p class='detail'>", status, ct__status_title(status));
+	ct__w_fmt(&o, "</a></header>\n<main>\n<h1>%d %s</h1>\n<p class='detail'>", status,
+		  ct__status_title(status));
 	ct__w_esc(&o, detail);
 	ct__w_str(&o, "</p>\n<p><a href='/'>");
 	ct__w_esc(&o, ct__t(lang, T_BACK));
@@ -78,7 +82,8 @@ static void problem_html(ct_web_response *resp, int lang, int status, const char
 	}
 }
 
-void ct__problem(ct_web_response *resp, bool api, int lang, int status, const char *instance, const char *fmt, ...)
+void ct__problem(ct_web_response *resp, bool api, int lang, int status, const char *instance, const char *fmt,
+		 ...)
 {
 	char detail[1024];
 	va_list ap;

@@ -12,13 +12,13 @@
 #include "caltrace/base/error.h"
 #include "web_internal.h"
 
-#define SLOTS 4096
-#define WAYS  8
+#define SLOTS	 4096
+#define WAYS	 8
 #define ADDR_MAX 16
 
 struct slot {
 	uint8_t addr[ADDR_MAX];
-	uint8_t len; /* 0: empty */
+	uint8_t len;	 /* 0: empty */
 	uint64_t last;	 /* ms of the last request */
 	uint64_t tokens; /* in thousandths of a request */
 };

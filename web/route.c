@@ -30,8 +30,8 @@ enum {
 	P_CATEGORY = 1u << 11,
 };
 
-static const char *const param_names[] = {"at",	    "since",  "by",   "monthly", "within",   "overdue",
-					  "offset", "limit",  "lang", "q",	 "district", "category"};
+static const char *const param_names[] = {"at",	    "since", "by",   "monthly", "within",   "overdue",
+					  "offset", "limit", "lang", "q",	"district", "category"};
 #define NPARAMS (sizeof(param_names) / sizeof(param_names[0]))
 
 /* What is being parsed, for error messages. */
@@ -62,7 +62,8 @@ static const char *shown(char out[64], const char *s, size_t n)
 	size_t i, m = n > 48 ? 48 : n;
 
 	for (i = 0; i < m; i++)
-		out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' ? s[i] : '?';
+		out[i] =
+		    (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' ? s[i] : '?';
 	if (n > m) {
 		memcpy(out + m, "...", 3);
 		m += 3;
@@ -78,13 +79,15 @@ static int parse_time_param(struct parse *p, const char *name, const char *v, ui
 	char s[64];
 
 	if (ct_time_parse(out, v) < 0)
-		return fail(p, 400, "parameter '%s': '%s' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", name,
-			    shown(s, v, strlen(v)));
+		return fail(p, 400,
+			    "parameter '%s': '%s' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+			    name, shown(s, v, strlen(v)));
 	return 0;
 }
 
 /* A decimal integer in [lo, hi]. */
-static int parse_uint(struct parse *p, const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+static int parse_uint(struct parse *p, const char *name, const char *v, uint64_t lo, uint64_t hi,
+		      uint64_t *out)
 {
 	char s[64];
 	uint64_t n = 0;
@@ -111,7 +114,8 @@ static int parse_bool(struct parse *p, const char *name, const char *v, bool *ou
 	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
 		*out = false;
 	else
-		return fail(p, 400, "parameter '%s': '%s' is not true or false", name, shown(s, v, strlen(v)));
+		return fail(p, 400, "parameter '%s': '%s' is not true or false", name,
+			    shown(s, v, strlen(v)));
 	return 0;
 }
 
@@ -147,7 +151,8 @@ static int parse_by(struct parse *p, const char *v)
 
 	/* Not by owner: a city has as many owners as households, an answer must stay bounded. */
 	if (by <= 0 || by == CT_BY_OWNER)
-		return fail(p, 400, "parameter 'by': '%s' is not district, category, lab, catalogue, tier or domain",
+		return fail(p, 400,
+			    "parameter 'by': '%s' is not district, category, lab, catalogue, tier or domain",
 			    shown(s, v, strlen(v)));
 	p->rt->by = by;
 	return 0;
@@ -163,7 +168,8 @@ static int parse_monthly(struct parse *p, const char *v)
 		return fail(p, 400, "parameter 'monthly': '%s': %s", shown(s, v, strlen(v)), ct_error_last());
 	free(times);
 	if (n > CT_WEB_MONTHS_MAX)
-		return fail(p, 400, "parameter 'monthly': %zu months; at most %d at a time", n, CT_WEB_MONTHS_MAX);
+		return fail(p, 400, "parameter 'monthly': %zu months; at most %d at a time", n,
+			    CT_WEB_MONTHS_MAX);
 	memcpy(p->rt->monthly, v, 17);
 	return 0;
 }
@@ -232,8 +238,8 @@ static void list_params(char *out, size_t size, unsigned allowed)
 	out[0] = '\0';
 	for (i = 0; i < NPARAMS; i++)
 		if (allowed & (1u << i))
-			len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s", len ? ", " : "",
-						param_names[i]);
+			len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+						len ? ", " : "", param_names[i]);
 	if (!len)
 		snprintf(out, size, "none");
 }
@@ -262,19 +268,21 @@ static int parse_query(struct parse *p, unsigned allowed)
 			continue;
 		}
 		if (ct__pct_decode(name, sizeof(name) - 1, part, nlen, true, &why) < 0)
-			return fail(p, 400, "a query parameter's name '%s' is not valid: %s", shown(s, part, nlen), why);
+			return fail(p, 400, "a query parameter's name '%s' is not valid: %s",
+				    shown(s, part, nlen), why);
 		for (i = 0; i < NPARAMS; i++)
 			if (!strcmp(name, param_names[i]))
 				which = 1u << i;
 		if (!(which & allowed)) {
 			list_params(list, sizeof(list), allowed);
-			return fail(p, 400, "unknown parameter '%s' (this address takes: %s)", shown(s, name, strlen(name)),
-				    list);
+			return fail(p, 400, "unknown parameter '%s' (this address takes: %s)",
+				    shown(s, name, strlen(name)), list);
 		}
 		if (seen & which)
 			return fail(p, 400, "parameter '%s' is given twice", name);
 		seen |= which;
-		if (eq && ct__pct_decode(value, sizeof(value) - 1, eq + 1, (size_t)(stop - eq - 1), true, &why) < 0)
+		if (eq &&
+		    ct__pct_decode(value, sizeof(value) - 1, eq + 1, (size_t)(stop - eq - 1), true, &why) < 0)
 			return fail(p, 400, "parameter '%s' is not valid: %s", name, why);
 		if (!eq)
 			value[0] = '\0';

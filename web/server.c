@@ -40,7 +40,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	return call;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode t)
 {
 	struct call *call = *con_cls;
 
@@ -76,7 +77,7 @@ static void header(struct MHD_Response *r, const char *name, const char *value)
 }
 
 static enum MHD_Result answer(struct ct_web_server *srv, struct MHD_Connection *c, const char *method,
-			    const char *uri, ct_web_response *resp)
+			      const char *uri, ct_web_response *resp)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
@@ -172,7 +173,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		    (wait = ct__limiter_take(srv->limiter, addr, alen, srv->o.now(srv->o.now_ctx)))) {
 			call->answered = true;
 			ct__problem(&resp, strncmp(call->uri, "/api/", 5) == 0, CT_WEB_ZH, 429, "",
-				    "more than %u requests a second from this address; wait %u s", srv->o.rate, wait);
+				    "more than %u requests a second from this address; wait %u s",
+				    srv->o.rate, wait);
 			resp.retry_after = wait;
 			return answer(srv, c, method, call->uri, &resp);
 		}
@@ -191,7 +193,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	req.method = method;
 	req.path = call->uri;
 	req.query = query;
-	req.accept_language = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+	req.accept_language =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
 	req.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	req.now = srv->o.now(srv->o.now_ctx);
 	ct_web_handle(srv->site, &req, &resp);
@@ -221,13 +224,15 @@ static int parse_listen(const char *listen, struct sockaddr_storage *out, sockle
 		port = colon + 1;
 	}
 	if (!*port || strspn(port, "0123456789") != strlen(port) || atol(port) > 65535)
-		return ct_error_set(CT_EINVAL, "listen address '%s': the port is not a number up to 65535", listen);
+		return ct_error_set(CT_EINVAL, "listen address '%s': the port is not a number up to 65535",
+				    listen);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0)
-		return ct_error_set(CT_EINVAL, "listen address '%s': '%s' is not a numeric IPv4 or IPv6 address",
-				    listen, host);
+		return ct_error_set(CT_EINVAL,
+				    "listen address '%s': '%s' is not a numeric IPv4 or IPv6 address", listen,
+				    host);
 	memcpy(out, ai->ai_addr, ai->ai_addrlen);
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
@@ -269,17 +274,18 @@ int ct_web_server_start(ct_web_server **out, ct_web_site *site, const ct_web_ser
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(
-	    flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, srv->o.threads, MHD_OPTION_CONNECTION_LIMIT, srv->o.max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_client_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)srv->o.request_max, MHD_OPTION_CONNECTION_TIMEOUT, srv->o.timeout_s,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
-	    MHD_OPTION_END);
+	    flags | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, srv->o.threads, MHD_OPTION_CONNECTION_LIMIT,
+	    srv->o.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->o.per_client_connections,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->o.request_max, MHD_OPTION_CONNECTION_TIMEOUT,
+	    srv->o.timeout_s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, srv, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_error, srv, MHD_OPTION_END);
 	if (!srv->mhd) {
 		ct__limiter_free(srv->limiter);
 		free(srv);
-		return ct_error_set(CT_EIO, "cannot listen on %s (in use, or not an address of this machine?)",
+		return ct_error_set(CT_EIO,
+				    "cannot listen on %s (in use, or not an address of this machine?)",
 				    opts->listen ? opts->listen : "127.0.0.1:8080");
 	}
 	di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);

@@ -30,7 +30,7 @@ struct ct_web_site {
 	uint64_t last_trim_ms; /* under trimming */
 };
 
-#define TRIM_EVERY 32	   /* requests between two looks at the clock */
+#define TRIM_EVERY     32  /* requests between two looks at the clock */
 #define TRIM_PERIOD_MS 500 /* at most one look at the memory, and one release, in this time */
 
 /* Bytes of this process's resident set that are file pages (the store's map, mostly); -1 unknown. */
@@ -52,8 +52,9 @@ static long long resident_file_bytes(void)
  * it: every half second, once they pass trim_bytes, give them back (they stay in the page
  * cache, and fault back in when read again). Random chains touch pages all over the store, so
  * after a release every page faults in again: on this project's 2-core VM that costs 2-25
- * times the CPU of a chain (docs/PERFORMANCE.md, "caltrace serve"), hence a generous default. The monotonic clock read here decides only when memory is given back, never an
- * answer (docs/STYLE.md: libraries take the time they answer for from their caller).
+ * times the CPU of a chain (docs/PERFORMANCE.md, "caltrace serve"), hence a generous default. The monotonic
+ * clock read here decides only when memory is given back, never an answer (docs/STYLE.md: libraries take the
+ * time they answer for from their caller).
  */
 static void maybe_trim(ct_web_site *s)
 {
@@ -61,7 +62,8 @@ static void maybe_trim(ct_web_site *s)
 	long long file;
 	uint64_t now;
 
-	if (atomic_fetch_add(&s->requests, 1) % TRIM_EVERY != TRIM_EVERY - 1 || atomic_flag_test_and_set(&s->trimming))
+	if (atomic_fetch_add(&s->requests, 1) % TRIM_EVERY != TRIM_EVERY - 1 ||
+	    atomic_flag_test_and_set(&s->trimming))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -84,10 +86,12 @@ int ct_web_site_new(ct_web_site **out, const ct_web_site_opts *opts)
 	if (!opts->ledger)
 		return ct_error_set(CT_EINVAL, "a web site needs a store");
 	if (blen && strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
-		return ct_error_set(CT_EINVAL, "base URL '%.80s' does not start with http:// or https://", base);
+		return ct_error_set(CT_EINVAL, "base URL '%.80s' does not start with http:// or https://",
+				    base);
 	if (blen > 512 || strpbrk(base, " \"'<>\\`\t\r\n?#"))
-		return ct_error_set(CT_EINVAL, "base URL '%.80s' is longer than 512 bytes or holds a character a "
-					       "URL may not (space, quote, <, >, \\, ?, #)",
+		return ct_error_set(CT_EINVAL,
+				    "base URL '%.80s' is longer than 512 bytes or holds a character a "
+				    "URL may not (space, quote, <, >, \\, ?, #)",
 				    base);
 	if (!(s = calloc(1, sizeof(*s))))
 		return ct_error_set(CT_ENOMEM, "out of memory for a web site");
@@ -195,8 +199,8 @@ char *ct__network_name(ct_reader *r)
 
 static bool heavy_kind(ct_web_kind k)
 {
-	return k == CT_WEB_DASHBOARD || k == CT_WEB_LAB_PAGE || k == CT_WEB_API_COVERAGE || k == CT_WEB_API_DUE ||
-	       k == CT_WEB_API_IMPACT;
+	return k == CT_WEB_DASHBOARD || k == CT_WEB_LAB_PAGE || k == CT_WEB_API_COVERAGE ||
+	       k == CT_WEB_API_DUE || k == CT_WEB_API_IMPACT;
 }
 
 /* Whether an If-None-Match header names etag (or is "*"). */
@@ -257,8 +261,9 @@ void ct_web_handle(ct_web_site *s, const ct_web_request *req, ct_web_response *r
 	if (heavy_kind(rt.kind)) {
 		if (atomic_fetch_add(&s->heavy, 1) >= s->heavy_max) {
 			atomic_fetch_sub(&s->heavy, 1);
-			ct__problem(resp, rt.api, rt.lang, 503, req->path,
-				    "the server is computing as many reports as it may at once; try again shortly");
+			ct__problem(
+			    resp, rt.api, rt.lang, 503, req->path,
+			    "the server is computing as many reports as it may at once; try again shortly");
 			resp->retry_after = 2;
 			return;
 		}
@@ -271,7 +276,8 @@ void ct_web_handle(ct_web_site *s, const ct_web_request *req, ct_web_response *r
 		char detail[512];
 		snprintf(detail, sizeof(detail), "%s", *ct_error_last() ? ct_error_last() : ct_strerror(err));
 		ct_web_response_free(resp);
-		ct__problem(resp, rt.api, rt.lang, 500, req->path, "cannot answer from the store: %s", detail);
+		ct__problem(resp, rt.api, rt.lang, 500, req->path, "cannot answer from the store: %s",
+			    detail);
 	}
 	ct_tracer_free(q.tr);
 	ct_reader_end(q.r);

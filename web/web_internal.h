@@ -24,7 +24,8 @@ long ct__pct_decode(char *out, size_t cap, const char *s, size_t n, bool query, 
 /* Appends s percent-encoded for a path segment or a query value (unreserved bytes and UTF-8 kept). */
 int ct__pct_encode(ct_buf *out, const char *s, size_t n);
 
-/* Whether s is valid as an id: 1..CT_ID_MAX bytes of UTF-8 without control characters. why says what is not. */
+/* Whether s is valid as an id: 1..CT_ID_MAX bytes of UTF-8 without control characters. why says what is not.
+ */
 bool ct__id_ok(const char *s, size_t n, const char **why);
 
 /* ---- out.c: a response body written with a sticky error ------------------ */
@@ -247,15 +248,15 @@ int ct__qr_make(struct ct__qr *out, const char *text);
 void ct__qr_free(struct ct__qr *q);
 
 /* Label geometry, in millimetres (label.h: A4, 3 x 8 labels of 70 x 37). */
-#define CT__PAGE_W 210.0
-#define CT__PAGE_H 297.0
+#define CT__PAGE_W  210.0
+#define CT__PAGE_H  297.0
 #define CT__LABEL_W 70.0
 #define CT__LABEL_H 37.0
-#define CT__TOP 0.5	/* the rows' top margin */
-#define CT__QR_X 3.0	/* the QR code's box, its quiet zone inside */
-#define CT__QR_Y 3.0
+#define CT__TOP	    0.5 /* the rows' top margin */
+#define CT__QR_X    3.0 /* the QR code's box, its quiet zone inside */
+#define CT__QR_Y    3.0
 #define CT__QR_SIZE 31.0
-#define CT__TEXT_X 35.0 /* the text column */
+#define CT__TEXT_X  35.0 /* the text column */
 
 /* The top-left corner of label i of its sheet. */
 void ct__label_origin(size_t i, double *x, double *y);

@@ -84,15 +84,17 @@ static json_t *one_json(const ct_coverage *c, const ct_coverage_query *q)
 		json_array_append_new(groups, g);
 	}
 	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "at", when, "by", ct_group_by_name(q->by), "total",
-			 counts_json(&c->total), "groups", groups, "standards", standards_json(&c->standards));
+			 counts_json(&c->total), "groups", groups, "standards",
+			 standards_json(&c->standards));
 }
 
-int ct_coverage_to_json(json_t **out, const ct_coverage *c, size_t n, const ct_coverage_query *q, bool monthly)
+int ct_coverage_to_json(json_t **out, const ct_coverage *c, size_t n, const ct_coverage_query *q,
+			bool monthly)
 {
 	const ct_coverage_filter *f = &q->filter;
-	json_t *o, *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
-				       f->category, "catalogue", f->catalogue, "owner", f->owner, "tier",
-				       f->tier);
+	json_t *o,
+	    *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
+				f->category, "catalogue", f->catalogue, "owner", f->owner, "tier", f->tier);
 	size_t i;
 
 	if (monthly) {
@@ -132,10 +134,10 @@ static json_t *due_item_json(const ct_due_item *it)
 	json_t *o;
 
 	ct_hex(lab, it->lab, CT_KEY_BYTES);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:s}", "state", ct_due_state_name(it->state),
-		      "id", it->id, "district", it->district, "owner", it->owner, "category", it->category,
-		      "catalogue", it->catalogue, "compulsory", it->compulsory, "lab", it->lab_name, "lab_key",
-		      lab);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:s}", "state",
+		      ct_due_state_name(it->state), "id", it->id, "district", it->district, "owner",
+		      it->owner, "category", it->category, "catalogue", it->catalogue, "compulsory",
+		      it->compulsory, "lab", it->lab_name, "lab_key", lab);
 	if (it->has_calibration) {
 		ct_hex(cal, it->calibration, CT_HASH_BYTES);
 		ct_time_format(until, sizeof(until), it->valid_until);
@@ -157,8 +159,9 @@ int ct_due_to_json(json_t **out, const ct_due *d, const ct_due_query *q, size_t 
 		json_array_append_new(items, due_item_json(&d->items[i]));
 	ct_time_format(at, sizeof(at), q->at);
 	return done(out,
-		    json_pack("{s:s, s:I, s:b, s:I, s:o}", "at", at, "within_days", (json_int_t)q->within_days,
-			      "overdue_only", q->overdue_only, "count", (json_int_t)d->count, "items", items),
+		    json_pack("{s:s, s:I, s:b, s:I, s:o}", "at", at, "within_days",
+			      (json_int_t)q->within_days, "overdue_only", q->overdue_only, "count",
+			      (json_int_t)d->count, "items", items),
 		    "a due list");
 }
 
@@ -175,11 +178,12 @@ int ct_impact_to_json(json_t **out, const ct_impact_view *v, size_t offset, size
 		ct_time_format(a, sizeof(a), it->performed_at);
 		ct_time_format(b, sizeof(b), it->valid_until);
 		json_array_append_new(
-		    items, json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district",
-				     it->district, "lab", it->lab_name, "lab_key", key, "kind",
-				     it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id, "via",
-				     it->via, "depth", (int)it->depth, "performed_at", a, "valid_until", b,
-				     "calibration", hash, "verdict", ct_verdict_name(v->verdicts[i - offset])));
+		    items,
+		    json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district",
+			      it->district, "lab", it->lab_name, "lab_key", key, "kind",
+			      it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id, "via",
+			      it->via, "depth", (int)it->depth, "performed_at", a, "valid_until", b,
+			      "calibration", hash, "verdict", ct_verdict_name(v->verdicts[i - offset])));
 	}
 	ct_time_format(a, sizeof(a), v->since);
 	ct_time_format(b, sizeof(b), v->at);

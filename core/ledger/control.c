@@ -43,7 +43,8 @@ static int read_line(int fd, ct_buf *out, int timeout_ms)
 		if (ct_buf_put(out, chunk, (size_t)n) < 0)
 			return ct_error_set(CT_ENOMEM, "out of memory reading caltraced's answer");
 		if (out->len > CT_CONTROL_ANSWER_MAX)
-			return ct_error_set(CT_ETOOBIG, "caltraced's answer is over %u bytes", CT_CONTROL_ANSWER_MAX);
+			return ct_error_set(CT_ETOOBIG, "caltraced's answer is over %u bytes",
+					    CT_CONTROL_ANSWER_MAX);
 		if (memchr(chunk, '\n', (size_t)n))
 			return 0;
 	}

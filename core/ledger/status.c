@@ -20,13 +20,16 @@ static void feed_json(ct_reader *r, const ct_feed_head *h, json_t *feeds, json_t
 	size_t alen, blen;
 	ct_entry ea;
 
-	json_array_append_new(feeds, json_pack("{s:o, s:I, s:o, s:b, s:b}", "author",
-					       hex_json(h->author, CT_KEY_BYTES), "size", (json_int_t)h->size,
-					       "head", h->size ? hex_json(h->head, CT_HASH_BYTES) : json_null(),
-					       "forked", h->forked, "admitted", h->admitted));
-	if (h->forked && ct_read_fork(r, h->author, &a, &alen, &b, &blen) == 0 && ct_entry_decode(&ea, a, alen) == 0)
-		json_array_append_new(forks, json_pack("{s:o, s:I}", "author", hex_json(h->author, CT_KEY_BYTES),
-						       "seq", (json_int_t)ea.seq));
+	json_array_append_new(feeds,
+			      json_pack("{s:o, s:I, s:o, s:b, s:b}", "author",
+					hex_json(h->author, CT_KEY_BYTES), "size", (json_int_t)h->size,
+					"head", h->size ? hex_json(h->head, CT_HASH_BYTES) : json_null(),
+					"forked", h->forked, "admitted", h->admitted));
+	if (h->forked && ct_read_fork(r, h->author, &a, &alen, &b, &blen) == 0 &&
+	    ct_entry_decode(&ea, a, alen) == 0)
+		json_array_append_new(forks,
+				      json_pack("{s:o, s:I}", "author", hex_json(h->author, CT_KEY_BYTES),
+						"seq", (json_int_t)ea.seq));
 }
 
 int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const ct_config *cfg)

@@ -26,8 +26,8 @@ static void refused(const ct_web_request *req, int status, const char *want)
 	assert_int_equal(resp.status, status);
 	assert_non_null(body = strndup((const char *)resp.body.ptr, resp.body.len));
 	if (!strstr(body, want))
-		fail_msg("%s %s?%s: answer lacks '%s': %s", req->method, req->path, req->query ? req->query : "",
-			 want, body);
+		fail_msg("%s %s?%s: answer lacks '%s': %s", req->method, req->path,
+			 req->query ? req->query : "", want, body);
 	free(body);
 	ct_web_response_free(&resp);
 }
@@ -78,7 +78,8 @@ static void test_routes(void **state)
 	assert_string_equal(rt.monthly, "2025-01..2025-12");
 	assert_string_equal(rt.district, "山亭区");
 
-	req = get("/api/v1/labs/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/due", "within=7&overdue");
+	req = get("/api/v1/labs/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/due",
+		  "within=7&overdue");
 	routed(&req, &rt);
 	assert_int_equal(rt.kind, CT_WEB_API_DUE);
 	assert_int_equal(rt.within, 7);
@@ -220,9 +221,11 @@ static void test_pct_roundtrip(void **state)
 		enc.len = 0;
 		CT_OK_OR_FAIL(ct__pct_encode(&enc, in, (size_t)n));
 		for (i = 0; i < (int)enc.len; i++) /* only unreserved bytes and escapes remain */
-			assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%",
-					       enc.ptr[i]));
-		assert_int_equal(ct__pct_decode(out, sizeof(out) - 1, (const char *)enc.ptr, enc.len, false, &why), n);
+			assert_non_null(
+			    strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%",
+				   enc.ptr[i]));
+		assert_int_equal(
+		    ct__pct_decode(out, sizeof(out) - 1, (const char *)enc.ptr, enc.len, false, &why), n);
 		assert_memory_equal(in, out, (size_t)n);
 	}
 	assert_int_equal(ct__pct_decode(out, 2, "abc", 3, false, &why), -1); /* does not fit */
@@ -241,7 +244,8 @@ static void test_escape(void **state)
 	ct__w_esc(&o, "<script>alert('x')</script> & \"y\"");
 	ct__w_put(&o, "", 1);
 	assert_int_equal(o.err, 0);
-	assert_string_equal((char *)b.ptr, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;");
+	assert_string_equal((char *)b.ptr,
+			    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;");
 	ct_buf_free(&b);
 }
 
@@ -268,7 +272,7 @@ static void test_limiter(void **state)
 
 /* ---- answers from a store ---- */
 
-#define EVIL_ID "<script>alert(1)</script>"
+#define EVIL_ID	   "<script>alert(1)</script>"
 #define EVIL_OWNER "<b onmouseover=alert(2)>\"Shop\"</b>"
 
 static ct_web_site *site_of(struct fx *f)
@@ -288,8 +292,8 @@ static char *answer(ct_web_site *s, const ct_web_request *req, int status, ct_we
 {
 	ct_web_handle(s, req, resp);
 	if (resp->status != status)
-		fail_msg("%s?%s: status %d, not %d: %.*s", req->path, req->query ? req->query : "", resp->status,
-			 status, (int)resp->body.len, (const char *)resp->body.ptr);
+		fail_msg("%s?%s: status %d, not %d: %.*s", req->path, req->query ? req->query : "",
+			 resp->status, status, (int)resp->body.len, (const char *)resp->body.ptr);
 	ct_buf_put(&resp->body, "", 1);
 	return (char *)resp->body.ptr;
 }
@@ -315,7 +319,8 @@ static void test_pages_escape(void **state)
 	assert_non_null(strstr(body, "<dd>&lt;b onmouseover=alert(2)&gt;&quot;Shop&quot;&lt;/b&gt;</dd>"));
 	assert_non_null(strstr(body, "data-reason='no-calibration'"));
 	/* links to its API keep the id percent-encoded */
-	assert_non_null(strstr(body, "/api/v1/instruments/%3Cscript%3Ealert%281%29%3C%2Fscript%3E/proof?at="));
+	assert_non_null(
+	    strstr(body, "/api/v1/instruments/%3Cscript%3Ealert%281%29%3C%2Fscript%3E/proof?at="));
 	ct_web_response_free(&resp);
 
 	/* a 404 page names the id, escaped */
@@ -372,9 +377,11 @@ static void test_api_answers(void **state)
 	assert_non_null(o = json_loads(body, 0, &jerr));
 	assert_string_equal(json_string_value(json_object_get(o, "verdict")), "valid");
 	ct_hex(hex, b.ver, 32);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "latest_calibration"), "entry")), hex);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "latest_calibration"), "valid_until")),
-			    "2026-02-28");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(o, "latest_calibration"), "entry")), hex);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(o, "latest_calibration"), "valid_until")),
+	    "2026-02-28");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "links"), "chain")),
 			    "https://metrology.example/api/v1/instruments/SCALE-1/chain?at=2025-06-01");
 	json_decref(o);
@@ -420,7 +427,8 @@ static void test_api_answers(void **state)
 	/* an unknown lab is 404, naming its key */
 	req = get("/api/v1/labs/00000000000000000000000000000000000000000000000000000000000000aa/due", NULL);
 	body = answer(s, &req, 404, &resp);
-	assert_non_null(strstr(body, "no lab with key 00000000000000000000000000000000000000000000000000000000000000aa"));
+	assert_non_null(
+	    strstr(body, "no lab with key 00000000000000000000000000000000000000000000000000000000000000aa"));
 	ct_web_response_free(&resp);
 	ct_web_site_free(s);
 	fx_close(&f);
@@ -432,7 +440,7 @@ static void test_site_options(void **state)
 	ct_web_site *s = NULL;
 
 	assert_int_equal(ct_web_site_new(&s, &o), CT_EINVAL); /* no store */
-	o.ledger = (ct_ledger *)&o;			    /* not read: the base URL is refused first */
+	o.ledger = (ct_ledger *)&o;			      /* not read: the base URL is refused first */
 	o.base_url = "ftp://x";
 	assert_int_equal(ct_web_site_new(&s, &o), CT_EINVAL);
 	o.base_url = "http://x/<script>";
@@ -464,8 +472,8 @@ static void test_label_sheets(void **state)
 	CT_OK_OR_FAIL(ct_buf_put(&pdf, "", 1));
 	text = (char *)pdf.ptr;
 	assert_memory_equal(text, "%PDF-1.4\n", 9);
-	assert_non_null(strstr(text, "/Count 2 >>")); /* 30 labels: two sheets */
-	assert_non_null(strstr(text, "(?-1 \\(Hall\\)) Tj"));	/* Chinese as '?', parentheses escaped */
+	assert_non_null(strstr(text, "/Count 2 >>"));	      /* 30 labels: two sheets */
+	assert_non_null(strstr(text, "(?-1 \\(Hall\\)) Tj")); /* Chinese as '?', parentheses escaped */
 	assert_non_null(strstr(text, "(cert. V-\\(1\\)\\\\) Tj"));
 	/* every cross-reference points at its object */
 	assert_non_null(p = strstr(text, "startxref\n"));
@@ -524,12 +532,12 @@ static void test_labels_from_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_routes),	     cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_problem_json),     cmocka_unit_test(test_accept_language),
-	    cmocka_unit_test(test_pct_roundtrip),    cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_limiter),	     cmocka_unit_test(test_pages_escape),
-	    cmocka_unit_test(test_api_answers),	     cmocka_unit_test(test_site_options),
-	    cmocka_unit_test(test_label_sheets),     cmocka_unit_test(test_labels_from_store),
+	    cmocka_unit_test(test_routes),	  cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_problem_json),  cmocka_unit_test(test_accept_language),
+	    cmocka_unit_test(test_pct_roundtrip), cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_limiter),	  cmocka_unit_test(test_pages_escape),
+	    cmocka_unit_test(test_api_answers),	  cmocka_unit_test(test_site_options),
+	    cmocka_unit_test(test_label_sheets),  cmocka_unit_test(test_labels_from_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

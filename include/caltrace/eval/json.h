@@ -43,7 +43,8 @@ int ct_standards_to_json(json_t **out, const ct_standards_summary *s);
  * for one time, {"filter", "months": [... each with "month"]} for a
  * trend. A group's key is named by q->by (CT_BY_LAB: the lab's key).
  */
-int ct_coverage_to_json(json_t **out, const ct_coverage *c, size_t n, const ct_coverage_query *q, bool monthly);
+int ct_coverage_to_json(json_t **out, const ct_coverage *c, size_t n, const ct_coverage_query *q,
+			bool monthly);
 
 /*
  * A due list: {"at", "within_days", "overdue_only", "count", "items"}, with

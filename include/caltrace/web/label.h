@@ -21,12 +21,12 @@
 
 typedef struct ct_label {
 	char *id;
-	char *url;	   /* what the QR code opens */
+	char *url;	    /* what the QR code opens */
 	ct_verdict verdict; /* at the time asked */
-	bool has_cal;	   /* a verification or calibration is on record */
-	char *kind;	   /* "verification", "calibration", ... (NULL without) */
-	char *certificate; /* NULL without */
-	char *lab;	   /* its lab's name, NULL when unknown */
+	bool has_cal;	    /* a verification or calibration is on record */
+	char *kind;	    /* "verification", "calibration", ... (NULL without) */
+	char *certificate;  /* NULL without */
+	char *lab;	    /* its lab's name, NULL when unknown */
 	uint64_t performed_at, valid_until;
 } ct_label;
 

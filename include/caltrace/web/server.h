@@ -14,19 +14,19 @@
 #include "caltrace/web/web.h"
 
 #define CT_WEB_CSP                                                                                           \
-	"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; media-src 'self'; "   \
+	"default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; media-src 'self'; "  \
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 typedef struct ct_web_server_opts {
-	const char *listen;	       /* "ADDR:PORT" or "[ADDR6]:PORT", numeric; NULL: 127.0.0.1:8080 */
-	unsigned threads;	       /* threads answering; 0: 2 */
-	unsigned max_connections;      /* 0: 256 */
+	const char *listen;		 /* "ADDR:PORT" or "[ADDR6]:PORT", numeric; NULL: 127.0.0.1:8080 */
+	unsigned threads;		 /* threads answering; 0: 2 */
+	unsigned max_connections;	 /* 0: 256 */
 	unsigned per_client_connections; /* 0: 128 */
-	unsigned request_max;	       /* bytes of a request line and headers; 0: 16384 */
-	unsigned timeout_s;	       /* idle connections are closed after; 0: 15 */
-	unsigned rate;		       /* requests per second per client address; 0: no limit */
-	unsigned burst;		       /* requests a client may make at once; 0: 2 x rate */
-	uint64_t (*now)(void *ctx);    /* the clock, ms since the epoch (required) */
+	unsigned request_max;		 /* bytes of a request line and headers; 0: 16384 */
+	unsigned timeout_s;		 /* idle connections are closed after; 0: 15 */
+	unsigned rate;			 /* requests per second per client address; 0: no limit */
+	unsigned burst;			 /* requests a client may make at once; 0: 2 x rate */
+	uint64_t (*now)(void *ctx);	 /* the clock, ms since the epoch (required) */
 	void *now_ctx;
 	void (*log)(void *ctx, const char *line); /* one line per answer and per server error; may be NULL */
 	void *log_ctx;

@@ -24,13 +24,13 @@
 #include "caltrace/base/types.h"
 #include "caltrace/ledger/ledger.h"
 
-#define CT_WEB_PATH_MAX	 2048 /* longest path, and longest query, of a request (414 beyond) */
-#define CT_WEB_PARAMS_MAX 16  /* most query parameters of a request */
-#define CT_WEB_LIMIT_DEFAULT 100  /* items of a list per response unless ?limit= */
-#define CT_WEB_LIMIT_MAX     1000 /* largest ?limit= */
-#define CT_WEB_MONTHS_MAX    60	  /* longest ?monthly= range */
-#define CT_WEB_WITHIN_MAX    3650 /* largest ?within= (days) */
-#define CT_WEB_SEARCH_RESULTS 20  /* ids a search page lists */
+#define CT_WEB_PATH_MAX	      2048 /* longest path, and longest query, of a request (414 beyond) */
+#define CT_WEB_PARAMS_MAX     16   /* most query parameters of a request */
+#define CT_WEB_LIMIT_DEFAULT  100  /* items of a list per response unless ?limit= */
+#define CT_WEB_LIMIT_MAX      1000 /* largest ?limit= */
+#define CT_WEB_MONTHS_MAX     60   /* longest ?monthly= range */
+#define CT_WEB_WITHIN_MAX     3650 /* largest ?within= (days) */
+#define CT_WEB_SEARCH_RESULTS 20   /* ids a search page lists */
 
 /* What a request asks for. */
 typedef struct ct_web_request {
@@ -47,13 +47,13 @@ typedef struct ct_web_response {
 	int status;
 	const char *content_type;
 	ct_buf body;
-	char etag[72];		 /* a quoted ETag, or "" */
-	char *location;		 /* a redirect's target (malloc'd), or NULL */
-	char *disposition;	 /* a Content-Disposition value (malloc'd), or NULL */
-	const char *cache;	 /* a Cache-Control value, or NULL */
-	const char *vary;	 /* a Vary value, or NULL */
-	const char *allow;	 /* an Allow value (405), or NULL */
-	unsigned retry_after;	 /* seconds (429, 503), or 0 */
+	char etag[72];	      /* a quoted ETag, or "" */
+	char *location;	      /* a redirect's target (malloc'd), or NULL */
+	char *disposition;    /* a Content-Disposition value (malloc'd), or NULL */
+	const char *cache;    /* a Cache-Control value, or NULL */
+	const char *vary;     /* a Vary value, or NULL */
+	const char *allow;    /* an Allow value (405), or NULL */
+	unsigned retry_after; /* seconds (429, 503), or 0 */
 } ct_web_response;
 
 /* Frees what a response holds; it can be filled again. Accepts a zeroed one. */
@@ -84,20 +84,20 @@ enum { CT_WEB_ZH = 0, CT_WEB_EN = 1 };
 /* A routed request: what it asks for, every parameter decoded and checked. */
 typedef struct ct_web_route {
 	ct_web_kind kind;
-	bool api;  /* under /api/: errors as application/problem+json */
-	bool head; /* HEAD: the same headers, no body */
-	int lang;  /* CT_WEB_ZH (the default) or CT_WEB_EN */
-	bool lang_explicit; /* ?lang= given: links keep it */
-	char ns;   /* CT_NS_INSTRUMENT or CT_NS_STANDARD, for subject routes */
+	bool api;		/* under /api/: errors as application/problem+json */
+	bool head;		/* HEAD: the same headers, no body */
+	int lang;		/* CT_WEB_ZH (the default) or CT_WEB_EN */
+	bool lang_explicit;	/* ?lang= given: links keep it */
+	char ns;		/* CT_NS_INSTRUMENT or CT_NS_STANDARD, for subject routes */
 	char id[CT_ID_MAX + 1]; /* the subject, or the search's ?q= (NUL-terminated, valid UTF-8) */
 	size_t id_len;
 	uint8_t key[CT_KEY_BYTES];   /* a lab */
 	uint8_t hash[CT_HASH_BYTES]; /* an entry */
 	const char *asset;	     /* a static file's name */
 	bool has_at, has_since;
-	uint64_t at, since; /* at: ?at=, else the request's now */
-	int by;		    /* ct_group_by; CT_BY_NONE when not asked */
-	char monthly[17];   /* "YYYY-MM..YYYY-MM", or "" */
+	uint64_t at, since;				       /* at: ?at=, else the request's now */
+	int by;						       /* ct_group_by; CT_BY_NONE when not asked */
+	char monthly[17];				       /* "YYYY-MM..YYYY-MM", or "" */
 	char district[CT_ID_MAX + 1], category[CT_ID_MAX + 1]; /* coverage filters, "" when none */
 	uint64_t within;				       /* days, default 30 */
 	bool overdue;
@@ -117,14 +117,14 @@ int ct_web_route_parse(ct_web_route *out, const ct_web_request *req, ct_web_resp
 typedef struct ct_web_site ct_web_site;
 
 typedef struct ct_web_site_opts {
-	ct_ledger *ledger;	  /* opened read-only by the caller; outlives the site */
-	const char *home;	  /* the node home: its caltraced's control socket, for status */
-	const uint8_t *node_key;  /* the home's public key, or NULL */
-	const char *base_url;	  /* "http://host:port" of links in labels and API answers; NULL: relative */
-	unsigned heavy_max;	  /* coverage, dashboard, impact and due lists at once; 0: 1 */
+	ct_ledger *ledger;	   /* opened read-only by the caller; outlives the site */
+	const char *home;	   /* the node home: its caltraced's control socket, for status */
+	const uint8_t *node_key;   /* the home's public key, or NULL */
+	const char *base_url;	   /* "http://host:port" of links in labels and API answers; NULL: relative */
+	unsigned heavy_max;	   /* coverage, dashboard, impact and due lists at once; 0: 1 */
 	unsigned coverage_threads; /* threads of one coverage computation; 0: 1 */
-	size_t trim_bytes;	  /* the store's pages this process may keep mapped before it lets the
-				     kernel have them back (ct_ledger_trim_memory); 0: 256 MiB */
+	size_t trim_bytes;	   /* the store's pages this process may keep mapped before it lets the
+				      kernel have them back (ct_ledger_trim_memory); 0: 256 MiB */
 } ct_web_site_opts;
 
 /* A site over a store. Errors: CT_EINVAL (no ledger, a base URL that is not http(s)://...), CT_ENOMEM. */
