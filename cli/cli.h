@@ -35,6 +35,7 @@ typedef struct cli_node {
 
 #define CLI_KEY 1u      /* load the secret key */
 #define CLI_READONLY 2u /* open the store read-only */
+#define CLI_MIGRATE 4u  /* migrate a store of an older format (caltrace migrate) */
 
 /* Opens the home; on failure prints why and returns EXIT_ERR. */
 int cli_open(cli_node *n, unsigned flags);
@@ -183,5 +184,8 @@ int cmd_status(int argc, char **argv);
 int cmd_peers(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_label(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

@@ -79,7 +79,10 @@ static void print_text(const void *status)
 		printf("node     not running\n");
 	printf("pending  %lld entries wait for their author's admission\n",
 	       (long long)json_integer_value(json_object_get(o, "pending")));
-	if (json_is_true(json_object_get(o, "appends_refused")))
+	if (json_is_true(json_object_get(o, "restored_unconfirmed")))
+		printf("appends  REFUSED: this store was restored from a backup; caltraced must reach a peer "
+		       "that reports this node's own feed first\n");
+	else if (json_is_true(json_object_get(o, "appends_refused")))
 		printf("appends  REFUSED: a peer reported this node's own feed at %lld entries; caltraced "
 		       "must fetch "
 		       "them first\n",

@@ -65,6 +65,7 @@ int cli_open(cli_node *n, unsigned flags)
 	}
 	snprintf(path, sizeof(path), "%s/data", n->dir);
 	opts.read_only = (flags & CLI_READONLY) != 0;
+	opts.migrate = (flags & CLI_MIGRATE) != 0;
 	if (n->cfg.has_network)
 		opts.network = n->cfg.network;
 	if ((err = ct_ledger_open(&n->ledger, path, &opts)) < 0) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "caltrace/proof/note.h"
+#include "metrics.h"
 #include "node.h"
 
 /* A checkpoint of a feed this node holds fewer entries of, to witness later. */
@@ -219,6 +220,7 @@ void checkpoints_signed(struct node *n, const struct cp_report *r)
 		return;
 	}
 	cp->signed_size = r->size;
+	metrics_checkpoint_signed();
 	cp->unsigned_since = node_own_size(n) > r->size ? node_now(n) : 0;
 	LOG(LOG_INFO, "signed a checkpoint of this node's feed at %llu entries", (unsigned long long)r->size);
 	ct_repl_note_stored(n->repl, n->self, r->merged->ptr, r->merged->len, NULL);
@@ -260,9 +262,11 @@ void checkpoints_witnessed(struct node *n, struct conn *c, const struct cp_repor
 		keep_ahead(n, r->author, r->size, r->merged);
 		break;
 	case CT_WITNESS_COSIGNED:
-		if (!has_own_cosig(n, r->prev) && has_own_cosig(n, r->merged))
+		if (!has_own_cosig(n, r->prev) && has_own_cosig(n, r->merged)) {
+			metrics_checkpoint_witnessed();
 			LOG(LOG_DEBUG, "cosigned a checkpoint of %s… at %llu entries", author,
 			    (unsigned long long)r->size);
+		}
 		break;
 	case CT_WITNESS_FROZEN:
 		break;

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control_req.h"
 #include "node.h"
 
 #define REQUEST_MAX 65536
@@ -126,36 +127,36 @@ static json_t *error_json(const char *text)
 
 static json_t *handle(struct node *n, const char *line, size_t len)
 {
-	json_error_t jerr;
-	json_t *req = json_loadb(line, len, 0, &jerr), *ans;
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	uint8_t key[CT_KEY_BYTES];
+	struct control_req req;
+	const char *why = NULL;
+	json_t *ans;
 
-	if (!cmd)
-		ans = error_json("expected {\"cmd\": ...}");
-	else if (strcmp(cmd, "status") == 0)
+	if (control_req_parse(&req, line, len, &why) < 0)
+		return error_json(why);
+	switch (req.cmd) {
+	case CONTROL_STATUS:
 		ans = status_json(n);
-	else if (strcmp(cmd, "peers-add") == 0) {
-		const char *peer = json_string_value(json_object_get(req, "peer"));
-		if (!peer || slot_add(n, peer) < 0)
+		break;
+	case CONTROL_PEERS_ADD:
+		if (slot_add(n, req.peer) < 0)
 			ans = error_json("peers-add needs \"peer\": \"KEY@host:port\"");
 		else {
-			LOG(LOG_INFO, "peer %.8s…@%s added by the control socket", peer,
-			    strchr(peer, '@') + 1);
+			LOG(LOG_INFO, "peer %.8s…@%s added by the control socket", req.peer,
+			    strchr(req.peer, '@') + 1);
 			ans = json_pack("{s:b}", "ok", 1);
 		}
-	} else if (strcmp(cmd, "peers-remove") == 0) {
-		const char *hex = json_string_value(json_object_get(req, "key"));
-		if (!hex || ct_key_parse(key, hex) < 0)
-			ans = error_json("peers-remove needs \"key\": 64 hex digits");
-		else if (slot_remove(n, key) < 0)
+		break;
+	case CONTROL_PEERS_REMOVE:
+		if (slot_remove(n, req.key) < 0)
 			ans = error_json("no such peer in the config");
 		else
 			ans = json_pack("{s:b}", "ok", 1);
-	} else {
+		break;
+	default:
 		ans = error_json("unknown command");
+		break;
 	}
-	json_decref(req);
+	control_req_free(&req);
 	return ans;
 }
 

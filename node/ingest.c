@@ -15,6 +15,7 @@
 
 #include "caltrace/ledger/entry.h"
 #include "caltrace/proto/entry_check.h"
+#include "metrics.h"
 #include "node.h"
 
 enum job_state { J_WAIT, J_VERIFYING, J_VERIFIED };
@@ -46,7 +47,7 @@ struct job {
 	ct_buf proof_a, proof_b;
 };
 
-enum meta_kind { M_FORK, M_NOTE, M_REMOTE, M_SIGN, M_WITNESS_ALL };
+enum meta_kind { M_FORK, M_NOTE, M_REMOTE, M_SIGN, M_WITNESS_ALL, M_CONFIRM };
 
 struct meta {
 	struct meta *next;
@@ -226,6 +227,11 @@ void ingest_meta_sign(struct node *n)
 void ingest_meta_witness_all(struct node *n)
 {
 	meta_simple(n, M_WITNESS_ALL);
+}
+
+void ingest_meta_confirm_own(struct node *n)
+{
+	meta_simple(n, M_CONFIRM);
 }
 
 void ingest_meta_remote_size(struct node *n, uint64_t size)
@@ -441,6 +447,9 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 	case M_REMOTE:
 		m->result = ct_batch_note_remote_size(b, n->self, m->size);
 		break;
+	case M_CONFIRM:
+		m->result = ct_batch_set_restored(b, false);
+		break;
 	}
 	if (m->result < 0 && m->result != CT_EEXISTS)
 		snprintf(m->detail, sizeof(m->detail), "%s: %s", ct_strerror(m->result), ct_error_last());
@@ -590,6 +599,8 @@ static void report_meta(struct node *n, struct meta *m)
 		report_checkpoint(n, m);
 		return;
 	}
+	if (m->kind == M_CONFIRM)
+		restore_gate_cleared(n, m->result);
 	if (m->kind == M_FORK && ct_entry_decode(&e, m->a.ptr, m->a.len) == 0)
 		ct_key_short(author, e.author);
 	if (m->result < 0 && m->result != CT_EEXISTS) {
@@ -612,6 +623,7 @@ static void report_meta(struct node *n, struct meta *m)
 	case M_SIGN:
 	case M_REMOTE:
 	case M_WITNESS_ALL:
+	case M_CONFIRM:
 		break;
 	}
 }
@@ -625,6 +637,7 @@ static void report_job(struct node *n, struct job *j)
 	n->ing.appended += j->appended;
 	n->ing.duplicates += j->duplicates;
 	n->ing.pending += j->pending;
+	metrics_ingest(j->count, j->good, j->appended, j->duplicates, j->pending, j->err);
 	ct_key_short(author, j->author);
 	if (j->err) {
 		if (rp && ct_repl_blames(j->err))
@@ -690,6 +703,7 @@ static void after_write(uv_work_t *w, int status)
 	n->ing.batch = NULL;
 	n->ing.writing = false;
 	n->ing.commits++;
+	metrics_commit(wb->committed - wb->started, wb->err != 0);
 	LOG(LOG_DEBUG,
 	    "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
 	    (unsigned long long)wb->entries, (double)(wb->started - wb->queued_at) / 1e6,

@@ -12,17 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "node.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: caltraced --home DIR [--listen HOST:PORT] [--log-level LEVEL]\n\n"
+	fprintf(out, "usage: caltraced --home DIR [--listen HOST:PORT] [--metrics HOST:PORT] [--log-level LEVEL]\n\n"
 		     "Runs a caltrace node: replicates every feed with the peers in DIR/config over\n"
 		     "authenticated, encrypted TCP (docs/PROTOCOL.md), and answers `caltrace status`\n"
 		     "and `caltrace peers` through DIR/caltraced.sock. SIGINT or SIGTERM stops it.\n\n"
 		     "  --home DIR          the node home (default $CALTRACE_HOME)\n"
 		     "  --listen HOST:PORT  where to listen (default: the config's listen)\n"
-		     "  --log-level LEVEL   error, warn, info (default) or debug\n");
+		     "  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics\n"
+		     "  --log-level LEVEL   error, warn, info (default) or debug\n\n"
+		     "Log lines go to stderr as key=value pairs (docs/OPERATIONS.md). A store of an\n"
+		     "older format is migrated when the node starts; one of a newer format is refused.\n");
 }
 
 /* The idle pass: serve what peers asked for, hand sealed frames to libuv. */
@@ -58,6 +62,8 @@ static void on_poll(uv_timer_t *t)
 	uint64_t now = node_now(n), mark = n->ing.commits + n->served;
 
 	node_refresh_heads(n, false);
+	metrics_poll(n);
+	restore_gate_poll(n);
 	checkpoints_poll(n);
 	checkpoints_gossip(n, false);
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
@@ -107,6 +113,7 @@ static void stop(struct node *n, const char *why)
 		return;
 	LOG(LOG_INFO, "%s: shutting down", why);
 	n->stopping = true;
+	metrics_stop(n);
 	uv_idle_stop(&n->idle);
 	uv_close((uv_handle_t *)&n->idle, NULL);
 	uv_close((uv_handle_t *)&n->tick, NULL);
@@ -168,6 +175,7 @@ static int find_network(struct node *n)
 /* Reads the home: config, key, store. */
 static int open_home(struct node *n, const char *home, const char *listen)
 {
+	ct_ledger_opts opts = {.migrate = true};
 	char path[4200];
 	int err;
 
@@ -186,14 +194,17 @@ static int open_home(struct node *n, const char *home, const char *listen)
 	}
 	memcpy(n->self, ct_keypair_public(n->kp), CT_KEY_BYTES);
 	snprintf(path, sizeof(path), "%s/data", home);
-	if ((err = ct_ledger_open(&n->ledger, path, NULL)) < 0) {
+	if ((err = ct_ledger_open(&n->ledger, path, &opts)) < 0) {
 		LOG(LOG_ERROR, "cannot open the store %s: %s", path, ct_error_last());
 		return err;
 	}
+	if (ct_ledger_migrated_from(n->ledger))
+		LOG(LOG_WARN, "migrated the store %s from format %u to %d (an older release's backups restore into it)",
+		    path, ct_ledger_migrated_from(n->ledger), CT_LEDGER_FORMAT);
 	return find_network(n);
 }
 
-static int start(struct node *n)
+static int start(struct node *n, const char *metrics)
 {
 	ct_repl_opts o = {0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -221,9 +232,12 @@ static int start(struct node *n)
 	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	n->started = node_now(n);
 	node_refresh_heads(n, true);
+	restore_gate_start(n);
 	/* checkpoints kept while this node was behind, before it stopped: their entries may be here now */
 	ingest_meta_witness_all(n);
 	if (control_open(n) < 0 || conn_listen(n) < 0)
+		return -1;
+	if (metrics && metrics_start(n, metrics) < 0)
 		return -1;
 	for (i = 0; i < n->cfg.peer_count; i++)
 		if (slot_add(n, n->cfg.peers[i]) < 0)
@@ -265,9 +279,10 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {{"home", required_argument, NULL, 'H'},
 						 {"listen", required_argument, NULL, 'l'},
 						 {"log-level", required_argument, NULL, 'v'},
+						 {"metrics", required_argument, NULL, 'm'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	const char *home = getenv("CALTRACE_HOME"), *listen = NULL;
+	const char *home = getenv("CALTRACE_HOME"), *listen = NULL, *metrics = NULL;
 	static struct node node;
 	struct node *n = &node;
 	char key[CT_KEY_SHORT_LEN + 1], net[CT_KEY_SHORT_LEN + 1], threads[24];
@@ -281,6 +296,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			listen = optarg;
+			break;
+		case 'm':
+			metrics = optarg;
 			break;
 		case 'v':
 			if ((log_level = log_level_parse(optarg)) < 0) {
@@ -305,7 +323,7 @@ int main(int argc, char **argv)
 	snprintf(threads, sizeof(threads), "%ld", cpus > 0 ? cpus + 2 : 4);
 	setenv("UV_THREADPOOL_SIZE", threads, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (open_home(n, home, listen) == 0 && start(n) == 0) {
+	if (open_home(n, home, listen) == 0 && start(n, metrics) == 0) {
 		ct_key_short(key, n->self);
 		ct_key_short(net, n->network);
 		LOG(LOG_INFO, "node %s… listening on %s (network %s…), %zu peer%s configured", key, n->listen,

@@ -268,6 +268,14 @@ void ingest_shutdown(struct node *n);
 /* Frees what is left once the loop ended. */
 void ingest_free(struct node *n);
 
+/* Queues: clear the mark of a restored store (restore.c). */
+void ingest_meta_confirm_own(struct node *n);
+
+/* ---- restore.c: appends after a restore wait for a peer's report of the own feed ---- */
+void restore_gate_start(struct node *n);
+void restore_gate_poll(struct node *n);
+void restore_gate_cleared(struct node *n, int err);
+
 /* Queues: sign the own feed's checkpoint; witness every stored checkpoint again. */
 void ingest_meta_sign(struct node *n);
 void ingest_meta_witness_all(struct node *n);

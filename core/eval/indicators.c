@@ -81,6 +81,8 @@ void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *n
 	uint64_t num = 0, den = 0;
 	size_t i;
 
+	memset(out, 0, CT_INDICATORS * sizeof(*out)); /* padding too: results compare bytewise */
+
 	/* Medical and environmental instruments: the plan's third rate. */
 	for (i = 0; i < by_domain->ngroups; i++)
 		if (strcmp(by_domain->groups[i].key, "medical") == 0 ||

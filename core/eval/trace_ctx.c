@@ -704,7 +704,14 @@ int ct__distrust(ct_tracer *tr, const ct_entry *e)
 {
 	struct ct__org *o = NULL;
 
-	if (ct__org_get(tr, e->author, &o) < 0 || e->seq >= o->fork_seq)
+	int err;
+
+	if ((err = ct__org_get(tr, e->author, &o)) < 0) {
+		if (!tr->err)
+			tr->err = err; /* the verdict is discarded: see struct ct_tracer */
+		return CT_R_FORKED_AUTHOR;
+	}
+	if (e->seq >= o->fork_seq)
 		return CT_R_FORKED_AUTHOR;
 	if (e->seq > o->cosigned_to)
 		return CT_R_COMPROMISED_KEY;
@@ -724,8 +731,13 @@ bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[
 
 	if (memcmp(a, b, CT_KEY_BYTES) == 0)
 		return true;
-	if (ct__org_get(tr, a, &oa) < 0 || ct__org_get(tr, b, &ob) < 0)
+	int err;
+
+	if ((err = ct__org_get(tr, a, &oa)) < 0 || (err = ct__org_get(tr, b, &ob)) < 0) {
+		if (!tr->err)
+			tr->err = err; /* the answer is discarded: see struct ct_tracer */
 		return false;
+	}
 	return memcmp(oa->lab, ob->lab, CT_KEY_BYTES) == 0;
 }
 

@@ -283,6 +283,10 @@ struct ct_tracer {
 	struct ct__inst inst;	/* scratch instrument */
 	ct_trace_record_fn record; /* ct_tracer_record; NULL when off */
 	void *record_ctx;
+	/* The first error met by a helper that answers a bool or a reason (ct__distrust,
+	 * ct__same_lab): the call that met it returns it instead of a verdict built on a guess,
+	 * and so does every later call, since the memoised records may be incomplete. */
+	int err;
 };
 
 /* trace_ctx.c: the bureau's records, memoised. */

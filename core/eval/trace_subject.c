@@ -314,9 +314,15 @@ int ct_trace_verdict(ct_tracer *tr, char ns, const char *id, size_t id_len, uint
 	int err;
 
 	tr->detail = false;
+	if (tr->err)
+		return ct_error_set(tr->err, "an earlier error left this tracer incomplete");
 	if (ns == CT_NS_STANDARD) {
 		if ((err = ct__std_get(tr, id, id_len, &s)) < 0 || (err = ct__std_at(tr, s, t, &u)) < 0)
 			return err;
+		if (tr->err) {
+			ct__rs_free(&u.rs);
+			return ct_error_set(tr->err, "cannot judge %.*s: %s", (int)id_len, id, ct_strerror(tr->err));
+		}
 		*verdict = (ct_verdict)u.verdict;
 		if (reasons)
 			*reasons = u.mask;
@@ -329,6 +335,10 @@ int ct_trace_verdict(ct_tracer *tr, char ns, const char *id, size_t id_len, uint
 	    (err = ct__inst_load(tr, &tr->inst, id, id_len, tr->rows.v, tr->rows.n)) < 0 ||
 	    (err = ct__inst_at(tr, &tr->inst, t, &a)) < 0)
 		return err;
+	if (tr->err) {
+		ct__inst_at_free(&a);
+		return ct_error_set(tr->err, "cannot judge %.*s: %s", (int)id_len, id, ct_strerror(tr->err));
+	}
 	*verdict = (ct_verdict)a.verdict;
 	if (reasons)
 		*reasons = a.mask;

@@ -276,6 +276,8 @@ int ct_trace(ct_trace_node **out, ct_tracer *tr, char ns, const char *id, size_t
 	int err;
 
 	*out = NULL;
+	if (tr->err)
+		return ct_error_set(tr->err, "an earlier error left this tracer incomplete");
 	tr->detail = true;
 	if (ns == CT_NS_STANDARD) {
 		if ((err = ct__std_get(tr, id, id_len, &s)) < 0 || (err = ct__std_at(tr, s, t, &u)) < 0)
@@ -289,6 +291,8 @@ int ct_trace(ct_trace_node **out, ct_tracer *tr, char ns, const char *id, size_t
 done:
 	tr->detail = false;
 	free(b.seen);
+	if (err == 0 && tr->err)
+		err = ct_error_set(tr->err, "cannot judge %.*s: %s", (int)id_len, id, ct_strerror(tr->err));
 	if (err < 0) {
 		ct_trace_free(*out);
 		*out = NULL;

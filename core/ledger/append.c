@@ -271,7 +271,7 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 	ct_event_type t = ct_event_type_of(type, strlen(type));
 	uint64_t size, remote;
 	unsigned flags;
-	bool admitted;
+	bool admitted, restored;
 	int err;
 
 	if (b->poisoned)
@@ -316,6 +316,14 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 				 "refusing to append, it would fork the feed (let caltraced fetch the missing "
 				 "entries first)",
 				 (unsigned long long)remote, (unsigned long long)size);
+	if ((err = ct_read_restored(&b->rd, &restored)) < 0)
+		return err;
+	if (restored)
+		return ct_error_set(CT_ESTATE,
+				    "this store was restored from a backup and no peer has said yet how long this "
+				    "node's own feed is: refusing to append, it could fork the feed (start caltraced "
+				    "and let it reach a peer; if no peer ever held this feed: caltrace restore "
+				    "--trust-backup)");
 	if ((err = ct_entry_build(&raw, kp, size + 1, size ? head : NULL, time_ms, type, body, body_len)) < 0)
 		goto done;
 	if ((err = ct_batch_ingest(b, raw.ptr, raw.len, CT_INGEST_SIG_CHECKED, &res)) < 0)

@@ -142,6 +142,24 @@ static int check_index(ct_reader *r, enum ct_db db, const char *name)
 	return err;
 }
 
+/* The entry counters (format 2) match the entries held. */
+static int check_counters(ct_reader *r)
+{
+	uint64_t entries, bytes, held, held_bytes;
+	int err;
+
+	if ((err = ct_read_stats(r, &entries, &bytes)) < 0)
+		return err;
+	if ((err = ct__count_entries(r->txn, r->l->dbi[DB_ENTRIES], &held, &held_bytes)) < 0)
+		return err;
+	if (entries != held || bytes != held_bytes)
+		return ct_error_set(CT_ECORRUPT,
+				    "the store counts %llu entries of %llu bytes, and holds %llu of %llu bytes",
+				    (unsigned long long)entries, (unsigned long long)bytes, (unsigned long long)held,
+				    (unsigned long long)held_bytes);
+	return 0;
+}
+
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked)
 {
 	static const struct {
@@ -161,6 +179,8 @@ int ct_ledger_check(ct_reader *r, uint64_t *entries_checked)
 	/* Then the domain indexes: every row must name a stored entry. */
 	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]) && err == 0; i++)
 		err = check_index(r, indexes[i].db, indexes[i].name);
+	if (err == 0)
+		err = check_counters(r);
 	free(heads);
 	if (entries_checked)
 		*entries_checked = checked;

@@ -79,8 +79,12 @@ int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned fl
 		return ct_error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
 	if ((err = ct_event_keys_of(&p->keys, p->type, e->body, e->body_len)) < 0)
 		return ct_error_wrap(err, "entry %s", name_of(e->author, e->seq).s);
-	if (!(flags & CT_INGEST_SIG_CHECKED) && ct_entry_verify(e) < 0)
-		return ct_error_set(CT_EBADSIG, "entry %s: signature does not verify", name_of(e->author, e->seq).s);
+	/* Only a signature that does not verify is CT_EBADSIG: out of memory stays CT_ENOMEM (found by
+	 * tests/unit/test_alloc_fail.c; a peer's valid entry must not be refused as forged). */
+	if (!(flags & CT_INGEST_SIG_CHECKED) && (err = ct_entry_verify(e)) < 0)
+		return err == CT_EBADSIG ? ct_error_set(CT_EBADSIG, "entry %s: signature does not verify",
+							name_of(e->author, e->seq).s)
+					 : err;
 	ct_entry_hash(p->hash, e->raw, e->raw_len);
 	return 0;
 }
@@ -214,6 +218,8 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 		return err;
 	if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
 		return err;
+	b->added_entries++;
+	b->added_bytes += e->raw_len;
 	/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
 	memcpy(leaf, hash, CT_HASH_BYTES);
 	if (!sparse && (err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)

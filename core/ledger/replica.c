@@ -8,6 +8,7 @@
  *   "note"   author(32) hash(32)   -> note bytes
  *   "cpfork" author(32)            -> u32 length of a || a || b: two checkpoint
  *                                     notes of the feed that cannot both be true
+ *   "restored"                     -> (empty): restored from a backup, own feed unconfirmed
  *
  * Besides: the raw read of a run of entries a serving node needs, and one
  * memory helper for long-running processes (ct_ledger_trim_memory).
@@ -47,6 +48,24 @@ int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64
 		return ct_error_set(CT_ECORRUPT, "remote size record has %zu bytes", v.mv_size);
 	*out = ct__get_u64(v.mv_data);
 	return 0;
+}
+
+#define RESTORED_KEY "restored"
+
+int ct_batch_set_restored(ct_batch *b, bool restored)
+{
+	if (restored)
+		return ct__put(b, DB_META, RESTORED_KEY, strlen(RESTORED_KEY), "", 0, 0);
+	return ct__del(b, DB_META, RESTORED_KEY, strlen(RESTORED_KEY), NULL, 0);
+}
+
+int ct_read_restored(ct_reader *r, bool *out)
+{
+	MDB_val v;
+	int err = ct__get(r, DB_META, RESTORED_KEY, strlen(RESTORED_KEY), &v);
+
+	*out = err == 0;
+	return err == CT_ENOTFOUND ? 0 : err;
 }
 
 int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size)
@@ -316,8 +335,14 @@ int ct_ledger_trim_memory(ct_ledger *l)
 	FILE *maps;
 	int err = 0;
 
-	if (!realpath(l->dir, dir) || !(maps = fopen("/proc/self/maps", "r")))
+	if (!realpath(l->dir, dir))
 		return 0;
+	/* The map must not move (grow) between reading its address and releasing its pages. */
+	ct__map_hold(l);
+	if (!(maps = fopen("/proc/self/maps", "r"))) {
+		ct__map_release(l);
+		return 0;
+	}
 	snprintf(path, sizeof(path), " %s/data.mdb", dir);
 	plen = strlen(path);
 	while (fgets(line, sizeof(line), maps)) {
@@ -337,5 +362,6 @@ int ct_ledger_trim_memory(ct_ledger *l)
 			err = ct_error_set(CT_EIO, "cannot release the store's pages: %s", strerror(errno));
 	}
 	fclose(maps);
+	ct__map_release(l);
 	return err;
 }

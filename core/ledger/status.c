@@ -38,6 +38,7 @@ int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const 
 	ct_feed_head *heads = NULL;
 	json_t *feeds = json_array(), *forks = json_array();
 	uint64_t pending = 0, remote = 0, own = 0;
+	bool restored = false;
 	size_t count = 0, i;
 	int err;
 
@@ -59,11 +60,14 @@ int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const 
 		if (own_key && !memcmp(heads[i].author, own_key, CT_KEY_BYTES))
 			own = heads[i].size;
 	}
-	if (own_key && (err = ct_read_remote_size(r, own_key, &remote)) < 0)
+	if ((own_key && (err = ct_read_remote_size(r, own_key, &remote)) < 0) ||
+	    (err = ct_read_restored(r, &restored)) < 0)
 		goto done;
 	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
 	json_object_set_new(o, "pending", json_integer((json_int_t)pending));
-	json_object_set_new(o, "appends_refused", json_boolean(remote > own));
+	json_object_set_new(o, "appends_refused", json_boolean(remote > own || restored));
+	/* restored from a backup, and no peer has reported the own feed yet (caltrace restore) */
+	json_object_set_new(o, "restored_unconfirmed", json_boolean(restored));
 	if (remote > own)
 		json_object_set_new(o, "own_feed_reported", json_integer((json_int_t)remote));
 	json_object_set_new(o, "feeds", feeds);

@@ -12,6 +12,7 @@
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
 #define DEFAULT_PENDING_MAX 100000
+#define DEFAULT_MAP_MAX ((size_t)64 << 40)
 
 static const struct {
 	const char *name;
@@ -38,7 +39,10 @@ int ct__mdb_error(int rc, const char *what)
 	case MDB_NOTFOUND:
 		return ct_error_set(CT_ENOTFOUND, "%s: not found", what);
 	case MDB_MAP_FULL:
-		return ct_error_set(CT_ENOSPACE, "%s: the store's map is full (raise map size)", what);
+		return ct_error_set(CT_ENOSPACE,
+				    "%s: the store's map is full: it grows at the next write unless it reached its "
+				    "largest size or the disk is full",
+				    what);
 	case ENOSPC:
 		return ct_error_set(CT_ENOSPACE, "%s: no space left on device", what);
 	case ENOMEM:
@@ -53,10 +57,10 @@ int ct__mdb_error(int rc, const char *what)
 	}
 }
 
-static int open_dbs(ct_ledger *l)
+static int open_dbs(ct_ledger *l, bool migrate)
 {
 	MDB_txn *txn = NULL;
-	unsigned create = l->read_only ? 0 : MDB_CREATE;
+	unsigned create = l->read_only ? 0 : MDB_CREATE, from = 0;
 	int rc, i;
 
 	rc = mdb_txn_begin(l->env, NULL, l->read_only ? MDB_RDONLY : 0, &txn);
@@ -72,28 +76,21 @@ static int open_dbs(ct_ledger *l)
 			return ct__mdb_error(rc, "opening the store's databases");
 		}
 	}
-	if (!l->read_only) {
-		MDB_val k = {6, "format"}, v;
-		uint8_t fmt[4] = {0, 0, 0, CT_STORE_FORMAT};
-
-		rc = mdb_get(txn, l->dbi[DB_META], &k, &v);
-		if (rc == MDB_NOTFOUND) {
-			v.mv_size = sizeof(fmt);
-			v.mv_data = fmt;
-			rc = mdb_put(txn, l->dbi[DB_META], &k, &v, 0);
-		} else if (rc == 0 && (v.mv_size != 4 || memcmp(v.mv_data, fmt, 4) != 0)) {
-			mdb_txn_abort(txn);
-			return ct_error_set(CT_ECORRUPT, "store in %s has an unknown format", l->dir);
-		}
-		if (rc) {
-			mdb_txn_abort(txn);
-			return ct__mdb_error(rc, "writing the store's format");
-		}
+	if ((rc = ct__format_check(l, txn, migrate, &from)) < 0) {
+		mdb_txn_abort(txn);
+		return rc;
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		return ct__mdb_error(rc, "opening the store");
+	if (from < CT_STORE_FORMAT && from != 0)
+		l->migrated_from = from;
 	return 0;
+}
+
+unsigned ct_ledger_migrated_from(const ct_ledger *l)
+{
+	return l->migrated_from;
 }
 
 int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
@@ -117,6 +114,9 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		return ct_error_set(CT_ENOMEM, "out of memory opening %s", dir);
 	}
 	l->read_only = opts && opts->read_only;
+	pthread_mutex_init(&l->lock, NULL);
+	l->map_grows = !opts || !opts->map_size || opts->map_grows;
+	l->map_max = opts && opts->map_max ? opts->map_max : DEFAULT_MAP_MAX;
 	l->pending_max = opts && opts->pending_max ? opts->pending_max : DEFAULT_PENDING_MAX;
 	if (opts && opts->network) {
 		l->pinned = true;
@@ -128,8 +128,11 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 	}
 	mdb_env_set_maxdbs(l->env, DB__COUNT + 2);
 	mdb_env_set_maxreaders(l->env, 256);
-	rc = mdb_env_set_mapsize(l->env, opts && opts->map_size ? opts->map_size : DEFAULT_MAP_SIZE);
-	if (rc) {
+	/*
+	 * An explicit size is set before opening. Otherwise the store's own
+	 * (as large as any process grew it) is kept, raised to the default.
+	 */
+	if (opts && opts->map_size && (rc = mdb_env_set_mapsize(l->env, opts->map_size)) != 0) {
 		err = ct__mdb_error(rc, "setting the map size");
 		goto fail;
 	}
@@ -139,7 +142,16 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 						   : ct__mdb_error(rc, dir);
 		goto fail;
 	}
-	if ((err = open_dbs(l)) < 0)
+	if (!(opts && opts->map_size)) {
+		MDB_envinfo info;
+
+		mdb_env_info(l->env, &info);
+		if (info.me_mapsize < DEFAULT_MAP_SIZE && (rc = mdb_env_set_mapsize(l->env, DEFAULT_MAP_SIZE)) != 0) {
+			err = ct__mdb_error(rc, "setting the map size");
+			goto fail;
+		}
+	}
+	if ((err = open_dbs(l, opts && opts->migrate && !l->read_only)) < 0)
 		goto fail;
 	*out = l;
 	return 0;
@@ -154,6 +166,7 @@ void ct_ledger_close(ct_ledger *l)
 		return;
 	if (l->env)
 		mdb_env_close(l->env);
+	pthread_mutex_destroy(&l->lock);
 	free(l->dir);
 	free(l);
 }
@@ -161,7 +174,7 @@ void ct_ledger_close(ct_ledger *l)
 int ct_batch_begin(ct_batch **out, ct_ledger *l)
 {
 	ct_batch *b;
-	int rc;
+	int err;
 
 	*out = NULL;
 	if (l->read_only)
@@ -171,12 +184,38 @@ int ct_batch_begin(ct_batch **out, ct_ledger *l)
 		return ct_error_set(CT_ENOMEM, "out of memory starting a write");
 	b->l = l;
 	b->rd.l = l;
-	rc = mdb_txn_begin(l->env, NULL, 0, &b->rd.txn);
-	if (rc) {
+	ct__map_maybe_grow(l);
+	if ((err = ct__txn_begin(l, 0, &b->rd.txn)) < 0) {
 		free(b);
-		return ct__mdb_error(rc, "starting a write transaction");
+		return err;
 	}
 	*out = b;
+	return 0;
+}
+
+/* Adds what the batch stored to the entry counters (format 2). */
+static int count_added(ct_batch *b)
+{
+	static const char *const names[2] = {"entries", "entry_bytes"};
+	const uint64_t added[2] = {b->added_entries, b->added_bytes};
+	uint8_t val[8];
+	MDB_val v;
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t held = 0;
+
+		err = ct__get(&b->rd, DB_META, names[i], strlen(names[i]), &v);
+		if (err == 0 && v.mv_size == 8)
+			held = ct__get_u64(v.mv_data);
+		else if (err == 0 || err != CT_ENOTFOUND)
+			return err == 0 ? ct_error_set(CT_ECORRUPT, "the store's '%s' counter has %zu bytes", names[i],
+							v.mv_size)
+					: err;
+		ct__put_u64(val, held + added[i]);
+		if ((err = ct__put(b, DB_META, names[i], strlen(names[i]), val, sizeof(val), 0)) < 0)
+			return err;
+	}
 	return 0;
 }
 
@@ -184,13 +223,18 @@ int ct_batch_commit(ct_batch *b)
 {
 	int rc, err = 0;
 
+	if (!b->poisoned && b->added_entries && (err = count_added(b)) < 0)
+		b->poisoned = err;
 	if (b->poisoned) {
 		err = b->poisoned;
 		mdb_txn_abort(b->rd.txn);
 		ct_error_wrap(err, "batch not committed after an earlier write error");
 	} else if ((rc = mdb_txn_commit(b->rd.txn)) != 0) {
+		if (rc == MDB_MAP_FULL)
+			b->l->full_seen = true;
 		err = ct__mdb_error(rc, "committing");
 	}
+	ct__txn_end(b->l);
 	free(b);
 	return err;
 }
@@ -200,6 +244,7 @@ void ct_batch_abort(ct_batch *b)
 	if (!b)
 		return;
 	mdb_txn_abort(b->rd.txn);
+	ct__txn_end(b->l);
 	free(b);
 }
 
@@ -211,7 +256,7 @@ ct_reader *ct_batch_reader(ct_batch *b)
 int ct_reader_begin(ct_reader **out, ct_ledger *l)
 {
 	ct_reader *r;
-	int rc;
+	int err;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
@@ -219,10 +264,9 @@ int ct_reader_begin(ct_reader **out, ct_ledger *l)
 		return ct_error_set(CT_ENOMEM, "out of memory starting a read");
 	r->l = l;
 	r->owned = true;
-	rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &r->txn);
-	if (rc) {
+	if ((err = ct__txn_begin(l, MDB_RDONLY, &r->txn)) < 0) {
 		free(r);
-		return ct__mdb_error(rc, "starting a read transaction");
+		return err;
 	}
 	*out = r;
 	return 0;
@@ -234,6 +278,7 @@ void ct_reader_end(ct_reader *r)
 		return;
 	if (r->owned) {
 		mdb_txn_abort(r->txn);
+		ct__txn_end(r->l);
 		free(r);
 	}
 }
@@ -261,6 +306,8 @@ int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
 	rc = mdb_put(b->rd.txn, b->l->dbi[db], &k, &v, flags);
 	if (rc == MDB_KEYEXIST)
 		return CT_EEXISTS;
+	if (rc == MDB_MAP_FULL)
+		b->l->full_seen = true;
 	if (rc) {
 		err = ct__mdb_error(rc, db_specs[db].name);
 		b->poisoned = err;

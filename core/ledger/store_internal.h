@@ -3,17 +3,23 @@
 #define CT_STORE_INTERNAL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "caltrace/ledger/event.h"
 #include "caltrace/ledger/index.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/base/error.h"
 
-#define CT_STORE_FORMAT 1
+/*
+ * The store's format, in DB_META "format" (u32). What changed, and the
+ * migration from each older format, is in core/ledger/migrate.c.
+ */
+#define CT_STORE_FORMAT 2
 
 /* Named databases. Keys and values, big-endian integers throughout. */
 enum ct_db {
-	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64 */
+	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64;
+		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on) */
 	DB_ENTRIES,  /* author(32) seq(8) -> encoded entry */
 	DB_HASHES,   /* hash(32) -> author(32) seq(8) */
 	DB_HEADS,    /* author(32) -> size(8) head(32) flags(1) */
@@ -42,6 +48,14 @@ struct ct_ledger {
 	bool pinned;                         /* network id fixed by the config */
 	uint8_t network[CT_HASH_BYTES];
 	char *dir;
+	unsigned migrated_from; /* the format this open migrated from, 0 if none */
+	/* The map (store_map.c): it grows only while no transaction of this process is open. */
+	pthread_mutex_t lock;
+	unsigned active;   /* transactions open in this process */
+	bool map_grows;    /* grow the map before it fills */
+	bool full_seen;    /* a write met MDB_MAP_FULL: grow at the next batch */
+	size_t map_max;    /* never grow past this */
+	unsigned grown;    /* times this process grew the map */
 };
 
 struct ct_reader {
@@ -54,6 +68,7 @@ struct ct_batch {
 	ct_ledger *l;
 	struct ct_reader rd; /* reads through the write txn */
 	int poisoned;        /* first write error, 0 if none */
+	uint64_t added_entries, added_bytes; /* stored by this batch: the counters in DB_META */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -86,6 +101,32 @@ int ct__get(ct_reader *r, enum ct_db db, const void *key, size_t klen, MDB_val *
 int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen,
 	    unsigned flags);
 int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen);
+
+/*
+ * Bracket every transaction of this process (store_map.c): the map may be
+ * resized only while none is open. ct__txn_begin begins one (adopting a
+ * map another process grew: MDB_MAP_RESIZED); ct__txn_end ends the count.
+ */
+int ct__txn_begin(ct_ledger *l, unsigned flags, MDB_txn **out);
+void ct__txn_end(ct_ledger *l);
+
+/* Grows the map when it is 80% used or a write met MDB_MAP_FULL, if nothing is open (store_map.c). */
+void ct__map_maybe_grow(ct_ledger *l);
+
+/* Holds the map still (no resize) while the caller touches its pages directly. */
+void ct__map_hold(ct_ledger *l);
+void ct__map_release(ct_ledger *l);
+
+/*
+ * Checks the store's format in an open write (or read) transaction and,
+ * when older and migrate is true, migrates it in txn (migrate.c).
+ * *from receives the format found. Errors: CT_ESTATE (older and not
+ * migrating, or newer), CT_ECORRUPT, CT_EIO.
+ */
+int ct__format_check(ct_ledger *l, MDB_txn *txn, bool migrate, unsigned *from);
+
+/* Counts the entries in dbi (DB_ENTRIES) and their bytes: one walk (migrate.c). */
+int ct__count_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *entries, uint64_t *bytes);
 
 /* Head of a feed: size 0 and no hash when absent. */
 int ct__head_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *size,

@@ -360,3 +360,24 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES])
 	crypto_hash_sha256_final(&st, out);
 	return 0;
 }
+
+int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes)
+{
+	static const char *const names[2] = {"entries", "entry_bytes"};
+	uint64_t *const outs[2] = {entries, entry_bytes};
+	MDB_val v;
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		*outs[i] = 0;
+		err = ct__get(r, DB_META, names[i], strlen(names[i]), &v);
+		if (err == CT_ENOTFOUND)
+			continue; /* nothing stored yet */
+		if (err < 0)
+			return err;
+		if (v.mv_size != 8)
+			return ct_error_set(CT_ECORRUPT, "the store's '%s' counter has %zu bytes", names[i], v.mv_size);
+		*outs[i] = ct__get_u64(v.mv_data);
+	}
+	return 0;
+}

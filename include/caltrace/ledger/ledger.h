@@ -26,10 +26,16 @@ typedef struct ct_ledger ct_ledger;
 typedef struct ct_batch ct_batch;
 typedef struct ct_reader ct_reader;
 
+/* The store format this library reads and writes (docs/OPERATIONS.md, "Upgrades"). */
+#define CT_LEDGER_FORMAT 2
+
 typedef struct ct_ledger_opts {
-	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse) */
+	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse, and it grows) */
+	bool map_grows;		/* with map_size set: grow it too (a map_size of 0 always grows) */
+	size_t map_max;		/* the largest the map may grow to; 0: 64 TiB */
 	uint64_t pending_max;	/* entries the pending area may hold; 0: 100000 */
 	bool read_only;		/* open for reading only */
+	bool migrate;		/* migrate a store of an older format in place (not read_only) */
 	const uint8_t *network; /* when not NULL, the network id (32 bytes) this store may join:
 				   a genesis with another hash is refused (CT_EAUTH) */
 } ct_ledger_opts;
@@ -37,10 +43,45 @@ typedef struct ct_ledger_opts {
 /*
  * Opens (creating if needed, unless read_only) the store in directory dir.
  * opts may be NULL for the defaults.
+ *
+ * The store carries its format. One of an older format is migrated in
+ * place, in one write transaction (all of it or nothing), when
+ * opts->migrate is set; ct_ledger_migrated_from then names the old format.
+ * Otherwise it is refused, as is one of a newer format: it is never read.
+ *
+ * The map (the most the store may hold) starts at 64 GiB of address
+ * space, not of disk, and grows by doubling, up to map_max, when a write
+ * batch begins with the map 80% used (or after a write met a full map)
+ * and no transaction of this process is open. Another process's growth is
+ * adopted when a transaction begins.
+ *
  * Errors: CT_ENOTFOUND (read_only and no store), CT_EIO, CT_ECORRUPT
- * (not a caltrace store, or a newer format), CT_ENOMEM.
+ * (not a caltrace store), CT_ESTATE (an older format and not migrating,
+ * or a newer format: the detail says which and what to run), CT_ENOMEM.
  */
 int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts);
+
+/* The format the store had when this open migrated it, 0 when it did not. */
+unsigned ct_ledger_migrated_from(const ct_ledger *l);
+
+/*
+ * The format of the store in dir, read without opening it for use (to
+ * say what a backup or an upgrade holds). Errors: CT_ENOTFOUND,
+ * CT_ECORRUPT (not a caltrace store), CT_EIO.
+ */
+int ct_ledger_read_format(const char *dir, unsigned *out);
+
+typedef struct ct_map_info {
+	uint64_t map_bytes;  /* the map's size: the most the store holds before it grows */
+	uint64_t used_bytes; /* pages in use up to the highest one written (free ones inside included) */
+	uint64_t file_bytes; /* size of data.mdb on disk */
+	uint64_t max_bytes;  /* the largest the map may grow to (map_bytes when it does not grow) */
+	unsigned grown;	     /* times this process grew the map */
+	uint64_t readers;    /* reader slots ever used since the lock file was made, all processes */
+} ct_map_info;
+
+/* How full the store's map is; cheap (no transaction). Errors: CT_EIO. */
+int ct_ledger_map_info(ct_ledger *l, ct_map_info *out);
 
 /* Closes the store; accepts NULL. No batch or reader may be open. */
 void ct_ledger_close(ct_ledger *l);
@@ -231,6 +272,12 @@ int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head 
 /* Every feed's head, sorted by author; *out is malloc'd (free()). */
 int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count);
 
+/*
+ * How many entries the store holds and their encoded bytes (pending ones
+ * not counted), from counters kept with every write.
+ */
+int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes);
+
 /* Number of entries waiting in the pending area. */
 int ct_read_pending_count(ct_reader *r, uint64_t *out);
 
@@ -271,7 +318,7 @@ int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
  * Checks the whole store: every entry decodes, verifies and links to its
  * predecessor, every hash index and head agrees, every tree node (so every
  * root) matches a recomputation, every domain index row points at a stored
- * entry.
+ * entry, and the entry counters (ct_read_stats) match the entries.
  * Errors: CT_ECORRUPT with the first problem in the detail.
  */
 int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
@@ -286,6 +333,17 @@ int ct_ledger_check(ct_reader *r, uint64_t *entries_checked);
  * records this for its own feed only. Errors: CT_ENOSPACE, CT_EIO.
  */
 int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size);
+
+/*
+ * The mark of a store restored from a backup (ct_backup_restore sets it):
+ * the node's own feed may be longer elsewhere than in the backup, and
+ * until a peer has said how long it is, ct_batch_append refuses
+ * (CT_ESTATE). caltraced clears it when a peer reports the own feed; from
+ * then on ct_batch_note_remote_size guards it. Errors: CT_ENOSPACE,
+ * CT_EIO (set); CT_EIO (read).
+ */
+int ct_batch_set_restored(ct_batch *b, bool restored);
+int ct_read_restored(ct_reader *r, bool *out);
 
 /* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
 int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out);

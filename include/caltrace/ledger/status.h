@@ -20,9 +20,11 @@
  * The store's side of a status, added to the object o: "network" and
  * "bureau" (once a genesis is held, else the network cfg pins, when cfg is
  * not NULL), "digest", "pending", "appends_refused" (a peer reported the
- * feed of own_key longer than stored; own_key may be NULL),
- * "own_feed_reported" when so, "feeds" (author, size, head, forked,
- * admitted) and "forks" (author, seq).
+ * feed of own_key longer than stored, own_key may be NULL; or the store was
+ * restored from a backup and no peer has confirmed its own feed yet),
+ * "restored_unconfirmed", "own_feed_reported" when a peer reported it
+ * longer, "feeds" (author, size, head, forked, admitted) and "forks"
+ * (author, seq).
  * Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
  */
 int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const ct_config *cfg);
