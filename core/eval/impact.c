@@ -108,7 +108,7 @@ static int district_of(struct walk *w, ct_impact_item *it)
 	ct_index_row reg = {0};
 	struct ct__str district = {NULL, 0};
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_entry e;
 	int err;
 
@@ -136,7 +136,7 @@ static int add_item(struct walk *w, const ct_entry *e, const uint8_t hash[CT_HAS
 {
 	struct ct__str subject, kind;
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_impact_item *it;
 	int err;
 
@@ -248,7 +248,7 @@ static int seed_key(struct walk *w, const uint8_t key[CT_KEY_BYTES])
 {
 	struct frontier start;
 	char hex[2 * CT_KEY_BYTES + 1];
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_feed_head head;
 	uint64_t from, seq;
 	uint8_t hash[CT_HASH_BYTES];

@@ -727,7 +727,7 @@ bool ct__trusted(ct_tracer *tr, const ct_entry *e)
 
 bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[CT_KEY_BYTES])
 {
-	struct ct__org *oa, *ob;
+	struct ct__org *oa = NULL, *ob = NULL;
 
 	if (memcmp(a, b, CT_KEY_BYTES) == 0)
 		return true;
@@ -743,7 +743,7 @@ bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[
 
 int ct_tracer_lab_of(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint8_t lab_out[CT_KEY_BYTES])
 {
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	int err;
 
 	if ((err = ct__org_get(tr, key, &o)) < 0)
