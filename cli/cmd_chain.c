@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "caltrace/base/time.h"
+#include "caltrace/eval/json.h"
 #include "caltrace/eval/trace.h"
 #include "proof.h"
 
@@ -23,106 +24,6 @@ static const char *day(char *out, uint64_t ms)
 {
 	ct_time_format(out, 32, ms);
 	return out;
-}
-
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-	char hex[2 * 64 + 1];
-
-	ct_hex(hex, b, n);
-	return json_string(hex);
-}
-
-static void set_str(json_t *o, const char *key, const char *v)
-{
-	if (v)
-		json_object_set_new(o, key, json_string(v));
-}
-
-static const char *kind_name(ct_trace_kind k)
-{
-	switch (k) {
-	case CT_NODE_INSTRUMENT:
-		return "instrument";
-	case CT_NODE_STANDARD:
-		return "standard";
-	case CT_NODE_ANCHOR:
-		return "anchor";
-	default:
-		return "calibration";
-	}
-}
-
-static json_t *reason_json(const ct_trace_reason *r)
-{
-	json_t *o = json_object(), *entries = json_array();
-	unsigned i;
-
-	json_object_set_new(o, "code", json_string(ct_reason_name(r->code)));
-	json_object_set_new(
-	    o, "severity",
-	    json_string(r->warning ? "warning" : ct_verdict_name(ct_reason_severity(r->code))));
-	json_object_set_new(o, "detail", json_string(r->detail));
-	for (i = 0; i < r->nentries; i++)
-		json_array_append_new(entries, hex_json(r->entries[i], CT_HASH_BYTES));
-	json_object_set_new(o, "entries", entries);
-	return o;
-}
-
-static json_t *node_json(const ct_trace_node *n)
-{
-	json_t *o = json_object(), *reasons = json_array(), *children = json_array();
-	char when[32];
-	size_t i;
-
-	json_object_set_new(o, "node", json_string(kind_name(n->kind)));
-	json_object_set_new(o, "verdict", json_string(ct_verdict_name(n->verdict)));
-	set_str(o, "id", n->id);
-	if (n->has_entry)
-		json_object_set_new(
-		    o,
-		    n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD ? "registration" : "entry",
-		    hex_json(n->entry, CT_HASH_BYTES));
-	if (n->kind == CT_NODE_INSTRUMENT || n->kind == CT_NODE_STANDARD) {
-		json_object_set_new(o, "at", json_string(day(when, n->at)));
-		set_str(o, "category", n->category);
-		set_str(o, "level", n->level);
-		set_str(o, "district", n->district);
-		set_str(o, "owner", n->owner);
-		set_str(o, "catalogue", n->catalogue);
-		set_str(o, "domain", n->domain);
-		set_str(o, "quantity", n->quantity);
-		set_str(o, "against", n->against);
-		if (n->kind == CT_NODE_STANDARD) {
-			json_object_set_new(o, "public", json_boolean(n->is_public));
-			json_object_set_new(o, "ratio",
-					    n->ratio_ok < 0 ? json_null() : json_boolean(n->ratio_ok));
-		} else {
-			json_object_set_new(o, "compulsory", json_boolean(n->compulsory));
-		}
-	} else {
-		set_str(o, "kind", n->link_kind);
-		set_str(o, "certificate", n->certificate);
-		set_str(o, "result", n->result);
-		set_str(o, "technician", n->technician);
-		set_str(o, "provider", n->provider);
-		json_object_set_new(o, "performed_at", json_string(day(when, n->performed_at)));
-		json_object_set_new(o, "valid_until", json_string(day(when, n->valid_until)));
-		json_object_set_new(o, "author", hex_json(n->author, CT_KEY_BYTES));
-		set_str(o, "author_name", n->author_name);
-		set_str(o, "author_tier", n->author_tier);
-		if (n->repeated)
-			json_object_set_new(o, "repeated", json_true());
-	}
-	if (n->truncated)
-		json_object_set_new(o, "truncated", json_true());
-	for (i = 0; i < n->nreasons; i++)
-		json_array_append_new(reasons, reason_json(&n->reasons[i]));
-	json_object_set_new(o, "reasons", reasons);
-	for (i = 0; i < n->nchildren; i++)
-		json_array_append_new(children, node_json(n->children[i]));
-	json_object_set_new(o, "children", children);
-	return o;
 }
 
 /* The one line a node is shown as. */
@@ -208,7 +109,10 @@ static void chain_text(const void *tree)
 
 static json_t *chain_json(const void *tree)
 {
-	return node_json(tree);
+	json_t *o = NULL;
+
+	ct_trace_to_json(&o, tree);
+	return o;
 }
 
 int cli_chain_output(cli_format f, const ct_trace_node *tree)

@@ -1,6 +1,7 @@
 /* caltrace coverage: traceability coverage and inspection rate, at a date or month by month. */
 #include <string.h>
 
+#include "caltrace/eval/json.h"
 #include "coverage_fmt.h"
 
 static void help(void)
@@ -176,48 +177,13 @@ static void print_csv(const void *res)
 	}
 }
 
-static json_t *one_json(const struct opts *o, const ct_coverage *c)
-{
-	json_t *groups = json_array();
-	char when[32];
-	size_t i;
-
-	ct_time_format(when, sizeof(when), c->at);
-	for (i = 0; i < c->ngroups; i++) {
-		json_t *g = cov_counts_json(&c->groups[i].counts);
-		json_object_set_new(g, "key", json_string(c->groups[i].key));
-		json_array_append_new(groups, g);
-	}
-	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "at", when, "by", ct_group_by_name(o->q.by), "total",
-			 cov_counts_json(&c->total), "groups", groups, "standards",
-			 cov_standards_json(&c->standards));
-}
-
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
 static json_t *coverage_json(const void *res)
 {
 	const struct result *r = res;
-	const struct opts *o = r->o;
-	const ct_coverage *c = r->c;
-	size_t n = r->n;
-	const ct_coverage_filter *f = &o->q.filter;
-	json_t *out,
-	    *filter = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "district", f->district, "category",
-				f->category, "catalogue", f->catalogue, "owner", f->owner, "tier", f->tier);
-	size_t i;
+	json_t *out = NULL;
 
-	if (o->monthly) {
-		json_t *months = json_array();
-		char month[16];
-		for (i = 0; i < n; i++) {
-			json_t *m = one_json(o, &c[i]);
-			json_object_set_new(m, "month", json_string(cov_month(month, c[i].at)));
-			json_array_append_new(months, m);
-		}
-		out = json_pack("{s:o, s:o}", "filter", filter, "months", months);
-	} else {
-		out = one_json(o, c);
-		json_object_set_new(out, "filter", filter);
-	}
+	ct_coverage_to_json(&out, r->c, r->n, &r->o->q, r->o->monthly != NULL);
 	return out;
 }
 

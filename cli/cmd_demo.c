@@ -31,7 +31,10 @@ static void help(void)
 	    "  --dir DIR         the working folder (default ./demo-city; a previous demo\n"
 	    "                    there is replaced)\n"
 	    "  --base-port P     the nodes listen on 127.0.0.1:P.. P+%d (default %d)\n"
-	    "  --keep            leave the network running and print how to query it\n"
+	    "  --keep            leave the network running and print how to query it, with\n"
+	    "                    `caltrace serve` on the bureau's home: its dashboard's and an\n"
+	    "                    instrument's web addresses\n"
+	    "  --web-port P      with --keep, caltrace serve's port (default: base port + 19)\n"
 	    "  --stop            stop a network left running with --keep in DIR\n"
 	    "  --records-only    make the homes and write the records and truth.json; start nothing\n"
 	    "  --timeout S       give up on a phase after S seconds (default %d)\n"
@@ -71,6 +74,11 @@ static int opt(void *ctx, int code, const char *arg)
 	case 'k':
 		p->o.keep = true;
 		break;
+	case 'w':
+		p->o.web_port = atoi(arg);
+		if (p->o.web_port <= 0)
+			return cli_usage_error("demo", "--web-port takes a port number, not '%s'", arg);
+		break;
 	case 'S':
 		p->stop = true;
 		break;
@@ -93,6 +101,7 @@ static const struct option longopts[] = {{"instruments", required_argument, NULL
 					 {"dir", required_argument, NULL, 'd'},
 					 {"base-port", required_argument, NULL, 'p'},
 					 {"keep", no_argument, NULL, 'k'},
+					 {"web-port", required_argument, NULL, 'w'},
 					 {"stop", no_argument, NULL, 'S'},
 					 {"records-only", no_argument, NULL, 'r'},
 					 {"timeout", required_argument, NULL, 't'},

@@ -1,6 +1,7 @@
 /* caltrace due: instruments due for recalibration within N days, or overdue. */
 #include <string.h>
 
+#include "caltrace/eval/json.h"
 #include "coverage_fmt.h"
 
 static void help(void)
@@ -17,20 +18,6 @@ static void help(void)
 	       "  --lab KEY        only those this lab (64 hex digits) is responsible for\n"
 	       "  --district D     only this district\n"
 	       "  --json, --csv    machine-readable output\n");
-}
-
-static const char *state_name(ct_due_state s)
-{
-	switch (s) {
-	case CT_DUE_NEVER:
-		return "never";
-	case CT_DUE_FAILED:
-		return "failed";
-	case CT_DUE_OVERDUE:
-		return "overdue";
-	default:
-		return "due";
-	}
 }
 
 static void fields(const ct_due_item *it, char until[32], char days[24], char lab[65], char cal[65])
@@ -77,7 +64,7 @@ static void print_text(const void *res)
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
-		printf("%-8s ", state_name(it->state));
+		printf("%-8s ", ct_due_state_name(it->state));
 		cov_pad(stdout, it->id, 20);
 		putchar(' ');
 		cov_pad(stdout, it->district, 12);
@@ -102,7 +89,7 @@ static void print_csv(const void *res)
 	for (i = 0; i < d->count; i++) {
 		const ct_due_item *it = &d->items[i];
 		fields(it, until, days, lab, cal);
-		cli_csv(stdout, state_name(it->state), false);
+		cli_csv(stdout, ct_due_state_name(it->state), false);
 		cli_csv(stdout, it->id, false);
 		cli_csv(stdout, it->district, false);
 		cli_csv(stdout, it->owner, false);
@@ -117,32 +104,14 @@ static void print_csv(const void *res)
 	}
 }
 
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
 static json_t *due_json(const void *res)
 {
-	const ct_due *d = ((const struct result *)res)->d;
-	const ct_due_query *q = ((const struct result *)res)->q;
-	char at[32], until[32], days[24], lab[65], cal[65];
-	json_t *items = json_array(), *o;
-	size_t i;
+	const struct result *r = res;
+	json_t *o = NULL;
 
-	for (i = 0; i < d->count; i++) {
-		const ct_due_item *it = &d->items[i];
-		fields(it, until, days, lab, cal);
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:s?, s:s}", "state",
-			      state_name(it->state), "id", it->id, "district", it->district, "owner",
-			      it->owner, "category", it->category, "catalogue", it->catalogue, "compulsory",
-			      it->compulsory, "lab", it->lab_name, "lab_key", lab);
-		if (it->has_calibration) {
-			json_object_set_new(o, "calibration", json_string(cal));
-			json_object_set_new(o, "valid_until", json_string(until));
-		}
-		if (it->state == CT_DUE_OVERDUE || it->state == CT_DUE_SOON)
-			json_object_set_new(o, "days", json_integer((json_int_t)it->days));
-		json_array_append_new(items, o);
-	}
-	ct_time_format(at, sizeof(at), q->at);
-	return json_pack("{s:s, s:I, s:b, s:o}", "at", at, "within_days", (json_int_t)q->within_days,
-			 "overdue_only", q->overdue_only, "items", items);
+	ct_due_to_json(&o, r->d, r->q, 0, SIZE_MAX);
+	return o;
 }
 
 static int opt(void *ctx, int code, const char *arg)

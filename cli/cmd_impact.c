@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "caltrace/base/time.h"
+#include "caltrace/eval/json.h"
 #include "caltrace/eval/trace.h"
 #include "cli.h"
 
@@ -17,12 +18,6 @@ static void help(void)
 	       "  --at DATE       the time the verdicts are given for (default now)\n"
 	       "  --json          one JSON object\n"
 	       "  --csv           one CSV row per calibration\n");
-}
-
-static int first_row(void *ctx, const ct_index_row *row)
-{
-	*(ct_index_row *)ctx = *row;
-	return 1;
 }
 
 static const char *day(char *out, uint64_t ms)
@@ -100,29 +95,15 @@ static void print_csv(const void *res)
 	}
 }
 
+/* The JSON form is the library's (core/eval/coverage_json.c), which the web API answers with too. */
 static json_t *to_json(const void *res)
 {
 	const struct out *o = res;
-	json_t *items = json_array();
-	char a[32], b[32], key[65], hash[65];
-	size_t i;
+	ct_impact_view v = {o->im, o->verdicts, o->std, o->since, o->at, o->since_why};
+	json_t *j = NULL;
 
-	for (i = 0; i < o->im->count; i++) {
-		const ct_impact_item *it = &o->im->items[i];
-		ct_hex(key, it->lab, CT_KEY_BYTES);
-		ct_hex(hash, it->calibration, CT_HASH_BYTES);
-		json_array_append_new(
-		    items, json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "district",
-				     it->district, "lab", it->lab_name, "lab_key", key, "kind",
-				     it->kind == CT_NS_STANDARD ? "standard" : "instrument", "id", it->id,
-				     "via", it->via, "depth", (int)it->depth, "performed_at",
-				     day(a, it->performed_at), "valid_until", day(b, it->valid_until),
-				     "calibration", hash, "verdict", ct_verdict_name(o->verdicts[i])));
-	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "standard", o->std, "since",
-			 day(a, o->since), "since_from", o->since_why, "at", day(b, o->at), "standards",
-			 (json_int_t)o->im->standards, "instruments", (json_int_t)o->im->instruments,
-			 "calibrations", (json_int_t)o->im->count, "items", items);
+	ct_impact_to_json(&j, &v, 0, SIZE_MAX);
+	return j;
 }
 
 static const cli_forms forms = {print_text, to_json, print_csv};
@@ -133,8 +114,6 @@ static int run(cli_node *n, struct out *o, bool since_given, cli_format format)
 	ct_tracer *tr = NULL;
 	ct_impact *im = NULL;
 	ct_verdict *verdicts = NULL;
-	ct_index_row oot = {0};
-	size_t i;
 	int err, rc = EXIT_ERR;
 
 	if ((err = ct_reader_begin(&r, n->ledger)) < 0 || (err = ct_tracer_new(&tr, r)) < 0) {
@@ -142,26 +121,19 @@ static int run(cli_node *n, struct out *o, bool since_given, cli_format format)
 		goto done;
 	}
 	if (!since_given) {
-		ct_read_subject_rows(r, CT_NS_STANDARD, o->std, strlen(o->std), CT_ROW_OOT, first_row, &oot);
-		o->since = oot.kind == CT_ROW_OOT ? oot.time : 0;
-		o->since_why =
-		    oot.kind == CT_ROW_OOT ? "its out-of-tolerance declaration" : "all of its uses";
+		if ((err = ct_impact_default_since(r, o->std, strlen(o->std), &o->since)) < 0) {
+			rc = cli_fail("impact", err, "cannot read %s", o->std);
+			goto done;
+		}
+		o->since_why = err == 1 ? "its out-of-tolerance declaration" : "all of its uses";
 	}
 	if ((err = ct_impact_of(&im, tr, o->std, strlen(o->std), o->since)) < 0) {
 		rc = cli_fail("impact", err, "cannot walk the uses of %s", o->std);
 		goto done;
 	}
-	if (im->count && !(verdicts = calloc(im->count, sizeof(*verdicts)))) {
-		fprintf(stderr, "caltrace impact: out of memory\n");
+	if ((err = ct_impact_verdicts(&verdicts, tr, im, o->at)) < 0) {
+		rc = cli_fail("impact", err, "cannot evaluate what relied on %s", o->std);
 		goto done;
-	}
-	for (i = 0; i < im->count; i++) {
-		const ct_impact_item *it = &im->items[i];
-		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), o->at, &verdicts[i],
-					    NULL)) < 0) {
-			rc = cli_fail("impact", err, "cannot evaluate %s", it->id);
-			goto done;
-		}
 	}
 	o->im = im;
 	o->verdicts = verdicts;

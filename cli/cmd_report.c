@@ -18,28 +18,12 @@ static void help(void)
 
 const char *report_value(char out[32], const ct_indicator *in)
 {
-	char v[24];
-
-	if (in->den == 0)
-		snprintf(out, 32, "-");
-	else if (in->unit[0] == '%')
-		snprintf(out, 32, "%s", cov_pct(v, in->num, in->den));
-	else if (in->den == 1)
-		snprintf(out, 32, "%llu", (unsigned long long)in->num);
-	else
-		snprintf(out, 32, "%s", cov_div(v, in->num, in->den));
-	return out;
+	return ct_indicator_value(out, in);
 }
 
 const char *report_target(char out[32], const ct_indicator *in, uint64_t hundredths)
 {
-	if (!hundredths)
-		snprintf(out, 32, "-");
-	else if (in->unit[0] == '%')
-		snprintf(out, 32, ">= %llu%%", (unsigned long long)(hundredths / 100));
-	else
-		snprintf(out, 32, "%llu", (unsigned long long)(hundredths / 100));
-	return out;
+	return ct_indicator_target(out, in, hundredths);
 }
 
 static void report_text(const void *res)

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "caltrace/ledger/status.h"
 #include "cli.h"
 
 static void help(void)
@@ -17,71 +18,15 @@ static void help(void)
 	       "  --json   one JSON object instead of text\n");
 }
 
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-	char hex[2 * 64 + 1];
-
-	ct_hex(hex, b, n);
-	return json_string(hex);
-}
-
 /* The store's side: feeds, forks, pending, digest, network. */
 static int store_json(cli_node *n, json_t *o)
 {
-	uint8_t digest[CT_HASH_BYTES], net[CT_HASH_BYTES], bureau[CT_KEY_BYTES];
-	ct_feed_head *heads = NULL;
-	json_t *feeds = json_array(), *forks = json_array();
 	ct_reader *r = NULL;
-	uint64_t pending = 0, remote = 0, own = 0;
-	bool restored = false;
-	size_t count = 0, i;
 	int err;
 
-	if ((err = ct_reader_begin(&r, n->ledger)) < 0 || (err = ct_read_digest(r, digest)) < 0 ||
-	    (err = ct_read_heads(r, &heads, &count)) < 0 || (err = ct_read_pending_count(r, &pending)) < 0)
-		goto done;
-	if (ct_read_network(r, net, bureau) == 0) {
-		json_object_set_new(o, "network", hex_json(net, CT_HASH_BYTES));
-		json_object_set_new(o, "bureau", hex_json(bureau, CT_KEY_BYTES));
-	} else if (n->cfg.has_network) {
-		json_object_set_new(o, "network", hex_json(n->cfg.network, CT_HASH_BYTES));
-	}
-	for (i = 0; i < count; i++) {
-		const uint8_t *a, *b;
-		size_t alen, blen;
-		ct_entry ea;
-		json_t *f =
-		    json_pack("{s:o, s:I, s:o, s:b, s:b}", "author", hex_json(heads[i].author, CT_KEY_BYTES),
-			      "size", (json_int_t)heads[i].size, "head",
-			      heads[i].size ? hex_json(heads[i].head, CT_HASH_BYTES) : json_null(), "forked",
-			      heads[i].forked, "admitted", heads[i].admitted);
-		json_array_append_new(feeds, f);
-		if (heads[i].forked && ct_read_fork(r, heads[i].author, &a, &alen, &b, &blen) == 0 &&
-		    ct_entry_decode(&ea, a, alen) == 0)
-			json_array_append_new(forks, json_pack("{s:o, s:I}", "author",
-							       hex_json(heads[i].author, CT_KEY_BYTES), "seq",
-							       (json_int_t)ea.seq));
-		if (!memcmp(heads[i].author, ct_keypair_public(n->kp), CT_KEY_BYTES))
-			own = heads[i].size;
-	}
-	if ((err = ct_read_remote_size(r, ct_keypair_public(n->kp), &remote)) < 0)
-		goto done;
-	if ((err = ct_read_restored(r, &restored)) < 0)
-		goto done;
-	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
-	json_object_set_new(o, "pending", json_integer((json_int_t)pending));
-	json_object_set_new(o, "appends_refused", json_boolean(remote > own || restored));
-	/* restored from a backup, and no peer has reported the own feed yet (caltrace restore) */
-	json_object_set_new(o, "restored_unconfirmed", json_boolean(restored));
-	if (remote > own)
-		json_object_set_new(o, "own_feed_reported", json_integer((json_int_t)remote));
-	json_object_set_new(o, "feeds", feeds);
-	json_object_set_new(o, "forks", forks);
-	feeds = forks = NULL;
-done:
-	json_decref(feeds);
-	json_decref(forks);
-	free(heads);
+	if ((err = ct_reader_begin(&r, n->ledger)) < 0)
+		return err;
+	err = ct_status_store_json(o, r, ct_keypair_public(n->kp), &n->cfg);
 	ct_reader_end(r);
 	return err;
 }

@@ -1,39 +1,18 @@
 /* Formatting shared by caltrace coverage, due and report. */
 #include <string.h>
 
+#include "caltrace/base/fmt.h"
+#include "caltrace/eval/json.h"
 #include "coverage_fmt.h"
-
-/* num x factor / den with two decimals, rounded half up, by integer arithmetic. */
-static const char *decimal2(char out[24], uint64_t num, uint64_t factor, uint64_t den)
-{
-	unsigned __int128 scaled;
-	uint64_t hundredths;
-
-	if (den == 0) {
-		snprintf(out, 24, "-");
-		return out;
-	}
-	scaled = (unsigned __int128)num * factor * 100 + den / 2;
-	hundredths = (uint64_t)(scaled / den);
-	snprintf(out, 24, "%llu.%02llu", (unsigned long long)(hundredths / 100),
-		 (unsigned long long)(hundredths % 100));
-	return out;
-}
 
 const char *cov_pct(char out[24], uint64_t num, uint64_t den)
 {
-	decimal2(out, num, 100, den);
-	if (den)
-		strcat(out, "%");
-	return out;
+	return ct_fmt_pct(out, num, den);
 }
 
 const char *cov_pct_num(char out[24], uint64_t num, uint64_t den)
 {
-	decimal2(out, num, 100, den);
-	if (!den)
-		out[0] = '\0';
-	return out;
+	return ct_fmt_pct_num(out, num, den);
 }
 
 /* Display columns of one code point: 2 for East Asian wide ones. */
@@ -85,117 +64,36 @@ void cov_rpad(FILE *f, const char *s, int width)
 
 const char *cov_div(char out[24], uint64_t num, uint64_t den)
 {
-	return decimal2(out, num, 1, den);
-}
-
-static json_t *rate(uint64_t num, uint64_t den)
-{
-	return den ? json_real((double)num / (double)den) : json_null();
+	return ct_fmt_div(out, num, den);
 }
 
 json_t *cov_counts_json(const ct_coverage_counts *c)
 {
-	json_t *reasons = json_object();
-	int i;
+	json_t *o = NULL;
 
-	for (i = 0; i < CT_R__COUNT; i++)
-		if (c->reasons[i])
-			json_object_set_new(reasons, ct_reason_name((ct_reason)i),
-					    json_integer((json_int_t)c->reasons[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o}", "registered",
-			 (json_int_t)c->registered, "valid", (json_int_t)c->valid, "suspect",
-			 (json_int_t)c->suspect, "invalid", (json_int_t)c->invalid, "coverage",
-			 rate(c->valid, c->registered), "compulsory", (json_int_t)c->compulsory,
-			 "compulsory_valid", (json_int_t)c->compulsory_valid, "compulsory_suspect",
-			 (json_int_t)c->compulsory_suspect, "inspection_rate",
-			 rate(c->compulsory_valid, c->compulsory), "reasons", reasons);
+	ct_coverage_counts_to_json(&o, c);
+	return o;
 }
 
 json_t *cov_standards_json(const ct_standards_summary *s)
 {
-	static const char *const levels[CT_LEVELS] = {"municipal", "district", "working"};
-	json_t *o = json_object(), *by = json_object(), *districts = json_array();
-	size_t i;
+	json_t *o = NULL;
 
-	for (i = 0; i < CT_LEVELS; i++)
-		json_object_set_new(by, levels[i],
-				    json_pack("{s:I, s:I, s:I}", "registered", (json_int_t)s->registered[i],
-					      "valid", (json_int_t)s->valid[i], "suspect",
-					      (json_int_t)s->suspect[i]));
-	for (i = 0; i < s->ndistricts; i++)
-		json_array_append_new(districts, json_pack("{s:s, s:I}", "district", s->districts[i].district,
-							   "district_standards_valid",
-							   (json_int_t)s->districts[i].valid));
-	json_object_set_new(o, "public", by);
-	json_object_set_new(o, "district_average",
-			    s->ndistricts
-				? json_real((double)s->valid[CT_LEVEL_DISTRICT] / (double)s->ndistricts)
-				: json_null());
-	json_object_set_new(o, "valid_any", json_integer((json_int_t)s->any_valid));
-	json_object_set_new(o, "items", json_integer((json_int_t)s->items));
-	json_object_set_new(o, "districts", districts);
+	ct_standards_to_json(&o, s);
 	return o;
 }
 
 const char *cov_month(char out[16], uint64_t ms)
 {
-	char day[32];
-
-	ct_time_format(day, sizeof(day), ms);
-	snprintf(out, 16, "%.7s", day);
+	ct_time_month(out, ms);
 	return out;
-}
-
-/* Midnight of the first day of month (year, month 1..12). */
-static uint64_t month_start(int year, int month)
-{
-	char s[40];
-	uint64_t ms = 0;
-
-	snprintf(s, sizeof(s), "%04d-%02d-01", year, month);
-	ct_time_parse(&ms, s);
-	return ms;
-}
-
-uint64_t cov_month_end(uint64_t ms)
-{
-	char day[32];
-	int year, month;
-
-	ct_time_format(day, sizeof(day), ms);
-	if (sscanf(day, "%4d-%2d", &year, &month) != 2)
-		return ms;
-	return month == 12 ? month_start(year + 1, 1) - 1 : month_start(year, month + 1) - 1;
 }
 
 int cov_parse_months(const char *cmd, const char *range, uint64_t **times, size_t *n)
 {
-	int y1, m1, y2, m2, used = 0;
-	size_t count, i;
-
-	*times = NULL;
-	*n = 0;
-	if (sscanf(range, "%4d-%2d..%4d-%2d%n", &y1, &m1, &y2, &m2, &used) != 4 || range[used] != '\0' ||
-	    m1 < 1 || m1 > 12 || m2 < 1 || m2 > 12 || y1 < 1970 || y2 > 9999 || y2 * 12 + m2 < y1 * 12 + m1) {
-		fprintf(
-		    stderr,
-		    "caltrace %s: --monthly '%s': expected FROM..TO as YYYY-MM..YYYY-MM, FROM not after TO\n",
-		    cmd, range);
+	if (ct_time_months(times, n, range) < 0) {
+		fprintf(stderr, "caltrace %s: --monthly '%s': %s\n", cmd, range, ct_error_last());
 		return -1;
 	}
-	count = (size_t)((y2 * 12 + m2) - (y1 * 12 + m1) + 1);
-	if (count > 1200) {
-		fprintf(stderr, "caltrace %s: --monthly: at most 1200 months\n", cmd);
-		return -1;
-	}
-	if (!(*times = calloc(count, sizeof(**times)))) {
-		fprintf(stderr, "caltrace %s: out of memory\n", cmd);
-		return -1;
-	}
-	for (i = 0; i < count; i++) {
-		int k = y1 * 12 + (m1 - 1) + (int)i;
-		(*times)[i] = cov_month_end(month_start(k / 12, k % 12 + 1));
-	}
-	*n = count;
 	return 0;
 }

@@ -28,9 +28,6 @@ json_t *cov_standards_json(const ct_standards_summary *s);
 /* "2025-06" of a time. */
 const char *cov_month(char out[16], uint64_t ms);
 
-/* The last millisecond of the month of ms. */
-uint64_t cov_month_end(uint64_t ms);
-
 /*
  * Parses "YYYY-MM..YYYY-MM" into the end of each month (malloc'd array);
  * prints an error and returns -1 on failure.

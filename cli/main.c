@@ -54,6 +54,8 @@ static const struct command commands[] = {
 	{"prove", cmd_prove, "write the offline proof bundle of an instrument's chain at a date"},
 	{"verify", cmd_verify, "verify a proof bundle offline with the bureau's key, print its chain"},
 	{"peers", cmd_peers, "list, add or remove the peers caltraced replicates with"},
+	{"serve", cmd_serve, "serve the ledger read-only on the web: instrument pages, dashboard, JSON API"},
+	{"label", cmd_label, "print QR label sheets (SVG or PDF) that open an instrument's page"},
 	{"demo", cmd_demo, "run a whole city's network on this machine: generated labs, nodes, reports"},
 };
 

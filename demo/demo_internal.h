@@ -31,6 +31,8 @@ struct ct_demo {
 	uint64_t written; /* records signed so far: every node must hold this many entries */
 	uint8_t digest[32];
 	bool started; /* the nodes were started */
+	int web_port;  /* with keep: where caltrace serve listens */
+	pid_t web_pid; /* caltrace serve, once started */
 	double t0, last_live;
 	bool line_open; /* a live line is on o.log without its newline */
 	json_t *doc, *phases;
@@ -80,5 +82,15 @@ void ct__demo_keep_note(struct ct_demo *d);
 pid_t ct__demo_pid_running(const char *pidfile);
 
 void ct__demo_remove_pidfiles(struct ct_demo *d);
+
+/*
+ * With keep: starts `caltrace serve` on the bureau's home on 127.0.0.1:d->web_port (its log
+ * serve.log and pid file serve.pid in that home) and waits until it answers. Returns 0, or
+ * CT_EIO / CT_ESTATE with the detail.
+ */
+int ct__demo_web_start(struct ct_demo *d);
+
+/* Stops the `caltrace serve` that the pid file of the bureau's home in dir names; 1 if one ran. */
+int ct__demo_web_stop(const char *dir);
 
 #endif

@@ -429,6 +429,11 @@ static int checks(struct ct_demo *d)
 			    d, CT_EEXISTS,
 			    "port %d on 127.0.0.1 is taken: choose other ports with --base-port",
 			    d->o.base_port + i);
+	if (d->o.keep && !d->o.records_only && !ct__net_port_free(d->web_port))
+		return ct__demo_fail(d, CT_EEXISTS,
+				     "port %d on 127.0.0.1 (for caltrace serve) is taken: choose another with "
+				     "--web-port",
+				     d->web_port);
 	return 0;
 }
 
@@ -466,13 +471,18 @@ int ct_demo_new(ct_demo **out, const ct_demo_opts *o)
 				    CT_DEMO_MAX_INSTRUMENTS);
 	if (strlen(o->dir) > CT_DEMO_DIR_MAX)
 		return ct_error_set(CT_EINVAL, "--dir is longer than %d bytes", CT_DEMO_DIR_MAX);
-	if (o->base_port < 1024 || o->base_port > 65535 - CT_DEMO_LABS)
-		return ct_error_set(CT_EINVAL, "--base-port takes 1024 to %d", 65535 - CT_DEMO_LABS);
+	if (o->base_port < 1024 || o->base_port > 65535 - CT_DEMO_LABS - 1)
+		return ct_error_set(CT_EINVAL, "--base-port takes 1024 to %d", 65535 - CT_DEMO_LABS - 1);
+	if (o->web_port && (o->web_port < 1024 || o->web_port > 65535 ||
+			    (o->web_port >= o->base_port && o->web_port < o->base_port + CT_DEMO_LABS)))
+		return ct_error_set(CT_EINVAL, "--web-port takes 1024 to 65535, outside the nodes' %d to %d",
+				    o->base_port, o->base_port + CT_DEMO_LABS - 1);
 	if (!(d = calloc(1, sizeof(*d))) || !(d->doc = json_object()) || !(d->phases = json_array())) {
 		ct_demo_free(d);
 		return ct_error_set(CT_ENOMEM, "out of memory");
 	}
 	d->o = *o;
+	d->web_port = o->web_port ? o->web_port : o->base_port + CT_DEMO_LABS;
 	d->net.interrupted = o->interrupted;
 	ct_time_format(d->at_text, sizeof(d->at_text), o->at);
 	d->t0 = ct__net_now();
@@ -484,6 +494,8 @@ int ct_demo_run(ct_demo *d)
 {
 	int rc = run(d), bad;
 
+	if (d->o.keep && rc == 0 && !d->o.records_only)
+		rc = ct__demo_web_start(d);
 	if (d->o.keep && rc == 0) {
 		ct__demo_keep_note(d);
 	} else if (d->started) {
@@ -494,6 +506,8 @@ int ct_demo_run(ct_demo *d)
 		else if (rc == 0)
 			ct__demo_progress(d, "stopped the %d nodes cleanly", d->net.n);
 		ct__demo_remove_pidfiles(d);
+		if (d->web_pid > 0)
+			ct__demo_web_stop(d->o.dir);
 	}
 	json_object_set_new(d->doc, "nodes_running", json_boolean(d->o.keep && rc == 0));
 	json_object_set_new(d->doc, "elapsed_seconds", json_real(ct__net_now() - d->t0));

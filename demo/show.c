@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "caltrace/eval/trace.h"
@@ -457,11 +458,99 @@ void ct__demo_keep_note(struct ct_demo *d)
 		"  caltrace --home %s chain %s --at %s\n"
 		"  caltrace --home %s coverage --by district --at %s\n"
 		"  caltrace --home %s impact %s --at %s\n"
-		"  caltrace --home %s due --at %s\n"
-		"Stop it with: caltrace demo --stop --dir %s\n",
+		"  caltrace --home %s due --at %s\n",
 		d->net.n, d->o.base_port, d->o.base_port + d->net.n - 1, d->labs_dir, d->labs_dir, home,
 		d->city.chain_example, d->at_text, home, d->at_text, home, d->city.oot_standard, d->at_text,
-		home, d->at_text, d->o.dir);
+		home, d->at_text);
+	if (d->web_pid > 0)
+		fprintf(d->o.out,
+			"On the web (caltrace serve on the bureau's home, read-only; log %s/serve.log):\n"
+			"  the bureau's dashboard   http://127.0.0.1:%d/dashboard?at=%s\n"
+			"  an instrument's page     http://127.0.0.1:%d/i/%s?at=%s\n"
+			"  the JSON API             http://127.0.0.1:%d/api/v1\n",
+			home, d->web_port, d->at_text, d->web_port, d->city.chain_example, d->at_text, d->web_port);
+	fprintf(d->o.out, "Stop it with: caltrace demo --stop --dir %s\n", d->o.dir);
+}
+
+int ct__demo_web_start(struct ct_demo *d)
+{
+	const char *home = d->net.nodes[CT_DEMO_BUREAU].home;
+	char listen[64], log[4300], pidfile[4300], url[128];
+	double deadline;
+	int status;
+	FILE *f;
+
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", d->web_port);
+	snprintf(log, sizeof(log), "%s/serve.log", home);
+	snprintf(pidfile, sizeof(pidfile), "%s/serve.pid", home);
+	char *argv[] = {"caltrace", "--home", (char *)home, "serve", "--listen", listen, NULL};
+	if ((d->web_pid = ct__net_spawn(d->caltrace, argv, log, NULL, true)) < 0) {
+		d->web_pid = 0;
+		return ct__demo_fail(d, CT_EIO, "cannot start caltrace serve: %s", ct_error_last());
+	}
+	if ((f = fopen(pidfile, "w"))) {
+		fprintf(f, "%d\n", (int)d->web_pid);
+		fclose(f);
+	}
+	for (deadline = ct__net_now() + 20; ct__net_port_free(d->web_port); ct__net_sleep_ms(50))
+		if (waitpid(d->web_pid, &status, WNOHANG) == d->web_pid || ct__net_now() > deadline) {
+			d->web_pid = 0;
+			unlink(pidfile);
+			return ct__demo_fail(d, CT_ESTATE, "caltrace serve did not start on %s (see %s)", listen,
+					     log);
+		}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", d->web_port);
+	json_object_set_new(d->doc, "web",
+			    json_pack("{s:s, s:s++, s:s++++}", "url", url, "dashboard", url, "/dashboard?at=",
+				      d->at_text, "instrument", url, "/i/", d->city.chain_example, "?at=", d->at_text));
+	ct__demo_progress(d, "caltrace serve answers on %s", url);
+	return 0;
+}
+
+/* The pid in pidfile when that process still runs `caltrace ... serve`, else 0. */
+static pid_t serve_running(const char *pidfile)
+{
+	char path[64], cmd[512];
+	FILE *f = fopen(pidfile, "r");
+	int pid = 0;
+	size_t n, i;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	for (i = 0; i < n; i++) /* the arguments, NUL-separated: look at all of them */
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	return strstr(cmd, "caltrace") && strstr(cmd, " serve ") ? (pid_t)pid : 0;
+}
+
+int ct__demo_web_stop(const char *dir)
+{
+	char pidfile[4300];
+	pid_t pid;
+	int waited;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/labs/%s/serve.pid", dir, ct_demo_labs[CT_DEMO_BUREAU].slug);
+	pid = serve_running(pidfile);
+	unlink(pidfile);
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	for (waited = 0; waited < 200 && kill(pid, 0) == 0; waited++) {
+		waitpid(pid, NULL, WNOHANG); /* reaps it when it is this process's child */
+		ct__net_sleep_ms(50);
+	}
+	return 1;
 }
 
 pid_t ct__demo_pid_running(const char *pidfile)
@@ -501,6 +590,7 @@ int ct_demo_stop(const char *dir, int *stopped)
 		}
 		unlink(path);
 	}
+	ct__demo_web_stop(dir);
 	for (waited = 0; waited < 600; waited++) {
 		int left = 0;
 		for (i = 0; i < CT_DEMO_LABS; i++)

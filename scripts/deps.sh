@@ -5,9 +5,14 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev
 	libmsgpack-dev libjansson-dev libcmocka-dev
-	libmicrohttpd-dev # caltraced --metrics
+	libmicrohttpd-dev # caltraced --metrics, caltrace serve
+	libqrencode-dev # caltrace label
 	dpkg-dev lintian file systemd # the package and its test (cpack -G DEB, lintian, systemd-analyze)
-	python3 curl) # tests that parse JSON and scrape metrics
+	python3 curl # tests that parse JSON and scrape metrics, and drive the web API
+	# the web tests: headless Chromium drives the pages (with a CJK font for the zh-CN
+	# screenshots), zbarimg reads the labels' QR codes back, poppler renders their PDF; wrk is
+	# the web benchmark's load generator (bench/bench_web.sh)
+	chromium fonts-wqy-microhei zbar-tools poppler-utils wrk)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caltrace/base/error.h"
@@ -130,3 +131,55 @@ void ct_time_format(char *out, size_t size, uint64_t ms)
 			 (unsigned)(rest / 1000 % 60), (unsigned)(rest % 1000));
 }
 
+
+void ct_time_month(char out[16], uint64_t ms)
+{
+	uint64_t y;
+	unsigned m, d;
+
+	civil_from_days(ms / MS_PER_DAY, &y, &m, &d);
+	snprintf(out, 16, "%04llu-%02u", (unsigned long long)y, m);
+}
+
+uint64_t ct_time_month_end(uint64_t ms)
+{
+	uint64_t y;
+	unsigned m, d;
+
+	civil_from_days(ms / MS_PER_DAY, &y, &m, &d);
+	return (days_from_civil(y, m, 1) + month_days((unsigned)y, m)) * MS_PER_DAY - 1;
+}
+
+/* "YYYY-MM" at s (7 chars) into a month number year * 12 + month - 1. */
+static bool parse_month(const char *s, unsigned *out)
+{
+	unsigned y, m;
+
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || y < 1970 || m < 1 || m > 12)
+		return false;
+	*out = y * 12 + m - 1;
+	return true;
+}
+
+int ct_time_months(uint64_t **out, size_t *n, const char *range)
+{
+	unsigned from, to, k;
+	uint64_t *times;
+
+	*out = NULL;
+	*n = 0;
+	if (!range || strlen(range) != 16 || !parse_month(range, &from) || range[7] != '.' || range[8] != '.' ||
+	    !parse_month(range + 9, &to) || to < from)
+		return ct_error_set(CT_EINVAL, "expected FROM..TO as YYYY-MM..YYYY-MM, FROM not after TO");
+	if (to - from + 1 > CT_TIME_MONTHS_MAX)
+		return ct_error_set(CT_EINVAL, "at most %d months", CT_TIME_MONTHS_MAX);
+	if (!(times = calloc(to - from + 1, sizeof(*times))))
+		return ct_error_set(CT_ENOMEM, "out of memory for %u months", to - from + 1);
+	for (k = from; k <= to; k++)
+		times[k - from] = (days_from_civil(k / 12, k % 12 + 1, 1) + month_days(k / 12, k % 12 + 1)) *
+				      MS_PER_DAY -
+				  1;
+	*out = times;
+	*n = to - from + 1;
+	return 0;
+}

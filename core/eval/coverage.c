@@ -59,7 +59,7 @@ static bool str_is(struct ct__str s, const char *want)
 static int tier_at(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t, struct ct__str *out)
 {
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	int err;
 
 	out->p = "";
@@ -116,7 +116,7 @@ static int lab_at(ct_tracer *tr, const struct ct__inst *in, const struct ct__ins
 		  char hex[2 * CT_KEY_BYTES + 1], struct ct__str *out)
 {
 	const uint8_t *key = in->registrant;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_entry e;
 	int err;
 

@@ -73,7 +73,7 @@ static int count_at(struct std_scan *w, struct ct__std *s, size_t j)
 	const struct ct__admission *a = NULL;
 	ct_standards_summary *sum = &w->cov[j].standards;
 	struct ct__str district = {NULL, 0}, tier = {"", 0};
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	struct ct__use u;
 	uint64_t t = w->times[j];
 	int level = level_of(s->level), err;

@@ -62,7 +62,7 @@ static int classify(struct due_scan *w, const struct ct__inst *in, ct_due_item *
 static int fill(struct due_scan *w, const struct ct__inst *in, ct_due_item *it)
 {
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	int err;
 
 	if ((err = ct__inst_compulsory(w->tr, in, w->q->at, &it->compulsory)) < 0 ||

@@ -108,7 +108,7 @@ static int district_of(struct walk *w, ct_impact_item *it)
 	ct_index_row reg = {0};
 	struct ct__str district = {NULL, 0};
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_entry e;
 	int err;
 
@@ -136,7 +136,7 @@ static int add_item(struct walk *w, const ct_entry *e, const uint8_t hash[CT_HAS
 {
 	struct ct__str subject, kind;
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_impact_item *it;
 	int err;
 
@@ -248,7 +248,7 @@ static int seed_key(struct walk *w, const uint8_t key[CT_KEY_BYTES])
 {
 	struct frontier start;
 	char hex[2 * CT_KEY_BYTES + 1];
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	ct_feed_head head;
 	uint64_t from, seq;
 	uint8_t hash[CT_HASH_BYTES];
@@ -366,4 +366,46 @@ void ct_impact_free(ct_impact *im)
 	}
 	free(im->items);
 	free(im);
+}
+
+static int first_oot(void *ctx, const ct_index_row *row)
+{
+	*(ct_index_row *)ctx = *row;
+	return 1;
+}
+
+int ct_impact_default_since(ct_reader *r, const char *id, size_t id_len, uint64_t *since)
+{
+	ct_index_row oot = {0};
+	int err;
+
+	*since = 0;
+	if ((err = ct_read_subject_rows(r, CT_NS_STANDARD, id, id_len, CT_ROW_OOT, first_oot, &oot)) < 0)
+		return err;
+	if (oot.kind != CT_ROW_OOT)
+		return 0;
+	*since = oot.time;
+	return 1;
+}
+
+int ct_impact_verdicts(ct_verdict **out, ct_tracer *tr, const ct_impact *im, uint64_t at)
+{
+	ct_verdict *v = NULL;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (!im->count)
+		return 0;
+	if (!(v = calloc(im->count, sizeof(*v))))
+		return ct_error_set(CT_ENOMEM, "out of memory judging %zu items", im->count);
+	for (i = 0; i < im->count; i++) {
+		const ct_impact_item *it = &im->items[i];
+		if ((err = ct_trace_verdict(tr, it->kind, it->id, strlen(it->id), at, &v[i], NULL)) < 0) {
+			free(v);
+			return err;
+		}
+	}
+	*out = v;
+	return 0;
 }

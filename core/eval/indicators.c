@@ -6,6 +6,7 @@
 #include "caltrace/base/error.h"
 #include "caltrace/base/time.h"
 #include "caltrace/base/types.h"
+#include "caltrace/base/fmt.h"
 #include "caltrace/eval/indicators.h"
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/json.h"
@@ -22,6 +23,32 @@ static const struct target {
     {"inspection rate of compulsory instruments", "%", 0, 9500},
     {"compulsory verification of medical and environmental instruments", "%", 0, 9500},
 };
+
+const char *ct_indicator_value(char out[32], const ct_indicator *in)
+{
+	char v[24];
+
+	if (in->den == 0)
+		snprintf(out, 32, "-");
+	else if (in->unit[0] == '%')
+		snprintf(out, 32, "%s", ct_fmt_pct(v, in->num, in->den));
+	else if (in->den == 1)
+		snprintf(out, 32, "%llu", (unsigned long long)in->num);
+	else
+		snprintf(out, 32, "%s", ct_fmt_div(v, in->num, in->den));
+	return out;
+}
+
+const char *ct_indicator_target(char out[32], const ct_indicator *in, uint64_t hundredths)
+{
+	if (!hundredths)
+		snprintf(out, 32, "-");
+	else if (in->unit[0] == '%')
+		snprintf(out, 32, ">= %llu%%", (unsigned long long)(hundredths / 100));
+	else
+		snprintf(out, 32, "%llu", (unsigned long long)(hundredths / 100));
+	return out;
+}
 
 bool ct_indicator_meets(const ct_indicator *in, uint64_t target)
 {

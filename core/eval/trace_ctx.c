@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "caltrace/eval/coverage.h"
 #include "caltrace/ledger/netindex.h"
 #include "trace_internal.h"
 
@@ -773,7 +774,7 @@ bool ct__trusted(ct_tracer *tr, const ct_entry *e)
 
 bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[CT_KEY_BYTES])
 {
-	struct ct__org *oa, *ob;
+	struct ct__org *oa = NULL, *ob = NULL;
 
 	if (memcmp(a, b, CT_KEY_BYTES) == 0)
 		return true;
@@ -789,7 +790,7 @@ bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[
 
 int ct_tracer_lab_of(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint8_t lab_out[CT_KEY_BYTES])
 {
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	int err;
 
 	if ((err = ct__org_get(tr, key, &o)) < 0)
@@ -924,4 +925,47 @@ const struct ct__catver *ct__item_at(const struct ct__item *it, uint64_t t)
 		if (it->v[i].effective <= t)
 			return &it->v[i];
 	return NULL;
+}
+
+/* ---- organisations, for those who show them ------------------------------ */
+
+static char *str_dup(struct ct__str s)
+{
+	return s.p ? strndup(s.p, s.n) : NULL;
+}
+
+int ct_org_info_at(ct_org_info *out, ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t)
+{
+	const struct ct__admission *a;
+	struct ct__org *o;
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = ct__org_get(tr, key, &o)) < 0)
+		return err;
+	a = ct__admission_at(o, t);
+	out->admitted = a != NULL;
+	for (i = 0; i < o->nrev; i++)
+		out->revoked |= o->rev[i].effective <= t;
+	if (!a && o->nadm)
+		a = &o->adm[o->nadm - 1];
+	if (!a)
+		return 0;
+	out->name = str_dup(a->name);
+	out->tier = str_dup(a->tier);
+	out->district = str_dup(a->district);
+	if ((a->name.p && !out->name) || (a->tier.p && !out->tier) || (a->district.p && !out->district)) {
+		ct_org_info_free(out);
+		return ct_error_set(CT_ENOMEM, "out of memory reading an org");
+	}
+	return 0;
+}
+
+void ct_org_info_free(ct_org_info *o)
+{
+	free(o->name);
+	free(o->tier);
+	free(o->district);
+	o->name = o->tier = o->district = NULL;
 }

@@ -129,7 +129,7 @@ static int link_prepare(ct_tracer *tr, struct ct__link *l)
 static int check_lab(ct_tracer *tr, struct ct__link *l)
 {
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	char day[32];
 	size_t i;
 	int err;
@@ -180,7 +180,7 @@ static int check_technician(ct_tracer *tr, struct ct__link *l)
 
 static int check_own(ct_tracer *tr, struct ct__link *l)
 {
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	bool revoked;
 	uint8_t rev[CT_HASH_BYTES];
 	int err;

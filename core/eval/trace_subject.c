@@ -225,7 +225,7 @@ static int check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__i
 {
 	const struct ct__link *l = &in->cal;
 	const struct ct__admission *adm;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	uint64_t end = l->until > UINT64_MAX - tr->grace_ms ? UINT64_MAX : l->until + tr->grace_ms;
 	char at[32], until[32];
 	int err;

@@ -120,7 +120,7 @@ static ct_trace_node *use_node(struct builder *b, const struct ct__use *u, const
 static void fill_author(struct builder *b, ct_trace_node *n, const struct ct__link *l)
 {
 	const struct ct__admission *a;
-	struct ct__org *o;
+	struct ct__org *o = NULL;
 	int err;
 
 	memcpy(n->author, l->e.author, CT_KEY_BYTES);

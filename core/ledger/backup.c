@@ -511,7 +511,7 @@ static int read_members(struct restore *rs)
 	char name[101];
 	unsigned mode;
 	uint64_t size;
-	enum member m;
+	enum member m = M_MANIFEST; /* set by member_of before use; GCC at -O3 cannot see it */
 	int in, err;
 
 	if ((in = open(rs->path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -553,7 +553,7 @@ static int check_manifest(struct restore *rs, ct_backup_info *info)
 	text = (char *)rs->manifest.ptr;
 	for (line = strtok_r(text, "\n", &save); line && err == 0; line = strtok_r(NULL, "\n", &save)) {
 		char name[32], value[200], mname[40], hex[80];
-		enum member m;
+		enum member m = M_MANIFEST; /* set by member_of before use */
 		uint64_t size;
 		uint8_t sha[crypto_hash_sha256_BYTES];
 

@@ -431,3 +431,38 @@ done:
 	json_decref(obj);
 	return err;
 }
+
+static json_t *entry_hex(const uint8_t *bytes, size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	ct_hex(hex, bytes, n);
+	return json_string(hex);
+}
+
+int ct_entry_to_json(json_t **out, const ct_entry *e)
+{
+	uint8_t hash[CT_HASH_BYTES];
+	char when[40], type[CT_TYPE_MAX + 1];
+	ct_event_type t = ct_event_type_of(e->type, e->type_len);
+	json_t *o = json_object(), *body = NULL;
+
+	if (!o)
+		return ct_error_set(CT_ENOMEM, "out of memory writing an entry as JSON");
+	ct_entry_hash(hash, e->raw, e->raw_len);
+	ct_time_format(when, sizeof(when), e->time);
+	snprintf(type, sizeof(type), "%.*s", (int)e->type_len, e->type);
+	json_object_set_new(o, "hash", entry_hex(hash, CT_HASH_BYTES));
+	json_object_set_new(o, "version", json_integer((json_int_t)e->version));
+	json_object_set_new(o, "author", entry_hex(e->author, CT_KEY_BYTES));
+	json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+	json_object_set_new(o, "prev", e->has_prev ? entry_hex(e->prev, CT_HASH_BYTES) : json_null());
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "type", json_string(type));
+	if (t == CT_EV_UNKNOWN || ct_body_to_json(&body, t, e->body, e->body_len) < 0)
+		body = json_null();
+	json_object_set_new(o, "body", body);
+	json_object_set_new(o, "sig", entry_hex(e->sig, CT_SIG_BYTES));
+	*out = o;
+	return 0;
+}

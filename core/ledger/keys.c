@@ -251,3 +251,22 @@ done:
 	ct_keypair_free(kp);
 	return err;
 }
+
+int ct_key_pub_load(uint8_t pk[static CT_KEY_BYTES], const char *path)
+{
+	char text[2 * CT_KEY_BYTES + 2];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ct_error_set(errno == ENOENT ? CT_ENOTFOUND : CT_EIO, "cannot open %s: %s", path,
+				    strerror(errno));
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	if (n < 2 * CT_KEY_BYTES || n > 2 * CT_KEY_BYTES + 1 || (n > 2 * CT_KEY_BYTES && text[2 * CT_KEY_BYTES] != '\n'))
+		return ct_error_set(CT_ECORRUPT, "%s does not hold 64 hex digits and a newline", path);
+	text[2 * CT_KEY_BYTES] = '\0';
+	if (ct_unhex(pk, CT_KEY_BYTES, text) < 0)
+		return ct_error_set(CT_ECORRUPT, "%s does not hold 64 hex digits", path);
+	return 0;
+}

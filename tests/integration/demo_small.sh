@@ -163,9 +163,22 @@ done
 settled || fail "the bureau's checkpoint did not settle with 19 cosignatures on every node"
 "$CT" --home "$work/kept/labs/bureau" chain "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_example"])' \
 	"$work/kept/records/truth.json")" --at 2026-06-30 >/dev/null || fail "chain on the kept network"
+# ... and caltrace serve on the bureau's home: the note gives the dashboard's and an instrument's addresses
+dash=$(sed -n 's/^  the bureau.s dashboard *\(http:[^ ]*\)$/\1/p' "$work/kept.txt")
+page=$(sed -n 's/^  an instrument.s page *\(http:[^ ]*\)$/\1/p' "$work/kept.txt")
+[ -n "$dash" ] && [ -n "$page" ] || fail "--keep does not give the web addresses: $(cat "$work/kept.txt")"
+curl -sf "$dash" >"$work/dashboard.html" || fail "the dashboard at $dash does not answer"
+grep -q "<table id='districts'>" "$work/dashboard.html" || fail "the dashboard at $dash has no district table"
+example=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_example"])' "$work/kept/records/truth.json")
+[ "$page" = "${dash%/dashboard*}/i/$example?at=2026-06-30" ] || fail "the instrument's address $page is not the chain example's"
+curl -sf -H 'Accept-Language: en' "$page" >"$work/page.html" || fail "the page at $page does not answer"
+grep -q "<section class='verdict v-valid'" "$work/page.html" || fail "the page at $page shows no valid verdict"
 "$CT" demo --stop --dir "$work/kept" 2>"$work/stop.txt" || fail "demo --stop"
 grep -q "stopped 19 nodes" "$work/stop.txt" || fail "demo --stop: $(cat "$work/stop.txt")"
 if pgrep -f "caltraced --home $work/kept" >/dev/null; then
 	fail "demo --stop left a node running"
+fi
+if pgrep -f "caltrace --home $work/kept/labs/bureau serve" >/dev/null; then
+	fail "demo --stop left caltrace serve running"
 fi
 echo "ok: the demo city's coverage, broken chains and digests are what its generator built"

@@ -29,6 +29,8 @@
 
 #include "caltrace/eval/coverage.h"
 
+static uint8_t city_d1[32]; /* D1's calibration, for tests that add to the city */
+
 static void build_city(struct fx *f)
 {
 	ct_keypair *city, *dist, *ent;
@@ -60,6 +62,7 @@ static void build_city(struct fx *f)
 	fx_cal1(f, city, "D2", true, "calibration", "M1", m1, "2025-02-01", "2026-01-31", d2);
 	fx_cal1(f, city, "D3", true, "calibration", "M1", m1, "2025-02-01", "2026-01-31", d3);
 	fx_cal1(f, dist, "W1", true, "calibration", "D1", d1, "2025-02-15", "2026-02-14", w1);
+	memcpy(city_d1, d1, 32);
 	fx_oot(f, dist, "D3", "2025-03-15");
 
 	fx_instrument(f, city, "N-1", "mass", "North", "Market", "scale-trade", "trade", FX_REL(1000));
@@ -202,6 +205,38 @@ static void test_groups(void **state)
 	expect_counts(group(c, "Market"), 4, 2, 1, 4, 2, 1);
 	expect_counts(group(c, "Factory"), 2, 1, 0, 1, 0, 0);
 	expect_counts(group(c, "Bakery"), 1, 0, 0, 0, 0, 0);
+	ct_coverage_free(c, 1);
+	fx_close(&f);
+}
+
+/*
+ * By lab: the lab responsible at the date, the author of the calibration that governs the
+ * instrument, else its registrant. X-1, filed by CITY and calibrated by DIST, counts for DIST;
+ * N-2, never calibrated, for CITY, which filed it.
+ */
+static void test_group_by_lab(void **state)
+{
+	char city[65], dist[65], ent[65];
+	struct fx f;
+	ct_coverage *c;
+
+	build_city(&f);
+	f.clock = fx_ms("2025-01-01"); /* filed then, calibrated on 2025-03-01 */
+	fx_instrument(&f, fx_key(&f, 1), "X-1", "mass", "North", "Bakery", NULL, NULL, FX_REL(1000));
+	fx_cal1(&f, fx_key(&f, 2), "X-1", false, "calibration", "D1", city_d1, "2025-03-01", "2026-02-28", NULL);
+	fx_commit(&f);
+	ct_key_hex(city, ct_keypair_public(fx_key(&f, 1)));
+	ct_key_hex(dist, ct_keypair_public(fx_key(&f, 2)));
+	ct_key_hex(ent, ct_keypair_public(fx_key(&f, 3)));
+	c = coverage(&f, june, 1, CT_BY_LAB, NULL, 1);
+	assert_int_equal(c->ngroups, 3);
+	expect_counts(group(c, city), 4, 2, 0, 3, 2, 0);
+	expect_counts(group(c, dist), 5, 2, 1, 3, 1, 1);
+	expect_counts(group(c, ent), 2, 1, 0, 1, 0, 0);
+	ct_coverage_free(c, 1);
+	/* before X-1's calibration it is its registrant's */
+	c = coverage(&f, (const char *const[]){"2025-02-20"}, 1, CT_BY_LAB, NULL, 1);
+	assert_int_equal(group(c, city)->registered, 5);
 	ct_coverage_free(c, 1);
 	fx_close(&f);
 }
@@ -393,6 +428,8 @@ static void test_group_by_names(void **state)
 {
 	assert_int_equal(ct_group_by_parse("district"), CT_BY_DISTRICT);
 	assert_int_equal(ct_group_by_parse("owner"), CT_BY_OWNER);
+	assert_int_equal(ct_group_by_parse("lab"), CT_BY_LAB);
+	assert_string_equal(ct_group_by_name(CT_BY_LAB), "lab");
 	assert_int_equal(ct_group_by_parse("planet"), -1);
 	assert_string_equal(ct_group_by_name(CT_BY_TIER), "tier");
 	assert_string_equal(ct_group_by_name(CT_BY_DOMAIN), "domain");
@@ -403,6 +440,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_totals_and_reasons),
 	    cmocka_unit_test(test_groups),
+	    cmocka_unit_test(test_group_by_lab),
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_standards_summary),
 	    cmocka_unit_test(test_earlier_date),

@@ -27,6 +27,22 @@ int ct_time_parse(uint64_t *out, const char *s);
  */
 void ct_time_format(char *out, size_t size, uint64_t ms);
 
+/* The month of ms as "YYYY-MM". */
+void ct_time_month(char out[16], uint64_t ms);
+
+/* The last millisecond of the month of ms. */
+uint64_t ct_time_month_end(uint64_t ms);
+
+#define CT_TIME_MONTHS_MAX 1200
+
+/*
+ * The months of a range "YYYY-MM..YYYY-MM" (FROM not after TO, at most
+ * CT_TIME_MONTHS_MAX): *out receives the last millisecond of each month, in
+ * order (malloc'd, free()), *n their number.
+ * Errors: CT_EINVAL (detail says what is expected), CT_ENOMEM.
+ */
+int ct_time_months(uint64_t **out, size_t *n, const char *range);
+
 #ifdef __cplusplus
 }
 #endif

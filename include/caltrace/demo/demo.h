@@ -43,7 +43,10 @@ typedef struct ct_demo_opts {
 	const char *dir;      /* the working folder; a previous demo's there is replaced */
 	int base_port;	      /* the nodes listen on 127.0.0.1:base_port .. + CT_DEMO_LABS - 1 */
 	double timeout;	      /* seconds a phase may take */
-	bool keep;	      /* leave the network running (and say how to query it) */
+	bool keep;	      /* leave the network running (and say how to query it), and serve the
+				 bureau's home on the web (`caltrace serve`) */
+	int web_port;	      /* with keep: caltrace serve listens on 127.0.0.1:web_port; 0: base_port +
+				 CT_DEMO_LABS */
 	bool records_only;    /* make the homes, write the records and truth.json; start nothing */
 	bool json;	      /* the caller prints ct_demo_result: nothing goes to out */
 	/* Where caltraced is: this path, else beside the running caltrace, else caltraced_env, else on
@@ -68,8 +71,9 @@ int ct_demo_new(ct_demo **out, const ct_demo_opts *o);
 /*
  * Runs the demo: checks, the folder, the homes, the city, the phases, what
  * the bureau sees. On return every node it started has been stopped, unless
- * o->keep and it succeeded (then the note on how to query the network has
- * gone to out). Returns 0, or a negative CT_E* code with the detail (a port
+ * o->keep and it succeeded (then `caltrace serve` runs on the bureau's home,
+ * and the note on how to query the network and open its pages has gone to
+ * out). Returns 0, or a negative CT_E* code with the detail (a port
  * taken, a node that stopped, a phase that did not converge within the
  * timeout, a child command that failed, naming its log, an interruption).
  */
@@ -90,8 +94,9 @@ void ct_demo_free(ct_demo *d);
 
 /*
  * Stops the nodes a kept demo left running in dir (`caltrace demo --stop`):
- * SIGTERM to each caltraced its pid files name, then waits (at most 30 s)
- * for them to exit. *stopped receives how many were running. Returns 0.
+ * SIGTERM to each caltraced its pid files name, and to the `caltrace serve`
+ * of the bureau's home, then waits (at most 30 s) for them to exit.
+ * *stopped receives how many nodes were running. Returns 0.
  */
 int ct_demo_stop(const char *dir, int *stopped);
 

@@ -151,4 +151,27 @@ int ct_due_list(ct_due **out, ct_reader *r, const ct_due_query *q);
 /* Frees a due list; accepts NULL. */
 void ct_due_free(ct_due *d);
 
+/* "never", "failed", "overdue", "due". */
+const char *ct_due_state_name(ct_due_state s);
+
+/* ---- organisations ---------------------------------------------------------- */
+
+/* What the bureau's admission governing a time says of an organisation; strings owned by the caller. */
+typedef struct ct_org_info {
+	bool admitted;			/* an admission covers t (revocations aside) */
+	bool revoked;			/* an org.revoke took effect at or before t */
+	char *name, *tier, *district;	/* of that admission, else of the latest one; NULL when none */
+} ct_org_info;
+
+/*
+ * The bureau's record of the organisation with key at time t (a lab's
+ * name for a page or a group key). An unknown key is not an error: every
+ * field is false or NULL. Free with ct_org_info_free.
+ * Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_org_info_at(ct_org_info *out, ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t);
+
+/* Frees the strings of an org info; accepts one already freed or zeroed. */
+void ct_org_info_free(ct_org_info *o);
+
 #endif

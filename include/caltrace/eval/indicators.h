@@ -51,6 +51,12 @@ void ct_indicators_compute(ct_indicator out[CT_INDICATORS], const ct_coverage *n
 /* Whether num / den reaches target (hundredths of the unit); false when target or den is 0. */
 bool ct_indicator_meets(const ct_indicator *in, uint64_t target);
 
+/* An indicator's value as text: "95.12%", "0.33", "112"; "-" when there is nothing to judge. */
+const char *ct_indicator_value(char out[32], const ct_indicator *in);
+
+/* A target in hundredths of the indicator's unit as text: ">= 95%", "20"; "-" for none. */
+const char *ct_indicator_target(char out[32], const ct_indicator *in, uint64_t hundredths);
+
 /* "meets the 2020 target", "meets the 2016 target", "below target", "no data". */
 const char *ct_indicator_status_name(ct_indicator_status s);
 

@@ -244,4 +244,18 @@ int ct_impact_of_key(ct_impact **out, ct_tracer *tr, const uint8_t key[CT_KEY_BY
 /* Frees an impact list; accepts NULL. */
 void ct_impact_free(ct_impact *im);
 
+/*
+ * Where an impact walk starts when the asker gives no date: the standard's
+ * earliest out-of-tolerance declaration's since (returns 1), else 0, every
+ * use (returns 0). Errors: CT_ECORRUPT.
+ */
+int ct_impact_default_since(ct_reader *r, const char *id, size_t id_len, uint64_t *since);
+
+/*
+ * The verdict at time at of every item of im, in its order: *out is a
+ * malloc'd array of im->count (NULL when empty; free()).
+ * Errors: CT_ECORRUPT, CT_EIO, CT_ENOMEM.
+ */
+int ct_impact_verdicts(ct_verdict **out, ct_tracer *tr, const ct_impact *im, uint64_t at);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/event.h"
 #include "caltrace/base/types.h"
 
@@ -25,5 +26,13 @@ int ct_body_from_json(ct_buf *out, ct_event_type t, const json_t *fields);
 
 /* Decodes an encoded body of type t into a new JSON object. Errors: CT_ESCHEMA, CT_ENOMEM. */
 int ct_body_to_json(json_t **out, ct_event_type t, const uint8_t *body, size_t len);
+
+/*
+ * An entry as JSON, every field: "hash", "version", "author", "seq",
+ * "prev", "time", "type", "body" (decoded as above; null for a type this
+ * version does not know), "sig". `caltrace show --json` and
+ * GET /api/v1/entries/HASH. Errors: CT_ENOMEM.
+ */
+int ct_entry_to_json(json_t **out, const ct_entry *e);
 
 #endif

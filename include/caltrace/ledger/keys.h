@@ -55,6 +55,13 @@ __attribute__((warn_unused_result)) int ct_sig_verify(const uint8_t pk[static CT
 /* Prints pk as 64 lowercase hex digits into out (65 bytes with the NUL). */
 void ct_key_hex(char out[static 2 * CT_KEY_BYTES + 1], const uint8_t pk[static CT_KEY_BYTES]);
 
+/*
+ * Reads a public key file written by ct_keypair_save (64 hex digits, a
+ * newline): what a process that must not hold the secret key (caltrace
+ * serve) knows of its node. Errors: CT_ENOTFOUND, CT_ECORRUPT, CT_EIO.
+ */
+int ct_key_pub_load(uint8_t pk[static CT_KEY_BYTES], const char *path);
+
 /* Parses 64 hex digits into pk. Errors: CT_EINVAL. */
 int ct_key_parse(uint8_t pk[static CT_KEY_BYTES], const char *hex);
 
