@@ -209,7 +209,7 @@ wait_until 10 up "$SOLO" || fail "the solo server did not start"
 URL="http://127.0.0.1:$SOLO"
 expect 503 /api/v1/instruments/S-1/proof
 [ -n "$(header Retry-After)" ] || fail "503 without Retry-After"
-json '"no proof can be made yet" in j["detail"]'
+json '"no complete proof can be made yet" in j["detail"]'
 
 # SIGTERM stops each server cleanly (exit 0)
 for s in serve slow solo; do stop "$s"; done
