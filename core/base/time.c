@@ -138,7 +138,8 @@ void ct_time_month(char out[16], uint64_t ms)
 	unsigned m, d;
 
 	civil_from_days(ms / MS_PER_DAY, &y, &m, &d);
-	snprintf(out, 16, "%04llu-%02u", (unsigned long long)y, m);
+	/* y < 6e8 for any 64-bit ms: the modulo only tells GCC the width fits */
+	snprintf(out, 16, "%04u-%02u", (unsigned)(y % 1000000000u), m % 100u);
 }
 
 uint64_t ct_time_month_end(uint64_t ms)
