@@ -420,7 +420,7 @@ static void test_api_answers(void **state)
 	/* a proof cannot be made before checkpoints are cosigned: 503 and when to try again */
 	req = get("/api/v1/instruments/SCALE-1/proof", "at=2025-06-01");
 	body = answer(s, &req, 503, &resp);
-	assert_non_null(strstr(body, "no proof can be made yet"));
+	assert_non_null(strstr(body, "no complete proof can be made yet"));
 	assert_true(resp.retry_after > 0);
 	ct_web_response_free(&resp);
 
