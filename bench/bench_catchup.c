@@ -241,7 +241,7 @@ static void network_of(const char *home, char hex[65])
 
 	snprintf(path, sizeof(path), "%s/data", home);
 	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 ||
-	    ct_read_network(r, id, NULL) < 0)
+	    ct_read_network(id, NULL, r) < 0)
 		die("reading the network id");
 	ct_reader_end(r);
 	ct_ledger_close(l);
@@ -292,7 +292,7 @@ static uint64_t lab_size(ct_ledger *l, const uint8_t lab[CT_KEY_BYTES])
 	ct_feed_head h;
 	uint64_t size = 0;
 
-	if (ct_reader_begin(&r, l) == 0 && ct_read_head(r, lab, &h) == 0)
+	if (ct_reader_begin(&r, l) == 0 && ct_read_head(&h, r, lab) == 0)
 		size = h.size;
 	ct_reader_end(r);
 	return size;

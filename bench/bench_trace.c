@@ -845,7 +845,7 @@ static void measure_netindex(struct city *c, uint64_t n, unsigned samples)
 		die("signing a network checkpoint", err);
 	if (res != CT_NETCP_COSIGNED)
 		die("witnessing the network checkpoint", CT_ESTATE);
-	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_read_network(r, network, NULL)) < 0)
+	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_read_network(network, NULL, r)) < 0)
 		die("reading", err);
 	ct_witness_key(&bureau, network, ct_keypair_public(c->bureau));
 	if (!(st = calloc(samples, sizeof(*st))) || !(ver = calloc(samples, sizeof(*ver))))

@@ -71,12 +71,12 @@ static int audit_feed(ct_reader *r, const struct cp_item *v, size_t i, size_t j)
 	int err;
 
 	ct_hex(hex, v[i].author, CT_KEY_BYTES);
-	if (ct_read_head(r, v[i].author, &head) < 0)
+	if (ct_read_head(&head, r, v[i].author) < 0)
 		memset(&head, 0, sizeof(head));
 	for (k = i; k < j; k++) {
 		const ct_checkpoint *a = &v[k].cp, *b = k + 1 < j ? &v[k + 1].cp : NULL;
 		if (a->size <= head.size) {
-			if ((err = ct_read_root(r, v[k].author, a->size, root)) < 0)
+			if ((err = ct_read_root(root, r, v[k].author, a->size)) < 0)
 				return err;
 			if (memcmp(root, a->root, CT_HASH_BYTES) != 0) {
 				printf("feed %s: REWRITTEN: its checkpoint at size %llu contradicts the stored "
@@ -94,7 +94,7 @@ static int audit_feed(ct_reader *r, const struct cp_item *v, size_t i, size_t j)
 		}
 		if (b->size > head.size)
 			continue; /* no proof without the entries; same-size checks only */
-		if ((err = ct_read_consistency_proof(r, v[k].author, a->size, b->size, proof, &count)) < 0)
+		if ((err = ct_read_consistency_proof(proof, &count, r, v[k].author, a->size, b->size)) < 0)
 			return err;
 		if (ct_merkle_verify_consistency(a->size, b->size, a->root, b->root, proof, count) != 0) {
 			printf("feed %s: REWRITTEN: checkpoint at size %llu is not a prefix of the one at %llu "
@@ -125,7 +125,7 @@ int cmd_audit(int argc, char **argv)
 		return cli_usage_error("audit", "unexpected argument '%s'", argv[1]);
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_network(r, l.network, bureau)) < 0 ||
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_network(l.network, bureau, r)) < 0 ||
 	    (err = ct_read_notes(r, add_note, &l)) < 0) {
 		rc = cli_fail("audit", err, "cannot read the checkpoints");
 		goto done;

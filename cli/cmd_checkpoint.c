@@ -24,7 +24,7 @@ static int print_vkeys(cli_node *n)
 	ct_vkey k;
 	int err;
 
-	if ((err = ct_reader_begin(&r, n->ledger)) < 0 || (err = ct_read_network(r, network, bureau)) < 0) {
+	if ((err = ct_reader_begin(&r, n->ledger)) < 0 || (err = ct_read_network(network, bureau, r)) < 0) {
 		ct_reader_end(r);
 		return cli_fail("checkpoint", err, "no network yet");
 	}

@@ -53,7 +53,7 @@ static int cosigned_bound(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t
 	*out = 0;
 	if ((err = ct_reader_begin(&r, n->ledger)) < 0)
 		return cli_fail("compromised", err, "cannot read the store");
-	if ((err = ct_read_network(r, network, bureau)) == 0) {
+	if ((err = ct_read_network(network, bureau, r)) == 0) {
 		ct_witness_key(&cosigner, network, bureau);
 		/* A cosignature of second s was made at or after s*1000 ms: it counts when s*1000 < since. */
 		err = ct_checkpoint_cosigned_before(r, key, &cosigner, (since_ms + 999) / 1000, out);

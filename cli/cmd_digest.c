@@ -24,8 +24,8 @@ int cmd_digest(int argc, char **argv)
 		return cli_usage_error("digest", "unexpected argument '%s'", argv[1]);
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_digest(r, digest)) < 0 ||
-	    (err = ct_read_heads(r, &heads, &count)) < 0) {
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_digest(digest, r)) < 0 ||
+	    (err = ct_read_heads(&heads, &count, r)) < 0) {
 		rc = cli_fail("digest", err, "cannot compute the digest");
 		goto done;
 	}

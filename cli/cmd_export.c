@@ -21,10 +21,10 @@ static int write_feed(FILE *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES
 	ct_entry e;
 	int err;
 
-	if ((err = ct_read_head(r, author, &head)) < 0)
+	if ((err = ct_read_head(&head, r, author)) < 0)
 		return err;
 	for (seq = 1; seq <= head.size; seq++) {
-		if ((err = ct_read_entry(r, author, seq, &e)) < 0)
+		if ((err = ct_read_entry(&e, r, author, seq)) < 0)
 			return err;
 		if (fwrite(e.raw, 1, e.raw_len, out) != e.raw_len)
 			return CT_EIO;
@@ -83,7 +83,7 @@ int cmd_export(int argc, char **argv)
 	rc = EXIT_ERR;
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_heads(r, &heads, &count)) < 0) {
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_heads(&heads, &count, r)) < 0) {
 		rc = cli_fail("export", err, "cannot read the store");
 		goto done;
 	}
@@ -94,7 +94,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "caltrace export: cannot write %s: %s\n", tmp, strerror(errno));
 		goto done;
 	}
-	have_bureau = ct_read_network(r, NULL, bureau) == 0;
+	have_bureau = ct_read_network(NULL, bureau, r) == 0;
 	if (one)
 		err = write_feed(out, r, author, &written);
 	else {

@@ -95,12 +95,12 @@ int cmd_log(int argc, char **argv)
 		rc = cli_fail("log", err, "cannot read the store");
 		goto done;
 	}
-	if ((err = ct_read_head(r, author, &head)) < 0) {
+	if ((err = ct_read_head(&head, r, author)) < 0) {
 		rc = cli_fail("log", err, "no such feed");
 		goto done;
 	}
 	for (seq = o.from ? o.from : 1; seq <= head.size && o.limit > 0; seq++, o.limit--) {
-		if ((err = ct_read_entry(r, author, seq, &e)) < 0) {
+		if ((err = ct_read_entry(&e, r, author, seq)) < 0) {
 			rc = cli_fail("log", err, "cannot read entry %llu", seq);
 			goto done;
 		}

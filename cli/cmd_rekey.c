@@ -50,7 +50,7 @@ static int feed_length(cli_node *n, const uint8_t key[CT_KEY_BYTES], uint64_t *o
 	*out = 0;
 	if ((err = ct_reader_begin(&r, n->ledger)) < 0)
 		return cli_fail("rekey", err, "cannot read the store");
-	err = ct_read_head(r, key, &head);
+	err = ct_read_head(&head, r, key);
 	ct_reader_end(r);
 	if (err == CT_ENOTFOUND)
 		return 0;

@@ -56,7 +56,7 @@ int cmd_show(int argc, char **argv)
 		return EXIT_ERR;
 	if (cli_open(&n, CLI_READONLY) != 0)
 		return EXIT_ERR;
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_entry_by_hash(r, hash, &e)) < 0) {
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_read_entry_by_hash(&e, r, hash)) < 0) {
 		rc = cli_fail("show", err, "cannot show %s", hex);
 		goto done;
 	}

@@ -243,7 +243,7 @@ void cli_pin_network(cli_node *n)
 
 	if (n->cfg.has_network || ct_reader_begin(&r, n->ledger) < 0)
 		return;
-	err = ct_read_network(r, id, NULL);
+	err = ct_read_network(id, NULL, r);
 	ct_reader_end(r);
 	if (err < 0)
 		return;

@@ -260,8 +260,8 @@ int ct__net_read_state(const char *home, struct net_state *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = ct__demo_store_open(home, &l, &r)) == 0 && (err = ct_read_digest(r, out->digest)) == 0 &&
-	    (err = ct_read_heads(r, &heads, &count)) == 0) {
+	if ((err = ct__demo_store_open(home, &l, &r)) == 0 && (err = ct_read_digest(out->digest, r)) == 0 &&
+	    (err = ct_read_heads(&heads, &count, r)) == 0) {
 		for (i = 0; i < count; i++)
 			out->entries += heads[i].size;
 		out->ok = true;

@@ -232,7 +232,7 @@ static int configure(struct ct_demo *d)
 
 	err = ct__demo_store_open(d->net.nodes[CT_DEMO_BUREAU].home, &l, &r);
 	if (err == 0)
-		err = ct_read_network(r, network, NULL);
+		err = ct_read_network(network, NULL, r);
 	ct__demo_store_close(l, r);
 	if (err < 0)
 		return ct__demo_fail(d, err, "the bureau's store has no genesis: %s", ct_error_last());

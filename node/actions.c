@@ -89,8 +89,8 @@ void node_refresh_heads(struct node *n, bool force)
 
 	if (ct_reader_begin(&r, n->ledger) < 0)
 		return;
-	if (ct_read_digest(r, digest) < 0 || (!force && !memcmp(digest, n->digest, CT_HASH_BYTES)) ||
-	    ct_read_heads(r, &heads, &count) < 0) {
+	if (ct_read_digest(digest, r) < 0 || (!force && !memcmp(digest, n->digest, CT_HASH_BYTES)) ||
+	    ct_read_heads(&heads, &count, r) < 0) {
 		ct_reader_end(r);
 		return;
 	}
@@ -116,15 +116,15 @@ void node_greet(struct node *n, struct conn *c)
 
 	if (ct_reader_begin(&r, n->ledger) < 0)
 		return;
-	have_bureau = ct_read_network(r, network, bureau) == 0;
+	have_bureau = ct_read_network(network, bureau, r) == 0;
 	if (have_bureau)
 		ct_witness_key(&bk, network, bureau);
 	for (i = 0; i < n->nheads; i++) {
 		const uint8_t *author = n->heads[i].author;
 
-		if (n->heads[i].forked && ct_read_fork(r, author, &a, &alen, &b, &blen) == 0)
+		if (n->heads[i].forked && ct_read_fork(&a, &alen, &b, &blen, r, author) == 0)
 			ct_repl_send_fork(n->repl, c->rp, a, alen, b, blen);
-		if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
+		if (ct_read_checkpoint_fork(&a, &alen, &b, &blen, r, author) == 0) {
 			ct_repl_send_note(n->repl, c->rp, author, a, alen);
 			if (blen)
 				ct_repl_send_note(n->repl, c->rp, author, b, blen);

@@ -790,7 +790,7 @@ int node_authorize(void *ctx, const uint8_t key[CT_KEY_BYTES])
 		if (!memcmp(s->key, key, CT_KEY_BYTES))
 			return 0;
 	if (ct_reader_begin(&r, n->ledger) == 0) {
-		if (ct_read_network(r, NULL, bureau) == 0 && !memcmp(bureau, key, CT_KEY_BYTES))
+		if (ct_read_network(NULL, bureau, r) == 0 && !memcmp(bureau, key, CT_KEY_BYTES))
 			o.admitted = true;
 		else
 			ct_read_org_rows(r, key, org_row, &o);

@@ -423,7 +423,7 @@ static int witness(ct_batch *b, struct node *n, struct meta *m)
 	m->size = checkpoint_size(m->a.ptr, m->a.len);
 	err = ct_witness_note(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->prev, &m->wres);
 	if (err == 0 && m->wres == CT_WITNESS_FORK &&
-	    ct_read_checkpoint_fork(ct_batch_reader(b), m->author, &fa, &fa_len, &fb, &fb_len) == 0) {
+	    ct_read_checkpoint_fork(&fa, &fa_len, &fb, &fb_len, ct_batch_reader(b), m->author) == 0) {
 		if (ct_buf_put(&m->fork_a, fa, fa_len) < 0 ||
 		    (fb_len && ct_buf_put(&m->fork_b, fb, fb_len) < 0))
 			m->fork_a.len = m->fork_b.len = 0;
@@ -506,7 +506,7 @@ static void write_job(ct_batch *b, struct job *j, uint64_t *trim_count)
 		j->err = j->verr;
 		snprintf(j->detail, sizeof(j->detail), "%s", j->vdetail);
 	}
-	err = ct_read_head(ct_batch_reader(b), j->author, &h);
+	err = ct_read_head(&h, ct_batch_reader(b), j->author);
 	j->head_after = err == 0 ? h.size : 0;
 }
 
@@ -522,16 +522,16 @@ static void read_back(struct wbatch *wb)
 		return;
 	for (struct job *j = wb->jobs; j; j = j->next) {
 		if (wb->err) {
-			j->head_after = ct_read_head(r, j->author, &h) == 0 ? h.size : 0;
+			j->head_after = ct_read_head(&h, r, j->author) == 0 ? h.size : 0;
 		}
-		if (j->fork && ct_read_fork(r, j->author, &a, &alen, &b, &blen) == 0) {
+		if (j->fork && ct_read_fork(&a, &alen, &b, &blen, r, j->author) == 0) {
 			ct_buf_put(&j->proof_a, a, alen);
 			ct_buf_put(&j->proof_b, b, blen);
 		}
 	}
-	if (ct_read_heads(r, &wb->heads, &wb->nheads) < 0)
+	if (ct_read_heads(&wb->heads, &wb->nheads, r) < 0)
 		wb->heads = NULL;
-	ct_read_digest(r, wb->digest);
+	ct_read_digest(wb->digest, r);
 	ct_reader_end(r);
 }
 

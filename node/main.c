@@ -151,7 +151,7 @@ static int find_network(struct node *n)
 
 	if ((err = ct_reader_begin(&r, n->ledger)) < 0)
 		return err;
-	err = ct_read_network(r, stored, NULL);
+	err = ct_read_network(stored, NULL, r);
 	ct_reader_end(r);
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;

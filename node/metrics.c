@@ -272,7 +272,7 @@ static void render_store(ct_buf *b, struct node *n)
 	put(b, "caltrace_feeds_forked %llu\n", (unsigned long long)forked);
 	if (ct_reader_begin(&r, n->ledger) == 0) {
 		ct_read_stats(r, &entries, &bytes);
-		ct_read_pending_count(r, &pending);
+		ct_read_pending_count(&pending, r);
 		ct_reader_end(r);
 	}
 	help(b, "caltrace_store_entries", "gauge", "entries stored, every feed");

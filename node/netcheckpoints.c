@@ -33,7 +33,7 @@ static bool is_bureau(struct node *n)
 	ct_reader *r = NULL;
 
 	if (!s->bureau_known && ct_reader_begin(&r, n->ledger) == 0) {
-		if (ct_read_network(r, NULL, s->bureau) == 0) {
+		if (ct_read_network(NULL, s->bureau, r) == 0) {
 			s->bureau_known = true;
 			s->is_bureau = !memcmp(s->bureau, n->self, CT_KEY_BYTES);
 		}

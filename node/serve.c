@@ -75,7 +75,7 @@ static int serve_chunk(struct conn *c, struct serve_req *r, ct_buf *msg)
 
 	if ((err = ct_reader_begin(&rd, c->n->ledger)) < 0)
 		return err;
-	err = ct_read_head(rd, r->author, &h);
+	err = ct_read_head(&h, rd, r->author);
 	end = err == 0 ? (h.size < r->to ? h.size : r->to) : 0;
 	ch.count = 0;
 	ch.bytes = 0;

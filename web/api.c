@@ -147,7 +147,7 @@ static int api_subject(struct ct__req *q, ct_web_response *resp)
 
 	if ((err = subject_tree(q, resp, &tree)) < 0 || !tree)
 		goto done;
-	if (tree->has_entry && ct_read_entry_by_hash(q->r, tree->entry, &e) == 0 &&
+	if (tree->has_entry && ct_read_entry_by_hash(&e, q->r, tree->entry) == 0 &&
 	    (err = ct_entry_to_json(&reg, &e)) < 0)
 		goto done;
 	collect_reasons(tree, &mask);
@@ -463,7 +463,7 @@ static int api_entry(struct ct__req *q, ct_web_response *resp)
 	int err;
 
 	ct_hex(hex, q->rt->hash, CT_HASH_BYTES);
-	err = ct_read_entry_by_hash(q->r, q->rt->hash, &e);
+	err = ct_read_entry_by_hash(&e, q->r, q->rt->hash);
 	if (err == CT_ENOTFOUND) {
 		ct__problem(resp, true, q->rt->lang, 404, q->req->path,
 			    "no entry with hash %s is in this node's ledger", hex);

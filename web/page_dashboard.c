@@ -300,7 +300,7 @@ static int out_of_tolerance(struct ct__out *o, struct ct__req *q)
 		ct_entry e;
 		if ((err = ct_impact_of(&im, tr, l.v[i].id, strlen(l.v[i].id), l.v[i].since)) < 0)
 			goto done;
-		if (ct_read_entry_by_hash(q->r, l.v[i].entry, &e) == 0 &&
+		if (ct_read_entry_by_hash(&e, q->r, l.v[i].entry) == 0 &&
 		    (err = ct_org_info_at(&info, tr, e.author, l.v[i].since)) < 0) {
 			ct_impact_free(im);
 			goto done;

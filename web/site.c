@@ -188,7 +188,7 @@ char *ct__network_name(ct_reader *r)
 	char *name = NULL;
 	ct_entry g;
 
-	if (ct_read_network(r, network, NULL) == 0 && ct_read_entry_by_hash(r, network, &g) == 0 &&
+	if (ct_read_network(network, NULL, r) == 0 && ct_read_entry_by_hash(&g, r, network) == 0 &&
 	    ct_body_to_json(&body, CT_EV_NETWORK_GENESIS, g.body, g.body_len) == 0) {
 		const char *s = json_string_value(json_object_get(body, "name"));
 		name = s ? strdup(s) : NULL;

@@ -27,7 +27,7 @@ static int read_districts(ct_tracer *tr, const uint64_t *times, size_t ntimes, c
 	size_t j;
 	int err;
 
-	if ((err = ct_read_network(tr->r, network, NULL)) < 0 || (err = ct__read_entry(tr, network, &g)) < 0)
+	if ((err = ct_read_network(network, NULL, tr->r)) < 0 || (err = ct__read_entry(tr, network, &g)) < 0)
 		return err;
 	if (ct__body_cursor(&g, "districts", &list) < 0 || ct_mp_read_array(&list, &count) < 0)
 		return ct_error_set(CT_ECORRUPT, "genesis without districts");

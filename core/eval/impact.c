@@ -258,7 +258,7 @@ static int seed_key(struct walk *w, const uint8_t key[CT_KEY_BYTES])
 	if ((err = ct__org_get(w->tr, key, &o)) < 0)
 		return err;
 	from = o->cosigned_to < o->closed_at ? o->cosigned_to : o->closed_at;
-	err = ct_read_head(w->tr->r, key, &head);
+	err = ct_read_head(&head, w->tr->r, key);
 	if (err == CT_ENOTFOUND || from == CT__NO_FORK)
 		return 0;
 	if (err < 0)
@@ -269,7 +269,7 @@ static int seed_key(struct walk *w, const uint8_t key[CT_KEY_BYTES])
 	start.id_len = 2 * CT_KEY_BYTES;
 	start.depth = 1;
 	for (seq = from + 1; seq <= head.size; seq++) {
-		if ((err = ct_read_entry(w->tr->r, key, seq, &e)) < 0)
+		if ((err = ct_read_entry(&e, w->tr->r, key, seq)) < 0)
 			return err;
 		if (!(e.type_len == 11 && memcmp(e.type, "calibration", 11) == 0))
 			continue;

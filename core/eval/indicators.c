@@ -134,8 +134,8 @@ static int network_name(char **out, ct_reader *r)
 	ct_entry g;
 	int err;
 
-	if ((err = ct_read_network(r, network, NULL)) < 0 ||
-	    (err = ct_read_entry_by_hash(r, network, &g)) < 0 ||
+	if ((err = ct_read_network(network, NULL, r)) < 0 ||
+	    (err = ct_read_entry_by_hash(&g, r, network)) < 0 ||
 	    (err = ct_body_to_json(&body, CT_EV_NETWORK_GENESIS, g.body, g.body_len)) < 0)
 		return err;
 	*out = strdup(json_string_value(json_object_get(body, "name")));
@@ -165,7 +165,7 @@ int ct_report_compute(ct_report *out, ct_reader *r, uint64_t at)
 	q.by = CT_BY_DOMAIN;
 	if ((err = ct_coverage_compute(&out->domains, r, &at, 1, &q)) < 0)
 		return ct_error_wrap(err, "cannot compute coverage by domain");
-	if ((err = ct_read_digest(r, digest)) < 0 || (err = network_name(&out->network, r)) < 0)
+	if ((err = ct_read_digest(digest, r)) < 0 || (err = network_name(&out->network, r)) < 0)
 		return ct_error_wrap(err, "cannot read the network");
 	ct_hex(out->digest, digest, CT_HASH_BYTES);
 	ct_indicators_compute(out->ind, &out->series[CT_REPORT_MONTHS], out->domains);

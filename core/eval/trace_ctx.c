@@ -212,12 +212,12 @@ static int read_policy(ct_tracer *tr)
 	ct_entry g;
 	int err;
 
-	err = ct_read_network(tr->r, network, tr->bureau);
+	err = ct_read_network(network, tr->bureau, tr->r);
 	if (err == CT_ENOTFOUND)
 		return ct_error_set(CT_ESTATE, "no genesis in this store: nothing to evaluate yet");
 	if (err < 0)
 		return err;
-	if ((err = ct_read_entry_by_hash(tr->r, network, &g)) < 0)
+	if ((err = ct_read_entry_by_hash(&g, tr->r, network)) < 0)
 		return err;
 	tr->min_ratio = 3;
 	if (ct__body_cursor(&g, "policy", &policy) < 0)
@@ -408,20 +408,20 @@ static int load_fork(ct_tracer *tr, struct ct__org *o)
 	int err;
 
 	o->fork_seq = CT__NO_FORK;
-	err = ct_read_head(tr->r, o->key, &head);
+	err = ct_read_head(&head, tr->r, o->key);
 	if (err == CT_ENOTFOUND || (err == 0 && !head.forked))
 		return 0;
 	if (err < 0)
 		return err;
-	err = ct_read_fork(tr->r, o->key, &a, &alen, &b, &blen);
-	if (err == CT_ENOTFOUND && ct_read_checkpoint_fork(tr->r, o->key, &a, &alen, &b, &blen) == 0) {
+	err = ct_read_fork(&a, &alen, &b, &blen, tr->r, o->key);
+	if (err == CT_ENOTFOUND && ct_read_checkpoint_fork(&a, &alen, &b, &blen, tr->r, o->key) == 0) {
 		/*
 		 * Two checkpoints that cannot both be true do not say which
 		 * entry differs: nothing of the author is trusted (docs/CHECKPOINTS.md).
 		 */
 		o->fork_seq = 1;
 		memset(o->fork_entry, 0, CT_HASH_BYTES);
-		if (ct_read_entry(tr->r, o->key, 1, &ea) == 0)
+		if (ct_read_entry(&ea, tr->r, o->key, 1) == 0)
 			ct_entry_hash(o->fork_entry, ea.raw, ea.raw_len);
 		return 0;
 	}

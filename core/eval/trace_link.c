@@ -369,7 +369,7 @@ int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent
 		ct__rs_add(&u->rs, CT_R_NO_CALIBRATION, NULL, NULL,
 			   "no calibration or anchor of %s at or before %s", s->id, at);
 	} else {
-		err = ct_read_entry_by_hash(tr->r, u->cited, &e);
+		err = ct_read_entry_by_hash(&e, tr->r, u->cited);
 		if (err < 0 && err != CT_ENOTFOUND)
 			return err;
 		if (err == 0 && tr->record)

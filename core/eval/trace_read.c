@@ -63,7 +63,7 @@ int ct__read_entry(ct_tracer *tr, const uint8_t hash[CT_HASH_BYTES], ct_entry *o
 	if (tr->record)
 		tr->record(tr->record_ctx, hash);
 	if (!(tr->pf && ct_hash_batch_find(tr->pf, hash, &raw, &len) && raw) &&
-	    (err = ct_read_raw_by_hash(tr->r, hash, &raw, &len)) < 0)
+	    (err = ct_read_raw_by_hash(&raw, &len, tr->r, hash)) < 0)
 		return err == CT_ENOTFOUND
 			   ? ct_error_set(CT_ECORRUPT, "an index row names an entry the store lacks")
 			   : err;

@@ -80,7 +80,7 @@ static int registrant(ct_reader *r, char ns, const char *id, size_t id_len, uint
 	if (!f.found)
 		return ct_error_set(CT_ENOTFOUND, "%s '%.*s' is not registered",
 				 ns == CT_NS_STANDARD ? "standard" : "instrument", (int)id_len, id);
-	if ((err = ct_read_entry_by_hash(r, f.row.hash, &reg)) < 0)
+	if ((err = ct_read_entry_by_hash(&reg, r, f.row.hash)) < 0)
 		return err;
 	memcpy(author_out, reg.author, CT_KEY_BYTES);
 	return 0;
@@ -109,7 +109,7 @@ static int check_standard_links(ct_reader *r, const uint8_t *body, size_t len)
 			return ct_error_set(CT_ESCHEMA, "calibration: standards[%u] lacks id or cal", i);
 		if ((err = registrant(r, CT_NS_STANDARD, id, id_len, owner)) < 0)
 			return ct_error_wrap(CT_EINVAL, "calibration: standards[%u]", i);
-		if ((err = ct_read_entry_by_hash(r, cal, &link)) < 0)
+		if ((err = ct_read_entry_by_hash(&link, r, cal)) < 0)
 			return ct_error_wrap(CT_EINVAL, "calibration: standards[%u] '%.*s': cal link", i, (int)id_len,
 					      id);
 		if (link.type_len == 15 && memcmp(link.type, "standard.anchor", 15) == 0) {
@@ -248,7 +248,7 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 	case CT_EV_CALIBRATION_REVOKE:
 		if ((err = body_bin32(body, len, "entry", &target)) < 0)
 			return err;
-		if ((err = ct_read_entry_by_hash(r, target, &cal)) < 0)
+		if ((err = ct_read_entry_by_hash(&cal, r, target)) < 0)
 			return err;
 		if (!(cal.type_len == 11 && memcmp(cal.type, "calibration", 11) == 0))
 			return ct_error_set(CT_EINVAL, "calibration.revoke: that entry is a %.*s, not a calibration",
@@ -282,7 +282,7 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		return err;
 	if (t == CT_EV_ORG_ADMIT && (err = check_admit_key(body, body_len)) < 0)
 		return err;
-	err = ct_read_network(&b->rd, NULL, bureau);
+	err = ct_read_network(NULL, bureau, &b->rd);
 	if (err == CT_ENOTFOUND && t != CT_EV_NETWORK_GENESIS)
 		return ct_error_set(CT_ESTATE, "no genesis in this store: the bureau writes one with `caltrace "
 					    "genesis`, a lab imports the bureau's feed first");
@@ -308,7 +308,7 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		return err;
 	if (flags & HEAD_FORKED)
 		return ct_error_set(CT_EFROZEN, "this node's own feed is recorded as forked: refusing to append");
-	if ((err = ct_read_remote_size(&b->rd, author, &remote)) < 0)
+	if ((err = ct_read_remote_size(&remote, &b->rd, author)) < 0)
 		return err;
 	if (remote > size)
 		return ct_error_set(CT_ESTATE,

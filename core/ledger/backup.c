@@ -113,8 +113,8 @@ static int snapshot(ct_ledger *l, const char *dir, ct_backup_info *info)
 
 	if ((err = ct_batch_begin(&b, l)) < 0)
 		return err;
-	if ((err = ct_read_digest(ct_batch_reader(b), info->digest)) < 0 ||
-	    (err = ct_read_heads(ct_batch_reader(b), &heads, &nheads)) < 0 ||
+	if ((err = ct_read_digest(info->digest, ct_batch_reader(b))) < 0 ||
+	    (err = ct_read_heads(&heads, &nheads, ct_batch_reader(b))) < 0 ||
 	    (err = ct_read_stats(ct_batch_reader(b), &info->entries, &entry_bytes)) < 0) {
 		ct_batch_abort(b);
 		free(heads);
@@ -156,7 +156,7 @@ static int verify_copy(const char *dir, const ct_backup_info *info)
 
 	if ((err = ct_ledger_open(&c, dir, &o)) < 0)
 		return ct_error_wrap(err, "opening the copy");
-	if ((err = ct_reader_begin(&r, c)) == 0 && (err = ct_read_digest(r, digest)) == 0 &&
+	if ((err = ct_reader_begin(&r, c)) == 0 && (err = ct_read_digest(digest, r)) == 0 &&
 	    sodium_memcmp(digest, info->digest, CT_HASH_BYTES) != 0)
 		err = ct_error_set(CT_ESTATE, "the store's copy does not hold the state it was taken in");
 	ct_reader_end(r);
@@ -653,7 +653,7 @@ static int check_store(struct restore *rs, ct_backup_info *info, bool mark)
 	info->migrated_from = ct_ledger_migrated_from(l);
 	if ((err = ct_reader_begin(&r, l)) < 0)
 		goto done;
-	if ((err = ct_read_digest(r, digest)) < 0)
+	if ((err = ct_read_digest(digest, r)) < 0)
 		goto done;
 	if (sodium_memcmp(digest, info->digest, CT_HASH_BYTES) != 0) {
 		err = ct_error_set(CT_ECORRUPT,

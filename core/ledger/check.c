@@ -67,7 +67,7 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 	if ((err = ct_memtree_new(&mem)) < 0)
 		return err;
 	for (seq = 1; seq <= h->size; seq++) {
-		if ((err = ct_read_entry(r, h->author, seq, &e)) < 0)
+		if ((err = ct_read_entry(&e, r, h->author, seq)) < 0)
 			goto done;
 		if (e.seq != seq || memcmp(e.author, h->author, CT_KEY_BYTES) != 0) {
 			err = ct_error_set(CT_ECORRUPT, "feed %s…: entry stored at #%llu says #%llu", name,
@@ -85,7 +85,7 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 			goto done;
 		}
 		ct_entry_hash(hash, e.raw, e.raw_len);
-		if ((err = ct_read_entry_by_hash(r, hash, &by_hash)) < 0 || by_hash.seq != seq) {
+		if ((err = ct_read_entry_by_hash(&by_hash, r, hash)) < 0 || by_hash.seq != seq) {
 			err = ct_error_set(CT_ECORRUPT, "feed %s…: hash index misses entry #%llu", name,
 					(unsigned long long)seq);
 			goto done;
@@ -172,7 +172,7 @@ int ct_ledger_check(ct_reader *r, uint64_t *entries_checked)
 	uint64_t checked = 0;
 	int err;
 
-	if ((err = ct_read_heads(r, &heads, &count)) < 0)
+	if ((err = ct_read_heads(&heads, &count, r)) < 0)
 		return err;
 	for (i = 0; i < count && err == 0; i++)
 		err = check_feed(r, &heads[i], &checked);

@@ -240,7 +240,8 @@ static int check_revoker(void *ctx, const ct_index_row *row)
 	struct revoked_by *rb = ctx;
 	ct_entry rev;
 
-	if (ct_read_entry_by_hash(rb->r, row->hash, &rev) == 0 && memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
+	if (ct_read_entry_by_hash(&rev, rb->r, row->hash) == 0 &&
+	    memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
 		rb->revoked = true;
 		return 1;
 	}
@@ -263,7 +264,7 @@ static int consider_link(void *ctx, const ct_index_row *row)
 	if (row->time > s->t || (s->found && row->time < s->best_time))
 		return 0;
 	if (row->kind == CT_ROW_CAL) {
-		if (ct_read_entry_by_hash(s->r, row->hash, &e) < 0)
+		if (ct_read_entry_by_hash(&e, s->r, row->hash) < 0)
 			return 0;
 		map = ct_mp_over(e.body, e.body_len);
 		if (ct_mp_find(&map, "result", &val) < 0 || ct_mp_read_str(&val, &result, &len) < 0 ||
@@ -282,7 +283,8 @@ static int consider_link(void *ctx, const ct_index_row *row)
 	return 0;
 }
 
-int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t t, uint8_t hash_out[CT_HASH_BYTES])
+int ct_read_standard_link(uint8_t hash_out[CT_HASH_BYTES], ct_reader *r, const char *id, size_t id_len,
+			  uint64_t t)
 {
 	struct link_search s = {r, t, false, 0, {0}};
 	char when[32];

@@ -32,7 +32,7 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	int rc, err;
 
 	*out = false;
-	err = ct_read_network(r, NULL, bureau);
+	err = ct_read_network(NULL, bureau, r);
 	if (err == CT_ENOTFOUND)
 		return 0;
 	if (err < 0)
@@ -131,7 +131,7 @@ static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *ve
 		return err;
 	if (e->seq <= size) {
 		/* The stored bytes may move when we write: compare (and copy) first. */
-		if ((err = ct_read_entry(&b->rd, e->author, e->seq, &stored)) < 0)
+		if ((err = ct_read_entry(&stored, &b->rd, e->author, e->seq)) < 0)
 			return err;
 		if (stored.raw_len == e->raw_len && memcmp(stored.raw, e->raw, e->raw_len) == 0) {
 			*verdict = CT_INGEST_DUPLICATE;
@@ -166,7 +166,7 @@ static int handle_fork(ct_batch *b, const ct_entry *e)
 		return err;
 	if (seq > size)
 		seq = size; /* prev mismatch: the proof is our entry seq-1 and e */
-	if ((err = ct_read_entry(&b->rd, e->author, seq, &stored)) < 0)
+	if ((err = ct_read_entry(&stored, &b->rd, e->author, seq)) < 0)
 		return err;
 	/* Copy: LMDB pages read in a write txn may be reused by our own writes. */
 	if (!(copy = malloc(stored.raw_len)))
@@ -218,7 +218,7 @@ static int park(ct_batch *b, const ct_entry *e)
 	uint64_t count;
 	int err;
 
-	if ((err = ct_read_pending_count(&b->rd, &count)) < 0)
+	if ((err = ct_read_pending_count(&count, &b->rd)) < 0)
 		return err;
 	if (count >= b->l->pending_max)
 		return ct_error_set(CT_EFULL, "entry %s: author not admitted and the pending area is full (%llu)",
@@ -278,7 +278,7 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 	bool known, admitted;
 	int err;
 
-	err = ct_read_network(&b->rd, NULL, bureau);
+	err = ct_read_network(NULL, bureau, &b->rd);
 	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
 	known = err == 0;
@@ -398,7 +398,7 @@ static int release_all_pending(ct_batch *b)
 	MDB_val k, v;
 	int rc, err;
 
-	if ((err = ct_read_network(&b->rd, NULL, author)) < 0)
+	if ((err = ct_read_network(NULL, author, &b->rd)) < 0)
 		return err;
 	if ((err = release_pending(b, author)) < 0) /* the bureau's own, which admit the others */
 		return err;

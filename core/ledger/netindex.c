@@ -441,7 +441,7 @@ int ct_netindex_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uin
 	MDB_val v;
 	int err;
 
-	if ((err = ct_read_fork(r, author, a, a_len, bb, b_len)) != CT_ENOTFOUND)
+	if ((err = ct_read_fork(a, a_len, bb, b_len, r, author)) != CT_ENOTFOUND)
 		return err;
 	memcpy(key, CT__CPFORK_PREFIX, 6);
 	memcpy(key + 6, author, CT_KEY_BYTES);
@@ -469,7 +469,7 @@ static int fork_list(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_hash_f
 		return err;
 	*present = true;
 	if (!a) {
-		err = ct_read_entry(r, author, 1, &first);
+		err = ct_read_entry(&first, r, author, 1);
 		if (err == CT_ENOTFOUND)
 			return 0;
 		if (err < 0)

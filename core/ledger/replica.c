@@ -34,7 +34,7 @@ static void remote_key(uint8_t out[REMOTE_KEY_BYTES], const uint8_t author[CT_KE
 	memcpy(out + 6, author, CT_KEY_BYTES);
 }
 
-int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out)
+int ct_read_remote_size(uint64_t *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES])
 {
 	uint8_t key[REMOTE_KEY_BYTES];
 	MDB_val v;
@@ -74,7 +74,7 @@ int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], u
 	uint64_t held;
 	int err;
 
-	if ((err = ct_read_remote_size(&b->rd, author, &held)) < 0)
+	if ((err = ct_read_remote_size(&held, &b->rd, author)) < 0)
 		return err;
 	if (size <= held)
 		return 0;
@@ -204,8 +204,8 @@ int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYT
 	return ct__netindex_touch_fork(b, author);
 }
 
-int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,
-			    size_t *a_len, const uint8_t **bb, size_t *b_len)
+int ct_read_checkpoint_fork(const uint8_t **a, size_t *a_len, const uint8_t **bb, size_t *b_len, ct_reader *r,
+			    const uint8_t author[CT_KEY_BYTES])
 {
 	uint8_t key[CPFORK_KEY_BYTES];
 	const uint8_t *p;

@@ -25,7 +25,7 @@ static void feed_json(ct_reader *r, const ct_feed_head *h, json_t *feeds, json_t
 					hex_json(h->author, CT_KEY_BYTES), "size", (json_int_t)h->size,
 					"head", h->size ? hex_json(h->head, CT_HASH_BYTES) : json_null(),
 					"forked", h->forked, "admitted", h->admitted));
-	if (h->forked && ct_read_fork(r, h->author, &a, &alen, &b, &blen) == 0 &&
+	if (h->forked && ct_read_fork(&a, &alen, &b, &blen, r, h->author) == 0 &&
 	    ct_entry_decode(&ea, a, alen) == 0)
 		json_array_append_new(forks,
 				      json_pack("{s:o, s:I}", "author", hex_json(h->author, CT_KEY_BYTES),
@@ -46,10 +46,10 @@ int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const 
 		err = ct_error_set(CT_ENOMEM, "out of memory writing a status");
 		goto done;
 	}
-	if ((err = ct_read_digest(r, digest)) < 0 || (err = ct_read_heads(r, &heads, &count)) < 0 ||
-	    (err = ct_read_pending_count(r, &pending)) < 0)
+	if ((err = ct_read_digest(digest, r)) < 0 || (err = ct_read_heads(&heads, &count, r)) < 0 ||
+	    (err = ct_read_pending_count(&pending, r)) < 0)
 		goto done;
-	if (ct_read_network(r, net, bureau) == 0) {
+	if (ct_read_network(net, bureau, r) == 0) {
 		json_object_set_new(o, "network", hex_json(net, CT_HASH_BYTES));
 		json_object_set_new(o, "bureau", hex_json(bureau, CT_KEY_BYTES));
 	} else if (cfg && cfg->has_network) {
@@ -60,7 +60,7 @@ int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const 
 		if (own_key && !memcmp(heads[i].author, own_key, CT_KEY_BYTES))
 			own = heads[i].size;
 	}
-	if ((own_key && (err = ct_read_remote_size(r, own_key, &remote)) < 0) ||
+	if ((own_key && (err = ct_read_remote_size(&remote, r, own_key)) < 0) ||
 	    (err = ct_read_restored(r, &restored)) < 0)
 		goto done;
 	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));

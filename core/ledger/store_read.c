@@ -42,7 +42,7 @@ int ct__head_put(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t size,
 	return ct__put(b, DB_HEADS, author, CT_KEY_BYTES, v, sizeof(v), 0);
 }
 
-int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES])
+int ct_read_network(uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES], ct_reader *r)
 {
 	MDB_val v;
 	int err;
@@ -60,7 +60,7 @@ int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_K
 	return 0;
 }
 
-int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out)
+int ct_read_entry(ct_entry *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq)
 {
 	uint8_t key[FEEDKEY_BYTES];
 	char name[CT_KEY_SHORT_LEN + 1];
@@ -77,7 +77,7 @@ int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq
 	return 0;
 }
 
-int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_entry *out)
+int ct_read_entry_by_hash(ct_entry *out, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
 {
 	char hex[2 * CT_HASH_BYTES + 1];
 	MDB_val v;
@@ -89,10 +89,10 @@ int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_en
 	}
 	if (v.mv_size != FEEDKEY_BYTES)
 		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", v.mv_size);
-	return ct_read_entry(r, v.mv_data, ct__get_u64((uint8_t *)v.mv_data + CT_KEY_BYTES), out);
+	return ct_read_entry(out, r, v.mv_data, ct__get_u64((uint8_t *)v.mv_data + CT_KEY_BYTES));
 }
 
-int ct_read_raw_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], const uint8_t **raw, size_t *len)
+int ct_read_raw_by_hash(const uint8_t **raw, size_t *len, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
 {
 	MDB_val where, v;
 	int err;
@@ -162,7 +162,7 @@ static int fill_head(ct_reader *r, ct_feed_head *h, const uint8_t *author, const
 	return 0;
 }
 
-int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out)
+int ct_read_head(ct_feed_head *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES])
 {
 	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
@@ -175,7 +175,7 @@ int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head 
 	return fill_head(r, out, author, &v);
 }
 
-int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count)
+int ct_read_heads(ct_feed_head **out, size_t *count, ct_reader *r)
 {
 	MDB_cursor *cur = NULL;
 	ct_feed_head *heads = NULL, *grown;
@@ -217,7 +217,7 @@ done:
 	return 0;
 }
 
-int ct_read_pending_count(ct_reader *r, uint64_t *out)
+int ct_read_pending_count(uint64_t *out, ct_reader *r)
 {
 	MDB_stat st;
 	int rc = mdb_stat(r->txn, r->l->dbi[DB_PENDING], &st);
@@ -228,8 +228,8 @@ int ct_read_pending_count(ct_reader *r, uint64_t *out)
 	return 0;
 }
 
-int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
-		 const uint8_t **b, size_t *b_len)
+int ct_read_fork(const uint8_t **a, size_t *a_len, const uint8_t **b, size_t *b_len, ct_reader *r,
+		 const uint8_t author[CT_KEY_BYTES])
 {
 	const uint8_t *p;
 	uint32_t alen;
@@ -299,7 +299,7 @@ static int check_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t
 	return 0;
 }
 
-int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size, uint8_t out[CT_HASH_BYTES])
+int ct_read_root(uint8_t out[CT_HASH_BYTES], ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size)
 {
 	struct ct__tree_ctx t = {r, NULL, author};
 	int err;
@@ -309,8 +309,8 @@ int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size
 	return ct_merkle_root(out, size, ct__tree_get, &t);
 }
 
-int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size,
-			    uint8_t proof[][CT_HASH_BYTES], size_t *count)
+int ct_read_inclusion_proof(uint8_t proof[][CT_HASH_BYTES], size_t *count, ct_reader *r,
+			    const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size)
 {
 	struct ct__tree_ctx t = {r, NULL, author};
 	int err;
@@ -323,8 +323,8 @@ int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ui
 	return ct_merkle_inclusion_proof(proof, count, seq - 1, size, ct__tree_get, &t);
 }
 
-int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t old_size,
-			      uint64_t new_size, uint8_t proof[][CT_HASH_BYTES], size_t *count)
+int ct_read_consistency_proof(uint8_t proof[][CT_HASH_BYTES], size_t *count, ct_reader *r,
+			      const uint8_t author[CT_KEY_BYTES], uint64_t old_size, uint64_t new_size)
 {
 	struct ct__tree_ctx t = {r, NULL, author};
 	int err;
@@ -334,7 +334,7 @@ int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], 
 	return ct_merkle_consistency_proof(proof, count, old_size, new_size, ct__tree_get, &t);
 }
 
-int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES])
+int ct_read_digest(uint8_t out[CT_HASH_BYTES], ct_reader *r)
 {
 	static const char context[] = "caltrace/digest/v1";
 	crypto_hash_sha256_state st;

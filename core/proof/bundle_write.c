@@ -145,7 +145,7 @@ static int add_block(ct_buf *out, ct_reader *r, const ct_entry *e, const ct_buf 
 	int err;
 
 	ct_key_short(key, e->author);
-	if ((err = ct_read_inclusion_proof(r, e->author, e->seq, size, proof, &count)) < 0 ||
+	if ((err = ct_read_inclusion_proof(proof, &count, r, e->author, e->seq, size)) < 0 ||
 	    (err = ct_tlog_proof_build(&tp, e->seq - 1, (const uint8_t(*)[CT_HASH_BYTES])proof, count, NULL,
 				       0, note->ptr, note->len)) < 0) {
 		err = ct_error_wrap(err, "entry %s…#%llu", key, (unsigned long long)e->seq);
@@ -180,7 +180,7 @@ static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const 
 		const uint8_t *author = items[feeds[k].last].e.author;
 
 		ct_key_short(key, author);
-		if (ct_read_fork(r, author, &a, &alen, &b, &blen) == 0) {
+		if (ct_read_fork(&a, &alen, &b, &blen, r, author) == 0) {
 			if ((err = ct_buf_put(&lines, "fork ", 5)) < 0 ||
 			    (err = ct_b64_put(&lines, a, alen)) < 0 ||
 			    (err = ct_buf_put(&lines, " ", 1)) < 0 ||
@@ -188,7 +188,7 @@ static int add_forks(ct_buf *out, ct_reader *r, const struct item *items, const 
 			    (err = ct_buf_put(&lines, "\n", 1)) < 0)
 				break;
 			nforks++;
-		} else if (ct_read_checkpoint_fork(r, author, &a, &alen, &b, &blen) == 0) {
+		} else if (ct_read_checkpoint_fork(&a, &alen, &b, &blen, r, author) == 0) {
 			char msg[200];
 			snprintf(msg, sizeof(msg),
 				 "feed %s… is forked by two of its checkpoints; a bundle cannot carry that "
@@ -216,7 +216,7 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 	ct_vkey bureau;
 	int err;
 
-	if ((err = ct_read_network(r, network, bureau_key)) < 0)
+	if ((err = ct_read_network(network, bureau_key, r)) < 0)
 		return ct_error_wrap(err, "no network");
 	ct_witness_key(&bureau, network, bureau_key);
 	record(h, network);
@@ -226,7 +226,7 @@ static int build(ct_buf *out, ct_reader *r, struct hashes *h, char ns, const cha
 	for (i = 0; i < h->n; i++) {
 		if (i && memcmp(h->v[i], h->v[i - 1], CT_HASH_BYTES) == 0)
 			continue;
-		if ((err = ct_read_entry_by_hash(r, h->v[i], &items[n].e)) < 0) {
+		if ((err = ct_read_entry_by_hash(&items[n].e, r, h->v[i])) < 0) {
 			err = ct_error_wrap(err, "an entry the verdict rests on");
 			goto done;
 		}

@@ -32,7 +32,7 @@ static int store_list(void *ctx, const uint8_t *key, size_t len, bool *present, 
 
 static int store_entry(void *ctx, const uint8_t hash[CT_HASH_BYTES], ct_entry *out)
 {
-	return ct_read_entry_by_hash(ctx, hash, out);
+	return ct_read_entry_by_hash(out, ctx, hash);
 }
 
 /* ---- what the verdict reads ------------------------------------------------ */
@@ -146,7 +146,7 @@ static int gather(struct writer *w)
 			ct_netrow rows[CT_NETROWS_MAX];
 			size_t nrows, k;
 			ct_entry e;
-			if ((err = ct_read_entry_by_hash(w->r, w->entries.keys[entries_done], &e)) < 0)
+			if ((err = ct_read_entry_by_hash(&e, w->r, w->entries.keys[entries_done])) < 0)
 				return ct_error_wrap(err, "an entry the verdict rests on");
 			/* each key it has a row under (none: the genesis) */
 			if ((err = ct_netindex_rows(&e, rows, &nrows)) < 0)
@@ -170,7 +170,7 @@ static int collect_items(struct writer *w)
 	for (i = 0; i < w->entries.n; i++) {
 		struct item *it = &w->items[w->nitems++];
 		memcpy(it->hash, w->entries.keys[i], CT_HASH_BYTES);
-		if ((err = ct_read_entry_by_hash(w->r, it->hash, &it->e)) < 0)
+		if ((err = ct_read_entry_by_hash(&it->e, w->r, it->hash)) < 0)
 			return ct_error_wrap(err, "an entry the verdict rests on");
 		it->genesis = !memcmp(it->hash, w->network, CT_HASH_BYTES);
 	}
@@ -272,7 +272,7 @@ static int write_entries(ct_buf *out, struct writer *w)
 		const ct_netcp_feed *f = ct_netcp_feed_of(&w->cp, e->author);
 		if (!f || e->seq > f->size)
 			return ct_error_set(CT_ECORRUPT, "an entry beyond the network checkpoint of this very state");
-		if ((err = ct_read_inclusion_proof(w->r, e->author, e->seq, f->size, proof, &count)) < 0 ||
+		if ((err = ct_read_inclusion_proof(proof, &count, w->r, e->author, e->seq, f->size)) < 0 ||
 		    (err = put_b64_line(out, "entry", e->raw, e->raw_len)) < 0 ||
 		    (err = put_b64_line(out, "proof", proof[0], count * CT_HASH_BYTES)) < 0)
 			return err;
@@ -404,7 +404,7 @@ int ct_cbundle_write(ct_buf *out, ct_reader *r, char ns, const char *id, uint64_
 	memset(&required, 0, sizeof(required));
 	w.r = r;
 	w.src = (struct ct__src){r, store_list, store_entry};
-	if ((err = ct_read_network(r, w.network, w.bureau)) < 0)
+	if ((err = ct_read_network(w.network, w.bureau, r)) < 0)
 		goto done;
 	err = ct_netcp_current(r, &stored, &w.cp);
 	if (err == CT_ENOTFOUND) {

@@ -204,10 +204,11 @@ int ct_netcp_of_store(ct_reader *r, ct_netcp *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = ct_read_network(r, out->network, bureau);
+	err = ct_read_network(out->network, bureau, r);
 	if (err == CT_ENOTFOUND)
 		return ct_error_set(CT_ESTATE, "no genesis in this store: no network checkpoint");
-	if (err < 0 || (err = ct_netindex_root_get(r, &root)) < 0 || (err = ct_read_heads(r, &heads, &count)) < 0)
+	if (err < 0 || (err = ct_netindex_root_get(r, &root)) < 0 ||
+	    (err = ct_read_heads(&heads, &count, r)) < 0)
 		return err;
 	if (count && !(out->feeds = calloc(count, sizeof(*out->feeds)))) {
 		free(heads);
@@ -223,7 +224,7 @@ int ct_netcp_of_store(ct_reader *r, ct_netcp *out)
 			continue;
 		memcpy(f->author, heads[i].author, CT_KEY_BYTES);
 		f->size = heads[i].size;
-		err = ct_read_root(r, f->author, f->size, f->root);
+		err = ct_read_root(f->root, r, f->author, f->size);
 		out->entries += f->size;
 		out->nfeeds++;
 	}
@@ -422,7 +423,7 @@ int ct_netcp_sign(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, ct_buf 
 	int err;
 
 	if ((err = ct_netindex_update(b)) < 0 || (err = ct_netcp_of_store(r, &cp)) < 0 ||
-	    (err = ct_read_network(r, NULL, bureau)) < 0)
+	    (err = ct_read_network(NULL, bureau, r)) < 0)
 		goto done;
 	if (memcmp(bureau, ct_keypair_public(kp), CT_KEY_BYTES) != 0) {
 		err = ct_error_set(CT_EAUTH, "only the bureau's node signs network checkpoints");
@@ -467,7 +468,7 @@ static int compare_feeds(ct_reader *r, const ct_netcp *cp, ct_netcp_result *res,
 
 	*res = CT_NETCP_COSIGNED;
 	line[0] = '\0';
-	if ((err = ct_read_heads(r, &heads, &count)) < 0)
+	if ((err = ct_read_heads(&heads, &count, r)) < 0)
 		return err;
 	for (i = 0; i < count && err == 0 && *res != CT_NETCP_OTHER; i++) {
 		const ct_netcp_feed *f;
@@ -487,7 +488,7 @@ static int compare_feeds(ct_reader *r, const ct_netcp *cp, ct_netcp_result *res,
 			*res = CT_NETCP_AHEAD;
 			snprintf(line, sizeof(line), "feed %.8s… has %llu entries here, %llu there", hex,
 				 (unsigned long long)heads[i].size, (unsigned long long)f->size);
-		} else if ((err = ct_read_root(r, heads[i].author, f->size, root)) == 0 &&
+		} else if ((err = ct_read_root(root, r, heads[i].author, f->size)) == 0 &&
 			   memcmp(root, f->root, CT_HASH_BYTES) != 0) {
 			*res = CT_NETCP_OTHER;
 			snprintf(line, sizeof(line), "feed %.8s… has another root at %llu entries here", hex,
@@ -552,7 +553,7 @@ int ct_netcp_witness(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, cons
 		prev->len = 0;
 	if (detail)
 		detail->len = 0;
-	err = ct_read_network(r, network, bureau);
+	err = ct_read_network(network, bureau, r);
 	if (err == CT_ENOTFOUND)
 		return ct_error_set(CT_ESTATE, "no genesis in the store: no network to witness for");
 	if (err < 0 || (err = ct_note_parse(&in, note, len)) < 0 ||

@@ -209,7 +209,7 @@ static bool bureau_key(ct_vkey *out, uint8_t network[CT_HASH_BYTES], ct_reader *
 {
 	uint8_t bureau[CT_KEY_BYTES];
 
-	if (ct_read_network(r, network, bureau) < 0)
+	if (ct_read_network(network, bureau, r) < 0)
 		return false;
 	ct_witness_key(out, network, bureau);
 	return true;
@@ -346,7 +346,7 @@ done:
 static int network_of(ct_reader *r, uint8_t network[CT_HASH_BYTES])
 {
 	uint8_t bureau[CT_KEY_BYTES];
-	int err = ct_read_network(r, network, bureau);
+	int err = ct_read_network(network, bureau, r);
 
 	if (err == CT_ENOTFOUND)
 		return ct_error_set(CT_ESTATE, "no genesis in the store: no network to sign or witness for");
@@ -414,7 +414,7 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 		goto done;
 	if ((err = filter_note(r, &n, in, &feed_key, network, old)) < 0)
 		goto done;
-	err = ct_read_head(r, author, &head);
+	err = ct_read_head(&head, r, author);
 	if (err == CT_ENOTFOUND) {
 		memset(&head, 0, sizeof(head));
 		err = 0;
@@ -428,7 +428,7 @@ int ct_witness_note(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, const
 	}
 	find_contradiction(&cp, &other, &h);
 	if (!other && cp.size <= head.size) {
-		if ((err = ct_read_root(r, author, cp.size, root)) < 0)
+		if ((err = ct_read_root(root, r, author, cp.size)) < 0)
 			goto done;
 		if (memcmp(root, cp.root, CT_HASH_BYTES) != 0) {
 			/* The note alone is the evidence: anyone holding the entries can check it. */
@@ -479,7 +479,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 
 	if ((err = network_of(r, network)) < 0)
 		goto done;
-	if ((err = ct_read_head(r, author, &head)) < 0 || head.size == 0) {
+	if ((err = ct_read_head(&head, r, author)) < 0 || head.size == 0) {
 		err = ct_error_set(CT_ESTATE, "this node's feed is empty: nothing to sign");
 		goto done;
 	}
@@ -498,7 +498,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 					"a checkpoint of this feed at size %llu is held, but the store has "
 					"only %llu entries (restored from an old backup?)",
 					(unsigned long long)hc.size, (unsigned long long)head.size);
-		else if ((err = ct_read_root(r, author, hc.size, root)) == 0 &&
+		else if ((err = ct_read_root(root, r, author, hc.size)) == 0 &&
 			 memcmp(root, hc.root, CT_HASH_BYTES) != 0)
 			err = ct_error_set(CT_EFORK,
 					"the held checkpoint at size %llu disagrees with the stored tree",
@@ -510,7 +510,7 @@ int ct_witness_sign_own(ct_batch *b, const ct_keypair *kp, ct_buf *out)
 	memset(&cp, 0, sizeof(cp));
 	ct_checkpoint_origin(cp.origin, network, author);
 	cp.size = head.size;
-	if ((err = ct_read_root(r, author, head.size, cp.root)) < 0 ||
+	if ((err = ct_read_root(cp.root, r, author, head.size)) < 0 ||
 	    (err = ct_checkpoint_sign(&signed_note, &cp, kp)) < 0 ||
 	    (err = ct_note_parse(&n, signed_note.ptr, signed_note.len)) < 0)
 		goto done;

@@ -68,7 +68,7 @@ int ct_records_resolve_calibration(ct_reader *r, json_t *fields)
 
 		if (!id || (json_is_object(item) && json_object_get(item, "cal")))
 			continue;
-		if ((err = ct_read_standard_link(r, id, strlen(id), at, link)) < 0)
+		if ((err = ct_read_standard_link(link, r, id, strlen(id), at)) < 0)
 			return ct_error_wrap(err, "cannot rely on standard '%s'", id);
 		ct_hex(hex, link, CT_HASH_BYTES);
 		json_array_set_new(list, i, json_pack("{s:s, s:s}", "id", id, "cal", hex));

@@ -171,7 +171,7 @@ void ts_head(ct_ledger *l, const uint8_t author[32], uint64_t *size, uint8_t has
 	int err;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	err = ct_read_head(r, author, &h);
+	err = ct_read_head(&h, r, author);
 	if (err == CT_ENOTFOUND) {
 		*size = 0;
 		if (hash)
@@ -191,13 +191,13 @@ static void read_feed(ct_reader *r, const uint8_t author[32], ts_feed *f)
 	ct_entry e;
 	uint64_t seq;
 
-	CT_OK_OR_FAIL(ct_read_head(r, author, &h));
+	CT_OK_OR_FAIL(ct_read_head(&h, r, author));
 	memcpy(f->author, author, 32);
 	f->count = (size_t)h.size;
 	f->entries = calloc(f->count ? f->count : 1, sizeof(ct_buf));
 	assert_non_null(f->entries);
 	for (seq = 1; seq <= h.size; seq++) {
-		CT_OK_OR_FAIL(ct_read_entry(r, author, seq, &e));
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, author, seq));
 		CT_OK_OR_FAIL(ct_buf_put(&f->entries[seq - 1], e.raw, e.raw_len));
 	}
 }
@@ -210,8 +210,8 @@ void ts_feeds_read(ct_ledger *l, ts_feeds *out)
 	size_t n = 0, i, k = 0;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_network(r, NULL, bureau));
-	CT_OK_OR_FAIL(ct_read_heads(r, &heads, &n));
+	CT_OK_OR_FAIL(ct_read_network(NULL, bureau, r));
+	CT_OK_OR_FAIL(ct_read_heads(&heads, &n, r));
 	out->count = n;
 	out->feeds = calloc(n ? n : 1, sizeof(ts_feed));
 	assert_non_null(out->feeds);
@@ -252,9 +252,9 @@ void ts_state_read(ct_ledger *l, ts_state *out)
 	ct_reader *r = NULL;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_digest(r, out->digest));
-	CT_OK_OR_FAIL(ct_read_heads(r, &out->heads, &out->nheads));
-	CT_OK_OR_FAIL(ct_read_pending_count(r, &out->pending));
+	CT_OK_OR_FAIL(ct_read_digest(out->digest, r));
+	CT_OK_OR_FAIL(ct_read_heads(&out->heads, &out->nheads, r));
+	CT_OK_OR_FAIL(ct_read_pending_count(&out->pending, r));
 	ct_reader_end(r);
 }
 

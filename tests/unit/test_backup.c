@@ -85,7 +85,7 @@ static void digest_of(ct_ledger *l, uint8_t out[32])
 	ct_reader *r = NULL;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_digest(r, out));
+	CT_OK_OR_FAIL(ct_read_digest(out, r));
 	ct_reader_end(r);
 }
 

@@ -171,13 +171,13 @@ static void one_network(uint64_t seed)
 		size_t alen, blen;
 		ct_batch *bt = NULL;
 		CT_OK_OR_FAIL(ct_reader_begin(&r, s[0].l));
-		if (ct_read_fork(r, ct_keypair_public(n.labs[0]), &a, &alen, &b, &blen) == 0)
+		if (ct_read_fork(&a, &alen, &b, &blen, r, ct_keypair_public(n.labs[0])) == 0)
 			for (w = 1; w < 3; w++) {
 				CT_OK_OR_FAIL(ct_batch_begin(&bt, s[w].l));
 				CT_OK_OR_FAIL(ct_batch_record_fork(bt, a, alen, b, blen));
 				CT_OK_OR_FAIL(ct_batch_commit(bt));
 			}
-		CT_OK_OR_FAIL(ct_read_network(r, network, NULL));
+		CT_OK_OR_FAIL(ct_read_network(network, NULL, r));
 		ct_reader_end(r);
 	}
 	netcheckpoint(s[0].l, s[1].l, s[2].l, &n);

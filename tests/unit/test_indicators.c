@@ -155,7 +155,7 @@ static void test_report(void **state)
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
 	CT_OK_OR_FAIL(ct_report_compute(&rep, r, at));
 	assert_string_equal(rep.network, "Report City");
-	CT_OK_OR_FAIL(ct_read_digest(r, digest));
+	CT_OK_OR_FAIL(ct_read_digest(digest, r));
 	assert_string_equal(rep.digest, ts_hex(digest));
 	assert_int_equal(rep.nseries, CT_REPORT_MONTHS + 1);
 	assert_int_equal(rep.series[CT_REPORT_MONTHS].at, at);

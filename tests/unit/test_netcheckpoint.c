@@ -86,7 +86,7 @@ static void three_open(struct three *t, uint64_t *rng)
 	copy_feeds(t->s[0].l, t->s[1].l);
 	copy_feeds(t->s[0].l, t->s[2].l);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, t->s[0].l));
-	CT_OK_OR_FAIL(ct_read_network(r, t->network, NULL));
+	CT_OK_OR_FAIL(ct_read_network(t->network, NULL, r));
 	ct_reader_end(r);
 }
 

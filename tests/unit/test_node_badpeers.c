@@ -113,7 +113,7 @@ static void digest_of(const char *name, uint8_t out[CT_HASH_BYTES])
 	home_path(path, sizeof(path), name, "data");
 	CT_OK_OR_FAIL(ct_ledger_open(&l, path, &o));
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_digest(r, out));
+	CT_OK_OR_FAIL(ct_read_digest(out, r));
 	ct_reader_end(r);
 	ct_ledger_close(l);
 }
@@ -132,7 +132,7 @@ static ct_feed_head head_of(const char *name, const uint8_t author[CT_KEY_BYTES]
 	home_path(path, sizeof(path), name, "data");
 	CT_OK_OR_FAIL(ct_ledger_open(&l, path, &o));
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	if (ct_read_head(r, author, &h) < 0)
+	if (ct_read_head(&h, r, author) < 0)
 		memset(&h, 0, sizeof(h));
 	ct_reader_end(r);
 	ct_ledger_close(l);
@@ -400,7 +400,7 @@ static int setup(void **state)
 	o.read_only = true;
 	home_path(path, sizeof(path), "victim", "data");
 	if (ct_ledger_open(&l, path, &o) < 0 || ct_reader_begin(&r, l) < 0 ||
-	    ct_read_network(r, network, NULL) < 0)
+	    ct_read_network(network, NULL, r) < 0)
 		return -1;
 	ct_reader_end(r);
 	ct_ledger_close(l);

@@ -114,7 +114,7 @@ static json_t *newest_body(struct net *t, uint64_t *time)
 
 	feed_size(t, t->lab, head);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, t->s.l));
-	CT_OK_OR_FAIL(ct_read_entry_by_hash(r, head, &e));
+	CT_OK_OR_FAIL(ct_read_entry_by_hash(&e, r, head));
 	CT_OK_OR_FAIL(ct_body_to_json(&body, ct_event_type_of(e.type, e.type_len), e.body, e.body_len));
 	if (time)
 		*time = e.time;

@@ -46,7 +46,7 @@ static uint64_t feed_size(ct_ledger *l, const ct_keypair *kp, bool *forked)
 	int err;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	err = ct_read_head(r, ct_keypair_public(kp), &h);
+	err = ct_read_head(&h, r, ct_keypair_public(kp));
 	ct_reader_end(r);
 	if (err == CT_ENOTFOUND)
 		return 0;
@@ -98,11 +98,11 @@ static void test_remote_size_blocks_append(void **state)
 	note_remote(f->l, f->lab, 3);
 	note_remote(f->l, f->lab, 2); /* smaller: the largest is kept */
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
-	CT_OK_OR_FAIL(ct_read_remote_size(r, ct_keypair_public(f->lab), &held));
+	CT_OK_OR_FAIL(ct_read_remote_size(&held, r, ct_keypair_public(f->lab)));
 	assert_int_equal(held, 3);
-	CT_OK_OR_FAIL(ct_read_remote_size(r, ct_keypair_public(f->other), &held));
+	CT_OK_OR_FAIL(ct_read_remote_size(&held, r, ct_keypair_public(f->other)));
 	assert_int_equal(held, 0);
-	CT_OK_OR_FAIL(ct_read_head(r, ct_keypair_public(f->lab), &h));
+	CT_OK_OR_FAIL(ct_read_head(&h, r, ct_keypair_public(f->lab)));
 	memcpy(prev, h.head, sizeof(prev));
 	ct_reader_end(r);
 
@@ -178,7 +178,7 @@ static void test_record_fork(void **state)
 	assert_int_equal(feed_size(f->l, f->lab, &forked), 2);
 	assert_true(forked);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
-	CT_OK_OR_FAIL(ct_read_fork(r, ct_keypair_public(f->lab), &pa, &la, &pb, &lb));
+	CT_OK_OR_FAIL(ct_read_fork(&pa, &la, &pb, &lb, r, ct_keypair_public(f->lab)));
 	assert_int_equal(la, keep1->len);
 	assert_memory_equal(pa, keep1->ptr, keep1->len);
 	assert_int_equal(lb, keep2->len);
@@ -287,7 +287,7 @@ static int raw_cb(void *ctx, uint64_t seq, const uint8_t *raw, size_t len)
 	ct_entry e;
 
 	assert_int_equal(seq, s->next);
-	CT_OK_OR_FAIL(ct_read_entry(s->r, s->author, seq, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, s->r, s->author, seq));
 	assert_int_equal(len, e.raw_len);
 	assert_memory_equal(raw, e.raw, len);
 	s->next++;

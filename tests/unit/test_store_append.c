@@ -327,7 +327,7 @@ static void test_org_person_catalogue_uses_revocations(void **state)
 
 	world_setup(&w);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, w.s.l));
-	CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(w.bureau), 3, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(w.bureau), 3));
 	ct_entry_hash(adm_b, e.raw, e.raw_len);
 	ct_reader_end(r);
 	ts_append_ok(w.s.l, w.bureau, ts_day(30), rev_b, "org.revoke",
@@ -403,7 +403,7 @@ static void assert_link(ct_ledger *l, int day, int want, const uint8_t *hash)
 	int err;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	err = ct_read_standard_link(r, "S-L", 3, ts_day(day), got);
+	err = ct_read_standard_link(got, r, "S-L", 3, ts_day(day));
 	ct_reader_end(r);
 	if (err != want)
 		fail_msg("link at day %d: %d (%s), wanted %d", day, err, ct_error_last(), want);

@@ -63,7 +63,7 @@ static void test_map_full(void **state)
 	assert_int_equal(size, committed);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
 	for (seq = 1; seq <= committed; seq++) {
-		CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(bureau), seq, &e));
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(bureau), seq));
 		CT_OK_OR_FAIL(ct_entry_verify(&e));
 	}
 	ct_reader_end(r);
@@ -334,7 +334,7 @@ static void test_bytes_flipped(void **state)
 		/* the stored bytes of the lab's entry #3, found where LMDB keeps them */
 		CT_OK_OR_FAIL(ct_ledger_open(&m.s.l, m.s.dir, NULL));
 		CT_OK_OR_FAIL(ct_reader_begin(&r, m.s.l));
-		CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(m.lab), 3, &e));
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(m.lab), 3));
 		entry.len = 0;
 		CT_OK_OR_FAIL(ct_buf_put(&entry, e.raw, e.raw_len));
 		ct_reader_end(r);

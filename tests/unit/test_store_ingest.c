@@ -35,17 +35,17 @@ static void test_genesis_then_appends(void **state)
 	net_keys(&n);
 	ts_open(&s, NULL);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	assert_int_equal(ct_read_network(r, id, bureau), CT_ENOTFOUND);
+	assert_int_equal(ct_read_network(id, bureau, r), CT_ENOTFOUND);
 	ct_reader_end(r);
 	ts_append_ok(s.l, n.bureau, ts_day(0), h1, "network.genesis",
 		     "{'name':'C','districts':['n'],'policy':{'min_ratio':3}}");
 	ts_append_ok(s.l, n.bureau, ts_day(1), h2, "person.certify",
 		     "{'person':'P-9','name':'Ma','scope':['mass'],'valid_until':'2030-01-01'}");
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	CT_OK_OR_FAIL(ct_read_network(r, id, bureau));
+	CT_OK_OR_FAIL(ct_read_network(id, bureau, r));
 	assert_memory_equal(id, h1, 32); /* the network id is the genesis entry's hash */
 	assert_memory_equal(bureau, ct_keypair_public(n.bureau), 32);
-	CT_OK_OR_FAIL(ct_read_entry(r, bureau, 2, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, bureau, 2));
 	assert_int_equal(e.seq, 2);
 	assert_true(e.has_prev);
 	assert_memory_equal(e.prev, h1, 32);
@@ -53,10 +53,10 @@ static void test_genesis_then_appends(void **state)
 	assert_int_equal(e.type_len, strlen("person.certify"));
 	assert_memory_equal(e.type, "person.certify", e.type_len);
 	CT_OK_OR_FAIL(ct_entry_verify(&e));
-	CT_OK_OR_FAIL(ct_read_entry_by_hash(r, h1, &e));
+	CT_OK_OR_FAIL(ct_read_entry_by_hash(&e, r, h1));
 	assert_int_equal(e.seq, 1);
 	assert_false(e.has_prev);
-	assert_int_equal(ct_read_entry(r, bureau, 3, &e), CT_ENOTFOUND);
+	assert_int_equal(ct_read_entry(&e, r, bureau, 3), CT_ENOTFOUND);
 	ct_reader_end(r);
 	ts_head(s.l, ct_keypair_public(n.bureau), &size, head);
 	assert_int_equal(size, 2);
@@ -155,7 +155,7 @@ static uint64_t deliver(ct_ledger *l, const ts_feeds *f, const int *order, uint6
 			const ct_buf *e = &feed->entries[next[order[k]]++];
 			CT_OK_OR_FAIL(ct_batch_ingest(b, e->ptr, e->len, 0, &res));
 			assert_true(res == CT_INGEST_APPENDED || res == CT_INGEST_PENDING);
-			CT_OK_OR_FAIL(ct_read_pending_count(ct_batch_reader(b), &pending));
+			CT_OK_OR_FAIL(ct_read_pending_count(&pending, ct_batch_reader(b)));
 			if (pending > most)
 				most = pending;
 		}
@@ -230,9 +230,9 @@ static void test_pending_then_admitted(void **state)
 			assert_int_equal(res, CT_INGEST_PENDING);
 		}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, dst.l));
-	CT_OK_OR_FAIL(ct_read_pending_count(r, &pending));
+	CT_OK_OR_FAIL(ct_read_pending_count(&pending, r));
 	assert_int_equal(pending, lab_entries);
-	assert_int_equal(ct_read_head(r, f.feeds[1].author, &h), CT_ENOTFOUND);
+	assert_int_equal(ct_read_head(&h, r, f.feeds[1].author), CT_ENOTFOUND);
 	ct_reader_end(r);
 	/* parked entries are waiting, not held: a second copy parks again */
 	CT_OK_OR_FAIL(ts_ingest(dst.l, f.feeds[1].entries[0].ptr, f.feeds[1].entries[0].len, &res));
@@ -283,9 +283,9 @@ static void test_pending_before_genesis(void **state)
 			assert_int_equal(res, CT_INGEST_PENDING);
 		}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, dst.l));
-	CT_OK_OR_FAIL(ct_read_pending_count(r, &pending));
+	CT_OK_OR_FAIL(ct_read_pending_count(&pending, r));
 	assert_int_equal(pending, ts_feeds_total(&f) - 1);
-	assert_int_equal(ct_read_network(r, id, NULL), CT_ENOTFOUND);
+	assert_int_equal(ct_read_network(id, NULL, r), CT_ENOTFOUND);
 	ct_reader_end(r);
 	ts_state_read(dst.l, &got);
 	assert_int_equal(got.nheads, 0); /* nothing parked shows as a feed */
@@ -465,18 +465,18 @@ static void assert_forked(struct fork_fixture *fx, const ct_buf *stored, const c
 	ct_feed_head h;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, fx->s.l));
-	CT_OK_OR_FAIL(ct_read_fork(r, ct_keypair_public(fx->lab), &a, &alen, &b, &blen));
+	CT_OK_OR_FAIL(ct_read_fork(&a, &alen, &b, &blen, r, ct_keypair_public(fx->lab)));
 	assert_int_equal(alen, stored->len);
 	assert_memory_equal(a, stored->ptr, alen);
 	assert_int_equal(blen, other->len);
 	assert_memory_equal(b, other->ptr, blen);
 	CT_OK_OR_FAIL(ct_fork_proof_check(a, alen, b, blen));
-	CT_OK_OR_FAIL(ct_read_head(r, ct_keypair_public(fx->lab), &h));
+	CT_OK_OR_FAIL(ct_read_head(&h, r, ct_keypair_public(fx->lab)));
 	assert_true(h.forked);
 	assert_int_equal(h.size, 2);
 	assert_memory_equal(h.head, fx->h2, 32);
 	/* the bureau's feed is not forked */
-	assert_int_equal(ct_read_fork(r, ct_keypair_public(fx->bureau), &a, &alen, &b, &blen), CT_ENOTFOUND);
+	assert_int_equal(ct_read_fork(&a, &alen, &b, &blen, r, ct_keypair_public(fx->bureau)), CT_ENOTFOUND);
 	ct_reader_end(r);
 }
 
@@ -497,7 +497,7 @@ static void test_fork_same_seq(void **state)
 	CT_OK_OR_FAIL(ts_ingest(fx.s.l, other.ptr, other.len, &res));
 	assert_int_equal(res, CT_INGEST_FORK);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, fx.s.l));
-	CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(fx.lab), 2, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(fx.lab), 2));
 	CT_OK_OR_FAIL(ct_buf_put(&stored, e.raw, e.raw_len)); /* the first stored #2 stays */
 	ct_reader_end(r);
 	assert_forked(&fx, &stored, &other);
@@ -546,9 +546,9 @@ static void test_fork_prev_mismatch(void **state)
 	CT_OK_OR_FAIL(ts_ingest(fx.s.l, e3.ptr, e3.len, &res));
 	assert_int_equal(res, CT_INGEST_FORK);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, fx.s.l));
-	CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(fx.lab), 2, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(fx.lab), 2));
 	CT_OK_OR_FAIL(ct_buf_put(&stored, e.raw, e.raw_len));
-	assert_int_equal(ct_read_entry(r, ct_keypair_public(fx.lab), 3, &e), CT_ENOTFOUND);
+	assert_int_equal(ct_read_entry(&e, r, ct_keypair_public(fx.lab), 3), CT_ENOTFOUND);
 	ct_reader_end(r);
 	assert_forked(&fx, &stored, &e3);
 	CT_OK_OR_FAIL(ts_check(fx.s.l, NULL));

@@ -130,7 +130,7 @@ static void test_map_grown_elsewhere(void **state)
 	ts_head(s.l, ct_keypair_public(bureau), &size, NULL);
 	assert_true(size > 3000);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	CT_OK_OR_FAIL(ct_read_entry(r, ct_keypair_public(bureau), size, &e));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(bureau), size));
 	CT_OK_OR_FAIL(ct_entry_verify(&e));
 	ct_reader_end(r);
 	CT_OK_OR_FAIL(fill(s.l, bureau, 700)); /* and this process writes on */

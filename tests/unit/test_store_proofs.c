@@ -39,20 +39,20 @@ static void test_roots_and_proofs(void **state)
 	CT_OK_OR_FAIL(ct_memtree_new(&mem));
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
 	/* the empty tree */
-	CT_OK_OR_FAIL(ct_read_root(r, author, 0, root));
+	CT_OK_OR_FAIL(ct_read_root(root, r, author, 0));
 	crypto_hash_sha256(want, (const uint8_t *)"", 0);
 	assert_memory_equal(root, want, 32);
 	for (size = 1; size <= FEED_SIZE; size++) {
 		/* the leaf is the entry hash: SHA-256(0x00 || encoded entry) */
-		CT_OK_OR_FAIL(ct_read_entry(r, author, size, &e));
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, author, size));
 		ct_merkle_leaf_hash(want, e.raw, e.raw_len);
 		assert_memory_equal(want, hashes[size - 1], 32);
 		CT_OK_OR_FAIL(ct_memtree_append(mem, hashes[size - 1]));
-		CT_OK_OR_FAIL(ct_read_root(r, author, size, root));
+		CT_OK_OR_FAIL(ct_read_root(root, r, author, size));
 		CT_OK_OR_FAIL(ct_merkle_root(want, size, ct_memtree_get, mem));
 		assert_memory_equal(root, want, 32);
 		for (seq = 1; seq <= size; seq++) {
-			CT_OK_OR_FAIL(ct_read_inclusion_proof(r, author, seq, size, proof, &count));
+			CT_OK_OR_FAIL(ct_read_inclusion_proof(proof, &count, r, author, seq, size));
 			CT_OK_OR_FAIL(
 			    ct_merkle_verify_inclusion(hashes[seq - 1], seq - 1, size, proof, count, root));
 			if (count > 0) { /* a spoiled proof fails */
@@ -67,8 +67,8 @@ static void test_roots_and_proofs(void **state)
 						 CT_EPROOF);
 		}
 		for (old = 1; old <= size; old++) {
-			CT_OK_OR_FAIL(ct_read_root(r, author, old, old_root));
-			CT_OK_OR_FAIL(ct_read_consistency_proof(r, author, old, size, proof, &count));
+			CT_OK_OR_FAIL(ct_read_root(old_root, r, author, old));
+			CT_OK_OR_FAIL(ct_read_consistency_proof(proof, &count, r, author, old, size));
 			CT_OK_OR_FAIL(ct_merkle_verify_consistency(old, size, old_root, root, proof, count));
 			if (old < size)
 				assert_int_equal(
@@ -77,12 +77,12 @@ static void test_roots_and_proofs(void **state)
 		}
 	}
 	/* sizes past the feed and seqs outside the tree */
-	assert_int_equal(ct_read_root(r, author, FEED_SIZE + 1, root), CT_EINVAL);
-	assert_int_equal(ct_read_inclusion_proof(r, author, 0, FEED_SIZE, proof, &count), CT_EINVAL);
-	assert_int_equal(ct_read_inclusion_proof(r, author, 5, 4, proof, &count), CT_EINVAL);
-	assert_int_equal(ct_read_inclusion_proof(r, author, 1, FEED_SIZE + 1, proof, &count), CT_EINVAL);
-	assert_int_equal(ct_read_consistency_proof(r, author, 1, FEED_SIZE + 1, proof, &count), CT_EINVAL);
-	assert_int_equal(ct_read_consistency_proof(r, author, 5, 4, proof, &count), CT_EINVAL);
+	assert_int_equal(ct_read_root(root, r, author, FEED_SIZE + 1), CT_EINVAL);
+	assert_int_equal(ct_read_inclusion_proof(proof, &count, r, author, 0, FEED_SIZE), CT_EINVAL);
+	assert_int_equal(ct_read_inclusion_proof(proof, &count, r, author, 5, 4), CT_EINVAL);
+	assert_int_equal(ct_read_inclusion_proof(proof, &count, r, author, 1, FEED_SIZE + 1), CT_EINVAL);
+	assert_int_equal(ct_read_consistency_proof(proof, &count, r, author, 1, FEED_SIZE + 1), CT_EINVAL);
+	assert_int_equal(ct_read_consistency_proof(proof, &count, r, author, 5, 4), CT_EINVAL);
 	ct_reader_end(r);
 	ct_memtree_free(mem);
 	ts_close(&s);

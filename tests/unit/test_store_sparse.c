@@ -25,7 +25,7 @@ static bool has_hash(ct_ledger *l, const ct_buf *raw)
 
 	ct_entry_hash(hash, raw->ptr, raw->len);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	err = ct_read_entry_by_hash(r, hash, &e);
+	err = ct_read_entry_by_hash(&e, r, hash);
 	ct_reader_end(r);
 	return err == 0;
 }
@@ -78,9 +78,9 @@ static void test_sparse_subset(void **state)
 			assert_int_equal(has_hash(b.l, &feeds.feeds[f].entries[i]), in);
 		}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, b.l));
-	CT_OK_OR_FAIL(ct_read_heads(r, &heads, &nheads));
+	CT_OK_OR_FAIL(ct_read_heads(&heads, &nheads, r));
 	assert_int_equal(nheads, 0);
-	CT_OK_OR_FAIL(ct_read_network(r, NULL, NULL));
+	CT_OK_OR_FAIL(ct_read_network(NULL, NULL, r));
 	ct_reader_end(r);
 	free(heads);
 	ts_feeds_free(&feeds);

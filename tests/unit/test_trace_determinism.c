@@ -355,7 +355,7 @@ static void answers(ct_ledger *l, ct_buf *out, uint64_t *rng)
 
 	out->len = 0;
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_digest(r, digest));
+	CT_OK_OR_FAIL(ct_read_digest(digest, r));
 	CT_OK_OR_FAIL(ct_buf_put(out, digest, 32));
 	/* one tracer, subjects in a random order: the memo's history must not matter */
 	for (i = 0; i < n; i++)

@@ -111,14 +111,14 @@ static void fork_feed(struct fx *f, const ct_keypair *kp)
 
 	fx_commit(f);
 	CT_OK_OR_FAIL(ct_batch_begin(&f->b, f->l));
-	CT_OK_OR_FAIL(ct_read_head(ct_batch_reader(f->b), ct_keypair_public(kp), &head));
+	CT_OK_OR_FAIL(ct_read_head(&head, ct_batch_reader(f->b), ct_keypair_public(kp)));
 	CT_OK_OR_FAIL(ct_body_from_json(&body, CT_EV_INSTRUMENT_RETIRE, o));
 	json_decref(o);
 	/* the twin of entry head.size: same seq and prev, other body */
 	memset(&prev, 0, sizeof(prev));
 	if (head.size > 1) {
 		ct_entry e;
-		CT_OK_OR_FAIL(ct_read_entry(ct_batch_reader(f->b), ct_keypair_public(kp), head.size, &e));
+		CT_OK_OR_FAIL(ct_read_entry(&e, ct_batch_reader(f->b), ct_keypair_public(kp), head.size));
 		memcpy(prev.head, e.prev, 32);
 	}
 	CT_OK_OR_FAIL(ct_entry_build(&raw, kp, head.size, head.size > 1 ? prev.head : NULL, f->clock++,

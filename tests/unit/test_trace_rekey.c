@@ -20,7 +20,7 @@ static uint64_t feed_len(struct fx *f, const ct_keypair *kp)
 
 	fx_commit(f);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
-	if (ct_read_head(r, ct_keypair_public(kp), &head) == 0)
+	if (ct_read_head(&head, r, ct_keypair_public(kp)) == 0)
 		n = head.size;
 	ct_reader_end(r);
 	return n;

@@ -80,7 +80,7 @@ static void network_of(ct_ledger *l, uint8_t net[CT_HASH_BYTES])
 	ct_reader *r = NULL;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_network(r, net, bureau));
+	CT_OK_OR_FAIL(ct_read_network(net, bureau, r));
 	ct_reader_end(r);
 }
 
@@ -165,9 +165,9 @@ static void test_fork_from_checkpoints(void **state)
 	assert_int_equal(witness(f->l, f->bureau, &a, NULL), CT_WITNESS_AHEAD);
 	assert_int_equal(witness(f->l, f->bureau, &b, NULL), CT_WITNESS_FORK);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, f->l));
-	CT_OK_OR_FAIL(ct_read_head(r, ct_keypair_public(f->lab), &head));
+	CT_OK_OR_FAIL(ct_read_head(&head, r, ct_keypair_public(f->lab)));
 	assert_true(head.forked);
-	CT_OK_OR_FAIL(ct_read_checkpoint_fork(r, ct_keypair_public(f->lab), &pa, &la, &pb, &lb));
+	CT_OK_OR_FAIL(ct_read_checkpoint_fork(&pa, &la, &pb, &lb, r, ct_keypair_public(f->lab)));
 	assert_int_equal(la, a.len);
 	assert_memory_equal(pa, a.ptr, la);
 	ct_reader_end(r);

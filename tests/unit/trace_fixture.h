@@ -80,7 +80,7 @@ FX_API void fx_event(struct fx *f, const ct_keypair *kp, const char *type, json_
 	json_decref(fields);
 	if (!f->b)
 		CT_OK_OR_FAIL(ct_batch_begin(&f->b, f->l));
-	err = ct_read_head(ct_batch_reader(f->b), ct_keypair_public(kp), &head);
+	err = ct_read_head(&head, ct_batch_reader(f->b), ct_keypair_public(kp));
 	if (err == 0)
 		seq = head.size + 1;
 	else

@@ -90,7 +90,7 @@ int ct_read_subject_scan(ct_reader *r, char ns, unsigned part, unsigned parts, c
  * (a calibration.revoke by anyone else does not count). Ties in time go to
  * the row that sorts last. Errors: CT_ENOTFOUND (detail says why).
  */
-int ct_read_standard_link(ct_reader *r, const char *id, size_t id_len, uint64_t t,
-			  uint8_t hash_out[CT_HASH_BYTES]);
+int ct_read_standard_link(uint8_t hash_out[CT_HASH_BYTES], ct_reader *r, const char *id, size_t id_len,
+			  uint64_t t);
 
 #endif

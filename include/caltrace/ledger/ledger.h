@@ -214,21 +214,21 @@ bool ct_reader_in_batch(const ct_reader *r);
  * The network id (hash of the genesis entry) and the bureau's key.
  * Errors: CT_ENOTFOUND before a genesis is stored.
  */
-int ct_read_network(ct_reader *r, uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES]);
+int ct_read_network(uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES], ct_reader *r);
 
 /*
  * Reads entry (author, seq) / the entry with this hash. out points into the
  * snapshot: valid until the reader ends. Errors: CT_ENOTFOUND, CT_ECORRUPT.
  */
-int ct_read_entry(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, ct_entry *out);
-int ct_read_entry_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], ct_entry *out);
+int ct_read_entry(ct_entry *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq);
+int ct_read_entry_by_hash(ct_entry *out, ct_reader *r, const uint8_t hash[CT_HASH_BYTES]);
 
 /*
  * The stored bytes of the entry with this hash, in the snapshot: valid until
  * the reader ends. Errors: CT_ENOTFOUND (no such hash), CT_ECORRUPT (the hash
  * index names an entry the store lacks).
  */
-int ct_read_raw_by_hash(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], const uint8_t **raw, size_t *len);
+int ct_read_raw_by_hash(const uint8_t **raw, size_t *len, ct_reader *r, const uint8_t hash[CT_HASH_BYTES]);
 
 /*
  * Every calibration.revoke in the store: cb(ctx, the revoked calibration's
@@ -271,10 +271,10 @@ typedef struct ct_feed_head {
 } ct_feed_head;
 
 /* The head of one feed. Errors: CT_ENOTFOUND. */
-int ct_read_head(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_feed_head *out);
+int ct_read_head(ct_feed_head *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES]);
 
 /* Every feed's head, sorted by author; *out is malloc'd (free()). */
-int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count);
+int ct_read_heads(ct_feed_head **out, size_t *count, ct_reader *r);
 
 /*
  * How many entries the store holds and their encoded bytes (pending ones
@@ -283,14 +283,14 @@ int ct_read_heads(ct_reader *r, ct_feed_head **out, size_t *count);
 int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes);
 
 /* Number of entries waiting in the pending area. */
-int ct_read_pending_count(ct_reader *r, uint64_t *out);
+int ct_read_pending_count(uint64_t *out, ct_reader *r);
 
 /*
  * The fork proof of a feed: the two conflicting encoded entries (pointers
  * into the snapshot). Errors: CT_ENOTFOUND.
  */
-int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
-		 const uint8_t **b, size_t *b_len);
+int ct_read_fork(const uint8_t **a, size_t *a_len, const uint8_t **b, size_t *b_len, ct_reader *r,
+		 const uint8_t author[CT_KEY_BYTES]);
 
 /*
  * Checks that two encoded entries prove their author equivocated: both
@@ -300,15 +300,15 @@ int ct_read_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t
 int ct_fork_proof_check(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
 
 /* Merkle root of the first size entries of a feed. Errors: CT_EINVAL (size > feed). */
-int ct_read_root(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size, uint8_t out[CT_HASH_BYTES]);
+int ct_read_root(uint8_t out[CT_HASH_BYTES], ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size);
 
 /* Inclusion proof of entry seq (leaf seq-1) in the feed's tree of size. */
-int ct_read_inclusion_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size,
-			    uint8_t proof[][CT_HASH_BYTES], size_t *count);
+int ct_read_inclusion_proof(uint8_t proof[][CT_HASH_BYTES], size_t *count, ct_reader *r,
+			    const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t size);
 
 /* Consistency proof of a feed between two sizes. */
-int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t old_size,
-			      uint64_t new_size, uint8_t proof[][CT_HASH_BYTES], size_t *count);
+int ct_read_consistency_proof(uint8_t proof[][CT_HASH_BYTES], size_t *count, ct_reader *r,
+			      const uint8_t author[CT_KEY_BYTES], uint64_t old_size, uint64_t new_size);
 
 /*
  * The state digest: SHA-256("caltrace/digest/v1" 0x00 || for each feed in
@@ -316,7 +316,7 @@ int ct_read_consistency_proof(ct_reader *r, const uint8_t author[CT_KEY_BYTES], 
  * hash). Two stores holding the same entries give the same digest,
  * whatever order they received them in.
  */
-int ct_read_digest(ct_reader *r, uint8_t out[CT_HASH_BYTES]);
+int ct_read_digest(uint8_t out[CT_HASH_BYTES], ct_reader *r);
 
 /*
  * Checks the whole store: every entry decodes, verifies and links to its
@@ -350,7 +350,7 @@ int ct_batch_set_restored(ct_batch *b, bool restored);
 int ct_read_restored(ct_reader *r, bool *out);
 
 /* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
-int ct_read_remote_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *out);
+int ct_read_remote_size(uint64_t *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES]);
 
 /*
  * Stores a fork proof received from a peer: a and b must pass
@@ -418,8 +418,8 @@ int ct_batch_record_checkpoint_fork(ct_batch *b, const uint8_t author[CT_KEY_BYT
 				    size_t a_len, const uint8_t *bb, size_t b_len);
 
 /* The checkpoint fork proof of a feed (pointers into the snapshot). Errors: CT_ENOTFOUND, CT_ECORRUPT. */
-int ct_read_checkpoint_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a,
-			    size_t *a_len, const uint8_t **bb, size_t *b_len);
+int ct_read_checkpoint_fork(const uint8_t **a, size_t *a_len, const uint8_t **bb, size_t *b_len, ct_reader *r,
+			    const uint8_t author[CT_KEY_BYTES]);
 
 /* Note callback: note points into the snapshot. Return 0 to go on, 1 to stop, <0 to fail. */
 typedef int (*ct_note_fn)(void *ctx, const uint8_t author[CT_KEY_BYTES], const uint8_t *note, size_t len);
