@@ -797,7 +797,7 @@ static void one_bundle(ct_ledger *l, ct_reader *r, const char *id, uint64_t at, 
 	for (i = 0; i < b->nlookups; i++) {
 		const uint8_t *k = b->lookups[i].key;
 		size_t len = b->lookups[i].len;
-		if ((err = ct_netindex_prove(r, &k, &len, 1, &leaves, &nleaves, &stream)) < 0)
+		if ((err = ct_netindex_prove(&leaves, &nleaves, &stream, r, &k, &len, 1)) < 0)
 			die("proving one key", err);
 		st->separate += stream.len + 32 * (nleaves - (b->lookups[i].present ? 1 : 0));
 		free(leaves);
@@ -832,7 +832,7 @@ static void measure_netindex(struct city *c, uint64_t n, unsigned samples)
 	c0 = cpu_s();
 	if ((err = ct_batch_begin(&b, c->l)) < 0 || (err = ct_netindex_rebuild(b)) < 0 || (err = ct_batch_commit(b)) < 0)
 		die("rebuilding the network index", err);
-	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_netindex_root_get(r, &root)) < 0)
+	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_netindex_root_get(&root, r)) < 0)
 		die("reading the index root", err);
 	ct_reader_end(r);
 	printf("network index: a full rebuild of %llu keys (%llu entries) took %.1f s (%.1f s CPU)\n",

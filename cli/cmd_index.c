@@ -62,7 +62,7 @@ int cmd_index(int argc, char **argv)
 	if (cli_open(&n, 0) != 0)
 		return EXIT_ERR;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_netindex_pending(r, &pending)) < 0) {
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_netindex_pending(&pending, r)) < 0) {
 		rc = cli_fail("index", err, "cannot read the store");
 		goto done;
 	}
@@ -76,7 +76,7 @@ int cmd_index(int argc, char **argv)
 	}
 	b = NULL;
 	took = seconds_since(&t0);
-	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_netindex_root_get(r, &nr)) < 0) {
+	if ((err = ct_reader_begin(&r, n.ledger)) < 0 || (err = ct_netindex_root_get(&nr, r)) < 0) {
 		rc = cli_fail("index", err, "cannot read the network index");
 		goto done;
 	}

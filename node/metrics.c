@@ -271,7 +271,7 @@ static void render_store(ct_buf *b, struct node *n)
 	help(b, "caltrace_feeds_forked", "gauge", "feeds frozen by a proof that their author equivocated");
 	put(b, "caltrace_feeds_forked %llu\n", (unsigned long long)forked);
 	if (ct_reader_begin(&r, n->ledger) == 0) {
-		ct_read_stats(r, &entries, &bytes);
+		ct_read_stats(&entries, &bytes, r);
 		ct_read_pending_count(&pending, r);
 		ct_reader_end(r);
 	}

@@ -20,7 +20,7 @@ void restore_gate_start(struct node *n)
 
 	if (ct_reader_begin(&r, n->ledger) < 0)
 		return;
-	if (ct_read_restored(r, &restored) < 0)
+	if (ct_read_restored(&restored, r) < 0)
 		restored = false;
 	ct_reader_end(r);
 	if (restored)

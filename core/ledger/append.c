@@ -316,7 +316,7 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 				 "refusing to append, it would fork the feed (let caltraced fetch the missing "
 				 "entries first)",
 				 (unsigned long long)remote, (unsigned long long)size);
-	if ((err = ct_read_restored(&b->rd, &restored)) < 0)
+	if ((err = ct_read_restored(&restored, &b->rd)) < 0)
 		return err;
 	if (restored)
 		return ct_error_set(CT_ESTATE,

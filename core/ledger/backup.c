@@ -115,7 +115,7 @@ static int snapshot(ct_ledger *l, const char *dir, ct_backup_info *info)
 		return err;
 	if ((err = ct_read_digest(info->digest, ct_batch_reader(b))) < 0 ||
 	    (err = ct_read_heads(&heads, &nheads, ct_batch_reader(b))) < 0 ||
-	    (err = ct_read_stats(ct_batch_reader(b), &info->entries, &entry_bytes)) < 0) {
+	    (err = ct_read_stats(&info->entries, &entry_bytes, ct_batch_reader(b))) < 0) {
 		ct_batch_abort(b);
 		free(heads);
 		return err;

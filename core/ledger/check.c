@@ -148,7 +148,7 @@ static int check_counters(ct_reader *r)
 	uint64_t entries, bytes, held, held_bytes;
 	int err;
 
-	if ((err = ct_read_stats(r, &entries, &bytes)) < 0)
+	if ((err = ct_read_stats(&entries, &bytes, r)) < 0)
 		return err;
 	if ((err = ct__count_entries(r->txn, r->l->dbi[DB_ENTRIES], &held, &held_bytes)) < 0)
 		return err;

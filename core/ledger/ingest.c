@@ -59,7 +59,7 @@ int ct__is_admitted(ct_reader *r, const uint8_t author[CT_KEY_BYTES], bool *out)
 	return 0;
 }
 
-int ct_read_admitted(ct_reader *r, const uint8_t key[CT_KEY_BYTES], bool *out)
+int ct_read_admitted(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES])
 {
 	return ct__is_admitted(r, key, out);
 }

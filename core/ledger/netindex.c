@@ -127,7 +127,7 @@ static void row_org(ct_netrow *r, const uint8_t *key, uint8_t kind, uint64_t tim
 	r->time = time;
 }
 
-int ct_netindex_rows(const ct_entry *e, ct_netrow rows[static CT_NETROWS_MAX], size_t *n)
+int ct_netindex_rows(ct_netrow rows[static CT_NETROWS_MAX], size_t *n, const ct_entry *e)
 {
 	ct_event_type t = ct_event_type_of(e->type, e->type_len);
 	ct_event_keys k;
@@ -434,8 +434,8 @@ static int row_hash(void *ctx, const ct_index_row *row)
 	return c->cb(c->ctx, row->hash);
 }
 
-int ct_netindex_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
-		     const uint8_t **bb, size_t *b_len)
+int ct_netindex_fork(const uint8_t **a, size_t *a_len, const uint8_t **bb, size_t *b_len, ct_reader *r,
+		     const uint8_t author[CT_KEY_BYTES])
 {
 	uint8_t key[CT__CPFORK_KEY_BYTES];
 	MDB_val v;
@@ -462,7 +462,7 @@ static int fork_list(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_hash_f
 	int err;
 
 	*present = false;
-	err = ct_netindex_fork(r, author, &a, &alen, &b, &blen);
+	err = ct_netindex_fork(&a, &alen, &b, &blen, r, author);
 	if (err == CT_ENOTFOUND)
 		return 0;
 	if (err < 0)
@@ -492,7 +492,7 @@ static int fork_list(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_hash_f
 	return cb(ctx, hb);
 }
 
-int ct_netindex_list(ct_reader *r, const uint8_t *key, size_t len, ct_hash_fn cb, void *ctx, bool *present)
+int ct_netindex_list(bool *present, ct_reader *r, const uint8_t *key, size_t len, ct_hash_fn cb, void *ctx)
 {
 	struct rows_to_hashes c = {cb, ctx, false};
 	bool dummy;
@@ -546,7 +546,7 @@ int ct__netindex_vh(ct_reader *r, const uint8_t *key, size_t len, uint8_t vh[CT_
 	struct vh_acc a = {CT_BUF_INIT};
 	int err;
 
-	if ((err = ct_netindex_list(r, key, len, acc_hash, &a, present)) == 0)
+	if ((err = ct_netindex_list(present, r, key, len, acc_hash, &a)) == 0)
 		ct_netindex_list_hash(vh, (const uint8_t(*)[CT_HASH_BYTES])a.hashes.ptr, a.hashes.len / CT_HASH_BYTES);
 	ct_buf_free(&a.hashes);
 	return err;
@@ -1037,7 +1037,7 @@ static int read_logs(ct_reader *r, ct_buf *out, uint64_t *count)
 	return err;
 }
 
-int ct_netindex_pending(ct_reader *r, uint64_t *out)
+int ct_netindex_pending(uint64_t *out, ct_reader *r)
 {
 	*out = 0;
 	if (!r->l->has_nindex)
@@ -1080,7 +1080,7 @@ done:
 	return err;
 }
 
-int ct_netindex_root_get(ct_reader *r, ct_netindex_root *out)
+int ct_netindex_root_get(ct_netindex_root *out, ct_reader *r)
 {
 	struct ct__nk_root root;
 	crypto_hash_sha256_state st;

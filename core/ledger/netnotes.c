@@ -72,8 +72,8 @@ int ct_batch_put_netnote(ct_batch *b, uint64_t order, const uint8_t text_hash[CT
 	return ct__put(b, DB_META, key, sizeof(key), note, len, 0);
 }
 
-int ct_read_netnote(ct_reader *r, uint64_t order, const uint8_t text_hash[CT_HASH_BYTES], const uint8_t **note,
-		    size_t *len)
+int ct_read_netnote(const uint8_t **note, size_t *len, ct_reader *r, uint64_t order,
+		    const uint8_t text_hash[CT_HASH_BYTES])
 {
 	uint8_t key[NOTE_KEY];
 	MDB_val v;

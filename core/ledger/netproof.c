@@ -115,8 +115,8 @@ static int emit_node(struct prover *p, unsigned d, size_t lo, size_t hi, unsigne
 	return 0;
 }
 
-int ct_netindex_prove(ct_reader *r, const uint8_t *const *keys, const size_t *lens, size_t n, ct_netleaf **leaves,
-		      size_t *nleaves, ct_buf *stream)
+int ct_netindex_prove(ct_netleaf **leaves, size_t *nleaves, ct_buf *stream, ct_reader *r,
+		      const uint8_t *const *keys, const size_t *lens, size_t n)
 {
 	struct ct__nk_root root;
 	ct_netindex_root check;
@@ -128,7 +128,7 @@ int ct_netindex_prove(ct_reader *r, const uint8_t *const *keys, const size_t *le
 	*leaves = NULL;
 	*nleaves = 0;
 	stream->len = 0;
-	if ((err = ct_netindex_root_get(r, &check)) < 0 || (err = ct__nk_root_get(r, &root)) < 0)
+	if ((err = ct_netindex_root_get(&check, r)) < 0 || (err = ct__nk_root_get(r, &root)) < 0)
 		return err;
 	for (i = 0; i < n; i++)
 		if (!ct_netkey_valid(keys[i], lens[i]))

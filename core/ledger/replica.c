@@ -59,7 +59,7 @@ int ct_batch_set_restored(ct_batch *b, bool restored)
 	return ct__del(b, DB_META, RESTORED_KEY, strlen(RESTORED_KEY), NULL, 0);
 }
 
-int ct_read_restored(ct_reader *r, bool *out)
+int ct_read_restored(bool *out, ct_reader *r)
 {
 	MDB_val v;
 	int err = ct__get(r, DB_META, RESTORED_KEY, strlen(RESTORED_KEY), &v);

@@ -61,7 +61,7 @@ int ct_status_store_json(json_t *o, ct_reader *r, const uint8_t *own_key, const 
 			own = heads[i].size;
 	}
 	if ((own_key && (err = ct_read_remote_size(&remote, r, own_key)) < 0) ||
-	    (err = ct_read_restored(r, &restored)) < 0)
+	    (err = ct_read_restored(&restored, r)) < 0)
 		goto done;
 	json_object_set_new(o, "digest", hex_json(digest, CT_HASH_BYTES));
 	json_object_set_new(o, "pending", json_integer((json_int_t)pending));

@@ -361,7 +361,7 @@ int ct_read_digest(uint8_t out[CT_HASH_BYTES], ct_reader *r)
 	return 0;
 }
 
-int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes)
+int ct_read_stats(uint64_t *entries, uint64_t *entry_bytes, ct_reader *r)
 {
 	static const char *const names[2] = {"entries", "entry_bytes"};
 	uint64_t *const outs[2] = {entries, entry_bytes};

@@ -683,7 +683,7 @@ static bool row_under(const ct_entry *e, const uint8_t *key, size_t len, uint8_t
 	ct_netrow rows[CT_NETROWS_MAX];
 	size_t n, i;
 
-	if (ct_netindex_rows(e, rows, &n) < 0)
+	if (ct_netindex_rows(rows, &n, e) < 0)
 		return false;
 	for (i = 0; i < n; i++)
 		if (rows[i].len == len && !memcmp(rows[i].key, key, len)) {
@@ -741,7 +741,7 @@ static int check_lists(const ct_cbundle *b)
 	}
 	for (i = 1; i < b->count && !err; i++) {
 		block_name(name, b, i);
-		if (ct_netindex_rows(&b->blocks[i].e, rows, &n) < 0 || n == 0) {
+		if (ct_netindex_rows(rows, &n, &b->blocks[i].e) < 0 || n == 0) {
 			err = ct_error_set(CT_EINVAL, "%s: an entry no key lists", name);
 			break;
 		}

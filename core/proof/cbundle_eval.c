@@ -64,7 +64,7 @@ static int same_list(ct_reader *r, const ct_cbundle_lookup *k)
 	char name[120];
 	int err;
 
-	if ((err = ct_netindex_list(r, k->key, k->len, collect, &got, &present)) < 0)
+	if ((err = ct_netindex_list(&present, r, k->key, k->len, collect, &got)) < 0)
 		goto done;
 	if (present != k->present || got.len != k->n * CT_HASH_BYTES ||
 	    (got.len && memcmp(got.ptr, k->hashes, got.len) != 0)) {

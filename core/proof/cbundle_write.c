@@ -27,7 +27,7 @@ static int put_hash(void *ctx, const uint8_t hash[CT_HASH_BYTES])
 
 static int store_list(void *ctx, const uint8_t *key, size_t len, bool *present, ct_buf *hashes)
 {
-	return ct_netindex_list(ctx, key, len, put_hash, hashes, present);
+	return ct_netindex_list(present, ctx, key, len, put_hash, hashes);
 }
 
 static int store_entry(void *ctx, const uint8_t hash[CT_HASH_BYTES], ct_entry *out)
@@ -149,7 +149,7 @@ static int gather(struct writer *w)
 			if ((err = ct_read_entry_by_hash(&e, w->r, w->entries.keys[entries_done])) < 0)
 				return ct_error_wrap(err, "an entry the verdict rests on");
 			/* each key it has a row under (none: the genesis) */
-			if ((err = ct_netindex_rows(&e, rows, &nrows)) < 0)
+			if ((err = ct_netindex_rows(rows, &nrows, &e)) < 0)
 				return err;
 			for (k = 0; k < nrows; k++)
 				if ((err = ct__keyset_add(&w->keys, rows[k].key, rows[k].len)) < 0)
@@ -296,7 +296,7 @@ static int write_forks(ct_buf *out, struct writer *w)
 		const struct lookup *lk = &w->lookups[i];
 		if (!is_fork_key(lk->key, lk->len) || lk->hashes.len != 2 * CT_HASH_BYTES)
 			continue;
-		if ((err = ct_netindex_fork(w->r, lk->key + 1, &a, &alen, &b, &blen)) < 0 || !a)
+		if ((err = ct_netindex_fork(&a, &alen, &b, &blen, w->r, lk->key + 1)) < 0 || !a)
 			return err < 0 ? err : ct_error_set(CT_ECORRUPT, "a fork key without its proof");
 		if ((err = ct_buf_put(out, "fork ", 5)) < 0 || (err = ct_b64_put(out, a, alen)) < 0 ||
 		    (err = ct_buf_put(out, " ", 1)) < 0 || (err = ct_b64_put(out, b, blen)) < 0 ||
@@ -322,7 +322,7 @@ static int write_lookups(ct_buf *out, struct writer *w)
 		keys[i] = w->lookups[i].key;
 		lens[i] = w->lookups[i].len;
 	}
-	if ((err = ct_netindex_prove(w->r, keys, lens, w->nlookups, &leaves, &nleaves, &stream)) < 0 ||
+	if ((err = ct_netindex_prove(&leaves, &nleaves, &stream, w->r, keys, lens, w->nlookups)) < 0 ||
 	    (err = put_count(out, "lookups", w->nlookups)) < 0)
 		goto done;
 	for (i = 0; i < w->nlookups && err >= 0; i++) {

@@ -254,7 +254,7 @@ static int follow_subject(struct closure *c, char ns, const uint8_t *key, size_t
 		err = c->src->entry(c->src->ctx, h, &e);
 		if (err == CT_ENOTFOUND)
 			continue;
-		if (err < 0 || (err = ct_netindex_rows(&e, rows, &nrows)) < 0)
+		if (err < 0 || (err = ct_netindex_rows(rows, &nrows, &e)) < 0)
 			goto done;
 		if (nrows != 1 || rows[0].len != len || memcmp(rows[0].key, key, len) != 0)
 			continue; /* not the subject's (the verifier refuses such a list on its own) */

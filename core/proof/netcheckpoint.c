@@ -207,7 +207,7 @@ int ct_netcp_of_store(ct_reader *r, ct_netcp *out)
 	err = ct_read_network(out->network, bureau, r);
 	if (err == CT_ENOTFOUND)
 		return ct_error_set(CT_ESTATE, "no genesis in this store: no network checkpoint");
-	if (err < 0 || (err = ct_netindex_root_get(r, &root)) < 0 ||
+	if (err < 0 || (err = ct_netindex_root_get(&root, r)) < 0 ||
 	    (err = ct_read_heads(&heads, &count, r)) < 0)
 		return err;
 	if (count && !(out->feeds = calloc(count, sizeof(*out->feeds)))) {
@@ -338,7 +338,7 @@ static int filter(ct_note **out, const ct_note *in, ct_reader *r, const uint8_t 
 			continue;
 		/* only nodes the bureau admitted are kept (as for feed checkpoints): 30 made-up keys named to
 		 * sort first would otherwise take every place of the 24 */
-		if ((err = ct_read_admitted(r, key.pk, &admitted)) < 0)
+		if ((err = ct_read_admitted(&admitted, r, key.pk)) < 0)
 			goto fail;
 		if (!admitted)
 			continue;
@@ -377,7 +377,7 @@ static int keep(ct_batch *b, const ct_netcp *cp, ct_note *n, const ct_keypair *k
 	int err;
 
 	crypto_hash_sha256(text_hash, (const uint8_t *)n->text, n->text_len);
-	err = ct_read_netnote(ct_batch_reader(b), cp->entries, text_hash, &held, &held_len);
+	err = ct_read_netnote(&held, &held_len, ct_batch_reader(b), cp->entries, text_hash);
 	if (err == 0) {
 		if (prev && (err = ct_buf_put(prev, held, held_len)) < 0)
 			goto done;
@@ -600,7 +600,7 @@ int ct_netcp_current(ct_reader *r, ct_buf *note, ct_netcp *cp)
 	if ((err = ct_netcp_format(&text, cp)) < 0)
 		goto done;
 	crypto_hash_sha256(hash, text.ptr, text.len);
-	err = ct_read_netnote(r, cp->entries, hash, &held, &len);
+	err = ct_read_netnote(&held, &len, r, cp->entries, hash);
 	if (err == CT_ENOTFOUND) {
 		err = ct_error_set(CT_ENOTFOUND,
 				   "no network checkpoint of this store's state (%llu entries in %zu feeds) is held",

@@ -48,7 +48,7 @@ static int witness_of(ct_reader *r, ct_vkey *out, const ct_note_sig *s, const ui
 	ct_witness_key(out, network, node);
 	if (strcmp(out->name, s->name) != 0 || out->key_id != s->key_id)
 		return 0;
-	return ct_read_admitted(r, node, is);
+	return ct_read_admitted(is, r, node);
 }
 
 /* Whether known (may be NULL) holds the very line s: verified when it was stored. */

@@ -383,7 +383,7 @@ static int cmd_rebundle(const char *home, const char *in, const char *outpath)
 		lens[i] = b->lookups[i].len;
 	}
 	if (ct_ledger_open(&l, path, &opts) < 0 || ct_reader_begin(&r, l) < 0 ||
-	    ct_netindex_prove(r, keys, lens, b->nlookups, &leaves, &nleaves, &stream) < 0) {
+	    ct_netindex_prove(&leaves, &nleaves, &stream, r, keys, lens, b->nlookups) < 0) {
 		rc = die("cannot prove the lookups");
 		goto done;
 	}

@@ -131,7 +131,7 @@ static void test_backup_restore(void **state)
 	assert_memory_equal(after, before, 32);
 	/* marked: the own feed takes nothing until the mark is cleared */
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_restored(r, &mark));
+	CT_OK_OR_FAIL(ct_read_restored(&mark, r));
 	ct_reader_end(r);
 	assert_true(mark);
 	ts_body(&body, "catalogue.set",
@@ -204,7 +204,7 @@ static void test_restore_refuses(void **state)
 	snprintf(copy, sizeof(copy), "%s/data", target);
 	CT_OK_OR_FAIL(ct_ledger_open(&l, copy, NULL));
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_read_restored(r, &mark));
+	CT_OK_OR_FAIL(ct_read_restored(&mark, r));
 	ct_reader_end(r);
 	ct_ledger_close(l);
 	assert_false(mark);

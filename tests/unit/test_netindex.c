@@ -195,7 +195,7 @@ static void root_of(ct_ledger *l, ct_netindex_root *out)
 	ct_reader *r = NULL;
 
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_netindex_root_get(r, out));
+	CT_OK_OR_FAIL(ct_netindex_root_get(out, r));
 	ct_reader_end(r);
 }
 
@@ -240,9 +240,9 @@ static void test_root_matches_model(void **state)
 	}
 	net_found(&n, s.l);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	CT_OK_OR_FAIL(ct_netindex_pending(r, &pending));
+	CT_OK_OR_FAIL(ct_netindex_pending(&pending, r));
 	assert_true(pending > 0);
-	assert_int_equal(ct_netindex_root_get(r, &before), CT_ESTATE);
+	assert_int_equal(ct_netindex_root_get(&before, r), CT_ESTATE);
 	ct_reader_end(r);
 	update(s.l);
 	assert_model(s.l);
@@ -326,7 +326,7 @@ static void test_lists(void **state)
 		ct_buf got = CT_BUF_INIT;
 		uint8_t vh[32];
 		bool present = false;
-		CT_OK_OR_FAIL(ct_netindex_list(r, keys[i].key, keys[i].len, collect, &got, &present));
+		CT_OK_OR_FAIL(ct_netindex_list(&present, r, keys[i].key, keys[i].len, collect, &got));
 		assert_true(present);
 		ct_netindex_list_hash(vh, (const uint8_t(*)[32])got.ptr, got.len / 32);
 		assert_memory_equal(vh, keys[i].vh, 32);
@@ -384,8 +384,8 @@ static void prove_and_check(ct_ledger *l, struct query *qs, size_t nq, uint64_t 
 		lens[i] = qs[i].len;
 	}
 	CT_OK_OR_FAIL(ct_reader_begin(&r, l));
-	CT_OK_OR_FAIL(ct_netindex_root_get(r, &root));
-	CT_OK_OR_FAIL(ct_netindex_prove(r, keys, lens, nq, &leaves, &nleaves, &stream));
+	CT_OK_OR_FAIL(ct_netindex_root_get(&root, r));
+	CT_OK_OR_FAIL(ct_netindex_prove(&leaves, &nleaves, &stream, r, keys, lens, nq));
 	assert_non_null(absent = calloc(nq + 1, sizeof(*absent)));
 	for (i = 0; i < nq; i++) {
 		bool found = false;
@@ -399,7 +399,7 @@ static void prove_and_check(ct_ledger *l, struct query *qs, size_t nq, uint64_t 
 		/* the store agrees on presence */
 		{
 			bool present = false;
-			CT_OK_OR_FAIL(ct_netindex_list(r, qs[i].key, qs[i].len, ignore, NULL, &present));
+			CT_OK_OR_FAIL(ct_netindex_list(&present, r, qs[i].key, qs[i].len, ignore, NULL));
 			assert_int_equal(present, found);
 		}
 	}
@@ -417,7 +417,8 @@ static void prove_and_check(ct_ledger *l, struct query *qs, size_t nq, uint64_t 
 		memcpy(copy, leaves, nleaves * sizeof(*copy));
 		copy[ct_test_rand(rng) % nleaves].vh[0] ^= 1;
 		ct_buf_free(&stream);
-		CT_OK_OR_FAIL(ct_netindex_prove(r, keys, lens, nq, &(ct_netleaf *){NULL}, &(size_t){0}, &stream));
+		CT_OK_OR_FAIL(
+		    ct_netindex_prove(&(ct_netleaf *){NULL}, &(size_t){0}, &stream, r, keys, lens, nq));
 		assert_int_equal(ct_netindex_verify(root.hash, copy, nleaves, stream.ptr, stream.len, absent, nabsent),
 				 CT_EPROOF);
 		free(copy);
@@ -491,7 +492,8 @@ static void test_small_tries(void **state)
 	update(s.l);
 	q[0].len = ct_netkey_id(q[0].key, 'i', "X", 1);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	CT_OK_OR_FAIL(ct_netindex_prove(r, (const uint8_t *const[]){q[0].key}, &q[0].len, 1, &leaves, &nleaves, &stream));
+	CT_OK_OR_FAIL(ct_netindex_prove(&leaves, &nleaves, &stream, r, (const uint8_t *const[]){q[0].key},
+					&q[0].len, 1));
 	assert_int_equal(nleaves, 0);
 	assert_int_equal(stream.len, 0);
 	ct_reader_end(r);
@@ -595,7 +597,7 @@ static void test_forks(void **state)
 			memcpy(h[1], t, 32);
 		}
 		CT_OK_OR_FAIL(ct_reader_begin(&r, a.l));
-		CT_OK_OR_FAIL(ct_netindex_list(r, key, len, collect, &got, &present));
+		CT_OK_OR_FAIL(ct_netindex_list(&present, r, key, len, collect, &got));
 		ct_reader_end(r);
 		assert_true(present);
 		assert_int_equal(got.len, 64);

@@ -68,7 +68,7 @@ static void test_map_grows(void **state)
 	CT_OK_OR_FAIL(ts_check(s.l, &checked));
 	assert_int_equal(checked, 5001);
 	CT_OK_OR_FAIL(ct_reader_begin(&r, s.l));
-	CT_OK_OR_FAIL(ct_read_stats(r, &entries, &bytes));
+	CT_OK_OR_FAIL(ct_read_stats(&entries, &bytes, r));
 	ct_reader_end(r);
 	assert_int_equal(entries, 5001);
 	assert_true(bytes > 5000 * 600);

@@ -205,7 +205,7 @@ uint64_t ct_reader_snapshot(const ct_reader *r);
  * whose witness cosignatures a note keeps.
  * Errors: CT_EIO, CT_ECORRUPT.
  */
-int ct_read_admitted(ct_reader *r, const uint8_t key[CT_KEY_BYTES], bool *out);
+int ct_read_admitted(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES]);
 
 /* Whether r is a batch's reader: it sees the batch's uncommitted writes, which no other reader can. */
 bool ct_reader_in_batch(const ct_reader *r);
@@ -280,7 +280,7 @@ int ct_read_heads(ct_feed_head **out, size_t *count, ct_reader *r);
  * How many entries the store holds and their encoded bytes (pending ones
  * not counted), from counters kept with every write.
  */
-int ct_read_stats(ct_reader *r, uint64_t *entries, uint64_t *entry_bytes);
+int ct_read_stats(uint64_t *entries, uint64_t *entry_bytes, ct_reader *r);
 
 /* Number of entries waiting in the pending area. */
 int ct_read_pending_count(uint64_t *out, ct_reader *r);
@@ -347,7 +347,7 @@ int ct_batch_note_remote_size(ct_batch *b, const uint8_t author[CT_KEY_BYTES], u
  * CT_EIO (set); CT_EIO (read).
  */
 int ct_batch_set_restored(ct_batch *b, bool restored);
-int ct_read_restored(ct_reader *r, bool *out);
+int ct_read_restored(bool *out, ct_reader *r);
 
 /* The largest size a peer reported for author's feed, 0 when none. Errors: CT_ECORRUPT, CT_EIO. */
 int ct_read_remote_size(uint64_t *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES]);
@@ -446,8 +446,8 @@ int ct_batch_put_netnote(ct_batch *b, uint64_t order, const uint8_t text_hash[CT
 			 size_t len);
 
 /* The held note of that body (pointer into the snapshot). Errors: CT_ENOTFOUND, CT_EIO. */
-int ct_read_netnote(ct_reader *r, uint64_t order, const uint8_t text_hash[CT_HASH_BYTES], const uint8_t **note,
-		    size_t *len);
+int ct_read_netnote(const uint8_t **note, size_t *len, ct_reader *r, uint64_t order,
+		    const uint8_t text_hash[CT_HASH_BYTES]);
 
 /* Note callback: 0 to go on, 1 to stop, <0 to fail. */
 typedef int (*ct_netnote_fn)(void *ctx, uint64_t order, const uint8_t *note, size_t len);

@@ -69,7 +69,7 @@ typedef struct ct_netrow {
  * (0 for the genesis). e must have passed ct_event_check.
  * Errors: CT_EINVAL (not a known type, or an id no key holds).
  */
-int ct_netindex_rows(const ct_entry *e, ct_netrow rows[static CT_NETROWS_MAX], size_t *n);
+int ct_netindex_rows(ct_netrow rows[static CT_NETROWS_MAX], size_t *n, const ct_entry *e);
 
 /* Whether key (len bytes) is well formed: one of the forms above. */
 bool ct_netkey_valid(const uint8_t *key, size_t len);
@@ -108,14 +108,14 @@ int ct_netindex_update(ct_batch *b);
 int ct_netindex_rebuild(ct_batch *b);
 
 /* Keys marked dirty and not folded in yet (0: the trie is up to date). Errors: CT_ECORRUPT, CT_EIO. */
-int ct_netindex_pending(ct_reader *r, uint64_t *out);
+int ct_netindex_pending(uint64_t *out, ct_reader *r);
 
 /*
  * The root of the trie as stored. Errors: CT_ESTATE (keys are waiting to be
  * folded in: call ct_netindex_update first; or the trie was never built),
  * CT_ECORRUPT, CT_EIO.
  */
-int ct_netindex_root_get(ct_reader *r, ct_netindex_root *out);
+int ct_netindex_root_get(ct_netindex_root *out, ct_reader *r);
 
 /* Hash callback: 0 to go on, <0 to fail. */
 typedef int (*ct_hash_fn)(void *ctx, const uint8_t hash[CT_HASH_BYTES]);
@@ -128,7 +128,7 @@ typedef int (*ct_hash_fn)(void *ctx, const uint8_t hash[CT_HASH_BYTES]);
  * leaf. Works on any store, sparse ones included.
  * Errors: CT_EINVAL (malformed key), what cb returns, CT_ECORRUPT, CT_EIO.
  */
-int ct_netindex_list(ct_reader *r, const uint8_t *key, size_t len, ct_hash_fn cb, void *ctx, bool *present);
+int ct_netindex_list(bool *present, ct_reader *r, const uint8_t *key, size_t len, ct_hash_fn cb, void *ctx);
 
 /*
  * The fork record behind a fork key in canonical form: entry fork (two
@@ -136,8 +136,8 @@ int ct_netindex_list(ct_reader *r, const uint8_t *key, size_t len, ct_hash_fn cb
  * fork (*a_len == 0). Pointers into the snapshot (a is NULL for a checkpoint
  * fork). Errors: CT_ENOTFOUND (the author is not forked), CT_ECORRUPT.
  */
-int ct_netindex_fork(ct_reader *r, const uint8_t author[CT_KEY_BYTES], const uint8_t **a, size_t *a_len,
-		     const uint8_t **bb, size_t *b_len);
+int ct_netindex_fork(const uint8_t **a, size_t *a_len, const uint8_t **bb, size_t *b_len, ct_reader *r,
+		     const uint8_t author[CT_KEY_BYTES]);
 
 /* ---- lookup proofs ------------------------------------------------------- */
 
@@ -158,8 +158,8 @@ typedef struct ct_netleaf {
  * for each side without a revealed leaf below, by that side's hash.
  * Errors: CT_ESTATE (not up to date), CT_EINVAL, CT_ECORRUPT, CT_ENOMEM, CT_EIO.
  */
-int ct_netindex_prove(ct_reader *r, const uint8_t *const *keys, const size_t *lens, size_t n, ct_netleaf **leaves,
-		      size_t *nleaves, ct_buf *stream);
+int ct_netindex_prove(ct_netleaf **leaves, size_t *nleaves, ct_buf *stream, ct_reader *r,
+		      const uint8_t *const *keys, const size_t *lens, size_t n);
 
 /*
  * Checks a proof against root: leaves (sorted by key, distinct) and stream
