@@ -5,7 +5,8 @@
 #   ./run.sh tour             build, then a short scripted tour of two nodes
 #                             (scripts/walkthrough.sh)
 #   ./run.sh test             build, then run the whole test suite with ctest (and first
-#                             compile, without running, Release builds with gcc and clang)
+#                             compile, without running, Release builds with gcc and clang,
+#                             and the benchmarks)
 #   ./run.sh test --sanitize  the same in an AddressSanitizer + UBSan build
 # Each installs missing Debian packages first (scripts/deps.sh).
 set -euo pipefail
@@ -45,6 +46,7 @@ test)
 	# warns of possibly uninitialised variables the default build does not see), and the
 	# same with clang when it is installed.
 	build build-release -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-release -j"$(nproc)" --target benches -- --no-print-directory >/dev/null
 	if command -v clang >/dev/null; then
 		CC=clang build build-clang -DCMAKE_BUILD_TYPE=Release
 	fi

@@ -95,8 +95,8 @@ static double run_cli(const char *cli, const char *bundle, const char *key)
 	pid = fork();
 
 	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(127);
 		execl(cli, "caltrace", "verify", bundle, "--bureau", key, "--max-age", "36500", (char *)NULL);
 		_exit(127);
 	}
