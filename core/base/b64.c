@@ -2,10 +2,12 @@
  * Canonical padded base64 over libsodium's codec (caltrace/base/b64.h).
  *
  * sodium_base642bin with the original variant, no characters to ignore and
- * no end pointer already refuses everything that is not canonical: a
- * missing, extra or misplaced '=', a length not a multiple of 4, any
- * character outside the alphabet, and non-zero bits after the last byte
- * (tests/unit/test_b64.c holds it to that; docs/DECISIONS.md).
+ * no end pointer refuses almost everything that is not canonical: a
+ * missing, extra or misplaced '=', a length not a multiple of 4, an ASCII
+ * character outside the alphabet, and non-zero bits after the last byte.
+ * Not a byte of 0x80 or more: libsodium 1.0.18 (Debian 12's) reads those as
+ * the digit '/', so they are refused here first (tests/unit/test_b64.c holds
+ * it to all of that; docs/DECISIONS.md).
  */
 #include <sodium.h>
 
@@ -14,7 +16,7 @@
 
 int ct_b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *b64, size_t len)
 {
-	size_t pad = 0, bin_len = 0;
+	size_t pad = 0, bin_len = 0, i;
 
 	/* What a canonical string of this length and padding would decode to, so that "too big"
 	 * is told apart from "not base64" without asking libsodium's errno. */
@@ -23,6 +25,10 @@ int ct_b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *b64, si
 	if (len % 4 == 0 && CT_B64_DECODED_MAX(len) - pad > cap)
 		return ct_error_set(CT_ETOOBIG, "base64 of %zu characters decodes to more than %zu bytes",
 				    len, cap);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)b64[i] >= 0x80)
+			return ct_error_set(CT_EINVAL, "base64 holds the byte 0x%02x at %zu", (unsigned char)b64[i],
+					    i);
 	if (sodium_base642bin(out, cap, b64, len, NULL, &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return ct_error_set(CT_EINVAL, "%zu characters are not canonical padded base64", len);
 	*out_len = bin_len;

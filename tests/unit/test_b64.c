@@ -151,12 +151,44 @@ static void test_every_short_string(void **state)
 			 (unsigned long long)want);
 }
 
+/*
+ * Every byte value in every position of a canonical string: only the one
+ * that was there is accepted. libsodium 1.0.18 (Debian 12) reads a byte of
+ * 0x80 or more as a digit, so "47DEQpj\xc1HBSa..." decoded like
+ * "47DEQpj/HBSa...": fuzz_netcp found a network checkpoint that parsed and
+ * did not write back byte for byte (tests/fuzz/corpus/fuzz_netcp/crash-*).
+ */
+static void test_every_byte_everywhere(void **state)
+{
+	static const char canon[] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+	char s[sizeof(canon)];
+	uint8_t bin[CT_B64_DECODED_MAX(sizeof(canon) - 1)];
+	size_t n, i;
+	unsigned c;
+
+	(void)state;
+	for (i = 0; i < sizeof(canon) - 1; i++) {
+		for (c = 0; c < 256; c++) {
+			memcpy(s, canon, sizeof(canon));
+			s[i] = (char)c;
+			if (ct_b64_decode(bin, sizeof(bin), &n, s, sizeof(canon) - 1) == 0 && s[i] != canon[i]) {
+				ct_buf again = CT_BUF_INIT;
+
+				CT_OK_OR_FAIL(ct_b64_put(&again, bin, n));
+				if (again.len != sizeof(canon) - 1 || memcmp(again.ptr, s, again.len) != 0)
+					fail_msg("byte 0x%02x at %zu accepted, not canonical", c, i);
+				ct_buf_free(&again);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc4648_vectors),    cmocka_unit_test(test_put_appends),
 	    cmocka_unit_test(test_refusals),	       cmocka_unit_test(test_capacity),
-	    cmocka_unit_test(test_every_short_string),
+	    cmocka_unit_test(test_every_short_string), cmocka_unit_test(test_every_byte_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
