@@ -374,7 +374,8 @@ static int overdue_by_lab(struct ct__out *o, struct ct__req *q)
 		labs[j].n[it->state]++;
 		labs[j].total++;
 	}
-	qsort(labs, nlabs, sizeof(*labs), by_total);
+	if (nlabs) /* qsort(NULL, 0, ...) is undefined */
+		qsort(labs, nlabs, sizeof(*labs), by_total);
 	ct__w_str(o, "<h2>");
 	ct__w_esc(o, ct__t(lang, T_OVERDUE_TITLE));
 	ct__w_str(o, "</h2>\n<div class='scroll'><table id='overdue'><tr>");

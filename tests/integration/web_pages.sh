@@ -98,8 +98,11 @@ plan = [
 ]
 json.dump(plan, sys.stdout, ensure_ascii=False)
 PY
-CHROMIUM=$chromium timeout 150 python3 "$CT_SOURCE_DIR/tests/integration/web_browser.py" "$work/plan.json" "$shots" ||
+if ! CHROMIUM=$chromium timeout 150 python3 "$CT_SOURCE_DIR/tests/integration/web_browser.py" "$work/plan.json" "$shots"; then
+	kill -0 $serve 2>/dev/null || echo "caltrace serve is no longer running; its log:" >&2
+	tail -n 40 "$work/serve.log" >&2
 	fail "the pages are not what they should be (screenshots in $shots)"
+fi
 
 # the labels' QR codes, read back from the rendered sheet, open the three pages
 command -v zbarimg >/dev/null || fail "zbarimg is missing (scripts/deps.sh installs zbar-tools)"
