@@ -217,7 +217,6 @@ static int start(struct node *n, const char *metrics)
 	const char *why;
 	size_t i;
 
-	n->loop = uv_default_loop();
 	if (ct_sigcache_new(&n->sigkeys) < 0)
 		return -1;
 	if (!ct_sigcache_fast(n->sigkeys, &why))
@@ -228,14 +227,6 @@ static int start(struct node *n, const char *metrics)
 	o.ctx = n;
 	if (ct_repl_new(&n->repl, &o) < 0)
 		return -1;
-	uv_idle_init(n->loop, &n->idle);
-	uv_timer_init(n->loop, &n->tick);
-	uv_timer_init(n->loop, &n->poll);
-	uv_signal_init(n->loop, &n->sigint);
-	uv_signal_init(n->loop, &n->sigterm);
-	n->sigint.data = n->sigterm.data = n;
-	uv_signal_start(&n->sigint, on_signal, SIGINT);
-	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	n->started = node_now(n);
 	node_refresh_heads(n, true);
 	restore_gate_start(n);
@@ -330,6 +321,21 @@ int main(int argc, char **argv)
 	snprintf(threads, sizeof(threads), "%ld", cpus > 0 ? cpus + 2 : 4);
 	setenv("UV_THREADPOOL_SIZE", threads, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SIGINT and SIGTERM are caught from here on, before the home is read:
+	 * one that arrives while the store opens (or migrates) stops the node
+	 * cleanly at the loop's first turn instead of killing it. The handles
+	 * stop() closes are all made here, whatever fails later.
+	 */
+	n->loop = uv_default_loop();
+	uv_idle_init(n->loop, &n->idle);
+	uv_timer_init(n->loop, &n->tick);
+	uv_timer_init(n->loop, &n->poll);
+	uv_signal_init(n->loop, &n->sigint);
+	uv_signal_init(n->loop, &n->sigterm);
+	n->sigint.data = n->sigterm.data = n;
+	uv_signal_start(&n->sigint, on_signal, SIGINT);
+	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	if (open_home(n, home, listen) == 0 && start(n, metrics) == 0) {
 		ct_key_short(key, n->self);
 		ct_key_short(net, n->network);
@@ -338,7 +344,7 @@ int main(int argc, char **argv)
 		uv_run(n->loop, UV_RUN_DEFAULT);
 		LOG(LOG_INFO, "stopped");
 		rc = 0;
-	} else if (n->loop) {
+	} else {
 		stop(n, "cannot start");
 		uv_run(n->loop, UV_RUN_DEFAULT);
 	}
