@@ -78,7 +78,8 @@ struct ct_demo_file {
 };
 
 typedef struct ct_demo_city {
-	struct ct_demo_file *files; /* by phase, then lab */
+	struct ct_demo_file *files; /* import them phase by phase (phase 6: the re-keyed lab's, signed
+				       with its new key, o->rekey_key) */
 	size_t nfiles;
 	uint64_t records[CT_DEMO_PHASES + 1]; /* per phase (index 1..), [0] the total */
 	uint64_t instruments;		      /* registered and not retired at the report date */
