@@ -40,7 +40,16 @@ for want in "map" "map_max" "--map-max" "free disk space" "keeps serving"; do
 	[[ $line == *"$want"* ]] || fail "the store-full error does not say '$want': $line"
 done
 
-# It holds part of the feed, keeps it, and serves it.
+# Entries already fetched and checked may still be written after the error when they fit;
+# then nothing more comes. It holds part of the feed, keeps it, and serves it.
+settled() {
+	local a b
+	a=$(entries fresh)
+	sleep 1
+	b=$(entries fresh)
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+wait_until 30 settled || fail "the full node's count keeps changing ($(entries fresh))"
 held=$(entries fresh)
 [ "$held" -gt 2 ] && [ "$held" -lt "$total" ] || fail "held $held of $total: the map did not fill mid-catch-up"
 running fresh || fail "the full node's control socket does not answer"
