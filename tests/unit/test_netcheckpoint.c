@@ -139,8 +139,10 @@ static void test_text(void **state)
 		back.feeds[1] = f0;
 		text2.len = 0;
 		CT_OK_OR_FAIL(ct_netcp_format(&text2, &swapped));
-		ct_netcp refused; /* not cp: a refused parse clears what it is given */
-		assert_int_equal(ct_netcp_parse(&refused, (const char *)text2.ptr, text2.len), CT_EINVAL);
+		{
+			ct_netcp refused;
+			assert_int_equal(ct_netcp_parse(&refused, (const char *)text2.ptr, text2.len), CT_EINVAL);
+		}
 		back.feeds[1] = back.feeds[0];
 		back.feeds[0] = f0;
 	}

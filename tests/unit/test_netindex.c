@@ -416,9 +416,10 @@ static void prove_and_check(ct_ledger *l, struct query *qs, size_t nq, uint64_t 
 		assert_non_null(copy = malloc(nleaves * sizeof(*copy)));
 		memcpy(copy, leaves, nleaves * sizeof(*copy));
 		copy[ct_test_rand(rng) % nleaves].vh[0] ^= 1;
-		ct_buf_free(&stream);
-		ct_netleaf *again = NULL; /* the same leaves: only the stream is wanted */
+		ct_netleaf *again = NULL;
 		size_t nagain = 0;
+
+		ct_buf_free(&stream);
 		CT_OK_OR_FAIL(ct_netindex_prove(&again, &nagain, &stream, r, keys, lens, nq));
 		free(again);
 		assert_int_equal(ct_netindex_verify(root.hash, copy, nleaves, stream.ptr, stream.len, absent, nabsent),
