@@ -15,7 +15,9 @@ static void help(void)
 	       "covered, and why the others are not traceable.\n\n"
 	       "  --at DATE            the date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)\n"
 	       "  --monthly FROM..TO   a trend: at the end of each month, YYYY-MM..YYYY-MM\n"
-	       "  --by KEY             group by district, category, catalogue, tier, owner or domain\n"
+	       "  --by KEY             group by district, category, catalogue, tier, owner, domain\n"
+	       "                       or lab (the lab responsible: a re-keyed lab is one group,\n"
+	       "                       named by its first key)\n"
 	       "  --district D, --category C, --catalogue ITEM, --owner O, --tier T\n"
 	       "                       count only instruments matching (tier: the registrant lab's)\n"
 	       "  --threads N          threads sharing the scan (default: the machine's cores)\n"
@@ -210,7 +212,7 @@ static int opt(void *ctx, int code, const char *arg)
 		if ((by = ct_group_by_parse(arg)) <= 0)
 			return cli_usage_error(
 			    "coverage",
-			    "--by expects district, category, catalogue, tier, owner or domain, not '%s'",
+			    "--by expects district, category, catalogue, tier, owner, domain or lab, not '%s'",
 			    arg);
 		o->q.by = (ct_group_by)by;
 		break;

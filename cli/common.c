@@ -68,6 +68,7 @@ int cli_open(cli_node *n, unsigned flags)
 	opts.migrate = (flags & CLI_MIGRATE) != 0;
 	if (n->cfg.has_network)
 		opts.network = n->cfg.network;
+	opts.map_max = (size_t)n->cfg.map_max; /* a write here grows the map no further than the node's */
 	if ((err = ct_ledger_open(&n->ledger, path, &opts)) < 0) {
 		fprintf(stderr, "caltrace: cannot open the store in %s: %s\n", path, ct_error_last());
 		cli_close(n);

@@ -25,6 +25,8 @@ struct ct_demo {
 	char at_text[40];
 	char caltrace[4096];
 	char labs_dir[4200], records_dir[4200];
+	char rekey_home[4200]; /* the re-keyed lab's new home (its new key), its node from phase 6 */
+	char old_home[4200];   /* ... and its first one */
 	ct_demo_gen_opts gen;
 	ct_demo_city city;
 	struct net net;

@@ -218,13 +218,18 @@ bool ct__net_node_exited(struct net_node *node, int *status)
 
 int ct__net_start(struct net *net, double timeout_s)
 {
+	return ct__net_start_nodes(net, 0, net->n, timeout_s);
+}
+
+int ct__net_start_nodes(struct net *net, int from, int to, double timeout_s)
+{
 	char listen[64], sock[4300], pidfile[4300];
 	double deadline;
 	struct stat st;
 	int i, status;
 	FILE *f;
 
-	for (i = 0; i < net->n; i++) {
+	for (i = from; i < to; i++) {
 		struct net_node *node = &net->nodes[i];
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", node->port);
 		char *argv[] = {"caltraced", "--home", node->home, "--listen", listen, NULL};
@@ -238,7 +243,7 @@ int ct__net_start(struct net *net, double timeout_s)
 			fclose(f);
 		}
 	}
-	for (i = 0; i < net->n; i++) {
+	for (i = from; i < to; i++) {
 		struct net_node *node = &net->nodes[i];
 		ct_home_control_path(sock, sizeof(sock), node->home);
 		for (deadline = ct__net_now() + timeout_s; stat(sock, &st) != 0; ct__net_sleep_ms(50)) {
@@ -294,13 +299,18 @@ void ct__demo_store_close(ct_ledger *l, ct_reader *r)
 
 int ct__net_stop(struct net *net, double timeout_s)
 {
+	return ct__net_stop_nodes(net, 0, net->n, timeout_s);
+}
+
+int ct__net_stop_nodes(struct net *net, int from, int to, double timeout_s)
+{
 	int i, status, bad = 0;
 	double deadline = ct__net_now() + timeout_s; /* one for all: they stop in parallel */
 
-	for (i = 0; i < net->n; i++)
+	for (i = from; i < to; i++)
 		if (net->nodes[i].pid)
 			kill(net->nodes[i].pid, SIGTERM);
-	for (i = 0; i < net->n; i++) {
+	for (i = from; i < to; i++) {
 		struct net_node *node = &net->nodes[i];
 		pid_t pid = node->pid;
 		if (!pid)

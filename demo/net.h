@@ -65,6 +65,8 @@ struct net {
  * control socket. Returns 0, or CT_EIO / CT_ESTATE with the detail.
  */
 int ct__net_start(struct net *net, double timeout_s);
+/* The same for the nodes from .. to - 1. */
+int ct__net_start_nodes(struct net *net, int from, int to, double timeout_s);
 
 /* The state of one node's store. */
 struct net_state {
@@ -88,6 +90,8 @@ bool ct__net_interrupted(const struct net *net);
  * not exit 0.
  */
 int ct__net_stop(struct net *net, double timeout_s);
+/* The same for the nodes from .. to - 1. */
+int ct__net_stop_nodes(struct net *net, int from, int to, double timeout_s);
 
 /* Seconds on a monotonic clock. */
 double ct__net_now(void);

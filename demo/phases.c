@@ -403,7 +403,40 @@ static void oot_record(struct writer *w)
 	ct__rec_str(r, "reason", "复校时发现示值超差（as found out），自上次合格校准后所检器具存疑");
 }
 
-/* Pass 2: each lab's events by time, each record rebuilt from its slot. */
+/*
+ * The bureau's rekey of CT_DEMO_REKEYED (phase 5): its old feed closes at
+ * the entries it wrote before the effective time (phases 2 and 5).
+ */
+static int rekey_file(struct writer *w)
+{
+	const struct gen *g = w->g;
+	struct record *r = &w->rec;
+	struct rfile f;
+	uint64_t closed_at = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < w->city->nfiles; i++)
+		if (w->city->files[i].lab == CT_DEMO_REKEYED && w->city->files[i].phase <= 5)
+			closed_at += w->city->files[i].records;
+	w->city->rekey_closed_at = closed_at;
+	if ((err = open_file(w, &f, 5, CT_DEMO_BUREAU, NULL)) < 0)
+		return err;
+	ct__rec_start(r, "org.rekey", (int64_t)w->city->rekey_at);
+	ct__rec_str(r, "old_key", g->o->keys[CT_DEMO_REKEYED]);
+	ct__rec_str(r, "new_key", g->o->rekey_key);
+	ct__rec_time(r, "effective", (int64_t)w->city->rekey_at);
+	ct__rec_uint(r, "closed_at", (int64_t)closed_at);
+	ct__rec_str(r, "reason", "安全仪器站节点服务器更换，旧密钥随旧硬盘销毁");
+	ct__rfile_write(&f, r);
+	return close_file(w, &f);
+}
+
+/*
+ * Pass 2: each lab's events by time, each record rebuilt from its slot.
+ * CT_DEMO_REKEYED's from the rekey's effective time on go to phase 6, which
+ * it signs with its new key.
+ */
 static int phase5(struct writer *w, struct gen *g)
 {
 	struct rfile f;
@@ -412,6 +445,8 @@ static int phase5(struct writer *w, struct gen *g)
 	size_t i;
 	int lab, err;
 
+	/* half-way through the history, at 09:00 */
+	w->city->rekey_at = (uint64_t)(((int64_t)g->rd - 913) * DAY_MS + 9 * HOUR_MS);
 	for (lab = 1; lab < CT_DEMO_LABS; lab++) {
 		struct events *e = &g->events[lab];
 		if (!e->n)
@@ -421,6 +456,12 @@ static int phase5(struct writer *w, struct gen *g)
 			return err;
 		for (i = 0; i < e->n; i++) {
 			const struct event *ev = &e->v[i];
+			if (lab == CT_DEMO_REKEYED && ev->at >= (int64_t)w->city->rekey_at &&
+			    w->city->files[w->city->nfiles - 1].phase == 5) {
+				if ((err = close_file(w, &f)) < 0 ||
+				    (err = open_file(w, &f, 6, lab, ct__demo_columns_history)) < 0)
+					return err;
+			}
 			if (ev->what == EV_OOT) {
 				oot_record(w);
 			} else {
@@ -428,6 +469,12 @@ static int phase5(struct writer *w, struct gen *g)
 					ct__gen_slot(g, ev->slot, &s);
 				built = ev->slot;
 				inst_record(w, &s.inst[ev->inst], ev->what, ev->slot);
+				/* the last verification under the new key of one filed under the old */
+				if (lab == CT_DEMO_REKEYED && ev->what >= EV_CAL &&
+				    ev->at >= (int64_t)w->city->rekey_at &&
+				    s.inst[ev->inst].reg_at < (int64_t)w->city->rekey_at)
+					snprintf(w->city->rekey_example, sizeof(w->city->rekey_example), "%s",
+						 s.inst[ev->inst].id);
 			}
 			ct__rfile_write(&f, &w->rec);
 		}
@@ -436,8 +483,10 @@ static int phase5(struct writer *w, struct gen *g)
 		if ((err = close_file(w, &f)) < 0)
 			return err;
 	}
-	return 0;
+	return rekey_file(w);
 }
+
+_Static_assert(CT_DEMO_REKEYED == LAB_MINING, "the demo re-keys the mining lab");
 
 static void gen_free(struct gen *g)
 {

@@ -152,9 +152,10 @@ static int prepare_dir(struct ct_demo *d)
 				    d, CT_EEXISTS,
 				    "%s exists and is not a demo's folder: choose another --dir", dir);
 		} else {
-			for (i = 0; i < CT_DEMO_LABS; i++) {
-				snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir,
-					 ct_demo_labs[i].slug);
+			for (i = 0; i <= CT_DEMO_LABS; i++) { /* the last: the re-keyed lab's new home */
+				snprintf(path, sizeof(path), "%s/labs/%s%s/caltraced.pid", dir,
+					 ct_demo_labs[i < CT_DEMO_LABS ? i : CT_DEMO_REKEYED].slug,
+					 i < CT_DEMO_LABS ? "" : "-newkey");
 				if (ct__demo_pid_running(path) > 0)
 					return ct__demo_fail(
 					    d, CT_ESTATE,
@@ -214,6 +215,25 @@ static int make_homes(struct ct_demo *d)
 			return ct__demo_fail(d, CT_ERROR, "`caltrace init` printed no key for %s",
 					     ct_demo_labs[i].slug);
 	}
+	/* the home the re-keyed lab moves to in phase 6: its new key, on the same port */
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", d->net.nodes[CT_DEMO_REKEYED].port);
+	snprintf(log, sizeof(log), "%s/%s-newkey.init.log", d->labs_dir, ct_demo_labs[CT_DEMO_REKEYED].slug);
+	if (PATHF(d->rekey_home, "%s/%s-newkey", d->labs_dir, ct_demo_labs[CT_DEMO_REKEYED].slug))
+		return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
+	snprintf(d->old_home, sizeof(d->old_home), "%s", d->net.nodes[CT_DEMO_REKEYED].home);
+	if ((rc = ct__demo_run_cli(d, log, &out, ".",
+				   (const char *[]){"init", d->rekey_home, "--name", ct_demo_labs[CT_DEMO_REKEYED].name,
+						    "--listen", listen, NULL})) != 0) {
+		free(out);
+		ct__demo_tail_log(d, log);
+		return ct__demo_child_failed(d, rc, "cannot create the new home of %s",
+					     ct_demo_labs[CT_DEMO_REKEYED].slug);
+	}
+	snprintf(d->gen.rekey_key, sizeof(d->gen.rekey_key), "%.64s", out ? out : "");
+	free(out);
+	if (strlen(d->gen.rekey_key) != 64)
+		return ct__demo_fail(d, CT_ERROR, "`caltrace init` printed no key for the new home of %s",
+				     ct_demo_labs[CT_DEMO_REKEYED].slug);
 	d->net.n = CT_DEMO_LABS;
 	return 0;
 }
@@ -236,14 +256,15 @@ static int configure(struct ct_demo *d)
 	ct__demo_store_close(l, r);
 	if (err < 0)
 		return ct__demo_fail(d, err, "the bureau's store has no genesis: %s", ct_error_last());
-	for (i = 0; i < CT_DEMO_LABS; i++) {
-		snprintf(path, sizeof(path), "%s/config", d->net.nodes[i].home);
+	for (i = 0; i <= CT_DEMO_LABS; i++) { /* the last: the re-keyed lab's new home, its peers */
+		snprintf(path, sizeof(path), "%s/config", i < CT_DEMO_LABS ? d->net.nodes[i].home : d->rekey_home);
 		if ((err = ct_config_load(&cfg, path)) < 0)
 			return ct__demo_fail(d, err, "%s: %s", path, ct_error_last());
 		memcpy(cfg.network, network, sizeof(network));
 		cfg.has_network = 1;
 		for (k = 0; k < nlinks; k++) {
-			int other = links[k][0] == i ? links[k][1] : links[k][1] == i ? links[k][0] : -1;
+			int me = i < CT_DEMO_LABS ? i : CT_DEMO_REKEYED;
+			int other = links[k][0] == me ? links[k][1] : links[k][1] == me ? links[k][0] : -1;
 			if (other < 0)
 				continue;
 			snprintf(peer, sizeof(peer), "%s@127.0.0.1:%d", d->gen.keys[other],
@@ -365,6 +386,83 @@ static int converge(struct ct_demo *d, int phase)
 	}
 }
 
+/* Copies a file whole (the store of a stopped node). */
+static int copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	size_t got;
+	int err = 0;
+
+	if (!in || !out)
+		err = ct_error_set(CT_EIO, "cannot copy %s to %s: %s", from, to, strerror(errno));
+	while (!err && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, got, out) != got)
+			err = ct_error_set(CT_EIO, "cannot write %s: %s", to, strerror(errno));
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0 && !err)
+		err = ct_error_set(CT_EIO, "cannot write %s: %s", to, strerror(errno));
+	return err;
+}
+
+/*
+ * Phase 6's start: the re-keyed lab's node stops (it holds everything,
+ * the bureau's rekey included), its store goes to the new home (what a
+ * lab does when it replaces a lost key: the entries are the network's,
+ * only the key is new), and the new home's node starts on the same port.
+ * Its neighbours replace the old key by the new one in their peers.
+ */
+static int rekey_swap(struct ct_demo *d)
+{
+	struct net_node *node = &d->net.nodes[CT_DEMO_REKEYED];
+	const int(*links)[2];
+	size_t nlinks = ct_demo_links(&links), k;
+	char from[4300], to[4300], peer[128], log[4400], eff[40];
+	int rc;
+
+	if (ct__net_stop_nodes(&d->net, CT_DEMO_REKEYED, CT_DEMO_REKEYED + 1, 30) != 0)
+		return ct__demo_fail(d, CT_ESTATE, "the old node of %s did not stop cleanly; its log: %s",
+				     ct_demo_labs[CT_DEMO_REKEYED].slug, node->log);
+	snprintf(from, sizeof(from), "%s/caltraced.pid", node->home);
+	unlink(from);
+	snprintf(from, sizeof(from), "%s/data/data.mdb", d->old_home);
+	snprintf(to, sizeof(to), "%s/data/data.mdb", d->rekey_home);
+	if ((rc = copy_file(from, to)) < 0)
+		return ct__demo_fail(d, rc, "%s", ct_error_last());
+	snprintf(to, sizeof(to), "%s/data/lock.mdb", d->rekey_home);
+	unlink(to);
+	snprintf(node->home, sizeof(node->home), "%s", d->rekey_home);
+	snprintf(node->log, sizeof(node->log), "%s/caltraced.log", d->rekey_home);
+	if ((rc = ct__net_start_nodes(&d->net, CT_DEMO_REKEYED, CT_DEMO_REKEYED + 1, d->o.timeout)) < 0)
+		return ct__demo_fail(d, rc, "%s", ct_error_last());
+	snprintf(peer, sizeof(peer), "%s@127.0.0.1:%d", d->gen.rekey_key, node->port);
+	for (k = 0; k < nlinks; k++) {
+		int other = links[k][0] == CT_DEMO_REKEYED	? links[k][1]
+			    : links[k][1] == CT_DEMO_REKEYED ? links[k][0]
+							      : -1;
+		if (other < 0)
+			continue;
+		snprintf(log, sizeof(log), "%s/peers-rekey.log", d->net.nodes[other].home);
+		if ((rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[other].home,
+					   (const char *[]){"peers", "remove", d->gen.keys[CT_DEMO_REKEYED], NULL})) !=
+			0 ||
+		    (rc = ct__demo_run_cli(d, log, NULL, d->net.nodes[other].home,
+					   (const char *[]){"peers", "add", peer, NULL})) != 0) {
+			ct__demo_tail_log(d, log);
+			return ct__demo_child_failed(d, rc, "%s cannot take the new key of %s as a peer",
+						     ct_demo_labs[other].slug, ct_demo_labs[CT_DEMO_REKEYED].slug);
+		}
+	}
+	ct_time_format(eff, sizeof(eff), d->city.rekey_at);
+	ct__demo_progress(d,
+			  "%s: re-keyed by the bureau (effective %.10s, its old feed closed at %llu entries); its "
+			  "node now runs on its new key %.8s… from %s",
+			  ct_demo_labs[CT_DEMO_REKEYED].slug, eff, (unsigned long long)d->city.rekey_closed_at,
+			  d->gen.rekey_key, d->rekey_home);
+	return 0;
+}
+
 static int run_phase(struct ct_demo *d, int phase)
 {
 	double t = ct__net_now(), imported;
@@ -374,6 +472,8 @@ static int run_phase(struct ct_demo *d, int phase)
 	d->last_live = t;
 	ct__demo_progress(d, "phase %d/%d: %s (%llu records)", phase, CT_DEMO_PHASES,
 			 ct_demo_phase_names[phase - 1], (unsigned long long)d->city.records[phase]);
+	if (phase == 6 && (rc = rekey_swap(d)) != 0)
+		return rc;
 	if ((rc = run_imports(d, phase)) != 0)
 		return rc;
 	imported = ct__net_now() - t;

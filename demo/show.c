@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caltrace/base/time.h"
 #include "caltrace/eval/trace.h"
 #include "demo_internal.h"
 
@@ -81,6 +82,67 @@ static int show_chain(struct ct_demo *d)
 			 (const char *[]){"chain", id, "--at", d->at_text, NULL});
 	fputs(text ? text : "", d->o.out);
 	free(text);
+	return 0;
+}
+
+/*
+ * The re-keyed lab: one of its instruments filed under its old key and
+ * verified under its new one, still traceable; and coverage by lab, where
+ * its two keys are one group (named by the first).
+ */
+static int show_rekey(struct ct_demo *d)
+{
+	const char *id = d->city.rekey_example, *old = d->gen.keys[CT_DEMO_REKEYED], *new = d->gen.rekey_key;
+	json_t *chain = NULL, *bylab = NULL, *g, *group = NULL, *rk;
+	char eff[40], log[4400], *text = NULL;
+	bool new_group = false;
+	size_t i;
+	int rc;
+
+	ct_time_format(eff, sizeof(eff), d->city.rekey_at);
+	if ((rc = bureau_json(d, "rekey_chain", (const char *[]){"chain", id, "--at", d->at_text, "--json", NULL},
+			      &chain)) < 0 ||
+	    (rc = bureau_json(d, "coverage_by_lab",
+			      (const char *[]){"coverage", "--at", d->at_text, "--by", "lab", "--json", NULL},
+			      &bylab)) < 0)
+		return rc;
+	json_array_foreach(json_object_get(bylab, "groups"), i, g)
+	{
+		const char *key = json_string_value(json_object_get(g, "key"));
+		if (key && strcmp(key, old) == 0)
+			group = g;
+		if (key && strcmp(key, new) == 0)
+			new_group = true;
+	}
+	rk = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O?, s:O?, s:b}", "lab", ct_demo_labs[CT_DEMO_REKEYED].slug,
+		       "old_key", old, "new_key", new, "effective", eff, "closed_at",
+		       (json_int_t)d->city.rekey_closed_at, "example", id, "verdict",
+		       json_object_get(chain, "verdict"), "lab_group", group, "new_key_group", new_group);
+	json_object_set_new(d->doc, "rekey", rk);
+	if (d->o.json)
+		return 0;
+	fprintf(d->o.out,
+		"\n== A re-keyed lab: the bureau replaced the key of %s on %.10s (`caltrace rekey`), closing its\n"
+		"old feed at %llu entries; the lab went on with its new key %.8s... and a new node.\n"
+		"`caltrace chain %s --at %s`: filed under the old key, verified under the new one:\n\n",
+		ct_demo_labs[CT_DEMO_REKEYED].name, eff, (unsigned long long)d->city.rekey_closed_at, new, id,
+		d->at_text);
+	fflush(d->o.out);
+	snprintf(log, sizeof(log), "%s/rekey_chain.log", d->net.nodes[CT_DEMO_BUREAU].home);
+	ct__demo_run_cli(d, log, &text, d->net.nodes[CT_DEMO_BUREAU].home,
+			 (const char *[]){"chain", id, "--at", d->at_text, NULL});
+	fputs(text ? text : "", d->o.out);
+	free(text);
+	if (group)
+		fprintf(d->o.out,
+			"\n`caltrace coverage --by lab`: its two keys are one lab (the group of its first key "
+			"%.8s...%s):\n%lld instruments registered, %lld valid\n",
+			old, new_group ? "; but the new key has a group of its own too" : "",
+			(long long)json_integer_value(json_object_get(group, "registered")),
+			(long long)json_integer_value(json_object_get(group, "valid")));
+	else
+		fprintf(d->o.out, "\n`caltrace coverage --by lab` shows no group for the lab's first key %.8s...\n",
+			old);
 	return 0;
 }
 
@@ -166,7 +228,13 @@ static int show_proof(struct ct_demo *d)
 	char dir[4300], bundle[4400], log[4400], k[16], line[1024], *text = NULL;
 	const char *bureau_key = d->gen.keys[CT_DEMO_BUREAU];
 	double start = ct__net_now();
-	int want = d->net.n - 1;
+	/*
+	 * Every other node but the re-keyed lab's: a complete proof counts as
+	 * witnesses the nodes an org.admit names (core/proof/closure.c,
+	 * ct__admitted_at; FORMAT.md section 13 rule 8), not a lab's new key
+	 * after org.rekey, so that node's cosignature is not counted there.
+	 */
+	int want = d->net.n - 2;
 	long witnesses;
 	struct stat st;
 	int rc;
@@ -429,7 +497,8 @@ int ct__demo_show(struct ct_demo *d)
 	for (i = 0; i < d->net.n; i++)
 		json_array_append_new(
 		    labs, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "lab", ct_demo_labs[i].slug, "name",
-				    ct_demo_labs[i].name, "key", d->gen.keys[i], "port", d->net.nodes[i].port,
+				    ct_demo_labs[i].name, "key",
+				    i == CT_DEMO_REKEYED ? d->gen.rekey_key : d->gen.keys[i], "port", d->net.nodes[i].port,
 				    "home", d->net.nodes[i].home, "log", d->net.nodes[i].log));
 	json_object_set_new(d->doc, "dir", json_string(d->o.dir));
 	json_object_set_new(d->doc, "seed", json_integer((json_int_t)d->o.seed));
@@ -440,7 +509,8 @@ int ct__demo_show(struct ct_demo *d)
 	json_object_set_new(d->doc, "chain_example", json_string(d->city.chain_example));
 	json_object_set_new(d->doc, "oot_standard", json_string(d->city.oot_standard));
 	if ((rc = show_coverage(d)) != 0 || (rc = show_report(d)) != 0 || (rc = show_chain(d)) != 0 ||
-	    (rc = show_impact(d)) != 0 || (rc = show_proof(d)) != 0 || (rc = show_broken(d)) != 0 ||
+	    (rc = show_rekey(d)) != 0 || (rc = show_impact(d)) != 0 || (rc = show_proof(d)) != 0 ||
+	    (rc = show_broken(d)) != 0 ||
 	    (rc = show_digests(d)) != 0)
 		return rc;
 	fflush(d->o.out);
@@ -579,11 +649,16 @@ pid_t ct__demo_pid_running(const char *pidfile)
 int ct_demo_stop(const char *dir, int *stopped)
 {
 	char path[4300];
-	pid_t pids[CT_DEMO_LABS];
+	pid_t pids[CT_DEMO_LABS + 1];
 	int i, running = 0, waited;
 
-	for (i = 0; i < CT_DEMO_LABS; i++) {
-		snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, ct_demo_labs[i].slug);
+	/* the last: the re-keyed lab's new home, where its node runs after phase 6 */
+	for (i = 0; i <= CT_DEMO_LABS; i++) {
+		if (i < CT_DEMO_LABS)
+			snprintf(path, sizeof(path), "%s/labs/%s/caltraced.pid", dir, ct_demo_labs[i].slug);
+		else
+			snprintf(path, sizeof(path), "%s/labs/%s-newkey/caltraced.pid", dir,
+				 ct_demo_labs[CT_DEMO_REKEYED].slug);
 		if ((pids[i] = ct__demo_pid_running(path)) > 0) {
 			kill(pids[i], SIGTERM);
 			running++;
@@ -593,7 +668,7 @@ int ct_demo_stop(const char *dir, int *stopped)
 	ct__demo_web_stop(dir);
 	for (waited = 0; waited < 600; waited++) {
 		int left = 0;
-		for (i = 0; i < CT_DEMO_LABS; i++)
+		for (i = 0; i <= CT_DEMO_LABS; i++)
 			left += pids[i] > 0 && kill(pids[i], 0) == 0;
 		if (!left)
 			break;

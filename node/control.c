@@ -113,9 +113,10 @@ static json_t *status_json(struct node *n)
 			json_array_append_new(peers, peer_json(n, NULL, c));
 	json_object_set_new(o, "peers", peers);
 	ing =
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "queued_bytes", (json_int_t)n->ing.queued, "stored",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "queued_bytes", (json_int_t)n->ing.queued, "stored",
 		      (json_int_t)n->ing.appended, "duplicates", (json_int_t)n->ing.duplicates, "pending",
-		      (json_int_t)n->ing.pending, "commits", (json_int_t)n->ing.commits, "paused", n->paused);
+		      (json_int_t)n->ing.pending, "commits", (json_int_t)n->ing.commits, "paused", n->paused,
+		      "store_full", n->store_full);
 	json_object_set_new(o, "ingest", ing);
 	return o;
 }

@@ -723,6 +723,53 @@ static void progress(struct node *n)
 	    (unsigned long long)n->ing.pending, n->ing.queued / 1024);
 }
 
+/*
+ * A write the store refused. A full store (its map at map_max, or the
+ * disk) refuses every write that follows: then the node says so once, with
+ * what to do, stops fetching (ingest_pressure) and tries again every
+ * NODE_FULL_RETRY_MS; it serves what it holds meanwhile.
+ */
+static void write_failed(struct node *n, struct wbatch *wb)
+{
+	ct_map_info mi = {0};
+	ct_reader *r = NULL;
+	uint64_t held = 0;
+
+	if (wb->err != CT_ENOSPACE) {
+		LOG(LOG_ERROR, "cannot write to the store: %s", wb->detail);
+		return;
+	}
+	if (n->store_full) {
+		LOG(LOG_DEBUG, "the store is still full: %s", wb->detail);
+	} else {
+		ct_ledger_map_info(n->ledger, &mi);
+		if (ct_reader_begin(&r, n->ledger) == 0) {
+			uint64_t bytes;
+
+			ct_read_stats(&held, &bytes, r);
+			ct_reader_end(r);
+		}
+		LOG(LOG_ERROR,
+		    "the store is full (%s): this node keeps serving the %llu entries it holds but fetches "
+		    "and stores no more; free disk space, or stop caltraced and restart it with a larger map "
+		    "(map_max in %s/config, or --map-max; the map is %llu MiB, at most %llu MiB). It tries "
+		    "to write again every %d s",
+		    wb->detail, (unsigned long long)held, n->home, (unsigned long long)(mi.map_bytes >> 20),
+		    (unsigned long long)(mi.max_bytes >> 20), NODE_FULL_RETRY_MS / 1000);
+	}
+	n->store_full = true;
+	n->full_at = node_now(n);
+}
+
+void ingest_full_retry(struct node *n)
+{
+	if (!n->store_full || node_now(n) - n->full_at < NODE_FULL_RETRY_MS)
+		return;
+	LOG(LOG_INFO, "the store was full %d s ago: fetching and writing again", NODE_FULL_RETRY_MS / 1000);
+	n->store_full = false;
+	ingest_pressure(n);
+}
+
 static void after_write(uv_work_t *w, int status)
 {
 	struct wbatch *wb = container_of(w, struct wbatch, work);
@@ -742,7 +789,7 @@ static void after_write(uv_work_t *w, int status)
 	    (double)(wb->ingested - wb->started) / 1e6, (double)wb->cpu_ingest / 1e6,
 	    (double)(wb->committed - wb->ingested) / 1e6, (double)wb->cpu_commit / 1e6);
 	if (wb->err && !n->stopping)
-		LOG(LOG_ERROR, "cannot write to the store: %s", wb->detail);
+		write_failed(n, wb);
 	while ((m = wb->meta)) {
 		wb->meta = m->next;
 		if (!n->stopping)
@@ -835,14 +882,14 @@ static void schedule(struct node *n)
 /* Reads resume and wants go out again once the queues drained below half. */
 void ingest_pressure(struct node *n)
 {
-	bool over = n->ing.queued > NODE_GLOBAL_QUEUE_MAX;
+	bool over = n->ing.queued > NODE_GLOBAL_QUEUE_MAX || n->store_full;
 
 	if (over && !n->paused) {
 		n->paused = true;
 		ct_repl_pause(n->repl, true, node_now(n));
 		LOG(LOG_DEBUG, "ingest queue full (%zu KiB): no more wants until it drains",
 		    n->ing.queued / 1024);
-	} else if (n->paused && n->ing.queued < NODE_GLOBAL_QUEUE_MAX / 2) {
+	} else if (n->paused && !n->store_full && n->ing.queued < NODE_GLOBAL_QUEUE_MAX / 2) {
 		n->paused = false;
 		ct_repl_pause(n->repl, false, node_now(n));
 	}

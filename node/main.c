@@ -17,13 +17,16 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: caltraced --home DIR [--listen HOST:PORT] [--metrics HOST:PORT] [--log-level LEVEL]\n\n"
+	fprintf(out, "usage: caltraced --home DIR [--listen HOST:PORT] [--metrics HOST:PORT] [--map-max SIZE]\n"
+		     "                 [--log-level LEVEL]\n\n"
 		     "Runs a caltrace node: replicates every feed with the peers in DIR/config over\n"
 		     "authenticated, encrypted TCP (docs/PROTOCOL.md), and answers `caltrace status`\n"
 		     "and `caltrace peers` through DIR/caltraced.sock. SIGINT or SIGTERM stops it.\n\n"
 		     "  --home DIR          the node home (default $CALTRACE_HOME)\n"
 		     "  --listen HOST:PORT  where to listen (default: the config's listen)\n"
 		     "  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics\n"
+		     "  --map-max SIZE      the largest the store may grow to (512M, 8G...; default:\n"
+		     "                      the config's map_max, else 64T): the store is full there\n"
 		     "  --log-level LEVEL   error, warn, info (default) or debug\n\n"
 		     "Log lines go to stderr as key=value pairs (docs/OPERATIONS.md). A store of an\n"
 		     "older format is migrated when the node starts; one of a newer format is refused.\n");
@@ -64,6 +67,7 @@ static void on_poll(uv_timer_t *t)
 	node_refresh_heads(n, false);
 	metrics_poll(n);
 	restore_gate_poll(n);
+	ingest_full_retry(n);
 	checkpoints_poll(n);
 	netcp_poll(n);
 	checkpoints_gossip(n, false);
@@ -174,7 +178,7 @@ static int find_network(struct node *n)
 }
 
 /* Reads the home: config, key, store. */
-static int open_home(struct node *n, const char *home, const char *listen)
+static int open_home(struct node *n, const char *home, const char *listen, const char *map_max)
 {
 	ct_ledger_opts opts = {.migrate = true};
 	char path[4200];
@@ -188,6 +192,11 @@ static int open_home(struct node *n, const char *home, const char *listen)
 		return err;
 	}
 	snprintf(n->listen, sizeof(n->listen), "%s", listen ? listen : n->cfg.listen);
+	if (map_max && (err = ct_size_parse(&n->cfg.map_max, "--map-max", map_max)) < 0) {
+		LOG(LOG_ERROR, "%s", ct_error_last());
+		return err;
+	}
+	opts.map_max = (size_t)n->cfg.map_max;
 	snprintf(path, sizeof(path), "%s/key", home);
 	if ((err = ct_keypair_load(&n->kp, path)) < 0) {
 		LOG(LOG_ERROR, "cannot load the node's key: %s", ct_error_last());
@@ -204,6 +213,9 @@ static int open_home(struct node *n, const char *home, const char *listen)
 		LOG(LOG_ERROR, "cannot open the store %s: %s", path, ct_error_last());
 		return err;
 	}
+	if (n->cfg.map_max)
+		LOG(LOG_INFO, "the store's map grows to at most %llu MiB (map_max)",
+		    (unsigned long long)(n->cfg.map_max >> 20));
 	if (ct_ledger_migrated_from(n->ledger))
 		LOG(LOG_WARN, "migrated the store %s from format %u to %d (an older release's backups restore into it)",
 		    path, ct_ledger_migrated_from(n->ledger), CT_LEDGER_FORMAT);
@@ -217,7 +229,6 @@ static int start(struct node *n, const char *metrics)
 	const char *why;
 	size_t i;
 
-	n->loop = uv_default_loop();
 	if (ct_sigcache_new(&n->sigkeys) < 0)
 		return -1;
 	if (!ct_sigcache_fast(n->sigkeys, &why))
@@ -228,14 +239,6 @@ static int start(struct node *n, const char *metrics)
 	o.ctx = n;
 	if (ct_repl_new(&n->repl, &o) < 0)
 		return -1;
-	uv_idle_init(n->loop, &n->idle);
-	uv_timer_init(n->loop, &n->tick);
-	uv_timer_init(n->loop, &n->poll);
-	uv_signal_init(n->loop, &n->sigint);
-	uv_signal_init(n->loop, &n->sigterm);
-	n->sigint.data = n->sigterm.data = n;
-	uv_signal_start(&n->sigint, on_signal, SIGINT);
-	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
 	n->started = node_now(n);
 	node_refresh_heads(n, true);
 	restore_gate_start(n);
@@ -287,9 +290,10 @@ int main(int argc, char **argv)
 						 {"listen", required_argument, NULL, 'l'},
 						 {"log-level", required_argument, NULL, 'v'},
 						 {"metrics", required_argument, NULL, 'm'},
+						 {"map-max", required_argument, NULL, 'M'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
-	const char *home = getenv("CALTRACE_HOME"), *listen = NULL, *metrics = NULL;
+	const char *home = getenv("CALTRACE_HOME"), *listen = NULL, *metrics = NULL, *map_max = NULL;
 	static struct node node;
 	struct node *n = &node;
 	char key[CT_KEY_SHORT_LEN + 1], net[CT_KEY_SHORT_LEN + 1], threads[24];
@@ -306,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			metrics = optarg;
+			break;
+		case 'M':
+			map_max = optarg;
 			break;
 		case 'v':
 			if ((log_level = log_level_parse(optarg)) < 0) {
@@ -330,7 +337,22 @@ int main(int argc, char **argv)
 	snprintf(threads, sizeof(threads), "%ld", cpus > 0 ? cpus + 2 : 4);
 	setenv("UV_THREADPOOL_SIZE", threads, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (open_home(n, home, listen) == 0 && start(n, metrics) == 0) {
+	/*
+	 * SIGINT and SIGTERM are caught from here on, before the home is read:
+	 * one that arrives while the store opens (or migrates) stops the node
+	 * cleanly at the loop's first turn instead of killing it. The handles
+	 * stop() closes are all made here, whatever fails later.
+	 */
+	n->loop = uv_default_loop();
+	uv_idle_init(n->loop, &n->idle);
+	uv_timer_init(n->loop, &n->tick);
+	uv_timer_init(n->loop, &n->poll);
+	uv_signal_init(n->loop, &n->sigint);
+	uv_signal_init(n->loop, &n->sigterm);
+	n->sigint.data = n->sigterm.data = n;
+	uv_signal_start(&n->sigint, on_signal, SIGINT);
+	uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+	if (open_home(n, home, listen, map_max) == 0 && start(n, metrics) == 0) {
 		ct_key_short(key, n->self);
 		ct_key_short(net, n->network);
 		LOG(LOG_INFO, "node %s… listening on %s (network %s…), %zu peer%s configured", key, n->listen,
@@ -338,7 +360,7 @@ int main(int argc, char **argv)
 		uv_run(n->loop, UV_RUN_DEFAULT);
 		LOG(LOG_INFO, "stopped");
 		rc = 0;
-	} else if (n->loop) {
+	} else {
 		stop(n, "cannot start");
 		uv_run(n->loop, UV_RUN_DEFAULT);
 	}

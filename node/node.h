@@ -52,6 +52,7 @@
 #define NODE_CHECK_AHEAD	 32768	      /* entries checked ahead of the writer at most (each holds its decode) */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_FULL_RETRY_MS	 30000 /* a full store: try to write again this often */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256   /* ... and after so many entries written */
 #define NODE_TRIM_BYTES		 (48u << 20) /* release them once this much of them is resident */
@@ -215,6 +216,8 @@ struct node {
 	size_t nheads;
 	uint8_t digest[CT_HASH_BYTES];
 	bool paused;
+	bool store_full;  /* a write met a full store: fetch nothing until full_at + NODE_FULL_RETRY_MS */
+	uint64_t full_at; /* ms, the last write that met it */
 	bool stopping;
 	bool listening, control_open;
 	uint64_t started;
@@ -281,6 +284,9 @@ void ingest_meta_remote_size(struct node *n, uint64_t size);
 void ingest_forget(struct node *n, struct conn *c);
 /* Applies the back-pressure rules after the queue changed. */
 void ingest_pressure(struct node *n);
+
+/* A store found full NODE_FULL_RETRY_MS ago: fetch again and try a write (on_poll). */
+void ingest_full_retry(struct node *n);
 void ingest_shutdown(struct node *n);
 /* Frees what is left once the loop ended. */
 void ingest_free(struct node *n);

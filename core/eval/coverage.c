@@ -221,6 +221,8 @@ static void *run_part(void *arg)
 	struct ct__chunk_scan s = {p->tr, p->times, p->ntimes, p->index, p->count, 0, count_instrument, p};
 
 	p->err = ct__chunk_scan(p->r, &s);
+	if (p->err == 0)
+		p->err = ct__tracer_failed(p->tr, "coverage"); /* its counts may rest on a guess */
 	if (p->err < 0)
 		snprintf(p->detail, sizeof(p->detail), "%s", ct_error_last());
 	return NULL;
@@ -415,6 +417,8 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 	}
 	if (err == 0)
 		err = ct__standards_summary(parts[0].tr, times, ntimes, &q->filter, cov);
+	if (err == 0)
+		err = ct__tracer_failed(parts[0].tr, "coverage");
 done:
 	for (i = 0; i < MAX_THREADS; i++)
 		part_free(&parts[i]); /* harmless on a part never opened */

@@ -151,7 +151,8 @@ int ct_due_list(ct_due **out, ct_reader *r, const ct_due_query *q)
 	s.parts = 1;
 	s.judge = consider;
 	s.ctx = &w;
-	if ((err = ct_tracer_new(&w.tr, r)) < 0 || ((s.tr = w.tr), (err = ct__chunk_scan(r, &s)) < 0)) {
+	if ((err = ct_tracer_new(&w.tr, r)) < 0 || ((s.tr = w.tr), (err = ct__chunk_scan(r, &s)) < 0) ||
+	    (err = ct__tracer_failed(w.tr, "the due list")) < 0) {
 		ct_tracer_free(w.tr);
 		ct_due_free(w.d);
 		return err;

@@ -328,12 +328,16 @@ int ct_impact_of_key(ct_impact **out, ct_tracer *tr, const uint8_t key[CT_KEY_BY
 	int err;
 
 	*out = NULL;
+	if ((err = ct__tracer_failed(tr, "the impact")) < 0)
+		return err;
 	memset(&w, 0, sizeof(w));
 	w.tr = tr;
 	if (!(w.im = calloc(1, sizeof(*w.im))))
 		return ct_error_set(CT_ENOMEM, "out of memory listing the impact");
 	if ((err = seed_key(&w, key)) == 0)
 		err = walk_queue(&w);
+	if (err == 0)
+		err = ct__tracer_failed(tr, "the impact");
 	return walk_done(&w, err, out);
 }
 
@@ -343,12 +347,16 @@ int ct_impact_of(ct_impact **out, ct_tracer *tr, const char *id, size_t id_len, 
 	int err;
 
 	*out = NULL;
+	if ((err = ct__tracer_failed(tr, "the impact")) < 0)
+		return err;
 	memset(&w, 0, sizeof(w));
 	w.tr = tr;
 	if (!(w.im = calloc(1, sizeof(*w.im))))
 		return ct_error_set(CT_ENOMEM, "out of memory listing the impact");
 	if ((err = enqueue(&w, id, id_len, NULL, since, 1)) == 0)
 		err = walk_queue(&w);
+	if (err == 0)
+		err = ct__tracer_failed(tr, "the impact");
 	return walk_done(&w, err, out);
 }
 

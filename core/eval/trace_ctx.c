@@ -772,6 +772,16 @@ bool ct__trusted(ct_tracer *tr, const ct_entry *e)
 	return ct__distrust(tr, e) < 0;
 }
 
+int ct__tracer_failed(const ct_tracer *tr, const char *what)
+{
+	if (!tr->err)
+		return 0;
+	return ct_error_set(tr->err,
+			    "cannot answer %s: an error met reading the bureau's records left the evaluator "
+			    "incomplete: %s",
+			    what, ct_strerror(tr->err));
+}
+
 bool ct__same_lab(ct_tracer *tr, const uint8_t a[CT_KEY_BYTES], const uint8_t b[CT_KEY_BYTES])
 {
 	struct ct__org *oa = NULL, *ob = NULL;

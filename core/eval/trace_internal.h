@@ -297,6 +297,13 @@ struct ct_tracer {
 	int err;
 };
 
+/*
+ * 0 when tr has met no error; else the error it kept (struct ct_tracer's
+ * err), with a detail naming what cannot be answered. Every public call
+ * that judges through tr checks it before answering.
+ */
+int ct__tracer_failed(const ct_tracer *tr, const char *what);
+
 /* Reports a network index key read (ct_tracer_record_keys): type and id, or an author (org and fork), or a revoked calibration. */
 void ct__record_key_id(ct_tracer *tr, char type, const char *id, size_t len);
 void ct__record_key_author(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES]);

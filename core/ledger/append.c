@@ -202,6 +202,56 @@ static int check_key_event(ct_reader *r, const uint8_t bureau[CT_KEY_BYTES], ct_
 	return 0;
 }
 
+struct rekey_in {
+	bool found;
+	uint8_t hash[CT_HASH_BYTES];
+};
+
+static int take_rekey_in(void *ctx, const ct_index_row *row)
+{
+	struct rekey_in *k = ctx;
+
+	if (row->kind != CT_ROW_REKEY_IN)
+		return 0;
+	k->found = true;
+	memcpy(k->hash, row->hash, CT_HASH_BYTES);
+	return 1;
+}
+
+/*
+ * Whether key speaks for the lab owner is a key of: owner itself, or a key
+ * that replaced it through the bureau's org.rekey entries (walking back
+ * from key through each rekey into it). A re-keyed lab retires the
+ * instruments and declares out of tolerance the standards it registered
+ * under its old key (docs/DESIGN.md section 5: the new key is the same lab).
+ */
+static int same_lab(ct_reader *r, const uint8_t owner[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES], bool *out)
+{
+	uint8_t cur[CT_KEY_BYTES];
+	const uint8_t *old;
+	ct_entry e;
+	int err, step;
+
+	*out = false;
+	memcpy(cur, key, CT_KEY_BYTES);
+	for (step = 0; step < 256; step++) { /* a chain is short; a cycle cannot be, but stop anyway */
+		struct rekey_in k = {false, {0}};
+		if (memcmp(cur, owner, CT_KEY_BYTES) == 0) {
+			*out = true;
+			return 0;
+		}
+		if ((err = ct_read_org_rows(r, cur, take_rekey_in, &k)) < 0)
+			return err;
+		if (!k.found)
+			return 0;
+		if ((err = ct_read_entry_by_hash(&e, r, k.hash)) < 0 ||
+		    (err = body_bin32(e.body, e.body_len, "old_key", &old)) < 0)
+			return err;
+		memcpy(cur, old, CT_KEY_BYTES);
+	}
+	return 0;
+}
+
 /* Relations an own append checks against the store. */
 static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_event_type t,
 			   const uint8_t *body, size_t len)
@@ -211,14 +261,16 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 	size_t id_len, kind_len;
 	const uint8_t *target;
 	ct_entry cal;
+	bool same;
 	int err = 0;
 
 	switch (t) {
 	case CT_EV_STANDARD_OOT:
 		if ((err = body_str(body, len, "id", &id, &id_len)) < 0 ||
-		    (err = registrant(r, CT_NS_STANDARD, id, id_len, owner)) < 0)
+		    (err = registrant(r, CT_NS_STANDARD, id, id_len, owner)) < 0 ||
+		    (err = same_lab(r, owner, author, &same)) < 0)
 			return err;
-		if (memcmp(owner, author, CT_KEY_BYTES) != 0)
+		if (!same)
 			return ct_error_set(CT_EAUTH, "standard '%.*s' belongs to another lab: only its owner declares "
 						   "it out of tolerance",
 					 (int)id_len, id);
@@ -230,9 +282,10 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 		return registrant(r, CT_NS_STANDARD, id, id_len, owner);
 	case CT_EV_INSTRUMENT_RETIRE:
 		if ((err = body_str(body, len, "id", &id, &id_len)) < 0 ||
-		    (err = registrant(r, CT_NS_INSTRUMENT, id, id_len, owner)) < 0)
+		    (err = registrant(r, CT_NS_INSTRUMENT, id, id_len, owner)) < 0 ||
+		    (err = same_lab(r, owner, author, &same)) < 0)
 			return err;
-		if (memcmp(owner, author, CT_KEY_BYTES) != 0)
+		if (!same)
 			return ct_error_set(CT_EAUTH, "instrument '%.*s' was registered by another lab", (int)id_len, id);
 		return 0;
 	case CT_EV_CALIBRATION:

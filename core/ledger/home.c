@@ -70,6 +70,54 @@ int ct_config_add_peer(ct_config *cfg, const char *peer)
 	return 0;
 }
 
+int ct_size_parse(uint64_t *out, const char *what, const char *text)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	errno = 0;
+	if (*text < '0' || *text > '9' || ((v = strtoull(text, &end, 10)), errno))
+		goto bad;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	case 'T':
+	case 't':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		goto bad;
+	}
+	if (shift) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+	}
+	if (*end || v > (UINT64_MAX >> shift))
+		goto bad;
+	v <<= shift;
+	if (v < (1u << 20))
+		return ct_error_set(CT_EINVAL, "%s '%s' is less than 1 MiB", what, text);
+	*out = v;
+	return 0;
+bad:
+	return ct_error_set(CT_EINVAL, "%s '%s' is not a size (bytes, or a number with K, M, G or T: 512M, 8G)",
+			    what, text);
+}
+
 static int set_line(ct_config *cfg, const char *path, int lineno, const char *name, const char *value)
 {
 	char **slot = NULL;
@@ -83,6 +131,10 @@ static int set_line(ct_config *cfg, const char *path, int lineno, const char *na
 		if (ct_unhex(cfg->network, CT_HASH_BYTES, value) < 0)
 			return ct_error_set(CT_EINVAL, "%s:%d: network must be 64 hex digits", path, lineno);
 		cfg->has_network = 1;
+		return 0;
+	} else if (strcmp(name, "map_max") == 0) {
+		if ((err = ct_size_parse(&cfg->map_max, "map_max", value)) < 0)
+			return ct_error_wrap(err, "%s:%d", path, lineno);
 		return 0;
 	} else if (strcmp(name, "peer") == 0) {
 		if ((err = ct_config_add_peer(cfg, value)) < 0)
@@ -147,6 +199,8 @@ int ct_config_save(const ct_config *cfg, const char *path)
 		ct_hex(hex, cfg->network, CT_HASH_BYTES);
 		fprintf(f, "network = %s\n", hex);
 	}
+	if (cfg->map_max)
+		fprintf(f, "map_max = %llu\n", (unsigned long long)cfg->map_max);
 	for (i = 0; i < cfg->peer_count; i++)
 		fprintf(f, "peer = %s\n", cfg->peers[i]);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {

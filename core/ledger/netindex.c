@@ -277,8 +277,7 @@ static int touch(ct_batch *b, const uint8_t *key, size_t len)
 	if (!b->l->has_nindex)
 		return 0;
 	if (ct_buf_put(&b->ndirty, &l, 1) < 0 || ct_buf_put(&b->ndirty, key, len) < 0) {
-		b->poisoned = ct_error_set(CT_ENOMEM, "out of memory marking network index keys");
-		return b->poisoned;
+		return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory marking network index keys"));
 	}
 	return 0;
 }
@@ -410,8 +409,8 @@ int ct__netindex_commit(ct_batch *b)
 	    (err = ct__put(b, DB_NINDEX, "S", 1, num, sizeof(num), 0)) < 0)
 		goto done;
 done:
-	if (err < 0 && !b->poisoned)
-		b->poisoned = err;
+	if (err < 0)
+		ct__batch_poison(b, err);
 	b->ndirty.len = 0;
 	free(v);
 	ct_buf_free(&rec);
@@ -966,7 +965,7 @@ static int drop_logs(ct_batch *b)
 		k.mv_data = "D";
 	}
 	if (rc && rc != MDB_NOTFOUND)
-		err = b->poisoned = ct__mdb_error(rc, "network index");
+		err = ct__batch_poison(b, ct__mdb_error(rc, "network index"));
 	mdb_cursor_close(cur);
 	return err;
 }
@@ -1000,8 +999,8 @@ int ct_netindex_rebuild(ct_batch *b)
 		goto done;
 	err = fold_all(b, refs, n);
 done:
-	if (err < 0 && !b->poisoned)
-		b->poisoned = err;
+	if (err < 0)
+		ct__batch_poison(b, err);
 	free(refs);
 	ct_buf_free(&keys);
 	return err;
@@ -1073,8 +1072,8 @@ int ct_netindex_update(ct_batch *b)
 		goto done;
 	err = drop_logs(b);
 done:
-	if (err < 0 && !b->poisoned)
-		b->poisoned = err;
+	if (err < 0)
+		ct__batch_poison(b, err);
 	free(refs);
 	ct_buf_free(&keys);
 	return err;

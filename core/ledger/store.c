@@ -152,9 +152,19 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 	}
 	if (!(opts && opts->map_size)) {
 		MDB_envinfo info;
+		size_t want = DEFAULT_MAP_SIZE < l->map_max ? DEFAULT_MAP_SIZE : l->map_max;
 
+		/*
+		 * The store's own size is raised to the default, and brought down
+		 * to map_max when a process with a larger limit grew it past that
+		 * (LMDB keeps it at least as large as the data).
+		 */
 		mdb_env_info(l->env, &info);
-		if (info.me_mapsize < DEFAULT_MAP_SIZE && (rc = mdb_env_set_mapsize(l->env, DEFAULT_MAP_SIZE)) != 0) {
+		if (info.me_mapsize > l->map_max)
+			want = l->map_max;
+		else if (info.me_mapsize >= want)
+			want = 0;
+		if (want && (rc = mdb_env_set_mapsize(l->env, want)) != 0) {
 			err = ct__mdb_error(rc, "setting the map size");
 			goto fail;
 		}
@@ -229,6 +239,15 @@ static int count_added(ct_batch *b)
 	return 0;
 }
 
+int ct__batch_poison(ct_batch *b, int err)
+{
+	if (!b->poisoned) {
+		b->poisoned = err;
+		snprintf(b->poison_why, sizeof(b->poison_why), "%s", ct_error_last());
+	}
+	return b->poisoned;
+}
+
 int ct_batch_commit(ct_batch *b)
 {
 	int rc, err = 0;
@@ -236,11 +255,12 @@ int ct_batch_commit(ct_batch *b)
 	if (!b->poisoned)
 		ct__netindex_commit(b); /* an error poisons the batch */
 	if (!b->poisoned && b->added_entries && (err = count_added(b)) < 0)
-		b->poisoned = err;
+		ct__batch_poison(b, err);
 	if (b->poisoned) {
 		err = b->poisoned;
 		mdb_txn_abort(b->rd.txn);
-		ct_error_wrap(err, "batch not committed after an earlier write error");
+		/* the first error's own detail: what came after it only failed because of it */
+		ct_error_set(err, "batch not committed after an earlier write error: %s", b->poison_why);
 	} else if ((rc = mdb_txn_commit(b->rd.txn)) != 0) {
 		if (rc == MDB_MAP_FULL)
 			b->l->full_seen = true;
@@ -313,7 +333,7 @@ int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
 	    unsigned flags)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-	int rc, err;
+	int rc;
 
 	if (b->poisoned)
 		return b->poisoned;
@@ -323,9 +343,7 @@ int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
 	if (rc == MDB_MAP_FULL)
 		b->l->full_seen = true;
 	if (rc) {
-		err = ct__mdb_error(rc, db_specs[db].name);
-		b->poisoned = err;
-		return err;
+		return ct__batch_poison(b, ct__mdb_error(rc, db_specs[db].name));
 	}
 	return 0;
 }
@@ -333,15 +351,13 @@ int ct__put(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
 int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void *val, size_t vlen)
 {
 	MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-	int rc, err;
+	int rc;
 
 	if (b->poisoned)
 		return b->poisoned;
 	rc = mdb_del(b->rd.txn, b->l->dbi[db], &k, val ? &v : NULL);
 	if (rc && rc != MDB_NOTFOUND) {
-		err = ct__mdb_error(rc, db_specs[db].name);
-		b->poisoned = err;
-		return err;
+		return ct__batch_poison(b, ct__mdb_error(rc, db_specs[db].name));
 	}
 	return 0;
 }

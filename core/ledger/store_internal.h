@@ -71,6 +71,7 @@ struct ct_batch {
 	ct_ledger *l;
 	struct ct_reader rd; /* reads through the write txn */
 	int poisoned;        /* first write error, 0 if none */
+	char poison_why[256]; /* ... and its detail, which later reads in the dead txn would overwrite */
 	ct_buf ndirty;       /* network index keys this batch touched: u8 len || key, repeated */
 	uint64_t added_entries, added_bytes; /* stored by this batch: the counters in DB_META */
 };
@@ -113,6 +114,9 @@ int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
  */
 int ct__txn_begin(ct_ledger *l, unsigned flags, MDB_txn **out);
 void ct__txn_end(ct_ledger *l);
+
+/* Records err as the batch's first write error (with its detail), unless one is; returns the first. */
+int ct__batch_poison(ct_batch *b, int err);
 
 /* Grows the map when it is 80% used or a write met MDB_MAP_FULL, if nothing is open (store_map.c). */
 void ct__map_maybe_grow(ct_ledger *l);

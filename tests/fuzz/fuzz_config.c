@@ -54,7 +54,7 @@ static void check_roundtrip(const ct_config *cfg)
 	CHECK(same_str(again.name, cfg->name) && same_str(again.listen, cfg->listen));
 	CHECK(again.has_network == cfg->has_network);
 	CHECK(!cfg->has_network || memcmp(again.network, cfg->network, CT_HASH_BYTES) == 0);
-	CHECK(again.peer_count == cfg->peer_count);
+	CHECK(again.peer_count == cfg->peer_count && again.map_max == cfg->map_max);
 	for (i = 0; i < cfg->peer_count; i++)
 		CHECK(strcmp(again.peers[i], cfg->peers[i]) == 0);
 	ct_config_free(&again);

@@ -142,6 +142,11 @@ has "2024-12,,3,0,1,2,0.00,3,0,1,0.00"
 expect 0 "$ct" --home bureau coverage --at 2024-12-01 --district North
 has "instruments registered               1"
 expect 2 "$ct" --home bureau coverage --by planet
+has "domain or lab, not 'planet'"
+# every grouping --by takes is in the help, lab (a re-keyed lab as one group) too
+expect 0 "$ct" coverage --help
+has "or lab (the lab responsible"
+expect 0 "$ct" --home bureau coverage --at 2024-12-01 --by lab
 
 # due: SCALE-S runs out on 2024-12-31
 expect 0 "$ct" --home bureau due --at 2024-12-20 --within 30

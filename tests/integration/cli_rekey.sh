@@ -103,4 +103,10 @@ run_expect 0 imp.out -- B impact --key "$lab2" --json
 pyjson imp.out "j['items'] == []"
 run_expect 0 help.out -- B impact --help
 has help.out "--key KEY"
+# the new key retires an instrument the old key registered: the same lab (the own-append check
+# follows the rekey chain; it refused this as "registered by another lab" before)
+run_expect 0 ret.out -- L2 instrument retire SC-3 --effective 2027-06-01
+sync bureau lab2
+run_expect 0 cov.out -- B coverage --at 2027-07-01 --by lab --json
+pyjson cov.out "[g['key'] for g in j['groups']] == ['$lab'] and j['groups'][0]['registered'] == 2"
 echo "ok: rekey and compromise through the CLI"

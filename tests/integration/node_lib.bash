@@ -111,7 +111,14 @@ start() { # start NAME [caltraced options]; NICE=N lowers the node's priority
 	shift
 	nice -n "${NICE:-0}" "$CTD" --home "$WORK/$name" "$@" 2>>"$WORK/$name.log" &
 	PID[$name]=$!
-	wait_until 10 test -S "$WORK/$name/caltraced.sock" || fail "$name did not start"
+	# started when its control socket answers: a socket file alone may be a SIGKILLed run's
+	wait_until 10 running "$name" || fail "$name did not start"
+}
+
+running() { # running NAME: NAME's caltraced answers on its control socket
+	local out
+	out=$(ct "$1" status 2>/dev/null) || return 1
+	[[ $out == *"node     running"* ]]
 }
 
 stop() { # SIGTERM, and it must exit 0

@@ -15,8 +15,11 @@
  * Paths: ct_batch_ingest of a small network's entries (the base network of
  * trace_fixture.h, two feeds) into a fresh store; ct_bundle_parse of
  * tests/vectors/bundle-example/scale-s.bundle; ct_tracer_new + ct_trace on
- * the base network.
+ * the base network; and the other public evaluator calls on it, which share
+ * the tracer's helpers (and its kept first error): coverage (by lab),
+ * a lab's due list, impact of a standard and the verdicts of what it lists.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "ct_store_test.h"
 #include "trace_fixture.h"
 
+#include "caltrace/eval/coverage.h"
 #include "caltrace/proof/bundle.h"
 
 
@@ -272,12 +276,249 @@ static void test_trace_sweep(void **state)
 	fx_close(&f);
 }
 
+/* ---- the other evaluator calls ----------------------------------------- */
+
+/*
+ * One evaluator call on the base network, its answer written as text into
+ * *out (malloc'd) so that the sweep can compare answers. Returns 0 or the
+ * call's error.
+ */
+typedef int (*eval_fn)(struct fx *f, struct fx_base *base, ct_reader *r, char **out);
+
+/* Appends to a string grown with __real_realloc: the answer's text is never an injected failure. */
+static void cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(char **s, const char *fmt, ...)
+{
+	char more[512];
+	size_t len = *s ? strlen(*s) : 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	assert_non_null(*s = __real_realloc(*s, len + strlen(more) + 1));
+	memcpy(*s + len, more, strlen(more) + 1);
+}
+
+static void counts_text(char **s, const ct_coverage_counts *c)
+{
+	cat(s, "reg %llu valid %llu suspect %llu invalid %llu compulsory %llu/%llu/%llu;",
+	    (unsigned long long)c->registered, (unsigned long long)c->valid, (unsigned long long)c->suspect,
+	    (unsigned long long)c->invalid, (unsigned long long)c->compulsory,
+	    (unsigned long long)c->compulsory_valid, (unsigned long long)c->compulsory_suspect);
+}
+
+static int eval_coverage(struct fx *f, struct fx_base *base, ct_reader *r, char **out)
+{
+	uint64_t at[2] = {fx_ms("2025-06-01"), fx_ms("2026-06-01")};
+	ct_coverage_query q = {.by = CT_BY_LAB, .threads = 1};
+	ct_coverage *c = NULL;
+	size_t i, g;
+	int err;
+
+	(void)f;
+	(void)base;
+	err = ct_coverage_compute(&c, r, at, 2, &q);
+	if (err < 0)
+		return err;
+	for (i = 0; i < 2; i++) {
+		counts_text(out, &c[i].total);
+		for (g = 0; g < c[i].ngroups; g++) {
+			cat(out, " %s:", c[i].groups[g].key);
+			counts_text(out, &c[i].groups[g].counts);
+		}
+		cat(out, " std %llu\n", (unsigned long long)c[i].standards.valid[CT_LEVEL_MUNICIPAL]);
+	}
+	ct_coverage_free(c, 2);
+	return 0;
+}
+
+static int eval_due(struct fx *f, struct fx_base *base, ct_reader *r, char **out)
+{
+	ct_due_query q = {.at = fx_ms("2026-06-01"), .within_days = 30, .has_lab = true};
+	ct_due *d = NULL;
+	size_t i;
+	int err;
+
+	(void)f;
+	memcpy(q.lab, ct_keypair_public(base->city), CT_KEY_BYTES);
+	err = ct_due_list(&d, r, &q);
+	if (err < 0)
+		return err;
+	cat(out, "%zu:", d->count);
+	for (i = 0; i < d->count; i++)
+		cat(out, " %s %s %lld", d->items[i].id, ct_due_state_name(d->items[i].state),
+		    (long long)d->items[i].days);
+	ct_due_free(d);
+	return 0;
+}
+
+static int eval_impact(struct fx *f, struct fx_base *base, ct_reader *r, char **out)
+{
+	ct_tracer *tr = NULL;
+	ct_impact *im = NULL;
+	ct_verdict *v = NULL;
+	size_t i;
+	int err;
+
+	(void)f;
+	(void)base;
+	if ((err = ct_tracer_new(&tr, r)) < 0)
+		goto done;
+	if ((err = ct_impact_of(&im, tr, "M1", 2, 0)) < 0 ||
+	    (err = ct_impact_verdicts(&v, tr, im, fx_ms("2025-06-01"))) < 0)
+		goto done;
+	cat(out, "%zu:", im->count);
+	for (i = 0; i < im->count; i++)
+		cat(out, " %c %s %d", im->items[i].kind, im->items[i].id, (int)v[i]);
+done:
+	free(v);
+	ct_impact_free(im);
+	ct_tracer_free(tr);
+	return err;
+}
+
+/*
+ * Sweeps one evaluator call: with allocation N failing, it must return
+ * CT_ENOMEM, or the same answer as without the failure: never a different
+ * answer without an error (what a tracer that met an error and carried on
+ * with a guess would give).
+ */
+static void eval_sweep(const char *name, eval_fn run)
+{
+	struct fx f;
+	struct fx_base base;
+	ct_reader *r = NULL;
+	char *want = NULL, *got;
+	unsigned long n, failures = 0;
+	int err;
+
+	fx_base_open(&f, &base, true);
+	fx_commit(&f);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
+	CT_OK_OR_FAIL(run(&f, &base, r, &want));
+	ct_reader_end(r);
+	for (n = 1; n < SWEEP_MAX; n++) {
+		got = NULL;
+		CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
+		arm(n);
+		err = run(&f, &base, r, &got);
+		if (!disarm()) {
+			assert_int_equal(err, 0);
+			assert_string_equal(got, want);
+			free(got);
+			ct_reader_end(r);
+			break;
+		}
+		if (err < 0) {
+			failures++;
+			if (err != CT_ENOMEM)
+				fail_msg("allocation %lu failed: %s -> %s: %s", n, name, ct_strerror(err),
+					 ct_error_last());
+		} else if (strcmp(got, want) != 0) {
+			fail_msg("allocation %lu failed: %s answered without an error, but not as without "
+				 "the failure:\n%s\ninstead of\n%s",
+				 n, name, got, want);
+		}
+		free(got);
+		ct_reader_end(r);
+	}
+	assert_true(n < SWEEP_MAX);
+	assert_true(failures > 0);
+	printf("%s: %lu allocations swept, %lu failed with CT_ENOMEM\n", name, n - 1, failures);
+	free(want);
+	fx_close(&f);
+}
+
+static void test_coverage_sweep(void **state)
+{
+	(void)state;
+	eval_sweep("coverage by lab", eval_coverage);
+}
+
+static void test_due_sweep(void **state)
+{
+	(void)state;
+	eval_sweep("due list of a lab", eval_due);
+}
+
+static void test_impact_sweep(void **state)
+{
+	(void)state;
+	eval_sweep("impact and its verdicts", eval_impact);
+}
+
+/*
+ * A tracer that kept an error (a trace met it reading the bureau's records:
+ * a second trace on the same tracer, with nothing failing, fails too) must
+ * make ct_impact_of and ct_impact_of_key fail as well, rather than list
+ * what its incomplete memory says.
+ */
+static void test_impact_after_kept_error(void **state)
+{
+	struct fx f;
+	struct fx_base base;
+	ct_trace_node *tree;
+	ct_tracer *tr;
+	ct_impact *im;
+	ct_reader *r = NULL;
+	unsigned long n, kept = 0;
+	uint64_t at = fx_ms("2025-06-01");
+	int err;
+
+	(void)state;
+	fx_base_open(&f, &base, true);
+	fx_commit(&f);
+	for (n = 1; n < SWEEP_MAX; n++) {
+		tr = NULL;
+		tree = NULL;
+		CT_OK_OR_FAIL(ct_reader_begin(&r, f.l));
+		CT_OK_OR_FAIL(ct_tracer_new(&tr, r));
+		arm(n);
+		err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, "SCALE-1", strlen("SCALE-1"), at);
+		if (!disarm()) {
+			assert_int_equal(err, 0);
+			ct_trace_free(tree);
+			ct_tracer_free(tr);
+			ct_reader_end(r);
+			break;
+		}
+		ct_trace_free(tree);
+		tree = NULL;
+		if (err < 0 && ct_trace(&tree, tr, CT_NS_INSTRUMENT, "SCALE-1", strlen("SCALE-1"), at) < 0) {
+			kept++;
+			im = NULL;
+			err = ct_impact_of(&im, tr, "M1", 2, 0);
+			if (err != CT_ENOMEM)
+				fail_msg("allocation %lu failed in a trace, the tracer kept it, and then "
+					 "ct_impact_of -> %d (%s)",
+					 n, err, im ? "a list" : ct_error_last());
+			assert_null(im);
+			err = ct_impact_of_key(&im, tr, ct_keypair_public(base.city));
+			if (err != CT_ENOMEM)
+				fail_msg("allocation %lu: the tracer kept an error, and ct_impact_of_key -> %d", n, err);
+			assert_null(im);
+		}
+		ct_trace_free(tree);
+		ct_tracer_free(tr);
+		ct_reader_end(r);
+	}
+	assert_true(n < SWEEP_MAX);
+	assert_true(kept > 0);
+	printf("impact after a kept error: %lu of %lu allocations left the tracer with its error\n", kept, n - 1);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ingest_sweep),
 	    cmocka_unit_test(test_bundle_parse_sweep),
 	    cmocka_unit_test(test_trace_sweep),
+	    cmocka_unit_test(test_coverage_sweep),
+	    cmocka_unit_test(test_due_sweep),
+	    cmocka_unit_test(test_impact_sweep),
+	    cmocka_unit_test(test_impact_after_kept_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

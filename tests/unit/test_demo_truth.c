@@ -22,6 +22,7 @@ struct city {
 	ct_demo_gen_opts opts;
 	ct_demo_city c;
 	ct_keypair *kp[CT_DEMO_LABS];
+	ct_keypair *rekey_kp; /* the re-keyed lab's new key: it signs phase 6 */
 	ct_ledger *l;
 	json_t *truth;
 };
@@ -42,7 +43,7 @@ static void import_file(struct city *s, const struct ct_demo_file *f)
 
 	assert_non_null(in);
 	if (ct_records_open(&src, in, ct_records_format_of(f->path)) < 0 ||
-	    ct_records_import(s->l, s->kp[f->lab], src, &o, &n) < 0)
+	    ct_records_import(s->l, f->phase == 6 ? s->rekey_kp : s->kp[f->lab], src, &o, &n) < 0)
 		fail_msg("%s: %s", f->path, ct_error_last());
 	assert_int_equal(n, f->records);
 	ct_records_close(src);
@@ -52,6 +53,7 @@ static void import_file(struct city *s, const struct ct_demo_file *f)
 static void build(struct city *s, uint64_t seed, uint64_t instruments)
 {
 	size_t i;
+	int phase;
 
 	memset(s, 0, sizeof(*s));
 	s->dir = ct_test_tmpdir();
@@ -64,11 +66,15 @@ static void build(struct city *s, uint64_t seed, uint64_t instruments)
 		s->kp[i] = ct_test_keypair((int)i + 1);
 		ct_key_hex(s->opts.keys[i], ct_keypair_public(s->kp[i]));
 	}
+	s->rekey_kp = ct_test_keypair(CT_DEMO_LABS + 1);
+	ct_key_hex(s->opts.rekey_key, ct_keypair_public(s->rekey_kp));
 	if (ct_demo_city_generate(&s->c, &s->opts) != 0)
 		fail_msg("ct_demo_city_generate: %s", ct_error_last());
 	CT_OK_OR_FAIL(ct_ledger_open(&s->l, s->store, NULL));
-	for (i = 0; i < s->c.nfiles; i++) /* in phase order, as the demo imports them */
-		import_file(s, &s->c.files[i]);
+	for (phase = 1; phase <= CT_DEMO_PHASES; phase++) /* in phase order, as the demo imports them */
+		for (i = 0; i < s->c.nfiles; i++)
+			if (s->c.files[i].phase == phase)
+				import_file(s, &s->c.files[i]);
 	assert_non_null(s->truth = json_load_file(s->c.truth_path, 0, NULL));
 }
 
@@ -78,6 +84,7 @@ static void destroy(struct city *s)
 	ct_ledger_close(s->l);
 	for (int i = 0; i < CT_DEMO_LABS; i++)
 		ct_keypair_free(s->kp[i]);
+	ct_keypair_free(s->rekey_kp);
 	ct_demo_city_free(&s->c);
 	ct_test_rm_rf(s->dir);
 	ct_test_rm_rf(s->store);

@@ -1,4 +1,6 @@
-/* The node home (core/ledger/home.c): where the control socket lives. */
+/* The node home (core/ledger/home.c): where the control socket lives, sizes, map_max. */
+#include <unistd.h>
+
 #include "ct_test.h"
 
 #include "caltrace/ledger/home.h"
@@ -17,10 +19,65 @@ static void test_control_path(void **state)
 	assert_int_equal(ct_home_control_path(path, 1, "."), CT_ETOOBIG);
 }
 
+static void test_size_parse(void **state)
+{
+	uint64_t v = 7;
+
+	CT_OK_OR_FAIL(ct_size_parse(&v, "map_max", "12M"));
+	assert_int_equal(v, 12u << 20);
+	CT_OK_OR_FAIL(ct_size_parse(&v, "map_max", "8GiB"));
+	assert_int_equal(v, (uint64_t)8 << 30);
+	CT_OK_OR_FAIL(ct_size_parse(&v, "map_max", "2T"));
+	assert_int_equal(v, (uint64_t)2 << 40);
+	CT_OK_OR_FAIL(ct_size_parse(&v, "map_max", "1048576"));
+	assert_int_equal(v, 1u << 20);
+	v = 7;
+	/* each refused, naming the setting and the text, and the value untouched */
+	const char *bad[] = {"", "M", "-1M", "12X", "12MB3", " 12M", "1K", "1048575", "99999999999T",
+			     "18446744073709551616"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(ct_size_parse(&v, "--map-max", bad[i]), CT_EINVAL);
+		assert_non_null(strstr(ct_error_last(), "--map-max"));
+		assert_int_equal(v, 7);
+	}
+}
+
+static void test_config_map_max(void **state)
+{
+	char dir[] = "/tmp/ct-test-home-XXXXXX", path[64];
+	ct_config cfg, again;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("listen = 127.0.0.1:7400\nmap_max = 64M\n", f);
+	fclose(f);
+	CT_OK_OR_FAIL(ct_config_load(&cfg, path));
+	assert_int_equal(cfg.map_max, 64u << 20);
+	CT_OK_OR_FAIL(ct_config_save(&cfg, path));
+	CT_OK_OR_FAIL(ct_config_load(&again, path));
+	assert_int_equal(again.map_max, 64u << 20);
+	ct_config_free(&again);
+	ct_config_free(&cfg);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("map_max = lots\n", f);
+	fclose(f);
+	assert_int_equal(ct_config_load(&cfg, path), CT_EINVAL);
+	assert_non_null(strstr(ct_error_last(), ":1:"));
+	assert_non_null(strstr(ct_error_last(), "lots"));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_control_path),
+	    cmocka_unit_test(test_size_parse),
+	    cmocka_unit_test(test_config_map_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

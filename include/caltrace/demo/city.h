@@ -46,8 +46,9 @@ struct ct_demo_district {
 };
 
 #define CT_DEMO_BUREAU	  0 /* ct_demo_labs[0] is the bureau */
-#define CT_DEMO_PHASES	  5
+#define CT_DEMO_PHASES	  6
 #define CT_DEMO_LABS	  19
+#define CT_DEMO_REKEYED	  16 /* the mining lab: the bureau re-keys it half-way (docs/DEMO.md) */
 #define CT_DEMO_DISTRICTS 7
 
 extern const struct ct_demo_lab ct_demo_labs[CT_DEMO_LABS];
@@ -64,6 +65,7 @@ typedef struct ct_demo_gen_opts {
 	uint64_t instruments;	     /* in service at the report date, about */
 	uint64_t at;		     /* the report date, ms since the epoch, midnight UTC */
 	char keys[CT_DEMO_LABS][65]; /* each lab's public key, hex (the bureau's unused) */
+	char rekey_key[65];	     /* the new key of the lab the bureau re-keys (CT_DEMO_REKEYED) */
 	const char *dir;	     /* where the record files and truth.json go (exists) */
 } ct_demo_gen_opts;
 
@@ -76,13 +78,18 @@ struct ct_demo_file {
 };
 
 typedef struct ct_demo_city {
-	struct ct_demo_file *files; /* by phase, then lab */
+	struct ct_demo_file *files; /* import them phase by phase (phase 6: the re-keyed lab's, signed
+				       with its new key, o->rekey_key) */
 	size_t nfiles;
 	uint64_t records[CT_DEMO_PHASES + 1]; /* per phase (index 1..), [0] the total */
 	uint64_t instruments;		      /* registered and not retired at the report date */
 	char chain_example[64];		      /* a valid instrument with a three-level chain */
 	char oot_standard[64];		      /* the standard declared out of tolerance */
 	char lapsed_standard[64];	      /* the standard whose calibration lapsed for a month */
+	char rekey_example[64];		      /* a re-keyed lab's instrument filed under its old key and
+						 verified under its new one */
+	uint64_t rekey_at;		      /* the rekey's effective time, ms */
+	uint64_t rekey_closed_at;	      /* the old feed's last entry: the rekey closes it there */
 	char truth_path[4200];
 } ct_demo_city;
 

@@ -21,6 +21,8 @@ typedef struct ct_config {
 	uint8_t network[CT_HASH_BYTES];
 	size_t peer_count;
 	char *peers[CT_MAX_PEERS]; /* "KEYHEX@host:port" */
+	uint64_t map_max;	   /* 'map_max = SIZE': the largest the store's map may grow to, in
+				      bytes; 0: the store's default (ct_ledger_opts.map_max) */
 } ct_config;
 
 /*
@@ -31,6 +33,14 @@ int ct_config_load(ct_config *out, const char *path);
 
 /* Writes the config atomically (temp file + rename). Errors: CT_EIO. */
 int ct_config_save(const ct_config *cfg, const char *path);
+
+/*
+ * Parses a size: a whole number of bytes, or of KiB, MiB, GiB or TiB with
+ * the suffix K, M, G or T (an optional iB or B after it: 512M, 8GiB), at
+ * least 1 MiB. Errors: CT_EINVAL, the detail naming what (for the message)
+ * and the text.
+ */
+int ct_size_parse(uint64_t *out, const char *what, const char *text);
 
 /* Adds a peer "KEYHEX@host:port" after checking its form. Errors: CT_EINVAL, CT_EEXISTS. */
 int ct_config_add_peer(ct_config *cfg, const char *peer);

@@ -54,7 +54,9 @@ typedef struct ct_ledger_opts {
  * Otherwise it is refused, as is one of a newer format: it is never read.
  *
  * The map (the most the store may hold) starts at 64 GiB of address
- * space, not of disk, and grows by doubling, up to map_max, when a write
+ * space, not of disk (map_max when that is less; a store whose map another
+ * process grew past map_max is brought down to it, or to its data's size),
+ * and grows by doubling, up to map_max, when a write
  * batch begins with the map 80% used (or after a write met a full map)
  * and no transaction of this process is open. Another process's growth is
  * adopted when a transaction begins.
