@@ -102,8 +102,8 @@ const char *const ct_demo_phase_names[CT_DEMO_PHASES] = {
     "every lab registers its standards",
     "the bureau approves the public standards and records their provincial calibrations",
     "the municipal institute calibrates the district and working standards",
-    "every lab files its instruments and writes five years of verifications (the mining lab until "
-    "the bureau re-keys it)",
+    ("every lab files its instruments and writes five years of verifications (the mining lab until "
+     "the bureau re-keys it)"),
     "the mining lab, re-keyed, goes on with its new key and node",
 };
 
