@@ -54,15 +54,21 @@ step lab2 calibrate SC-2 --standard M1 --kind calibration --performed 2024-09-01
 	--result pass --certificate C-2
 step lab2 instrument register SC-3 --category mass --district North --owner Depot --mpe-rel-ppm 1000
 
-# --- the old key, in a thief's hands, writes on: its node comes back
-start lab
+# --- the old key, in a thief's hands, writes on; the bureau declares it compromised before the
+# thief's node comes back (so that the bound is the checkpoint cosigned above: the bureau keeps
+# only the newest cosigned checkpoint of a feed, and on an idle machine it would cosign the
+# thief's new one within the second below)
 ct lab calibrate SC-1 --standard M1 --kind calibration --performed 2024-07-15 --valid-until 2026-07-14 \
 	--result pass --certificate FORGED >/dev/null || fail "the old key could not write"
+# cosignatures are in seconds: one before `since` (the cosignature awaited above, on an idle
+# machine in this same second) is before it, anything cosigned after it is not
+sleep 1
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-sleep 1 # cosignatures are in seconds: anything cosigned from now on is not before `since`
+sleep 1
 ct bureau compromised "${KEY[lab]}" --since "$since" --reason "laptop stolen" >"$WORK/comp.out" 2>&1 ||
 	fail "compromised refused: $(cat "$WORK/comp.out")"
 grep -q "up to #$lab_size " "$WORK/comp.out" || fail "compromised bound: $(cat "$WORK/comp.out")"
+start lab
 wait_until 60 same_digest bureau lab dist lab2 || fail "the nodes did not converge after the rekey"
 [ "$(feeds bureau)" = 4 ] || fail "expected 4 feeds, the bureau holds $(feeds bureau)"
 
