@@ -32,7 +32,7 @@ fl && /Free pages:/ {free = $3}
 /Overflow pages:/ {ov[name] = $3}
 /Entries:/ && !fl {ent[name] = $2}
 END {
-	entries = ent["entries"]
+	entries = ("log" in ent) ? ent["log"] : ent["entries"] # "entries" before store format 3
 	if (entries == 0) entries = 1
 	printf "%-12s %10s %10s %10s %12s\n", "database", "records", "pages", "MB", "per entry"
 	for (i = 1; i <= n; i++) {
@@ -46,5 +46,5 @@ END {
 	printf "%-12s %10s %10d %10.1f %10.0f B\n", "(free)", "", free, free * psize / 1e6, free * psize / entries
 	printf "%-12s %10s %10d %10.1f %10.0f B\n", "(other)", "", total - used - free,
 	       (total - used - free) * psize / 1e6, (total - used - free) * psize / entries
-	printf "%-12s %10d %10d %10.1f %10.0f B\n", "data.mdb", ent["entries"], total, fsize / 1e6, fsize / entries
+	printf "%-12s %10d %10d %10.1f %10.0f B\n", "data.mdb", entries, total, fsize / 1e6, fsize / entries
 }'

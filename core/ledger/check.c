@@ -67,8 +67,12 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 	if ((err = ct_memtree_new(&mem)) < 0)
 		return err;
 	for (seq = 1; seq <= h->size; seq++) {
-		if ((err = ct_read_entry(&e, r, h->author, seq)) < 0)
+		if ((err = ct_read_entry(&e, r, h->author, seq)) < 0) {
+			if (err == CT_ENOTFOUND)
+				err = ct_error_set(CT_ECORRUPT, "feed %s…: entry #%llu of %llu is missing", name,
+						   (unsigned long long)seq, (unsigned long long)h->size);
 			goto done;
+		}
 		if (e.seq != seq || memcmp(e.author, h->author, CT_KEY_BYTES) != 0) {
 			err = ct_error_set(CT_ECORRUPT, "feed %s…: entry stored at #%llu says #%llu", name,
 					(unsigned long long)seq, (unsigned long long)e.seq);

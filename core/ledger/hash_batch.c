@@ -1,10 +1,10 @@
 /*
  * Batched entry reads by hash (caltrace/ledger/ledger.h, ct_hash_batch), for scans. Judging an instrument reads its
  * registration and its calibration: two lookups by hash, each a random
- * descent of the hash index and then of the entries by (author, seq), half
+ * descent of the hash index and then of the entries by number, half
  * of coverage's time. For a chunk of instruments the scan first lists
  * every entry it will need, then looks them all up in key order (the hash
- * index in hash order, then the entries in (author, seq) order) with one
+ * index in hash order, then the entries in number order) with one
  * cursor each: consecutive lookups land on the same or the next B-tree
  * page, and LMDB's cursor skips the descent when the key is on its current
  * page. The caller then finds them in a table (the evaluator's
@@ -18,7 +18,7 @@
 
 struct fetch {
 	uint8_t hash[CT_HASH_BYTES];
-	const uint8_t *key; /* author(32) seq(8), in the snapshot; NULL when not found */
+	uint64_t number;    /* the entry's number (store_internal.h, DB_ENTRIES); 0 when not found */
 	const uint8_t *raw; /* the stored entry, in the snapshot; NULL when not found */
 	size_t len;
 };
@@ -122,33 +122,14 @@ int ct_hash_batch_add(ct_hash_batch *pf, const uint8_t hash[CT_HASH_BYTES])
 		pf->cap = cap;
 	}
 	memcpy(pf->v[pf->n].hash, hash, CT_HASH_BYTES);
-	pf->v[pf->n].key = NULL;
+	pf->v[pf->n].number = 0;
 	pf->v[pf->n].raw = NULL;
 	pf->n++;
 	return 0;
 }
 
-/* Small numbers for the authors met, so that (author, seq) fits a 64-bit sort key. */
-struct authors {
-	const uint8_t *key[256];
-	unsigned n;
-};
-
-static uint64_t author_number(struct authors *a, const uint8_t *author)
-{
-	unsigned i;
-
-	for (i = 0; i < a->n; i++)
-		if (memcmp(a->key[i], author, CT_KEY_BYTES) == 0)
-			return i;
-	if (a->n < 256)
-		a->key[a->n++] = author;
-	return a->n - 1; /* beyond 256 authors the order is only approximate: lookups stay correct */
-}
-
 static int lookup_hashes(ct_hash_batch *pf, MDB_cursor *cur)
 {
-	struct authors authors = {{NULL}, 0};
 	MDB_val k, v;
 	size_t i;
 	int rc;
@@ -163,22 +144,21 @@ static int lookup_hashes(ct_hash_batch *pf, MDB_cursor *cur)
 		k.mv_size = CT_HASH_BYTES;
 		k.mv_data = f->hash;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != FEEDKEY_BYTES)) {
+		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 8)) {
 			pf->order[i].key = UINT64_MAX; /* not found: the plain read reports it, in context */
 			continue;
 		}
 		if (rc)
 			return ct__mdb_error(rc, "hashes");
-		f->key = v.mv_data;
-		/* The next sort key now, while the value is in cache: author number, then seq. */
-		pf->order[i].key =
-		    author_number(&authors, f->key) << 48 | (be64(f->key + CT_KEY_BYTES) & 0xffffffffffffULL);
+		f->number = ct__get_u64(v.mv_data);
+		pf->order[i].key = f->number; /* the next sort key, while the value is in cache */
 	}
 	return 0;
 }
 
 static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 {
+	uint8_t key[8];
 	MDB_val k, v;
 	size_t i;
 	int rc;
@@ -186,15 +166,16 @@ static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 	radix(pf->order, pf->tmp, pf->count, pf->n);
 	for (i = 0; i < pf->n; i++) {
 		struct fetch *f = &pf->v[pf->order[i].at];
-		if (!f->key)
+		if (!f->number)
 			continue;
-		k.mv_size = FEEDKEY_BYTES;
-		k.mv_data = (void *)f->key;
+		ct__put_u64(key, f->number);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
 		if (rc == MDB_NOTFOUND)
 			continue;
 		if (rc)
-			return ct__mdb_error(rc, "entries");
+			return ct__mdb_error(rc, "log");
 		f->raw = v.mv_data;
 		f->len = v.mv_size;
 	}
@@ -244,7 +225,7 @@ int ct_hash_batch_run(ct_hash_batch *pf, ct_reader *r)
 		return ct__mdb_error(rc, "hashes");
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_ENTRIES], &entries)) != 0) {
 		mdb_cursor_close(hashes);
-		return ct__mdb_error(rc, "entries");
+		return ct__mdb_error(rc, "log");
 	}
 	if ((err = lookup_hashes(pf, hashes)) == 0 && (err = lookup_entries(pf, entries)) == 0)
 		err = build_table(pf);

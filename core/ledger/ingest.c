@@ -187,22 +187,36 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 	const ct_entry *e = &p->e;
 	const uint8_t *hash = p->hash;
 	struct ct__tree_ctx tree = {&b->rd, b, e->author};
-	uint8_t key[FEEDKEY_BYTES], leaf[CT_HASH_BYTES];
+	uint8_t key[8], leaf[CT_HASH_BYTES];
+	uint64_t number;
+	bool have;
 	int err;
 
-	ct__feed_key(key, e->author, e->seq);
-	if ((err = ct__put(b, DB_ENTRIES, key, sizeof(key), e->raw, e->raw_len, 0)) < 0)
+	/* Stored before, alone (a proof bundle's entry), and now reached by its feed: kept as it is. */
+	err = ct__pos_get(&b->rd, e->author, e->seq, &number, leaf);
+	if (err < 0 && err != CT_ENOTFOUND)
 		return err;
-	if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
-		return err;
-	b->added_entries++;
-	b->added_bytes += e->raw_len;
-	/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
+	have = err == 0;
+	if (have && memcmp(leaf, hash, CT_HASH_BYTES) != 0)
+		return ct_error_set(CT_EFORK, "entry %s: two different entries at this seq",
+				    name_of(e->author, e->seq).s);
+	if (!have) {
+		/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
+		if ((err = ct__entry_add(b, e->author, e->seq, e->raw, e->raw_len, hash, &number)) < 0)
+			return err;
+		ct__put_u64(key, number);
+		if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
+			return err;
+		b->added_entries++;
+		b->added_bytes += e->raw_len;
+	}
 	memcpy(leaf, hash, CT_HASH_BYTES);
 	if (!sparse && (err = ct_merkle_append(e->seq - 1, leaf, ct__tree_get, ct__tree_put, &tree)) < 0)
 		return err;
 	if (!sparse && (err = ct__head_put(b, e->author, e->seq, hash, 0)) < 0)
 		return err;
+	if (have)
+		return 0; /* its indexes were written when it was stored */
 	if (p->type == CT_EV_NETWORK_GENESIS) {
 		if ((err = ct__put(b, DB_META, "network", 7, hash, CT_HASH_BYTES, 0)) < 0)
 			return err;
@@ -244,7 +258,6 @@ static int ingest_sparse(ct_batch *b, const ct_prepared *p, bool known, const ui
 			 ct_ingest_result *result)
 {
 	const ct_entry *e = &p->e;
-	uint8_t key[FEEDKEY_BYTES];
 	MDB_val v;
 	int err;
 
@@ -252,8 +265,7 @@ static int ingest_sparse(ct_batch *b, const ct_prepared *p, bool known, const ui
 		return ct_error_set(CT_ESTATE, "entry %s: the genesis must come first", name_of(e->author, e->seq).s);
 	if (known && (err = check_authority(e, p->type, bureau)) < 0)
 		return err;
-	ct__feed_key(key, e->author, e->seq);
-	err = ct__get(&b->rd, DB_ENTRIES, key, sizeof(key), &v);
+	err = ct__entry_at(&b->rd, e->author, e->seq, &v);
 	if (err == 0) {
 		if (v.mv_size == e->raw_len && memcmp(v.mv_data, e->raw, e->raw_len) == 0) {
 			*result = CT_INGEST_DUPLICATE;

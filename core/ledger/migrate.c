@@ -16,11 +16,21 @@
  *      write batch (so that a node reports them without a scan, and
  *      `caltrace check` has one more invariant). From 1: one scan of the
  *      entries.
+ *   3  entries by number (DB_ENTRIES is "log": number -> entry, numbers in
+ *      the order stored), the hash index names numbers, feed positions and
+ *      Merkle leaves in blocks (DB_POS), the tree keeps its levels from
+ *      TREE_FIRST_STORED up (pos.c). About half the bytes of format 2
+ *      (docs/PERFORMANCE.md, "Storage"). From 2: one walk of the old
+ *      "entries" database in (author, seq) order, which is then dropped,
+ *      and the tree's lower levels deleted. The file does not shrink: its
+ *      freed pages are reused by later writes (`caltrace backup` writes a
+ *      compacted copy).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "caltrace/ledger/entry.h"
 #include "store_internal.h"
 
 #define FORMAT_KEY "format"
@@ -59,17 +69,116 @@ static int put_u64(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t value)
 static int to_format_2(ct_ledger *l, MDB_txn *txn)
 {
 	uint64_t entries, bytes;
-	int err;
+	MDB_dbi old;
+	int rc, err;
 
-	if ((err = ct__count_entries(txn, l->dbi[DB_ENTRIES], &entries, &bytes)) < 0)
+	/* format 1 and 2 kept the entries in "entries" (format 3 moves them: to_format_3) */
+	if ((rc = mdb_dbi_open(txn, "entries", 0, &old)) != 0)
+		return rc == MDB_NOTFOUND ? ct_error_set(CT_ECORRUPT, "a store of format 1 without its 'entries'")
+					  : ct__mdb_error(rc, "entries");
+	if ((err = ct__count_entries(txn, old, &entries, &bytes)) < 0)
 		return err;
 	if ((err = put_u64(txn, l->dbi[DB_META], "entries", entries)) < 0)
 		return err;
 	return put_u64(txn, l->dbi[DB_META], "entry_bytes", bytes);
 }
 
+/* Writes a block of feed positions (author, block) of format 3. */
+static int put_block(MDB_txn *txn, MDB_dbi dbi, const uint8_t *author, uint64_t block, const uint8_t *slots)
+{
+	uint8_t key[FEEDKEY_BYTES];
+	MDB_val k = {sizeof(key), key}, v = {POS_BLOCK_BYTES, (void *)slots};
+	int rc;
+
+	ct__feed_key(key, author, block);
+	rc = mdb_put(txn, dbi, &k, &v, 0);
+	return rc ? ct__mdb_error(rc, "writing feed positions") : 0;
+}
+
+/* Deletes the tree nodes below TREE_FIRST_STORED: they are folded from the leaves now. */
+static int drop_low_levels(ct_ledger *l, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, l->dbi[DB_TREE], &cur)) != 0)
+		return ct__mdb_error(rc, "tree");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != CT_KEY_BYTES + 1 + 8) {
+			mdb_cursor_close(cur);
+			return ct_error_set(CT_ECORRUPT, "a tree key of %zu bytes", k.mv_size);
+		}
+		if (((const uint8_t *)k.mv_data)[CT_KEY_BYTES] < TREE_FIRST_STORED &&
+		    (rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ct__mdb_error(rc, "dropping the tree's lower levels");
+}
+
+/* 2 -> 3: entries by number, feed positions and leaves in blocks, the tree's lower levels dropped. */
+static int to_format_3(ct_ledger *l, MDB_txn *txn)
+{
+	uint8_t slots[POS_BLOCK_BYTES], author[CT_KEY_BYTES], nkey[8], hash[CT_HASH_BYTES];
+	uint64_t number = 0, block = 0, seq;
+	bool have_block = false;
+	MDB_cursor *cur = NULL;
+	MDB_dbi old;
+	MDB_val k, v, nk = {sizeof(nkey), nkey}, nv;
+	int rc, err = 0;
+
+	if ((rc = mdb_dbi_open(txn, "entries", 0, &old)) != 0)
+		return rc == MDB_NOTFOUND ? ct_error_set(CT_ECORRUPT, "a store of format 2 without its 'entries'")
+					  : ct__mdb_error(rc, "entries");
+	if ((rc = mdb_cursor_open(txn, old, &cur)) != 0)
+		return ct__mdb_error(rc, "entries");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && err == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != FEEDKEY_BYTES || (seq = ct__get_u64((uint8_t *)k.mv_data + CT_KEY_BYTES)) == 0) {
+			err = ct_error_set(CT_ECORRUPT, "an entry key of %zu bytes", k.mv_size);
+			break;
+		}
+		if (have_block && (memcmp(author, k.mv_data, CT_KEY_BYTES) != 0 || (seq - 1) / POS_SLOTS != block)) {
+			if ((err = put_block(txn, l->dbi[DB_POS], author, block, slots)) < 0)
+				break;
+			have_block = false;
+		}
+		if (!have_block) {
+			memcpy(author, k.mv_data, CT_KEY_BYTES);
+			block = (seq - 1) / POS_SLOTS;
+			memset(slots, 0, sizeof(slots));
+			have_block = true;
+		}
+		ct__put_u64(nkey, ++number);
+		ct_entry_hash(hash, v.mv_data, v.mv_size);
+		ct__put_u64(slots + (size_t)((seq - 1) % POS_SLOTS) * POS_SLOT_BYTES, number);
+		memcpy(slots + (size_t)((seq - 1) % POS_SLOTS) * POS_SLOT_BYTES + 8, hash, CT_HASH_BYTES);
+		if ((rc = mdb_put(txn, l->dbi[DB_ENTRIES], &nk, &v, MDB_APPEND)) != 0) {
+			err = ct__mdb_error(rc, "log");
+			break;
+		}
+		k.mv_size = CT_HASH_BYTES;
+		k.mv_data = hash;
+		nv.mv_size = sizeof(nkey);
+		nv.mv_data = nkey;
+		if ((rc = mdb_put(txn, l->dbi[DB_HASHES], &k, &nv, 0)) != 0) {
+			err = ct__mdb_error(rc, "hashes");
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (err == 0 && rc != MDB_NOTFOUND && rc != 0)
+		err = ct__mdb_error(rc, "entries");
+	if (err == 0 && have_block)
+		err = put_block(txn, l->dbi[DB_POS], author, block, slots);
+	if (err == 0 && (rc = mdb_drop(txn, old, 1)) != 0)
+		err = ct__mdb_error(rc, "dropping the old entries");
+	return err < 0 ? err : drop_low_levels(l, txn);
+}
+
 /* migrations[i] takes a store from format i + 1 to i + 2 */
-static int (*const migrations[CT_STORE_FORMAT - 1])(ct_ledger *, MDB_txn *) = {to_format_2};
+static int (*const migrations[CT_STORE_FORMAT - 1])(ct_ledger *, MDB_txn *) = {to_format_2, to_format_3};
 
 static int put_format(MDB_txn *txn, MDB_dbi dbi, unsigned format)
 {

@@ -266,36 +266,20 @@ int ct_read_notes(ct_reader *r, ct_note_fn cb, void *ctx)
 int ct_read_entries_raw(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t from, uint64_t to,
 			ct_raw_entry_fn cb, void *ctx)
 {
-	uint8_t key[FEEDKEY_BYTES];
-	MDB_cursor *cur = NULL;
-	MDB_val k = {sizeof(key), key}, v;
-	uint64_t seq = from;
-	int rc, err = 0;
+	uint64_t seq, number;
+	MDB_val v;
+	int err = 0;
 
-	if (from == 0 || from > to)
-		return 0;
-	ct__feed_key(key, author, from);
-	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_ENTRIES], &cur)) != 0)
-		return ct__mdb_error(rc, "entries");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0 && seq <= to;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), seq++) {
-		/* Keys sort by author then seq: the feed's entries are adjacent, without gaps. */
-		if (k.mv_size != FEEDKEY_BYTES || memcmp(k.mv_data, author, CT_KEY_BYTES) != 0)
-			break;
-		if (ct__get_u64((const uint8_t *)k.mv_data + CT_KEY_BYTES) != seq) {
-			err = ct_error_set(CT_ECORRUPT, "entries of a feed are not contiguous at #%llu",
-					(unsigned long long)seq);
-			break;
-		}
-		if ((err = cb(ctx, seq, v.mv_data, v.mv_size)) != 0)
-			break;
+	for (seq = from; seq >= 1 && seq <= to && err == 0; seq++) {
+		/* A feed's entries are stored without gaps: its first missing position ends the run. */
+		err = ct__pos_get(r, author, seq, &number, NULL);
+		if (err == CT_ENOTFOUND)
+			return 0;
+		if (err < 0 || (err = ct__entry_get(r, number, &v)) < 0)
+			return err;
+		err = cb(ctx, seq, v.mv_data, v.mv_size);
 	}
-	mdb_cursor_close(cur);
-	if (err < 0)
-		return err;
-	if (err == 0 && rc && rc != MDB_NOTFOUND)
-		return ct__mdb_error(rc, "entries");
-	return 0;
+	return err < 0 ? err : 0;
 }
 
 /*

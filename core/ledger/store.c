@@ -19,8 +19,9 @@ static const struct {
 	unsigned flags;
 } db_specs[DB__COUNT] = {
 	[DB_META] = {"meta", 0},
-	[DB_ENTRIES] = {"entries", 0},
+	[DB_ENTRIES] = {"log", 0},
 	[DB_HASHES] = {"hashes", 0},
+	[DB_POS] = {"pos", 0},
 	[DB_HEADS] = {"heads", 0},
 	[DB_TREE] = {"tree", 0},
 	[DB_FORKS] = {"forks", 0},
@@ -62,6 +63,7 @@ static int open_dbs(ct_ledger *l, bool migrate)
 {
 	MDB_txn *txn = NULL;
 	unsigned create = l->read_only ? 0 : MDB_CREATE, from = 0;
+	bool missing_v3 = false;
 	int rc, i;
 
 	rc = mdb_txn_begin(l->env, NULL, l->read_only ? MDB_RDONLY : 0, &txn);
@@ -71,6 +73,12 @@ static int open_dbs(ct_ledger *l, bool migrate)
 		rc = mdb_dbi_open(txn, db_specs[i].name, db_specs[i].flags | create, &l->dbi[i]);
 		if (rc == MDB_NOTFOUND && i == DB_NINDEX) {
 			/* a store from before the network index, read-only: everything else works */
+			l->dbi[i] = 0;
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && (i == DB_ENTRIES || i == DB_POS)) {
+			/* a store of format 2 or older, read-only: the format check refuses it, naming why */
+			missing_v3 = true;
 			l->dbi[i] = 0;
 			continue;
 		}
@@ -85,6 +93,11 @@ static int open_dbs(ct_ledger *l, bool migrate)
 	if ((rc = ct__format_check(l, txn, migrate, &from)) < 0) {
 		mdb_txn_abort(txn);
 		return rc;
+	}
+	if (missing_v3) {
+		mdb_txn_abort(txn);
+		return ct_error_set(CT_ECORRUPT, "store in %s has no '%s' database: not a caltrace store", l->dir,
+				    l->dbi[DB_ENTRIES] ? "pos" : "log");
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)

@@ -14,16 +14,20 @@
  * The store's format, in DB_META "format" (u32). What changed, and the
  * migration from each older format, is in core/ledger/migrate.c.
  */
-#define CT_STORE_FORMAT 2
+#define CT_STORE_FORMAT 3
 
 /* Named databases. Keys and values, big-endian integers throughout. */
 enum ct_db {
 	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64;
 		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on) */
-	DB_ENTRIES,  /* author(32) seq(8) -> encoded entry */
-	DB_HASHES,   /* hash(32) -> author(32) seq(8) */
+	DB_ENTRIES,  /* "log": number(8) -> encoded entry. Numbers count 1, 2, 3, ... in the order
+			entries were stored, so every write appends (full pages; format 3 on) */
+	DB_HASHES,   /* hash(32) -> number(8) */
+	DB_POS,      /* "pos": author(32) block(8) -> POS_SLOTS slots of number(8) leaf(32), the
+			entries seq = block * POS_SLOTS + 1 ... ; number 0: no entry (pos.c) */
 	DB_HEADS,    /* author(32) -> size(8) head(32) flags(1) */
-	DB_TREE,     /* author(32) level(1) index(8) -> hash(32) */
+	DB_TREE,     /* author(32) level(1) index(8) -> hash(32), levels >= TREE_FIRST_STORED only:
+			the levels below are folded from the leaves of DB_POS (pos.c) */
 	DB_FORKS,    /* author(32) -> u32 len_a, a, b */
 	DB_PENDING,  /* author(32) seq(8) -> encoded entry (signature already checked) */
 	DB_SUBJECTS, /* ns(1) id -> dup: kind(1) time(8) hash(32) */
@@ -41,6 +45,17 @@ enum ct_db {
 #define HEAD_VALUE_BYTES (8 + CT_HASH_BYTES + 1)
 #define ROW_BYTES (1 + 8 + CT_HASH_BYTES)
 #define FEEDKEY_BYTES (CT_KEY_BYTES + 8)
+/*
+ * A block of DB_POS: 96 slots of 40 bytes, 3,840 bytes, always whole, so
+ * that LMDB keeps it on one overflow page of its own (filled to 94 % on
+ * 4 KiB pages) and rewrites that page in place once it is dirty in a
+ * write transaction. 96 is a multiple of 32: every perfect subtree of up
+ * to 32 leaves lies in one block.
+ */
+#define POS_SLOTS	  96
+#define POS_SLOT_BYTES	  (8 + CT_HASH_BYTES)
+#define POS_BLOCK_BYTES	  (POS_SLOTS * POS_SLOT_BYTES)
+#define TREE_FIRST_STORED 4 /* tree levels 1..3 are folded from <= 8 leaves when read */
 
 struct ct_ledger {
 	MDB_env *env;
@@ -74,6 +89,7 @@ struct ct_batch {
 	char poison_why[256]; /* ... and its detail, which later reads in the dead txn would overwrite */
 	ct_buf ndirty;       /* network index keys this batch touched: u8 len || key, repeated */
 	uint64_t added_entries, added_bytes; /* stored by this batch: the counters in DB_META */
+	uint64_t next_number; /* the number of the next entry stored, 0 until looked up (pos.c) */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -135,6 +151,21 @@ int ct__format_check(ct_ledger *l, MDB_txn *txn, bool migrate, unsigned *from);
 
 /* Counts the entries in dbi (DB_ENTRIES) and their bytes: one walk (migrate.c). */
 int ct__count_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *entries, uint64_t *bytes);
+
+/*
+ * Entries by number and by feed position (pos.c). ct__pos_get gives the
+ * number and leaf hash of the author's entry seq, CT_ENOTFOUND when none
+ * is stored; ct__entry_get the encoded entry of a number (valid for the
+ * transaction, as every LMDB read); ct__entry_at both in one.
+ * ct__entry_add appends an encoded entry under the next number and puts
+ * its slot in DB_POS.
+ */
+int ct__pos_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, uint64_t *number,
+		uint8_t leaf[CT_HASH_BYTES]);
+int ct__entry_get(ct_reader *r, uint64_t number, MDB_val *v);
+int ct__entry_at(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, MDB_val *v);
+int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const uint8_t *raw,
+		  size_t len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number);
 
 /* Head of a feed: size 0 and no hash when absent. */
 int ct__head_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *size,

@@ -62,14 +62,12 @@ int ct_read_network(uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES], ct_
 
 int ct_read_entry(ct_entry *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq)
 {
-	uint8_t key[FEEDKEY_BYTES];
 	char name[CT_KEY_SHORT_LEN + 1];
 	MDB_val v;
 	int err;
 
-	ct__feed_key(key, author, seq);
 	ct_key_short(name, author);
-	if ((err = ct__get(r, DB_ENTRIES, key, sizeof(key), &v)) < 0)
+	if ((err = ct__entry_at(r, author, seq, &v)) < 0)
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no entry %s…#%llu", name, (unsigned long long)seq)
 					   : err;
 	if ((err = ct_entry_decode(out, v.mv_data, v.mv_size)) < 0)
@@ -77,34 +75,46 @@ int ct_read_entry(ct_entry *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES
 	return 0;
 }
 
-int ct_read_entry_by_hash(ct_entry *out, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
+/* The number of the entry with this hash, from the hash index. */
+static int number_of(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number)
 {
-	char hex[2 * CT_HASH_BYTES + 1];
 	MDB_val v;
 	int err;
 
-	if ((err = ct__get(r, DB_HASHES, hash, CT_HASH_BYTES, &v)) < 0) {
+	if ((err = ct__get(r, DB_HASHES, hash, CT_HASH_BYTES, &v)) < 0)
+		return err;
+	if (v.mv_size != 8)
+		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", v.mv_size);
+	*number = ct__get_u64(v.mv_data);
+	return 0;
+}
+
+int ct_read_entry_by_hash(ct_entry *out, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
+{
+	char hex[2 * CT_HASH_BYTES + 1];
+	const uint8_t *raw;
+	size_t len;
+	int err;
+
+	if ((err = ct_read_raw_by_hash(&raw, &len, r, hash)) < 0) {
 		ct_hex(hex, hash, CT_HASH_BYTES);
 		return err == CT_ENOTFOUND ? ct_error_set(err, "no entry with hash %s", hex) : err;
 	}
-	if (v.mv_size != FEEDKEY_BYTES)
-		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", v.mv_size);
-	return ct_read_entry(out, r, v.mv_data, ct__get_u64((uint8_t *)v.mv_data + CT_KEY_BYTES));
+	if ((err = ct_entry_decode(out, raw, len)) < 0) {
+		ct_hex(hex, hash, CT_HASH_BYTES);
+		return ct_error_wrap(CT_ECORRUPT, "stored entry %s", hex);
+	}
+	return 0;
 }
 
 int ct_read_raw_by_hash(const uint8_t **raw, size_t *len, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
 {
-	MDB_val where, v;
+	uint64_t number = 0;
+	MDB_val v;
 	int err;
 
-	if ((err = ct__get(r, DB_HASHES, hash, CT_HASH_BYTES, &where)) < 0)
+	if ((err = number_of(r, hash, &number)) < 0 || (err = ct__entry_get(r, number, &v)) < 0)
 		return err;
-	if (where.mv_size != FEEDKEY_BYTES)
-		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", where.mv_size);
-	if ((err = ct__get(r, DB_ENTRIES, where.mv_data, FEEDKEY_BYTES, &v)) < 0)
-		return err == CT_ENOTFOUND
-			   ? ct_error_set(CT_ECORRUPT, "the hash index names an entry the store lacks")
-			   : err;
 	*raw = v.mv_data;
 	*len = v.mv_size;
 	return 0;
@@ -249,38 +259,6 @@ int ct_read_fork(const uint8_t **a, size_t *a_len, const uint8_t **b, size_t *b_
 	*b = p + 4 + alen;
 	*b_len = v.mv_size - 4 - alen;
 	return 0;
-}
-
-int ct__tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[CT_HASH_BYTES])
-{
-	struct ct__tree_ctx *t = ctx;
-	uint8_t key[CT_KEY_BYTES + 1 + 8];
-	MDB_val v;
-	int err;
-
-	memcpy(key, t->author, CT_KEY_BYTES);
-	key[CT_KEY_BYTES] = (uint8_t)level;
-	ct__put_u64(key + CT_KEY_BYTES + 1, index);
-	if ((err = ct__get(t->r, DB_TREE, key, sizeof(key), &v)) < 0)
-		return err == CT_ENOTFOUND ? ct_error_set(CT_ECORRUPT, "tree node (%u, %llu) missing", level,
-						       (unsigned long long)index)
-					   : err;
-	if (v.mv_size != CT_HASH_BYTES)
-		return ct_error_set(CT_ECORRUPT, "tree node (%u, %llu) has %zu bytes", level,
-				 (unsigned long long)index, v.mv_size);
-	memcpy(out, v.mv_data, CT_HASH_BYTES);
-	return 0;
-}
-
-int ct__tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[CT_HASH_BYTES])
-{
-	struct ct__tree_ctx *t = ctx;
-	uint8_t key[CT_KEY_BYTES + 1 + 8];
-
-	memcpy(key, t->author, CT_KEY_BYTES);
-	key[CT_KEY_BYTES] = (uint8_t)level;
-	ct__put_u64(key + CT_KEY_BYTES + 1, index);
-	return ct__put(t->b, DB_TREE, key, sizeof(key), hash, CT_HASH_BYTES, 0);
 }
 
 static int check_size(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t size)

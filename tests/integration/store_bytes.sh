@@ -17,9 +17,9 @@ n=$(ct --home home status --json | python3 -c 'import json, sys; print(sum(f["si
 
 bash "$sb" home >out.txt || fail "store_bytes.sh failed: $(cat out.txt)"
 row() { awk -v d="$1" '$1 == d { print $2 " " $3 }' out.txt; }
-read -r ents _ <<<"$(row entries)"
+read -r ents _ <<<"$(row log)"
 read -r hashes _ <<<"$(row hashes)"
-[ "$ents" = "$n" ] || fail "entries database: $ents records, status lists $n entries"
+[ "$ents" = "$n" ] || fail "entries database (log): $ents records, status lists $n entries"
 [ "$hashes" = "$n" ] || fail "hash index: $hashes records for $n entries"
 pages=$(awk '$1 == "data.mdb" { print $3 }' out.txt)
 psize=$(mdb_stat -e home/data | awk '/Page size:/ {print $3}')

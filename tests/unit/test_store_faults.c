@@ -191,6 +191,23 @@ static void feed_key(uint8_t out[40], const ct_keypair *kp, uint64_t seq)
 		out[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
+/*
+ * The key in "log" of the lab's entry seq (< 96): its number, read from
+ * slot seq - 1 of the feed's first position block (store format 3,
+ * core/ledger/store_internal.h).
+ */
+static void log_key(struct small *m, uint64_t seq, uint8_t out[8])
+{
+	uint8_t key[40];
+	ct_buf v = CT_BUF_INIT;
+
+	feed_key(key, m->lab, 0);
+	raw_get(m->s.dir, "pos", key, 40, &v);
+	assert_int_equal(v.len, 96 * 40);
+	memcpy(out, v.ptr + (seq - 1) * 40, 8);
+	ct_buf_free(&v);
+}
+
 enum damage {
 	D_GARBAGE_ENTRY,
 	D_FORGED_ENTRY,
@@ -210,44 +227,48 @@ static void damage(struct small *m, enum damage d)
 	uint8_t key[41], row[41], head[41];
 	ct_buf v = CT_BUF_INIT;
 
-	feed_key(key, m->lab, 2);
+	log_key(m, 2, key);
 	switch (d) {
 	case D_GARBAGE_ENTRY:
-		raw_put(m->s.dir, "entries", 0, key, 40, "\x93\x01\x02\x03", 4);
+		raw_put(m->s.dir, "log", 0, key, 8, "\x93\x01\x02\x03", 4);
 		expect_corrupt(m, "stored entry");
 		break;
 	case D_FORGED_ENTRY:
 		/* a well-signed #2 of the lab that is not the one the chain links */
 		ts_sign(&v, m->lab, 2, m->lab_hash[0], ts_day(9), "instrument.retire",
 			"{'id':'X','effective':0}");
-		raw_put(m->s.dir, "entries", 0, key, 40, v.ptr, v.len);
+		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len);
 		expect_corrupt(m, "hash index");
 		break;
 	case D_FLIPPED_SIG:
-		raw_get(m->s.dir, "entries", key, 40, &v);
+		raw_get(m->s.dir, "log", key, 8, &v);
 		v.ptr[v.len - 1] ^= 0x01;
-		raw_put(m->s.dir, "entries", 0, key, 40, v.ptr, v.len);
+		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len);
 		expect_corrupt(m, "does not verify");
 		break;
 	case D_OTHER_SEQ:
 		/* entry #3's bytes stored at #2 */
-		feed_key(row, m->lab, 3);
-		raw_get(m->s.dir, "entries", row, 40, &v);
-		raw_put(m->s.dir, "entries", 0, key, 40, v.ptr, v.len);
+		log_key(m, 3, row);
+		raw_get(m->s.dir, "log", row, 8, &v);
+		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len);
 		expect_corrupt(m, "says #3");
 		break;
 	case D_TREE_NODE_GONE:
 	case D_TREE_NODE_WRONG:
-		/* node (level 1, index 0) of the lab's tree: parent of leaves 0 and 1 */
-		memcpy(key, ct_keypair_public(m->lab), 32);
-		key[32] = 1;
-		memset(key + 33, 0, 8);
+		/*
+		 * The lab's feed positions: block 0 gone, or the leaf of #2
+		 * (slot 1) replaced by the hash of #4. Levels 1 to 3 of the tree
+		 * are folded from these leaves.
+		 */
+		feed_key(key, m->lab, 0);
 		if (d == D_TREE_NODE_GONE) {
-			raw_put(m->s.dir, "tree", 0, key, 41, NULL, 0);
-			expect_corrupt(m, "tree node (1, 0) missing");
+			raw_put(m->s.dir, "pos", 0, key, 40, NULL, 0);
+			expect_corrupt(m, "entry #1 of 4 is missing");
 		} else {
-			raw_put(m->s.dir, "tree", 0, key, 41, m->lab_hash[3], 32);
-			expect_corrupt(m, "tree node (1, 0) differs");
+			raw_get(m->s.dir, "pos", key, 40, &v);
+			memcpy(v.ptr + 40 + 8, m->lab_hash[3], 32);
+			raw_put(m->s.dir, "pos", 0, key, 40, v.ptr, v.len);
+			expect_corrupt(m, "tree root differs");
 		}
 		break;
 	case D_HEAD_HASH:

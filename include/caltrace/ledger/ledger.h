@@ -27,7 +27,7 @@ typedef struct ct_batch ct_batch;
 typedef struct ct_reader ct_reader;
 
 /* The store format this library reads and writes (docs/OPERATIONS.md, "Upgrades"). */
-#define CT_LEDGER_FORMAT 2
+#define CT_LEDGER_FORMAT 3
 
 typedef struct ct_ledger_opts {
 	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse, and it grows) */
@@ -382,7 +382,7 @@ typedef int (*ct_raw_entry_fn)(void *ctx, uint64_t seq, const uint8_t *raw, size
 
 /*
  * Calls cb with the encoded entries from..to of author's feed in order
- * (fewer when the feed ends sooner), walking one cursor: what a node
+ * (fewer when the feed ends sooner): what a node
  * serving a peer needs, without decoding. raw points into the snapshot:
  * valid until the reader ends. Errors: what cb returns (<0), CT_ECORRUPT,
  * CT_EIO.
