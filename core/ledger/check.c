@@ -122,7 +122,8 @@ static int check_index(ct_reader *r, enum ct_db db, const char *name)
 {
 	MDB_cursor *cur = NULL;
 	char hex[2 * CT_HASH_BYTES + 1];
-	MDB_val k, v, at;
+	MDB_val k, v;
+	uint64_t number;
 	int rc, err = 0;
 
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[db], &cur)) != 0)
@@ -132,7 +133,7 @@ static int check_index(ct_reader *r, enum ct_db db, const char *name)
 			err = ct_error_set(CT_ECORRUPT, "index %s: a row of %zu bytes", name, v.mv_size);
 			break;
 		}
-		if ((err = ct__get(r, DB_HASHES, (const uint8_t *)v.mv_data + 9, CT_HASH_BYTES, &at)) < 0) {
+		if ((err = ct__hash_get(r, (const uint8_t *)v.mv_data + 9, &number)) < 0) {
 			ct_hex(hex, (const uint8_t *)v.mv_data + 9, CT_HASH_BYTES);
 			if (err == CT_ENOTFOUND)
 				err = ct_error_set(CT_ECORRUPT, "index %s: a row names entry %s, which is not stored", name,

@@ -128,7 +128,7 @@ int ct_hash_batch_add(ct_hash_batch *pf, const uint8_t hash[CT_HASH_BYTES])
 	return 0;
 }
 
-static int lookup_hashes(ct_hash_batch *pf, MDB_cursor *cur)
+static int lookup_hashes(ct_hash_batch *pf, ct_reader *r, MDB_cursor *cur)
 {
 	MDB_val k, v;
 	size_t i;
@@ -144,6 +144,8 @@ static int lookup_hashes(ct_hash_batch *pf, MDB_cursor *cur)
 		k.mv_size = CT_HASH_BYTES;
 		k.mv_data = f->hash;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+		if (rc == MDB_NOTFOUND) /* stored since the last merge: in the recent part (hashidx.c) */
+			rc = mdb_get(r->txn, r->l->dbi[DB_HRECENT], &k, &v);
 		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != 8)) {
 			pf->order[i].key = UINT64_MAX; /* not found: the plain read reports it, in context */
 			continue;
@@ -227,7 +229,7 @@ int ct_hash_batch_run(ct_hash_batch *pf, ct_reader *r)
 		mdb_cursor_close(hashes);
 		return ct__mdb_error(rc, "log");
 	}
-	if ((err = lookup_hashes(pf, hashes)) == 0 && (err = lookup_entries(pf, entries)) == 0)
+	if ((err = lookup_hashes(pf, r, hashes)) == 0 && (err = lookup_entries(pf, entries)) == 0)
 		err = build_table(pf);
 	mdb_cursor_close(hashes);
 	mdb_cursor_close(entries);

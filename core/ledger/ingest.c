@@ -187,7 +187,7 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 	const ct_entry *e = &p->e;
 	const uint8_t *hash = p->hash;
 	struct ct__tree_ctx tree = {&b->rd, b, e->author};
-	uint8_t key[8], leaf[CT_HASH_BYTES];
+	uint8_t leaf[CT_HASH_BYTES];
 	uint64_t number;
 	bool have;
 	int err;
@@ -204,8 +204,7 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 		/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
 		if ((err = ct__entry_add(b, e->author, e->seq, e->raw, e->raw_len, hash, &number)) < 0)
 			return err;
-		ct__put_u64(key, number);
-		if ((err = ct__put(b, DB_HASHES, hash, CT_HASH_BYTES, key, sizeof(key), 0)) < 0)
+		if ((err = ct__hash_put(b, hash, number)) < 0)
 			return err;
 		b->added_entries++;
 		b->added_bytes += e->raw_len;

@@ -21,6 +21,7 @@ static const struct {
 	[DB_META] = {"meta", 0},
 	[DB_ENTRIES] = {"log", 0},
 	[DB_HASHES] = {"hashes", 0},
+	[DB_HRECENT] = {"hrecent", 0},
 	[DB_POS] = {"pos", 0},
 	[DB_HEADS] = {"heads", 0},
 	[DB_TREE] = {"tree", 0},
@@ -76,7 +77,7 @@ static int open_dbs(ct_ledger *l, bool migrate)
 			l->dbi[i] = 0;
 			continue;
 		}
-		if (rc == MDB_NOTFOUND && (i == DB_ENTRIES || i == DB_POS)) {
+		if (rc == MDB_NOTFOUND && (i == DB_ENTRIES || i == DB_POS || i == DB_HRECENT)) {
 			/* a store of format 2 or older, read-only: the format check refuses it, naming why */
 			missing_v3 = true;
 			l->dbi[i] = 0;
@@ -97,7 +98,7 @@ static int open_dbs(ct_ledger *l, bool migrate)
 	if (missing_v3) {
 		mdb_txn_abort(txn);
 		return ct_error_set(CT_ECORRUPT, "store in %s has no '%s' database: not a caltrace store", l->dir,
-				    l->dbi[DB_ENTRIES] ? "pos" : "log");
+				    !l->dbi[DB_ENTRIES] ? "log" : !l->dbi[DB_POS] ? "pos" : "hrecent");
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
@@ -186,6 +187,7 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		goto fail;
 	if (opts && opts->no_netindex)
 		l->has_nindex = false;
+	l->hash_merge_at = opts ? opts->hash_merge_at : 0;
 	*out = l;
 	return 0;
 fail:
@@ -267,6 +269,8 @@ int ct_batch_commit(ct_batch *b)
 
 	if (!b->poisoned)
 		ct__netindex_commit(b); /* an error poisons the batch */
+	if (!b->poisoned)
+		ct__hash_merge(b); /* the same */
 	if (!b->poisoned && b->added_entries && (err = count_added(b)) < 0)
 		ct__batch_poison(b, err);
 	if (b->poisoned) {

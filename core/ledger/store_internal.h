@@ -22,7 +22,9 @@ enum ct_db {
 		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on) */
 	DB_ENTRIES,  /* "log": number(8) -> encoded entry. Numbers count 1, 2, 3, ... in the order
 			entries were stored, so every write appends (full pages; format 3 on) */
-	DB_HASHES,   /* hash(32) -> number(8) */
+	DB_HASHES,   /* hash(32) -> number(8): the hash index, less its recent part */
+	DB_HRECENT,  /* "hrecent": hash(32) -> number(8), the entries stored since the last merge into
+			DB_HASHES (hashidx.c) */
 	DB_POS,      /* "pos": author(32) block(8) -> POS_SLOTS slots of number(8) leaf(32), the
 			entries seq = block * POS_SLOTS + 1 ... ; number 0: no entry (pos.c) */
 	DB_HEADS,    /* author(32) -> size(8) head(32) flags(1) */
@@ -61,6 +63,7 @@ struct ct_ledger {
 	MDB_env *env;
 	MDB_dbi dbi[DB__COUNT];
 	uint64_t pending_max;
+	uint64_t hash_merge_at; /* DB_HRECENT rows that make a commit merge them into DB_HASHES */
 	bool read_only;
 	bool pinned;                         /* network id fixed by the config */
 	uint8_t network[CT_HASH_BYTES];
@@ -166,6 +169,17 @@ int ct__entry_get(ct_reader *r, uint64_t number, MDB_val *v);
 int ct__entry_at(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, MDB_val *v);
 int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const uint8_t *raw,
 		  size_t len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number);
+
+/*
+ * The hash index (hashidx.c): ct__hash_put files a new entry's hash in
+ * DB_HRECENT; ct__hash_get finds a hash's number in either part
+ * (CT_ENOTFOUND when neither has it); ct__hash_merge moves DB_HRECENT into
+ * DB_HASHES when it holds l->hash_merge_at rows or more (called by
+ * ct_batch_commit; errors poison the batch).
+ */
+int ct__hash_put(ct_batch *b, const uint8_t hash[CT_HASH_BYTES], uint64_t number);
+int ct__hash_get(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number);
+int ct__hash_merge(ct_batch *b);
 
 /* Head of a feed: size 0 and no hash when absent. */
 int ct__head_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t *size,

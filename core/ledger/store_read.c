@@ -75,20 +75,6 @@ int ct_read_entry(ct_entry *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES
 	return 0;
 }
 
-/* The number of the entry with this hash, from the hash index. */
-static int number_of(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number)
-{
-	MDB_val v;
-	int err;
-
-	if ((err = ct__get(r, DB_HASHES, hash, CT_HASH_BYTES, &v)) < 0)
-		return err;
-	if (v.mv_size != 8)
-		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", v.mv_size);
-	*number = ct__get_u64(v.mv_data);
-	return 0;
-}
-
 int ct_read_entry_by_hash(ct_entry *out, ct_reader *r, const uint8_t hash[CT_HASH_BYTES])
 {
 	char hex[2 * CT_HASH_BYTES + 1];
@@ -113,7 +99,7 @@ int ct_read_raw_by_hash(const uint8_t **raw, size_t *len, ct_reader *r, const ui
 	MDB_val v;
 	int err;
 
-	if ((err = number_of(r, hash, &number)) < 0 || (err = ct__entry_get(r, number, &v)) < 0)
+	if ((err = ct__hash_get(r, hash, &number)) < 0 || (err = ct__entry_get(r, number, &v)) < 0)
 		return err;
 	*raw = v.mv_data;
 	*len = v.mv_size;

@@ -4,6 +4,8 @@
  * (bad signature, seq gap, authority, schema, non-canonical bytes), each
  * leaving the store exactly as it was.
  */
+#include <lmdb.h>
+
 #include "ct_store_test.h"
 #include "store_network.h"
 
@@ -194,6 +196,75 @@ static void test_order_independence(void **state)
 		ts_state_free(&got);
 		ts_close(&dst);
 	}
+	free(order);
+	ts_state_free(&want);
+	ts_feeds_free(&f);
+	ts_close(&src);
+	net_free(&n);
+}
+
+/* Rows of the named LMDB database of a closed store (its raw layout: core/ledger/store_internal.h). */
+static size_t raw_rows(const char *dir, const char *name)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+	assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return st.ms_entries;
+}
+
+/*
+ * The hash index in two parts (core/ledger/hashidx.c): with a merge every
+ * few entries, entries delivered in random batches are all found by hash
+ * whichever part holds them (check looks each one up), the state equals
+ * the source's, and both parts hold rows, no hash in both.
+ */
+static void test_hash_index_merges(void **state)
+{
+	uint64_t seed = ct_test_seed("store_hash_index_merges"), rng = seed, checked;
+	ct_ledger_opts opts = {.hash_merge_at = 5 + ct_test_rand(&rng) % 20};
+	ts_store src, dst;
+	ts_feeds f;
+	ts_state want, got;
+	size_t recent, main_rows, total;
+	int *order;
+	net n;
+
+	net_keys(&n);
+	ts_open(&src, NULL);
+	net_build(&n, src.l, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
+	ts_feeds_read(src.l, &f);
+	ts_state_read(src.l, &want);
+	total = ts_feeds_total(&f);
+	order = calloc(total, sizeof(int));
+	assert_non_null(order);
+	ts_open(&dst, &opts);
+	delivery_order(order, &f, 2, &rng);
+	deliver(dst.l, &f, order, &rng);
+	ts_state_read(dst.l, &got);
+	ts_state_equal(&want, &got);
+	CT_OK_OR_FAIL(ts_check(dst.l, &checked));
+	assert_int_equal(checked, total);
+	ct_ledger_close(dst.l);
+	dst.l = NULL;
+	recent = raw_rows(dst.dir, "hrecent");
+	main_rows = raw_rows(dst.dir, "hashes");
+	printf("merge at %llu: %zu hashes in the main part, %zu recent\n", (unsigned long long)opts.hash_merge_at,
+	       main_rows, recent);
+	assert_true(main_rows > 0);
+	assert_true(recent < opts.hash_merge_at + 8); /* a batch adds at most 8 after a merge */
+	assert_int_equal(recent + main_rows, total);
+	ts_state_free(&got);
+	ts_close(&dst);
 	free(order);
 	ts_state_free(&want);
 	ts_feeds_free(&f);
@@ -708,6 +779,7 @@ int main(void)
 	    cmocka_unit_test(test_genesis_then_appends),
 	    cmocka_unit_test(test_replicate_same_digest),
 	    cmocka_unit_test(test_order_independence),
+	    cmocka_unit_test(test_hash_index_merges),
 	    cmocka_unit_test(test_pending_then_admitted),
 	    cmocka_unit_test(test_pending_before_genesis),
 	    cmocka_unit_test(test_pending_invalid_dropped),

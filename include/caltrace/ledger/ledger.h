@@ -42,6 +42,8 @@ typedef struct ct_ledger_opts {
 	bool no_netindex;	/* keep no network index (to measure what keeping it costs): ingest marks
 				   no key dirty, ct_netindex_update refuses (CT_ESTATE); a store written
 				   so needs ct_netindex_rebuild before its index is used again */
+	uint64_t hash_merge_at; /* recent entry hashes a commit merges into the hash index's main part;
+				   0: 65536 (tests and benchmarks set it; the layout does not depend on it) */
 } ct_ledger_opts;
 
 /*

@@ -1,0 +1,78 @@
+/*
+ * The hash index: entry hash -> entry number, in two parts.
+ *
+ * Entry hashes are random, so filing each in one large B-tree dirties a
+ * random leaf page per entry: a commit of thousands of entries rewrites
+ * thousands of pages of the index, and LMDB's sorted list of dirty pages
+ * grows with them. That was most of the writer's work in a catch-up
+ * (docs/PERFORMANCE.md). So a new hash goes into DB_HRECENT, a small
+ * B-tree whose few pages stay in cache and are dirtied again and again in
+ * one transaction; when it holds hash_merge_at rows (65,536 by default,
+ * about 3 MB), the commit that finds it so merges it into DB_HASHES in key
+ * order, every leaf of DB_HASHES that receives keys touched once, and
+ * empties it. A lookup asks DB_HRECENT first, then DB_HASHES. Both parts
+ * are in the same LMDB transactions as the entries: a reader sees a hash
+ * in exactly one of them, and a crash keeps both as the last commit left
+ * them.
+ */
+#include <string.h>
+
+#include "store_internal.h"
+
+#define DEFAULT_MERGE_AT 65536
+
+int ct__hash_put(ct_batch *b, const uint8_t hash[CT_HASH_BYTES], uint64_t number)
+{
+	uint8_t v[8];
+
+	ct__put_u64(v, number);
+	return ct__put(b, DB_HRECENT, hash, CT_HASH_BYTES, v, sizeof(v), 0);
+}
+
+static int number_of(const MDB_val *v, uint64_t *number)
+{
+	if (v->mv_size != 8)
+		return ct_error_set(CT_ECORRUPT, "hash index record has %zu bytes", v->mv_size);
+	*number = ct__get_u64(v->mv_data);
+	return 0;
+}
+
+int ct__hash_get(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number)
+{
+	MDB_val v;
+	int err = ct__get(r, DB_HRECENT, hash, CT_HASH_BYTES, &v);
+
+	if (err == CT_ENOTFOUND)
+		err = ct__get(r, DB_HASHES, hash, CT_HASH_BYTES, &v);
+	return err < 0 ? err : number_of(&v, number);
+}
+
+int ct__hash_merge(ct_batch *b)
+{
+	uint64_t at = b->l->hash_merge_at ? b->l->hash_merge_at : DEFAULT_MERGE_AT;
+	MDB_txn *txn = b->rd.txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	MDB_stat st;
+	int rc;
+
+	if (b->poisoned)
+		return b->poisoned;
+	if ((rc = mdb_stat(txn, b->l->dbi[DB_HRECENT], &st)) != 0)
+		return ct__batch_poison(b, ct__mdb_error(rc, "hrecent"));
+	if (st.ms_entries < at)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, b->l->dbi[DB_HRECENT], &cur)) != 0)
+		return ct__batch_poison(b, ct__mdb_error(rc, "hrecent"));
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if ((rc = mdb_put(txn, b->l->dbi[DB_HASHES], &k, &v, 0)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	if (rc == MDB_MAP_FULL)
+		b->l->full_seen = true;
+	if (rc != MDB_NOTFOUND)
+		return ct__batch_poison(b, ct__mdb_error(rc, "merging the recent hash index"));
+	if ((rc = mdb_drop(txn, b->l->dbi[DB_HRECENT], 0)) != 0)
+		return ct__batch_poison(b, ct__mdb_error(rc, "emptying the recent hash index"));
+	return 0;
+}
