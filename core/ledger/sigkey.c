@@ -35,6 +35,15 @@ typedef struct {
 } niels;
 
 #define DIGITS 64 /* signed radix-16 digits of a scalar below 2^253 */
+/*
+ * The base point's table is fixed and shared, so it is wider: signed
+ * radix-256 digits, 32 additions per scalar instead of 64, for a table of
+ * 32 x 128 points (480 KiB) built once. A key's table stays radix-16: it
+ * is built per author, and a wide one would cost more to build than a job
+ * of 512 signatures saves with it.
+ */
+#define BASE_DIGITS 32
+#define BASE_ROW    128
 
 struct ct_sigkey {
 	uint8_t pk[CT_KEY_BYTES];
@@ -258,7 +267,7 @@ static int fe_isnegative(const fe *f)
 
 static struct {
 	fe d, d2, sqrtm1;
-	niels base[DIGITS][8]; /* multiples of the base point */
+	niels base[BASE_DIGITS][BASE_ROW]; /* base[i][j] = (j+1) 256^i B */
 	uint8_t L[32]; /* the group order, 2^252 + 27742317777372353535851937790883648493 */
 	bool sodium; /* sodium_init succeeded */
 	bool ready;  /* ... and the constants and table above are right */
@@ -487,27 +496,28 @@ static void fe_invert_all(fe *z, size_t n, fe *scratch)
 	z[0] = inv;
 }
 
-/* table[i][j] = (j+1) 16^i p, as affine niels points */
-static bool build_table(niels table[DIGITS][8], const point *p)
+/* table[i * row + j] = (j+1) (2 row)^i p for i < rows, j < row, as affine niels points */
+static bool build_rows(niels *table, int rows, int row, const point *p)
 {
-	point *pts = malloc(sizeof(point) * DIGITS * 8);
-	fe *z = malloc(sizeof(fe) * DIGITS * 8), *scratch = malloc(sizeof(fe) * DIGITS * 8);
+	size_t n = (size_t)rows * (size_t)row;
+	point *pts = malloc(sizeof(point) * n);
+	fe *z = malloc(sizeof(fe) * n), *scratch = malloc(sizeof(fe) * n);
 	point base = *p;
 	bool ok = pts && z && scratch;
 
-	for (int i = 0; ok && i < DIGITS; i++) {
-		point *row = pts + i * 8;
-		row[0] = base;
-		for (int j = 1; j < 8; j++)
-			pt_add(&row[j], &row[j - 1], &base);
-		pt_double(&base, &row[7]); /* 16 base */
+	for (int i = 0; ok && i < rows; i++) {
+		point *r = pts + (size_t)i * (size_t)row;
+		r[0] = base;
+		for (int j = 1; j < row; j++)
+			pt_add(&r[j], &r[j - 1], &base);
+		pt_double(&base, &r[row - 1]); /* 2 row base */
 	}
-	for (int i = 0; ok && i < DIGITS * 8; i++)
+	for (size_t i = 0; ok && i < n; i++)
 		z[i] = pts[i].Z;
 	if (ok)
-		fe_invert_all(z, DIGITS * 8, scratch);
-	for (int i = 0; ok && i < DIGITS * 8; i++) {
-		niels *e = &table[i / 8][i % 8];
+		fe_invert_all(z, n, scratch);
+	for (size_t i = 0; ok && i < n; i++) {
+		niels *e = &table[i];
 		fe x, y, t;
 		fe_mul(&x, &pts[i].X, &z[i]);
 		fe_mul(&y, &pts[i].Y, &z[i]);
@@ -520,6 +530,12 @@ static bool build_table(niels table[DIGITS][8], const point *p)
 	free(z);
 	free(scratch);
 	return ok;
+}
+
+/* table[i][j] = (j+1) 16^i p: a key's table */
+static bool build_table(niels table[DIGITS][8], const point *p)
+{
+	return build_rows(&table[0][0], DIGITS, 8, p);
 }
 
 static void init_constants(void)
@@ -557,7 +573,7 @@ static void init_constants(void)
 	if (crypto_scalarmult_ed25519_base_noclamp(b, one) != 0 || !pt_decode(&base, b))
 		return;
 	pt_encode(back, &base.X, &base.Y);
-	if (memcmp(back, b, 32) != 0 || !build_table(C.base, &base))
+	if (memcmp(back, b, 32) != 0 || !build_rows(&C.base[0][0], BASE_DIGITS, BASE_ROW, &base))
 		return;
 	C.ready = true;
 }
@@ -587,7 +603,21 @@ static void digits_of(int8_t e[DIGITS], const uint8_t s[32])
 	e[DIGITS - 1] = (int8_t)(e[DIGITS - 1] + carry);
 }
 
-static void add_digit(point *acc, const niels row[8], int digit, bool sub)
+/* Signed radix-256 digits in [-128, 128) (the last in [0, 33]) of s < 2^253. */
+static void digits_of_base(int e[BASE_DIGITS], const uint8_t s[32])
+{
+	int carry = 0;
+
+	for (int i = 0; i < BASE_DIGITS - 1; i++) {
+		int v = s[i] + carry;
+		carry = (v + 128) >> 8;
+		e[i] = v - (carry << 8);
+	}
+	e[BASE_DIGITS - 1] = s[BASE_DIGITS - 1] + carry;
+}
+
+/* acc += digit row[0] (row[j] = (j+1) row[0]), or -= when sub */
+static void add_digit(point *acc, const niels *row, int digit, bool sub)
 {
 	if (digit > 0)
 		pt_madd(acc, acc, &row[digit - 1], sub);
@@ -598,15 +628,16 @@ static void add_digit(point *acc, const niels row[8], int digit, bool sub)
 /* acc = [a]B - [b]A */
 static void combine(point *acc, const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32])
 {
-	int8_t ea[DIGITS], eb[DIGITS];
+	int ea[BASE_DIGITS];
+	int8_t eb[DIGITS];
 
-	digits_of(ea, a);
+	digits_of_base(ea, a);
 	digits_of(eb, b);
 	pt_identity(acc);
-	for (int i = 0; i < DIGITS; i++) {
+	for (int i = 0; i < BASE_DIGITS; i++)
 		add_digit(acc, C.base[i], ea[i], false);
+	for (int i = 0; i < DIGITS; i++)
 		add_digit(acc, k->table[i], eb[i], true);
-	}
 }
 
 static bool canonical_scalar(const uint8_t s[32])

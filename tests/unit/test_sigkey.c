@@ -91,6 +91,16 @@ static void test_combine_matches_libsodium(void **state)
 		check_combine(k, a, b, s.pk);
 		check_combine(k, lm1, lm1, s.pk);
 		check_combine(k, lm1, one, s.pk);
+		/* the base point's radix-256 digits at their limits: 127, -128 with a carry, carries all along */
+		static const uint8_t bytes[] = {0x7f, 0x80, 0x81, 0xff};
+		for (size_t i = 0; i < sizeof(bytes); i++) {
+			memset(a, bytes[i], 31);
+			a[31] = 0x0f;
+			memset(b, 0, 32);
+			b[0] = 1;
+			check_combine(k, a, b, s.pk);
+			check_combine(k, b, a, s.pk);
+		}
 		ct_sigkey_free(k);
 	}
 	assert_true(checked == 400);
