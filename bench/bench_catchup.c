@@ -592,7 +592,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			printf("usage: bench_catchup [--entries N (1000000)] [--source DIR (kept for next "
-			       "runs)] [--keep] [--netindex-runs PAIRS (1)]\n");
+			       "runs)] [--keep] [--netindex-runs PAIRS (1; 0 skips it)]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -665,7 +665,8 @@ int main(int argc, char **argv)
 	       f1, f2, f2 / raw2);
 	printf("  catch-up / that 2-thread rate: %.2f\n", rate / f2);
 	fflush(stdout);
-	netindex_cost(src, n, net, pairs, &run);
+	if (pairs > 0)
+		netindex_cost(src, n, net, pairs, &run);
 	if (keep)
 		fprintf(stderr, "kept %s\n", work);
 	else

@@ -151,7 +151,8 @@ static int check_index(ct_reader *r, enum ct_db db, const char *name)
 static int check_counters(ct_reader *r)
 {
 	uint64_t entries, bytes, held, held_bytes;
-	int err;
+	MDB_stat main, recent;
+	int rc, err;
 
 	if ((err = ct_read_stats(&entries, &bytes, r)) < 0)
 		return err;
@@ -162,6 +163,14 @@ static int check_counters(ct_reader *r)
 				    "the store counts %llu entries of %llu bytes, and holds %llu of %llu bytes",
 				    (unsigned long long)entries, (unsigned long long)bytes, (unsigned long long)held,
 				    (unsigned long long)held_bytes);
+	/* every entry was looked up by hash (check_feed): one row each in the two parts means no other row */
+	if ((rc = mdb_stat(r->txn, r->l->dbi[DB_HASHES], &main)) != 0 ||
+	    (rc = mdb_stat(r->txn, r->l->dbi[DB_HRECENT], &recent)) != 0)
+		return ct__mdb_error(rc, "hashes");
+	if (main.ms_entries + recent.ms_entries != held)
+		return ct_error_set(CT_ECORRUPT, "the hash index has %llu rows (%llu recent) for %llu entries",
+				    (unsigned long long)(main.ms_entries + recent.ms_entries),
+				    (unsigned long long)recent.ms_entries, (unsigned long long)held);
 	return 0;
 }
 

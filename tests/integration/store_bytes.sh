@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/store_bytes.sh on a small home: its per-database counts are the store's (the entries
-# database holds as many records as `caltrace status` lists entries, the hash index one record per entry),
+# database (log) holds as many records as `caltrace status` lists entries, the hash index's two parts one
+# record per entry),
 # the pages it lists plus the free and other pages are the file, and a missing home or a
 # directory without a store is refused with a message.
 source "$(dirname "$0")/common.bash"
@@ -19,8 +20,9 @@ bash "$sb" home >out.txt || fail "store_bytes.sh failed: $(cat out.txt)"
 row() { awk -v d="$1" '$1 == d { print $2 " " $3 }' out.txt; }
 read -r ents _ <<<"$(row log)"
 read -r hashes _ <<<"$(row hashes)"
+read -r recent _ <<<"$(row hrecent)"
 [ "$ents" = "$n" ] || fail "entries database (log): $ents records, status lists $n entries"
-[ "$hashes" = "$n" ] || fail "hash index: $hashes records for $n entries"
+[ $((hashes + recent)) = "$n" ] || fail "hash index: $hashes + $recent (recent) records for $n entries"
 pages=$(awk '$1 == "data.mdb" { print $3 }' out.txt)
 psize=$(mdb_stat -e home/data | awk '/Page size:/ {print $3}')
 [ $((pages * psize)) = "$(stat -c %s home/data/data.mdb)" ] || fail "the pages do not add up to the file"

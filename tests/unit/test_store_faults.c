@@ -218,6 +218,7 @@ enum damage {
 	D_HEAD_HASH,
 	D_HEAD_SIZE,
 	D_HASH_ROW_GONE,
+	D_HASH_ROW_EXTRA,
 	D_INDEX_ROW,
 	D__COUNT
 };
@@ -287,6 +288,14 @@ static void damage(struct small *m, enum damage d)
 	case D_HASH_ROW_GONE:
 		raw_put(m->s.dir, "hrecent", 0, m->lab_hash[1], 32, NULL, 0); /* not merged yet: 7 entries */
 		expect_corrupt(m, "hash index");
+		break;
+	case D_HASH_ROW_EXTRA:
+		/* a row for a hash no entry has, naming entry number 1 */
+		memset(row, 0x55, 32);
+		memset(head, 0, 8);
+		head[7] = 1;
+		raw_put(m->s.dir, "hashes", 0, row, 32, head, 8);
+		expect_corrupt(m, "the hash index has 7 rows (6 recent) for 6 entries");
 		break;
 	case D_INDEX_ROW:
 		/* a subject row naming an entry the store does not hold */
