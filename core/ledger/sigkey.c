@@ -876,7 +876,7 @@ static bool sodium_selftest(char *why, size_t why_len)
 
 /* ---- the cache ---------------------------------------------------------------- */
 
-#define CACHE_SLOTS 8
+#define CACHE_SLOTS 32 /* a table is 61 KiB: 2 MiB at most, and a city has tens of labs writing at once */
 
 struct ct_sigcache {
 	pthread_mutex_t lock;
