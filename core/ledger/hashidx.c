@@ -7,12 +7,16 @@
  * grows with them. That was most of the writer's work in a catch-up
  * (docs/PERFORMANCE.md). So a new hash goes into DB_HRECENT, a small
  * B-tree whose few pages stay in cache and are dirtied again and again in
- * one transaction; when it holds hash_merge_at rows (65,536 by default,
- * about 3 MB), the commit that finds it so merges it into DB_HASHES in key
- * order, every leaf of DB_HASHES that receives keys touched once, and
- * empties it. A lookup asks DB_HRECENT first, then DB_HASHES. Both parts
- * are in the same LMDB transactions as the entries: a reader sees a hash
- * in exactly one of them, and a crash keeps both as the last commit left
+ * one transaction. While it holds hash_merge_at rows or more (65,536 by
+ * default, about 3 MB), each commit moves one eighth of the key space of
+ * it (the hashes whose first byte has the next of 8 values of its top 3
+ * bits, in turn) into DB_HASHES in key order: the keys a leaf of
+ * DB_HASHES receives arrive together, about 8 times as many per page
+ * touched as when each commit filed its own, and a commit dirties at most
+ * an eighth of DB_HASHES (so its memory stays bounded as the store grows).
+ * A lookup asks DB_HRECENT first, then DB_HASHES. Both parts are written
+ * in the same LMDB transactions as the entries: a reader sees a hash in
+ * exactly one of them, and a crash keeps both as the last commit left
  * them.
  */
 #include <string.h>
@@ -50,9 +54,10 @@ int ct__hash_get(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *numb
 int ct__hash_merge(ct_batch *b)
 {
 	uint64_t at = b->l->hash_merge_at ? b->l->hash_merge_at : DEFAULT_MERGE_AT;
+	uint8_t first[CT_HASH_BYTES] = {0}, slice = b->l->merge_slice;
 	MDB_txn *txn = b->rd.txn;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v;
+	MDB_val k = {sizeof(first), first}, v;
 	MDB_stat st;
 	int rc;
 
@@ -62,17 +67,20 @@ int ct__hash_merge(ct_batch *b)
 		return ct__batch_poison(b, ct__mdb_error(rc, "hrecent"));
 	if (st.ms_entries < at)
 		return 0;
+	first[0] = (uint8_t)(slice << 5);
 	if ((rc = mdb_cursor_open(txn, b->l->dbi[DB_HRECENT], &cur)) != 0)
 		return ct__batch_poison(b, ct__mdb_error(rc, "hrecent"));
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if ((rc = mdb_put(txn, b->l->dbi[DB_HASHES], &k, &v, 0)) != 0)
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT)) {
+		if (k.mv_size != CT_HASH_BYTES || ((const uint8_t *)k.mv_data)[0] >> 5 != slice)
 			break;
+		if ((rc = mdb_put(txn, b->l->dbi[DB_HASHES], &k, &v, 0)) != 0 || (rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
 	mdb_cursor_close(cur);
 	if (rc == MDB_MAP_FULL)
 		b->l->full_seen = true;
-	if (rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != MDB_NOTFOUND)
 		return ct__batch_poison(b, ct__mdb_error(rc, "merging the recent hash index"));
-	if ((rc = mdb_drop(txn, b->l->dbi[DB_HRECENT], 0)) != 0)
-		return ct__batch_poison(b, ct__mdb_error(rc, "emptying the recent hash index"));
+	b->l->merge_slice = (uint8_t)((slice + 1) & 7);
 	return 0;
 }

@@ -63,7 +63,8 @@ struct ct_ledger {
 	MDB_env *env;
 	MDB_dbi dbi[DB__COUNT];
 	uint64_t pending_max;
-	uint64_t hash_merge_at; /* DB_HRECENT rows that make a commit merge them into DB_HASHES */
+	uint64_t hash_merge_at; /* DB_HRECENT rows that make a commit merge a slice into DB_HASHES */
+	uint8_t merge_slice;    /* the slice (top 3 bits of a hash) the next merge moves (hashidx.c) */
 	bool read_only;
 	bool pinned;                         /* network id fixed by the config */
 	uint8_t network[CT_HASH_BYTES];
@@ -173,9 +174,9 @@ int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
 /*
  * The hash index (hashidx.c): ct__hash_put files a new entry's hash in
  * DB_HRECENT; ct__hash_get finds a hash's number in either part
- * (CT_ENOTFOUND when neither has it); ct__hash_merge moves DB_HRECENT into
- * DB_HASHES when it holds l->hash_merge_at rows or more (called by
- * ct_batch_commit; errors poison the batch).
+ * (CT_ENOTFOUND when neither has it); ct__hash_merge moves an eighth of
+ * DB_HRECENT into DB_HASHES when it holds l->hash_merge_at rows or more
+ * (called by ct_batch_commit; errors poison the batch).
  */
 int ct__hash_put(ct_batch *b, const uint8_t hash[CT_HASH_BYTES], uint64_t number);
 int ct__hash_get(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number);
