@@ -376,8 +376,9 @@ static void verify_work(uv_work_t *w)
 	for (k = 0; k < peeked; k++)
 		sigs[k] = (ct_signed){j->raw[k] + j->raw_len[k] - CT_SIG_BYTES, inputs.ptr + at[k],
 				      at[k + 1] - at[k]};
-	if (peeked >= NODE_SIGKEY_MIN)
-		key = ct_sigcache_get(j->n->sigkeys, j->author);
+	/* a short job uses the author's table only if an earlier job built it */
+	key = peeked >= NODE_SIGKEY_MIN ? ct_sigcache_get(j->n->sigkeys, j->author)
+					: ct_sigcache_find(j->n->sigkeys, j->author);
 	ct_sigkey_verify_many(key, j->author, peeked, sigs, ok);
 	ct_sigcache_put(j->n->sigkeys, key);
 	for (k = 0; k < peeked; k++) {

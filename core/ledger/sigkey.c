@@ -957,6 +957,26 @@ const ct_sigkey *ct_sigcache_get(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES])
 	return k;
 }
 
+const ct_sigkey *ct_sigcache_find(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES])
+{
+	const ct_sigkey *found = NULL;
+
+	if (!c->fast)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	c->tick++;
+	for (int i = 0; i < CACHE_SLOTS && !found; i++) {
+		struct slot *s = &c->slot[i];
+		if (s->key && memcmp(s->key->pk, pk, CT_KEY_BYTES) == 0) {
+			s->users++;
+			s->used = c->tick;
+			found = s->key;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
 void ct_sigcache_put(ct_sigcache *c, const ct_sigkey *k)
 {
 	if (!k)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A full disk, simulated by a small map: a fresh node whose store may grow to
-# only 12 MiB (map_max in its config) catches up a lab's feed that needs far
+# only 6 MiB (map_max in its config) catches up a lab's feed that needs far
 # more. When the map fills it logs one clear error naming the problem and
 # what to do, stops fetching (no spinning: little CPU, no stream of log
 # lines), and keeps serving what it holds: its control socket answers,
@@ -16,7 +16,7 @@ bureau bureau 0
 lab lab 1 city
 new_home fresh 2
 new_home reader 3
-echo "map_max = 12M" >>"$WORK/fresh/config"
+echo "map_max = 6M" >>"$WORK/fresh/config"
 ct bureau export -o "$WORK/bureau.ct" 2>/dev/null
 ct lab import "$WORK/bureau.ct" >/dev/null 2>&1
 awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++)
@@ -29,7 +29,7 @@ link fresh lab
 link reader fresh
 start lab
 start fresh
-logged fresh "grows to at most 12 MiB" || fail "the node did not take map_max from its config"
+logged fresh "grows to at most 6 MiB" || fail "the node did not take map_max from its config"
 
 log "catching up into a 12 MiB map"
 full() { logged fresh "the store is full"; }

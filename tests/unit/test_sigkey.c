@@ -580,9 +580,13 @@ static void test_cache_known_answer(void **state)
 	CT_OK_OR_FAIL(ct_sigcache_new(&c));
 	assert_true(ct_sigcache_fast(c, &why));
 	assert_null(why);
+	assert_null(ct_sigcache_find(c, s.pk)); /* find builds nothing */
 	const ct_sigkey *k = ct_sigcache_get(c, s.pk);
 	assert_non_null(k);
 	ct_sigcache_put(c, k);
+	const ct_sigkey *again = ct_sigcache_find(c, s.pk); /* ... but gives what get built */
+	assert_ptr_equal(again, k);
+	ct_sigcache_put(c, again);
 	ct_sigcache_free(c);
 
 	ct__sigkey_use_point_check(valid_point_before_1_0_22);
@@ -593,6 +597,7 @@ static void test_cache_known_answer(void **state)
 	assert_non_null(why);
 	assert_non_null(strstr(why, "mixed order"));
 	assert_null(ct_sigcache_get(c, s.pk));
+	assert_null(ct_sigcache_find(c, s.pk));
 	sign_batch(&b, &s, &rng);
 	b.sig[5][33] ^= 1;
 	assert_int_equal(ct_sigkey_verify_many(ct_sigcache_get(c, s.pk), s.pk, N, b.items, b.ok), N - 1);

@@ -125,6 +125,13 @@ void ct_sigcache_free(ct_sigcache *c);
  */
 bool ct_sigcache_fast(const ct_sigcache *c, const char **why);
 const ct_sigkey *ct_sigcache_get(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES]);
+/*
+ * As ct_sigcache_get, but only a table the cache already holds: NULL
+ * (build none) when it holds none for pk. For a few signatures, which are
+ * not worth building a table for, but are checked faster with one built
+ * for an earlier run of the same author. Give it back with ct_sigcache_put.
+ */
+const ct_sigkey *ct_sigcache_find(ct_sigcache *c, const uint8_t pk[CT_KEY_BYTES]);
 void ct_sigcache_put(ct_sigcache *c, const ct_sigkey *k);
 
 #endif
