@@ -261,7 +261,7 @@ static void render_peers(ct_buf *b, struct node *n)
 			    (unsigned long long)lag.behind);
 		}
 	help(b, "caltrace_peer_behind_entries", "gauge",
-	     "entries this node holds that the connected peer lacks, over every feed it reported");
+	     "entries this node holds that the connected peer lacks (a feed its hello did not name: all of it)");
 	for (c = n->conns; c; c = c->next)
 		if (c->state == C_UP && c->rp) {
 			lag_of(&lag, c->rp);
