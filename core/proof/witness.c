@@ -81,6 +81,7 @@ int ct_witness_counts(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES], 
 	x.r = r;
 	x.time_ms = timestamp > UINT64_MAX / 1000 ? UINT64_MAX : timestamp * 1000;
 	x.bureau_size = bureau_size;
+	*out = false;
 	if ((err = ct_read_org_rows(r, key, end_row, &x)) < 0)
 		return err;
 	*out = !x.ended && (x.admit || !x.rekey_in || x.in_by_then);
