@@ -26,7 +26,7 @@ static void help(void)
 	       "whatever its verdict, unless --allow-incomplete.\n\n"
 	       "  --bureau KEY        the bureau's key: 64 hex digits, or its witness verifier key in C2SP\n"
 	       "                      form (caltrace checkpoint --vkey on the bureau's home, second line)\n"
-	       "  --witnesses K       refuse a complete bundle with fewer than K admitted witnesses (default 1)\n"
+	       "  --witnesses K       refuse a complete bundle cosigned by fewer than K admitted labs (default 1)\n"
 	       "  --max-age DAYS      refuse one whose network checkpoint is older than DAYS days (default 7):\n"
 	       "                      later entries may have changed the verdict\n"
 	       "  --allow-incomplete  let a v1 bundle's exit status be its verdict's\n"
@@ -204,8 +204,8 @@ static int verify_complete(const ct_buf *raw, const struct verify_opts *o, const
 	ct_time_format(when, sizeof(when), info.time * 1000);
 	if (info.witnesses < o->witnesses) {
 		fprintf(stderr,
-			"caltrace verify: the bundle does not verify: its network checkpoint carries %zu cosignatures "
-			"of admitted witnesses, fewer than %u\n",
+			"caltrace verify: the bundle does not verify: its network checkpoint carries cosignatures "
+			"of %zu admitted labs, fewer than %u witnesses\n",
 			info.witnesses, o->witnesses);
 		goto done;
 	}

@@ -229,12 +229,11 @@ static int show_proof(struct ct_demo *d)
 	const char *bureau_key = d->gen.keys[CT_DEMO_BUREAU];
 	double start = ct__net_now();
 	/*
-	 * Every other node but the re-keyed lab's: a complete proof counts as
-	 * witnesses the nodes an org.admit names (core/proof/closure.c,
-	 * ct__admitted_at; FORMAT.md section 13 rule 8), not a lab's new key
-	 * after org.rekey, so that node's cosignature is not counted there.
+	 * Every other node: a complete proof counts witnesses by lab, the
+	 * re-keyed lab's new key from its rekey on (docs/FORMAT.md section 13,
+	 * rule 8; core/proof/closure.c, ct__witness_lab).
 	 */
-	int want = d->net.n - 2;
+	int want = d->net.n - 1;
 	long witnesses;
 	struct stat st;
 	int rc;

@@ -184,18 +184,39 @@ static const char *reason_of(int err)
 
 struct lag {
 	uint64_t behind, ahead;
+	bool hello; /* the peer's hello arrived */
 };
 
+/*
+ * A feed the peer never named after its hello (which lists every feed it
+ * holds, docs/PROTOCOL.md) is one it holds none of: this node is ahead by
+ * all of it. Before, such a feed counted for nothing, so a peer that hung
+ * before a new lab's first entries reached it showed no lag at all.
+ */
 static int add_lag(void *ctx, const uint8_t author[CT_KEY_BYTES], uint64_t local, uint64_t remote, bool known)
 {
 	struct lag *l = ctx;
 
 	(void)author;
+	if (!known && l->hello) {
+		known = true;
+		remote = 0;
+	}
 	if (known && remote > local)
 		l->behind += remote - local;
 	if (known && local > remote)
 		l->ahead += local - remote;
 	return 0;
+}
+
+static void lag_of(struct lag *lag, const ct_rpeer *rp)
+{
+	ct_rpeer_stats st;
+
+	memset(lag, 0, sizeof(*lag));
+	ct_rpeer_stats_get(rp, &st);
+	lag->hello = st.hello;
+	ct_rpeer_feeds(rp, add_lag, lag);
 }
 
 static void render_peers(ct_buf *b, struct node *n)
@@ -234,18 +255,16 @@ static void render_peers(ct_buf *b, struct node *n)
 	     "entries the connected peer holds that this node lacks, over every feed it reported");
 	for (c = n->conns; c; c = c->next)
 		if (c->state == C_UP && c->rp) {
-			memset(&lag, 0, sizeof(lag));
-			ct_rpeer_feeds(c->rp, add_lag, &lag);
+			lag_of(&lag, c->rp);
 			ct_key_hex(hex, c->key);
 			put(b, "caltrace_peer_lag_entries{peer=\"%s\"} %llu\n", hex,
 			    (unsigned long long)lag.behind);
 		}
 	help(b, "caltrace_peer_behind_entries", "gauge",
-	     "entries this node holds that the connected peer lacks, over every feed it reported");
+	     "entries this node holds that the connected peer lacks (a feed its hello did not name: all of it)");
 	for (c = n->conns; c; c = c->next)
 		if (c->state == C_UP && c->rp) {
-			memset(&lag, 0, sizeof(lag));
-			ct_rpeer_feeds(c->rp, add_lag, &lag);
+			lag_of(&lag, c->rp);
 			ct_key_hex(hex, c->key);
 			put(b, "caltrace_peer_behind_entries{peer=\"%s\"} %llu\n", hex,
 			    (unsigned long long)lag.ahead);

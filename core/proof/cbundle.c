@@ -767,14 +767,14 @@ static int check_lists(const ct_cbundle *b)
 	return err;
 }
 
-/* Rule 8: every key the rules require has a lookup; the witnesses admitted when they cosigned. */
+/* Rule 8: every key the rules require has a lookup; the witnesses' labs, admitted when they cosigned. */
 static int check_required(const ct_cbundle *b, const ct_netcp_witness_sig *w, size_t nw, ct_cbundle_info *info)
 {
 	struct ct__src src = {(void *)b, src_list, src_entry};
 	struct ct__keyset req;
 	uint8_t(*keys)[CT_KEY_BYTES] = NULL;
 	char kname[120];
-	size_t i;
+	size_t i, j;
 	bool ok;
 	int err;
 
@@ -792,11 +792,17 @@ static int check_required(const ct_cbundle *b, const ct_netcp_witness_sig *w, si
 			err = ct_error_set(CT_EPROOF, "the bundle has no lookup of key %s, which the verdict rests on", kname);
 			goto done;
 		}
+	/* a lab counts once, whichever of its keys cosigned */
 	info->witnesses = 0;
 	for (i = 0; i < nw; i++) {
-		if ((err = ct__admitted_at(&src, w[i].key, w[i].time * 1000, &ok)) < 0)
+		if ((err = ct__witness_lab(&src, b->blocks[0].e.author, w[i].key, w[i].time * 1000, keys[i], &ok)) < 0)
 			goto done;
-		info->witnesses += ok;
+		if (!ok)
+			continue;
+		for (j = 0; j < info->witnesses && memcmp(keys[j], keys[i], CT_KEY_BYTES) != 0; j++)
+			;
+		if (j == info->witnesses)
+			memmove(keys[info->witnesses++], keys[i], CT_KEY_BYTES);
 	}
 	err = 0;
 done:

@@ -40,10 +40,19 @@ int ct__closure(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], c
 		struct ct__keyset *out);
 
 /*
- * Whether the witness key was admitted at time_ms, from the entries listed
- * under its org key (the bureau's admissions and revocations, as rule 2 of
- * docs/VERDICTS.md reads them). Errors: what the source returns.
+ * Whether a witness cosignature by key at time_ms counts (docs/FORMAT.md
+ * section 13, rule 8), read from the entries listed under the organisation
+ * keys of its lab: no org.rekey replacing key and no org.compromised
+ * declaring it is listed (a listed entry is in the cosigned state, so the
+ * line was made after it, whatever time it claims); when key replaced
+ * another, time_ms is at or after that rekey's effective time; and an
+ * org.admit of any key of its lab (walking back through the earliest
+ * rekey into each key) covers time_ms, not revoked at or before it since
+ * that admission began. Only the bureau's entries count. lab receives the
+ * lab's first key (a lab counts once, whichever key cosigned).
+ * Errors: what the source returns.
  */
-int ct__admitted_at(const struct ct__src *src, const uint8_t key[CT_KEY_BYTES], uint64_t time_ms, bool *out);
+int ct__witness_lab(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES],
+		    uint64_t time_ms, uint8_t lab[CT_KEY_BYTES], bool *out);
 
 #endif

@@ -178,35 +178,47 @@ static int collect_items(struct writer *w)
 	return 0;
 }
 
-/* The witnesses to carry: admitted at their cosignature; those the bundle proves anyway first. */
+/*
+ * The witnesses to carry: those that count (ct__witness_lab), one per lab;
+ * those the bundle proves anyway first.
+ */
 static int choose_witnesses(struct writer *w, const ct_netcp_witness_sig *wits, size_t nwits, unsigned min,
 			    const struct ct__keyset *required, uint8_t (*chosen)[CT_KEY_BYTES], size_t *nchosen)
 {
-	uint8_t key[CT_NETKEY_MAX];
-	size_t i, admitted = 0;
+	uint8_t key[CT_NETKEY_MAX], (*labs)[CT_KEY_BYTES] = NULL;
+	size_t i, j, counted = 0;
 	bool ok;
-	int err;
+	int err = 0;
 
 	*nchosen = 0;
+	if (nwits && !(labs = calloc(nwits, CT_KEY_BYTES)))
+		return ct_error_set(CT_ENOMEM, "out of memory choosing witnesses");
 	for (int pass = 0; pass < 2; pass++)
 		for (i = 0; i < nwits; i++) {
 			bool free_ = ct__keyset_has(required, key, ct_netkey_org(key, wits[i].key));
 			if (free_ != (pass == 0))
 				continue;
-			if ((err = ct__admitted_at(&w->src, wits[i].key, wits[i].time * 1000, &ok)) < 0)
-				return err;
+			if ((err = ct__witness_lab(&w->src, w->bureau, wits[i].key, wits[i].time * 1000, labs[counted],
+						   &ok)) < 0)
+				goto done;
 			if (!ok)
 				continue;
-			admitted++;
+			for (j = 0; j < counted && memcmp(labs[j], labs[counted], CT_KEY_BYTES) != 0; j++)
+				;
+			if (j < counted)
+				continue; /* another key of a lab already counted */
+			counted++;
 			if (pass == 0 || *nchosen < min)
 				memcpy(chosen[(*nchosen)++], wits[i].key, CT_KEY_BYTES);
 		}
 	if (*nchosen < min)
-		return ct_error_set(CT_ESTATE,
-				    "the network checkpoint of this state carries %zu cosignatures of admitted witnesses, "
-				    "fewer than the %u asked for (wait until more nodes cosign it)",
-				    admitted, min);
-	return 0;
+		err = ct_error_set(CT_ESTATE,
+				   "the network checkpoint of this state carries cosignatures of %zu admitted labs, "
+				   "fewer than the %u witnesses asked for (wait until more nodes cosign it)",
+				   counted, min);
+done:
+	free(labs);
+	return err;
 }
 
 /* The note with the bureau's two lines and the chosen witnesses' cosignatures. */

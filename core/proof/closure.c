@@ -15,6 +15,8 @@
 #include "caltrace/ledger/mp.h"
 #include "cbundle_internal.h"
 
+#define CHAIN_MAX 64 /* keys of one lab a chain walk reads, as the evaluator */
+
 /* ---- key sets ------------------------------------------------------------ */
 
 int ct__keyset_add(struct ct__keyset *s, const uint8_t *key, size_t len)
@@ -387,44 +389,154 @@ done:
 	return err;
 }
 
-int ct__admitted_at(const struct ct__src *src, const uint8_t key[CT_KEY_BYTES], uint64_t time_ms, bool *out)
+/* Whether e is an org.rekey by the bureau whose field (old_key or new_key) is key. */
+static bool bureau_rekey(const ct_entry *e, const uint8_t bureau[CT_KEY_BYTES], const char *field,
+			 const uint8_t key[CT_KEY_BYTES])
+{
+	const uint8_t *k;
+	size_t n;
+
+	return !memcmp(e->author, bureau, CT_KEY_BYTES) && type_is(e, "org.rekey") && body_bin(e, field, &k, &n) &&
+	       n == CT_KEY_BYTES && !memcmp(k, key, CT_KEY_BYTES);
+}
+
+/* Whether e is an org.compromised by the bureau declaring key. */
+static bool bureau_compromised(const ct_entry *e, const uint8_t bureau[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES])
+{
+	const uint8_t *k;
+	size_t n;
+
+	return !memcmp(e->author, bureau, CT_KEY_BYTES) && type_is(e, "org.compromised") &&
+	       body_bin(e, "key", &k, &n) && n == CT_KEY_BYTES && !memcmp(k, key, CT_KEY_BYTES);
+}
+
+/* The admission state a cosignature time meets, over the keys of a lab. */
+struct admit_state {
+	uint64_t time_ms, best_from;
+	bool have, revoked;
+	uint64_t last_revoke; /* the latest revocation effective at or before the time */
+};
+
+/*
+ * One key of the lab: its admissions and revocations (by the bureau) into
+ * st; *older the key it replaced (the earliest org.rekey into it: lists
+ * sort by kind, 'B' rows by time then hash), with *effective, or *has_older
+ * false.
+ */
+static int read_lab_key(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES],
+			struct admit_state *st, bool *has_older, uint8_t older[CT_KEY_BYTES], uint64_t *effective)
 {
 	uint8_t nk[CT_NETKEY_MAX];
 	ct_buf hashes = CT_BUF_INIT;
-	uint64_t best_from = 0, from, until, eff;
-	bool present, have = false;
-	size_t i, n;
+	uint64_t from, until, eff;
+	const uint8_t *ok;
+	size_t i, n, okn;
+	bool present;
+	ct_entry e;
+	int err;
+
+	*has_older = false;
+	if ((err = src->list(src->ctx, nk, ct_netkey_org(nk, key), &present, &hashes)) < 0 || !present)
+		goto done;
+	n = hashes.len / CT_HASH_BYTES;
+	for (i = 0; i < n; i++) {
+		if ((err = src->entry(src->ctx, hashes.ptr + i * CT_HASH_BYTES, &e)) == CT_ENOTFOUND)
+			continue;
+		if (err < 0)
+			goto done;
+		if (memcmp(e.author, bureau, CT_KEY_BYTES) != 0)
+			continue;
+		if (type_is(&e, "org.admit") && body_uint(&e, "valid_from", &from) &&
+		    body_uint(&e, "valid_until", &until) && from <= st->time_ms && st->time_ms <= until &&
+		    (!st->have || from >= st->best_from)) {
+			st->have = true;
+			st->best_from = from;
+		} else if (type_is(&e, "org.revoke") && body_uint(&e, "effective", &eff) && eff <= st->time_ms) {
+			if (!st->revoked || eff > st->last_revoke)
+				st->last_revoke = eff;
+			st->revoked = true;
+		} else if (!*has_older && bureau_rekey(&e, bureau, "new_key", key) &&
+			   body_bin(&e, "old_key", &ok, &okn) && okn == CT_KEY_BYTES &&
+			   body_uint(&e, "effective", effective)) {
+			*has_older = true;
+			memcpy(older, ok, CT_KEY_BYTES);
+		}
+	}
+	err = 0;
+done:
+	ct_buf_free(&hashes);
+	return err;
+}
+
+/* Whether key replaced nothing, or its state holds an org.rekey or org.compromised ending it. */
+static int witness_ended(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES],
+			 bool *out)
+{
+	uint8_t nk[CT_NETKEY_MAX];
+	ct_buf hashes = CT_BUF_INIT;
+	bool present;
+	size_t i;
 	ct_entry e;
 	int err;
 
 	*out = false;
 	if ((err = src->list(src->ctx, nk, ct_netkey_org(nk, key), &present, &hashes)) < 0 || !present)
 		goto done;
-	n = hashes.len / CT_HASH_BYTES;
-	/* the admission governing the time: the latest valid_from among those covering it */
-	for (i = 0; i < n; i++) {
+	for (i = 0; !*out && i < hashes.len / CT_HASH_BYTES; i++) {
 		if ((err = src->entry(src->ctx, hashes.ptr + i * CT_HASH_BYTES, &e)) == CT_ENOTFOUND)
 			continue;
 		if (err < 0)
 			goto done;
-		if (type_is(&e, "org.admit") && body_uint(&e, "valid_from", &from) && body_uint(&e, "valid_until", &until) &&
-		    from <= time_ms && time_ms <= until && (!have || from >= best_from)) {
-			have = true;
-			best_from = from;
-		}
-	}
-	*out = have;
-	/* a revocation effective at or before the time, not before that admission */
-	for (i = 0; have && i < n; i++) {
-		if ((err = src->entry(src->ctx, hashes.ptr + i * CT_HASH_BYTES, &e)) == CT_ENOTFOUND)
-			continue;
-		if (err < 0)
-			goto done;
-		if (type_is(&e, "org.revoke") && body_uint(&e, "effective", &eff) && eff <= time_ms && eff >= best_from)
-			*out = false;
+		*out = bureau_rekey(&e, bureau, "old_key", key) || bureau_compromised(&e, bureau, key);
 	}
 	err = 0;
 done:
 	ct_buf_free(&hashes);
 	return err;
+}
+
+int ct__witness_lab(const struct ct__src *src, const uint8_t bureau[CT_KEY_BYTES], const uint8_t key[CT_KEY_BYTES],
+		    uint64_t time_ms, uint8_t lab[CT_KEY_BYTES], bool *out)
+{
+	uint8_t path[CHAIN_MAX][CT_KEY_BYTES], older[CT_KEY_BYTES];
+	struct admit_state st;
+	uint64_t effective;
+	size_t n = 0, i, min;
+	bool ended, has_older, loop = false;
+	int err;
+
+	*out = false;
+	memcpy(lab, key, CT_KEY_BYTES);
+	memset(&st, 0, sizeof(st));
+	st.time_ms = time_ms;
+	/* every entry a lookup lists is in the checkpoint's state: a key it replaced or declared compromised
+	 * cosigned after the bureau wrote so, whatever time the line claims */
+	if ((err = witness_ended(src, bureau, key, &ended)) < 0 || ended)
+		return err;
+	memcpy(path[n++], key, CT_KEY_BYTES);
+	for (;;) {
+		if ((err = read_lab_key(src, bureau, path[n - 1], &st, &has_older, older, &effective)) < 0)
+			return err;
+		/* a new key is its lab's witness from its rekey's effective time on */
+		if (n == 1 && has_older && time_ms < effective)
+			return 0;
+		if (!has_older || n == CHAIN_MAX)
+			break;
+		for (i = 0; i < n && memcmp(path[i], older, CT_KEY_BYTES) != 0; i++)
+			;
+		if (i < n) { /* a loop: the lab is named by its smallest key */
+			for (min = i; i < n; i++)
+				if (memcmp(path[i], path[min], CT_KEY_BYTES) < 0)
+					min = i;
+			memcpy(lab, path[min], CT_KEY_BYTES);
+			loop = true;
+			break;
+		}
+		memcpy(path[n++], older, CT_KEY_BYTES);
+	}
+	if (!loop)
+		memcpy(lab, path[n - 1], CT_KEY_BYTES);
+	/* a revocation effective at or before the time, not before the governing admission */
+	*out = st.have && !(st.revoked && st.last_revoke >= st.best_from);
+	return 0;
 }

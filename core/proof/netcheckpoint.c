@@ -309,9 +309,11 @@ fail:
  * cosignature) and caltrace witnesses' cosignatures, by name, at most
  * CT_WITNESS_COSIGS_MAX of them.
  */
-static int filter(ct_note **out, const ct_note *in, ct_reader *r, const uint8_t network[CT_HASH_BYTES],
+static int filter(ct_note **out, const ct_note *in, ct_reader *r, const ct_netcp *cp,
 		  const uint8_t bureau[CT_KEY_BYTES])
 {
+	const uint8_t *network = cp->network;
+	const ct_netcp_feed *bf = ct_netcp_feed_of(cp, bureau);
 	bool admitted;
 	const ct_note_sig *s;
 	ct_note *n = NULL;
@@ -337,8 +339,9 @@ static int filter(ct_note **out, const ct_note *in, ct_reader *r, const uint8_t 
 		    ct_cosig_verify(&t, in, &key) != 0)
 			continue;
 		/* only nodes the bureau admitted are kept (as for feed checkpoints): 30 made-up keys named to
-		 * sort first would otherwise take every place of the 24 */
-		if ((err = ct_read_admitted(&admitted, r, key.pk)) < 0)
+		 * sort first would otherwise take every place of the 24; and not a key replaced or declared
+		 * compromised by then, or by an entry of the bureau this checkpoint's state holds */
+		if ((err = ct_witness_counts(&admitted, r, key.pk, t, bf ? bf->size : 0)) < 0)
 			goto fail;
 		if (!admitted)
 			continue;
@@ -394,7 +397,7 @@ static int keep(ct_batch *b, const ct_netcp *cp, ct_note *n, const ct_keypair *k
 		if (!ct_note_find(merged, &wk) && (err = ct_cosig_add(merged, kp, wk.name, timestamp)) < 0)
 			goto done;
 	}
-	if ((err = filter(&merged, merged, ct_batch_reader(b), cp->network, bureau)) < 0)
+	if ((err = filter(&merged, merged, ct_batch_reader(b), cp, bureau)) < 0)
 		goto done;
 	err = ct_note_format(&fresh, merged);
 	ct_note_free(merged);
@@ -559,7 +562,7 @@ int ct_netcp_witness(ct_batch *b, const ct_keypair *kp, uint64_t timestamp, cons
 	if (err < 0 || (err = ct_note_parse(&in, note, len)) < 0 ||
 	    (err = ct_netcp_verify(in, network, bureau, &cp, &t, NULL, NULL)) < 0)
 		goto done;
-	if ((err = filter(&n, in, r, network, bureau)) < 0 || (err = compare_feeds(r, &cp, result, detail)) < 0)
+	if ((err = filter(&n, in, r, &cp, bureau)) < 0 || (err = compare_feeds(r, &cp, result, detail)) < 0)
 		goto done;
 	if (*result == CT_NETCP_COSIGNED) {
 		if ((err = ct_netindex_update(b)) < 0 || (err = ct_netcp_of_store(r, &mine)) < 0)

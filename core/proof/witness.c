@@ -12,6 +12,7 @@
 
 #include "caltrace/proof/witness.h"
 #include "caltrace/base/error.h"
+#include "caltrace/ledger/index.h"
 
 void ct_witness_key(ct_vkey *out, const uint8_t network[static CT_HASH_BYTES],
 		    const uint8_t node[static CT_KEY_BYTES])
@@ -24,15 +25,104 @@ void ct_witness_key(ct_vkey *out, const uint8_t network[static CT_HASH_BYTES],
 	(void)err; /* the name is always valid */
 }
 
+/* What the org rows of a witness key say at a cosignature (ct_witness_counts). */
+struct ends {
+	ct_reader *r;
+	uint64_t time_ms, bureau_size;
+	bool admit, rekey_in, in_by_then, ended;
+};
+
+static int end_row(void *ctx, const ct_index_row *row)
+{
+	struct ends *x = ctx;
+	ct_entry e;
+	int err;
+
+	switch (row->kind) {
+	case CT_ROW_ADMIT:
+		x->admit = true;
+		return 0;
+	case CT_ROW_REKEY_IN:
+		x->rekey_in = true;
+		x->in_by_then |= row->time <= x->time_ms;
+		return 0;
+	case CT_ROW_REKEY_OUT:
+	case CT_ROW_COMPROMISED:
+		if (row->time <= x->time_ms) {
+			x->ended = true;
+			return 1;
+		}
+		/* the cosigned state holds the bureau's entry ending the key: the line came after it */
+		if ((err = ct_read_entry_by_hash(&e, x->r, row->hash)) < 0)
+			return err == CT_ENOTFOUND ? 0 : err;
+		if (e.seq <= x->bureau_size) {
+			x->ended = true;
+			return 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int ct_witness_counts(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES], uint64_t timestamp,
+		      uint64_t bureau_size)
+{
+	uint8_t bureau[CT_KEY_BYTES];
+	struct ends x;
+	int err;
+
+	*out = false;
+	if ((err = ct_read_admitted(out, r, key)) < 0 || !*out)
+		return err;
+	if (ct_read_network(NULL, bureau, r) == 0 && memcmp(bureau, key, CT_KEY_BYTES) == 0)
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.r = r;
+	x.time_ms = timestamp > UINT64_MAX / 1000 ? UINT64_MAX : timestamp * 1000;
+	x.bureau_size = bureau_size;
+	*out = false;
+	if ((err = ct_read_org_rows(r, key, end_row, &x)) < 0)
+		return err;
+	*out = !x.ended && (x.admit || !x.rekey_in || x.in_by_then);
+	return 0;
+}
+
+/* The time a cosignature/v1 line claims (the first 8 bytes of its blob, big-endian); 0 when malformed. */
+static uint64_t line_time(const ct_note_sig *s)
+{
+	uint64_t t = 0;
+	size_t i;
+
+	for (i = 0; s->sig_len == 8 + CT_SIG_BYTES && i < 8; i++)
+		t = t << 8 | s->sig[i];
+	return t;
+}
+
+/* How many of the bureau's entries the checkpoint in n covers: its size when it is the bureau's feed's. */
+static uint64_t bureau_entries(ct_reader *r, const ct_note *n)
+{
+	uint8_t network[CT_HASH_BYTES], net[CT_HASH_BYTES], bureau[CT_KEY_BYTES], author[CT_KEY_BYTES];
+	ct_checkpoint cp;
+
+	if (ct_read_network(network, bureau, r) < 0 || ct_checkpoint_parse(&cp, n->text, n->text_len) < 0 ||
+	    ct_checkpoint_feed(net, author, cp.origin) < 0 || memcmp(net, network, CT_HASH_BYTES) != 0 ||
+	    memcmp(author, bureau, CT_KEY_BYTES) != 0)
+		return 0;
+	return cp.size;
+}
+
 /*
- * The witness key named by a cosignature line, if it is a caltrace witness
- * of network whose node the store admits (or the bureau): *is says. Anyone
- * can mint keys and name them witnesses; only the network's own nodes
- * count, or keys made up to sort first would crowd the real ones out of a
- * note (CT_WITNESS_COSIGS_MAX).
+ * The witness key named by a cosignature line s of note n, if it is a
+ * caltrace witness of network that counts (ct_witness_counts: admitted, not
+ * replaced or declared compromised at the line's time or in the cosigned
+ * state): *is says. Anyone can mint keys and name them witnesses; only the
+ * network's own nodes count, or keys made up to sort first would crowd the
+ * real ones out of a note (CT_WITNESS_COSIGS_MAX); and a lab's replaced key,
+ * perhaps a thief's, is no longer its lab's witness.
  */
-static int witness_of(ct_reader *r, ct_vkey *out, const ct_note_sig *s, const uint8_t network[CT_HASH_BYTES],
-		      bool *is)
+static int witness_of(ct_reader *r, ct_vkey *out, const ct_note *n, const ct_note_sig *s,
+		      const uint8_t network[CT_HASH_BYTES], bool *is)
 {
 	char prefix[CT_NOTE_NAME_MAX + 1];
 	uint8_t node[CT_KEY_BYTES];
@@ -48,7 +138,7 @@ static int witness_of(ct_reader *r, ct_vkey *out, const ct_note_sig *s, const ui
 	ct_witness_key(out, network, node);
 	if (strcmp(out->name, s->name) != 0 || out->key_id != s->key_id)
 		return 0;
-	return ct_read_admitted(is, r, node);
+	return ct_witness_counts(is, r, node, line_time(s), bureau_entries(r, n));
 }
 
 /* Whether known (may be NULL) holds the very line s: verified when it was stored. */
@@ -90,7 +180,7 @@ static int filter_note(ct_reader *r, ct_note **out, const ct_note *in, const ct_
 		goto done;
 	for (i = 0; i < in->nsigs; i++) {
 		s = &in->sigs[i];
-		if ((err = witness_of(r, &wk, s, network, &is)) < 0)
+		if ((err = witness_of(r, &wk, in, s, network, &is)) < 0)
 			goto done;
 		if (!is || (!known_line(known, s) && ct_cosig_verify(&ts, in, &wk) != 0))
 			continue;
@@ -192,7 +282,7 @@ static int cap_witnesses(ct_reader *r, ct_note *n, const ct_vkey *bureau, const 
 			i++;
 			continue;
 		}
-		if ((err = witness_of(r, &wk, &n->sigs[i], network, &is)) < 0)
+		if ((err = witness_of(r, &wk, n, &n->sigs[i], network, &is)) < 0)
 			return err;
 		if (is && kept < CT_WITNESS_COSIGS_MAX) {
 			kept++;

@@ -507,22 +507,41 @@ def closure(b, by_hash, witnesses, bureau):
     return order
 
 
-def admitted_at(b, by_hash, pk, t_ms):
-    best = None
-    hashes = b["lookups"].get(org_key(pk)) or []
-    for h in hashes:
-        e = by_hash.get(h)
-        if e and e[1][5] == "org.admit":
-            body = e[1][6]
-            if body["valid_from"] <= t_ms <= body["valid_until"] and (best is None or body["valid_from"] >= best):
-                best = body["valid_from"]
-    if best is None:
-        return False
-    for h in hashes:
-        e = by_hash.get(h)
-        if e and e[1][5] == "org.revoke" and best <= e[1][6]["effective"] <= t_ms:
-            return False
-    return True
+def witness_lab(b, by_hash, pk, t_ms):
+    """Rule 8 for one witness cosignature: the lab it counts for, or None."""
+    def listed(k):
+        return [by_hash[h][1] for h in b["lookups"].get(org_key(k)) or [] if h in by_hash]
+
+    own = listed(pk)
+    # ended in this state: replaced or declared compromised
+    if any((f[5] == "org.rekey" and f[6]["old_key"] == pk) or (f[5] == "org.compromised" and f[6]["key"] == pk)
+           for f in own):
+        return None
+    walk, best, revoked = [], None, []
+    k = pk
+    while True:
+        walk.append(k)
+        into = None
+        for f in listed(k):
+            body = f[6]
+            if f[5] == "org.admit" and body["valid_from"] <= t_ms <= body["valid_until"]:
+                best = body["valid_from"] if best is None else max(best, body["valid_from"])
+            elif f[5] == "org.revoke" and body["effective"] <= t_ms:
+                revoked.append(body["effective"])
+            elif f[5] == "org.rekey" and body["new_key"] == k and into is None:
+                into = body
+        if k == pk and into is not None and t_ms < into["effective"]:
+            return None  # a new key counts from its rekey's effective time
+        if into is None or len(walk) == 64:
+            lab = walk[-1]
+            break
+        if into["old_key"] in walk:
+            lab = min(walk[walk.index(into["old_key"]):])
+            break
+        k = into["old_key"]
+    if best is None or any(r >= best for r in revoked):
+        return None
+    return lab
 
 
 # ---- the rules ------------------------------------------------------------------
@@ -656,13 +675,14 @@ def verify(data, bureau_hex, pure=False, min_witnesses=1, now_ms=None, max_age_d
         if h not in listed and b["lookups"].get(fork_key(fields[1])) != [h]:
             raise Bad("entry %d is listed by no lookup" % i)
 
-    # 8. the keys the verdict needs, the witnesses admitted
+    # 8. the keys the verdict needs, the witnesses' labs admitted
     for k in closure(b, by_hash, [w for w, _ in witnesses], bureau):
         if k not in b["lookups"]:
             raise Bad("the bundle has no lookup of key %s, which the verdict rests on" % key_name(k))
-    admitted = sum(1 for pk, t in witnesses if admitted_at(b, by_hash, pk, t * 1000))
+    labs = {witness_lab(b, by_hash, pk, t * 1000) for pk, t in witnesses} - {None}
+    admitted = len(labs)
     if admitted < min_witnesses:
-        raise Bad("the network checkpoint carries %d cosignatures of admitted witnesses, fewer than %d"
+        raise Bad("the network checkpoint carries cosignatures of %d admitted labs, fewer than %d"
                   % (admitted, min_witnesses))
     if now_ms is not None and max_age_days is not None and now_ms - t0 * 1000 > max_age_days * 86400000:
         raise Bad("the network checkpoint is more than %d days old" % max_age_days)

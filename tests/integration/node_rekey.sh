@@ -68,6 +68,39 @@ sleep 1
 ct bureau compromised "${KEY[lab]}" --since "$since" --reason "laptop stolen" >"$WORK/comp.out" 2>&1 ||
 	fail "compromised refused: $(cat "$WORK/comp.out")"
 grep -q "up to #$lab_size " "$WORK/comp.out" || fail "compromised bound: $(cat "$WORK/comp.out")"
+# --- the thief's home also holds cosignatures of the old key, which its store (it never heard of
+# the rekey) keeps: every checkpoint it holds, witnessed again at the clock's time (after the
+# rekey's effective time), and, made with ct_entrytool and backdated before the rekey, a line on
+# the bureau's latest feed checkpoint and on its network checkpoint, both of states that hold the
+# rekey. Its node hands them to the bureau on connect; none may be kept anywhere.
+rekey_seq=$(ct bureau log --json | python3 -c '
+import json, sys
+print([e["seq"] for e in json.load(sys.stdin) if e["type"] == "org.rekey"][0])')
+bureau_cp() { ct bureau checkpoint --author "${KEY[bureau]}" >"$WORK/b.cp" && [ "$(sed -n 2p "$WORK/b.cp")" -ge "$rekey_seq" ]; }
+wait_until 30 bureau_cp || fail "the bureau signed no checkpoint of its feed holding the rekey"
+bureau_ncp() {
+	ct bureau netcheckpoint >"$WORK/b.ncp" 2>/dev/null &&
+		[ "$(awk -v k="${KEY[bureau]}" '$1 == "feed" && $2 == k {print $3}' "$WORK/b.ncp")" -ge "$rekey_seq" ]
+}
+wait_until 60 bureau_ncp || fail "the bureau signed no network checkpoint holding the rekey"
+backdated=$(date -u -d 2024-07-01 +%s)
+"$CT_ENTRYTOOL" cosign --key "$WORK/lab/key" --time "$backdated" "$WORK/b.cp" >"$WORK/b.forged" ||
+	fail "cannot forge a cosignature"
+"$CT_ENTRYTOOL" cosign --key "$WORK/lab/key" --time "$backdated" "$WORK/b.ncp" >"$WORK/ncp.forged" ||
+	fail "cannot forge a cosignature"
+ct lab witness "$WORK/b.forged" >"$WORK/thief.out" 2>&1 || fail "the thief's home: $(cat "$WORK/thief.out")"
+wait_until 30 ct dist checkpoint --author "${KEY[dist]}" ||
+	fail "the district lab holds no checkpoint of its feed"
+ct dist checkpoint --author "${KEY[dist]}" >"$WORK/d.cp"
+ct lab witness "$WORK/d.cp" >"$WORK/thief.out" 2>&1 || fail "the thief's home: $(cat "$WORK/thief.out")"
+ct lab witness >"$WORK/thief.out" 2>&1 || fail "the thief's home: $(cat "$WORK/thief.out")"
+ct lab netcheckpoint --witness "$WORK/ncp.forged" >"$WORK/thief.ncp" 2>&1 || fail "$(cat "$WORK/thief.ncp")"
+# held (not cosigned: the states differ), and the newest: what its node hands a peer on connect
+grep -q ": kept" "$WORK/thief.ncp" || fail "the thief's home: $(cat "$WORK/thief.ncp")"
+ct lab checkpoint --author "${KEY[bureau]}" >"$WORK/thief.cp"
+grep -q "/witness/${KEY[lab]} " "$WORK/thief.cp" || fail "the thief's home does not hold its forged line"
+ct lab checkpoint --author "${KEY[dist]}" | grep -q "/witness/${KEY[lab]} " ||
+	fail "the thief's home did not cosign the district lab's checkpoint"
 start lab
 wait_until 60 same_digest bureau lab dist lab2 || fail "the nodes did not converge after the rekey"
 [ "$(feeds bureau)" = 4 ] || fail "expected 4 feeds, the bureau holds $(feeds bureau)"
@@ -116,6 +149,27 @@ assert a["SC-D"] == ["valid", []], a["SC-D"]
 assert sorted(a["cov"]) == sorted([[lab, 2, 1], [dist, 1, 1]]), a["cov"]
 assert a["imp"] == [["SC-1", 1]], a["imp"]
 PY
+# --- witnesses: no node keeps a line of the old key on any checkpoint it holds last, of any feed or
+# of the network; the new key witnesses for the lab: a complete proof counts it, and the district lab
+old_lines() { # old_lines NODE: lines of the old key in NODE's latest notes
+	local h=$1 a
+	{
+		for a in bureau lab dist lab2; do ct "$h" checkpoint --author "${KEY[$a]}" 2>/dev/null || true; done
+		ct "$h" netcheckpoint 2>/dev/null || true
+	} | grep -c "/witness/${KEY[lab]} " || true
+}
+two_labs() {
+	ct bureau netcheckpoint >"$WORK/b.ncp" 2>/dev/null && grep -q "/witness/${KEY[lab2]} " "$WORK/b.ncp" &&
+		grep -q "/witness/${KEY[dist]} " "$WORK/b.ncp" && ct bureau prove SC-2 --at 2024-10-01 --witnesses 2 \
+		-o "$WORK/sc2.bundle" >/dev/null 2>&1
+}
+wait_until 60 two_labs || fail "no network checkpoint cosigned by the district lab and the new key counts twice"
+"$CT" verify "$WORK/sc2.bundle" --bureau "${KEY[bureau]}" --witnesses 2 >"$WORK/v.out" 2>&1 ||
+	fail "the bundle: $(cat "$WORK/v.out")"
+grep -q "cosigned by the bureau and 2 witnesses" "$WORK/v.out" || fail "the bundle: $(cat "$WORK/v.out")"
+for n in bureau dist lab2; do
+	[ "$(old_lines "$n")" = 0 ] || fail "$n keeps a cosignature of the replaced key"
+done
 for n in bureau lab dist lab2; do stop "$n"; done
 for n in bureau lab dist lab2; do check_store "$n"; done
 log "ok: $want"

@@ -108,10 +108,8 @@ labfeed=$((total - 2)) # all but the bureau's genesis and admission
 [ "$(metric "$WORK/p3.txt" "caltrace_peer_up{peer=\"$lk\",address=\"127.0.0.1:${PORT[lab]}\"}")" = 1 ] || fail "the lab is not up"
 # The lag watched above is a sample: on an idle machine the bureau took in each of the lab's
 # imports between two scrapes (seen in CI's conditions: twice in three full-suite runs), so it is
-# printed, not required; the gauge's value after the catch-up (0) is checked below. Making a lag
-# certain (the lab's node paused while the bureau writes) found that the paused peer's lag and
-# behind lines disappear from the metrics although its connection shows up: not yet explained,
-# left in docs/TESTING.md.
+# printed, not required; the gauge's value after the catch-up (0) is checked below. A paused
+# peer's lag, made certain, is node_metrics_paused.sh's (docs/TESTING.md).
 echo "largest lag on the lab seen while the bureau caught up: $(cat "$WORK/maxlag")"
 [ "$(metric "$WORK/p3.txt" "caltrace_peer_lag_entries{peer=\"$lk\"}")" = 0 ] || fail "lag after the catch-up"
 [ "$(metric "$WORK/p3.txt" "caltrace_feeds_forked")" = 0 ] || fail "a fork?"

@@ -26,6 +26,12 @@
  *       fewer (what a bureau's node hiding an entry would sign), signed and
  *       cosigned with HOME's key (the bureau's). --keep also stores it in
  *       HOME, so that its caltraced hands it to the peers that connect.
+ *   ct_entrytool cosign --key FILE --time SECONDS NOTE
+ *       adds a cosignature/v1 line of FILE's key, under its caltrace
+ *       witness name, at any time the signer claims (a thief backdating
+ *       a replaced key's cosignature), to the checkpoint note in the file
+ *       NOTE (a feed's or the network's: the network id comes from its
+ *       origin), and writes the note to standard output.
  *
  * Exit 0 ok, 2 on any error (with a message).
  */
@@ -453,12 +459,68 @@ done:
 	return rc;
 }
 
+static int cmd_cosign(const char *keyfile, const char *time_s, const char *notefile)
+{
+	uint8_t network[CT_HASH_BYTES], buf[65536];
+	char *end, hex[2 * CT_HASH_BYTES + 1] = {0};
+	const char *nl;
+	unsigned long long t;
+	ct_buf out = CT_BUF_INIT;
+	ct_keypair *kp = NULL;
+	ct_note *n = NULL;
+	ct_vkey wk;
+	size_t len;
+	FILE *f;
+	int rc = 2;
+
+	errno = 0;
+	t = strtoull(time_s, &end, 10);
+	if (errno || *end || end == time_s)
+		return die("--time takes POSIX seconds");
+	if (!(f = fopen(notefile, "rb")))
+		return die("cannot open the note");
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* "caltrace/<network hex>/...": the origin is the note's first line */
+	if (sodium_init() < 0 || ct_keypair_load(&kp, keyfile) < 0)
+		return die("cannot load the key");
+	if (ct_note_parse(&n, buf, len) < 0 || n->text_len < 9 + 2 * CT_HASH_BYTES ||
+	    memcmp(n->text, "caltrace/", 9) != 0 || !memcpy(hex, n->text + 9, 2 * CT_HASH_BYTES) ||
+	    ct_unhex(network, CT_HASH_BYTES, hex) < 0) {
+		rc = die("not a caltrace checkpoint note");
+		goto done;
+	}
+	ct_witness_key(&wk, network, ct_keypair_public(kp));
+	if (ct_cosig_add(n, kp, wk.name, (uint64_t)t) < 0) {
+		rc = die("cannot cosign the note");
+		goto done;
+	}
+	/* witnesses by name after the fixed lines: the author's (and, on a network checkpoint, the bureau's
+	 * cosignature) */
+	nl = memchr(n->text, '\n', n->text_len);
+	ct_note_sort_sigs(n, nl && nl - n->text >= 6 && !memcmp(nl - 6, CT_NETCP_SUFFIX, 6) ? 2 : 1);
+	if (ct_note_format(&out, n) < 0) {
+		rc = die("cannot cosign the note");
+		goto done;
+	}
+	fwrite(out.ptr, 1, out.len, stdout);
+	rc = 0;
+done:
+	ct_note_free(n);
+	ct_buf_free(&out);
+	ct_keypair_free(kp);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "rebundle") == 0)
 		return cmd_rebundle(argv[2], argv[3], argv[4]);
 	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--keep") == 0)) && strcmp(argv[1], "netcp-lie") == 0)
 		return cmd_netcp_lie(argv[2], argc == 4);
+	if (argc == 7 && strcmp(argv[1], "cosign") == 0 && strcmp(argv[2], "--key") == 0 &&
+	    strcmp(argv[4], "--time") == 0)
+		return cmd_cosign(argv[3], argv[5], argv[6]);
 	if (argc == 4 && strcmp(argv[1], "keyfile") == 0)
 		return cmd_keyfile(argv[2], argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
@@ -467,6 +529,7 @@ int main(int argc, char **argv)
 		return cmd_example();
 	fprintf(stderr, "usage: ct_entrytool sign --key FILE --seq N [--prev HASH] --time TIME --type TYPE "
 			"(--body JSON | --body-hex HEX)\n       ct_entrytool example\n       ct_entrytool "
-			"keyfile SEEDHEX DIR\n       ct_entrytool netcp-lie HOME [--keep]\n       ct_entrytool rebundle HOME IN OUT\n");
+			"keyfile SEEDHEX DIR\n       ct_entrytool netcp-lie HOME [--keep]\n       ct_entrytool rebundle HOME IN OUT\n"
+			"       ct_entrytool cosign --key FILE --time SECONDS NOTE\n");
 	return 2;
 }

@@ -205,8 +205,9 @@ uint64_t ct_reader_snapshot(const ct_reader *r);
  * Whether key belongs to the network: the bureau's, or named by a stored
  * org.admit (a later org.revoke does not change it: revocation has an
  * effective time, for the evaluator to judge). *out is false before a
- * genesis. This is the set of keys whose feeds leave the pending area and
- * whose witness cosignatures a note keeps.
+ * genesis. This is the set of keys whose feeds leave the pending area; a
+ * witness cosignature also needs its key not replaced or declared
+ * compromised by then (ct_witness_counts, caltrace/proof/witness.h).
  * Errors: CT_EIO, CT_ECORRUPT.
  */
 int ct_read_admitted(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES]);

@@ -101,7 +101,7 @@ typedef struct ct_cbundle_info {
 	uint8_t network[CT_HASH_BYTES];
 	ct_netcp cp;	       /* the network checkpoint's body (free with ct_netcp_clear) */
 	uint64_t time;	       /* the bureau's cosignature of it, POSIX seconds */
-	size_t witnesses;      /* witness cosignatures by organisations admitted at their time */
+	size_t witnesses;      /* labs whose cosignature counts (docs/FORMAT.md section 13, rule 8) */
 	size_t lines;	       /* witness cosignature lines the note carries */
 } ct_cbundle_info;
 
@@ -142,9 +142,9 @@ int ct_cbundle_evaluate(const ct_cbundle *b, ct_reader *r, ct_trace_node **tree)
  * Writes (appends to out) the complete bundle of the verdict of subject
  * id (ns) at `at` from the store r reads, against the network checkpoint
  * of its current state (ct_netcp_current: the index must be up to date),
- * carrying at least min_witnesses witness cosignatures of admitted
- * organisations (the ones whose admissions the bundle proves anyway
- * first). *tree (may be NULL) receives the verdict's tree.
+ * carrying witness cosignatures of at least min_witnesses labs that count
+ * (docs/FORMAT.md section 13, rule 8: one per lab, the ones whose
+ * admissions the bundle proves anyway first). *tree (may be NULL) receives the verdict's tree.
  * Errors: CT_ESTATE (no network checkpoint of this state, or too few
  * witnesses: the detail says what to do), CT_ENOTFOUND, CT_ENOMEM,
  * CT_ECORRUPT, CT_EIO.

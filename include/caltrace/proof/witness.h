@@ -26,6 +26,24 @@
 /* Witness cosignatures a held checkpoint keeps besides the author's line and the bureau's. */
 #define CT_WITNESS_COSIGS_MAX 24
 
+/*
+ * Whether a witness cosignature line of key, at timestamp (POSIX seconds,
+ * as the line claims it) on a checkpoint whose state holds bureau_size of
+ * the bureau's entries (a checkpoint of the bureau's feed: its size; a
+ * network checkpoint: the bureau feed's size it names; any other feed's:
+ * 0), is one the store keeps (docs/CHECKPOINTS.md, "Only the network's
+ * nodes witness"): key is the bureau's, or admitted (ct_read_admitted), and
+ *  - when an org.rekey made key a lab's new key (and no org.admit names
+ *    it), timestamp is at or after that rekey's effective time;
+ *  - no org.rekey replacing key has an effective time at or before
+ *    timestamp or is among the state's bureau entries (seq <= bureau_size);
+ *  - likewise no org.compromised of key (its since, its seq).
+ * The second half of each rule is the one a thief with the old key cannot
+ * backdate. Errors: CT_EIO, CT_ECORRUPT.
+ */
+int ct_witness_counts(bool *out, ct_reader *r, const uint8_t key[CT_KEY_BYTES], uint64_t timestamp,
+		      uint64_t bureau_size);
+
 /* What ct_witness_note did with a checkpoint. */
 typedef enum ct_witness_result {
 	CT_WITNESS_COSIGNED = 0, /* checked, cosigned (now or before) and stored */
