@@ -100,6 +100,7 @@ struct standard {
 };
 
 struct city {
+	int years; /* calibrations in the last `years` of the three (default 3) */
 	ct_ledger *l;
 	ct_batch *b;
 	size_t in_batch;
@@ -533,9 +534,9 @@ static void build(struct city *c, uint64_t n)
 		register_instrument(c, &b, &in);
 		order[i] = i;
 		if (i % 50000 == 0)
-			progress(c, i, 4 * n);
+			progress(c, i, (uint64_t)(1 + c->years) * n);
 	}
-	for (y = 0; y < 3; y++) {
+	for (y = 3 - c->years; y < 3; y++) {
 		for (i = n; i > 1; i--) {
 			uint64_t j = rnd(&rng) % i, t = order[i - 1];
 			order[i - 1] = order[j];
@@ -545,12 +546,12 @@ static void build(struct city *c, uint64_t n)
 			inst_of(c, order[i], &in);
 			calibrate_instrument(c, &b, &in, y);
 			if (i % 50000 == 0)
-				progress(c, (uint64_t)(y + 1) * n + i, 4 * n);
+				progress(c, (uint64_t)(y + c->years - 2) * n + i, (uint64_t)(1 + c->years) * n);
 		}
 	}
 	free(order);
 	flush(c);
-	progress(c, 4 * n, 4 * n);
+	progress(c, (uint64_t)(1 + c->years) * n, (uint64_t)(1 + c->years) * n);
 	fprintf(stderr, "\n");
 	ct_buf_free(&b);
 }
@@ -893,6 +894,8 @@ static void usage(void)
 	    "  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the "
 	    "build)\n"
 	    "  --reuse          measure an existing store built with the same --instruments\n"
+	    "  --years K        calibrate in the last K of the three years only (default 3)\n"
+	    "  --build-only     build the city, keep it, measure nothing\n"
 	    "  --bundles B      then rebuild the network index and make B complete bundles (default 200; 0: no)\n");
 }
 
@@ -916,11 +919,13 @@ int main(int argc, char **argv)
 						 {"keep", no_argument, NULL, 'k'},
 						 {"reuse", no_argument, NULL, 'r'},
 						 {"bundles", required_argument, NULL, 'B'},
+						 {"years", required_argument, NULL, 'y'},
+						 {"build-only", no_argument, NULL, 'b'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	uint64_t n = 1000000;
 	unsigned samples = 10000, repeat = 3, bundles = 200;
-	bool keep = false, reuse = false;
+	bool keep = false, reuse = false, build_only = false;
 	char *dir = NULL, tmpl[4200];
 	struct city *c = calloc(1, sizeof(*c));
 	struct results res;
@@ -950,12 +955,20 @@ int main(int argc, char **argv)
 		case 'B':
 			bundles = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'y':
+			c->years = atoi(optarg);
+			break;
+		case 'b':
+			build_only = keep = true;
+			break;
 		default:
 			usage();
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (!c || n == 0 || samples == 0 || repeat == 0 || repeat > 16 || (reuse && !dir)) {
+	if (c && c->years == 0)
+		c->years = 3;
+	if (!c || c->years < 1 || c->years > 3 || n == 0 || samples == 0 || repeat == 0 || repeat > 16 || (reuse && !dir)) {
 		usage();
 		return 2;
 	}
@@ -973,6 +986,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "building the city in %s\n", dir);
 		build(c, n);
 		build_s = now_s() - c->started;
+		printf("city built in %.0f s: %llu instruments, %llu entries\n", build_s, (unsigned long long)n,
+		       (unsigned long long)c->entries);
+		if (build_only)
+			goto close;
 	}
 	fprintf(stderr, "measuring\n");
 	memset(&res, 0, sizeof(res));
@@ -984,6 +1001,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "the network index\n");
 		measure_netindex(c, n, bundles);
 	}
+close:
 	ct_ledger_close(c->l);
 	if (!keep)
 		rm_store(dir);

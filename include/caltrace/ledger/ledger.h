@@ -42,6 +42,10 @@ typedef struct ct_ledger_opts {
 	bool no_netindex;	/* keep no network index (to measure what keeping it costs): ingest marks
 				   no key dirty, ct_netindex_update refuses (CT_ESTATE); a store written
 				   so needs ct_netindex_rebuild before its index is used again */
+	/* Long work on open (building the instrument summary, caltrace/ledger/summary.h):
+	   called with what is being done, done of total (total 0: unknown); may be NULL. */
+	void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
+	void *progress_ctx;
 } ct_ledger_opts;
 
 /*
