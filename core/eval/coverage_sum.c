@@ -28,6 +28,13 @@ struct ct__sum_part {
 	struct ct__qty *qty;
 	uint8_t *qty_state; /* 0 unread, 1 read, 2 malformed */
 	char (*lab)[2 * CT_KEY_BYTES + 1];
+	/* by use word: what ct__link_use_add found for it */
+	struct use_memo {
+		struct ct__std *std;
+		struct ct__basis *basis;
+		struct ct__link *link;
+		bool set;
+	} *use;
 	/* the calibrations of the instrument at hand, judged (by index in its record) */
 	uint8_t *cal_verdict;
 	uint64_t *cal_mask;
@@ -41,7 +48,7 @@ static uint64_t prefix_of(const uint8_t *h)
 	uint64_t v = 0;
 	int i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < CT_SUMMARY_HASH_PREFIX; i++)
 		v = v << 8 | h[i];
 	return v;
 }
@@ -92,6 +99,7 @@ void ct__coverage_sum_part_free(struct part *p)
 	free(sp->qty);
 	free(sp->qty_state);
 	free(sp->lab);
+	free(sp->use);
 	free(sp->cal_verdict);
 	free(sp->cal_mask);
 	free(sp->cal_done);
@@ -104,7 +112,7 @@ static int add_prefix(void *ctx, const uint8_t *key, size_t len, void *value)
 	struct ct__sum_part *sp = ctx;
 
 	(void)value;
-	if (len >= 8)
+	if (len >= CT_SUMMARY_HASH_PREFIX)
 		sp->revoked[sp->nrevoked++] = prefix_of(key);
 	return 0;
 }
@@ -117,7 +125,7 @@ static int part_init(struct part *p)
 
 	if (!(sp = p->sp = calloc(1, sizeof(*sp))) || !(sp->org = calloc(n, sizeof(*sp->org))) ||
 	    !(sp->qty = calloc(n, sizeof(*sp->qty))) || !(sp->qty_state = calloc(n, 1)) ||
-	    !(sp->lab = calloc(n, sizeof(*sp->lab))))
+	    !(sp->lab = calloc(n, sizeof(*sp->lab))) || !(sp->use = calloc(n, sizeof(*sp->use))))
 		return ct_error_set(CT_ENOMEM, "out of memory computing coverage");
 	sp->in.cal_row = SIZE_MAX;
 	if ((err = ct__revocations_load(p->tr)) < 0)
@@ -341,12 +349,24 @@ static int cal_judge(struct part *p, const ct_summary_inst *s, size_t i, struct 
 	ct__link_reset(l);
 	l->rs.detail = p->tr->detail;
 	for (k = 0; k < c->nuses; k++) {
-		if ((err = word(p, s->uses[c->first_use + k], CT_WORD_USE, &w)) < 0)
+		uint32_t n = s->uses[c->first_use + k];
+		struct use_memo *m;
+		if ((err = word(p, n, CT_WORD_USE, &w)) < 0)
 			return err;
 		if (w->len <= CT_HASH_BYTES)
 			return ct_error_set(CT_ECORRUPT, "instrument summary: a use word of %zu bytes", w->len);
-		if ((err = ct__link_use_add(p->tr, l, (const char *)w->p + CT_HASH_BYTES, w->len - CT_HASH_BYTES,
-					    w->p)) < 0)
+		m = &p->sp->use[n];
+		if (m->set) {
+			err = ct__link_use_known(l, (const char *)w->p + CT_HASH_BYTES, w->len - CT_HASH_BYTES, w->p,
+						 m->std, m->basis, m->link);
+		} else if ((err = ct__link_use_add(p->tr, l, (const char *)w->p + CT_HASH_BYTES,
+						   w->len - CT_HASH_BYTES, w->p)) == 0) {
+			m->std = l->uses[l->nuses - 1].std;
+			m->basis = l->uses[l->nuses - 1].basis;
+			m->link = l->uses[l->nuses - 1].link;
+			m->set = true;
+		}
+		if (err < 0)
 			return err;
 	}
 	l->state = CT__LINK_BUSY; /* prepared: ct__link_eval goes on to its standards */

@@ -280,6 +280,7 @@ struct ct_tracer {
 	uint8_t bureau[CT_KEY_BYTES];
 	uint64_t min_ratio, grace_ms;
 	ct_hmap orgs, persons, items, stds, links;
+	struct ct__org *last_org; /* the one ct__org_get answered last (a memo in orgs) */
 	ct_hmap revocations;	 /* calibration hash -> the calibration.revoke entries naming it */
 	bool revocations_loaded; /* scans load them all at once; a single trace looks each up */
 	struct ct__link **stack;
@@ -364,6 +365,9 @@ void ct__link_reset(struct ct__link *l);
  */
 int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t id_len,
 		     const uint8_t cited[CT_HASH_BYTES]);
+/* The same, with what ct__link_use_add found for this (id, cited) before in this tracer: u->std, basis, link. */
+int ct__link_use_known(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		       struct ct__std *std, struct ct__basis *basis, struct ct__link *link);
 int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent,
 		  const struct ct__qty *against);
 int ct__std_at(ct_tracer *tr, struct ct__std *s, uint64_t t, struct ct__use *out);

@@ -68,8 +68,9 @@ static int add_use(struct ct__link *l, struct ct__use **out)
 	return 0;
 }
 
-int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t id_len,
-		     const uint8_t cited[CT_HASH_BYTES])
+/* A new use of l for (id, cited), its standard not yet looked up. */
+static int use_new(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		   struct ct__use **out)
 {
 	struct ct__use *u = NULL;
 	struct ct__rs keep;
@@ -86,6 +87,32 @@ int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t i
 	u->id.p = id;
 	u->id.n = id_len;
 	memcpy(u->cited, cited, CT_HASH_BYTES);
+	*out = u;
+	return 0;
+}
+
+int ct__link_use_known(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		       struct ct__std *std, struct ct__basis *basis, struct ct__link *link)
+{
+	struct ct__use *u = NULL;
+	int err;
+
+	if ((err = use_new(l, id, id_len, cited, &u)) < 0)
+		return err;
+	u->std = std;
+	u->basis = basis;
+	u->link = link;
+	return 0;
+}
+
+int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t id_len,
+		     const uint8_t cited[CT_HASH_BYTES])
+{
+	struct ct__use *u = NULL;
+	int err;
+
+	if ((err = use_new(l, id, id_len, cited, &u)) < 0)
+		return err;
 	if ((err = ct__std_get(tr, u->id.p, u->id.n, &u->std)) < 0)
 		return err;
 	if ((u->basis = ct__std_basis(u->std, u->cited)) != NULL)

@@ -9,14 +9,17 @@
  *   'N'            -> u32 the next dictionary number
  *   'd' u32        -> tag(1) bytes: a dictionary word
  *   'k' hash(32)   -> u32: the number of the word whose BLAKE2b-256 of tag||bytes this is
- *   'i' id         -> the record (below)
+ *   '~' id         -> the record (below): after every other key
  *
  * A record is a run of unsigned LEB128 numbers:
  *   nregs nrets ncals
  *   per registration: time seq author category district owner mpe catalogue domain
  *   per retirement: time seq author
- *   per calibration: performed_at (a delta from the previous one's) (valid_until - performed_at,
- *     zigzag) seq author kind result technician nuses use... then 8 raw hash bytes
+ *   per calibration: performed_at (a delta from the previous one's), |valid_until - performed_at|
+ *     times 2, plus 1 when valid_until is before performed_at, seq author kind result technician
+ *     nuses use...,
+ *     then the first CT_SUMMARY_HASH_PREFIX bytes of its hash
+ * Times and spans (ms) are written 2m for m whole minutes, else 2ms + 1.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 #include "summary_internal.h"
 
 #define KEY_MAX (1 + CT_ID_MAX)
+#define REC '~' /* records come last: a build appends them in id order (MDB_APPEND, full pages) */
 #define BUILD_CHUNK 50000 /* instruments per transaction while building */
 
 /* ---- records ------------------------------------------------------------------------------- */
@@ -71,6 +75,42 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 		shift += 7;
 	}
 	return CT_ECORRUPT;
+}
+
+/* A time or a span in ms: whole minutes (most of them) in fewer bytes. */
+static void put_ms(ct_buf *b, uint64_t ms)
+{
+	put_varint(b, ms % 60000 == 0 ? (ms / 60000) << 1 : (ms << 1) | 1);
+}
+
+static int get_ms(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v;
+
+	if (get_varint(p, end, &v) < 0)
+		return CT_ECORRUPT;
+	*out = v & 1 ? v >> 1 : (v >> 1) * 60000;
+	return 0;
+}
+
+/* A span and a flag (valid_until before performed_at) in one number: 2 x put_ms's, + 1 with the flag. */
+static void put_span(ct_buf *b, uint64_t ms, bool flag)
+{
+	uint64_t v = ms % 60000 == 0 ? (ms / 60000) << 1 : (ms << 1) | 1;
+
+	put_varint(b, v << 1 | flag);
+}
+
+static int get_span(const uint8_t **p, const uint8_t *end, uint64_t *ms, uint64_t *flag)
+{
+	uint64_t v;
+
+	if (get_varint(p, end, &v) < 0)
+		return CT_ECORRUPT;
+	*flag = v & 1;
+	v >>= 1;
+	*ms = v & 1 ? v >> 1 : (v >> 1) * 60000;
+	return 0;
 }
 
 static int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
@@ -125,7 +165,7 @@ static int encode(ct_buf *out, const ct_summary_inst *s)
 
 	out->len = 0;
 	/* at most 10 bytes a number */
-	if ((err = ct_buf_grow(out, 10 * (3 + 9 * s->nregs + 3 * s->nrets + 8 * s->ncals + s->nuses) +
+	if ((err = ct_buf_grow(out, 10 * (3 + 9 * s->nregs + 3 * s->nrets + 9 * s->ncals + s->nuses) +
 					CT_SUMMARY_HASH_PREFIX * s->ncals)) < 0)
 		return err;
 	put_varint(out, s->nregs);
@@ -133,7 +173,7 @@ static int encode(ct_buf *out, const ct_summary_inst *s)
 	put_varint(out, s->ncals);
 	for (i = 0; i < s->nregs; i++) {
 		const ct_summary_reg *g = &s->regs[i];
-		put_varint(out, g->time);
+		put_ms(out, g->time);
 		put_varint(out, g->seq);
 		put_varint(out, g->author);
 		put_varint(out, g->category);
@@ -144,16 +184,16 @@ static int encode(ct_buf *out, const ct_summary_inst *s)
 		put_varint(out, g->domain);
 	}
 	for (i = 0; i < s->nrets; i++) {
-		put_varint(out, s->rets[i].time);
+		put_ms(out, s->rets[i].time);
 		put_varint(out, s->rets[i].seq);
 		put_varint(out, s->rets[i].author);
 	}
 	for (i = 0; i < s->ncals; i++) {
 		const ct_summary_cal *c = &s->cals[i];
-		int64_t d = (int64_t)(c->valid_until - c->performed_at);
-		put_varint(out, c->performed_at - prev);
+		bool before = c->valid_until < c->performed_at;
+		put_ms(out, c->performed_at - prev);
 		prev = c->performed_at;
-		put_varint(out, d < 0 ? ((uint64_t)(-(d + 1)) << 1) | 1 : (uint64_t)d << 1);
+		put_span(out, before ? c->performed_at - c->valid_until : c->valid_until - c->performed_at, before);
 		put_varint(out, c->seq);
 		put_varint(out, c->author);
 		put_varint(out, c->kind);
@@ -185,7 +225,7 @@ int ct__summary_decode(ct_summary_inst *s, const char *id, size_t id_len, const 
 		return err;
 	for (i = 0; i < nregs; i++) {
 		ct_summary_reg *g = &s->regs[i];
-		if (get_varint(&p, end, &g->time) < 0 || get_varint(&p, end, &g->seq) < 0 ||
+		if (get_ms(&p, end, &g->time) < 0 || get_varint(&p, end, &g->seq) < 0 ||
 		    get_u32(&p, end, &g->author) < 0 || get_u32(&p, end, &g->category) < 0 ||
 		    get_u32(&p, end, &g->district) < 0 || get_u32(&p, end, &g->owner) < 0 ||
 		    get_u32(&p, end, &g->mpe) < 0 || get_u32(&p, end, &g->catalogue) < 0 ||
@@ -194,19 +234,20 @@ int ct__summary_decode(ct_summary_inst *s, const char *id, size_t id_len, const 
 	}
 	s->nregs = nregs;
 	for (i = 0; i < nrets; i++)
-		if (get_varint(&p, end, &s->rets[i].time) < 0 || get_varint(&p, end, &s->rets[i].seq) < 0 ||
+		if (get_ms(&p, end, &s->rets[i].time) < 0 || get_varint(&p, end, &s->rets[i].seq) < 0 ||
 		    get_u32(&p, end, &s->rets[i].author) < 0)
 			goto bad;
 	s->nrets = nrets;
 	for (i = 0; i < ncals; i++) {
 		ct_summary_cal *c = &s->cals[i];
-		if (get_varint(&p, end, &v) < 0)
+		uint64_t before;
+		if (get_ms(&p, end, &v) < 0)
 			goto bad;
 		c->performed_at = prev + v;
 		prev = c->performed_at;
-		if (get_varint(&p, end, &v) < 0)
+		if (get_span(&p, end, &v, &before) < 0)
 			goto bad;
-		c->valid_until = v & 1 ? c->performed_at - (v >> 1) - 1 : c->performed_at + (v >> 1);
+		c->valid_until = before ? c->performed_at - v : c->performed_at + v;
 		if (get_varint(&p, end, &c->seq) < 0 || get_u32(&p, end, &c->author) < 0 ||
 		    get_u32(&p, end, &c->kind) < 0 || get_u32(&p, end, &c->result) < 0 ||
 		    get_u32(&p, end, &c->technician) < 0 || get_u32(&p, end, &c->nuses) < 0 ||
@@ -504,7 +545,7 @@ static int record_key(uint8_t key[KEY_MAX], const char *id, size_t id_len)
 {
 	if (id_len == 0 || id_len > CT_ID_MAX)
 		return ct_error_set(CT_EINVAL, "instrument id of %zu bytes", id_len);
-	key[0] = 'i';
+	key[0] = REC;
 	memcpy(key + 1, id, id_len);
 	return 0;
 }
@@ -555,12 +596,15 @@ static int read_record(ct_reader *r, const char *id, size_t id_len, ct_summary_i
 	return ct__summary_decode(s, id, id_len, v.mv_data, v.mv_size);
 }
 
-static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf)
+/* append: s's id is after every record's (a build's order): fills pages instead of splitting them. */
+static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool append)
 {
 	uint8_t key[KEY_MAX];
 	int err;
 
 	if ((err = record_key(key, s->id, s->id_len)) < 0 || (err = encode(buf, s)) < 0)
+		return err;
+	if (append && (err = ct__put(b, DB_SUMMARY, key, 1 + s->id_len, buf->ptr, buf->len, MDB_APPEND)) != CT_EEXISTS)
 		return err;
 	return ct__put(b, DB_SUMMARY, key, 1 + s->id_len, buf->ptr, buf->len, 0);
 }
@@ -578,7 +622,7 @@ int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, siz
 	memset(&s, 0, sizeof(s));
 	if ((err = read_record(&b->rd, id, id_len, &s)) == 0 &&
 	    (err = add_entry(&b->rd, b, &s, &p->e, kind, time, p->hash)) == 0)
-		err = write_record(b, &s, &buf);
+		err = write_record(b, &s, &buf, false);
 	ct_summary_inst_free(&s);
 	ct_buf_free(&buf);
 	return err;
@@ -651,7 +695,7 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 			break;
 		*rows_done += dups;
 		/* the cursor stays valid: summarising reads other databases and writes only DB_SUMMARY */
-		if ((err = summarise(&b->rd, b, id, id_len, &s)) < 0 || (err = write_record(b, &s, &buf)) < 0)
+		if ((err = summarise(&b->rd, b, id, id_len, &s)) < 0 || (err = write_record(b, &s, &buf, true)) < 0)
 			break;
 		resume->len = 0;
 		if ((err = ct_buf_put(resume, id, id_len)) < 0)
@@ -911,30 +955,26 @@ static uint64_t key_number(const MDB_val *k, size_t skip)
 static int part_bounds(MDB_cursor *cur, unsigned part, unsigned parts, uint8_t from[KEY_MAX + 8], size_t *from_len,
 		       uint8_t to[KEY_MAX + 8], size_t *to_len)
 {
-	uint8_t lo[KEY_MAX], after = 'j';
-	MDB_val k = {1, &after}, v;
+	uint8_t lo[KEY_MAX];
+	MDB_val k = {1, NULL}, v;
 	size_t lo_len, prefix = 0, i;
 	uint64_t a, z, step;
 	int rc;
 
-	from[0] = 'i';
+	from[0] = REC;
 	*from_len = 1;
 	*to_len = 0;
 	if (parts <= 1)
 		return 0;
 	k.mv_data = from;
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == MDB_NOTFOUND ||
-	    (rc == 0 && ((const uint8_t *)k.mv_data)[0] != 'i'))
+	    (rc == 0 && ((const uint8_t *)k.mv_data)[0] != REC))
 		return part == 0 ? 0 : 1; /* no records: part 0 sees none, the others skip */
 	if (rc)
 		return ct__mdb_error(rc, "instrument summary");
 	lo_len = k.mv_size;
 	memcpy(lo, k.mv_data, lo_len);
-	k.mv_size = 1;
-	k.mv_data = &after;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV) : mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	if (rc)
+	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_LAST)) != 0) /* records are the last keys */
 		return ct__mdb_error(rc, "instrument summary");
 	while (prefix < lo_len && prefix < k.mv_size && lo[prefix] == ((uint8_t *)k.mv_data)[prefix])
 		prefix++;
@@ -992,7 +1032,7 @@ int ct_summary_scan(ct_reader *r, unsigned part, unsigned parts, ct_summary_fn c
 	k.mv_data = from;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *key = k.mv_data;
-		if (k.mv_size < 2 || key[0] != 'i' || (to_len && !key_before(&k, to, to_len)))
+		if (k.mv_size < 2 || key[0] != REC || (to_len && !key_before(&k, to, to_len)))
 			break;
 		if ((err = ct__summary_decode(&s, (const char *)key + 1, k.mv_size - 1, v.mv_data, v.mv_size)) < 0 ||
 		    (err = cb(ctx, &s)) != 0)

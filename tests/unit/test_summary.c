@@ -346,8 +346,8 @@ static void swap_record(const char *dir, const char *id, const char *other)
 	char key[64], okey[64];
 	MDB_val k, v;
 
-	snprintf(key, sizeof(key), "i%s", id);
-	snprintf(okey, sizeof(okey), "i%s", other);
+	snprintf(key, sizeof(key), "~%s", id);
+	snprintf(okey, sizeof(okey), "~%s", other);
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
 	assert_int_equal(mdb_env_open(env, dir, MDB_NOTLS, 0600), 0);

@@ -28,7 +28,12 @@
 #include "caltrace/ledger/ledger.h"
 
 #define CT_SUMMARY_VERSION 1
-#define CT_SUMMARY_HASH_PREFIX 8
+/*
+ * The first bytes of a calibration's hash kept: enough to tell that it is
+ * not one of the few revoked calibrations (a reader that finds a revoked
+ * calibration beginning so reads the entries: a false alarm costs time only).
+ */
+#define CT_SUMMARY_HASH_PREFIX 4
 
 /* Kinds of dictionary words. */
 #define CT_WORD_STR 's' /* a string */
