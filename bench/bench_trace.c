@@ -1006,6 +1006,7 @@ static void usage(void)
 	    "  --keep           keep the store afterwards (a later run with --dir DIR --reuse skips the "
 	    "build)\n"
 	    "  --reuse          measure an existing store built with the same --instruments\n"
+	    "  --rebuild-summary  build the instrument summary again first, and time it\n"
 	    "  --full-repeat F  time the entries' way F times (default R; 0: not at all)\n"
 	    "  --years K        calibrate in the last K of the three years only (default 3)\n"
 	    "  --build-only     build the city, keep it, measure nothing\n"
@@ -1034,6 +1035,7 @@ int main(int argc, char **argv)
 						 {"bundles", required_argument, NULL, 'B'},
 						 {"years", required_argument, NULL, 'y'},
 						 {"full-repeat", required_argument, NULL, 'F'},
+						 {"rebuild-summary", no_argument, NULL, 'S'},
 						 {"build-only", no_argument, NULL, 'b'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
@@ -1042,7 +1044,7 @@ int main(int argc, char **argv)
 	ct_ledger_opts lopts;
 	double open_s;
 	uint64_t entries = 0;
-	bool keep = false, reuse = false, build_only = false;
+	bool keep = false, reuse = false, build_only = false, rebuild_summary = false;
 	char *dir = NULL, tmpl[4200];
 	struct city *c = calloc(1, sizeof(*c));
 	struct results res;
@@ -1083,6 +1085,9 @@ int main(int argc, char **argv)
 		case 'F':
 			full_repeat = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'S':
+			rebuild_summary = true;
+			break;
 		default:
 			usage();
 			return opt == 'h' ? 0 : 2;
@@ -1115,6 +1120,12 @@ int main(int argc, char **argv)
 		die("open", err);
 	open_s = now_s() - open_s;
 	fprintf(stderr, "\nopened in %.1f s\n", open_s);
+	if (rebuild_summary) {
+		double t0 = now_s();
+		if ((err = ct_summary_rebuild(c->l, open_progress, NULL)) < 0)
+			die("summary", err);
+		printf("instrument summary rebuilt in %.1f s\n", now_s() - t0);
+	}
 	if (!reuse) {
 		fprintf(stderr, "building the city in %s\n", dir);
 		build(c, n);

@@ -40,6 +40,11 @@ struct ct__sum_part {
 	uint64_t *cal_mask;
 	bool *cal_done;
 	size_t cal_cap;
+	struct ct__item **item; /* by catalogue word */
+	const struct ct__catver *last_catver; /* the last (catalogue version, domain word) asked, and its answer */
+	uint32_t last_domain;
+	bool last_compulsory;
+	ct_entry e; /* author and seq set for ct__distrust; nothing else read */
 	uint64_t fallbacks;
 };
 
@@ -100,6 +105,7 @@ void ct__coverage_sum_part_free(struct part *p)
 	free(sp->qty_state);
 	free(sp->lab);
 	free(sp->use);
+	free(sp->item);
 	free(sp->cal_verdict);
 	free(sp->cal_mask);
 	free(sp->cal_done);
@@ -125,7 +131,8 @@ static int part_init(struct part *p)
 
 	if (!(sp = p->sp = calloc(1, sizeof(*sp))) || !(sp->org = calloc(n, sizeof(*sp->org))) ||
 	    !(sp->qty = calloc(n, sizeof(*sp->qty))) || !(sp->qty_state = calloc(n, 1)) ||
-	    !(sp->lab = calloc(n, sizeof(*sp->lab))) || !(sp->use = calloc(n, sizeof(*sp->use))))
+	    !(sp->lab = calloc(n, sizeof(*sp->lab))) || !(sp->use = calloc(n, sizeof(*sp->use))) ||
+	    !(sp->item = calloc(n, sizeof(*sp->item))))
 		return ct_error_set(CT_ENOMEM, "out of memory computing coverage");
 	sp->in.cal_row = SIZE_MAX;
 	if ((err = ct__revocations_load(p->tr)) < 0)
@@ -217,13 +224,12 @@ static int qty_word(struct part *p, uint32_t n, const struct ct__qty **out)
 	return 0;
 }
 
-/* The entry facts distrust reads (author, seq) of a record's entry. */
+/* The entry facts distrust reads (author, seq) of a record's entry (e otherwise zeroed once, untouched). */
 static int author_entry(const struct part *p, uint32_t author, uint64_t seq, ct_entry *e)
 {
 	const uint8_t *key;
 	int err;
 
-	memset(e, 0, sizeof(*e));
 	if ((err = key_word(p, author, &key)) < 0)
 		return err;
 	memcpy(e->author, key, CT_KEY_BYTES);
@@ -236,16 +242,16 @@ static int author_entry(const struct part *p, uint32_t author, uint64_t seq, ct_
 /* Whether the record alone cannot say what the entries would; then the entries decide. */
 static int needs_entries(struct part *p, const ct_summary_inst *s, bool *out)
 {
-	ct_entry e;
+	ct_entry *e = &p->sp->e;
 	size_t i;
 	int err;
 
 	*out = true;
 	if (s->nregs != 1)
 		return 0;
-	if ((err = author_entry(p, s->regs[0].author, s->regs[0].seq, &e)) < 0)
+	if ((err = author_entry(p, s->regs[0].author, s->regs[0].seq, e)) < 0)
 		return err;
-	if (ct__distrust(p->tr, &e) >= 0)
+	if (ct__distrust(p->tr, e) >= 0)
 		return 0;
 	for (i = 0; i < s->ncals; i++) {
 		if (i > 0 && s->cals[i].performed_at == s->cals[i - 1].performed_at)
@@ -262,7 +268,7 @@ static int load(struct part *p, const ct_summary_inst *s, struct ct__inst *in)
 {
 	const ct_summary_reg *g = &s->regs[0];
 	const uint8_t *key;
-	ct_entry e;
+	ct_entry *e = &p->sp->e;
 	size_t i;
 	int err;
 
@@ -295,9 +301,9 @@ static int load(struct part *p, const ct_summary_inst *s, struct ct__inst *in)
 		const ct_summary_ret *t = &s->rets[i];
 		if (t->time >= in->retired_at)
 			continue;
-		if ((err = author_entry(p, t->author, t->seq, &e)) < 0)
+		if ((err = author_entry(p, t->author, t->seq, e)) < 0)
 			return err;
-		if (ct__same_lab(p->tr, e.author, in->registrant) && ct__trusted(p->tr, &e))
+		if (ct__same_lab(p->tr, e->author, in->registrant) && ct__trusted(p->tr, e))
 			in->retired_at = t->time;
 	}
 	in->cals = NULL;
@@ -315,7 +321,6 @@ static int cal_fields(struct part *p, const ct_summary_inst *s, size_t i, struct
 
 	memset(l->hash, 0, CT_HASH_BYTES);
 	memcpy(l->hash, c->hash, CT_SUMMARY_HASH_PREFIX); /* named only in reasons' details, kept off here */
-	memset(&l->e, 0, sizeof(l->e));
 	if ((err = key_word(p, c->author, &key)) < 0)
 		return err;
 	memcpy(l->e.author, key, CT_KEY_BYTES);
@@ -378,6 +383,36 @@ static int cal_judge(struct part *p, const ct_summary_inst *s, size_t i, struct 
 	return 0;
 }
 
+/*
+ * ct__inst_compulsory, with the catalogue item memoised by word and the
+ * last (version, domain) answer kept: a catalogue item in V or P+V mode
+ * at t, and the instrument's domain among the item's.
+ */
+static int compulsory_at(struct part *p, const ct_summary_inst *s, const struct ct__inst *in, uint64_t t,
+			 bool *out)
+{
+	struct ct__sum_part *sp = p->sp;
+	const ct_summary_reg *g = &s->regs[0];
+	const struct ct__catver *v;
+	int err;
+
+	*out = false;
+	if (!in->catalogue.p || !in->domain.p)
+		return 0;
+	if (!sp->item[g->catalogue] && (err = ct__item_get(p->tr, in->catalogue, &sp->item[g->catalogue])) < 0)
+		return err;
+	if (!(v = ct__item_at(sp->item[g->catalogue], t)))
+		return 0;
+	if (v != sp->last_catver || g->domain != sp->last_domain) {
+		sp->last_catver = v;
+		sp->last_domain = g->domain;
+		sp->last_compulsory = (ct__str_eq(v->mode, "V") || ct__str_eq(v->mode, "P+V")) &&
+				      ct__list_has(&v->domains, in->domain);
+	}
+	*out = sp->last_compulsory;
+	return 0;
+}
+
 /* ct__inst_at for a registered, trusted instrument in service at t; *cal: the calibration judged or SIZE_MAX. */
 static int inst_at(struct part *p, const ct_summary_inst *s, struct ct__inst *in, uint64_t t,
 		   struct ct__inst_at *a, size_t *cal)
@@ -392,7 +427,7 @@ static int inst_at(struct part *p, const ct_summary_inst *s, struct ct__inst *in
 	a->compulsory = a->verification = false;
 	a->row = NULL;
 	*cal = SIZE_MAX;
-	if ((err = ct__inst_compulsory(p->tr, in, t, &a->compulsory)) < 0)
+	if ((err = compulsory_at(p, s, in, t, &a->compulsory)) < 0)
 		return err;
 	for (i = s->ncals; i > 0 && s->cals[i - 1].performed_at > t; i--)
 		;

@@ -32,7 +32,7 @@
 
 #define KEY_MAX (1 + CT_ID_MAX)
 #define REC '~' /* records come last: a build appends them in id order (MDB_APPEND, full pages) */
-#define BUILD_CHUNK 50000 /* instruments per transaction while building */
+#define BUILD_CHUNK 5000 /* instruments per transaction while building */
 
 /* ---- records ------------------------------------------------------------------------------- */
 
