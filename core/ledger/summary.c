@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltrace/base/hmap.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/ledger/summary.h"
 #include "store_internal.h"
@@ -274,11 +275,39 @@ bad:
 
 /* ---- the dictionary -------------------------------------------------------------------------- */
 
+/* Where words are looked up (r), added (b, NULL: look up only) and remembered for a while (cache, or NULL). */
+struct words {
+	ct_reader *r;
+	ct_batch *b;
+	ct_hmap *cache; /* tag||bytes -> number: a build's, for one transaction */
+};
+
 /*
  * The number of word (tag, bytes): found, or (b not NULL) added. Without
  * b, a word not in the dictionary is CT_ENOTFOUND.
  */
-static int intern(ct_reader *r, ct_batch *b, char tag, const void *bytes, size_t len, uint32_t *out)
+static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, size_t len, uint32_t *out);
+
+static int intern(struct words *w, char tag, const void *bytes, size_t len, uint32_t *out)
+{
+	uint8_t small[1 + 64];
+	void *hit;
+	int err;
+
+	if (!w->cache || len > 64)
+		return intern_db(w->r, w->b, tag, bytes, len, out);
+	small[0] = (uint8_t)tag;
+	memcpy(small + 1, bytes, len);
+	if ((hit = ct_hmap_get(w->cache, small, 1 + len))) {
+		*out = (uint32_t)(uintptr_t)hit;
+		return 0;
+	}
+	if ((err = intern_db(w->r, w->b, tag, bytes, len, out)) < 0)
+		return err;
+	return ct_hmap_put(w->cache, small, 1 + len, (void *)(uintptr_t)*out);
+}
+
+static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, size_t len, uint32_t *out)
 {
 	uint8_t key[1 + 32], dkey[5], num[4], *word = NULL;
 	crypto_generichash_state st;
@@ -321,7 +350,7 @@ static int intern(ct_reader *r, ct_batch *b, char tag, const void *bytes, size_t
 	return err;
 }
 
-static int intern_str(ct_reader *r, ct_batch *b, const ct_mp *map, const char *field, bool optional,
+static int intern_str(struct words *w, const ct_mp *map, const char *field, bool optional,
 		      uint32_t *out)
 {
 	const char *s;
@@ -331,7 +360,7 @@ static int intern_str(ct_reader *r, ct_batch *b, const ct_mp *map, const char *f
 	*out = 0;
 	if (ct_mp_find(map, field, &v) < 0 || ct_mp_read_str(&v, &s, &len) < 0)
 		return optional ? 0 : ct_error_set(CT_ECORRUPT, "stored entry lacks its '%s'", field);
-	return intern(r, b, CT_WORD_STR, s, len, out);
+	return intern(w, CT_WORD_STR, s, len, out);
 }
 
 int ct_summary_dict_load(ct_summary_dict *out, ct_reader *r)
@@ -386,7 +415,7 @@ void ct_summary_dict_free(ct_summary_dict *d)
 
 /* ---- summarising an entry ----------------------------------------------------------------------- */
 
-static int add_registration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_entry *e)
+static int add_registration(struct words *w, ct_summary_inst *s, const ct_entry *e)
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len), v, end;
 	ct_summary_reg g;
@@ -395,19 +424,19 @@ static int add_registration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const
 	memset(&g, 0, sizeof(g));
 	g.time = e->time;
 	g.seq = e->seq;
-	if ((err = intern(r, b, CT_WORD_KEY, e->author, CT_KEY_BYTES, &g.author)) < 0 ||
-	    (err = intern_str(r, b, &map, "category", false, &g.category)) < 0 ||
-	    (err = intern_str(r, b, &map, "district", false, &g.district)) < 0 ||
-	    (err = intern_str(r, b, &map, "owner", false, &g.owner)) < 0 ||
-	    (err = intern_str(r, b, &map, "catalogue", true, &g.catalogue)) < 0 ||
-	    (err = intern_str(r, b, &map, "domain", true, &g.domain)) < 0)
+	if ((err = intern(w, CT_WORD_KEY, e->author, CT_KEY_BYTES, &g.author)) < 0 ||
+	    (err = intern_str(w, &map, "category", false, &g.category)) < 0 ||
+	    (err = intern_str(w, &map, "district", false, &g.district)) < 0 ||
+	    (err = intern_str(w, &map, "owner", false, &g.owner)) < 0 ||
+	    (err = intern_str(w, &map, "catalogue", true, &g.catalogue)) < 0 ||
+	    (err = intern_str(w, &map, "domain", true, &g.domain)) < 0)
 		return err;
 	if (ct_mp_find(&map, "mpe", &v) < 0)
 		return ct_error_set(CT_ECORRUPT, "stored instrument.register lacks its mpe");
 	end = v;
 	if (ct_mp_skip(&end) < 0)
 		return ct_error_set(CT_ECORRUPT, "stored instrument.register has a malformed mpe");
-	if ((err = intern(r, b, CT_WORD_QTY, v.p, (size_t)(end.p - v.p), &g.mpe)) < 0)
+	if ((err = intern(w, CT_WORD_QTY, v.p, (size_t)(end.p - v.p), &g.mpe)) < 0)
 		return err;
 	if ((err = grow((void **)&s->regs, &s->cap_regs, s->nregs + 1, sizeof(*s->regs))) < 0)
 		return err;
@@ -415,12 +444,12 @@ static int add_registration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const
 	return 0;
 }
 
-static int add_retirement(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_entry *e, uint64_t time)
+static int add_retirement(struct words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time)
 {
 	ct_summary_ret t = {time, e->seq, 0};
 	int err;
 
-	if ((err = intern(r, b, CT_WORD_KEY, e->author, CT_KEY_BYTES, &t.author)) < 0 ||
+	if ((err = intern(w, CT_WORD_KEY, e->author, CT_KEY_BYTES, &t.author)) < 0 ||
 	    (err = grow((void **)&s->rets, &s->cap_rets, s->nrets + 1, sizeof(*s->rets))) < 0)
 		return err;
 	s->rets[s->nrets++] = t;
@@ -428,7 +457,7 @@ static int add_retirement(ct_reader *r, ct_batch *b, ct_summary_inst *s, const c
 }
 
 /* The standards a calibration cites, appended to s->uses. */
-static int add_uses(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_mp *map, ct_summary_cal *c)
+static int add_uses(struct words *w, ct_summary_inst *s, const ct_mp *map, ct_summary_cal *c)
 {
 	uint8_t word[CT_HASH_BYTES + CT_ID_MAX];
 	ct_mp list;
@@ -455,14 +484,14 @@ static int add_uses(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_mp *
 			return ct_error_set(CT_ECORRUPT, "stored calibration has a malformed standards list");
 		memcpy(word, cal, CT_HASH_BYTES);
 		memcpy(word + CT_HASH_BYTES, id, id_len);
-		if ((err = intern(r, b, CT_WORD_USE, word, CT_HASH_BYTES + id_len, &n)) < 0)
+		if ((err = intern(w, CT_WORD_USE, word, CT_HASH_BYTES + id_len, &n)) < 0)
 			return err;
 		s->uses[s->nuses++] = n;
 	}
 	return 0;
 }
 
-static int add_calibration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_entry *e, uint64_t time,
+static int add_calibration(struct words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time,
 			   const uint8_t hash[CT_HASH_BYTES])
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len), v;
@@ -476,11 +505,11 @@ static int add_calibration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const 
 	memcpy(c.hash, hash, CT_SUMMARY_HASH_PREFIX);
 	if (ct_mp_find(&map, "valid_until", &v) < 0 || ct_mp_read_uint(&v, &c.valid_until) < 0)
 		return ct_error_set(CT_ECORRUPT, "stored calibration lacks its valid_until");
-	if ((err = intern(r, b, CT_WORD_KEY, e->author, CT_KEY_BYTES, &c.author)) < 0 ||
-	    (err = intern_str(r, b, &map, "kind", false, &c.kind)) < 0 ||
-	    (err = intern_str(r, b, &map, "result", false, &c.result)) < 0 ||
-	    (err = intern_str(r, b, &map, "technician", true, &c.technician)) < 0 ||
-	    (err = add_uses(r, b, s, &map, &c)) < 0)
+	if ((err = intern(w, CT_WORD_KEY, e->author, CT_KEY_BYTES, &c.author)) < 0 ||
+	    (err = intern_str(w, &map, "kind", false, &c.kind)) < 0 ||
+	    (err = intern_str(w, &map, "result", false, &c.result)) < 0 ||
+	    (err = intern_str(w, &map, "technician", true, &c.technician)) < 0 ||
+	    (err = add_uses(w, s, &map, &c)) < 0)
 		return err;
 	if ((err = grow((void **)&s->cals, &s->cap_cals, s->ncals + 1, sizeof(*s->cals))) < 0)
 		return err;
@@ -494,16 +523,16 @@ static int add_calibration(ct_reader *r, ct_batch *b, ct_summary_inst *s, const 
 }
 
 /* Adds what the entry behind an instrument row of kind says to s. */
-static int add_entry(ct_reader *r, ct_batch *b, ct_summary_inst *s, const ct_entry *e, char kind, uint64_t time,
+static int add_entry(struct words *w, ct_summary_inst *s, const ct_entry *e, char kind, uint64_t time,
 		     const uint8_t hash[CT_HASH_BYTES])
 {
 	switch (kind) {
 	case CT_ROW_REGISTER:
-		return add_registration(r, b, s, e);
+		return add_registration(w, s, e);
 	case CT_ROW_RETIRE:
-		return add_retirement(r, b, s, e, time);
+		return add_retirement(w, s, e, time);
 	case CT_ROW_CAL:
-		return add_calibration(r, b, s, e, time, hash);
+		return add_calibration(w, s, e, time, hash);
 	default:
 		return 0;
 	}
@@ -556,13 +585,15 @@ static int record_key(uint8_t key[KEY_MAX], const char *id, size_t id_len)
  */
 static int kept_for(ct_batch *b, const char *id, size_t id_len, bool *out)
 {
-	uint32_t version;
+	uint32_t version = 0;
 	MDB_val v;
 	int err;
 
 	*out = false;
-	if (!b->l->dbi[DB_SUMMARY] || (err = version_of(&b->rd, &version)) < 0)
-		return b->l->dbi[DB_SUMMARY] ? err : 0;
+	if (!b->l->dbi[DB_SUMMARY])
+		return 0;
+	if ((err = version_of(&b->rd, &version)) < 0)
+		return err;
 	if (version == CT_SUMMARY_VERSION) {
 		*out = true;
 		return 0;
@@ -612,6 +643,7 @@ static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool
 int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, size_t id_len, char kind,
 			  uint64_t time)
 {
+	struct words w = {&b->rd, b, NULL};
 	ct_summary_inst s;
 	ct_buf buf = CT_BUF_INIT;
 	bool kept;
@@ -621,7 +653,7 @@ int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, siz
 		return err;
 	memset(&s, 0, sizeof(s));
 	if ((err = read_record(&b->rd, id, id_len, &s)) == 0 &&
-	    (err = add_entry(&b->rd, b, &s, &p->e, kind, time, p->hash)) == 0)
+	    (err = add_entry(&w, &s, &p->e, kind, time, p->hash)) == 0)
 		err = write_record(b, &s, &buf, false);
 	ct_summary_inst_free(&s);
 	ct_buf_free(&buf);
@@ -631,8 +663,7 @@ int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, siz
 /* ---- building and checking ------------------------------------------------------------------------- */
 
 struct from_rows {
-	ct_reader *r;
-	ct_batch *b; /* NULL: look words up only */
+	struct words *w;
 	ct_summary_inst *s;
 	int err;
 };
@@ -645,20 +676,20 @@ static int summarise_row(void *ctx, const ct_index_row *row)
 
 	if (row->kind != CT_ROW_REGISTER && row->kind != CT_ROW_RETIRE && row->kind != CT_ROW_CAL)
 		return 0;
-	if ((err = ct_read_entry_by_hash(&e, f->r, row->hash)) < 0)
+	if ((err = ct_read_entry_by_hash(&e, f->w->r, row->hash)) < 0)
 		return f->err = ct_error_wrap(err, "instrument %.*s: an index row's entry", (int)f->s->id_len,
 					      f->s->id);
-	return f->err = add_entry(f->r, f->b, f->s, &e, row->kind, row->time, row->hash);
+	return f->err = add_entry(f->w, f->s, &e, row->kind, row->time, row->hash);
 }
 
 /* The record of instrument id made from its rows and entries. */
-static int summarise(ct_reader *r, ct_batch *b, const char *id, size_t id_len, ct_summary_inst *s)
+static int summarise(struct words *w, const char *id, size_t id_len, ct_summary_inst *s)
 {
-	struct from_rows f = {r, b, s, 0};
+	struct from_rows f = {w, s, 0};
 	int err;
 
 	inst_reset(s, id, id_len);
-	err = ct_read_subject_rows(r, CT_NS_INSTRUMENT, id, id_len, 0, summarise_row, &f);
+	err = ct_read_subject_rows(w->r, CT_NS_INSTRUMENT, id, id_len, 0, summarise_row, &f);
 	return err < 0 ? err : f.err;
 }
 
@@ -670,6 +701,8 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 	MDB_val k, v;
 	ct_summary_inst s;
 	ct_buf buf = CT_BUF_INIT;
+	ct_hmap cache = {0};
+	struct words w = {&b->rd, b, &cache};
 	size_t n = 0, dups;
 	int rc, err = 0;
 
@@ -695,7 +728,7 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 			break;
 		*rows_done += dups;
 		/* the cursor stays valid: summarising reads other databases and writes only DB_SUMMARY */
-		if ((err = summarise(&b->rd, b, id, id_len, &s)) < 0 || (err = write_record(b, &s, &buf, true)) < 0)
+		if ((err = summarise(&w, id, id_len, &s)) < 0 || (err = write_record(b, &s, &buf, true)) < 0)
 			break;
 		resume->len = 0;
 		if ((err = ct_buf_put(resume, id, id_len)) < 0)
@@ -708,6 +741,7 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 	mdb_cursor_close(cur);
 	if (err == 0 && !*finished)
 		err = ct__put(b, DB_SUMMARY, "P", 1, resume->ptr, resume->len, 0);
+	ct_hmap_free(&cache, NULL);
 	ct_summary_inst_free(&s);
 	ct_buf_free(&buf);
 	return err;
@@ -848,6 +882,7 @@ static bool same_record(const ct_summary_inst *a, const ct_summary_inst *b)
 
 struct check {
 	ct_reader *r;
+	struct words w;
 	ct_summary_inst made, stored;
 	uint64_t checked, rows, total;
 	ct_progress_fn progress;
@@ -861,7 +896,7 @@ static int check_one(void *ctx, const char *id, size_t id_len, const ct_index_ro
 
 	(void)rows;
 	c->rows += count;
-	if ((err = summarise(c->r, NULL, id, id_len, &c->made)) == CT_ENOTFOUND)
+	if ((err = summarise(&c->w, id, id_len, &c->made)) == CT_ENOTFOUND)
 		return ct_error_set(CT_ECORRUPT, "instrument summary: a word of %.*s's entries is not in the dictionary",
 				    (int)id_len, id);
 	if (err < 0)
@@ -900,6 +935,7 @@ int ct_summary_check(ct_reader *r, uint64_t *checked, ct_progress_fn progress, v
 		return ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
 	memset(&c, 0, sizeof(c));
 	c.r = r;
+	c.w.r = r;
 	c.progress = progress;
 	c.ctx = ctx;
 	c.total = mdb_stat(r->txn, r->l->dbi[DB_SUBJECTS], &st) == 0 ? st.ms_entries : 0;
