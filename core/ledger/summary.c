@@ -747,60 +747,95 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 	return err;
 }
 
-static int start_build(ct_ledger *l, uint64_t *total_rows)
+/* Empties the summary and marks a build begun ('P' empty: nothing summarised yet), in b. */
+static int start_over(ct_batch *b)
 {
-	ct_batch *b = NULL;
-	MDB_stat st;
-	int rc, err;
+	int rc;
 
-	if ((err = ct_batch_begin(&b, l)) < 0)
-		return err;
-	if ((rc = mdb_drop(b->rd.txn, l->dbi[DB_SUMMARY], 0)) != 0) {
-		ct_batch_abort(b);
+	if ((rc = mdb_drop(b->rd.txn, b->l->dbi[DB_SUMMARY], 0)) != 0)
 		return ct__mdb_error(rc, "emptying the instrument summary");
-	}
-	*total_rows = mdb_stat(b->rd.txn, l->dbi[DB_SUBJECTS], &st) == 0 ? st.ms_entries : 0;
-	/* 'P' empty: the build has begun, nothing is summarised yet */
-	if ((err = ct__put(b, DB_SUMMARY, "P", 1, "", 0, 0)) < 0) {
-		ct_batch_abort(b);
+	return ct__put(b, DB_SUMMARY, "P", 1, "", 0, 0);
+}
+
+/*
+ * One transaction of a build: goes on from the 'P' the store holds (so
+ * that processes opening the store at once share one build instead of
+ * undoing each other's), starting over when there is none (or a summary
+ * of another version); *finished once the summary is complete (by this
+ * process or another).
+ */
+static int build_step(ct_batch *b, ct_buf *resume, uint64_t *done, uint64_t *total, bool *finished)
+{
+	uint8_t version[4];
+	uint32_t have = 0;
+	MDB_stat st;
+	MDB_val v;
+	int err;
+
+	*finished = false;
+	if ((err = version_of(&b->rd, &have)) < 0)
 		return err;
+	if (have == CT_SUMMARY_VERSION) {
+		*finished = true;
+		return 0;
 	}
-	return ct_batch_commit(b);
+	resume->len = 0;
+	if ((err = ct__get(&b->rd, DB_SUMMARY, "P", 1, &v)) == CT_ENOTFOUND || (err == 0 && have != 0))
+		err = start_over(b);
+	else if (err == 0)
+		err = ct_buf_put(resume, v.mv_data, v.mv_size);
+	if (err < 0)
+		return err;
+	if (!*total && mdb_stat(b->rd.txn, b->l->dbi[DB_SUBJECTS], &st) == 0)
+		*total = st.ms_entries;
+	if ((err = build_chunk(b, resume, done, finished)) < 0 || !*finished)
+		return err;
+	put_be32(version, CT_SUMMARY_VERSION);
+	if ((err = ct__put(b, DB_SUMMARY, "V", 1, version, 4, 0)) < 0)
+		return err;
+	return ct__del(b, DB_SUMMARY, "P", 1, NULL, 0);
+}
+
+/* Builds (or helps build) the summary until it is complete; start_over first when fresh. */
+static int build(ct_ledger *l, bool fresh, ct_progress_fn progress, void *ctx)
+{
+	ct_buf resume = CT_BUF_INIT;
+	uint64_t total = 0, done = 0;
+	bool finished = false;
+	ct_batch *b = NULL;
+	int err = 0;
+
+	if (l->read_only)
+		return ct_error_set(CT_ESTATE, "the store is open read-only: the summary cannot be built");
+	if (fresh) {
+		if ((err = ct_batch_begin(&b, l)) < 0)
+			return err;
+		if ((err = start_over(b)) < 0) {
+			ct_batch_abort(b);
+			return err;
+		}
+		if ((err = ct_batch_commit(b)) < 0)
+			return err;
+	}
+	while (!finished) {
+		if ((err = ct_batch_begin(&b, l)) < 0)
+			break;
+		if ((err = build_step(b, &resume, &done, &total, &finished)) < 0) {
+			ct_batch_abort(b);
+			break;
+		}
+		if ((err = ct_batch_commit(b)) < 0)
+			break;
+		if (progress)
+			progress(ctx, "summarising instruments (index rows)", done < total ? done : total, total);
+	}
+	ct_buf_free(&resume);
+	return err;
 }
 
 int ct_summary_rebuild(ct_ledger *l, ct_progress_fn progress, void *ctx)
 {
-	ct_buf resume = CT_BUF_INIT;
-	uint64_t total = 0, done = 0;
-	uint8_t version[4];
-	bool finished = false;
-	ct_batch *b = NULL;
-	int err;
-
-	if (l->read_only)
-		return ct_error_set(CT_ESTATE, "the store is open read-only: the summary cannot be built");
-	if ((err = start_build(l, &total)) < 0)
-		return err;
-	while (!finished) {
-		if ((err = ct_batch_begin(&b, l)) < 0)
-			goto done;
-		if ((err = build_chunk(b, &resume, &done, &finished)) == 0 && finished) {
-			put_be32(version, CT_SUMMARY_VERSION);
-			if ((err = ct__put(b, DB_SUMMARY, "V", 1, version, 4, 0)) == 0)
-				err = ct__del(b, DB_SUMMARY, "P", 1, NULL, 0);
-		}
-		if (err < 0) {
-			ct_batch_abort(b);
-			goto done;
-		}
-		if ((err = ct_batch_commit(b)) < 0)
-			goto done;
-		if (progress)
-			progress(ctx, "summarising instruments (index rows)", done, total);
-	}
-done:
-	ct_buf_free(&resume);
-	return err;
+	return build(l, true, progress, ctx);
 }
 
 int ct__summary_ensure(ct_ledger *l, ct_progress_fn progress, void *ctx)
@@ -817,7 +852,7 @@ int ct__summary_ensure(ct_ledger *l, ct_progress_fn progress, void *ctx)
 	ct_reader_end(r);
 	if (err < 0 || version == CT_SUMMARY_VERSION)
 		return err;
-	return ct_summary_rebuild(l, progress, ctx);
+	return build(l, false, progress, ctx); /* joins a build another process began */
 }
 
 /* ---- checking ---------------------------------------------------------------------------------- */
