@@ -481,7 +481,8 @@ static int grow_cals(struct ct__sum_part *sp, size_t n)
 	bool *d;
 
 	if (n <= sp->cal_cap) {
-		memset(sp->cal_done, 0, n * sizeof(*sp->cal_done));
+		if (n)
+			memset(sp->cal_done, 0, n * sizeof(*sp->cal_done));
 		return 0;
 	}
 	while (cap < n)

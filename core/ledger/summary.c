@@ -516,7 +516,8 @@ static int add_calibration(struct words *w, ct_summary_inst *s, const ct_entry *
 	/* sorted by performed_at; one performed at the same time as another goes after it */
 	for (at = s->ncals; at > 0 && s->cals[at - 1].performed_at > time; at--)
 		;
-	memmove(&s->cals[at + 1], &s->cals[at], (s->ncals - at) * sizeof(*s->cals));
+	if (at < s->ncals)
+		memmove(&s->cals[at + 1], &s->cals[at], (s->ncals - at) * sizeof(*s->cals));
 	s->cals[at] = c;
 	s->ncals++;
 	return 0;
@@ -709,7 +710,8 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 	memset(&s, 0, sizeof(s));
 	*finished = false;
 	key[0] = CT_NS_INSTRUMENT;
-	memcpy(key + 1, resume->ptr, resume->len);
+	if (resume->len)
+		memcpy(key + 1, resume->ptr, resume->len);
 	k.mv_size = 1 + resume->len;
 	k.mv_data = key;
 	if ((rc = mdb_cursor_open(b->rd.txn, b->l->dbi[DB_SUBJECTS], &cur)) != 0)
@@ -861,7 +863,8 @@ static bool same_uses(const ct_summary_inst *a, const ct_summary_cal *x, const c
 		      const ct_summary_cal *y)
 {
 	return x->nuses == y->nuses &&
-	       memcmp(a->uses + x->first_use, b->uses + y->first_use, x->nuses * sizeof(*a->uses)) == 0;
+	       (x->nuses == 0 ||
+		memcmp(a->uses + x->first_use, b->uses + y->first_use, x->nuses * sizeof(*a->uses)) == 0);
 }
 
 static bool same_cal(const ct_summary_inst *a, const ct_summary_cal *x, const ct_summary_inst *b,
