@@ -20,7 +20,8 @@
  * ct_summary_rebuild), and carries its own version (CT_SUMMARY_VERSION),
  * independent of the store's format. A store opened read-only that has no
  * summary simply reports it absent (ct_summary_ready); readers then use
- * the entries. Layout: docs/FORMAT.md, "The instrument summary".
+ * the entries. Layout: the comment at the top of core/ledger/summary.c;
+ * why it is so: docs/DECISIONS.md, "Coverage reads an instrument summary".
  */
 #ifndef CALTRACE_SUMMARY_H
 #define CALTRACE_SUMMARY_H
