@@ -21,6 +21,8 @@ static void help(void)
 	       "  --district D, --category C, --catalogue ITEM, --owner O, --tier T\n"
 	       "                       count only instruments matching (tier: the registrant lab's)\n"
 	       "  --threads N          threads sharing the scan (default: the machine's cores)\n"
+	       "  --from-entries       read every instrument's entries, not the instrument\n"
+	       "                       summary (slower; the same answers: a cross-check)\n"
 	       "  --json, --csv        machine-readable output\n");
 }
 
@@ -234,6 +236,9 @@ static int opt(void *ctx, int code, const char *arg)
 	case 'T':
 		o->q.threads = (unsigned)strtoul(arg, NULL, 10);
 		break;
+	case 'E':
+		o->q.path = CT_COVERAGE_ENTRIES;
+		break;
 	}
 	return 0;
 }
@@ -247,6 +252,7 @@ static const struct option longopts[] = {CLI_OPTION_AT,
 					 {"owner", required_argument, NULL, 'o'},
 					 {"tier", required_argument, NULL, 't'},
 					 {"threads", required_argument, NULL, 'T'},
+					 {"from-entries", no_argument, NULL, 'E'},
 					 CLI_OPTION_JSON,
 					 CLI_OPTION_CSV,
 					 CLI_OPTION_END};

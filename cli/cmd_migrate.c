@@ -14,6 +14,8 @@ int cmd_migrate(int argc, char **argv)
 		       "Migrates the home's store from an older format to this caltrace's (format %d),\n"
 		       "in place and in one transaction: all of it happens or nothing. caltraced does\n"
 		       "the same when it starts. A store of a newer format is refused, never read.\n"
+		       "A store without the instrument summary (or with another version of it) gets\n"
+		       "it built, with progress, as any opening for writing does.\n"
 		       "Take a backup first (`caltrace backup`, with the release that wrote it).\n",
 		       CT_LEDGER_FORMAT);
 		return EXIT_OK;

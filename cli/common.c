@@ -37,6 +37,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_ERR;
 }
 
+/* Long work on opening (the instrument summary of a store that has none): a line on stderr, rewritten. */
+static void open_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	if (total == 0)
+		return; /* an empty store: nothing to say */
+	fprintf(stderr, "\rcaltrace: %s: %llu of %llu%s", what, (unsigned long long)done, (unsigned long long)total,
+		done >= total ? "\n" : "");
+}
+
 int cli_open(cli_node *n, unsigned flags)
 {
 	ct_ledger_opts opts = {0};
@@ -69,6 +79,7 @@ int cli_open(cli_node *n, unsigned flags)
 	if (n->cfg.has_network)
 		opts.network = n->cfg.network;
 	opts.map_max = (size_t)n->cfg.map_max; /* a write here grows the map no further than the node's */
+	opts.progress = open_progress;
 	if ((err = ct_ledger_open(&n->ledger, path, &opts)) < 0) {
 		fprintf(stderr, "caltrace: cannot open the store in %s: %s\n", path, ct_error_last());
 		cli_close(n);

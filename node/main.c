@@ -178,6 +178,14 @@ static int find_network(struct node *n)
 }
 
 /* Reads the home: config, key, store. */
+/* Long work while the store opens (building the instrument summary), logged. */
+static void open_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	if (total)
+		LOG(LOG_INFO, "%s: %llu of %llu", what, (unsigned long long)done, (unsigned long long)total);
+}
+
 static int open_home(struct node *n, const char *home, const char *listen, const char *map_max)
 {
 	ct_ledger_opts opts = {.migrate = true};
@@ -206,6 +214,7 @@ static int open_home(struct node *n, const char *home, const char *listen, const
 	snprintf(path, sizeof(path), "%s/data", home);
 	/* bench/bench_catchup.c measures what keeping the network index costs by turning it off */
 	opts.no_netindex = getenv("CALTRACED_NO_NETINDEX") != NULL;
+	opts.progress = open_progress; /* a store with no instrument summary gets one built first */
 	if (opts.no_netindex)
 		LOG(LOG_WARN, "CALTRACED_NO_NETINDEX is set: this node keeps no network index (a benchmark's "
 			      "setting; run `caltrace index --rebuild` before its index is used)");

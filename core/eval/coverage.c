@@ -17,20 +17,6 @@
 
 
 #define MAX_THREADS 8
-struct part {
-	ct_reader *r;
-	bool own_reader;
-	ct_tracer *tr;
-	const uint64_t *times;
-	size_t ntimes;
-	const ct_coverage_query *q;
-	unsigned index, count;
-	ct_coverage_counts *totals;
-	ct_hmap *groups; /* per time: key -> ct_coverage_counts */
-	struct ct__inst_at at;
-	int err;
-	char detail[256];
-};
 
 static const char *const by_names[] = {"none", "district", "category", "catalogue",
 				       "tier", "owner",	   "domain",   "lab"};
@@ -50,13 +36,13 @@ const char *ct_group_by_name(ct_group_by by)
 	return (int)by >= 0 && (size_t)by < sizeof(by_names) / sizeof(by_names[0]) ? by_names[by] : NULL;
 }
 
-static bool str_is(struct ct__str s, const char *want)
+bool ct__coverage_str_is(struct ct__str s, const char *want)
 {
 	return !want || (s.p && ct__str_eq(s, want));
 }
 
 /* The registrant's tier at t ("" when it had no admission then). */
-static int tier_at(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t, struct ct__str *out)
+int ct__coverage_tier_at(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], uint64_t t, struct ct__str *out)
 {
 	const struct ct__admission *a;
 	struct ct__org *o = NULL;
@@ -133,7 +119,7 @@ static int lab_at(ct_tracer *tr, const struct ct__inst *in, const struct ct__ins
 	return 0;
 }
 
-static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier,
+struct ct__str ct__coverage_group_key(const struct ct__inst *in, ct_group_by by, struct ct__str tier,
 				struct ct__str lab)
 {
 	static const struct ct__str none = {"", 0};
@@ -158,7 +144,7 @@ static struct ct__str group_key(const struct ct__inst *in, ct_group_by by, struc
 	}
 }
 
-static int add_to_group(ct_hmap *m, struct ct__str key, const struct ct__inst_at *a)
+int ct__coverage_add_to_group(ct_hmap *m, struct ct__str key, const struct ct__inst_at *a)
 {
 	ct_coverage_counts *c = ct_hmap_get(m, key.p, key.n);
 	int err;
@@ -175,8 +161,7 @@ static int add_to_group(ct_hmap *m, struct ct__str key, const struct ct__inst_at
 	return 0;
 }
 
-/* One instrument, judged at every time. */
-static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
+int ct__coverage_count(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
 {
 	struct part *p = ctx;
 	const ct_coverage_filter *f = &p->q->filter;
@@ -190,25 +175,28 @@ static int count_instrument(void *ctx, const char *id, size_t id_len, const ct_i
 		return err;
 	if (in->reg != CT__REG_OK && in->reg != CT__REG_CONFLICT)
 		return 0;
-	if (!str_is(in->district, f->district) || !str_is(in->category, f->category) ||
-	    !str_is(in->catalogue, f->catalogue) || !str_is(in->owner, f->owner))
+	if (!ct__coverage_str_is(in->district, f->district) || !ct__coverage_str_is(in->category, f->category) ||
+	    !ct__coverage_str_is(in->catalogue, f->catalogue) || !ct__coverage_str_is(in->owner, f->owner))
 		return 0;
 	for (j = 0; j < p->ntimes; j++) {
 		uint64_t t = p->times[j];
 		if (in->registered_at > t || ct__inst_retired(in, t))
 			continue;
 		if ((f->tier || p->q->by == CT_BY_TIER) &&
-		    (err = tier_at(p->tr, in->registrant, t, &tier)) < 0)
+		    (err = ct__coverage_tier_at(p->tr, in->registrant, t, &tier)) < 0)
 			return err;
 		if (f->tier && !ct__str_eq(tier, f->tier) && !(tier.n == 0 && !*f->tier))
 			continue;
 		if ((err = ct__inst_at(p->tr, in, t, &p->at)) < 0)
 			return err;
 		ct__counts_add(&p->totals[j], (ct_verdict)p->at.verdict, p->at.compulsory, p->at.mask);
+		if (p->q->each)
+			p->q->each(p->q->each_ctx, id, id_len, t, (ct_verdict)p->at.verdict, p->at.mask,
+				   p->at.compulsory);
 		if (p->q->by == CT_BY_LAB && (err = lab_at(p->tr, in, &p->at, lab_hex, &lab)) < 0)
 			return err;
 		if (p->q->by != CT_BY_NONE &&
-		    (err = add_to_group(&p->groups[j], group_key(in, p->q->by, tier, lab), &p->at)) < 0)
+		    (err = ct__coverage_add_to_group(&p->groups[j], ct__coverage_group_key(in, p->q->by, tier, lab), &p->at)) < 0)
 			return err;
 	}
 	return 0;
@@ -218,9 +206,9 @@ static void *run_part(void *arg)
 {
 	struct part *p = arg;
 
-	struct ct__chunk_scan s = {p->tr, p->times, p->ntimes, p->index, p->count, 0, count_instrument, p};
+	struct ct__chunk_scan s = {p->tr, p->times, p->ntimes, p->index, p->count, 0, ct__coverage_count, p};
 
-	p->err = ct__chunk_scan(p->r, &s);
+	p->err = p->sum ? ct__coverage_sum_part(p) : ct__chunk_scan(p->r, &s);
 	if (p->err == 0)
 		p->err = ct__tracer_failed(p->tr, "coverage"); /* its counts may rest on a guess */
 	if (p->err < 0)
@@ -240,6 +228,7 @@ static void part_free(struct part *p)
 	free(p->groups);
 	free(p->totals);
 	ct__inst_at_free(&p->at);
+	ct__coverage_sum_part_free(p);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -391,8 +380,9 @@ static int merge(ct_coverage *cov, struct part *parts, unsigned n, size_t j)
 int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, size_t ntimes,
 			const ct_coverage_query *q)
 {
-	static const ct_coverage_query defaults = {{NULL, NULL, NULL, NULL, NULL}, CT_BY_NONE, 0};
+	static const ct_coverage_query defaults = {{NULL, NULL, NULL, NULL, NULL}, CT_BY_NONE, 0, CT_COVERAGE_AUTO, NULL, NULL};
 	struct part parts[MAX_THREADS];
+	struct ct__sum sum;
 	ct_coverage *cov = NULL;
 	unsigned n, i;
 	size_t j;
@@ -404,8 +394,14 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 	if (!q)
 		q = &defaults;
 	memset(parts, 0, sizeof(parts));
+	memset(&sum, 0, sizeof(sum));
 	n = plan_parts(r, q);
-	if ((err = open_parts(parts, &n, r, times, ntimes, q)) < 0 || (err = run_parts(parts, n)) < 0)
+	if ((err = open_parts(parts, &n, r, times, ntimes, q)) < 0 ||
+	    (err = ct__coverage_sum_plan(&sum, r, q->path)) < 0)
+		goto done;
+	for (i = 0; i < n && sum.ready; i++)
+		parts[i].sum = &sum;
+	if ((err = run_parts(parts, n)) < 0)
 		goto done;
 	if (!(cov = calloc(ntimes, sizeof(*cov)))) {
 		err = ct_error_set(CT_ENOMEM, "out of memory computing coverage");
@@ -422,6 +418,7 @@ int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, 
 done:
 	for (i = 0; i < MAX_THREADS; i++)
 		part_free(&parts[i]); /* harmless on a part never opened */
+	ct__coverage_sum_free(&sum);
 	if (err < 0) {
 		ct_coverage_free(cov, ntimes);
 		return err;

@@ -280,6 +280,7 @@ struct ct_tracer {
 	uint8_t bureau[CT_KEY_BYTES];
 	uint64_t min_ratio, grace_ms;
 	ct_hmap orgs, persons, items, stds, links;
+	struct ct__org *last_org; /* the one ct__org_get answered last (a memo in orgs) */
 	ct_hmap revocations;	 /* calibration hash -> the calibration.revoke entries naming it */
 	bool revocations_loaded; /* scans load them all at once; a single trace looks each up */
 	struct ct__link **stack;
@@ -353,6 +354,20 @@ int ct__basis_link(ct_tracer *tr, struct ct__std *s, struct ct__basis *b, struct
 /* trace_link.c: links and uses. */
 int ct__link_eval(ct_tracer *tr, struct ct__link *l);
 void ct__link_clear(struct ct__link *l);
+/* Empties a link for reuse, keeping its allocations (state PENDING, no uses). */
+void ct__link_reset(struct ct__link *l);
+/*
+ * Adds to l (whose p is set) the use of standard id citing the entry cited,
+ * as a calibration's standards list does: its standard's memo, the cited
+ * basis and that basis's link (created, not judged). A caller that filled
+ * a link's fields itself (the instrument summary) adds its uses so, sets
+ * its state CT__LINK_BUSY and judges it with ct__link_eval.
+ */
+int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t id_len,
+		     const uint8_t cited[CT_HASH_BYTES]);
+/* The same, with what ct__link_use_add found for this (id, cited) before in this tracer: u->std, basis, link. */
+int ct__link_use_known(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		       struct ct__std *std, struct ct__basis *basis, struct ct__link *link);
 int ct__use_judge(ct_tracer *tr, struct ct__use *u, const struct ct__std *parent,
 		  const struct ct__qty *against);
 int ct__std_at(ct_tracer *tr, struct ct__std *s, uint64_t t, struct ct__use *out);
@@ -367,6 +382,12 @@ int ct__inst_latest(ct_tracer *tr, const struct ct__inst *in, uint64_t t, size_t
 		    uint8_t revocation[CT_HASH_BYTES]);
 int ct__inst_compulsory(ct_tracer *tr, const struct ct__inst *in, uint64_t t, bool *out);
 void ct__inst_at_free(struct ct__inst_at *a);
+/*
+ * What depends on t for the calibration judged in in->cal (its fields
+ * kind, until, p, e.author, hash): its validity at t, and, a->compulsory
+ * being set, what a compulsory instrument needs. Adds to a->cal_rs.
+ */
+int ct__inst_check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a);
 
 /* Short "2026-01-10" forms for details. */
 void ct__day(char out[32], uint64_t ms);

@@ -33,6 +33,11 @@ static void link_reset(struct ct__link *l)
 	ct__rs_reset(&l->rs);
 }
 
+void ct__link_reset(struct ct__link *l)
+{
+	link_reset(l);
+}
+
 void ct__link_clear(struct ct__link *l)
 {
 	uint32_t i;
@@ -63,14 +68,12 @@ static int add_use(struct ct__link *l, struct ct__use **out)
 	return 0;
 }
 
-/* One element {cal, id} of a calibration's standards list. */
-static int prepare_use(ct_tracer *tr, struct ct__link *l, ct_mp item)
+/* A new use of l for (id, cited), its standard not yet looked up. */
+static int use_new(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		   struct ct__use **out)
 {
 	struct ct__use *u = NULL;
 	struct ct__rs keep;
-	const uint8_t *cal;
-	ct_mp v;
-	size_t len;
 	int err;
 
 	if ((err = add_use(l, &u)) < 0)
@@ -81,15 +84,54 @@ static int prepare_use(ct_tracer *tr, struct ct__link *l, ct_mp item)
 	u->rs.detail = l->rs.detail;
 	ct__rs_reset(&u->rs);
 	u->at = l->p;
-	if (ct__map_find(&item, "id", &v) < 0 || ct__read_str(&v, &u->id) < 0 ||
-	    ct__map_find(&item, "cal", &v) < 0 || ct_mp_read_bin(&v, &cal, &len) < 0 || len != CT_HASH_BYTES)
-		return ct_error_set(CT_ECORRUPT, "stored calibration has a malformed standards list");
-	memcpy(u->cited, cal, CT_HASH_BYTES);
+	u->id.p = id;
+	u->id.n = id_len;
+	memcpy(u->cited, cited, CT_HASH_BYTES);
+	*out = u;
+	return 0;
+}
+
+int ct__link_use_known(struct ct__link *l, const char *id, size_t id_len, const uint8_t cited[CT_HASH_BYTES],
+		       struct ct__std *std, struct ct__basis *basis, struct ct__link *link)
+{
+	struct ct__use *u = NULL;
+	int err;
+
+	if ((err = use_new(l, id, id_len, cited, &u)) < 0)
+		return err;
+	u->std = std;
+	u->basis = basis;
+	u->link = link;
+	return 0;
+}
+
+int ct__link_use_add(ct_tracer *tr, struct ct__link *l, const char *id, size_t id_len,
+		     const uint8_t cited[CT_HASH_BYTES])
+{
+	struct ct__use *u = NULL;
+	int err;
+
+	if ((err = use_new(l, id, id_len, cited, &u)) < 0)
+		return err;
 	if ((err = ct__std_get(tr, u->id.p, u->id.n, &u->std)) < 0)
 		return err;
 	if ((u->basis = ct__std_basis(u->std, u->cited)) != NULL)
 		return ct__basis_link(tr, u->std, u->basis, &u->link);
 	return 0;
+}
+
+/* One element {cal, id} of a calibration's standards list. */
+static int prepare_use(ct_tracer *tr, struct ct__link *l, ct_mp item)
+{
+	struct ct__str id;
+	const uint8_t *cal;
+	ct_mp v;
+	size_t len;
+
+	if (ct__map_find(&item, "id", &v) < 0 || ct__read_str(&v, &id) < 0 ||
+	    ct__map_find(&item, "cal", &v) < 0 || ct_mp_read_bin(&v, &cal, &len) < 0 || len != CT_HASH_BYTES)
+		return ct_error_set(CT_ECORRUPT, "stored calibration has a malformed standards list");
+	return ct__link_use_add(tr, l, id.p, id.n, cal);
 }
 
 /* Reads the entry and what it relied on; the standards' links are created, not yet judged. */

@@ -220,8 +220,7 @@ static int judge_calibration(ct_tracer *tr, struct ct__inst *in, size_t row)
 	return ct__link_eval(tr, l);
 }
 
-/* What depends on t for the chosen calibration: its validity, and what a compulsory instrument needs. */
-static int check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a)
+int ct__inst_check_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_at *a)
 {
 	const struct ct__link *l = &in->cal;
 	const struct ct__admission *adm;
@@ -292,7 +291,7 @@ int ct__inst_at(ct_tracer *tr, struct ct__inst *in, uint64_t t, struct ct__inst_
 	if (row == SIZE_MAX)
 		goto done;
 	a->row = &in->cals[row];
-	if ((err = judge_calibration(tr, in, row)) < 0 || (err = check_at(tr, in, t, a)) < 0)
+	if ((err = judge_calibration(tr, in, row)) < 0 || (err = ct__inst_check_at(tr, in, t, a)) < 0)
 		return err;
 done:
 	a->verdict = a->rs.worst > a->cal_rs.worst ? a->rs.worst : a->cal_rs.worst;

@@ -9,6 +9,7 @@
 #include "caltrace/base/time.h"
 #include "caltrace/ledger/mp.h"
 #include "store_internal.h"
+#include "summary_internal.h"
 
 #define NSKEY_MAX (1 + CT_ID_MAX)
 
@@ -19,30 +20,45 @@ static void make_row(uint8_t row[ROW_BYTES], char kind, uint64_t time, const uin
 	memcpy(row + 9, hash, CT_HASH_BYTES);
 }
 
-static int put_row(ct_batch *b, enum ct_db db, const void *key, size_t klen, char kind, uint64_t time,
-		   const uint8_t hash[CT_HASH_BYTES])
+/* *added (when not NULL) says whether the row is new. */
+static int put_row_added(ct_batch *b, enum ct_db db, const void *key, size_t klen, char kind, uint64_t time,
+			 const uint8_t hash[CT_HASH_BYTES], bool *added)
 {
 	uint8_t row[ROW_BYTES];
 	int err;
 
 	make_row(row, kind, time, hash);
 	err = ct__put(b, db, key, klen, row, sizeof(row), MDB_NODUPDATA);
+	if (added)
+		*added = err == 0;
 	if (err == CT_EEXISTS)
 		return 0;
 	/* the network index lists every row but the usage rows (docs/FORMAT.md section 12) */
 	return err < 0 || db == DB_USES ? err : ct__netindex_touch_row(b, db, key, klen);
 }
 
-static int put_subject_row(ct_batch *b, char ns, const char *id, size_t id_len, char kind, uint64_t time,
-			   const uint8_t hash[CT_HASH_BYTES])
+static int put_row(ct_batch *b, enum ct_db db, const void *key, size_t klen, char kind, uint64_t time,
+		   const uint8_t hash[CT_HASH_BYTES])
+{
+	return put_row_added(b, db, key, klen, kind, time, hash, NULL);
+}
+
+/* A subject row; an instrument's new row also goes into its summary (summary.c). */
+static int put_subject_row(ct_batch *b, const ct_prepared *p, char ns, const char *id, size_t id_len, char kind,
+			   uint64_t time)
 {
 	uint8_t key[NSKEY_MAX];
+	bool added = false;
+	int err;
 
 	if (id_len == 0 || id_len > CT_ID_MAX)
 		return ct_error_set(CT_ESCHEMA, "id of %zu bytes", id_len);
 	key[0] = (uint8_t)ns;
 	memcpy(key + 1, id, id_len);
-	return put_row(b, DB_SUBJECTS, key, 1 + id_len, kind, time, hash);
+	if ((err = put_row_added(b, DB_SUBJECTS, key, 1 + id_len, kind, time, p->hash, &added)) < 0 || !added ||
+	    ns != CT_NS_INSTRUMENT)
+		return err;
+	return ct__summary_row_added(b, p, id, id_len, kind, time);
 }
 
 /* One usage row per standard a calibration relied on. */
@@ -81,20 +97,19 @@ int ct__index_entry(ct_batch *b, const ct_prepared *p)
 
 	switch (p->type) {
 	case CT_EV_INSTRUMENT_REGISTER:
-		return put_subject_row(b, CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_REGISTER, e->time, hash);
+		return put_subject_row(b, p, CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_REGISTER, e->time);
 	case CT_EV_INSTRUMENT_RETIRE:
-		return put_subject_row(b, CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_RETIRE, k.time, hash);
+		return put_subject_row(b, p, CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_RETIRE, k.time);
 	case CT_EV_STANDARD_REGISTER:
-		return put_subject_row(b, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_REGISTER, e->time, hash);
+		return put_subject_row(b, p, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_REGISTER, e->time);
 	case CT_EV_STANDARD_APPROVE:
-		return put_subject_row(b, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_APPROVE, k.time, hash);
+		return put_subject_row(b, p, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_APPROVE, k.time);
 	case CT_EV_STANDARD_ANCHOR:
-		return put_subject_row(b, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_ANCHOR, k.time, hash);
+		return put_subject_row(b, p, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_ANCHOR, k.time);
 	case CT_EV_STANDARD_OOT:
-		return put_subject_row(b, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_OOT, k.time, hash);
+		return put_subject_row(b, p, CT_NS_STANDARD, k.id, k.id_len, CT_ROW_OOT, k.time);
 	case CT_EV_CALIBRATION:
-		err = put_subject_row(b, k.subject_is_standard ? CT_NS_STANDARD : CT_NS_INSTRUMENT, k.id, k.id_len,
-				      CT_ROW_CAL, k.time, hash);
+		err = put_subject_row(b, p, k.subject_is_standard ? CT_NS_STANDARD : CT_NS_INSTRUMENT, k.id, k.id_len, CT_ROW_CAL, k.time);
 		return err < 0 ? err : index_uses(b, e, k.time, hash);
 	case CT_EV_ORG_ADMIT:
 		return put_row(b, DB_ORGS, k.key, CT_KEY_BYTES, CT_ROW_ADMIT, k.time, hash);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "store_internal.h"
+#include "summary_internal.h"
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 30)
 #define DEFAULT_PENDING_MAX 100000
@@ -34,6 +35,7 @@ static const struct {
 	[DB_CATALOGUE] = {"catalogue", MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_REVOKES] = {"revokes", MDB_DUPSORT | MDB_DUPFIXED},
 	[DB_NINDEX] = {"nindex", 0},
+	[DB_SUMMARY] = {"summary", 0},
 };
 
 int ct__mdb_error(int rc, const char *what)
@@ -72,7 +74,7 @@ static int open_dbs(ct_ledger *l, bool migrate)
 		return ct__mdb_error(rc, "opening the store");
 	for (i = 0; i < DB__COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_specs[i].name, db_specs[i].flags | create, &l->dbi[i]);
-		if (rc == MDB_NOTFOUND && i == DB_NINDEX) {
+		if (rc == MDB_NOTFOUND && (i == DB_NINDEX || i == DB_SUMMARY)) {
 			/* a store from before the network index, read-only: everything else works */
 			l->dbi[i] = 0;
 			continue;
@@ -188,6 +190,8 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 	if (opts && opts->no_netindex)
 		l->has_nindex = false;
 	l->hash_merge_at = opts ? opts->hash_merge_at : 0;
+	if ((err = ct__summary_ensure(l, opts ? opts->progress : NULL, opts ? opts->progress_ctx : NULL)) < 0)
+		goto fail;
 	*out = l;
 	return 0;
 fail:

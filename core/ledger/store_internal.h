@@ -40,6 +40,7 @@ enum ct_db {
 	DB_REVOKES,  /* calibration hash(32) -> dup: kind(1)=0 time(8) hash(32) */
 	DB_NINDEX,   /* the network index (netindex.c): 'L' key -> list hash; 'N' node -> children;
 			'R' -> root; 'S' -> next log number; 'D' number(8) -> keys marked dirty */
+	DB_SUMMARY,  /* the instrument summary (summary.c): derived, with its own version */
 	DB__COUNT
 };
 

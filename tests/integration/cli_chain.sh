@@ -147,6 +147,18 @@ has "domain or lab, not 'planet'"
 expect 0 "$ct" coverage --help
 has "or lab (the lab responsible"
 expect 0 "$ct" --home bureau coverage --at 2024-12-01 --by lab
+# the instrument summary and the entries give the same answers; check compares the summary with them,
+# and index --summary builds it again
+expect 0 "$ct" --home bureau coverage --monthly 2024-07..2024-12 --by district --json
+from_summary=$out
+expect 0 "$ct" --home bureau coverage --monthly 2024-07..2024-12 --by district --json --from-entries
+[ "$out" = "$from_summary" ] || fail "coverage from the entries differs from the summary's: $out"
+expect 0 "$ct" --home bureau check
+has "the instrument summary agrees with the entries of 3 instruments"
+expect 0 "$ct" --home bureau index --summary
+has "instrument summary rebuilt in"
+expect 0 "$ct" --home bureau coverage --monthly 2024-07..2024-12 --by district --json
+[ "$out" = "$from_summary" ] || fail "coverage after the summary's rebuild differs: $out"
 
 # due: SCALE-S runs out on 2024-12-31
 expect 0 "$ct" --home bureau due --at 2024-12-20 --within 30

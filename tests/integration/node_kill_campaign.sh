@@ -123,7 +123,8 @@ wait_until 300 same_digest lab fresh || fail "the node did not converge ($(entri
 stop fresh
 stop lab
 out=$(nice -n $NICE "$CT" --home "$WORK/fresh" check) || fail "the store check failed: $out"
-[ "$out" = "ok: $total entries checked" ] || fail "check: $out"
+[ "$(head -n1 <<<"$out")" = "ok: $total entries checked" ] || fail "check: $out"
+grep -q "^ok: the instrument summary agrees with the entries of" <<<"$out" || fail "check (summary): $out"
 sorted=$(printf '%s\n' "${held[@]}" | sort -n)
 min=$(echo "$sorted" | head -n 1)
 max=$(echo "$sorted" | tail -n 1)

@@ -37,5 +37,6 @@ wait_until 180 same_digest lab fresh || fail "the restarted node did not converg
 stop fresh
 stop lab
 out=$(nice -n $NICE "$CT" --home "$WORK/fresh" check) || fail "the store check failed: $out"
-[ "$out" = "ok: $total entries checked" ] || fail "check: $out"
+[ "$(head -n1 <<<"$out")" = "ok: $total entries checked" ] || fail "check: $out"
+grep -q "^ok: the instrument summary agrees with the entries of" <<<"$out" || fail "check (summary): $out"
 log "ok"

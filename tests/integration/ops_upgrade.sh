@@ -33,7 +33,7 @@ out=$(ct old migrate) || fail "migrate failed"
 [[ $out == *"from format 1 to 3"* ]] || fail "migrate said: $out"
 [ "$(format_of old)" = '\00\00\00\03' ] || fail "the store is not format 3 after migrate"
 [ "$(digest old)" = "$want" ] || fail "the digest changed in the migration"
-[ "$(ct old check)" = "ok: 5 entries checked" ] || fail "the migrated store does not check"
+[ "$(ct old check | head -n1)" = "ok: 5 entries checked" ] || fail "the migrated store does not check"
 [[ $(ct old migrate) == *"at format 3, this caltrace's: nothing to do"* ]] || fail "a second migrate did something"
 ct old instrument register AFTER-1 --category mass --district North --owner o --mpe-rel-ppm 5 >/dev/null ||
 	fail "the migrated home cannot write"
@@ -58,7 +58,7 @@ out=$(ct two migrate) || fail "migrate from format 2 failed"
 [[ $out == *"from format 2 to 3"* ]] || fail "migrate said: $out"
 [ "$(format_of two)" = '\00\00\00\03' ] || fail "the store is not format 3 after migrate"
 [ "$(digest two)" = "$(cat "$FIXTURE2/DIGEST")" ] || fail "the digest changed in the migration from format 2"
-[ "$(ct two check)" = "ok: 272 entries checked" ] || fail "the store migrated from format 2 does not check"
+[ "$(ct two check | head -n1)" = "ok: 272 entries checked" ] || fail "the store migrated from format 2 does not check"
 ct two export -o "$WORK/two.ct" >/dev/null || fail "export of the migrated store"
 [ "$(sha256sum <"$WORK/two.ct" | cut -c1-64)" = "$(cat "$FIXTURE2/EXPORT.sha256")" ] ||
 	fail "the migrated store exports other bytes than the format-2 store did"
@@ -66,7 +66,7 @@ ct two export -o "$WORK/two.ct" >/dev/null || fail "export of the migrated store
 mdb_stat -a "$WORK/two/data" | grep -q "Status of entries" && fail "the old entries database is still there"
 ct two instrument register AFTER-2 --category mass --district North --owner o --mpe-rel-ppm 5 >/dev/null ||
 	fail "the home migrated from format 2 cannot write"
-[ "$(ct two check)" = "ok: 273 entries checked" ] || fail "the store does not check after a write"
+[ "$(ct two check | head -n1)" = "ok: 273 entries checked" ] || fail "the store does not check after a write"
 
 # a newer format: refused by everything, never rewritten
 copy_fixture new

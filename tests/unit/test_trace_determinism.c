@@ -6,7 +6,9 @@
  * every store must give the same digest, the same verdicts and chains for
  * every instrument and standard at several times, and the same coverage.
  * Within one store, judging the subjects in another order (another memo
- * history) must not change a verdict either.
+ * history) must not change a verdict either, and coverage from the
+ * instrument summary (kept as each store received the entries) must give
+ * every instrument what the entries give it.
  */
 #include "trace_fixture.h"
 
@@ -339,6 +341,78 @@ static size_t subjects(struct subject *out)
 	return n;
 }
 
+struct seen {
+	char id[16];
+	uint64_t at, reasons;
+	ct_verdict v;
+	bool compulsory;
+};
+
+struct seen_list {
+	struct seen v[(NINST + 1) * NDATES];
+	size_t n;
+};
+
+static void see(void *ctx, const char *id, size_t id_len, uint64_t at, ct_verdict v, uint64_t reasons,
+		bool compulsory)
+{
+	struct seen_list *l = ctx;
+	struct seen *s;
+
+	assert_true(l->n < sizeof(l->v) / sizeof(l->v[0]) && id_len < sizeof(s->id));
+	s = &l->v[l->n++];
+	memcpy(s->id, id, id_len);
+	s->id[id_len] = '\0';
+	s->at = at;
+	s->v = v;
+	s->reasons = reasons;
+	s->compulsory = compulsory;
+}
+
+/*
+ * The instrument summary's way (core/eval/coverage_sum.c, its records kept
+ * as this store received the entries, in whatever order) and the entries'
+ * way: the same verdict, reasons and compulsory flag for every instrument
+ * at every date, and the same counts by district.
+ */
+static void same_both_ways(ct_reader *r, const uint64_t *times)
+{
+	static struct seen_list by_entries, by_summary;
+	ct_coverage_query q;
+	ct_coverage *a = NULL, *b = NULL;
+	size_t i, d;
+
+	memset(&q, 0, sizeof(q));
+	q.by = CT_BY_DISTRICT;
+	q.threads = 1;
+	q.each = see;
+	by_entries.n = by_summary.n = 0;
+	q.path = CT_COVERAGE_ENTRIES;
+	q.each_ctx = &by_entries;
+	CT_OK_OR_FAIL(ct_coverage_compute(&a, r, times, NDATES, &q));
+	q.path = CT_COVERAGE_SUMMARY;
+	q.each_ctx = &by_summary;
+	CT_OK_OR_FAIL(ct_coverage_compute(&b, r, times, NDATES, &q));
+	assert_int_equal(by_entries.n, by_summary.n);
+	for (i = 0; i < by_entries.n; i++) {
+		const struct seen *x = &by_entries.v[i], *y = &by_summary.v[i];
+		if (strcmp(x->id, y->id) != 0 || x->at != y->at || x->v != y->v || x->reasons != y->reasons ||
+		    x->compulsory != y->compulsory)
+			fail_msg("%s at %llu: entries %s %#llx, summary %s %s %#llx", x->id, (unsigned long long)x->at,
+				 ct_verdict_name(x->v), (unsigned long long)x->reasons, y->id,
+				 ct_verdict_name(y->v), (unsigned long long)y->reasons);
+	}
+	for (d = 0; d < NDATES; d++) {
+		assert_memory_equal(&a[d].total, &b[d].total, sizeof(a[d].total));
+		assert_int_equal(a[d].ngroups, b[d].ngroups);
+		for (i = 0; i < a[d].ngroups; i++)
+			assert_memory_equal(&a[d].groups[i].counts, &b[d].groups[i].counts,
+					    sizeof(a[d].groups[i].counts));
+	}
+	ct_coverage_free(a, NDATES);
+	ct_coverage_free(b, NDATES);
+}
+
 /* Digest, every chain at every date (as bytes), and coverage by district at every date. */
 static void answers(ct_ledger *l, ct_buf *out, uint64_t *rng)
 {
@@ -388,6 +462,7 @@ static void answers(ct_ledger *l, ct_buf *out, uint64_t *rng)
 	}
 	for (d = 0; d < NDATES; d++)
 		times[d] = fx_ms(dates[d]);
+	same_both_ways(r, times);
 	memset(&q, 0, sizeof(q));
 	q.by = CT_BY_DISTRICT;
 	q.threads = 2;

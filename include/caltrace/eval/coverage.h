@@ -39,10 +39,27 @@ typedef struct ct_coverage_filter {
 	const char *district, *category, *catalogue, *owner, *tier;
 } ct_coverage_filter;
 
+/*
+ * Where the instruments' facts come from. The answers are the same; the
+ * summary (caltrace/ledger/summary.h) reads no entry of a plain instrument.
+ */
+typedef enum ct_coverage_path {
+	CT_COVERAGE_AUTO = 0,	 /* the summary when the store has a complete one, else the entries */
+	CT_COVERAGE_ENTRIES,	 /* the entries, through the subject index */
+	CT_COVERAGE_SUMMARY,	 /* the summary; CT_ESTATE when the store has none */
+} ct_coverage_path;
+
 typedef struct ct_coverage_query {
 	ct_coverage_filter filter;
 	ct_group_by by;
 	unsigned threads; /* 0: as many as the machine has (at most 8); 1: this thread only */
+	ct_coverage_path path;
+	/* When not NULL: called for every instrument counted, at each time, with its verdict,
+	   reasons and whether compulsory verification applied; from the thread that judged it
+	   (with threads != 1, from several at once). id is valid during the call only. */
+	void (*each)(void *ctx, const char *id, size_t id_len, uint64_t at, ct_verdict verdict,
+		     uint64_t reasons, bool compulsory);
+	void *each_ctx;
 } ct_coverage_query;
 
 typedef struct ct_coverage_counts {
@@ -90,8 +107,8 @@ typedef struct ct_coverage {
  * ntimes results (in the order of times), freed with ct_coverage_free.
  * With threads != 1 and r a reader of its own (not a batch's), further
  * read transactions on the same snapshot share the work.
- * Errors: CT_ESTATE (no genesis), CT_EINVAL (ntimes 0), CT_ECORRUPT,
- * CT_EIO, CT_ENOMEM.
+ * Errors: CT_ESTATE (no genesis; or q->path CT_COVERAGE_SUMMARY and no
+ * complete summary), CT_EINVAL (ntimes 0), CT_ECORRUPT, CT_EIO, CT_ENOMEM.
  */
 int ct_coverage_compute(ct_coverage **out, ct_reader *r, const uint64_t *times, size_t ntimes,
 			const ct_coverage_query *q);

@@ -44,6 +44,10 @@ typedef struct ct_ledger_opts {
 				   so needs ct_netindex_rebuild before its index is used again */
 	uint64_t hash_merge_at; /* recent entry hashes a commit merges into the hash index's main part;
 				   0: 65536 (tests and benchmarks set it; the layout does not depend on it) */
+	/* Long work on open (building the instrument summary, caltrace/ledger/summary.h):
+	   called with what is being done, done of total (total 0: unknown); may be NULL. */
+	void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
+	void *progress_ctx;
 } ct_ledger_opts;
 
 /*
