@@ -197,6 +197,7 @@ static int key_word(const struct part *p, uint32_t n, const uint8_t **out)
 	const ct_summary_word *w = NULL;
 	int err;
 
+	*out = NULL;
 	if ((err = word(p, n, CT_WORD_KEY, &w)) < 0)
 		return err;
 	if (w->len != CT_KEY_BYTES)
@@ -459,7 +460,7 @@ static int lab_of(struct part *p, const ct_summary_inst *s, size_t cal, struct c
 {
 	struct ct__sum_part *sp = p->sp;
 	uint32_t author = cal == SIZE_MAX ? s->regs[0].author : s->cals[cal].author;
-	const uint8_t *key;
+	const uint8_t *key = NULL;
 	struct ct__org *o = NULL;
 	int err;
 
