@@ -4,6 +4,22 @@
 #include "caltrace/base/types.h"
 #include "caltrace/base/error.h"
 
+int ct_array_grow(void **v, size_t *cap, size_t need, size_t size, size_t first, const char *what)
+{
+	size_t c = *cap ? *cap : first;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if (!(p = realloc(*v, c * size)))
+		return ct_error_set(CT_ENOMEM, "out of memory %s", what);
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
 int ct_buf_grow(ct_buf *b, size_t n)
 {
 	size_t want, cap;

@@ -33,22 +33,6 @@ static bool has_registration(const ct_index_row *rows, size_t count)
 	return false;
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 1024;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(p = realloc(*v, c * size)))
-		return ct_error_set(CT_ENOMEM, "out of memory scanning instruments");
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 /* The index of the last calibration row performed at or before t, or SIZE_MAX. */
 static size_t latest_row(const ct_index_row *rows, size_t count, uint64_t t)
 {
@@ -98,9 +82,12 @@ static int collect(void *ctx, const char *id, size_t id_len, const ct_index_row 
 
 	if (!has_registration(rows, count))
 		return 0;
-	if ((err = grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v))) < 0 ||
-	    (err = grow((void **)&c->ids, &c->ids_cap, c->ids_len + id_len, 1)) < 0 ||
-	    (err = grow((void **)&c->rows, &c->rows_cap, c->nrows + count, sizeof(*c->rows))) < 0)
+	if ((err = ct_array_grow((void **)&c->v, &c->cap, c->n + 1, sizeof(*c->v), 1024,
+				 "scanning instruments")) < 0 ||
+	    (err = ct_array_grow((void **)&c->ids, &c->ids_cap, c->ids_len + id_len, 1, 1024,
+				 "scanning instruments")) < 0 ||
+	    (err = ct_array_grow((void **)&c->rows, &c->rows_cap, c->nrows + count, sizeof(*c->rows), 1024,
+				 "scanning instruments")) < 0)
 		return err;
 	in = &c->v[c->n++];
 	in->id_off = c->ids_len;

@@ -124,22 +124,6 @@ static int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 	return 0;
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 4;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(p = realloc(*v, c * size)))
-		return ct_error_set(CT_ENOMEM, "out of memory reading the instrument summary");
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 static void inst_reset(ct_summary_inst *s, const char *id, size_t id_len)
 {
 	s->id = id;
@@ -220,9 +204,12 @@ int ct__summary_decode(ct_summary_inst *s, const char *id, size_t id_len, const 
 	if (get_varint(&p, end, &nregs) < 0 || get_varint(&p, end, &nrets) < 0 ||
 	    get_varint(&p, end, &ncals) < 0 || nregs > len || nrets > len || ncals > len)
 		goto bad;
-	if ((err = grow((void **)&s->regs, &s->cap_regs, nregs, sizeof(*s->regs))) < 0 ||
-	    (err = grow((void **)&s->rets, &s->cap_rets, nrets, sizeof(*s->rets))) < 0 ||
-	    (err = grow((void **)&s->cals, &s->cap_cals, ncals, sizeof(*s->cals))) < 0)
+	if ((err = ct_array_grow((void **)&s->regs, &s->cap_regs, nregs, sizeof(*s->regs), 4,
+				 "reading the instrument summary")) < 0 ||
+	    (err = ct_array_grow((void **)&s->rets, &s->cap_rets, nrets, sizeof(*s->rets), 4,
+				 "reading the instrument summary")) < 0 ||
+	    (err = ct_array_grow((void **)&s->cals, &s->cap_cals, ncals, sizeof(*s->cals), 4,
+				 "reading the instrument summary")) < 0)
 		return err;
 	for (i = 0; i < nregs; i++) {
 		ct_summary_reg *g = &s->regs[i];
@@ -254,7 +241,8 @@ int ct__summary_decode(ct_summary_inst *s, const char *id, size_t id_len, const 
 		    get_u32(&p, end, &c->technician) < 0 || get_u32(&p, end, &c->nuses) < 0 ||
 		    c->nuses > (size_t)(end - p))
 			goto bad;
-		if ((err = grow((void **)&s->uses, &s->cap_uses, s->nuses + c->nuses, sizeof(*s->uses))) < 0)
+		if ((err = ct_array_grow((void **)&s->uses, &s->cap_uses, s->nuses + c->nuses,
+					 sizeof(*s->uses), 4, "reading the instrument summary")) < 0)
 			return err;
 		c->first_use = (uint32_t)s->nuses;
 		for (j = 0; j < c->nuses; j++)
@@ -388,7 +376,8 @@ int ct_summary_dict_load(ct_summary_dict *out, ct_reader *r)
 			size_t c = cap ? cap : 256;
 			while (c <= n)
 				c *= 2;
-			if ((err = grow((void **)&out->words, &cap, c, sizeof(*out->words))) < 0)
+			if ((err = ct_array_grow((void **)&out->words, &cap, c, sizeof(*out->words), 4,
+						 "reading the instrument summary")) < 0)
 				break;
 		}
 		while (out->count <= n)
@@ -438,7 +427,8 @@ static int add_registration(struct words *w, ct_summary_inst *s, const ct_entry 
 		return ct_error_set(CT_ECORRUPT, "stored instrument.register has a malformed mpe");
 	if ((err = intern(w, CT_WORD_QTY, v.p, (size_t)(end.p - v.p), &g.mpe)) < 0)
 		return err;
-	if ((err = grow((void **)&s->regs, &s->cap_regs, s->nregs + 1, sizeof(*s->regs))) < 0)
+	if ((err = ct_array_grow((void **)&s->regs, &s->cap_regs, s->nregs + 1, sizeof(*s->regs), 4,
+				 "reading the instrument summary")) < 0)
 		return err;
 	s->regs[s->nregs++] = g;
 	return 0;
@@ -450,7 +440,8 @@ static int add_retirement(struct words *w, ct_summary_inst *s, const ct_entry *e
 	int err;
 
 	if ((err = intern(w, CT_WORD_KEY, e->author, CT_KEY_BYTES, &t.author)) < 0 ||
-	    (err = grow((void **)&s->rets, &s->cap_rets, s->nrets + 1, sizeof(*s->rets))) < 0)
+	    (err = ct_array_grow((void **)&s->rets, &s->cap_rets, s->nrets + 1, sizeof(*s->rets), 4,
+				 "reading the instrument summary")) < 0)
 		return err;
 	s->rets[s->nrets++] = t;
 	return 0;
@@ -468,7 +459,8 @@ static int add_uses(struct words *w, ct_summary_inst *s, const ct_mp *map, ct_su
 		return ct_error_set(CT_ECORRUPT, "stored calibration lacks its standards");
 	c->first_use = (uint32_t)s->nuses;
 	c->nuses = count;
-	if ((err = grow((void **)&s->uses, &s->cap_uses, s->nuses + count, sizeof(*s->uses))) < 0)
+	if ((err = ct_array_grow((void **)&s->uses, &s->cap_uses, s->nuses + count, sizeof(*s->uses), 4,
+				 "reading the instrument summary")) < 0)
 		return err;
 	for (i = 0; i < count; i++) {
 		ct_mp item = list, v;
@@ -511,7 +503,8 @@ static int add_calibration(struct words *w, ct_summary_inst *s, const ct_entry *
 	    (err = intern_str(w, &map, "technician", true, &c.technician)) < 0 ||
 	    (err = add_uses(w, s, &map, &c)) < 0)
 		return err;
-	if ((err = grow((void **)&s->cals, &s->cap_cals, s->ncals + 1, sizeof(*s->cals))) < 0)
+	if ((err = ct_array_grow((void **)&s->cals, &s->cap_cals, s->ncals + 1, sizeof(*s->cals), 4,
+				 "reading the instrument summary")) < 0)
 		return err;
 	/* sorted by performed_at; one performed at the same time as another goes after it */
 	for (at = s->ncals; at > 0 && s->cals[at - 1].performed_at > time; at--)

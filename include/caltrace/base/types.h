@@ -28,6 +28,14 @@ int ct_buf_grow(ct_buf *b, size_t n);
 /* Frees the buffer's memory; the buffer is reusable afterwards. */
 void ct_buf_free(ct_buf *b);
 
+/*
+ * Ensures the array *v of *cap elements of size bytes has room for need:
+ * when it has not, doubles *cap from first (or from *cap) until it has,
+ * and reallocates. Returns 0, or CT_ENOMEM with the detail "out of memory
+ * <what>" (the array is then as it was).
+ */
+int ct_array_grow(void **v, size_t *cap, size_t need, size_t size, size_t first, const char *what);
+
 /* Lowercase hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void ct_hex(char *out, const uint8_t *bytes, size_t n);
 /* Parses exactly 2n hex digits into out; returns 0 or CT_EINVAL. */
