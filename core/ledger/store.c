@@ -288,6 +288,7 @@ int ct_batch_commit(ct_batch *b)
 		err = ct__mdb_error(rc, "committing");
 	}
 	ct_buf_free(&b->ndirty);
+	ct_hmap_free(&b->words, NULL);
 	ct__txn_end(b->l);
 	free(b);
 	return err;
@@ -299,6 +300,7 @@ void ct_batch_abort(ct_batch *b)
 		return;
 	mdb_txn_abort(b->rd.txn);
 	ct_buf_free(&b->ndirty);
+	ct_hmap_free(&b->words, NULL);
 	ct__txn_end(b->l);
 	free(b);
 }

@@ -9,6 +9,7 @@
 #include "caltrace/ledger/index.h"
 #include "caltrace/ledger/ledger.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/hmap.h"
 
 /*
  * The store's format, in DB_META "format" (u32). What changed, and the
@@ -95,6 +96,8 @@ struct ct_batch {
 	ct_buf ndirty;       /* network index keys this batch touched: u8 len || key, repeated */
 	uint64_t added_entries, added_bytes; /* stored by this batch: the counters in DB_META */
 	uint64_t next_number; /* the number of the next entry stored, 0 until looked up (pos.c) */
+	ct_hmap words;        /* the instrument summary's words looked up or added in this batch (summary.c) */
+	bool summary_complete; /* the summary was found complete in this batch (summary.c) */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)

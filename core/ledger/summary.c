@@ -584,12 +584,17 @@ static int kept_for(ct_batch *b, const char *id, size_t id_len, bool *out)
 	int err;
 
 	*out = false;
+	if (b->summary_complete) {
+		*out = true;
+		return 0;
+	}
 	if (!b->l->dbi[DB_SUMMARY])
 		return 0;
 	if ((err = version_of(&b->rd, &version)) < 0)
 		return err;
 	if (version == CT_SUMMARY_VERSION) {
-		*out = true;
+		/* only a build in this batch undoes it (start_over) */
+		b->summary_complete = *out = true;
 		return 0;
 	}
 	if (version != 0)
@@ -637,7 +642,7 @@ static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool
 int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, size_t id_len, char kind,
 			  uint64_t time)
 {
-	struct words w = {&b->rd, b, NULL};
+	struct words w = {&b->rd, b, &b->words}; /* the batch's words: its entries share most */
 	ct_summary_inst s;
 	ct_buf buf = CT_BUF_INIT;
 	bool kept;
@@ -749,6 +754,9 @@ static int start_over(ct_batch *b)
 
 	if ((rc = mdb_drop(b->rd.txn, b->l->dbi[DB_SUMMARY], 0)) != 0)
 		return ct__mdb_error(rc, "emptying the instrument summary");
+	/* the words and the version this batch remembered are gone with it */
+	ct_hmap_free(&b->words, NULL);
+	b->summary_complete = false;
 	return ct__put(b, DB_SUMMARY, "P", 1, "", 0, 0);
 }
 

@@ -46,6 +46,15 @@ static bool combine_sodium(uint8_t out[32], const uint8_t a[32], const uint8_t b
 	return crypto_core_ed25519_sub(out, ab, bA) == 0;
 }
 
+/* s < 2^252 with every w-bit window (from bit 0) set to v, the top window cut at bit 251 */
+static void fill_windows(uint8_t s[32], int w, unsigned v)
+{
+	memset(s, 0, 32);
+	for (int bit = 0; bit < 252; bit++)
+		if (v >> (bit % w) & 1)
+			s[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
 static void check_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32], const uint8_t pk[32])
 {
 	uint8_t want[32], got[32];
@@ -75,7 +84,16 @@ static void test_combine_matches_libsodium(void **state)
 			random_scalar(b, &rng);
 			check_combine(k, a, b, s.pk);
 		}
-		/* digits at their limits: 1, 8, 15, 16, 0x88.., L - 1 */
+		/* the key's radix-64 digits at their limits: every 6-bit window 31, 32 (-32 with a carry), 33, 63 */
+		static const unsigned windows[] = {31, 32, 33, 63};
+		for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+			fill_windows(b, 6, windows[i]);
+			memset(a, 0, 32);
+			a[0] = 1;
+			check_combine(k, a, b, s.pk);
+			check_combine(k, b, b, s.pk);
+		}
+		/* small digits: 1, 8, 15, 16, 0x88.., L - 1 */
 		static const uint8_t smalls[] = {1, 2, 8, 15, 16, 0x88, 0xff};
 		for (size_t i = 0; i < sizeof(smalls); i++) {
 			memset(a, 0, 32);
