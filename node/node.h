@@ -55,7 +55,7 @@
 #define NODE_FULL_RETRY_MS	 30000 /* a full store: try to write again this often */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256   /* ... and after so many entries written */
-#define NODE_TRIM_BYTES		 (48u << 20) /* release them once this much of them is resident */
+#define NODE_TRIM_BYTES		 (128u << 20) /* release them once this much of them is resident (docs/PERFORMANCE.md) */
 #define NODE_CHECKPOINT_QUIET_MS 1000	     /* own feed still this long after growing: sign its checkpoint */
 #define NODE_CHECKPOINT_MAX_MS	 120000	     /* ... and while it keeps growing, at least this often */
 #define NODE_AHEAD_MAX		 256	     /* checkpoints held in memory to witness after catching up */
