@@ -277,6 +277,7 @@ static struct {
 	uint8_t L[32]; /* the group order, 2^252 + 27742317777372353535851937790883648493 */
 	bool sodium; /* sodium_init succeeded */
 	bool ready;  /* ... and the constants and table above are right */
+	bool bmi2;   /* the processor has AVX2 and BMI2 (ct__sigkey_fast) */
 } C;
 
 static pthread_once_t c_once = PTHREAD_ONCE_INIT;
@@ -581,6 +582,10 @@ static void init_constants(void)
 	pt_encode(back, &base.X, &base.Y);
 	if (memcmp(back, b, 32) != 0 || !build_rows(&C.base[0][0], BASE_DIGITS, BASE_ROW, &base))
 		return;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	__builtin_cpu_init();
+	C.bmi2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+#endif
 	C.ready = true;
 }
 
@@ -744,7 +749,8 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 
 #define CHUNK CT_SIGKEY_CHUNK
 
-void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
+static inline __attribute__((always_inline)) void fast_chunk(const ct_sigkey *k, size_t n, const ct_signed *items,
+							     bool *fast)
 {
 	point acc[CHUNK];
 	fe z[CHUNK], scratch[CHUNK];
@@ -785,6 +791,44 @@ void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool 
 		pt_encode(enc, &x, &y);
 		fast[i] = memcmp(enc, items[i].sig, 32) == 0;
 	}
+}
+
+/*
+ * fast_chunk compiled twice on x86-64: for processors with AVX2 and BMI2
+ * (2013 on; BMI2's flagless multiply serves fe_mul's 64 x 64 -> 128
+ * products, about a quarter faster here) and for any x86-64, chosen once by
+ * what the processor says (tests run both: ct__sigkey_use_generic).
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TWO_BUILDS 1
+__attribute__((target("avx2,bmi2"))) static void fast_chunk_bmi2(const ct_sigkey *k, size_t n,
+								   const ct_signed *items, bool *fast)
+{
+	fast_chunk(k, n, items, fast);
+}
+#endif
+
+static void fast_chunk_generic(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
+{
+	fast_chunk(k, n, items, fast);
+}
+
+static bool generic_only;
+
+void ct__sigkey_use_generic(bool generic)
+{
+	generic_only = generic;
+}
+
+void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
+{
+#ifdef TWO_BUILDS
+	if (!generic_only && C.bmi2) {
+		fast_chunk_bmi2(k, n, items, fast);
+		return;
+	}
+#endif
+	fast_chunk_generic(k, n, items, fast);
 }
 
 size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES], size_t n,

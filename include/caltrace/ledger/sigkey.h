@@ -89,6 +89,9 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 #define CT_SIGKEY_CHUNK 64
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast);
 
+/* For the tests: true makes ct__sigkey_fast use its build for any x86-64 even where a faster one runs. */
+void ct__sigkey_use_generic(bool generic);
+
 /*
  * For the tests: builds the table of any canonical curve point, skipping
  * the subgroup checks of ct_sigkey_new, so that the fast path's own
