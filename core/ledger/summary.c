@@ -1,7 +1,7 @@
 /*
  * The instrument summary (caltrace/ledger/summary.h): one record per
- * instrument in DB_SUMMARY, kept with each entry stored, built when
- * missing, checked against the entries.
+ * instrument in DB_SUMMARY, kept with each entry stored; built when
+ * missing and checked against the entries by summary_build.c.
  *
  * Keys of DB_SUMMARY:
  *   'V'            -> u32 version: the summary is complete (absent while building)
@@ -31,26 +31,8 @@
 #include "store_internal.h"
 #include "summary_internal.h"
 
-#define KEY_MAX (1 + CT_ID_MAX)
-#define REC '~' /* records come last: a build appends them in id order (MDB_APPEND, full pages) */
-#define BUILD_CHUNK 5000 /* instruments per transaction while building */
 
 /* ---- records ------------------------------------------------------------------------------- */
-
-static void put_be32(uint8_t p[4], uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const void *v)
-{
-	const uint8_t *p = v;
-
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Writes v into b, whose room the caller reserved (ct_buf_grow). */
 static void put_varint(ct_buf *b, uint64_t v)
@@ -124,7 +106,7 @@ static int get_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
 	return 0;
 }
 
-static void inst_reset(ct_summary_inst *s, const char *id, size_t id_len)
+void ct__summary_inst_reset(ct_summary_inst *s, const char *id, size_t id_len)
 {
 	s->id = id;
 	s->id_len = id_len;
@@ -200,7 +182,7 @@ int ct__summary_decode(ct_summary_inst *s, const char *id, size_t id_len, const 
 	size_t i, j;
 	int err;
 
-	inst_reset(s, id, id_len);
+	ct__summary_inst_reset(s, id, id_len);
 	if (get_varint(&p, end, &nregs) < 0 || get_varint(&p, end, &nrets) < 0 ||
 	    get_varint(&p, end, &ncals) < 0 || nregs > len || nrets > len || ncals > len)
 		goto bad;
@@ -263,20 +245,13 @@ bad:
 
 /* ---- the dictionary -------------------------------------------------------------------------- */
 
-/* Where words are looked up (r), added (b, NULL: look up only) and remembered for a while (cache, or NULL). */
-struct words {
-	ct_reader *r;
-	ct_batch *b;
-	ct_hmap *cache; /* tag||bytes -> number: a build's, for one transaction */
-};
-
 /*
  * The number of word (tag, bytes): found, or (b not NULL) added. Without
  * b, a word not in the dictionary is CT_ENOTFOUND.
  */
 static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, size_t len, uint32_t *out);
 
-static int intern(struct words *w, char tag, const void *bytes, size_t len, uint32_t *out)
+static int intern(struct ct__words *w, char tag, const void *bytes, size_t len, uint32_t *out)
 {
 	uint8_t small[1 + 64];
 	void *hit;
@@ -312,13 +287,13 @@ static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, siz
 		if (v.mv_size != 4)
 			return ct_error_set(CT_ECORRUPT, "instrument summary: a dictionary key of %zu bytes",
 					    v.mv_size);
-		*out = get_be32(v.mv_data);
+		*out = ct__get_be32(v.mv_data);
 		return 0;
 	}
 	if (err != CT_ENOTFOUND || !b)
 		return err;
 	if ((err = ct__get(r, DB_SUMMARY, "N", 1, &v)) == 0 && v.mv_size == 4)
-		next = get_be32(v.mv_data);
+		next = ct__get_be32(v.mv_data);
 	else if (err != CT_ENOTFOUND && err < 0)
 		return err;
 	if (!(word = malloc(1 + len)))
@@ -326,11 +301,11 @@ static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, siz
 	word[0] = (uint8_t)tag;
 	memcpy(word + 1, bytes, len);
 	dkey[0] = 'd';
-	put_be32(dkey + 1, next);
-	put_be32(num, next);
+	ct__put_be32(dkey + 1, next);
+	ct__put_be32(num, next);
 	if ((err = ct__put(b, DB_SUMMARY, dkey, sizeof(dkey), word, 1 + len, 0)) == 0 &&
 	    (err = ct__put(b, DB_SUMMARY, key, sizeof(key), num, 4, 0)) == 0) {
-		put_be32(num, next + 1);
+		ct__put_be32(num, next + 1);
 		err = ct__put(b, DB_SUMMARY, "N", 1, num, 4, 0);
 	}
 	free(word);
@@ -338,7 +313,7 @@ static int intern_db(ct_reader *r, ct_batch *b, char tag, const void *bytes, siz
 	return err;
 }
 
-static int intern_str(struct words *w, const ct_mp *map, const char *field, bool optional,
+static int intern_str(struct ct__words *w, const ct_mp *map, const char *field, bool optional,
 		      uint32_t *out)
 {
 	const char *s;
@@ -371,7 +346,7 @@ int ct_summary_dict_load(ct_summary_dict *out, ct_reader *r)
 			err = ct_error_set(CT_ECORRUPT, "instrument summary: a malformed dictionary word");
 			break;
 		}
-		n = get_be32(key + 1);
+		n = ct__get_be32(key + 1);
 		if (n >= cap) {
 			size_t c = cap ? cap : 256;
 			while (c <= n)
@@ -404,7 +379,7 @@ void ct_summary_dict_free(ct_summary_dict *d)
 
 /* ---- summarising an entry ----------------------------------------------------------------------- */
 
-static int add_registration(struct words *w, ct_summary_inst *s, const ct_entry *e)
+static int add_registration(struct ct__words *w, ct_summary_inst *s, const ct_entry *e)
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len), v, end;
 	ct_summary_reg g;
@@ -434,7 +409,7 @@ static int add_registration(struct words *w, ct_summary_inst *s, const ct_entry 
 	return 0;
 }
 
-static int add_retirement(struct words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time)
+static int add_retirement(struct ct__words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time)
 {
 	ct_summary_ret t = {time, e->seq, 0};
 	int err;
@@ -448,7 +423,7 @@ static int add_retirement(struct words *w, ct_summary_inst *s, const ct_entry *e
 }
 
 /* The standards a calibration cites, appended to s->uses. */
-static int add_uses(struct words *w, ct_summary_inst *s, const ct_mp *map, ct_summary_cal *c)
+static int add_uses(struct ct__words *w, ct_summary_inst *s, const ct_mp *map, ct_summary_cal *c)
 {
 	uint8_t word[CT_HASH_BYTES + CT_ID_MAX];
 	ct_mp list;
@@ -483,7 +458,7 @@ static int add_uses(struct words *w, ct_summary_inst *s, const ct_mp *map, ct_su
 	return 0;
 }
 
-static int add_calibration(struct words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time,
+static int add_calibration(struct ct__words *w, ct_summary_inst *s, const ct_entry *e, uint64_t time,
 			   const uint8_t hash[CT_HASH_BYTES])
 {
 	ct_mp map = ct_mp_over(e->body, e->body_len), v;
@@ -517,7 +492,7 @@ static int add_calibration(struct words *w, ct_summary_inst *s, const ct_entry *
 }
 
 /* Adds what the entry behind an instrument row of kind says to s. */
-static int add_entry(struct words *w, ct_summary_inst *s, const ct_entry *e, char kind, uint64_t time,
+int ct__summary_add_entry(struct ct__words *w, ct_summary_inst *s, const ct_entry *e, char kind, uint64_t time,
 		     const uint8_t hash[CT_HASH_BYTES])
 {
 	switch (kind) {
@@ -534,7 +509,7 @@ static int add_entry(struct words *w, ct_summary_inst *s, const ct_entry *e, cha
 
 /* ---- state ------------------------------------------------------------------------------------- */
 
-static int version_of(ct_reader *r, uint32_t *out)
+int ct__summary_version(ct_reader *r, uint32_t *out)
 {
 	MDB_val v;
 	int err;
@@ -546,7 +521,7 @@ static int version_of(ct_reader *r, uint32_t *out)
 		return err;
 	if (v.mv_size != 4)
 		return ct_error_set(CT_ECORRUPT, "instrument summary: a version of %zu bytes", v.mv_size);
-	*out = get_be32(v.mv_data);
+	*out = ct__get_be32(v.mv_data);
 	return 0;
 }
 
@@ -558,17 +533,17 @@ int ct_summary_ready(ct_reader *r, bool *out)
 	*out = false;
 	if (!r->l->dbi[DB_SUMMARY])
 		return 0; /* a store from before the summary, opened read-only */
-	if ((err = version_of(r, &version)) < 0)
+	if ((err = ct__summary_version(r, &version)) < 0)
 		return err;
 	*out = version == CT_SUMMARY_VERSION;
 	return 0;
 }
 
-static int record_key(uint8_t key[KEY_MAX], const char *id, size_t id_len)
+static int record_key(uint8_t key[CT__SUMMARY_KEY_MAX], const char *id, size_t id_len)
 {
 	if (id_len == 0 || id_len > CT_ID_MAX)
 		return ct_error_set(CT_EINVAL, "instrument id of %zu bytes", id_len);
-	key[0] = REC;
+	key[0] = CT__SUMMARY_REC;
 	memcpy(key + 1, id, id_len);
 	return 0;
 }
@@ -590,7 +565,7 @@ static int kept_for(ct_batch *b, const char *id, size_t id_len, bool *out)
 	}
 	if (!b->l->dbi[DB_SUMMARY])
 		return 0;
-	if ((err = version_of(&b->rd, &version)) < 0)
+	if ((err = ct__summary_version(&b->rd, &version)) < 0)
 		return err;
 	if (version == CT_SUMMARY_VERSION) {
 		/* only a build in this batch undoes it (start_over) */
@@ -612,11 +587,11 @@ static int kept_for(ct_batch *b, const char *id, size_t id_len, bool *out)
 /* Reads the stored record of id into s (empty when none). */
 static int read_record(ct_reader *r, const char *id, size_t id_len, ct_summary_inst *s)
 {
-	uint8_t key[KEY_MAX];
+	uint8_t key[CT__SUMMARY_KEY_MAX];
 	MDB_val v;
 	int err;
 
-	inst_reset(s, id, id_len);
+	ct__summary_inst_reset(s, id, id_len);
 	if ((err = record_key(key, id, id_len)) < 0)
 		return err;
 	if ((err = ct__get(r, DB_SUMMARY, key, 1 + id_len, &v)) == CT_ENOTFOUND)
@@ -627,9 +602,9 @@ static int read_record(ct_reader *r, const char *id, size_t id_len, ct_summary_i
 }
 
 /* append: s's id is after every record's (a build's order): fills pages instead of splitting them. */
-static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool append)
+int ct__summary_write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool append)
 {
-	uint8_t key[KEY_MAX];
+	uint8_t key[CT__SUMMARY_KEY_MAX];
 	int err;
 
 	if ((err = record_key(key, s->id, s->id_len)) < 0 || (err = encode(buf, s)) < 0)
@@ -642,7 +617,7 @@ static int write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool
 int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, size_t id_len, char kind,
 			  uint64_t time)
 {
-	struct words w = {&b->rd, b, &b->words}; /* the batch's words: its entries share most */
+	struct ct__words w = {&b->rd, b, &b->words}; /* the batch's words: its entries share most */
 	ct_summary_inst s;
 	ct_buf buf = CT_BUF_INIT;
 	bool kept;
@@ -652,340 +627,10 @@ int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, siz
 		return err;
 	memset(&s, 0, sizeof(s));
 	if ((err = read_record(&b->rd, id, id_len, &s)) == 0 &&
-	    (err = add_entry(&w, &s, &p->e, kind, time, p->hash)) == 0)
-		err = write_record(b, &s, &buf, false);
+	    (err = ct__summary_add_entry(&w, &s, &p->e, kind, time, p->hash)) == 0)
+		err = ct__summary_write_record(b, &s, &buf, false);
 	ct_summary_inst_free(&s);
 	ct_buf_free(&buf);
-	return err;
-}
-
-/* ---- building and checking ------------------------------------------------------------------------- */
-
-struct from_rows {
-	struct words *w;
-	ct_summary_inst *s;
-	int err;
-};
-
-static int summarise_row(void *ctx, const ct_index_row *row)
-{
-	struct from_rows *f = ctx;
-	ct_entry e;
-	int err;
-
-	if (row->kind != CT_ROW_REGISTER && row->kind != CT_ROW_RETIRE && row->kind != CT_ROW_CAL)
-		return 0;
-	if ((err = ct_read_entry_by_hash(&e, f->w->r, row->hash)) < 0)
-		return f->err = ct_error_wrap(err, "instrument %.*s: an index row's entry", (int)f->s->id_len,
-					      f->s->id);
-	return f->err = add_entry(f->w, f->s, &e, row->kind, row->time, row->hash);
-}
-
-/* The record of instrument id made from its rows and entries. */
-static int summarise(struct words *w, const char *id, size_t id_len, ct_summary_inst *s)
-{
-	struct from_rows f = {w, s, 0};
-	int err;
-
-	inst_reset(s, id, id_len);
-	err = ct_read_subject_rows(w->r, CT_NS_INSTRUMENT, id, id_len, 0, summarise_row, &f);
-	return err < 0 ? err : f.err;
-}
-
-/* Summarises up to BUILD_CHUNK instruments after *resume (empty: from the first) in b. */
-static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *finished)
-{
-	MDB_cursor *cur = NULL;
-	uint8_t key[KEY_MAX];
-	MDB_val k, v;
-	ct_summary_inst s;
-	ct_buf buf = CT_BUF_INIT;
-	ct_hmap cache = {0};
-	struct words w = {&b->rd, b, &cache};
-	size_t n = 0, dups;
-	int rc, err = 0;
-
-	memset(&s, 0, sizeof(s));
-	*finished = false;
-	key[0] = CT_NS_INSTRUMENT;
-	if (resume->len)
-		memcpy(key + 1, resume->ptr, resume->len);
-	k.mv_size = 1 + resume->len;
-	k.mv_data = key;
-	if ((rc = mdb_cursor_open(b->rd.txn, b->l->dbi[DB_SUBJECTS], &cur)) != 0)
-		return ct__mdb_error(rc, "subjects");
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && resume->len && k.mv_size == 1 + resume->len && memcmp(k.mv_data, key, k.mv_size) == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
-	for (; rc == 0 && n < BUILD_CHUNK; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP), n++) {
-		const char *id = (const char *)k.mv_data + 1;
-		size_t id_len = k.mv_size - 1;
-		if (k.mv_size < 2 || ((uint8_t *)k.mv_data)[0] != CT_NS_INSTRUMENT) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		if ((rc = mdb_cursor_count(cur, &dups)) != 0)
-			break;
-		*rows_done += dups;
-		/* the cursor stays valid: summarising reads other databases and writes only DB_SUMMARY */
-		if ((err = summarise(&w, id, id_len, &s)) < 0 || (err = write_record(b, &s, &buf, true)) < 0)
-			break;
-		resume->len = 0;
-		if ((err = ct_buf_put(resume, id, id_len)) < 0)
-			break;
-	}
-	if (rc == MDB_NOTFOUND)
-		*finished = true;
-	else if (rc && err == 0)
-		err = ct__mdb_error(rc, "subjects");
-	mdb_cursor_close(cur);
-	if (err == 0 && !*finished)
-		err = ct__put(b, DB_SUMMARY, "P", 1, resume->ptr, resume->len, 0);
-	ct_hmap_free(&cache, NULL);
-	ct_summary_inst_free(&s);
-	ct_buf_free(&buf);
-	return err;
-}
-
-/* Empties the summary and marks a build begun ('P' empty: nothing summarised yet), in b. */
-static int start_over(ct_batch *b)
-{
-	int rc;
-
-	if ((rc = mdb_drop(b->rd.txn, b->l->dbi[DB_SUMMARY], 0)) != 0)
-		return ct__mdb_error(rc, "emptying the instrument summary");
-	/* the words and the version this batch remembered are gone with it */
-	ct_hmap_free(&b->words, NULL);
-	b->summary_complete = false;
-	return ct__put(b, DB_SUMMARY, "P", 1, "", 0, 0);
-}
-
-/*
- * One transaction of a build: goes on from the 'P' the store holds (so
- * that processes opening the store at once share one build instead of
- * undoing each other's), starting over when there is none (or a summary
- * of another version); *finished once the summary is complete (by this
- * process or another).
- */
-static int build_step(ct_batch *b, ct_buf *resume, uint64_t *done, uint64_t *total, bool *finished)
-{
-	uint8_t version[4];
-	uint32_t have = 0;
-	MDB_stat st;
-	MDB_val v;
-	int err;
-
-	*finished = false;
-	if ((err = version_of(&b->rd, &have)) < 0)
-		return err;
-	if (have == CT_SUMMARY_VERSION) {
-		*finished = true;
-		return 0;
-	}
-	resume->len = 0;
-	if ((err = ct__get(&b->rd, DB_SUMMARY, "P", 1, &v)) == CT_ENOTFOUND || (err == 0 && have != 0))
-		err = start_over(b);
-	else if (err == 0)
-		err = ct_buf_put(resume, v.mv_data, v.mv_size);
-	if (err < 0)
-		return err;
-	if (!*total && mdb_stat(b->rd.txn, b->l->dbi[DB_SUBJECTS], &st) == 0)
-		*total = st.ms_entries;
-	if ((err = build_chunk(b, resume, done, finished)) < 0 || !*finished)
-		return err;
-	put_be32(version, CT_SUMMARY_VERSION);
-	if ((err = ct__put(b, DB_SUMMARY, "V", 1, version, 4, 0)) < 0)
-		return err;
-	return ct__del(b, DB_SUMMARY, "P", 1, NULL, 0);
-}
-
-/* Builds (or helps build) the summary until it is complete; start_over first when fresh. */
-static int build(ct_ledger *l, bool fresh, ct_progress_fn progress, void *ctx)
-{
-	ct_buf resume = CT_BUF_INIT;
-	uint64_t total = 0, done = 0;
-	bool finished = false;
-	ct_batch *b = NULL;
-	int err = 0;
-
-	if (l->read_only)
-		return ct_error_set(CT_ESTATE, "the store is open read-only: the summary cannot be built");
-	if (fresh) {
-		if ((err = ct_batch_begin(&b, l)) < 0)
-			return err;
-		if ((err = start_over(b)) < 0) {
-			ct_batch_abort(b);
-			return err;
-		}
-		if ((err = ct_batch_commit(b)) < 0)
-			return err;
-	}
-	while (!finished) {
-		if ((err = ct_batch_begin(&b, l)) < 0)
-			break;
-		if ((err = build_step(b, &resume, &done, &total, &finished)) < 0) {
-			ct_batch_abort(b);
-			break;
-		}
-		if ((err = ct_batch_commit(b)) < 0)
-			break;
-		if (progress)
-			progress(ctx, "summarising instruments (index rows)", done < total ? done : total, total);
-	}
-	ct_buf_free(&resume);
-	return err;
-}
-
-int ct_summary_rebuild(ct_ledger *l, ct_progress_fn progress, void *ctx)
-{
-	return build(l, true, progress, ctx);
-}
-
-int ct__summary_ensure(ct_ledger *l, ct_progress_fn progress, void *ctx)
-{
-	ct_reader *r = NULL;
-	uint32_t version = 0;
-	int err;
-
-	if (l->read_only)
-		return 0;
-	if ((err = ct_reader_begin(&r, l)) < 0)
-		return err;
-	err = version_of(r, &version);
-	ct_reader_end(r);
-	if (err < 0 || version == CT_SUMMARY_VERSION)
-		return err;
-	return build(l, false, progress, ctx); /* joins a build another process began */
-}
-
-/* ---- checking ---------------------------------------------------------------------------------- */
-
-static bool same_uses(const ct_summary_inst *a, const ct_summary_cal *x, const ct_summary_inst *b,
-		      const ct_summary_cal *y)
-{
-	return x->nuses == y->nuses &&
-	       (x->nuses == 0 ||
-		memcmp(a->uses + x->first_use, b->uses + y->first_use, x->nuses * sizeof(*a->uses)) == 0);
-}
-
-static bool same_cal(const ct_summary_inst *a, const ct_summary_cal *x, const ct_summary_inst *b,
-		     const ct_summary_cal *y)
-{
-	return x->performed_at == y->performed_at && x->valid_until == y->valid_until && x->seq == y->seq &&
-	       memcmp(x->hash, y->hash, CT_SUMMARY_HASH_PREFIX) == 0 && x->author == y->author &&
-	       x->kind == y->kind && x->result == y->result && x->technician == y->technician &&
-	       same_uses(a, x, b, y);
-}
-
-static bool same_reg(const ct_summary_reg *x, const ct_summary_reg *y)
-{
-	return x->time == y->time && x->seq == y->seq && x->author == y->author && x->category == y->category &&
-	       x->district == y->district && x->owner == y->owner && x->mpe == y->mpe &&
-	       x->catalogue == y->catalogue && x->domain == y->domain;
-}
-
-static bool same_ret(const ct_summary_ret *x, const ct_summary_ret *y)
-{
-	return x->time == y->time && x->seq == y->seq && x->author == y->author;
-}
-
-/* Whether two records say the same, entries of one time in any order. */
-static bool same_record(const ct_summary_inst *a, const ct_summary_inst *b)
-{
-	size_t i, j;
-
-	if (a->nregs != b->nregs || a->nrets != b->nrets || a->ncals != b->ncals)
-		return false;
-	for (i = 0; i < a->nregs; i++) {
-		for (j = 0; j < b->nregs && !same_reg(&a->regs[i], &b->regs[j]); j++)
-			;
-		if (j == b->nregs)
-			return false;
-	}
-	for (i = 0; i < a->nrets; i++) {
-		for (j = 0; j < b->nrets && !same_ret(&a->rets[i], &b->rets[j]); j++)
-			;
-		if (j == b->nrets)
-			return false;
-	}
-	for (i = 0; i < a->ncals; i++) {
-		if (a->cals[i].performed_at != b->cals[i].performed_at)
-			return false;
-		for (j = 0; j < b->ncals && !same_cal(a, &a->cals[i], b, &b->cals[j]); j++)
-			;
-		if (j == b->ncals)
-			return false;
-	}
-	return true;
-}
-
-struct check {
-	ct_reader *r;
-	struct words w;
-	ct_summary_inst made, stored;
-	uint64_t checked, rows, total;
-	ct_progress_fn progress;
-	void *ctx;
-};
-
-static int check_one(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
-{
-	struct check *c = ctx;
-	int err;
-
-	(void)rows;
-	c->rows += count;
-	if ((err = summarise(&c->w, id, id_len, &c->made)) == CT_ENOTFOUND)
-		return ct_error_set(CT_ECORRUPT, "instrument summary: a word of %.*s's entries is not in the dictionary",
-				    (int)id_len, id);
-	if (err < 0)
-		return err;
-	if ((err = ct_summary_get(c->r, id, id_len, &c->stored)) == CT_ENOTFOUND)
-		return ct_error_set(CT_ECORRUPT, "instrument summary: %.*s has no record", (int)id_len, id);
-	if (err < 0)
-		return err;
-	if (!same_record(&c->made, &c->stored))
-		return ct_error_set(CT_ECORRUPT, "instrument summary: the record of %.*s differs from its entries",
-				    (int)id_len, id);
-	if (++c->checked % 100000 == 0 && c->progress)
-		c->progress(c->ctx, "checking the instrument summary (index rows)", c->rows, c->total);
-	return 0;
-}
-
-static int count_record(void *ctx, const ct_summary_inst *s)
-{
-	(void)s;
-	++*(uint64_t *)ctx;
-	return 0;
-}
-
-int ct_summary_check(ct_reader *r, uint64_t *checked, ct_progress_fn progress, void *ctx)
-{
-	struct check c;
-	uint64_t records = 0;
-	MDB_stat st;
-	bool ready;
-	int err;
-
-	*checked = 0;
-	if ((err = ct_summary_ready(r, &ready)) < 0)
-		return err;
-	if (!ready)
-		return ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
-	memset(&c, 0, sizeof(c));
-	c.r = r;
-	c.w.r = r;
-	c.progress = progress;
-	c.ctx = ctx;
-	c.total = mdb_stat(r->txn, r->l->dbi[DB_SUBJECTS], &st) == 0 ? st.ms_entries : 0;
-	err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, check_one, &c);
-	if (err == 0 && (err = ct_summary_scan(r, 0, 1, count_record, &records)) == 0 && records != c.checked)
-		err = ct_error_set(CT_ECORRUPT,
-				   "instrument summary: %llu records for %llu instruments in the index",
-				   (unsigned long long)records, (unsigned long long)c.checked);
-	*checked = c.checked;
-	ct_summary_inst_free(&c.made);
-	ct_summary_inst_free(&c.stored);
 	return err;
 }
 
@@ -993,7 +638,7 @@ int ct_summary_check(ct_reader *r, uint64_t *checked, ct_progress_fn progress, v
 
 int ct_summary_get(ct_reader *r, const char *id, size_t id_len, ct_summary_inst *out)
 {
-	uint8_t key[KEY_MAX];
+	uint8_t key[CT__SUMMARY_KEY_MAX];
 	MDB_val v;
 	bool ready;
 	int err;
@@ -1027,23 +672,23 @@ static uint64_t key_number(const MDB_val *k, size_t skip)
  * interpolated between the first and the last (a shared prefix, then 8
  * bytes read as a number). Empty to: up to the end of the records.
  */
-static int part_bounds(MDB_cursor *cur, unsigned part, unsigned parts, uint8_t from[KEY_MAX + 8], size_t *from_len,
-		       uint8_t to[KEY_MAX + 8], size_t *to_len)
+static int part_bounds(MDB_cursor *cur, unsigned part, unsigned parts, uint8_t from[CT__SUMMARY_KEY_MAX + 8], size_t *from_len,
+		       uint8_t to[CT__SUMMARY_KEY_MAX + 8], size_t *to_len)
 {
-	uint8_t lo[KEY_MAX];
+	uint8_t lo[CT__SUMMARY_KEY_MAX];
 	MDB_val k = {1, NULL}, v;
 	size_t lo_len, prefix = 0, i;
 	uint64_t a, z, step;
 	int rc;
 
-	from[0] = REC;
+	from[0] = CT__SUMMARY_REC;
 	*from_len = 1;
 	*to_len = 0;
 	if (parts <= 1)
 		return 0;
 	k.mv_data = from;
 	if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == MDB_NOTFOUND ||
-	    (rc == 0 && ((const uint8_t *)k.mv_data)[0] != REC))
+	    (rc == 0 && ((const uint8_t *)k.mv_data)[0] != CT__SUMMARY_REC))
 		return part == 0 ? 0 : 1; /* no records: part 0 sees none, the others skip */
 	if (rc)
 		return ct__mdb_error(rc, "instrument summary");
@@ -1085,7 +730,7 @@ static int key_before(const MDB_val *k, const uint8_t *to, size_t to_len)
 int ct_summary_scan(ct_reader *r, unsigned part, unsigned parts, ct_summary_fn cb, void *ctx)
 {
 	MDB_cursor *cur = NULL;
-	uint8_t from[KEY_MAX + 8], to[KEY_MAX + 8];
+	uint8_t from[CT__SUMMARY_KEY_MAX + 8], to[CT__SUMMARY_KEY_MAX + 8];
 	size_t from_len, to_len;
 	ct_summary_inst s;
 	MDB_val k, v;
@@ -1107,7 +752,7 @@ int ct_summary_scan(ct_reader *r, unsigned part, unsigned parts, ct_summary_fn c
 	k.mv_data = from;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *key = k.mv_data;
-		if (k.mv_size < 2 || key[0] != REC || (to_len && !key_before(&k, to, to_len)))
+		if (k.mv_size < 2 || key[0] != CT__SUMMARY_REC || (to_len && !key_before(&k, to, to_len)))
 			break;
 		if ((err = ct__summary_decode(&s, (const char *)key + 1, k.mv_size - 1, v.mv_data, v.mv_size)) < 0 ||
 		    (err = cb(ctx, &s)) != 0)
