@@ -636,17 +636,24 @@ int ct__summary_row_added(ct_batch *b, const ct_prepared *p, const char *id, siz
 
 /* ---- reading ------------------------------------------------------------------------------------ */
 
-int ct_summary_get(ct_reader *r, const char *id, size_t id_len, ct_summary_inst *out)
+int ct__summary_require(ct_reader *r)
 {
-	uint8_t key[CT__SUMMARY_KEY_MAX];
-	MDB_val v;
 	bool ready;
 	int err;
 
 	if ((err = ct_summary_ready(r, &ready)) < 0)
 		return err;
-	if (!ready)
-		return ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
+	return ready ? 0 : ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
+}
+
+int ct_summary_get(ct_reader *r, const char *id, size_t id_len, ct_summary_inst *out)
+{
+	uint8_t key[CT__SUMMARY_KEY_MAX];
+	MDB_val v;
+	int err;
+
+	if ((err = ct__summary_require(r)) < 0)
+		return err;
 	if ((err = record_key(key, id, id_len)) < 0)
 		return err;
 	if ((err = ct__get(r, DB_SUMMARY, key, 1 + id_len, &v)) == CT_ENOTFOUND)
@@ -734,13 +741,10 @@ int ct_summary_scan(ct_reader *r, unsigned part, unsigned parts, ct_summary_fn c
 	size_t from_len, to_len;
 	ct_summary_inst s;
 	MDB_val k, v;
-	bool ready;
 	int rc, err;
 
-	if ((err = ct_summary_ready(r, &ready)) < 0)
+	if ((err = ct__summary_require(r)) < 0)
 		return err;
-	if (!ready)
-		return ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
 	memset(&s, 0, sizeof(s));
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_SUMMARY], &cur)) != 0)
 		return ct__mdb_error(rc, "instrument summary");

@@ -318,14 +318,11 @@ int ct_summary_check(ct_reader *r, uint64_t *checked, ct_progress_fn progress, v
 	struct check c;
 	uint64_t records = 0;
 	MDB_stat st;
-	bool ready;
 	int err;
 
 	*checked = 0;
-	if ((err = ct_summary_ready(r, &ready)) < 0)
+	if ((err = ct__summary_require(r)) < 0)
 		return err;
-	if (!ready)
-		return ct_error_set(CT_ESTATE, "the store has no complete instrument summary");
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.w.r = r;

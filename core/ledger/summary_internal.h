@@ -42,6 +42,9 @@ int ct__summary_add_entry(struct ct__words *w, ct_summary_inst *s, const ct_entr
 /* The summary's version as r holds it ('V'); 0 when it has none (never built, or being built). */
 int ct__summary_version(ct_reader *r, uint32_t *out);
 
+/* 0 when r holds a complete summary of this version, else CT_ESTATE saying so. */
+int ct__summary_require(ct_reader *r);
+
 /* Writes s's record in b (buf: scratch); append: s's id is after every stored record's. */
 int ct__summary_write_record(ct_batch *b, const ct_summary_inst *s, ct_buf *buf, bool append);
 
