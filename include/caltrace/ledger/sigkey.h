@@ -89,6 +89,12 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 #define CT_SIGKEY_CHUNK 64
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast);
 
+/*
+ * The known answers the fast path needs from the linked libsodium (sigkey.c);
+ * false, with why, when it fails them: then no tables are built (sigcache.c).
+ */
+bool ct__sigkey_selftest(char *why, size_t why_len);
+
 /* For the tests: true makes ct__sigkey_fast use its build for any x86-64 even where a faster one runs. */
 void ct__sigkey_use_generic(bool generic);
 
