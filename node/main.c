@@ -71,6 +71,18 @@ static void on_poll(uv_timer_t *t)
 	checkpoints_poll(n);
 	netcp_poll(n);
 	checkpoints_gossip(n, false);
+	/*
+	 * Notes again, to every peer: a peer drops a cosignature line it cannot
+	 * count yet (a witness whose admission or re-key it has not stored), and
+	 * the gossip of a note ends where it brings nothing new, so the line
+	 * would reach it only with the author's next checkpoint (docs/CHECKPOINTS.md).
+	 */
+	if (now - n->regreeted_at >= NODE_REGREET_MS) {
+		n->regreeted_at = now;
+		for (struct conn *c = n->conns; c; c = c->next)
+			if (c->state == C_UP)
+				node_greet(n, c);
+	}
 	/* The store's pages a busy node touched would stay resident: let them go now and then. */
 	if (mark != n->trim_mark && now - n->trimmed_at >= NODE_TRIM_MS) {
 		n->trim_mark = mark;

@@ -61,6 +61,7 @@
 #define NODE_AHEAD_MAX		 256	     /* checkpoints held in memory to witness after catching up */
 #define NODE_GOSSIP_MS		 300	     /* a changed checkpoint note waits so long before going on */
 #define NODE_NETCP_QUIET_MS	 2000	     /* the bureau's node signs a network checkpoint once its state was still this long */
+#define NODE_REGREET_MS		 30000	     /* every peer gets this node's latest notes again this often */
 #define NODE_NETCP_MIN_MS	 10000	     /* ... and at most this often */
 
 struct conn;
@@ -224,6 +225,7 @@ struct node {
 	uint64_t own_reported;
 	uint64_t served;     /* messages of entries served (for trimming) */
 	uint64_t trimmed_at; /* ms, last ct_ledger_trim_memory */
+	uint64_t regreeted_at; /* ms, last time every peer got this node's notes again */
 	uint64_t trim_mark;  /* commits + served then */
 	uint64_t budget_warned; /* ms, last warning that the handshake budget was full */
 	struct node_cp cp;
