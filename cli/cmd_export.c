@@ -24,11 +24,13 @@ static int write_feed(FILE *out, ct_reader *r, const uint8_t author[CT_KEY_BYTES
 	if ((err = ct_read_head(&head, r, author)) < 0)
 		return err;
 	for (seq = 1; seq <= head.size; seq++) {
+		size_t mark = ct_reader_mark(r);
 		if ((err = ct_read_entry(&e, r, author, seq)) < 0)
 			return err;
 		if (fwrite(e.raw, 1, e.raw_len, out) != e.raw_len)
 			return CT_EIO;
 		(*count)++;
+		ct_reader_rewind(r, mark); /* e is written out: its copy can go */
 	}
 	return 0;
 }

@@ -100,11 +100,13 @@ int cmd_log(int argc, char **argv)
 		goto done;
 	}
 	for (seq = o.from ? o.from : 1; seq <= head.size && o.limit > 0; seq++, o.limit--) {
+		size_t mark = ct_reader_mark(r);
 		if ((err = ct_read_entry(&e, r, author, seq)) < 0) {
 			rc = cli_fail("log", err, "cannot read entry %llu", seq);
 			goto done;
 		}
-		print_entry(&e, list);
+		print_entry(&e, list); /* printed, or copied into list */
+		ct_reader_rewind(r, mark);
 	}
 	rc = list ? cli_print_json(list) : EXIT_OK;
 done:

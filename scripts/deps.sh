@@ -3,7 +3,7 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev
+packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev libzstd-dev
 	libmsgpack-dev libjansson-dev libcmocka-dev
 	libmicrohttpd-dev # caltraced --metrics, caltrace serve
 	libqrencode-dev # caltrace label

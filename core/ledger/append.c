@@ -314,8 +314,8 @@ static int check_relations(ct_reader *r, const uint8_t author[CT_KEY_BYTES], ct_
 	}
 }
 
-int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type, const uint8_t *body,
-		    size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out)
+static int append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type, const uint8_t *body,
+		  size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out)
 {
 	const uint8_t *author = ct_keypair_public(kp);
 	ct_buf raw = CT_BUF_INIT;
@@ -391,5 +391,16 @@ int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const c
 		*seq_out = size + 1;
 done:
 	ct_buf_free(&raw);
+	return err;
+}
+
+int ct_batch_append(ct_batch *b, const ct_keypair *kp, uint64_t time_ms, const char *type, const uint8_t *body,
+		    size_t body_len, uint8_t hash_out[CT_HASH_BYTES], uint64_t *seq_out)
+{
+	/* the entries read to check this one are not kept: a batch of an import appends thousands */
+	size_t mark = ct_reader_mark(&b->rd);
+	int err = append(b, kp, time_ms, type, body, body_len, hash_out, seq_out);
+
+	ct_reader_rewind(&b->rd, mark);
 	return err;
 }

@@ -67,6 +67,7 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 	if ((err = ct_memtree_new(&mem)) < 0)
 		return err;
 	for (seq = 1; seq <= h->size; seq++) {
+		size_t mark = ct_reader_mark(r); /* nothing read is kept past the step */
 		if ((err = ct_read_entry(&e, r, h->author, seq)) < 0) {
 			if (err == CT_ENOTFOUND)
 				err = ct_error_set(CT_ECORRUPT, "feed %s…: entry #%llu of %llu is missing", name,
@@ -98,6 +99,7 @@ static int check_feed(ct_reader *r, const ct_feed_head *h, uint64_t *checked)
 			goto done;
 		memcpy(prev, hash, sizeof(prev));
 		(*checked)++;
+		ct_reader_rewind(r, mark);
 	}
 	if (h->size && memcmp(prev, h->head, CT_HASH_BYTES) != 0) {
 		err = ct_error_set(CT_ECORRUPT, "feed %s…: head hash does not match entry #%llu", name,

@@ -19,8 +19,9 @@
 struct fetch {
 	uint8_t hash[CT_HASH_BYTES];
 	uint64_t number;    /* the entry's number (store_internal.h, DB_ENTRIES); 0 when not found */
-	const uint8_t *raw; /* the stored entry, in the snapshot; NULL when not found */
+	const uint8_t *raw; /* the stored entry, in the snapshot or unpacked; NULL when not found */
 	size_t len;
+	size_t own_at;      /* where in own it was unpacked (pack.c), SIZE_MAX when not */
 };
 
 /* A sort key and the fetch it orders. */
@@ -41,6 +42,7 @@ struct ct_hash_batch {
 	uint32_t *count;	   /* the radix sort's histogram */
 	struct slot *table;	   /* open addressing over v by hash prefix */
 	size_t mask;
+	ct_buf own;		   /* the entries stored compressed, unpacked: until the next run */
 };
 
 static uint64_t be64(const uint8_t *p)
@@ -89,6 +91,7 @@ int ct_hash_batch_new(ct_hash_batch **out)
 void ct_hash_batch_clear(ct_hash_batch *pf)
 {
 	pf->n = 0;
+	pf->own.len = 0;
 }
 
 void ct_hash_batch_free(ct_hash_batch *pf)
@@ -100,6 +103,7 @@ void ct_hash_batch_free(ct_hash_batch *pf)
 	free(pf->tmp);
 	free(pf->count);
 	free(pf->table);
+	ct_buf_free(&pf->own);
 	free(pf);
 }
 
@@ -162,8 +166,8 @@ static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 {
 	uint8_t key[8];
 	MDB_val k, v;
-	size_t i;
-	int rc;
+	size_t i, len;
+	int rc, err;
 
 	radix(pf->order, pf->tmp, pf->count, pf->n);
 	for (i = 0; i < pf->n; i++) {
@@ -180,7 +184,19 @@ static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 			return ct__mdb_error(rc, "log");
 		f->raw = v.mv_data;
 		f->len = v.mv_size;
+		f->own_at = SIZE_MAX;
+		if (!ct__entry_packed(&v))
+			continue;
+		if ((err = ct__entry_unpacked_size(&v, &len)) < 0 || (err = ct_buf_grow(&pf->own, len)) < 0 ||
+		    (err = ct__entry_unpack_into(pf->own.ptr + pf->own.len, len, &v)) < 0)
+			return err;
+		f->own_at = pf->own.len;
+		f->len = len;
+		pf->own.len += len;
 	}
+	for (i = 0; i < pf->n; i++) /* own has stopped moving */
+		if (pf->v[i].raw && pf->v[i].own_at != SIZE_MAX)
+			pf->v[i].raw = pf->own.ptr + pf->v[i].own_at;
 	return 0;
 }
 

@@ -253,44 +253,56 @@ struct revoked_by {
 static int check_revoker(void *ctx, const ct_index_row *row)
 {
 	struct revoked_by *rb = ctx;
+	size_t mark = ct_reader_mark(rb->r);
 	ct_entry rev;
 
 	if (ct_read_entry_by_hash(&rev, rb->r, row->hash) == 0 &&
-	    memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0) {
+	    memcmp(rev.author, rb->author, CT_KEY_BYTES) == 0)
 		rb->revoked = true;
-		return 1;
-	}
-	return 0;
+	ct_reader_rewind(rb->r, mark);
+	return rb->revoked;
 }
 
-/* Keeps the latest passing, unrevoked calibration or anchor performed at or before t. */
-static int consider_link(void *ctx, const ct_index_row *row)
+/* Whether the calibration of row passed and its author did not revoke it (0 or 1), or an error. */
+static int link_holds(ct_reader *r, const ct_index_row *row)
 {
-	struct link_search *s = ctx;
-	struct revoked_by rb = {s->r, NULL, false};
+	struct revoked_by rb = {r, NULL, false};
 	ct_mp map, val;
 	const char *result;
 	size_t len;
 	ct_entry e;
 	int err;
 
+	if (ct_read_entry_by_hash(&e, r, row->hash) < 0)
+		return 0;
+	map = ct_mp_over(e.body, e.body_len);
+	if (ct_mp_find(&map, "result", &val) < 0 || ct_mp_read_str(&val, &result, &len) < 0 ||
+	    (len == 4 && memcmp(result, "fail", 4) == 0))
+		return 0;
+	/* A calibration its author revoked is no link to rely on. */
+	rb.author = e.author;
+	if ((err = ct_read_revocations(r, row->hash, check_revoker, &rb)) < 0)
+		return err;
+	return !rb.revoked;
+}
+
+/* Keeps the latest passing, unrevoked calibration or anchor performed at or before t. */
+static int consider_link(void *ctx, const ct_index_row *row)
+{
+	struct link_search *s = ctx;
+	size_t mark;
+	int holds;
+
 	if (row->kind != CT_ROW_CAL && row->kind != CT_ROW_ANCHOR)
 		return 0;
 	if (row->time > s->t || (s->found && row->time < s->best_time))
 		return 0;
 	if (row->kind == CT_ROW_CAL) {
-		if (ct_read_entry_by_hash(&e, s->r, row->hash) < 0)
-			return 0;
-		map = ct_mp_over(e.body, e.body_len);
-		if (ct_mp_find(&map, "result", &val) < 0 || ct_mp_read_str(&val, &result, &len) < 0 ||
-		    (len == 4 && memcmp(result, "fail", 4) == 0))
-			return 0;
-		/* A calibration its author revoked is no link to rely on. */
-		rb.author = e.author;
-		if ((err = ct_read_revocations(s->r, row->hash, check_revoker, &rb)) < 0)
-			return err;
-		if (rb.revoked)
-			return 0;
+		mark = ct_reader_mark(s->r);
+		holds = link_holds(s->r, row);
+		ct_reader_rewind(s->r, mark); /* nothing read is kept */
+		if (holds <= 0)
+			return holds;
 	}
 	s->found = true;
 	s->best_time = row->time;

@@ -131,13 +131,13 @@ static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *ve
 		return err;
 	if (e->seq <= size) {
 		/* The stored bytes may move when we write: compare (and copy) first. */
+		size_t mark = ct_reader_mark(&b->rd);
 		if ((err = ct_read_entry(&stored, &b->rd, e->author, e->seq)) < 0)
 			return err;
-		if (stored.raw_len == e->raw_len && memcmp(stored.raw, e->raw, e->raw_len) == 0) {
-			*verdict = CT_INGEST_DUPLICATE;
-			return 0;
-		}
-		*verdict = CT_INGEST_FORK;
+		*verdict = stored.raw_len == e->raw_len && memcmp(stored.raw, e->raw, e->raw_len) == 0
+				   ? CT_INGEST_DUPLICATE
+				   : CT_INGEST_FORK;
+		ct_reader_rewind(&b->rd, mark); /* a catch-up may meet thousands of duplicates in a batch */
 		return 0;
 	}
 	if (flags & HEAD_FORKED)
@@ -284,7 +284,7 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 {
 	const ct_entry *e = &p->e;
 	uint8_t bureau[CT_KEY_BYTES];
-	ct_ingest_result verdict;
+	ct_ingest_result verdict = CT_INGEST_PENDING;
 	ct_event_type t = p->type;
 	bool known, admitted;
 	int err;

@@ -70,7 +70,11 @@ int ct__entry_get(ct_reader *r, uint64_t number, MDB_val *v)
 	if ((err = ct__get(r, DB_ENTRIES, key, sizeof(key), v)) == CT_ENOTFOUND)
 		return ct_error_set(CT_ECORRUPT, "the store names entry number %llu, which it does not hold",
 				    (unsigned long long)number);
-	return err;
+	if (err < 0)
+		return err;
+	if ((err = ct__entry_own(r, v)) < 0)
+		return ct_error_wrap(err, "entry number %llu", (unsigned long long)number);
+	return 0;
 }
 
 int ct__entry_at(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, MDB_val *v)
@@ -115,12 +119,14 @@ int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
 {
 	uint8_t key[FEEDKEY_BYTES], nkey[8], block[POS_BLOCK_BYTES], *slot;
 	const uint8_t *have = NULL;
+	MDB_val packed;
 	int err;
 
 	if ((err = next_number(b, number)) < 0)
 		return err;
 	ct__put_u64(nkey, *number);
-	if ((err = ct__put(b, DB_ENTRIES, nkey, sizeof(nkey), raw, len, MDB_APPEND)) < 0)
+	if ((err = ct__entry_pack(b, raw, len, &packed)) < 0 ||
+	    (err = ct__put(b, DB_ENTRIES, nkey, sizeof(nkey), packed.mv_data, packed.mv_size, MDB_APPEND)) < 0)
 		return err;
 	b->next_number++;
 	err = block_get(&b->rd, author, seq, &have);

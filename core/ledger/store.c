@@ -288,7 +288,9 @@ int ct_batch_commit(ct_batch *b)
 		err = ct__mdb_error(rc, "committing");
 	}
 	ct_buf_free(&b->ndirty);
+	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
+	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);
 	return err;
@@ -300,7 +302,9 @@ void ct_batch_abort(ct_batch *b)
 		return;
 	mdb_txn_abort(b->rd.txn);
 	ct_buf_free(&b->ndirty);
+	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
+	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);
 }
@@ -335,6 +339,7 @@ void ct_reader_end(ct_reader *r)
 		return;
 	if (r->owned) {
 		mdb_txn_abort(r->txn);
+		ct__reader_release(r);
 		ct__txn_end(r->l);
 		free(r);
 	}

@@ -15,14 +15,15 @@
  * The store's format, in DB_META "format" (u32). What changed, and the
  * migration from each older format, is in core/ledger/migrate.c.
  */
-#define CT_STORE_FORMAT 3
+#define CT_STORE_FORMAT CT_LEDGER_FORMAT
 
 /* Named databases. Keys and values, big-endian integers throughout. */
 enum ct_db {
 	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64;
 		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on) */
-	DB_ENTRIES,  /* "log": number(8) -> encoded entry. Numbers count 1, 2, 3, ... in the order
-			entries were stored, so every write appends (full pages; format 3 on) */
+	DB_ENTRIES,  /* "log": number(8) -> encoded entry, or its zstd frame (format 4 on; pack.c).
+			Numbers count 1, 2, 3, ... in the order entries were stored, so every write
+			appends (full pages; format 3 on) */
 	DB_HASHES,   /* hash(32) -> number(8): the hash index, less its recent part */
 	DB_HRECENT,  /* "hrecent": hash(32) -> number(8), the entries stored since the last merge into
 			DB_HASHES (hashidx.c) */
@@ -86,6 +87,8 @@ struct ct_reader {
 	ct_ledger *l;
 	MDB_txn *txn;
 	bool owned; /* ended by ct_reader_end (not a batch's) */
+	void **kept; /* entries unpacked for this reader (pack.c): freed at its end or rewind */
+	size_t nkept, capkept;
 };
 
 struct ct_batch {
@@ -98,6 +101,7 @@ struct ct_batch {
 	uint64_t next_number; /* the number of the next entry stored, 0 until looked up (pos.c) */
 	ct_hmap words;        /* the instrument summary's words looked up or added in this batch (summary.c) */
 	bool summary_complete; /* the summary was found complete in this batch (summary.c) */
+	ct_buf pack;          /* the entry being stored, compressed (pack.c) */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -174,6 +178,24 @@ int ct__entry_get(ct_reader *r, uint64_t number, MDB_val *v);
 int ct__entry_at(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, MDB_val *v);
 int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const uint8_t *raw,
 		  size_t len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number);
+
+/*
+ * Stored entries, compressed (pack.c). ct__entry_pack gives the value to
+ * store for an entry: its zstd frame in b's buffer (valid until the next
+ * call), or the entry itself when that is no larger. ct__entry_packed
+ * tells a frame from an entry; ct__entry_unpacked_size gives the entry's
+ * size; ct__entry_unpack_into decompresses a frame into dst, exactly len
+ * bytes; ct__entry_own points v at r's own unpacked copy when v is a frame
+ * (valid until r ends or rewinds past it). ct__reader_release frees r's
+ * copies. Errors: CT_ECORRUPT (a damaged frame, another dictionary),
+ * CT_ENOMEM.
+ */
+bool ct__entry_packed(const MDB_val *v);
+int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out);
+int ct__entry_unpacked_size(const MDB_val *v, size_t *len);
+int ct__entry_unpack_into(uint8_t *dst, size_t len, const MDB_val *v);
+int ct__entry_own(ct_reader *r, MDB_val *v);
+void ct__reader_release(ct_reader *r);
 
 /*
  * The hash index (hashidx.c): ct__hash_put files a new entry's hash in

@@ -82,8 +82,10 @@ static int build_chunk(ct_batch *b, ct_buf *resume, uint64_t *rows_done, bool *f
 			break;
 		*rows_done += dups;
 		/* the cursor stays valid: summarising reads other databases and writes only DB_SUMMARY */
+		size_t mark = ct_reader_mark(&b->rd); /* the entries read are not kept past the record */
 		if ((err = summarise(&w, id, id_len, &s)) < 0 || (err = ct__summary_write_record(b, &s, &buf, true)) < 0)
 			break;
+		ct_reader_rewind(&b->rd, mark);
 		resume->len = 0;
 		if ((err = ct_buf_put(resume, id, id_len)) < 0)
 			break;

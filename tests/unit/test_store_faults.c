@@ -208,10 +208,28 @@ static void log_key(struct small *m, uint64_t seq, uint8_t out[8])
 	ct_buf_free(&v);
 }
 
+/* The lab's entry seq as it is signed (not as it is stored: compressed, store format 4). */
+static void entry_bytes(struct small *m, uint64_t seq, ct_buf *out)
+{
+	ct_reader *r = NULL;
+	ct_entry e;
+
+	CT_OK_OR_FAIL(ct_ledger_open(&m->s.l, m->s.dir, NULL));
+	CT_OK_OR_FAIL(ct_reader_begin(&r, m->s.l));
+	CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(m->lab), seq));
+	out->len = 0;
+	CT_OK_OR_FAIL(ct_buf_put(out, e.raw, e.raw_len));
+	ct_reader_end(r);
+	ct_ledger_close(m->s.l);
+	m->s.l = NULL;
+}
+
 enum damage {
 	D_GARBAGE_ENTRY,
 	D_FORGED_ENTRY,
 	D_FLIPPED_SIG,
+	D_FRAME_TRUNCATED,
+	D_FRAME_OTHER_DICT,
 	D_OTHER_SEQ,
 	D_TREE_NODE_GONE,
 	D_TREE_NODE_WRONG,
@@ -242,10 +260,26 @@ static void damage(struct small *m, enum damage d)
 		expect_corrupt(m, "hash index");
 		break;
 	case D_FLIPPED_SIG:
-		raw_get(m->s.dir, "log", key, 8, &v);
+		/* stored uncompressed, as a store migrated from format 3 holds its older entries */
+		entry_bytes(m, 2, &v);
 		v.ptr[v.len - 1] ^= 0x01;
 		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len);
 		expect_corrupt(m, "does not verify");
+		break;
+	case D_FRAME_TRUNCATED:
+		raw_get(m->s.dir, "log", key, 8, &v);
+		assert_memory_equal(v.ptr, "\x28\xb5\x2f\xfd", 4); /* stored as a zstd frame */
+		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len - 3);
+		expect_corrupt(m, "entry number");
+		break;
+	case D_FRAME_OTHER_DICT:
+		/* the frame header: magic, descriptor (single segment, 1-byte dictionary ID), the ID */
+		raw_get(m->s.dir, "log", key, 8, &v);
+		assert_int_equal(v.ptr[4] & 0x23, 0x21);
+		assert_int_equal(v.ptr[5], 1);
+		v.ptr[5] = 2;
+		raw_put(m->s.dir, "log", 0, key, 8, v.ptr, v.len);
+		expect_corrupt(m, "compressed with dictionary 2, which this caltrace does not have");
 		break;
 	case D_OTHER_SEQ:
 		/* entry #3's bytes stored at #2 */
@@ -353,26 +387,21 @@ static void test_bytes_flipped(void **state)
 	char path[4096];
 	ct_buf entry = CT_BUF_INIT;
 	struct small m;
-	ct_reader *r = NULL;
-	ct_entry e;
+	uint8_t key[8];
 	int trial;
 
 	for (trial = 0; trial < 24; trial++) {
 		size_t at;
 		small_build(&m);
 		snprintf(path, sizeof(path), "%s/data.mdb", m.s.dir);
-		/* the stored bytes of the lab's entry #3, found where LMDB keeps them */
-		CT_OK_OR_FAIL(ct_ledger_open(&m.s.l, m.s.dir, NULL));
-		CT_OK_OR_FAIL(ct_reader_begin(&r, m.s.l));
-		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(m.lab), 3));
-		entry.len = 0;
-		CT_OK_OR_FAIL(ct_buf_put(&entry, e.raw, e.raw_len));
-		ct_reader_end(r);
-		ct_ledger_close(m.s.l);
-		m.s.l = NULL;
+		/* the stored bytes of the lab's entry #3 (its zstd frame), found where LMDB keeps them */
+		log_key(&m, 3, key);
+		raw_get(m.s.dir, "log", key, 8, &entry);
 		at = (size_t)(ct_test_rand(&rng) % entry.len);
 		assert_true(flip_in_file(path, entry.ptr, entry.len, at, (int)(ct_test_rand(&rng) % 8)) >= 1);
-		/* any changed byte of an entry is found: it no longer decodes, verifies or sits where it is
+		/*
+		 * any changed byte of a stored entry is found: it no longer decompresses, decodes,
+		 * verifies or sits where it is
 		 */
 		expect_corrupt(&m, "");
 		small_free(&m);

@@ -27,7 +27,7 @@ typedef struct ct_batch ct_batch;
 typedef struct ct_reader ct_reader;
 
 /* The store format this library reads and writes (docs/OPERATIONS.md, "Upgrades"). */
-#define CT_LEDGER_FORMAT 3
+#define CT_LEDGER_FORMAT 4
 
 typedef struct ct_ledger_opts {
 	size_t map_size;	/* LMDB map size in bytes; 0: 64 GiB (sparse, and it grows) */
@@ -193,6 +193,17 @@ int ct_reader_begin(ct_reader **out, ct_ledger *l);
 /* Ends it; every pointer it handed out becomes invalid. Accepts NULL. */
 void ct_reader_end(ct_reader *r);
 
+/*
+ * An entry read is valid until its reader ends; one stored compressed
+ * (docs/FORMAT.md, "Stored entries") is a copy the reader keeps that long.
+ * A loop that reads many entries and keeps none of them past a step
+ * bounds that memory: m = ct_reader_mark(r) before the step,
+ * ct_reader_rewind(r, m) after it, which frees the copies made since (and
+ * invalidates every entry the step read).
+ */
+size_t ct_reader_mark(const ct_reader *r);
+void ct_reader_rewind(ct_reader *r, size_t mark);
+
 /* The reader of an open batch (sees the batch's own writes); owned by b. */
 ct_reader *ct_batch_reader(ct_batch *b);
 
@@ -256,9 +267,10 @@ int ct_read_all_revocations(ct_reader *r, ct_revocation_fn cb, void *ctx);
  * ct_hash_batch_new: Errors: CT_ENOMEM. ct_hash_batch_free accepts NULL.
  * ct_hash_batch_add: Errors: CT_ENOMEM.
  * ct_hash_batch_run: looks every added hash up in r. Errors: CT_ETOOBIG
- *   (over 2^32 hashes), CT_ENOMEM, CT_EIO.
- * ct_hash_batch_find: true and the stored bytes (valid until r ends) of a
- *   hash that was added and found by the last run; false for a hash not
+ *   (over 2^32 hashes), CT_ENOMEM, CT_EIO, CT_ECORRUPT.
+ * ct_hash_batch_find: true and the entry's bytes (valid until r ends and
+ *   until the batch is cleared or freed) of a hash that was added and found
+ *   by the last run; false for a hash not
  *   added (read it the plain way); true with *raw NULL for one added and
  *   not found.
  */
