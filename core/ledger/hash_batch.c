@@ -21,7 +21,7 @@ struct fetch {
 	uint64_t number;    /* the entry's number (store_internal.h, DB_ENTRIES); 0 when not found */
 	const uint8_t *raw; /* the stored entry, in the snapshot or unpacked; NULL when not found */
 	size_t len;
-	size_t own_at;      /* where in own it was unpacked (pack.c), SIZE_MAX when not */
+	bool packed;        /* raw is a compressed frame (pack.c), to unpack into own */
 };
 
 /* A sort key and the fetch it orders. */
@@ -128,6 +128,7 @@ int ct_hash_batch_add(ct_hash_batch *pf, const uint8_t hash[CT_HASH_BYTES])
 	memcpy(pf->v[pf->n].hash, hash, CT_HASH_BYTES);
 	pf->v[pf->n].number = 0;
 	pf->v[pf->n].raw = NULL;
+	pf->v[pf->n].packed = false;
 	pf->n++;
 	return 0;
 }
@@ -162,12 +163,52 @@ static int lookup_hashes(ct_hash_batch *pf, ct_reader *r, MDB_cursor *cur)
 	return 0;
 }
 
+/* Unpacks the entries found stored compressed into pf->own, grown once, and points at them there. */
+static int unpack_found(ct_hash_batch *pf)
+{
+	size_t i, len, total = 0;
+	MDB_val v;
+	int err;
+
+	for (i = 0; i < pf->n; i++) {
+		struct fetch *f = &pf->v[i];
+		if (!f->raw || !f->packed)
+			continue;
+		v.mv_data = (void *)f->raw;
+		v.mv_size = f->len;
+		if ((err = ct__entry_unpacked_size(&v, &len)) < 0)
+			return err;
+		total += len;
+	}
+	pf->own.len = 0;
+	if (pf->own.cap < total)
+		ct_buf_free(&pf->own); /* what it holds is stale: no need for realloc to copy it */
+	if ((err = ct_buf_grow(&pf->own, total)) < 0)
+		return err;
+	for (i = 0; i < pf->n; i++) {
+		struct fetch *f = &pf->v[i];
+		if (!f->raw || !f->packed)
+			continue;
+		v.mv_data = (void *)f->raw;
+		v.mv_size = f->len;
+		if ((err = ct__entry_unpacked_size(&v, &len)) < 0 ||
+		    (err = ct__entry_unpack_into(pf->own.ptr + pf->own.len, len, &v)) < 0)
+			return err;
+		f->raw = pf->own.ptr + pf->own.len;
+		f->len = len;
+		f->packed = false;
+		pf->own.len += len;
+	}
+	return 0;
+}
+
 static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 {
 	uint8_t key[8];
 	MDB_val k, v;
-	size_t i, len;
-	int rc, err;
+	size_t i;
+	bool packed = false;
+	int rc;
 
 	radix(pf->order, pf->tmp, pf->count, pf->n);
 	for (i = 0; i < pf->n; i++) {
@@ -184,20 +225,10 @@ static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 			return ct__mdb_error(rc, "log");
 		f->raw = v.mv_data;
 		f->len = v.mv_size;
-		f->own_at = SIZE_MAX;
-		if (!ct__entry_packed(&v))
-			continue;
-		if ((err = ct__entry_unpacked_size(&v, &len)) < 0 || (err = ct_buf_grow(&pf->own, len)) < 0 ||
-		    (err = ct__entry_unpack_into(pf->own.ptr + pf->own.len, len, &v)) < 0)
-			return err;
-		f->own_at = pf->own.len;
-		f->len = len;
-		pf->own.len += len;
+		f->packed = ct__entry_packed(&v);
+		packed |= f->packed;
 	}
-	for (i = 0; i < pf->n; i++) /* own has stopped moving */
-		if (pf->v[i].raw && pf->v[i].own_at != SIZE_MAX)
-			pf->v[i].raw = pf->own.ptr + pf->v[i].own_at;
-	return 0;
+	return packed ? unpack_found(pf) : 0;
 }
 
 static int build_table(ct_hash_batch *pf)

@@ -284,12 +284,11 @@ struct check {
 	void *ctx;
 };
 
-static int check_one(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
+/* Makes the record of instrument id from its entries and compares it with the stored one. */
+static int check_record(struct check *c, const char *id, size_t id_len, size_t count)
 {
-	struct check *c = ctx;
 	int err;
 
-	(void)rows;
 	c->rows += count;
 	if ((err = summarise(&c->w, id, id_len, &c->made)) == CT_ENOTFOUND)
 		return ct_error_set(CT_ECORRUPT, "instrument summary: a word of %.*s's entries is not in the dictionary",
@@ -306,6 +305,17 @@ static int check_one(void *ctx, const char *id, size_t id_len, const ct_index_ro
 	if (++c->checked % 100000 == 0 && c->progress)
 		c->progress(c->ctx, "checking the instrument summary (index rows)", c->rows, c->total);
 	return 0;
+}
+
+static int check_one(void *ctx, const char *id, size_t id_len, const ct_index_row *rows, size_t count)
+{
+	struct check *c = ctx;
+	size_t mark = ct_reader_mark(c->r);
+	int err = check_record(c, id, id_len, count);
+
+	(void)rows;
+	ct_reader_rewind(c->r, mark); /* the entries read to make the record are not kept */
+	return err;
 }
 
 static int count_record(void *ctx, const ct_summary_inst *s)

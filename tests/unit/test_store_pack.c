@@ -1,0 +1,185 @@
+/*
+ * Entries stored compressed (store format 4; docs/FORMAT.md, "Stored
+ * entries"): each is kept as a zstd frame smaller than itself, read back
+ * byte for byte as it was signed, by feed position, by hash and through a
+ * batch of reads; the counters and `check` count the entries' own bytes;
+ * a reader keeps one copy per compressed entry read until it rewinds.
+ */
+#include <lmdb.h>
+
+#include "ct_store_test.h"
+
+#define N_ENTRIES 60
+
+struct fixture {
+	ts_store s;
+	ct_keypair *bureau, *lab;
+	uint8_t hash[N_ENTRIES + 1][CT_HASH_BYTES]; /* the lab's entry [seq] */
+	size_t len[N_ENTRIES + 1];		     /* its bytes as signed */
+	uint64_t bureau_bytes;			     /* the bureau's two entries' */
+};
+
+/*
+ * A genesis and the lab's admission, then N_ENTRIES registrations by the
+ * lab like the demo city's (docs/DEMO.md): ids, owners and errors drawn
+ * from the seed.
+ */
+static void build(struct fixture *f, uint64_t seed)
+{
+	static const char *const owners[] = {"Zaozhuang Power Supply Co.", "Tengzhou Water Works",
+					     "Shizhong district grocery market", "Xuecheng Gas Co."};
+	uint64_t rng = seed;
+	ct_reader *r = NULL;
+	ct_entry e;
+
+	f->bureau = ct_test_keypair(1);
+	f->lab = ct_test_keypair(2);
+	ts_open(&f->s, NULL);
+	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "org.admit",
+		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
+		     ts_key(f->lab));
+	for (int seq = 1; seq <= N_ENTRIES; seq++)
+		ts_append_ok(f->s.l, f->lab, ts_day(1 + seq), f->hash[seq], "instrument.register",
+			     "{'id':'SC-SZ-%07llu','category':'mass','district':'n','owner':'%s',"
+			     "'mpe':{'rel_ppm':%llu}}",
+			     (unsigned long long)(ct_test_rand(&rng) % 10000000), owners[ct_test_rand(&rng) % 4],
+			     (unsigned long long)(1 + ct_test_rand(&rng) % 5000));
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f->s.l));
+	for (int seq = 1; seq <= N_ENTRIES; seq++) {
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(f->lab), (uint64_t)seq));
+		f->len[seq] = e.raw_len;
+	}
+	f->bureau_bytes = 0;
+	for (int seq = 1; seq <= 2; seq++) {
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(f->bureau), (uint64_t)seq));
+		f->bureau_bytes += e.raw_len;
+	}
+	ct_reader_end(r);
+}
+
+/* The stored values of "log", read with LMDB itself (the store closed). */
+static void stored_values(struct fixture *f, size_t *count, size_t *frames, uint64_t *stored_bytes)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	ct_ledger_close(f->s.l);
+	f->s.l = NULL;
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 32);
+	assert_int_equal(mdb_env_open(env, f->s.dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "log", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+	*count = *frames = 0;
+	*stored_bytes = 0;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		(*count)++;
+		*stored_bytes += v.mv_size;
+		if (v.mv_size >= 4 && memcmp(v.mv_data, "\x28\xb5\x2f\xfd", 4) == 0)
+			(*frames)++;
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	CT_OK_OR_FAIL(ct_ledger_open(&f->s.l, f->s.dir, NULL));
+}
+
+static void test_stored_as_frames(void **state)
+{
+	struct fixture f;
+	uint64_t seed = ct_test_seed("store_pack_frames"), stored, entries, bytes, checked, signed_bytes;
+	size_t count, frames;
+	ct_reader *r = NULL;
+
+	build(&f, seed);
+	signed_bytes = f.bureau_bytes;
+	for (int seq = 1; seq <= N_ENTRIES; seq++)
+		signed_bytes += f.len[seq];
+	stored_values(&f, &count, &frames, &stored);
+	assert_int_equal(count, N_ENTRIES + 2);
+	/* every registration shrinks; the bureau's two short entries may not, and stay as they are */
+	assert_true(frames >= N_ENTRIES);
+	if (stored * 10 > signed_bytes * 9)
+		fail_msg("the entries take %llu bytes stored, %llu signed: not under 90 %%",
+			 (unsigned long long)stored, (unsigned long long)signed_bytes);
+	/* the counters count what was signed, and check agrees with them */
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.s.l));
+	CT_OK_OR_FAIL(ct_read_stats(&entries, &bytes, r));
+	ct_reader_end(r);
+	assert_int_equal(entries, N_ENTRIES + 2);
+	assert_int_equal(bytes, signed_bytes);
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 2);
+	ts_close(&f.s);
+}
+
+static void test_read_back(void **state)
+{
+	struct fixture f;
+	uint64_t seed = ct_test_seed("store_pack_read_back");
+	ct_hash_batch *hb = NULL;
+	ct_reader *r = NULL;
+	uint8_t h[CT_HASH_BYTES];
+	const uint8_t *raw;
+	size_t len, mark;
+	ct_entry e, again;
+
+	build(&f, seed);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.s.l));
+	mark = ct_reader_mark(r);
+	for (int seq = 1; seq <= N_ENTRIES; seq++) {
+		/* by position: the bytes that were signed (their hash is the one the append gave) */
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(f.lab), (uint64_t)seq));
+		assert_int_equal(e.seq, seq);
+		assert_int_equal(e.raw_len, f.len[seq]);
+		ct_entry_hash(h, e.raw, e.raw_len);
+		assert_memory_equal(h, f.hash[seq], CT_HASH_BYTES);
+		assert_int_equal(ct_entry_verify(&e), 0);
+		/* by hash: the same bytes, in a copy of their own */
+		CT_OK_OR_FAIL(ct_read_raw_by_hash(&raw, &len, r, f.hash[seq]));
+		assert_int_equal(len, e.raw_len);
+		assert_memory_equal(raw, e.raw, len);
+		assert_ptr_not_equal(raw, e.raw);
+	}
+	/* the reader kept one copy per compressed entry read, and gives them back on rewind */
+	assert_int_equal(ct_reader_mark(r), mark + 2 * N_ENTRIES);
+	ct_reader_rewind(r, mark);
+	assert_int_equal(ct_reader_mark(r), mark);
+	CT_OK_OR_FAIL(ct_read_entry(&again, r, ct_keypair_public(f.lab), 7));
+	ct_entry_hash(h, again.raw, again.raw_len);
+	assert_memory_equal(h, f.hash[7], CT_HASH_BYTES);
+	/* a batch of reads unpacks into its own memory: the reader keeps nothing for it */
+	mark = ct_reader_mark(r);
+	CT_OK_OR_FAIL(ct_hash_batch_new(&hb));
+	for (int seq = N_ENTRIES; seq >= 1; seq--)
+		CT_OK_OR_FAIL(ct_hash_batch_add(hb, f.hash[seq]));
+	CT_OK_OR_FAIL(ct_hash_batch_run(hb, r));
+	assert_int_equal(ct_reader_mark(r), mark);
+	for (int seq = 1; seq <= N_ENTRIES; seq++) {
+		assert_true(ct_hash_batch_find(hb, f.hash[seq], &raw, &len));
+		assert_non_null(raw);
+		assert_int_equal(len, f.len[seq]);
+		ct_entry_hash(h, raw, len);
+		assert_memory_equal(h, f.hash[seq], CT_HASH_BYTES);
+	}
+	ct_hash_batch_free(hb);
+	ct_reader_end(r);
+	ts_close(&f.s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_stored_as_frames),
+	    cmocka_unit_test(test_read_back),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
