@@ -164,7 +164,7 @@ static int lookup_hashes(ct_hash_batch *pf, ct_reader *r, MDB_cursor *cur)
 }
 
 /* Unpacks the entries found stored compressed into pf->own, grown once, and points at them there. */
-static int unpack_found(ct_hash_batch *pf)
+static int unpack_found(ct_hash_batch *pf, ct_reader *r)
 {
 	size_t i, len, total = 0;
 	MDB_val v;
@@ -192,7 +192,7 @@ static int unpack_found(ct_hash_batch *pf)
 		v.mv_data = (void *)f->raw;
 		v.mv_size = f->len;
 		if ((err = ct__entry_unpacked_size(&v, &len)) < 0 ||
-		    (err = ct__entry_unpack_into(pf->own.ptr + pf->own.len, len, &v)) < 0)
+		    (err = ct__entry_unpack_into(r, pf->own.ptr + pf->own.len, len, &v)) < 0)
 			return err;
 		f->raw = pf->own.ptr + pf->own.len;
 		f->len = len;
@@ -202,7 +202,7 @@ static int unpack_found(ct_hash_batch *pf)
 	return 0;
 }
 
-static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
+static int lookup_entries(ct_hash_batch *pf, ct_reader *r, MDB_cursor *cur)
 {
 	uint8_t key[8];
 	MDB_val k, v;
@@ -228,7 +228,7 @@ static int lookup_entries(ct_hash_batch *pf, MDB_cursor *cur)
 		f->packed = ct__entry_packed(&v);
 		packed |= f->packed;
 	}
-	return packed ? unpack_found(pf) : 0;
+	return packed ? unpack_found(pf, r) : 0;
 }
 
 static int build_table(ct_hash_batch *pf)
@@ -276,7 +276,7 @@ int ct_hash_batch_run(ct_hash_batch *pf, ct_reader *r)
 		mdb_cursor_close(hashes);
 		return ct__mdb_error(rc, "log");
 	}
-	if ((err = lookup_hashes(pf, r, hashes)) == 0 && (err = lookup_entries(pf, entries)) == 0)
+	if ((err = lookup_hashes(pf, r, hashes)) == 0 && (err = lookup_entries(pf, r, entries)) == 0)
 		err = build_table(pf);
 	mdb_cursor_close(hashes);
 	mdb_cursor_close(entries);

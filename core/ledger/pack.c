@@ -27,6 +27,8 @@
 #define PACK_LEVEL 1 /* zstd's fastest: level 3 saves 2 % more for 25 % more time */
 
 static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+#define FEED_MARK 0xc1 /* msgpack's one unused byte: the feed form */
+#define FEED_PREV 0x01 /* the feed form's flag: prev is the leaf of the entry before */
 
 /* The dictionary, from dict/entries-1.zdict (the build's entry_dict.c). */
 extern const unsigned char ct__entry_dict[];
@@ -89,48 +91,249 @@ static struct zctx *thread_ctx(void)
 	return z;
 }
 
+/*
+ * Where the author and the previous entry's hash lie in an encoded entry
+ * (docs/FORMAT.md, section 2): [version, author, seq, prev, ...], version
+ * one byte, author and prev bin 8 of 32 bytes, prev nil on a feed's first
+ * entry (*prev_at 0 then). -1 for any other shape (stored whole).
+ */
+static int entry_layout(const uint8_t *raw, size_t len, size_t *prev_at, uint64_t *seq)
+{
+	size_t p = 4 + CT_KEY_BYTES, n;
+
+	if (len < p + 2 + CT_HASH_BYTES || raw[0] != 0x98 || raw[1] >= 0x80 || raw[2] != 0xc4 ||
+	    raw[3] != CT_KEY_BYTES)
+		return -1;
+	switch (raw[p]) {
+	case 0xcc: n = 1; break;
+	case 0xcd: n = 2; break;
+	case 0xce: n = 4; break;
+	case 0xcf: n = 8; break;
+	default:
+		if (raw[p] >= 0x80)
+			return -1;
+		n = 0;
+	}
+	*seq = n ? 0 : raw[p];
+	for (size_t i = 1; i <= n; i++)
+		*seq = *seq << 8 | raw[p + i];
+	p += 1 + n;
+	if (p + 2 + CT_HASH_BYTES > len)
+		return -1;
+	if (raw[p] == 0xc0) {
+		*prev_at = 0;
+		return 0;
+	}
+	if (raw[p] != 0xc4 || raw[p + 1] != CT_HASH_BYTES)
+		return -1;
+	*prev_at = p + 2;
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= p[i];
+	return any == 0;
+}
+
+/* The form a stored value is in. */
+enum form { FORM_ENTRY, FORM_FRAME, FORM_FEED };
+
+static enum form form_of(const MDB_val *v)
+{
+	const uint8_t *p = v->mv_data;
+
+	if (v->mv_size >= 1 && p[0] == FEED_MARK)
+		return FORM_FEED;
+	if (v->mv_size >= sizeof(zstd_magic) && memcmp(p, zstd_magic, sizeof(zstd_magic)) == 0)
+		return FORM_FRAME;
+	return FORM_ENTRY;
+}
+
 bool ct__entry_packed(const MDB_val *v)
 {
-	return v->mv_size >= sizeof(zstd_magic) && memcmp(v->mv_data, zstd_magic, sizeof(zstd_magic)) == 0;
+	return form_of(v) != FORM_ENTRY;
+}
+
+/* A value of the feed form: its feed's number, its flags and its frame. */
+struct feed_form {
+	uint32_t feed;
+	uint8_t flags;
+	MDB_val frame;
+};
+
+static int parse_feed_form(const MDB_val *v, struct feed_form *f)
+{
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	unsigned shift = 0;
+
+	f->feed = 0;
+	for (p++;; p++, shift += 7) { /* LEB128, at most 5 bytes */
+		if (p >= end || shift > 28)
+			return ct_error_set(CT_ECORRUPT, "a stored entry's feed number is damaged");
+		f->feed |= (uint32_t)(*p & 0x7f) << shift;
+		if (!(*p & 0x80))
+			break;
+	}
+	if (++p >= end || (*p & ~FEED_PREV))
+		return ct_error_set(CT_ECORRUPT, "a stored entry's flags are damaged");
+	f->flags = *p++;
+	f->frame.mv_data = (void *)p;
+	f->frame.mv_size = (size_t)(end - p);
+	return 0;
+}
+
+/* The number of author's feed in this store, given it one in b when it has none (DB_META "fk", "fi", "fn"). */
+static int feed_number(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint32_t *out)
+{
+	uint8_t key[2 + CT_KEY_BYTES], ikey[2 + 4], n[4];
+	void *known = ct_hmap_get(&b->feeds, author, CT_KEY_BYTES);
+	MDB_val v;
+	int err;
+
+	if (known) {
+		*out = (uint32_t)((uintptr_t)known - 1);
+		return 0;
+	}
+	memcpy(key, "fk", 2);
+	memcpy(key + 2, author, CT_KEY_BYTES);
+	err = ct__get(&b->rd, DB_META, key, sizeof(key), &v);
+	if (err == 0 && v.mv_size == 4) {
+		const uint8_t *p = v.mv_data;
+		*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	} else if (err == 0) {
+		return ct__batch_poison(b, ct_error_set(CT_ECORRUPT, "a feed number record has %zu bytes", v.mv_size));
+	} else if (err == CT_ENOTFOUND) {
+		err = ct__get(&b->rd, DB_META, "fn", 2, &v); /* the next number */
+		if (err == 0 && v.mv_size == 4) {
+			const uint8_t *p = v.mv_data;
+			*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		} else if (err == CT_ENOTFOUND) {
+			*out = 0;
+		} else {
+			return ct__batch_poison(b, err < 0 ? err : ct_error_set(CT_ECORRUPT, "the next feed number is damaged"));
+		}
+		if (*out == UINT32_MAX)
+			return ct__batch_poison(b, ct_error_set(CT_ETOOBIG, "too many feeds in one store"));
+		n[0] = (uint8_t)(*out >> 24), n[1] = (uint8_t)(*out >> 16), n[2] = (uint8_t)(*out >> 8), n[3] = (uint8_t)*out;
+		memcpy(ikey, "fi", 2);
+		memcpy(ikey + 2, n, 4);
+		if ((err = ct__put(b, DB_META, key, sizeof(key), n, 4, 0)) < 0 ||
+		    (err = ct__put(b, DB_META, ikey, sizeof(ikey), author, CT_KEY_BYTES, 0)) < 0)
+			return err;
+		n[0] = (uint8_t)((*out + 1) >> 24), n[1] = (uint8_t)((*out + 1) >> 16), n[2] = (uint8_t)((*out + 1) >> 8),
+		n[3] = (uint8_t)(*out + 1);
+		if ((err = ct__put(b, DB_META, "fn", 2, n, 4, 0)) < 0)
+			return err;
+	} else {
+		return ct__batch_poison(b, err);
+	}
+	if (ct_hmap_put(&b->feeds, author, CT_KEY_BYTES, (void *)((uintptr_t)*out + 1)) < 0)
+		return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory storing an entry"));
+	return 0;
+}
+
+/* The author of feed number feed. */
+static int feed_author(ct_reader *r, uint32_t feed, uint8_t author[CT_KEY_BYTES])
+{
+	uint8_t key[2 + 4] = {'f', 'i', (uint8_t)(feed >> 24), (uint8_t)(feed >> 16), (uint8_t)(feed >> 8), (uint8_t)feed};
+	MDB_val v;
+	int err;
+
+	if (r->feed_known && r->feed == feed) {
+		memcpy(author, r->feed_author, CT_KEY_BYTES);
+		return 0;
+	}
+	if ((err = ct__get(r, DB_META, key, sizeof(key), &v)) < 0 || v.mv_size != CT_KEY_BYTES)
+		return ct_error_set(CT_ECORRUPT, "a stored entry names feed number %u, which the store does not know",
+				    feed);
+	memcpy(author, v.mv_data, CT_KEY_BYTES);
+	memcpy(r->feed_author, author, CT_KEY_BYTES);
+	r->feed = feed;
+	r->feed_known = true;
+	return 0;
 }
 
 int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out)
 {
 	struct zctx *z = thread_ctx();
-	size_t bound = ZSTD_compressBound(len), n;
+	size_t bound = ZSTD_compressBound(len) + 8, n, at = 0, prev_at = 0;
+	uint8_t leaf[CT_HASH_BYTES], flags = 0;
+	const uint8_t *src = raw;
+	uint64_t seq = 0, number;
+	uint32_t feed = 0;
+	int err;
 
 	out->mv_data = (void *)raw;
 	out->mv_size = len;
 	if (!z)
 		return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory compressing an entry"));
-	if (b->pack.cap < bound) {
+	if (b->pack.cap < bound + len) {
 		b->pack.len = 0;
-		if (ct_buf_grow(&b->pack, bound) < 0)
+		if (ct_buf_grow(&b->pack, bound + len) < 0)
 			return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory compressing an entry"));
 	}
-	n = ZSTD_compress2(z->c, b->pack.ptr, b->pack.cap, raw, len);
+	if (entry_layout(raw, len, &prev_at, &seq) == 0) {
+		/*
+		 * The feed form: the author's 32 bytes become the feed's number,
+		 * and prev, when it is the leaf of the entry before (so not in a
+		 * sparse store's gap), is left to that leaf.
+		 */
+		uint8_t *copy = b->pack.ptr + bound;
+		if ((err = feed_number(b, raw + 4, &feed)) < 0)
+			return err;
+		memcpy(copy, raw, len);
+		memset(copy + 4, 0, CT_KEY_BYTES);
+		if (prev_at && seq > 1 && ct__pos_get(&b->rd, raw + 4, seq - 1, &number, leaf) == 0 &&
+		    memcmp(leaf, raw + prev_at, CT_HASH_BYTES) == 0) {
+			memset(copy + prev_at, 0, CT_HASH_BYTES);
+			flags |= FEED_PREV;
+		}
+		b->pack.ptr[at++] = FEED_MARK;
+		do {
+			b->pack.ptr[at++] = (uint8_t)((feed & 0x7f) | (feed > 0x7f ? 0x80 : 0));
+			feed >>= 7;
+		} while (feed);
+		b->pack.ptr[at++] = flags;
+		src = copy;
+	}
+	n = ZSTD_compress2(z->c, b->pack.ptr + at, bound - at, src, len);
 	if (ZSTD_isError(n))
 		return ct__batch_poison(b, ct_error_set(CT_EINVAL, "compressing an entry: %s", ZSTD_getErrorName(n)));
-	if (n < len) { /* else it stays as it is */
+	if (at + n < len) { /* else it stays as it is */
 		out->mv_data = b->pack.ptr;
-		out->mv_size = n;
+		out->mv_size = at + n;
 	}
 	return 0;
 }
 
 int ct__entry_unpacked_size(const MDB_val *v, size_t *len)
 {
+	struct feed_form f;
+	MDB_val frame = *v;
 	unsigned long long n;
 	unsigned id;
+	int err;
 
-	if (!ct__entry_packed(v)) {
+	switch (form_of(v)) {
+	case FORM_ENTRY:
 		*len = v->mv_size;
 		return 0;
+	case FORM_FEED:
+		if ((err = parse_feed_form(v, &f)) < 0)
+			return err;
+		frame = f.frame;
+		break;
+	case FORM_FRAME:
+		break;
 	}
-	n = ZSTD_getFrameContentSize(v->mv_data, v->mv_size);
+	n = ZSTD_getFrameContentSize(frame.mv_data, frame.mv_size);
 	if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n == 0 || n > CT_ENTRY_MAX)
 		return ct_error_set(CT_ECORRUPT, "a stored entry's compressed frame is damaged");
-	if ((id = ZSTD_getDictID_fromFrame(v->mv_data, v->mv_size)) != PACK_DICT_ID)
+	if ((id = ZSTD_getDictID_fromFrame(frame.mv_data, frame.mv_size)) != PACK_DICT_ID)
 		return ct_error_set(CT_ECORRUPT,
 				    "a stored entry is compressed with dictionary %u, which this caltrace does not have "
 				    "(a newer release wrote it)",
@@ -139,17 +342,41 @@ int ct__entry_unpacked_size(const MDB_val *v, size_t *len)
 	return 0;
 }
 
-int ct__entry_unpack_into(uint8_t *dst, size_t len, const MDB_val *v)
+int ct__entry_unpack_into(ct_reader *r, uint8_t *dst, size_t len, const MDB_val *v)
 {
 	struct zctx *z = thread_ctx();
-	size_t n;
+	struct feed_form f = {0, 0, *v};
+	uint8_t author[CT_KEY_BYTES];
+	size_t n, prev_at;
+	uint64_t seq, number;
+	int err;
 
 	if (!z)
 		return ct_error_set(CT_ENOMEM, "out of memory reading a compressed entry");
-	n = ZSTD_decompressDCtx(z->d, dst, len, v->mv_data, v->mv_size);
+	if (form_of(v) == FORM_FEED && (err = parse_feed_form(v, &f)) < 0)
+		return err;
+	n = ZSTD_decompressDCtx(z->d, dst, len, f.frame.mv_data, f.frame.mv_size);
 	if (ZSTD_isError(n) || n != len)
 		return ct_error_set(CT_ECORRUPT, "a stored entry does not decompress: %s",
 				    ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size");
+	if (form_of(v) != FORM_FEED)
+		return 0;
+	if (entry_layout(dst, len, &prev_at, &seq) < 0)
+		return ct_error_set(CT_ECORRUPT, "a stored entry of the feed form is not an entry");
+	if ((err = feed_author(r, f.feed, author)) < 0)
+		return err;
+	/* what the feed form leaves out was stored as zeros: anything else is damage */
+	if (!all_zero(dst + 4, CT_KEY_BYTES) || ((f.flags & FEED_PREV) && prev_at && !all_zero(dst + prev_at, CT_HASH_BYTES)))
+		return ct_error_set(CT_ECORRUPT, "a stored entry of the feed form holds bytes where it leaves some out");
+	memcpy(dst + 4, author, CT_KEY_BYTES);
+	if (f.flags & FEED_PREV) {
+		if (!prev_at || seq < 2)
+			return ct_error_set(CT_ECORRUPT, "a stored entry leaves out a previous entry it does not have");
+		if ((err = ct__pos_get(r, author, seq - 1, &number, dst + prev_at)) < 0)
+			return err == CT_ENOTFOUND ? ct_error_set(CT_ECORRUPT,
+								  "a stored entry's previous entry is not stored")
+						   : err;
+	}
 	return 0;
 }
 
@@ -173,7 +400,7 @@ int ct__entry_own(ct_reader *r, MDB_val *v)
 	}
 	if (!(copy = malloc(len)))
 		return ct_error_set(CT_ENOMEM, "out of memory reading an entry");
-	if ((err = ct__entry_unpack_into(copy, len, v)) < 0) {
+	if ((err = ct__entry_unpack_into(r, copy, len, v)) < 0) {
 		free(copy);
 		return err;
 	}

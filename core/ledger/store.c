@@ -290,6 +290,7 @@ int ct_batch_commit(ct_batch *b)
 	ct_buf_free(&b->ndirty);
 	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
+	ct_hmap_free(&b->feeds, NULL);
 	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);
@@ -304,6 +305,7 @@ void ct_batch_abort(ct_batch *b)
 	ct_buf_free(&b->ndirty);
 	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
+	ct_hmap_free(&b->feeds, NULL);
 	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);

@@ -20,8 +20,10 @@
 /* Named databases. Keys and values, big-endian integers throughout. */
 enum ct_db {
 	DB_META,     /* "format" -> u32; "network" -> hash; "bureau" -> key; "pending" -> u64;
-		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on) */
-	DB_ENTRIES,  /* "log": number(8) -> encoded entry, or its zstd frame (format 4 on; pack.c).
+		       "entries" -> u64, "entry_bytes" -> u64 (format 2 on); the feeds' numbers of
+		       the feed form (format 4 on; pack.c): "fk" author -> u32, "fi" u32 -> author,
+		       "fn" -> the next u32 */
+	DB_ENTRIES,  /* "log": number(8) -> encoded entry, or it compressed (format 4 on; pack.c).
 			Numbers count 1, 2, 3, ... in the order entries were stored, so every write
 			appends (full pages; format 3 on) */
 	DB_HASHES,   /* hash(32) -> number(8): the hash index, less its recent part */
@@ -89,6 +91,9 @@ struct ct_reader {
 	bool owned; /* ended by ct_reader_end (not a batch's) */
 	void **kept; /* entries unpacked for this reader (pack.c): freed at its end or rewind */
 	size_t nkept, capkept;
+	bool feed_known; /* the last feed number looked up (pack.c), and its author */
+	uint32_t feed;
+	uint8_t feed_author[CT_KEY_BYTES];
 };
 
 struct ct_batch {
@@ -102,6 +107,7 @@ struct ct_batch {
 	ct_hmap words;        /* the instrument summary's words looked up or added in this batch (summary.c) */
 	bool summary_complete; /* the summary was found complete in this batch (summary.c) */
 	ct_buf pack;          /* the entry being stored, compressed (pack.c) */
+	ct_hmap feeds;        /* feed numbers looked up or given in this batch: author -> number + 1 (pack.c) */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -193,7 +199,7 @@ int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
 bool ct__entry_packed(const MDB_val *v);
 int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out);
 int ct__entry_unpacked_size(const MDB_val *v, size_t *len);
-int ct__entry_unpack_into(uint8_t *dst, size_t len, const MDB_val *v);
+int ct__entry_unpack_into(ct_reader *r, uint8_t *dst, size_t len, const MDB_val *v);
 int ct__entry_own(ct_reader *r, MDB_val *v);
 void ct__reader_release(ct_reader *r);
 
