@@ -119,25 +119,28 @@ static int record_fork(ct_batch *b, const ct_entry *stored, const ct_entry *e)
  * continues the feed, DUPLICATE or FORK otherwise; fails on a gap or a
  * frozen feed.
  */
-static int check_continuity(ct_batch *b, const ct_entry *e, ct_ingest_result *verdict)
+static int check_continuity(ct_batch *b, const ct_entry *e, const uint8_t hash[CT_HASH_BYTES],
+			    ct_ingest_result *verdict)
 {
-	uint8_t head[CT_HASH_BYTES];
-	uint64_t size;
+	uint8_t head[CT_HASH_BYTES], leaf[CT_HASH_BYTES];
+	uint64_t size, number;
 	unsigned flags;
-	ct_entry stored;
 	int err;
 
 	if ((err = ct__head_get(&b->rd, e->author, &size, head, &flags)) < 0)
 		return err;
 	if (e->seq <= size) {
-		/* The stored bytes may move when we write: compare (and copy) first. */
-		size_t mark = ct_reader_mark(&b->rd);
-		if ((err = ct_read_entry(&stored, &b->rd, e->author, e->seq)) < 0)
-			return err;
-		*verdict = stored.raw_len == e->raw_len && memcmp(stored.raw, e->raw, e->raw_len) == 0
-				   ? CT_INGEST_DUPLICATE
-				   : CT_INGEST_FORK;
-		ct_reader_rewind(&b->rd, mark); /* a catch-up may meet thousands of duplicates in a batch */
+		/*
+		 * The entry held at that position has the same hash (its Merkle
+		 * leaf), or it is a fork: no need to read it back (a node meets
+		 * every entry once from each peer that has it).
+		 */
+		if ((err = ct__pos_get(&b->rd, e->author, e->seq, &number, leaf)) < 0)
+			return err == CT_ENOTFOUND ? ct_error_set(CT_ECORRUPT, "entry %s: the feed's head says it is held, "
+											  "its position does not",
+								  name_of(e->author, e->seq).s)
+						   : err;
+		*verdict = memcmp(leaf, hash, CT_HASH_BYTES) == 0 ? CT_INGEST_DUPLICATE : CT_INGEST_FORK;
 		return 0;
 	}
 	if (flags & HEAD_FORKED)
@@ -315,7 +318,7 @@ static int ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct
 		*result = CT_INGEST_PENDING;
 		return park(b, e);
 	}
-	if ((err = check_continuity(b, e, &verdict)) < 0)
+	if ((err = check_continuity(b, e, p->hash, &verdict)) < 0)
 		return err;
 	*result = verdict;
 	if (verdict == CT_INGEST_DUPLICATE)
