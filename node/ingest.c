@@ -34,6 +34,7 @@ struct job {
 	const uint8_t **raw; /* each entry, filled by the check */
 	size_t *raw_len;
 	ct_prepared *prep; /* each entry decoded and checked alone, by the check (NULL before) */
+	uint8_t *packs;	   /* the entries compressed by the check, for the writer (ct_entry_pack) */
 	/* the check */
 	uint32_t good; /* entries before the first that failed */
 	int verr;
@@ -87,6 +88,7 @@ static void job_free(struct job *j)
 	free(j->raw);
 	free(j->raw_len);
 	free(j->prep);
+	free(j->packs);
 	ct_buf_free(&j->proof_a);
 	ct_buf_free(&j->proof_b);
 	free(j);
@@ -351,6 +353,7 @@ static void verify_work(uv_work_t *w)
 	size_t *at = NULL;
 	bool *ok = NULL;
 	uint32_t k, peeked = 0;
+	size_t room, used = 0, n;
 	int peek_err = 0, err;
 	char author[CT_KEY_SHORT_LEN + 1];
 
@@ -381,11 +384,17 @@ static void verify_work(uv_work_t *w)
 					: ct_sigcache_find(j->n->sigkeys, j->author);
 	ct_sigkey_verify_many(key, j->author, peeked, sigs, ok);
 	ct_sigcache_put(j->n->sigkeys, key);
+	/* room to compress each entry here rather than on the writer (none: the writer does it) */
+	for (k = 0, room = 0; k < peeked; k++)
+		room += j->raw_len[k];
+	j->packs = peeked ? malloc(room) : NULL;
 	for (k = 0; k < peeked; k++) {
 		if ((err = check_entry(j, k, ok[k], author)) < 0) {
 			j->verr = err;
 			goto out;
 		}
+		if (j->packs && ct_entry_pack(&j->prep[k], j->packs + used, j->raw_len[k], &n) == 0)
+			used += n;
 		j->good = k + 1;
 	}
 	j->verr = peek_err; /* 0 when every entry was read */

@@ -69,6 +69,8 @@ int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len, unsigned fl
 	const ct_entry *e = &p->e;
 	int err;
 
+	p->pack = NULL;
+	p->pack_len = 0;
 	if ((err = ct_entry_decode(&p->e, raw, len)) < 0)
 		return err;
 	p->type = ct_event_type_of(e->type, e->type_len);
@@ -205,7 +207,8 @@ static int store_entry(ct_batch *b, const ct_prepared *p, bool sparse)
 				    name_of(e->author, e->seq).s);
 	if (!have) {
 		/* The entry hash is the RFC 6962 leaf hash of the encoded entry. */
-		if ((err = ct__entry_add(b, e->author, e->seq, e->raw, e->raw_len, hash, &number)) < 0)
+		if ((err = ct__entry_add(b, e->author, e->seq, e->raw, e->raw_len, p->pack, p->pack_len, hash,
+					 &number)) < 0)
 			return err;
 		if ((err = ct__hash_put(b, hash, number)) < 0)
 			return err;

@@ -257,12 +257,55 @@ static int feed_author(ct_reader *r, uint32_t feed, uint8_t author[CT_KEY_BYTES]
 	return 0;
 }
 
-int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out)
+/*
+ * The frame of the feed form: raw with its author and (when it has one)
+ * prev zeroed, compressed into out (cap bytes). *n is 0 when it would not
+ * fit or raw is not shaped for the feed form.
+ */
+static int feed_frame(struct zctx *z, const uint8_t *raw, size_t len, uint8_t *scratch, uint8_t *out, size_t cap,
+		      size_t *n)
+{
+	size_t prev_at, r;
+	uint64_t seq;
+
+	*n = 0;
+	if (entry_layout(raw, len, &prev_at, &seq) < 0)
+		return 0;
+	memcpy(scratch, raw, len);
+	memset(scratch + 4, 0, CT_KEY_BYTES);
+	if (prev_at)
+		memset(scratch + prev_at, 0, CT_HASH_BYTES);
+	r = ZSTD_compress2(z->c, out, cap, scratch, len);
+	if (!ZSTD_isError(r)) /* an error (out too small: no gain) leaves it to the writer, which says why */
+		*n = r;
+	return 0;
+}
+
+int ct_entry_pack(ct_prepared *p, uint8_t *out, size_t cap, size_t *used)
+{
+	struct zctx *z = thread_ctx();
+	uint8_t *scratch;
+	size_t n = 0;
+	int err;
+
+	*used = 0;
+	if (!z || !(scratch = malloc(p->e.raw_len)))
+		return ct_error_set(CT_ENOMEM, "out of memory compressing an entry");
+	err = feed_frame(z, p->e.raw, p->e.raw_len, scratch, out, cap < p->e.raw_len ? cap : p->e.raw_len, &n);
+	free(scratch);
+	if (err < 0)
+		return err;
+	p->pack = n ? out : NULL;
+	p->pack_len = n;
+	*used = n;
+	return 0;
+}
+
+int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, const uint8_t *pre, size_t pre_len, MDB_val *out)
 {
 	struct zctx *z = thread_ctx();
 	size_t bound = ZSTD_compressBound(len) + 8, n, at = 0, prev_at = 0;
 	uint8_t leaf[CT_HASH_BYTES], flags = 0;
-	const uint8_t *src = raw;
 	uint64_t seq = 0, number;
 	uint32_t feed = 0;
 	int err;
@@ -276,33 +319,47 @@ int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out)
 		if (ct_buf_grow(&b->pack, bound + len) < 0)
 			return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory compressing an entry"));
 	}
-	if (entry_layout(raw, len, &prev_at, &seq) == 0) {
-		/*
-		 * The feed form: the author's 32 bytes become the feed's number,
-		 * and prev, when it is the leaf of the entry before (so not in a
-		 * sparse store's gap), is left to that leaf.
-		 */
-		uint8_t *copy = b->pack.ptr + bound;
-		if ((err = feed_number(b, raw + 4, &feed)) < 0)
-			return err;
-		memcpy(copy, raw, len);
-		memset(copy + 4, 0, CT_KEY_BYTES);
-		if (prev_at && seq > 1 && ct__pos_get(&b->rd, raw + 4, seq - 1, &number, leaf) == 0 &&
-		    memcmp(leaf, raw + prev_at, CT_HASH_BYTES) == 0) {
-			memset(copy + prev_at, 0, CT_HASH_BYTES);
-			flags |= FEED_PREV;
+	if (entry_layout(raw, len, &prev_at, &seq) < 0) {
+		/* not the shape the feed form needs: the entry's own frame */
+		n = ZSTD_compress2(z->c, b->pack.ptr, bound, raw, len);
+		if (ZSTD_isError(n))
+			return ct__batch_poison(b, ct_error_set(CT_EINVAL, "compressing an entry: %s", ZSTD_getErrorName(n)));
+		if (n < len) {
+			out->mv_data = b->pack.ptr;
+			out->mv_size = n;
 		}
-		b->pack.ptr[at++] = FEED_MARK;
-		do {
-			b->pack.ptr[at++] = (uint8_t)((feed & 0x7f) | (feed > 0x7f ? 0x80 : 0));
-			feed >>= 7;
-		} while (feed);
-		b->pack.ptr[at++] = flags;
-		src = copy;
+		return 0;
 	}
-	n = ZSTD_compress2(z->c, b->pack.ptr + at, bound - at, src, len);
-	if (ZSTD_isError(n))
-		return ct__batch_poison(b, ct_error_set(CT_EINVAL, "compressing an entry: %s", ZSTD_getErrorName(n)));
+	/*
+	 * The feed form: the author's 32 bytes become the feed's number, and
+	 * prev, when it is the leaf of the entry before (so not in a sparse
+	 * store's gap), is left to that leaf.
+	 */
+	if ((err = feed_number(b, raw + 4, &feed)) < 0)
+		return err;
+	if (prev_at && seq > 1 && ct__pos_get(&b->rd, raw + 4, seq - 1, &number, leaf) == 0 &&
+	    memcmp(leaf, raw + prev_at, CT_HASH_BYTES) == 0)
+		flags |= FEED_PREV;
+	b->pack.ptr[at++] = FEED_MARK;
+	do {
+		b->pack.ptr[at++] = (uint8_t)((feed & 0x7f) | (feed > 0x7f ? 0x80 : 0));
+		feed >>= 7;
+	} while (feed);
+	b->pack.ptr[at++] = flags;
+	if (pre_len && (flags & FEED_PREV || !prev_at) && at + pre_len <= bound) {
+		/* made ahead on a checking thread (ct_entry_pack): prev zeroed, as it may be here */
+		memcpy(b->pack.ptr + at, pre, pre_len);
+		n = pre_len;
+	} else {
+		uint8_t *scratch = b->pack.ptr + bound;
+		memcpy(scratch, raw, len);
+		memset(scratch + 4, 0, CT_KEY_BYTES);
+		if (flags & FEED_PREV)
+			memset(scratch + prev_at, 0, CT_HASH_BYTES);
+		n = ZSTD_compress2(z->c, b->pack.ptr + at, bound - at, scratch, len);
+		if (ZSTD_isError(n))
+			return ct__batch_poison(b, ct_error_set(CT_EINVAL, "compressing an entry: %s", ZSTD_getErrorName(n)));
+	}
 	if (at + n < len) { /* else it stays as it is */
 		out->mv_data = b->pack.ptr;
 		out->mv_size = at + n;

@@ -115,7 +115,7 @@ static int next_number(ct_batch *b, uint64_t *out)
 }
 
 int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const uint8_t *raw,
-		  size_t len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number)
+		  size_t len, const uint8_t *pre, size_t pre_len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number)
 {
 	uint8_t key[FEEDKEY_BYTES], nkey[8], block[POS_BLOCK_BYTES], *slot;
 	const uint8_t *have = NULL;
@@ -125,7 +125,7 @@ int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
 	if ((err = next_number(b, number)) < 0)
 		return err;
 	ct__put_u64(nkey, *number);
-	if ((err = ct__entry_pack(b, raw, len, &packed)) < 0 ||
+	if ((err = ct__entry_pack(b, raw, len, pre, pre_len, &packed)) < 0 ||
 	    (err = ct__put(b, DB_ENTRIES, nkey, sizeof(nkey), packed.mv_data, packed.mv_size, MDB_APPEND)) < 0)
 		return err;
 	b->next_number++;

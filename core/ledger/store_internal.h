@@ -183,12 +183,14 @@ int ct__pos_get(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, 
 int ct__entry_get(ct_reader *r, uint64_t number, MDB_val *v);
 int ct__entry_at(ct_reader *r, const uint8_t author[CT_KEY_BYTES], uint64_t seq, MDB_val *v);
 int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq, const uint8_t *raw,
-		  size_t len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number);
+		  size_t len, const uint8_t *pre, size_t pre_len, const uint8_t leaf[CT_HASH_BYTES], uint64_t *number);
 
 /*
  * Stored entries, compressed (pack.c). ct__entry_pack gives the value to
- * store for an entry: its zstd frame in b's buffer (valid until the next
- * call), or the entry itself when that is no larger. ct__entry_packed
+ * store for an entry: compressed in b's buffer (valid until the next
+ * call), or the entry itself when that is no larger; pre (pre_len bytes,
+ * 0 for none) is its frame made ahead by ct_entry_pack, used when the
+ * store allows the feed form with prev left out. ct__entry_packed
  * tells a frame from an entry; ct__entry_unpacked_size gives the entry's
  * size; ct__entry_unpack_into decompresses a frame into dst, exactly len
  * bytes; ct__entry_own points v at r's own unpacked copy when v is a frame
@@ -197,7 +199,8 @@ int ct__entry_add(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint64_t seq,
  * CT_ENOMEM.
  */
 bool ct__entry_packed(const MDB_val *v);
-int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, MDB_val *out);
+int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, const uint8_t *pre, size_t pre_len,
+		   MDB_val *out);
 int ct__entry_unpacked_size(const MDB_val *v, size_t *len);
 int ct__entry_unpack_into(ct_reader *r, uint8_t *dst, size_t len, const MDB_val *v);
 int ct__entry_own(ct_reader *r, MDB_val *v);

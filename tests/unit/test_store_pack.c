@@ -3,7 +3,9 @@
  * entries"): each is kept as a zstd frame smaller than itself, read back
  * byte for byte as it was signed, by feed position, by hash and through a
  * batch of reads; the counters and `check` count the entries' own bytes;
- * a reader keeps one copy per compressed entry read until it rewinds.
+ * a reader keeps one copy per compressed entry read until it rewinds;
+ * an entry compressed ahead (ct_entry_pack, as caltraced's checking
+ * threads do) is stored byte for byte as the writer would store it.
  */
 #include <lmdb.h>
 
@@ -59,8 +61,8 @@ static void build(struct fixture *f, uint64_t seed)
 	ct_reader_end(r);
 }
 
-/* The stored values of "log", read with LMDB itself (the store closed). */
-static void stored_values(struct fixture *f, size_t *count, size_t *frames, uint64_t *stored_bytes)
+/* The stored values of "log", read with LMDB itself (the store closed), each after its length. */
+static void stored_values(struct fixture *f, size_t *count, size_t *frames, uint64_t *stored_bytes, ct_buf *all)
 {
 	MDB_env *env;
 	MDB_txn *txn;
@@ -82,6 +84,11 @@ static void stored_values(struct fixture *f, size_t *count, size_t *frames, uint
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		(*count)++;
 		*stored_bytes += v.mv_size;
+		if (all) {
+			uint32_t len = (uint32_t)v.mv_size;
+			CT_OK_OR_FAIL(ct_buf_put(all, &len, sizeof(len)));
+			CT_OK_OR_FAIL(ct_buf_put(all, v.mv_data, v.mv_size));
+		}
 		if (v.mv_size >= 1 && ((const uint8_t *)v.mv_data)[0] == 0xc1) /* the feed form */
 			(*frames)++;
 	}
@@ -103,7 +110,7 @@ static void test_stored_as_frames(void **state)
 	signed_bytes = f.bureau_bytes;
 	for (int seq = 1; seq <= N_ENTRIES; seq++)
 		signed_bytes += f.len[seq];
-	stored_values(&f, &count, &frames, &stored);
+	stored_values(&f, &count, &frames, &stored, NULL);
 	assert_int_equal(count, N_ENTRIES + 2);
 	/* every registration shrinks; the bureau's two short entries may not, and stay as they are */
 	assert_true(frames >= N_ENTRIES);
@@ -175,11 +182,57 @@ static void test_read_back(void **state)
 	ts_close(&f.s);
 }
 
+static void test_packed_ahead(void **state)
+{
+	struct fixture f, g;
+	uint64_t seed = ct_test_seed("store_pack_ahead"), stored_f, stored_g, checked;
+	ct_buf values_f = CT_BUF_INIT, values_g = CT_BUF_INIT, room = CT_BUF_INIT;
+	size_t count, frames, used, ahead = 0;
+	ct_reader *r = NULL;
+	ct_batch *b = NULL;
+	ct_ingest_result res;
+	ct_prepared p;
+	ct_entry e;
+
+	build(&f, seed);
+	/* the same entries into a second store, each compressed ahead, as caltraced does */
+	ts_open(&g.s, NULL);
+	CT_OK_OR_FAIL(ct_reader_begin(&r, f.s.l));
+	for (int i = 0; i < N_ENTRIES + 2; i++) {
+		const ct_keypair *kp = i < 2 ? f.bureau : f.lab;
+		CT_OK_OR_FAIL(ct_read_entry(&e, r, ct_keypair_public(kp), i < 2 ? (uint64_t)i + 1 : (uint64_t)i - 1));
+		CT_OK_OR_FAIL(ct_entry_prepare(&p, e.raw, e.raw_len, 0));
+		room.len = 0;
+		CT_OK_OR_FAIL(ct_buf_grow(&room, e.raw_len));
+		CT_OK_OR_FAIL(ct_entry_pack(&p, room.ptr, e.raw_len, &used));
+		assert_int_equal(used, p.pack_len);
+		ahead += used > 0;
+		CT_OK_OR_FAIL(ct_batch_begin(&b, g.s.l));
+		CT_OK_OR_FAIL(ct_batch_ingest_prepared(b, &p, 0, &res));
+		assert_int_equal(res, CT_INGEST_APPENDED);
+		CT_OK_OR_FAIL(ct_batch_commit(b));
+	}
+	ct_reader_end(r);
+	assert_true(ahead >= N_ENTRIES);
+	stored_values(&f, &count, &frames, &stored_f, &values_f);
+	stored_values(&g, &count, &frames, &stored_g, &values_g);
+	assert_int_equal(values_g.len, values_f.len);
+	assert_memory_equal(values_g.ptr, values_f.ptr, values_f.len);
+	CT_OK_OR_FAIL(ts_check(g.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 2);
+	ct_buf_free(&values_f);
+	ct_buf_free(&values_g);
+	ct_buf_free(&room);
+	ts_close(&g.s);
+	ts_close(&f.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stored_as_frames),
 	    cmocka_unit_test(test_read_back),
+	    cmocka_unit_test(test_packed_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

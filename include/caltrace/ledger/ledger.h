@@ -165,10 +165,21 @@ typedef struct ct_prepared {
 	ct_event_type type;
 	uint8_t hash[CT_HASH_BYTES];
 	ct_event_keys keys;
+	const uint8_t *pack; /* the entry compressed ahead (ct_entry_pack), NULL if not */
+	size_t pack_len;
 } ct_prepared;
 
 __attribute__((warn_unused_result)) int ct_entry_prepare(ct_prepared *p, const uint8_t *raw, size_t len,
 							 unsigned flags);
+
+/*
+ * Compresses p's entry as the store will keep it (docs/FORMAT.md, section
+ * 14), so that the writer does not: on a checking thread, after
+ * ct_entry_prepare. out (cap bytes, which must outlive p's ingest) takes
+ * it; *used is the bytes taken, 0 when the entry would not shrink in cap
+ * (then the writer compresses it). Errors: CT_ENOMEM.
+ */
+int ct_entry_pack(ct_prepared *p, uint8_t *out, size_t cap, size_t *used);
 int ct_batch_ingest_prepared(ct_batch *b, const ct_prepared *p, unsigned flags, ct_ingest_result *result);
 
 /*
