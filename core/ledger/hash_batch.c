@@ -163,41 +163,42 @@ static int lookup_hashes(ct_hash_batch *pf, ct_reader *r, MDB_cursor *cur)
 	return 0;
 }
 
-/* Unpacks the entries found stored compressed into pf->own, grown once, and points at them there. */
+/*
+ * Unpacks the entries found stored compressed into pf->own, grown once
+ * (a first pass adds up their sizes), and points at them there.
+ */
 static int unpack_found(ct_hash_batch *pf, ct_reader *r)
 {
-	size_t i, len, total = 0;
-	MDB_val v;
-	int err;
+	size_t i, total = 0;
+	int pass, err;
 
-	for (i = 0; i < pf->n; i++) {
-		struct fetch *f = &pf->v[i];
-		if (!f->raw || !f->packed)
-			continue;
-		v.mv_data = (void *)f->raw;
-		v.mv_size = f->len;
-		if ((err = ct__entry_unpacked_size(&v, &len)) < 0)
-			return err;
-		total += len;
-	}
-	pf->own.len = 0;
-	if (pf->own.cap < total)
-		ct_buf_free(&pf->own); /* what it holds is stale: no need for realloc to copy it */
-	if ((err = ct_buf_grow(&pf->own, total)) < 0)
-		return err;
-	for (i = 0; i < pf->n; i++) {
-		struct fetch *f = &pf->v[i];
-		if (!f->raw || !f->packed)
-			continue;
-		v.mv_data = (void *)f->raw;
-		v.mv_size = f->len;
-		if ((err = ct__entry_unpacked_size(&v, &len)) < 0 ||
-		    (err = ct__entry_unpack_into(r, pf->own.ptr + pf->own.len, len, &v)) < 0)
-			return err;
-		f->raw = pf->own.ptr + pf->own.len;
-		f->len = len;
-		f->packed = false;
-		pf->own.len += len;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			pf->own.len = 0;
+			if (pf->own.cap < total)
+				ct_buf_free(&pf->own); /* what it holds is stale: no need for realloc to copy it */
+			if ((err = ct_buf_grow(&pf->own, total)) < 0)
+				return err;
+		}
+		for (i = 0; i < pf->n; i++) {
+			struct fetch *f = &pf->v[i];
+			MDB_val v = {f->len, (void *)f->raw};
+			size_t len;
+			if (!f->raw || !f->packed)
+				continue;
+			if ((err = ct__entry_unpacked_size(&v, &len)) < 0)
+				return err;
+			if (pass == 0) {
+				total += len;
+				continue;
+			}
+			if ((err = ct__entry_unpack_into(r, pf->own.ptr + pf->own.len, len, &v)) < 0)
+				return err;
+			f->raw = pf->own.ptr + pf->own.len;
+			f->len = len;
+			f->packed = false;
+			pf->own.len += len;
+		}
 	}
 	return 0;
 }
