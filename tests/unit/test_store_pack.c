@@ -61,6 +61,13 @@ static void build(struct fixture *f, uint64_t seed)
 	ct_reader_end(r);
 }
 
+static void fixture_free(struct fixture *f)
+{
+	ts_close(&f->s);
+	ct_keypair_free(f->bureau);
+	ct_keypair_free(f->lab);
+}
+
 /* The stored values of "log", read with LMDB itself (the store closed), each after its length. */
 static void stored_values(struct fixture *f, size_t *count, size_t *frames, uint64_t *stored_bytes, ct_buf *all)
 {
@@ -125,7 +132,7 @@ static void test_stored_as_frames(void **state)
 	assert_int_equal(bytes, signed_bytes);
 	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
 	assert_int_equal(checked, N_ENTRIES + 2);
-	ts_close(&f.s);
+	fixture_free(&f);
 }
 
 static void test_read_back(void **state)
@@ -179,7 +186,7 @@ static void test_read_back(void **state)
 	}
 	ct_hash_batch_free(hb);
 	ct_reader_end(r);
-	ts_close(&f.s);
+	fixture_free(&f);
 }
 
 static void test_packed_ahead(void **state)
@@ -224,7 +231,7 @@ static void test_packed_ahead(void **state)
 	ct_buf_free(&values_g);
 	ct_buf_free(&room);
 	ts_close(&g.s);
-	ts_close(&f.s);
+	fixture_free(&f);
 }
 
 int main(void)
