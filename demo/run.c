@@ -195,7 +195,7 @@ static int make_homes(struct ct_demo *d)
 		node->lab = i;
 		node->port = d->o.base_port + i;
 		if (PATHF(node->home, "%s/%s", d->labs_dir, ct_demo_labs[i].slug) ||
-		    PATHF(node->log, "%s/caltraced.log", node->home))
+		    PATHF(node->log, "%s/%s/caltraced.log", d->labs_dir, ct_demo_labs[i].slug))
 			return ct__demo_fail(d, CT_EINVAL, "--dir is too long");
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", node->port);
 		snprintf(log, sizeof(log), "%s/%s.init.log", d->labs_dir, ct_demo_labs[i].slug);
