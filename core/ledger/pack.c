@@ -186,10 +186,20 @@ static int parse_feed_form(const MDB_val *v, struct feed_form *f)
 	return 0;
 }
 
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
 /* The number of author's feed in this store, given it one in b when it has none (DB_META "fk", "fi", "fn"). */
 static int feed_number(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint32_t *out)
 {
-	uint8_t key[2 + CT_KEY_BYTES], ikey[2 + 4], n[4];
+	uint8_t key[2 + CT_KEY_BYTES] = {'f', 'k'}, ikey[2 + 4] = {'f', 'i'}, n[4];
 	void *known = ct_hmap_get(&b->feeds, author, CT_KEY_BYTES);
 	MDB_val v;
 	int err;
@@ -198,38 +208,33 @@ static int feed_number(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint32_t
 		*out = (uint32_t)((uintptr_t)known - 1);
 		return 0;
 	}
-	memcpy(key, "fk", 2);
 	memcpy(key + 2, author, CT_KEY_BYTES);
-	err = ct__get(&b->rd, DB_META, key, sizeof(key), &v);
-	if (err == 0 && v.mv_size == 4) {
-		const uint8_t *p = v.mv_data;
-		*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	} else if (err == 0) {
-		return ct__batch_poison(b, ct_error_set(CT_ECORRUPT, "a feed number record has %zu bytes", v.mv_size));
-	} else if (err == CT_ENOTFOUND) {
-		err = ct__get(&b->rd, DB_META, "fn", 2, &v); /* the next number */
-		if (err == 0 && v.mv_size == 4) {
-			const uint8_t *p = v.mv_data;
-			*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-		} else if (err == CT_ENOTFOUND) {
-			*out = 0;
-		} else {
-			return ct__batch_poison(b, err < 0 ? err : ct_error_set(CT_ECORRUPT, "the next feed number is damaged"));
+	if ((err = ct__get(&b->rd, DB_META, key, sizeof(key), &v)) == CT_ENOTFOUND) {
+		/* a new feed: the next number ("fn", 0 before the first) */
+		if ((err = ct__get(&b->rd, DB_META, "fn", 2, &v)) == CT_ENOTFOUND) {
+			v.mv_size = 4;
+			v.mv_data = memset(n, 0, 4);
+		} else if (err < 0) {
+			return ct__batch_poison(b, err);
 		}
-		if (*out == UINT32_MAX)
+		if (v.mv_size != 4)
+			return ct__batch_poison(b, ct_error_set(CT_ECORRUPT, "the next feed number is damaged"));
+		if ((*out = get_u32(v.mv_data)) == UINT32_MAX)
 			return ct__batch_poison(b, ct_error_set(CT_ETOOBIG, "too many feeds in one store"));
-		n[0] = (uint8_t)(*out >> 24), n[1] = (uint8_t)(*out >> 16), n[2] = (uint8_t)(*out >> 8), n[3] = (uint8_t)*out;
-		memcpy(ikey, "fi", 2);
-		memcpy(ikey + 2, n, 4);
+		put_u32(n, *out);
+		put_u32(ikey + 2, *out);
 		if ((err = ct__put(b, DB_META, key, sizeof(key), n, 4, 0)) < 0 ||
 		    (err = ct__put(b, DB_META, ikey, sizeof(ikey), author, CT_KEY_BYTES, 0)) < 0)
 			return err;
-		n[0] = (uint8_t)((*out + 1) >> 24), n[1] = (uint8_t)((*out + 1) >> 16), n[2] = (uint8_t)((*out + 1) >> 8),
-		n[3] = (uint8_t)(*out + 1);
+		put_u32(n, *out + 1);
 		if ((err = ct__put(b, DB_META, "fn", 2, n, 4, 0)) < 0)
 			return err;
-	} else {
+	} else if (err < 0) {
 		return ct__batch_poison(b, err);
+	} else if (v.mv_size != 4) {
+		return ct__batch_poison(b, ct_error_set(CT_ECORRUPT, "a feed number record has %zu bytes", v.mv_size));
+	} else {
+		*out = get_u32(v.mv_data);
 	}
 	if (ct_hmap_put(&b->feeds, author, CT_KEY_BYTES, (void *)((uintptr_t)*out + 1)) < 0)
 		return ct__batch_poison(b, ct_error_set(CT_ENOMEM, "out of memory storing an entry"));
@@ -239,10 +244,11 @@ static int feed_number(ct_batch *b, const uint8_t author[CT_KEY_BYTES], uint32_t
 /* The author of feed number feed. */
 static int feed_author(ct_reader *r, uint32_t feed, uint8_t author[CT_KEY_BYTES])
 {
-	uint8_t key[2 + 4] = {'f', 'i', (uint8_t)(feed >> 24), (uint8_t)(feed >> 16), (uint8_t)(feed >> 8), (uint8_t)feed};
+	uint8_t key[2 + 4] = {'f', 'i'};
 	MDB_val v;
 	int err;
 
+	put_u32(key + 2, feed);
 	if (r->feed_known && r->feed == feed) {
 		memcpy(author, r->feed_author, CT_KEY_BYTES);
 		return 0;
@@ -258,43 +264,40 @@ static int feed_author(ct_reader *r, uint32_t feed, uint8_t author[CT_KEY_BYTES]
 }
 
 /*
- * The frame of the feed form: raw with its author and (when it has one)
- * prev zeroed, compressed into out (cap bytes). *n is 0 when it would not
- * fit or raw is not shaped for the feed form.
+ * The frame of the feed form: raw (at layout prev_at, 0 when it has no
+ * prev) with its author and, when zero_prev, its prev zeroed, compressed
+ * into out (cap bytes) through scratch (len bytes). 0 when it does not fit
+ * in cap, else its size.
  */
-static int feed_frame(struct zctx *z, const uint8_t *raw, size_t len, uint8_t *scratch, uint8_t *out, size_t cap,
-		      size_t *n)
+static size_t feed_frame(struct zctx *z, const uint8_t *raw, size_t len, size_t prev_at, bool zero_prev,
+			 uint8_t *scratch, uint8_t *out, size_t cap)
 {
-	size_t prev_at, r;
-	uint64_t seq;
+	size_t r;
 
-	*n = 0;
-	if (entry_layout(raw, len, &prev_at, &seq) < 0)
-		return 0;
 	memcpy(scratch, raw, len);
 	memset(scratch + 4, 0, CT_KEY_BYTES);
-	if (prev_at)
+	if (prev_at && zero_prev)
 		memset(scratch + prev_at, 0, CT_HASH_BYTES);
 	r = ZSTD_compress2(z->c, out, cap, scratch, len);
-	if (!ZSTD_isError(r)) /* an error (out too small: no gain) leaves it to the writer, which says why */
-		*n = r;
-	return 0;
+	return ZSTD_isError(r) ? 0 : r;
 }
 
 int ct_entry_pack(ct_prepared *p, uint8_t *out, size_t cap, size_t *used)
 {
 	struct zctx *z = thread_ctx();
+	const uint8_t *raw = p->e.raw;
+	size_t len = p->e.raw_len, prev_at, n = 0;
+	uint64_t seq;
 	uint8_t *scratch;
-	size_t n = 0;
-	int err;
 
 	*used = 0;
-	if (!z || !(scratch = malloc(p->e.raw_len)))
+	if (entry_layout(raw, len, &prev_at, &seq) < 0)
+		return 0; /* the writer stores it as its own frame */
+	if (!z || !(scratch = malloc(len)))
 		return ct_error_set(CT_ENOMEM, "out of memory compressing an entry");
-	err = feed_frame(z, p->e.raw, p->e.raw_len, scratch, out, cap < p->e.raw_len ? cap : p->e.raw_len, &n);
+	/* prev zeroed: the writer uses this only where it may leave prev out; no gain past len bytes */
+	n = feed_frame(z, raw, len, prev_at, true, scratch, out, cap < len ? cap : len);
 	free(scratch);
-	if (err < 0)
-		return err;
 	p->pack = n ? out : NULL;
 	p->pack_len = n;
 	*used = n;
@@ -351,16 +354,9 @@ int ct__entry_pack(ct_batch *b, const uint8_t *raw, size_t len, const uint8_t *p
 		memcpy(b->pack.ptr + at, pre, pre_len);
 		n = pre_len;
 	} else {
-		uint8_t *scratch = b->pack.ptr + bound;
-		memcpy(scratch, raw, len);
-		memset(scratch + 4, 0, CT_KEY_BYTES);
-		if (flags & FEED_PREV)
-			memset(scratch + prev_at, 0, CT_HASH_BYTES);
-		n = ZSTD_compress2(z->c, b->pack.ptr + at, bound - at, scratch, len);
-		if (ZSTD_isError(n))
-			return ct__batch_poison(b, ct_error_set(CT_EINVAL, "compressing an entry: %s", ZSTD_getErrorName(n)));
+		n = feed_frame(z, raw, len, prev_at, flags & FEED_PREV, b->pack.ptr + bound, b->pack.ptr + at, bound - at);
 	}
-	if (at + n < len) { /* else it stays as it is */
+	if (n && at + n < len) { /* else it stays as it is */
 		out->mv_data = b->pack.ptr;
 		out->mv_size = at + n;
 	}
@@ -403,6 +399,7 @@ int ct__entry_unpack_into(ct_reader *r, uint8_t *dst, size_t len, const MDB_val 
 {
 	struct zctx *z = thread_ctx();
 	struct feed_form f = {0, 0, *v};
+	bool feed_form = form_of(v) == FORM_FEED;
 	uint8_t author[CT_KEY_BYTES];
 	size_t n, prev_at;
 	uint64_t seq, number;
@@ -410,13 +407,13 @@ int ct__entry_unpack_into(ct_reader *r, uint8_t *dst, size_t len, const MDB_val 
 
 	if (!z)
 		return ct_error_set(CT_ENOMEM, "out of memory reading a compressed entry");
-	if (form_of(v) == FORM_FEED && (err = parse_feed_form(v, &f)) < 0)
+	if (feed_form && (err = parse_feed_form(v, &f)) < 0)
 		return err;
 	n = ZSTD_decompressDCtx(z->d, dst, len, f.frame.mv_data, f.frame.mv_size);
 	if (ZSTD_isError(n) || n != len)
 		return ct_error_set(CT_ECORRUPT, "a stored entry does not decompress: %s",
 				    ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size");
-	if (form_of(v) != FORM_FEED)
+	if (!feed_form)
 		return 0;
 	if (entry_layout(dst, len, &prev_at, &seq) < 0)
 		return ct_error_set(CT_ECORRUPT, "a stored entry of the feed form is not an entry");
