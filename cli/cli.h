@@ -187,5 +187,6 @@ int cmd_label(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
 
 #endif

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{"backup", cmd_backup, "a consistent, compacted copy of the home in one file, while caltraced runs"},
 	{"restore", cmd_restore, "a backup into a new home, checked before it is usable"},
 	{"migrate", cmd_migrate, "bring the store of an older release to this release's format"},
+	{"compact", cmd_compact, "rewrite the store with full pages (caltraced stopped): a smaller file, same records"},
 	{"chain", cmd_chain, "is an instrument traceable at a date, and why (not): its chain as a tree"},
 	{"impact", cmd_impact_any, "what relied on a standard, or on a compromised key, transitively"},
 	{"coverage", cmd_coverage, "traceability coverage and inspection rate, at a date or month by month"},

@@ -73,6 +73,35 @@ typedef struct ct_ledger_opts {
  */
 int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts);
 
+typedef struct ct_compact_opts {
+	/* called with the database being copied, records done of total; may be NULL */
+	void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
+	void *progress_ctx;
+} ct_compact_opts;
+
+typedef struct ct_compact_info {
+	uint64_t bytes_before, bytes_after; /* data.mdb's size */
+	uint64_t records;		    /* records copied, every database's */
+	unsigned databases;
+} ct_compact_info;
+
+/*
+ * Rewrites the store in dir with each database's pages full and none free
+ * (docs/OPERATIONS.md, "Compacting a home"): a copy beside it, every
+ * record appended in key order, read back and compared with the original
+ * (a BLAKE2b over every database's records), then put in its place with
+ * rename(2). The records are the same bytes: nothing a query or a proof
+ * reads changes. Needs the store alone: refused (CT_ESTATE, nothing
+ * changed) while another process has it open, caltraced included; a
+ * process opening it meanwhile waits, then fails to open it once. Needs
+ * free disk for the copy; whatever fails, the store is left as it was,
+ * and the copy removed. opts and info may be NULL.
+ * Errors: CT_ENOTFOUND, CT_ESTATE (another process has it open, or an
+ * older format: `caltrace migrate` first), CT_EIO, CT_ENOSPACE,
+ * CT_ECORRUPT, CT_ENOMEM.
+ */
+int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_info *info);
+
 /* The format the store had when this open migrated it, 0 when it did not. */
 unsigned ct_ledger_migrated_from(const ct_ledger *l);
 

@@ -1,0 +1,417 @@
+/*
+ * Compacting a store (caltrace/ledger/ledger.h, ct_ledger_compact;
+ * docs/OPERATIONS.md, "Compacting a home"; docs/DECISIONS.md says why).
+ *
+ * LMDB splits a full page in two halves, so a database whose records go in
+ * at random places (the subject rows, the network index, the summary, the
+ * hash index) settles at pages half to two thirds full, and the file keeps
+ * the pages freed since. Compaction writes a second store beside the first
+ * with every database's records appended in key order (MDB_APPEND: each
+ * page filled before the next), checks that the copy holds the same records
+ * as the original (one BLAKE2b over every database's name, keys and values,
+ * computed on the original as it is copied and again on the copy), and puts
+ * it in the original's place with rename(2). Records are copied byte for
+ * byte: every format, proof and query is unchanged.
+ *
+ * The store must be had alone: every process with an LMDB environment open
+ * holds a read lock on byte 0 of lock.mdb, and compaction takes the write
+ * lock on it (fcntl locks are per process, so this converts the lock LMDB
+ * took for this process). Taken, no other process has the store open, and
+ * one that opens it meanwhile waits in mdb_env_open until it is released.
+ * Before releasing it, compaction zeroes the lock region's magic number, so
+ * that such a waiter, whose lock region counts the old file's transactions,
+ * fails to open (MDB_INVALID) instead of reading the new file through it;
+ * the next opener, alone, initialises the region again from the new file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store_internal.h"
+
+#define COMMIT_EVERY 65536 /* records per write transaction of the copy */
+#define NAMES_MAX    64	   /* named databases a store may have */
+#define NAME_MAX_LEN 63
+#define KEY_MAX	     511 /* LMDB's largest key */
+#define TMP_PREFIX   "compact-"
+
+struct copy {
+	const ct_compact_opts *opts;
+	ct_compact_info *info;
+	MDB_env *dst;
+	MDB_txn *src_txn, *dst_txn;
+	uint64_t total, done, since_commit;
+	crypto_generichash_state sum;
+};
+
+static void sum_record(crypto_generichash_state *st, const MDB_val *k, const MDB_val *v)
+{
+	uint8_t len[16];
+
+	ct__put_u64(len, k->mv_size);
+	ct__put_u64(len + 8, v->mv_size);
+	crypto_generichash_update(st, len, sizeof(len));
+	crypto_generichash_update(st, k->mv_data, k->mv_size);
+	crypto_generichash_update(st, v->mv_data, v->mv_size);
+}
+
+static void sum_name(crypto_generichash_state *st, const char *name)
+{
+	crypto_generichash_update(st, (const uint8_t *)name, strlen(name) + 1);
+}
+
+/* The store's named databases, in the main database's (sorted) order. */
+struct names {
+	char name[NAMES_MAX][NAME_MAX_LEN + 1];
+	size_t n;
+};
+
+static int list_databases(MDB_txn *txn, struct names *out)
+{
+	MDB_cursor *cur = NULL;
+	MDB_dbi main_dbi;
+	MDB_val k, v;
+	int rc;
+
+	out->n = 0;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 || (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0)
+		return ct__mdb_error(rc, "listing the store's databases");
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (out->n == NAMES_MAX || k.mv_size == 0 || k.mv_size > NAME_MAX_LEN ||
+		    memchr(k.mv_data, 0, k.mv_size)) {
+			mdb_cursor_close(cur);
+			return ct_error_set(CT_ECORRUPT, "the store's main database holds a record that names no "
+							 "database of caltrace's");
+		}
+		memcpy(out->name[out->n], k.mv_data, k.mv_size);
+		out->name[out->n][k.mv_size] = '\0';
+		out->n++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ct__mdb_error(rc, "listing the store's databases");
+}
+
+/* A write to the copy failed: most likely the disk is full. */
+static int write_error(const struct copy *c, int rc)
+{
+	return ct_error_set(rc == ENOSPC || rc == MDB_MAP_FULL ? CT_ENOSPACE : CT_EIO,
+			    "writing the compacted copy: %s (a full disk? the copy needs up to %.1f MB free "
+			    "beside the store); nothing was changed",
+			    mdb_strerror(rc), (double)c->info->bytes_before / 1e6);
+}
+
+static int dst_begin(struct copy *c)
+{
+	int rc = mdb_txn_begin(c->dst, NULL, 0, &c->dst_txn);
+
+	return rc ? write_error(c, rc) : 0;
+}
+
+static int dst_commit(struct copy *c)
+{
+	int rc = mdb_txn_commit(c->dst_txn);
+
+	c->dst_txn = NULL;
+	c->since_commit = 0;
+	return rc ? write_error(c, rc) : 0;
+}
+
+/* Copies one database, appending; its records go into the running sum. */
+static int copy_database(struct copy *c, const char *name)
+{
+	MDB_cursor *in = NULL, *out = NULL;
+	MDB_dbi src, dst;
+	MDB_val k, v;
+	uint8_t prev[KEY_MAX];
+	size_t prev_len = 0;
+	unsigned flags;
+	bool have_prev = false;
+	int rc, err = 0;
+
+	rc = mdb_dbi_open(c->src_txn, name, 0, &src);
+	if (rc == MDB_INCOMPATIBLE)
+		return ct_error_set(CT_ECORRUPT, "the store's main database holds a record '%s' that is not a database",
+				    name);
+	if (rc || (rc = mdb_dbi_flags(c->src_txn, src, &flags)) != 0)
+		return ct__mdb_error(rc, name);
+	flags &= MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP;
+	if ((rc = mdb_dbi_open(c->dst_txn, name, flags | MDB_CREATE, &dst)) != 0)
+		return ct__mdb_error(rc, "the compacted copy");
+	sum_name(&c->sum, name);
+	if ((rc = mdb_cursor_open(c->src_txn, src, &in)) != 0)
+		return ct__mdb_error(rc, name);
+	for (rc = mdb_cursor_get(in, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(in, &k, &v, MDB_NEXT)) {
+		unsigned put = MDB_APPEND;
+
+		if (!out && (rc = mdb_cursor_open(c->dst_txn, dst, &out)) != 0)
+			break;
+		/* a duplicate of the key before goes at the end of that key's list */
+		if ((flags & MDB_DUPSORT) && have_prev && k.mv_size == prev_len && memcmp(k.mv_data, prev, prev_len) == 0)
+			put = MDB_APPENDDUP;
+		if ((rc = mdb_cursor_put(out, &k, &v, put)) != 0)
+			break;
+		if (k.mv_size <= sizeof(prev)) {
+			memcpy(prev, k.mv_data, k.mv_size);
+			prev_len = k.mv_size;
+			have_prev = true;
+		}
+		sum_record(&c->sum, &k, &v);
+		c->done++;
+		if (++c->since_commit == COMMIT_EVERY) {
+			mdb_cursor_close(out);
+			out = NULL;
+			if ((err = dst_commit(c)) < 0 || (err = dst_begin(c)) < 0)
+				break;
+		}
+		if (c->opts && c->opts->progress && c->done % COMMIT_EVERY == 0)
+			c->opts->progress(c->opts->progress_ctx, name, c->done, c->total);
+	}
+	if (out)
+		mdb_cursor_close(out);
+	mdb_cursor_close(in);
+	if (err < 0)
+		return err;
+	if (rc == MDB_KEYEXIST)
+		return ct_error_set(CT_ECORRUPT, "the store's '%s' database has records out of order", name);
+	if (rc != MDB_NOTFOUND)
+		return write_error(c, rc);
+	return 0;
+}
+
+/* The sum of the copy's records, read back from its file. */
+static int sum_copy(MDB_env *env, const struct names *names, uint8_t out[crypto_generichash_BYTES],
+		    uint64_t *records)
+{
+	crypto_generichash_state st;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	*records = 0;
+	crypto_generichash_init(&st, NULL, 0, crypto_generichash_BYTES);
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		return ct__mdb_error(rc, "reading the compacted copy");
+	for (size_t i = 0; i < names->n && rc == 0; i++) {
+		MDB_cursor *cur = NULL;
+		MDB_dbi dbi;
+		MDB_val k, v;
+
+		if ((rc = mdb_dbi_open(txn, names->name[i], 0, &dbi)) != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+			break;
+		sum_name(&st, names->name[i]);
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			sum_record(&st, &k, &v);
+			(*records)++;
+		}
+		mdb_cursor_close(cur);
+		rc = rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	mdb_txn_abort(txn);
+	if (rc)
+		return ct__mdb_error(rc, "reading the compacted copy");
+	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+	return 0;
+}
+
+/* Takes the write lock on byte 0 of dir/lock.mdb: no other process has the store open. */
+static int lock_alone(const char *dir, int *fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if ((*fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return ct_error_set(CT_EIO, "cannot open %s: %s", path, strerror(errno));
+	if (fcntl(*fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return ct_error_set(CT_ESTATE,
+				    "the store in %s is open in another process (caltraced, or another caltrace "
+				    "command): compacting needs it alone; stop caltraced on this home first",
+				    dir);
+	return ct_error_set(CT_EIO, "cannot lock %s: %s", path, strerror(errno));
+}
+
+static void remove_tmp(const char *tmp)
+{
+	char path[4600];
+
+	if (!tmp[0])
+		return;
+	snprintf(path, sizeof(path), "%s/data.mdb", tmp);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", tmp);
+	unlink(path);
+	rmdir(tmp);
+}
+
+/* The copies a compaction that crashed left behind (the store's lock is held: none is running). */
+static void remove_stale(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[4500];
+
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		remove_tmp(path);
+	}
+	closedir(d);
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return ct_error_set(CT_EIO, "cannot open %s: %s", dir, strerror(errno));
+	rc = fsync(fd);
+	close(fd);
+	return rc == 0 ? 0 : ct_error_set(CT_EIO, "cannot sync %s: %s", dir, strerror(errno));
+}
+
+/* Writes the compacted copy into tmp, and reads it back: the same records as the store. */
+static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct names *names)
+{
+	uint8_t want[crypto_generichash_BYTES], got[crypto_generichash_BYTES];
+	MDB_envinfo ei;
+	uint64_t records;
+	int rc, err;
+
+	mdb_env_info(l->env, &ei);
+	if ((rc = mdb_env_create(&c->dst)) != 0)
+		return ct__mdb_error(rc, "creating the compacted copy");
+	mdb_env_set_maxdbs(c->dst, NAMES_MAX + 2);
+	if ((rc = mdb_env_set_mapsize(c->dst, ei.me_mapsize)) != 0 ||
+	    (rc = mdb_env_open(c->dst, tmp, MDB_NOSYNC | MDB_NOTLS, 0600)) != 0)
+		return ct__mdb_error(rc, tmp);
+	if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &c->src_txn)) != 0)
+		return ct__mdb_error(rc, "reading the store");
+	if ((err = list_databases(c->src_txn, names)) < 0)
+		return err;
+	for (size_t i = 0; i < names->n; i++) {
+		MDB_dbi dbi;
+		MDB_stat st;
+
+		if (mdb_dbi_open(c->src_txn, names->name[i], 0, &dbi) == 0 && mdb_stat(c->src_txn, dbi, &st) == 0)
+			c->total += st.ms_entries;
+	}
+	crypto_generichash_init(&c->sum, NULL, 0, crypto_generichash_BYTES);
+	if ((err = dst_begin(c)) < 0)
+		return err;
+	for (size_t i = 0; i < names->n; i++)
+		if ((err = copy_database(c, names->name[i])) < 0)
+			return err;
+	if ((err = dst_commit(c)) < 0)
+		return err;
+	crypto_generichash_final(&c->sum, want, sizeof(want));
+	if ((rc = mdb_env_sync(c->dst, 1)) != 0)
+		return write_error(c, rc);
+	if ((err = sum_copy(c->dst, names, got, &records)) < 0)
+		return err;
+	if (records != c->done || sodium_memcmp(want, got, sizeof(want)) != 0)
+		return ct_error_set(CT_EIO, "the compacted copy in %s does not read back as the store: nothing was "
+					    "changed", tmp);
+	c->info->records = records;
+	c->info->databases = (unsigned)names->n;
+	return 0;
+}
+
+int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_info *info)
+{
+	ct_ledger_opts lo = {0};
+	ct_compact_info local;
+	struct copy c = {0};
+	struct names *names = NULL;
+	ct_ledger *l = NULL;
+	char tmp[4200], data[4200];
+	struct stat st;
+	int lock_fd = -1, err;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	c.opts = opts;
+	c.info = info;
+	tmp[0] = '\0';
+	snprintf(data, sizeof(data), "%s/data.mdb", dir);
+	if (stat(data, &st) != 0)
+		return ct_error_set(CT_ENOTFOUND, "no store in %s", dir);
+	info->bytes_before = (uint64_t)st.st_size;
+	if (opts) {
+		lo.progress = opts->progress;
+		lo.progress_ctx = opts->progress_ctx;
+	}
+	if ((err = ct_ledger_open(&l, dir, &lo)) < 0)
+		return err;
+	if ((err = lock_alone(dir, &lock_fd)) < 0)
+		goto done;
+	if (!(names = calloc(1, sizeof(*names)))) {
+		err = ct_error_set(CT_ENOMEM, "out of memory compacting %s", dir);
+		goto done;
+	}
+	remove_stale(dir);
+	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "XXXXXX", dir);
+	if (!mkdtemp(tmp)) {
+		err = ct_error_set(CT_EIO, "cannot create a directory in %s for the compacted copy: %s", dir,
+				   strerror(errno));
+		tmp[0] = '\0';
+		goto done;
+	}
+	err = write_copy(l, &c, tmp, names);
+	if (c.dst_txn)
+		mdb_txn_abort(c.dst_txn);
+	if (c.src_txn)
+		mdb_txn_abort(c.src_txn);
+	c.dst_txn = c.src_txn = NULL;
+	if (c.dst)
+		mdb_env_close(c.dst);
+	c.dst = NULL;
+	if (err < 0)
+		goto done;
+	{
+		char from[4300];
+
+		snprintf(from, sizeof(from), "%s/data.mdb", tmp);
+		if (stat(from, &st) == 0)
+			info->bytes_after = (uint64_t)st.st_size;
+		if (rename(from, data) != 0) {
+			err = ct_error_set(CT_EIO, "cannot put the compacted copy in place of %s: %s (nothing was "
+						   "changed)",
+					   data, strerror(errno));
+			goto done;
+		}
+	}
+	/* in place: a crash from here on finds the compacted store, complete and on disk */
+	err = sync_dir(dir);
+	{
+		static const uint8_t zero[8];
+
+		/* a process waiting to open the store finds no valid lock region (see the top) */
+		if (pwrite(lock_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero) && err == 0)
+			err = ct_error_set(CT_EIO, "cannot reset %s/lock.mdb: %s", dir, strerror(errno));
+	}
+done:
+	if (c.dst_txn)
+		mdb_txn_abort(c.dst_txn);
+	if (c.src_txn)
+		mdb_txn_abort(c.src_txn);
+	if (c.dst)
+		mdb_env_close(c.dst);
+	remove_tmp(tmp);
+	ct_ledger_close(l); /* releases this process's locks on lock.mdb, the write lock too */
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(names);
+	return err;
+}
