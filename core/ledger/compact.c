@@ -22,6 +22,8 @@
  * that such a waiter, whose lock region counts the old file's transactions,
  * fails to open (MDB_INVALID) instead of reading the new file through it;
  * the next opener, alone, initialises the region again from the new file.
+ * ct_ledger_open (store.c) sees the zeroed region and opens again, so a
+ * waiter of this code's only waits.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -144,6 +146,8 @@ static int copy_database(struct copy *c, const char *name)
 	if ((rc = mdb_dbi_open(c->dst_txn, name, flags | MDB_CREATE, &dst)) != 0)
 		return ct__mdb_error(rc, "the compacted copy");
 	sum_name(&c->sum, name);
+	if (c->opts && c->opts->progress)
+		c->opts->progress(c->opts->progress_ctx, name, c->done, c->total);
 	if ((rc = mdb_cursor_open(c->src_txn, src, &in)) != 0)
 		return ct__mdb_error(rc, name);
 	for (rc = mdb_cursor_get(in, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(in, &k, &v, MDB_NEXT)) {

@@ -3,10 +3,14 @@
  * entries and trees, the state digest.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 #include "summary_internal.h"
@@ -116,6 +120,61 @@ unsigned ct_ledger_migrated_from(const ct_ledger *l)
 	return l->migrated_from;
 }
 
+/*
+ * Whether the lock region of dir/lock.mdb was reset by a compaction
+ * (compact.c) while this process waited to open the store: its magic
+ * number zeroed, which makes LMDB refuse it until a process opening the
+ * store alone initialises it again.
+ */
+static bool lock_reset(const char *dir)
+{
+	uint8_t magic[4];
+	char path[4200];
+	bool zero;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	zero = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) && !(magic[0] | magic[1] | magic[2] | magic[3]);
+	close(fd);
+	return zero;
+}
+
+/* Creates l->env and opens it on dir; again, a few times, after a compaction it waited for. */
+static int env_open(ct_ledger *l, const char *dir, const ct_ledger_opts *opts)
+{
+	for (int tries = 0;; tries++) {
+		int rc;
+
+		if ((rc = mdb_env_create(&l->env)) != 0)
+			return ct__mdb_error(rc, "creating the LMDB environment");
+		mdb_env_set_maxdbs(l->env, DB__COUNT + 2);
+		mdb_env_set_maxreaders(l->env, 256);
+		/*
+		 * An explicit size is set before opening. Otherwise the store's own
+		 * (as large as any process grew it) is kept, raised to the default.
+		 */
+		if (opts && opts->map_size && (rc = mdb_env_set_mapsize(l->env, opts->map_size)) != 0)
+			return ct__mdb_error(rc, "setting the map size");
+		rc = mdb_env_open(l->env, dir,
+				  (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS | (opts && opts->no_sync ? MDB_NOSYNC : 0),
+				  0600);
+		if (rc == 0)
+			return 0;
+		mdb_env_close(l->env);
+		l->env = NULL;
+		if (rc == MDB_INVALID && tries < 100 && lock_reset(dir)) {
+			struct timespec ts = {0, 10 * 1000000L};
+
+			nanosleep(&ts, NULL); /* another waiter may hold it a moment */
+			continue;
+		}
+		return rc == ENOENT && l->read_only ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir)
+						    : ct__mdb_error(rc, dir);
+	}
+}
+
 int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 {
 	ct_ledger *l = NULL;
@@ -145,27 +204,8 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		l->pinned = true;
 		memcpy(l->network, opts->network, CT_HASH_BYTES);
 	}
-	if ((rc = mdb_env_create(&l->env)) != 0) {
-		err = ct__mdb_error(rc, "creating the LMDB environment");
+	if ((err = env_open(l, dir, opts)) < 0)
 		goto fail;
-	}
-	mdb_env_set_maxdbs(l->env, DB__COUNT + 2);
-	mdb_env_set_maxreaders(l->env, 256);
-	/*
-	 * An explicit size is set before opening. Otherwise the store's own
-	 * (as large as any process grew it) is kept, raised to the default.
-	 */
-	if (opts && opts->map_size && (rc = mdb_env_set_mapsize(l->env, opts->map_size)) != 0) {
-		err = ct__mdb_error(rc, "setting the map size");
-		goto fail;
-	}
-	rc = mdb_env_open(l->env, dir,
-			  (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS | (opts && opts->no_sync ? MDB_NOSYNC : 0), 0600);
-	if (rc) {
-		err = rc == ENOENT && l->read_only ? ct_error_set(CT_ENOTFOUND, "no store in %s", dir)
-						   : ct__mdb_error(rc, dir);
-		goto fail;
-	}
 	if (!(opts && opts->map_size)) {
 		MDB_envinfo info;
 		size_t want = DEFAULT_MAP_SIZE < l->map_max ? DEFAULT_MAP_SIZE : l->map_max;

@@ -93,7 +93,7 @@ typedef struct ct_compact_info {
  * rename(2). The records are the same bytes: nothing a query or a proof
  * reads changes. Needs the store alone: refused (CT_ESTATE, nothing
  * changed) while another process has it open, caltraced included; a
- * process opening it meanwhile waits, then fails to open it once. Needs
+ * process opening it meanwhile waits, then opens the compacted store. Needs
  * free disk for the copy; whatever fails, the store is left as it was,
  * and the copy removed. opts and info may be NULL.
  * Errors: CT_ENOTFOUND, CT_ESTATE (another process has it open, or an

@@ -1,0 +1,266 @@
+/*
+ * Compaction (ct_ledger_compact; docs/DECISIONS.md, "Compaction"), with a
+ * lab's registrations of ids in an order drawn from the seed, so that the
+ * indexes take them at random places:
+ * - every database holds the same records after as before (walked here
+ *   with LMDB's own cursors), the file is smaller, the store passes its
+ *   check and takes new entries;
+ * - refused while another process has the store open, nothing changed;
+ * - a process that starts opening the store while it is compacted waits,
+ *   then reads the compacted store, not the old one through a stale lock.
+ */
+#include <lmdb.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ct_store_test.h"
+
+#define N_ENTRIES 3000
+
+struct fixture {
+	ts_store s;
+	ct_keypair *bureau, *lab;
+};
+
+static void build(struct fixture *f, uint64_t seed)
+{
+	uint64_t rng = seed;
+
+	f->bureau = ct_test_keypair(1);
+	f->lab = ct_test_keypair(2);
+	ts_open(&f->s, NULL);
+	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "org.admit",
+		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
+		     ts_key(f->lab));
+	for (int seq = 1; seq <= N_ENTRIES; seq++)
+		ts_append_ok(f->s.l, f->lab, ts_day(1 + seq), NULL, "instrument.register",
+			     "{'id':'CP-%07llu','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}",
+			     (unsigned long long)(ct_test_rand(&rng) % 10000000));
+}
+
+static void fixture_free(struct fixture *f)
+{
+	ts_close(&f->s);
+	ct_keypair_free(f->bureau);
+	ct_keypair_free(f->lab);
+}
+
+/* Every named database's name, keys and values, in order, read with LMDB alone. */
+static void dump(const char *dir, ct_buf *out)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_cursor *names, *cur;
+	MDB_dbi main_dbi, dbi;
+	MDB_val k, v, dk, dv;
+	char name[128];
+
+	out->len = 0;
+	assert_int_equal(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 64);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &main_dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, main_dbi, &names), 0);
+	while (mdb_cursor_get(names, &k, &v, MDB_NEXT) == 0) {
+		assert_true(k.mv_size < sizeof(name));
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		CT_OK_OR_FAIL(ct_buf_put(out, name, k.mv_size + 1));
+		assert_int_equal(mdb_dbi_open(txn, name, 0, &dbi), 0);
+		assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+		while (mdb_cursor_get(cur, &dk, &dv, MDB_NEXT) == 0) {
+			uint32_t lens[2] = {(uint32_t)dk.mv_size, (uint32_t)dv.mv_size};
+
+			CT_OK_OR_FAIL(ct_buf_put(out, lens, sizeof(lens)));
+			CT_OK_OR_FAIL(ct_buf_put(out, dk.mv_data, dk.mv_size));
+			CT_OK_OR_FAIL(ct_buf_put(out, dv.mv_data, dv.mv_size));
+		}
+		mdb_cursor_close(cur);
+	}
+	mdb_cursor_close(names);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+static long long file_size(const char *dir)
+{
+	char path[4300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_int_equal(stat(path, &st), 0);
+	return (long long)st.st_size;
+}
+
+static void test_same_records(void **state)
+{
+	struct fixture f;
+	ct_compact_info info;
+	ct_buf before = {0}, after = {0};
+	uint64_t checked = 0;
+	long long size;
+	char dir[4200];
+
+	(void)state;
+	build(&f, ct_test_seed("test_store_compact"));
+	snprintf(dir, sizeof(dir), "%s", f.s.dir);
+	ct_ledger_close(f.s.l);
+	f.s.l = NULL;
+	dump(dir, &before);
+	size = file_size(dir);
+	CT_OK_OR_FAIL(ct_ledger_compact(dir, NULL, &info));
+	dump(dir, &after);
+	assert_int_equal(after.len, before.len);
+	assert_memory_equal(after.ptr, before.ptr, before.len);
+	assert_int_equal((long long)info.bytes_before, size);
+	assert_int_equal((long long)info.bytes_after, file_size(dir));
+	assert_true(info.bytes_after < info.bytes_before * 9 / 10);
+	assert_true(info.records > 2 * N_ENTRIES);
+	ts_reopen(&f.s, NULL);
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 2);
+	ts_append_ok(f.s.l, f.lab, ts_day(N_ENTRIES + 2), NULL, "instrument.register",
+		     "{'id':'CP-NEW','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}");
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 3);
+	ct_buf_free(&before);
+	ct_buf_free(&after);
+	fixture_free(&f);
+}
+
+static void test_refused_while_open(void **state)
+{
+	struct fixture f;
+	ct_buf before = {0}, after = {0};
+	int to_child[2], from_child[2], status;
+	char dir[4200], c;
+	pid_t pid;
+
+	(void)state;
+	build(&f, ct_test_seed("test_store_compact"));
+	snprintf(dir, sizeof(dir), "%s", f.s.dir);
+	ct_ledger_close(f.s.l);
+	f.s.l = NULL;
+	dump(dir, &before);
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* holds the store open until told */
+		ct_ledger *l = NULL;
+
+		if (ct_ledger_open(&l, dir, NULL) < 0 || write(from_child[1], "o", 1) != 1)
+			_exit(1);
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		ct_ledger_close(l);
+		_exit(0);
+	}
+	assert_int_equal(read(from_child[0], &c, 1), 1);
+	assert_int_equal(ct_ledger_compact(dir, NULL, NULL), CT_ESTATE);
+	assert_non_null(strstr(ct_error_last(), "another process"));
+	assert_int_equal(write(to_child[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	dump(dir, &after);
+	assert_int_equal(after.len, before.len);
+	assert_memory_equal(after.ptr, before.ptr, before.len);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(from_child[0]);
+	close(from_child[1]);
+	ct_buf_free(&before);
+	ct_buf_free(&after);
+	fixture_free(&f);
+}
+
+/* The opener's side of the race: a child started from the compaction's first progress call. */
+struct race {
+	const char *dir;
+	int ready[2]; /* the child writes a byte just before it opens the store */
+	pid_t pid;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void start_opener(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	struct race *r = ctx;
+	struct timespec pause = {0, 300 * 1000000L};
+	char c;
+
+	(void)what, (void)done, (void)total;
+	if (r->pid)
+		return;
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		ct_ledger_opts ro = {.read_only = true};
+		ct_ledger *l = NULL;
+		uint64_t t0, n = 0;
+		int rc;
+
+		t0 = now_ms();
+		if (write(r->ready[1], "r", 1) != 1)
+			_exit(10);
+		rc = ct_ledger_open(&l, r->dir, &ro);
+		if (rc < 0)
+			_exit(11);
+		/* it waited for the compaction to end (300 ms at least), then read the compacted store */
+		if (now_ms() - t0 < 250)
+			_exit(12);
+		if (ts_check(l, &n) < 0 || n != N_ENTRIES + 2)
+			_exit(13);
+		ct_ledger_close(l);
+		_exit(0);
+	}
+	assert_int_equal(read(r->ready[0], &c, 1), 1);
+	nanosleep(&pause, NULL); /* the child reaches the lock and waits on it */
+}
+
+static void test_opener_waits(void **state)
+{
+	struct fixture f;
+	struct race r = {0};
+	ct_compact_opts opts = {.progress = start_opener, .progress_ctx = &r};
+	char dir[4200];
+	int status;
+
+	(void)state;
+	build(&f, ct_test_seed("test_store_compact"));
+	snprintf(dir, sizeof(dir), "%s", f.s.dir);
+	ct_ledger_close(f.s.l);
+	f.s.l = NULL;
+	r.dir = dir;
+	assert_int_equal(pipe(r.ready), 0);
+	CT_OK_OR_FAIL(ct_ledger_compact(dir, &opts, NULL));
+	assert_true(r.pid > 0);
+	assert_int_equal(waitpid(r.pid, &status, 0), r.pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(r.ready[0]);
+	close(r.ready[1]);
+	ts_reopen(&f.s, NULL);
+	fixture_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_same_records),
+	    cmocka_unit_test(test_refused_while_open),
+	    cmocka_unit_test(test_opener_waits),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
