@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #define BACKUP_FORMAT	   1
 #define MANIFEST_MAX	   (64 * 1024)
 #define SMALL_MAX	   (64 * 1024) /* config, key, key.pub */
-#define COPY_START_WAIT_MS 30000
 
 /* The members, in the order they are written. */
 enum member { M_CONFIG, M_KEYPUB, M_KEY, M_DATA, M_MANIFEST, M__COUNT };
@@ -43,73 +41,22 @@ struct digest_of {
 	uint8_t sha[crypto_hash_sha256_BYTES];
 };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- the snapshot ---------------------------------------------------------------- */
 
-struct copy_job {
-	MDB_env *env;
-	const char *dir;
-	int rc;
-	int done; /* atomic */
-};
-
-static void *copy_thread(void *arg)
-{
-	struct copy_job *job = arg;
-
-	job->rc = mdb_env_copy2(job->env, job->dir, MDB_CP_COMPACT);
-	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-struct reader_find {
-	long pid;
-	uint64_t txnid;
-	bool found;
-};
-
-/* mdb_reader_list's lines: "pid thread txnid" (txnid "-" for an idle slot). */
-static int reader_line(const char *msg, void *ctx)
-{
-	struct reader_find *f = ctx;
-	const char *line = msg;
-
-	while (line && *line) {
-		long pid;
-		size_t tid;
-		uint64_t txnid;
-
-		if (sscanf(line, "%ld %zx %" SCNu64, &pid, &tid, &txnid) == 3 && pid == f->pid &&
-		    txnid == f->txnid)
-			f->found = true;
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return 0;
-}
-
 /*
- * Copies the store, compacted, into dir/data.mdb, pinned to the state
- * whose digest, feeds and entries come back: the write lock is held (no
- * commit can happen) until the copy's read transaction has started.
+ * Copies the store into dir/data.mdb, every page full (compact.c), pinned
+ * to the state whose digest, feeds and entries come back: its read
+ * transaction begins while a write batch holds the write lock, so it sees
+ * the commit that batch started from; then writers go on.
  */
 static int snapshot(ct_ledger *l, const char *dir, ct_backup_info *info)
 {
-	struct copy_job job = {l->env, dir, 0, 0};
-	struct reader_find find = {(long)getpid(), 0, false};
 	ct_feed_head *heads = NULL;
 	ct_batch *b = NULL;
-	pthread_t thread;
+	MDB_txn *txn = NULL;
 	size_t nheads = 0;
 	uint64_t entry_bytes;
-	int err, waited = 0;
+	int err, rc;
 
 	if ((err = ct_batch_begin(&b, l)) < 0)
 		return err;
@@ -122,27 +69,17 @@ static int snapshot(ct_ledger *l, const char *dir, ct_backup_info *info)
 	}
 	free(heads);
 	info->feeds = nheads;
-	/* the copy's read transaction sees the last commit: the one the batch started from */
-	find.txnid = (uint64_t)mdb_txn_id(b->rd.txn) - 1;
 	ct__map_hold(l); /* the copy's transaction counts as this process's */
-	if (pthread_create(&thread, NULL, copy_thread, &job) != 0) {
-		ct__map_release(l);
-		ct_batch_abort(b);
-		return ct_error_set(CT_ENOMEM, "cannot start the copying thread");
-	}
-	while (!find.found && !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE) && waited < COPY_START_WAIT_MS) {
-		mdb_reader_list(l->env, reader_line, &find);
-		if (!find.found) {
-			sleep_ms(1);
-			waited++;
-		}
-	}
+	rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
 	ct_batch_abort(b); /* writers go on */
-	pthread_join(thread, NULL);
+	if (rc) {
+		ct__map_release(l);
+		return ct__mdb_error(rc, "reading the store");
+	}
+	err = ct__store_copy_full(l, txn, dir, NULL);
+	mdb_txn_abort(txn);
 	ct__map_release(l);
-	if (job.rc)
-		return ct__mdb_error(job.rc, "copying the store");
-	return 0;
+	return err;
 }
 
 /* The copy in dir must have the digest the snapshot read. */

@@ -299,7 +299,7 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 	if ((rc = mdb_env_set_mapsize(c->dst, ei.me_mapsize)) != 0 ||
 	    (rc = mdb_env_open(c->dst, tmp, MDB_NOSYNC | MDB_NOTLS, 0600)) != 0)
 		return ct__mdb_error(rc, tmp);
-	if ((rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &c->src_txn)) != 0)
+	if (!c->src_txn && (rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &c->src_txn)) != 0)
 		return ct__mdb_error(rc, "reading the store");
 	if ((err = list_databases(c->src_txn, names)) < 0)
 		return err;
@@ -329,6 +329,26 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 	c->info->records = records;
 	c->info->databases = (unsigned)names->n;
 	return 0;
+}
+
+int ct__store_copy_full(ct_ledger *l, MDB_txn *src, const char *dir, uint64_t *records)
+{
+	ct_compact_info info = {0};
+	struct copy c = {.info = &info, .src_txn = src};
+	struct names *names = calloc(1, sizeof(*names));
+	int err;
+
+	if (!names)
+		return ct_error_set(CT_ENOMEM, "out of memory copying the store");
+	err = write_copy(l, &c, dir, names);
+	if (c.dst_txn)
+		mdb_txn_abort(c.dst_txn);
+	if (c.dst)
+		mdb_env_close(c.dst);
+	free(names);
+	if (records)
+		*records = info.records;
+	return err;
 }
 
 int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_info *info)

@@ -155,6 +155,14 @@ int ct__batch_poison(ct_batch *b, int err);
 /* Grows the map when it is 80% used or a write met MDB_MAP_FULL, if nothing is open (store_map.c). */
 void ct__map_maybe_grow(ct_ledger *l);
 
+/*
+ * Writes dir/data.mdb (dir exists, holds no store): the store as src reads
+ * it, every database's records appended in key order, so every page is
+ * full (compact.c); then reads it back and compares it with what was
+ * copied. The caller keeps src. Used by ct_ledger_compact and by backups.
+ */
+int ct__store_copy_full(ct_ledger *l, MDB_txn *src, const char *dir, uint64_t *records);
+
 /* Holds the map still (no resize) while the caller touches its pages directly. */
 void ct__map_hold(ct_ledger *l);
 void ct__map_release(ct_ledger *l);

@@ -6,8 +6,9 @@
  *
  *   config         the home's config
  *   key            the secret key (mode 0600), only when asked for
- *   data/data.mdb  a compacted copy of the store (LMDB's mdb_env_copy2
- *                  with MDB_CP_COMPACT): one consistent snapshot
+ *   data/data.mdb  a copy of the store, every page full and none free
+ *                  (as `caltrace compact` writes it): one consistent
+ *                  snapshot
  *   MANIFEST       "name = value" lines: what the backup holds (the store
  *                  format, the state digest, feeds and entries of the
  *                  snapshot, when it was taken, the node's public key) and
