@@ -5,7 +5,8 @@
  *   main.c     start-up, signals, the tick and poll timers, shutdown
  *   conn.c     TCP connections: dial, accept, handshake, read, write, backoff
  *   actions.c  what the replication state machine asks for
- *   ingest.c   signature checks on the thread pool, the single LMDB writer
+ *   ingest.c   the ingest queue, signature checks on the thread pool
+ *   ingest_write.c  the single LMDB writer (ingest_internal.h: the jobs they share)
  *   serve.c    entries read from the store for a peer, paced by its socket
  *   control.c  the Unix control socket (caltrace status, caltrace peers)
  */
