@@ -293,6 +293,12 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 	int rc, err;
 
 	mdb_env_info(l->env, &ei);
+	if (!c->info->bytes_before) { /* what the copy may need: the store's used pages */
+		MDB_stat es;
+
+		if (mdb_env_stat(l->env, &es) == 0)
+			c->info->bytes_before = (uint64_t)(ei.me_last_pgno + 1) * es.ms_psize;
+	}
 	if ((rc = mdb_env_create(&c->dst)) != 0)
 		return ct__mdb_error(rc, "creating the compacted copy");
 	mdb_env_set_maxdbs(c->dst, NAMES_MAX + 2);
@@ -405,10 +411,25 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 		goto done;
 	{
 		char from[4300];
+		struct stat cs;
 
 		snprintf(from, sizeof(from), "%s/data.mdb", tmp);
-		if (stat(from, &st) == 0)
-			info->bytes_after = (uint64_t)st.st_size;
+		if (stat(from, &cs) == 0)
+			info->bytes_after = (uint64_t)cs.st_size;
+		/* the copy gets the store's owner and mode: root compacting a node's home must not
+		 * leave it a file its caltraced cannot open */
+		if ((cs.st_uid != st.st_uid || cs.st_gid != st.st_gid) && chown(from, st.st_uid, st.st_gid) != 0) {
+			err = ct_error_set(CT_EIO, "cannot give the compacted copy the owner of %s: %s (nothing was "
+						   "changed)",
+					   data, strerror(errno));
+			goto done;
+		}
+		if (chmod(from, st.st_mode & 07777) != 0) {
+			err = ct_error_set(CT_EIO, "cannot give the compacted copy the mode of %s: %s (nothing was "
+						   "changed)",
+					   data, strerror(errno));
+			goto done;
+		}
 		if (rename(from, data) != 0) {
 			err = ct_error_set(CT_EIO, "cannot put the compacted copy in place of %s: %s (nothing was "
 						   "changed)",

@@ -6,8 +6,8 @@
 #    and the store's records are unchanged;
 #  - with the node stopped, the file shrinks, and every database holds the same
 #    records as before, read by lmdb-utils' own mdb_dump; digest, check, the network
-#    index's root and an instrument's chain are unchanged; the copy a crashed
-#    compaction left behind is gone;
+#    index's root and an instrument's chain are unchanged; the file keeps its owner
+#    and mode; the copy a crashed compaction left behind is gone;
 #  - the node starts on the compacted store, takes a new entry, and the bureau
 #    replicates it to the same digest;
 #  - a copy that cannot be written (a file-size limit, as a full disk would) fails
@@ -53,6 +53,13 @@ stop lab
 
 state lab >"$WORK/state.before"
 dump lab >"$WORK/before.dump"
+# the store's owner and mode are the copy's: root compacting a node's home (owned by the
+# node's user) must leave it a file that user can open (only root can give a file away)
+if [ "$(id -u)" = 0 ]; then
+	chown 4321:4322 "$WORK/lab/data/data.mdb"
+	chmod 640 "$WORK/lab/data/data.mdb"
+fi
+owner_mode=$(stat -c '%u:%g %a' "$WORK/lab/data/data.mdb")
 # what a compaction that crashed before its rename leaves: removed by the next
 mkdir "$WORK/lab/data/compact-Crash1"
 printf "half a copy" >"$WORK/lab/data/compact-Crash1/data.mdb"
@@ -62,6 +69,8 @@ size_after=$(stat -c %s "$WORK/lab/data/data.mdb")
 log "data.mdb: $size_before -> $size_after bytes"
 [ "$size_after" -lt $((size_before * 9 / 10)) ] || fail "the file did not shrink by a tenth: $size_before -> $size_after"
 dump lab | cmp -s - "$WORK/before.dump" || fail "the compacted store's records differ from the store's"
+[ "$(stat -c '%u:%g %a' "$WORK/lab/data/data.mdb")" = "$owner_mode" ] ||
+	fail "the compacted store's owner and mode are not the store's: $(stat -c '%u:%g %a' "$WORK/lab/data/data.mdb"), want $owner_mode"
 state lab | cmp -s - "$WORK/state.before" || fail "the compacted store answers otherwise"
 check_store lab
 ls -d "$WORK"/lab/data/compact-* >/dev/null 2>&1 && fail "compact left its copy behind"
