@@ -30,16 +30,20 @@ static void build(struct fixture *f, uint64_t seed)
 
 	f->bureau = ct_test_keypair(1);
 	f->lab = ct_test_keypair(2);
-	ts_open(&f->s, NULL);
-	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "network.genesis",
-		     "{'name':'C','districts':['n'],'policy':{}}");
-	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "org.admit",
-		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
-		     ts_key(f->lab));
+	ts_open_lab_network(&f->s, f->bureau, f->lab, "1");
 	for (int seq = 1; seq <= N_ENTRIES; seq++)
 		ts_append_ok(f->s.l, f->lab, ts_day(1 + seq), NULL, "instrument.register",
 			     "{'id':'CP-%07llu','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}",
 			     (unsigned long long)(ct_test_rand(&rng) % 10000000));
+}
+
+/* build, then the store closed (compaction opens it itself); its directory in dir */
+static void build_closed(struct fixture *f, char dir[static 4200])
+{
+	build(f, ct_test_seed("test_store_compact"));
+	snprintf(dir, 4200, "%s", f->s.dir);
+	ct_ledger_close(f->s.l);
+	f->s.l = NULL;
 }
 
 static void fixture_free(struct fixture *f)
@@ -107,10 +111,7 @@ static void test_same_records(void **state)
 	char dir[4200];
 
 	(void)state;
-	build(&f, ct_test_seed("test_store_compact"));
-	snprintf(dir, sizeof(dir), "%s", f.s.dir);
-	ct_ledger_close(f.s.l);
-	f.s.l = NULL;
+	build_closed(&f, dir);
 	dump(dir, &before);
 	size = file_size(dir);
 	CT_OK_OR_FAIL(ct_ledger_compact(dir, NULL, &info));
@@ -142,10 +143,7 @@ static void test_refused_while_open(void **state)
 	pid_t pid;
 
 	(void)state;
-	build(&f, ct_test_seed("test_store_compact"));
-	snprintf(dir, sizeof(dir), "%s", f.s.dir);
-	ct_ledger_close(f.s.l);
-	f.s.l = NULL;
+	build_closed(&f, dir);
 	dump(dir, &before);
 	assert_int_equal(pipe(to_child), 0);
 	assert_int_equal(pipe(from_child), 0);
@@ -238,10 +236,7 @@ static void test_opener_waits(void **state)
 	int status;
 
 	(void)state;
-	build(&f, ct_test_seed("test_store_compact"));
-	snprintf(dir, sizeof(dir), "%s", f.s.dir);
-	ct_ledger_close(f.s.l);
-	f.s.l = NULL;
+	build_closed(&f, dir);
 	r.dir = dir;
 	assert_int_equal(pipe(r.ready), 0);
 	CT_OK_OR_FAIL(ct_ledger_compact(dir, &opts, NULL));

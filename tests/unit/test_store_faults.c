@@ -97,12 +97,7 @@ static void small_build(struct small *m)
 
 	m->bureau = ct_test_keypair(1);
 	m->lab = ct_test_keypair(2);
-	ts_open(&m->s, NULL);
-	ts_append_ok(m->s.l, m->bureau, ts_day(0), NULL, "network.genesis",
-		     "{'name':'C','districts':['n'],'policy':{}}");
-	ts_append_ok(m->s.l, m->bureau, ts_day(0), NULL, "org.admit",
-		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
-		     ts_key(m->lab));
+	ts_open_lab_network(&m->s, m->bureau, m->lab, "1");
 	for (i = 0; i < 4; i++)
 		ts_append_ok(
 		    m->s.l, m->lab, ts_day(1 + i), m->lab_hash[i], "instrument.register",

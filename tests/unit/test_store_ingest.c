@@ -507,13 +507,7 @@ static void fork_setup(struct fork_fixture *fx)
 {
 	fx->bureau = ct_test_keypair(1);
 	fx->lab = ct_test_keypair(2);
-	ts_open(&fx->s, NULL);
-	ts_append_ok(fx->s.l, fx->bureau, ts_day(0), NULL, "network.genesis",
-		     "{'name':'C','districts':['n'],'policy':{}}");
-	ts_append_ok(fx->s.l, fx->bureau, ts_day(0), NULL, "org.admit",
-		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,"
-		     "'valid_until':'2030-01-01'}",
-		     ts_key(fx->lab));
+	ts_open_lab_network(&fx->s, fx->bureau, fx->lab, "'2030-01-01'");
 	ts_append_ok(fx->s.l, fx->lab, ts_day(1), fx->h1, "instrument.register",
 		     "{'id':'I-1','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':10}}");
 	ts_append_ok(fx->s.l, fx->lab, ts_day(2), fx->h2, "instrument.register",

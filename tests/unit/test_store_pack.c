@@ -36,12 +36,7 @@ static void build(struct fixture *f, uint64_t seed)
 
 	f->bureau = ct_test_keypair(1);
 	f->lab = ct_test_keypair(2);
-	ts_open(&f->s, NULL);
-	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "network.genesis",
-		     "{'name':'C','districts':['n'],'policy':{}}");
-	ts_append_ok(f->s.l, f->bureau, ts_day(0), NULL, "org.admit",
-		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':1}",
-		     ts_key(f->lab));
+	ts_open_lab_network(&f->s, f->bureau, f->lab, "1");
 	for (int seq = 1; seq <= N_ENTRIES; seq++)
 		ts_append_ok(f->s.l, f->lab, ts_day(1 + seq), f->hash[seq], "instrument.register",
 			     "{'id':'SC-SZ-%07llu','category':'mass','district':'n','owner':'%s',"
