@@ -57,10 +57,11 @@ int cmd_compact(int argc, char **argv)
 	if (err < 0)
 		return cli_fail("compact", err, "cannot compact the store in %s", data);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("compacted the store in %s: %.1f MB -> %.1f MB (%.0f %%), %llu records in %u databases, %.1f s\n", data,
-	       (double)info.bytes_before / 1e6, (double)info.bytes_after / 1e6,
-	       info.bytes_before ? 100.0 * (double)info.bytes_after / (double)info.bytes_before : 100.0,
-	       (unsigned long long)info.records, info.databases,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf(
+	    "compacted the store in %s: %.1f MB -> %.1f MB (%.0f %%), %llu records in %u databases, %.1f s\n",
+	    data, (double)info.bytes_before / 1e6, (double)info.bytes_after / 1e6,
+	    info.bytes_before ? 100.0 * (double)info.bytes_after / (double)info.bytes_before : 100.0,
+	    (unsigned long long)info.records, info.databases,
+	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return EXIT_OK;
 }

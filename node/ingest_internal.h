@@ -1,5 +1,5 @@
-/* The ingest pipeline's jobs and write batches, shared by ingest.c (the queue, the checks, the loop's side) and
- * ingest_write.c (the writer). */
+/* The ingest pipeline's jobs and write batches, shared by ingest.c (the queue, the checks, the loop's side)
+ * and ingest_write.c (the writer). */
 #ifndef CT_NODE_INGEST_INTERNAL_H
 #define CT_NODE_INGEST_INTERNAL_H
 

@@ -62,8 +62,8 @@ static void write_meta(ct_batch *b, struct node *n, struct meta *m)
 		break;
 	case M_NETNOTE:
 		/* every node is a witness of network checkpoints (docs/CHECKPOINTS.md) */
-		m->result = ct_netcp_witness(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b, &m->prev, &m->why,
-					     &m->nres);
+		m->result = ct_netcp_witness(b, n->kp, (uint64_t)time(NULL), m->a.ptr, m->a.len, &m->b,
+					     &m->prev, &m->why, &m->nres);
 		break;
 	case M_CONFIRM:
 		m->result = ct_batch_set_restored(b, false);

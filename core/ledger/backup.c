@@ -20,10 +20,10 @@
 #include "caltrace/ledger/backup.h"
 #include "store_internal.h"
 
-#define PREFIX		   "caltrace-backup/"
-#define BACKUP_FORMAT	   1
-#define MANIFEST_MAX	   (64 * 1024)
-#define SMALL_MAX	   (64 * 1024) /* config, key, key.pub */
+#define PREFIX	      "caltrace-backup/"
+#define BACKUP_FORMAT 1
+#define MANIFEST_MAX  (64 * 1024)
+#define SMALL_MAX     (64 * 1024) /* config, key, key.pub */
 
 /* The members, in the order they are written. */
 enum member { M_CONFIG, M_KEYPUB, M_KEY, M_DATA, M_MANIFEST, M__COUNT };

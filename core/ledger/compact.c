@@ -82,14 +82,17 @@ static int list_databases(MDB_txn *txn, struct names *out)
 	int rc;
 
 	out->n = 0;
-	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 || (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0)
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, main_dbi, &cur)) != 0)
 		return ct__mdb_error(rc, "listing the store's databases");
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (out->n == NAMES_MAX || k.mv_size == 0 || k.mv_size > NAME_MAX_LEN ||
 		    memchr(k.mv_data, 0, k.mv_size)) {
 			mdb_cursor_close(cur);
-			return ct_error_set(CT_ECORRUPT, "the store's main database holds a record that names no "
-							 "database of caltrace's");
+			return ct_error_set(CT_ECORRUPT,
+					    "the store's main database holds a record that names no "
+					    "database of caltrace's");
 		}
 		memcpy(out->name[out->n], k.mv_data, k.mv_size);
 		out->name[out->n][k.mv_size] = '\0';
@@ -138,11 +141,13 @@ static int copy_database(struct copy *c, const char *name)
 
 	rc = mdb_dbi_open(c->src_txn, name, 0, &src);
 	if (rc == MDB_INCOMPATIBLE)
-		return ct_error_set(CT_ECORRUPT, "the store's main database holds a record '%s' that is not a database",
+		return ct_error_set(CT_ECORRUPT,
+				    "the store's main database holds a record '%s' that is not a database",
 				    name);
 	if (rc || (rc = mdb_dbi_flags(c->src_txn, src, &flags)) != 0)
 		return ct__mdb_error(rc, name);
-	flags &= MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP;
+	flags &=
+	    MDB_REVERSEKEY | MDB_DUPSORT | MDB_INTEGERKEY | MDB_DUPFIXED | MDB_INTEGERDUP | MDB_REVERSEDUP;
 	if ((rc = mdb_dbi_open(c->dst_txn, name, flags | MDB_CREATE, &dst)) != 0)
 		return ct__mdb_error(rc, "the compacted copy");
 	sum_name(&c->sum, name);
@@ -156,7 +161,8 @@ static int copy_database(struct copy *c, const char *name)
 		if (!out && (rc = mdb_cursor_open(c->dst_txn, dst, &out)) != 0)
 			break;
 		/* a duplicate of the key before goes at the end of that key's list */
-		if ((flags & MDB_DUPSORT) && have_prev && k.mv_size == prev_len && memcmp(k.mv_data, prev, prev_len) == 0)
+		if ((flags & MDB_DUPSORT) && have_prev && k.mv_size == prev_len &&
+		    memcmp(k.mv_data, prev, prev_len) == 0)
 			put = MDB_APPENDDUP;
 		if ((rc = mdb_cursor_put(out, &k, &v, put)) != 0)
 			break;
@@ -205,10 +211,12 @@ static int sum_copy(MDB_env *env, const struct names *names, uint8_t out[crypto_
 		MDB_dbi dbi;
 		MDB_val k, v;
 
-		if ((rc = mdb_dbi_open(txn, names->name[i], 0, &dbi)) != 0 || (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		if ((rc = mdb_dbi_open(txn, names->name[i], 0, &dbi)) != 0 ||
+		    (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 			break;
 		sum_name(&st, names->name[i]);
-		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 			sum_record(&st, &k, &v);
 			(*records)++;
 		}
@@ -234,10 +242,11 @@ static int lock_alone(const char *dir, int *fd)
 	if (fcntl(*fd, F_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
-		return ct_error_set(CT_ESTATE,
-				    "the store in %s is open in another process (caltraced, or another caltrace "
-				    "command): compacting needs it alone; stop caltraced on this home first",
-				    dir);
+		return ct_error_set(
+		    CT_ESTATE,
+		    "the store in %s is open in another process (caltraced, or another caltrace "
+		    "command): compacting needs it alone; stop caltraced on this home first",
+		    dir);
 	return ct_error_set(CT_EIO, "cannot lock %s: %s", path, strerror(errno));
 }
 
@@ -313,7 +322,8 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 		MDB_dbi dbi;
 		MDB_stat st;
 
-		if (mdb_dbi_open(c->src_txn, names->name[i], 0, &dbi) == 0 && mdb_stat(c->src_txn, dbi, &st) == 0)
+		if (mdb_dbi_open(c->src_txn, names->name[i], 0, &dbi) == 0 &&
+		    mdb_stat(c->src_txn, dbi, &st) == 0)
 			c->total += st.ms_entries;
 	}
 	crypto_generichash_init(&c->sum, NULL, 0, crypto_generichash_BYTES);
@@ -330,8 +340,10 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 	if ((err = sum_copy(c->dst, names, got, &records)) < 0)
 		return err;
 	if (records != c->done || sodium_memcmp(want, got, sizeof(want)) != 0)
-		return ct_error_set(CT_EIO, "the compacted copy in %s does not read back as the store: nothing was "
-					    "changed", tmp);
+		return ct_error_set(CT_EIO,
+				    "the compacted copy in %s does not read back as the store: nothing was "
+				    "changed",
+				    tmp);
 	c->info->records = records;
 	c->info->databases = (unsigned)names->n;
 	return 0;
@@ -418,21 +430,25 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 			info->bytes_after = (uint64_t)cs.st_size;
 		/* the copy gets the store's owner and mode: root compacting a node's home must not
 		 * leave it a file its caltraced cannot open */
-		if ((cs.st_uid != st.st_uid || cs.st_gid != st.st_gid) && chown(from, st.st_uid, st.st_gid) != 0) {
-			err = ct_error_set(CT_EIO, "cannot give the compacted copy the owner of %s: %s (nothing was "
-						   "changed)",
+		if ((cs.st_uid != st.st_uid || cs.st_gid != st.st_gid) &&
+		    chown(from, st.st_uid, st.st_gid) != 0) {
+			err = ct_error_set(CT_EIO,
+					   "cannot give the compacted copy the owner of %s: %s (nothing was "
+					   "changed)",
 					   data, strerror(errno));
 			goto done;
 		}
 		if (chmod(from, st.st_mode & 07777) != 0) {
-			err = ct_error_set(CT_EIO, "cannot give the compacted copy the mode of %s: %s (nothing was "
-						   "changed)",
+			err = ct_error_set(CT_EIO,
+					   "cannot give the compacted copy the mode of %s: %s (nothing was "
+					   "changed)",
 					   data, strerror(errno));
 			goto done;
 		}
 		if (rename(from, data) != 0) {
-			err = ct_error_set(CT_EIO, "cannot put the compacted copy in place of %s: %s (nothing was "
-						   "changed)",
+			err = ct_error_set(CT_EIO,
+					   "cannot put the compacted copy in place of %s: %s (nothing was "
+					   "changed)",
 					   data, strerror(errno));
 			goto done;
 		}

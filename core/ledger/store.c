@@ -136,7 +136,8 @@ static bool lock_reset(const char *dir)
 	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
-	zero = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) && !(magic[0] | magic[1] | magic[2] | magic[3]);
+	zero = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	       !(magic[0] | magic[1] | magic[2] | magic[3]);
 	close(fd);
 	return zero;
 }
@@ -158,7 +159,8 @@ static int env_open(ct_ledger *l, const char *dir, const ct_ledger_opts *opts)
 		if (opts && opts->map_size && (rc = mdb_env_set_mapsize(l->env, opts->map_size)) != 0)
 			return ct__mdb_error(rc, "setting the map size");
 		rc = mdb_env_open(l->env, dir,
-				  (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS | (opts && opts->no_sync ? MDB_NOSYNC : 0),
+				  (l->read_only ? MDB_RDONLY : 0) | MDB_NOTLS |
+				      (opts && opts->no_sync ? MDB_NOSYNC : 0),
 				  0600);
 		if (rc == 0)
 			return 0;

@@ -12,10 +12,12 @@ void ts_open(ts_store *s, const ct_ledger_opts *opts)
 	CT_OK_OR_FAIL(ct_ledger_open(&s->l, s->dir, opts));
 }
 
-void ts_open_lab_network(ts_store *s, const ct_keypair *bureau, const ct_keypair *lab, const char *valid_until)
+void ts_open_lab_network(ts_store *s, const ct_keypair *bureau, const ct_keypair *lab,
+			 const char *valid_until)
 {
 	ts_open(s, NULL);
-	ts_append_ok(s->l, bureau, ts_day(0), NULL, "network.genesis", "{'name':'C','districts':['n'],'policy':{}}");
+	ts_append_ok(s->l, bureau, ts_day(0), NULL, "network.genesis",
+		     "{'name':'C','districts':['n'],'policy':{}}");
 	ts_append_ok(s->l, bureau, ts_day(0), NULL, "org.admit",
 		     "{'key':'%s','name':'L','tier':'city','scope':['mass'],'valid_from':0,'valid_until':%s}",
 		     ts_key(lab), valid_until);

@@ -31,7 +31,8 @@ void ts_open(ts_store *s, const ct_ledger_opts *opts);
  * 0 until valid_until: a JSON value such as "1" or "'2030-01-01'"), both on
  * day 0: the start most store tests share.
  */
-void ts_open_lab_network(ts_store *s, const ct_keypair *bureau, const ct_keypair *lab, const char *valid_until);
+void ts_open_lab_network(ts_store *s, const ct_keypair *bureau, const ct_keypair *lab,
+			 const char *valid_until);
 /* Closes and reopens the same directory with opts. */
 void ts_reopen(ts_store *s, const ct_ledger_opts *opts);
 /* Closes the store and removes its directory. */

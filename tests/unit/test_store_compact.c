@@ -32,9 +32,10 @@ static void build(struct fixture *f, uint64_t seed)
 	f->lab = ct_test_keypair(2);
 	ts_open_lab_network(&f->s, f->bureau, f->lab, "1");
 	for (int seq = 1; seq <= N_ENTRIES; seq++)
-		ts_append_ok(f->s.l, f->lab, ts_day(1 + seq), NULL, "instrument.register",
-			     "{'id':'CP-%07llu','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}",
-			     (unsigned long long)(ct_test_rand(&rng) % 10000000));
+		ts_append_ok(
+		    f->s.l, f->lab, ts_day(1 + seq), NULL, "instrument.register",
+		    "{'id':'CP-%07llu','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}",
+		    (unsigned long long)(ct_test_rand(&rng) % 10000000));
 }
 
 /* build, then the store closed (compaction opens it itself); its directory in dir */
