@@ -18,7 +18,7 @@
  * lock on it (fcntl locks are per process, so this converts the lock LMDB
  * took for this process). Taken, no other process has the store open, and
  * one that opens it meanwhile waits in mdb_env_open until it is released.
- * Before releasing it, compaction zeroes the lock region's magic number, so
+ * Before the rename, compaction zeroes the lock region's magic number, so
  * that such a waiter, whose lock region counts the old file's transactions,
  * fails to open (MDB_INVALID) instead of reading the new file through it;
  * the next opener, alone, initialises the region again from the new file.
@@ -422,6 +422,7 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 	if (err < 0)
 		goto done;
 	{
+		static const uint8_t zero[8];
 		char from[4300];
 		struct stat cs;
 
@@ -445,6 +446,17 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 					   data, strerror(errno));
 			goto done;
 		}
+		/*
+		 * A process waiting to open the store must find no valid lock region
+		 * (see the top). Reset before the rename, so that whenever this process
+		 * dies the waiter opens again: from the old file if it died before the
+		 * rename, from the new one after.
+		 */
+		if (pwrite(lock_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero)) {
+			err = ct_error_set(CT_EIO, "cannot reset %s/lock.mdb: %s (nothing was changed)", dir,
+					   strerror(errno));
+			goto done;
+		}
 		if (rename(from, data) != 0) {
 			err = ct_error_set(CT_EIO,
 					   "cannot put the compacted copy in place of %s: %s (nothing was "
@@ -455,13 +467,6 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 	}
 	/* in place: a crash from here on finds the compacted store, complete and on disk */
 	err = sync_dir(dir);
-	{
-		static const uint8_t zero[8];
-
-		/* a process waiting to open the store finds no valid lock region (see the top) */
-		if (pwrite(lock_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero) && err == 0)
-			err = ct_error_set(CT_EIO, "cannot reset %s/lock.mdb: %s", dir, strerror(errno));
-	}
 done:
 	if (c.dst_txn)
 		mdb_txn_abort(c.dst_txn);
