@@ -74,32 +74,34 @@ static int decode_head(ct_mp *r, ct_entry *e)
 static int decode_tail(ct_mp *r, ct_entry *e)
 {
 	const uint8_t *body_start;
-	char name[48];
+	char name[48]; /* filled only for a message: most decodes need none */
 	int err;
 
-	entry_name(name, e->author, e->seq);
 	e->has_prev = ct_mp_peek(r) != CT_MP_NIL;
 	if (!e->has_prev)
 		(void)ct_mp_read_nil(r);
 	else if ((err = read_fixed_bin(r, e->prev, CT_HASH_BYTES, "prev")) < 0)
-		return ct_error_wrap(err, "%s", name);
+		return ct_error_wrap(err, "%s", entry_name(name, e->author, e->seq));
 	if (e->seq == 1 && e->has_prev)
-		return ct_error_set(CT_EINVAL, "%s: prev must be nil at seq 1", name);
+		return ct_error_set(CT_EINVAL, "%s: prev must be nil at seq 1",
+				    entry_name(name, e->author, e->seq));
 	if (e->seq != 1 && !e->has_prev)
-		return ct_error_set(CT_EINVAL, "%s: prev must be a hash after seq 1", name);
+		return ct_error_set(CT_EINVAL, "%s: prev must be a hash after seq 1",
+				    entry_name(name, e->author, e->seq));
 	if ((err = read_uint_field(r, &e->time, "time")) < 0)
-		return ct_error_wrap(err, "%s", name);
+		return ct_error_wrap(err, "%s", entry_name(name, e->author, e->seq));
 	if (ct_mp_peek(r) != CT_MP_STR || ct_mp_read_str(r, &e->type, &e->type_len) < 0)
-		return ct_error_set(CT_EINVAL, "%s: type must be a str", name);
+		return ct_error_set(CT_EINVAL, "%s: type must be a str", entry_name(name, e->author, e->seq));
 	if (e->type_len == 0 || e->type_len > CT_TYPE_MAX)
-		return ct_error_set(CT_EINVAL, "%s: type of %zu bytes, must be 1 to %d", name, e->type_len, CT_TYPE_MAX);
+		return ct_error_set(CT_EINVAL, "%s: type of %zu bytes, must be 1 to %d",
+				    entry_name(name, e->author, e->seq), e->type_len, CT_TYPE_MAX);
 	body_start = r->p;
 	if (ct_mp_peek(r) != CT_MP_MAP || ct_mp_skip(r) < 0)
-		return ct_error_set(CT_EINVAL, "%s: body must be a map", name);
+		return ct_error_set(CT_EINVAL, "%s: body must be a map", entry_name(name, e->author, e->seq));
 	e->body = body_start;
 	e->body_len = (size_t)(r->p - body_start);
 	if ((err = read_fixed_bin(r, e->sig, CT_SIG_BYTES, "sig")) < 0)
-		return ct_error_wrap(err, "%s", name);
+		return ct_error_wrap(err, "%s", entry_name(name, e->author, e->seq));
 	return 0;
 }
 
