@@ -312,6 +312,8 @@ void ct__record_key_org(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES]);
 void ct__record_key_revoked(ct_tracer *tr, const uint8_t cal[CT_HASH_BYTES]);
 
 /* trace_ctx.c: the bureau's records, memoised. */
+/* Frees an author's memo (the tracer's hmap of orgs; trace_org.c). */
+void ct__org_free(void *p);
 int ct__org_get(ct_tracer *tr, const uint8_t key[CT_KEY_BYTES], struct ct__org **out);
 bool ct__trusted(ct_tracer *tr, const ct_entry *e);
 /* Whether two keys are one lab's (the same key, or keys of one rekey chain). */
