@@ -271,6 +271,9 @@ int ct_hash_batch_run(ct_hash_batch *pf, ct_reader *r)
 		return ct_error_set(CT_ETOOBIG, "too many reads in one batch");
 	if (!pf->count && !(pf->count = malloc((1u << 16) * sizeof(*pf->count))))
 		return ct_error_set(CT_ENOMEM, "out of memory batching reads");
+	/* a write batch's own new hashes first go where a read finds them (hashidx.c) */
+	if (r->batch && r->batch->hpend.len && (err = ct__hash_flush(r->batch)) < 0)
+		return err;
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_HASHES], &hashes)) != 0)
 		return ct__mdb_error(rc, "hashes");
 	if ((rc = mdb_cursor_open(r->txn, r->l->dbi[DB_ENTRIES], &entries)) != 0) {

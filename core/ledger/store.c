@@ -265,6 +265,7 @@ int ct_batch_begin(ct_batch **out, ct_ledger *l)
 		return ct_error_set(CT_ENOMEM, "out of memory starting a write");
 	b->l = l;
 	b->rd.l = l;
+	b->rd.batch = b;
 	ct__map_maybe_grow(l);
 	if ((err = ct__txn_begin(l, 0, &b->rd.txn)) < 0) {
 		free(b);
@@ -314,7 +315,9 @@ int ct_batch_commit(ct_batch *b)
 	int rc, err = 0;
 
 	if (!b->poisoned)
-		ct__netindex_commit(b); /* an error poisons the batch */
+		ct__hash_flush(b); /* an error poisons the batch */
+	if (!b->poisoned)
+		ct__netindex_commit(b); /* the same */
 	if (!b->poisoned)
 		ct__hash_merge(b); /* the same */
 	if (!b->poisoned && b->added_entries && (err = count_added(b)) < 0)
@@ -333,6 +336,7 @@ int ct_batch_commit(ct_batch *b)
 	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
 	ct_hmap_free(&b->feeds, NULL);
+	ct_buf_free(&b->hpend);
 	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);
@@ -348,6 +352,7 @@ void ct_batch_abort(ct_batch *b)
 	ct_buf_free(&b->pack);
 	ct_hmap_free(&b->words, NULL);
 	ct_hmap_free(&b->feeds, NULL);
+	ct_buf_free(&b->hpend);
 	ct__reader_release(&b->rd);
 	ct__txn_end(b->l);
 	free(b);

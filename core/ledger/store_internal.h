@@ -89,6 +89,7 @@ struct ct_reader {
 	ct_ledger *l;
 	MDB_txn *txn;
 	bool owned; /* ended by ct_reader_end (not a batch's) */
+	struct ct_batch *batch; /* the batch this reader reads through, NULL for a plain reader */
 	void **kept; /* entries unpacked for this reader (pack.c): freed at its end or rewind */
 	size_t nkept, capkept;
 	bool feed_known; /* the last feed number looked up (pack.c), and its author */
@@ -108,6 +109,8 @@ struct ct_batch {
 	bool summary_complete; /* the summary was found complete in this batch (summary.c) */
 	ct_buf pack;          /* the entry being stored, compressed (pack.c) */
 	ct_hmap feeds;        /* feed numbers looked up or given in this batch: author -> number + 1 (pack.c) */
+	ct_buf hpend;         /* hashes stored by this batch, not yet in DB_HRECENT: hash(32) number(8), in
+				 the order stored (hashidx.c) */
 };
 
 static inline void ct__put_u64(uint8_t *p, uint64_t v)
@@ -223,6 +226,12 @@ void ct__reader_release(ct_reader *r);
  */
 int ct__hash_put(ct_batch *b, const uint8_t hash[CT_HASH_BYTES], uint64_t number);
 int ct__hash_get(ct_reader *r, const uint8_t hash[CT_HASH_BYTES], uint64_t *number);
+/*
+ * Files the hashes ct__hash_put kept back (in b->hpend) into DB_HRECENT, in
+ * key order. ct_batch_commit calls it, and so does any read by hash through
+ * the batch's reader (ct__hash_get, ct_hash_batch) first. Errors poison b.
+ */
+int ct__hash_flush(ct_batch *b);
 int ct__hash_merge(ct_batch *b);
 
 /* Head of a feed: size 0 and no hash when absent. */

@@ -272,6 +272,89 @@ static void test_hash_index_merges(void **state)
 	net_free(&n);
 }
 
+/*
+ * A write batch keeps its new hashes back and files them sorted at commit
+ * (hashidx.c): every read by hash through the batch must still find the
+ * entries the batch stored, by ct_hash_batch_run and by a plain read, and
+ * the committed store must be the same.
+ */
+static void test_hashes_within_batch(void **state)
+{
+	uint64_t seed = ct_test_seed("store_hashes_within_batch"), rng = seed, checked;
+	ts_store src, dst;
+	ts_feeds f;
+	ts_state want, got;
+	ct_hash_batch *hb = NULL;
+	ct_ingest_result res;
+	ct_batch *b = NULL;
+	size_t total, half, k = 0, i, j;
+	const ct_buf **all;
+	net n;
+
+	net_keys(&n);
+	ts_open(&src, NULL);
+	net_build(&n, src.l, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
+	ts_feeds_read(src.l, &f);
+	ts_state_read(src.l, &want);
+	total = ts_feeds_total(&f);
+	all = calloc(total, sizeof(*all));
+	assert_non_null(all);
+	for (i = 0; i < f.count; i++) /* the bureau's feed first: nothing waits for an admission */
+		for (j = 0; j < f.feeds[i].count; j++)
+			all[k++] = &f.feeds[i].entries[j];
+	half = 1 + (size_t)(ct_test_rand(&rng) % (total - 1));
+	ts_open(&dst, NULL);
+	CT_OK_OR_FAIL(ct_batch_begin(&b, dst.l));
+	CT_OK_OR_FAIL(ct_hash_batch_new(&hb));
+	for (k = 0; k < total; k++) {
+		uint8_t h[CT_HASH_BYTES];
+
+		CT_OK_OR_FAIL(ct_batch_ingest(b, all[k]->ptr, all[k]->len, 0, &res));
+		assert_int_equal(res, CT_INGEST_APPENDED);
+		ct_entry_hash(h, all[k]->ptr, all[k]->len);
+		if (k < half)
+			CT_OK_OR_FAIL(ct_hash_batch_add(hb, h));
+		if (k + 1 == half) { /* the first part, found by a batch of reads before any plain read */
+			CT_OK_OR_FAIL(ct_hash_batch_run(hb, ct_batch_reader(b)));
+			for (i = 0; i < half; i++) {
+				const uint8_t *raw = NULL;
+				size_t len = 0;
+
+				ct_entry_hash(h, all[i]->ptr, all[i]->len);
+				assert_true(ct_hash_batch_find(hb, h, &raw, &len));
+				assert_non_null(raw);
+				assert_int_equal(len, all[i]->len);
+				assert_memory_equal(raw, all[i]->ptr, len);
+			}
+		}
+	}
+	for (k = half; k < total; k++) { /* the rest, read one by one */
+		const uint8_t *raw = NULL;
+		uint8_t h[CT_HASH_BYTES];
+		size_t len = 0;
+
+		ct_entry_hash(h, all[k]->ptr, all[k]->len);
+		CT_OK_OR_FAIL(ct_read_raw_by_hash(&raw, &len, ct_batch_reader(b), h));
+		assert_int_equal(len, all[k]->len);
+		assert_memory_equal(raw, all[k]->ptr, len);
+	}
+	CT_OK_OR_FAIL(ct_batch_commit(b));
+	printf("%zu entries in one batch, %zu found by a batch of reads, %zu one by one\n", total, half,
+	       total - half);
+	ts_state_read(dst.l, &got);
+	ts_state_equal(&want, &got);
+	CT_OK_OR_FAIL(ts_check(dst.l, &checked));
+	assert_int_equal(checked, total);
+	ct_hash_batch_free(hb);
+	ts_state_free(&got);
+	ts_close(&dst);
+	free(all);
+	ts_state_free(&want);
+	ts_feeds_free(&f);
+	ts_close(&src);
+	net_free(&n);
+}
+
 /* Lab entries arrive after the genesis but before the lab's admission. */
 static void test_pending_then_admitted(void **state)
 {
@@ -774,6 +857,7 @@ int main(void)
 	    cmocka_unit_test(test_replicate_same_digest),
 	    cmocka_unit_test(test_order_independence),
 	    cmocka_unit_test(test_hash_index_merges),
+	    cmocka_unit_test(test_hashes_within_batch),
 	    cmocka_unit_test(test_pending_then_admitted),
 	    cmocka_unit_test(test_pending_before_genesis),
 	    cmocka_unit_test(test_pending_invalid_dropped),
