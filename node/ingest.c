@@ -1,8 +1,8 @@
 /*
  * The ingest pipeline. Entries from peers wait in one FIFO of jobs; each
  * job's signatures are checked on libuv's thread pool (several jobs at
- * once); a single writer job, also on the pool, takes the verified jobs at
- * the head of the FIFO and stores them in one LMDB write transaction
+ * once, at a lower priority); a single writer, on a thread of its own,
+ * takes the verified jobs at the head of the FIFO and stores them in one LMDB write transaction
  * (ct_batch_ingest with CT_INGEST_SIG_CHECKED), with the fork proofs,
  * checkpoint notes and remote sizes waiting. Back-pressure: a peer with
  * too much waiting is not read; with too much waiting overall no wants go
@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "caltrace/ledger/entry.h"
 #include "caltrace/proto/entry_check.h"
@@ -281,8 +284,17 @@ static int check_entry(struct job *j, uint32_t k, bool sig_ok, const char author
  * of multiples when the job is long, caltrace/ledger/sigkey.h), then the rest in
  * order. The first entry that fails any check stops the job.
  */
+/* The checks' priority, below the writer's (see the writer's thread, below): nice 10. */
+#define CHECK_NICE 10
+
 static void verify_work(uv_work_t *w)
 {
+	static __thread bool niced;
+
+	if (!niced) { /* libuv's pool threads run nothing else of this node's that is urgent */
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), CHECK_NICE);
+		niced = true;
+	}
 	struct job *j = container_of(w, struct job, work);
 	ct_mp items = ct_mp_over(j->data, j->len);
 	ct_buf inputs = CT_BUF_INIT; /* the signing inputs of the whole job */
@@ -542,6 +554,8 @@ void ingest_full_retry(struct node *n)
 	ingest_pressure(n);
 }
 
+static void writer_stop(struct node *n);
+
 static void after_write(uv_work_t *w, int status)
 {
 	struct wbatch *wb = container_of(w, struct wbatch, work);
@@ -588,6 +602,8 @@ static void after_write(uv_work_t *w, int status)
 	}
 	free(wb->heads);
 	free(wb);
+	if (n->stopping)
+		writer_stop(n);
 }
 
 /*
@@ -648,7 +664,77 @@ static void schedule(struct node *n)
 	ing->batch = wb;
 	wb->entries = entries;
 	wb->queued_at = uv_hrtime();
-	uv_queue_work(n->loop, &wb->work, ingest_write_work, after_write);
+	uv_sem_post(&ing->go);
+}
+
+/* ---- the writer's thread ------------------------------------------------------------ */
+
+/*
+ * The single writer runs on a thread of its own, at the process's
+ * priority, while the checks run on libuv's pool at a lower one
+ * (verify_work): in a catch-up the writer is the serial part, and it should
+ * not wait for a core behind the checks it will only need later
+ * (docs/DECISIONS.md, "The writer on a thread of its own").
+ */
+static void writer_main(void *arg)
+{
+	struct node *n = arg;
+
+	for (;;) {
+		uv_sem_wait(&n->ing.go);
+		if (__atomic_load_n(&n->ing.writer_quit, __ATOMIC_ACQUIRE))
+			return;
+		ingest_write_work(&n->ing.batch->work);
+		__atomic_store_n(&n->ing.done, 1, __ATOMIC_RELEASE);
+		uv_async_send(&n->ing.written);
+	}
+}
+
+static void on_written(uv_async_t *a)
+{
+	struct node *n = a->data;
+
+	if (__atomic_exchange_n(&n->ing.done, 0, __ATOMIC_ACQ_REL) && n->ing.batch)
+		after_write(&n->ing.batch->work, 0);
+}
+
+int ingest_start(struct node *n)
+{
+	struct ingest *ing = &n->ing;
+
+	if (uv_sem_init(&ing->go, 0) != 0) {
+		LOG(LOG_ERROR, "cannot start the writer: no semaphore");
+		return -1;
+	}
+	if (uv_async_init(n->loop, &ing->written, on_written) != 0) {
+		uv_sem_destroy(&ing->go);
+		LOG(LOG_ERROR, "cannot start the writer: no async handle");
+		return -1;
+	}
+	ing->written.data = n;
+	if (uv_thread_create(&ing->writer, writer_main, n) != 0) {
+		uv_close((uv_handle_t *)&ing->written, NULL);
+		uv_sem_destroy(&ing->go);
+		LOG(LOG_ERROR, "cannot start the writer's thread");
+		return -1;
+	}
+	ing->writer_up = true;
+	return 0;
+}
+
+/* Ends the writer's thread once it has no batch (on shutdown). */
+static void writer_stop(struct node *n)
+{
+	struct ingest *ing = &n->ing;
+
+	if (!ing->writer_up || ing->writing)
+		return;
+	__atomic_store_n(&ing->writer_quit, true, __ATOMIC_RELEASE);
+	uv_sem_post(&ing->go);
+	uv_thread_join(&ing->writer);
+	uv_sem_destroy(&ing->go);
+	uv_close((uv_handle_t *)&ing->written, NULL);
+	ing->writer_up = false;
 }
 
 /* Reads resume and wants go out again once the queues drained below half. */
@@ -676,6 +762,7 @@ void ingest_shutdown(struct node *n)
 	for (struct job *j = n->ing.head; j; j = j->next)
 		if (j->state == J_VERIFYING)
 			uv_cancel((uv_req_t *)&j->work);
+	writer_stop(n); /* now if it has no batch, else when its batch is written (after_write) */
 }
 
 void ingest_free(struct node *n)

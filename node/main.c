@@ -255,6 +255,8 @@ static int start(struct node *n, const char *metrics)
 	if (!ct_sigcache_fast(n->sigkeys, &why))
 		LOG(LOG_WARN, "fast signature checks off, libsodium checks every signature: %s", why);
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
+	if (ingest_start(n) < 0)
+		return -1;
 	o.self = n->self;
 	o.emit = node_on_action;
 	o.ctx = n;

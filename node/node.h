@@ -140,8 +140,15 @@ struct ingest {
 	unsigned verifying;	 /* jobs on the thread pool */
 	unsigned max_verifying;
 	uint64_t checked;	 /* entries in jobs checked or being checked, not yet with the writer */
-	bool writing;	      /* the writer's job is on the thread pool */
+	bool writing;	      /* the writer has a batch */
 	struct wbatch *batch; /* ... and what it writes */
+	/* The writer's thread (ingest.c): it takes batch when go is posted, and says so on written. */
+	uv_thread_t writer;
+	uv_sem_t go;
+	uv_async_t written;
+	int done;	     /* atomic: the writer finished batch */
+	bool writer_up;	     /* the thread and its handles exist */
+	bool writer_quit;
 	size_t queued;	      /* bytes of all jobs */
 	uint64_t appended, duplicates, pending, forks, total_in, last_logged;
 	uint64_t commits;
@@ -291,6 +298,8 @@ void ingest_pressure(struct node *n);
 /* A store found full NODE_FULL_RETRY_MS ago: fetch again and try a write (on_poll). */
 void ingest_full_retry(struct node *n);
 void ingest_shutdown(struct node *n);
+/* Starts the writer's thread; before anything is queued for it. Returns 0 or -1 (logged). */
+int ingest_start(struct node *n);
 /* Frees what is left once the loop ended. */
 void ingest_free(struct node *n);
 
