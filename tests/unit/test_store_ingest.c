@@ -111,6 +111,16 @@ static void test_replicate_same_digest(void **state)
 	net_free(&n);
 }
 
+/* A network of count entries built into a fresh store src: its feeds and its state. */
+static void source_network(net *n, ts_store *src, ts_feeds *f, ts_state *want, uint64_t *rng, int count)
+{
+	net_keys(n);
+	ts_open(src, NULL);
+	net_build(n, src->l, rng, count);
+	ts_feeds_read(src->l, f);
+	ts_state_read(src->l, want);
+}
+
 /*
  * The order in which a trial delivers entries: feed indexes, one per entry.
  * Trial 0: every lab's feed before the bureau's (everything parks first);
@@ -175,11 +185,7 @@ static void test_order_independence(void **state)
 	int trial, *order;
 	net n;
 
-	net_keys(&n);
-	ts_open(&src, NULL);
-	net_build(&n, src.l, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
-	ts_feeds_read(src.l, &f);
-	ts_state_read(src.l, &want);
+	source_network(&n, &src, &f, &want, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
 	order = calloc(ts_feeds_total(&f), sizeof(int));
 	assert_non_null(order);
 	for (trial = 0; trial < 6; trial++) {
@@ -240,11 +246,7 @@ static void test_hash_index_merges(void **state)
 	int *order;
 	net n;
 
-	net_keys(&n);
-	ts_open(&src, NULL);
-	net_build(&n, src.l, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
-	ts_feeds_read(src.l, &f);
-	ts_state_read(src.l, &want);
+	source_network(&n, &src, &f, &want, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
 	total = ts_feeds_total(&f);
 	order = calloc(total, sizeof(int));
 	assert_non_null(order);
@@ -291,11 +293,7 @@ static void test_hashes_within_batch(void **state)
 	const ct_buf **all;
 	net n;
 
-	net_keys(&n);
-	ts_open(&src, NULL);
-	net_build(&n, src.l, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
-	ts_feeds_read(src.l, &f);
-	ts_state_read(src.l, &want);
+	source_network(&n, &src, &f, &want, &rng, 20 + (int)(ct_test_rand(&rng) % 20));
 	total = ts_feeds_total(&f);
 	all = calloc(total, sizeof(*all));
 	assert_non_null(all);
@@ -368,11 +366,7 @@ static void test_pending_then_admitted(void **state)
 	size_t j, lab_entries = 0, i;
 	net n;
 
-	net_keys(&n);
-	ts_open(&src, NULL);
-	net_build(&n, src.l, &rng, 12);
-	ts_feeds_read(src.l, &f);
-	ts_state_read(src.l, &want);
+	source_network(&n, &src, &f, &want, &rng, 12);
 	ts_open(&dst, NULL);
 	/* the genesis only */
 	CT_OK_OR_FAIL(ts_ingest(dst.l, f.feeds[0].entries[0].ptr, f.feeds[0].entries[0].len, &res));
@@ -423,11 +417,7 @@ static void test_pending_before_genesis(void **state)
 	size_t i, j;
 	net n;
 
-	net_keys(&n);
-	ts_open(&src, NULL);
-	net_build(&n, src.l, &rng, 10);
-	ts_feeds_read(src.l, &f);
-	ts_state_read(src.l, &want);
+	source_network(&n, &src, &f, &want, &rng, 10);
 	ts_open(&dst, NULL);
 	/* labs first, then the bureau's feed without its genesis */
 	for (i = f.count; i-- > 0;)
