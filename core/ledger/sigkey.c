@@ -18,6 +18,7 @@
 #include "caltrace/base/error.h"
 #include "caltrace/ledger/sigkey.h"
 #include "sigkey_fe.h"
+#include "sigkey_ifma.h"
 
 typedef struct {
 	fe X, Y, Z, T;
@@ -44,6 +45,10 @@ typedef struct {
 #define DIGITS	    43 /* ceil(254 / 6): the last digit takes the carry */
 #define KEY_ROW	    32
 
+_Static_assert(BASE_DIGITS == CT_SK_BASE_DIGITS && BASE_ROW == CT_SK_BASE_ROW && DIGITS == CT_SK_KEY_DIGITS &&
+		       KEY_ROW == CT_SK_KEY_ROW && sizeof(niels) == CT_SK_NIELS_LIMBS * sizeof(uint64_t),
+	       "sigkey_ifma.h's shapes are sigkey.c's");
+
 struct ct_sigkey {
 	uint8_t pk[CT_KEY_BYTES];
 	niels table[DIGITS][KEY_ROW]; /* table[i][j] = (j+1) 64^i A */
@@ -58,6 +63,7 @@ static struct {
 	bool sodium; /* sodium_init succeeded */
 	bool ready;  /* ... and the constants and table above are right */
 	bool bmi2;   /* the processor has AVX2 and BMI2 (ct__sigkey_fast) */
+	bool ifma;   /* ... and AVX-512 IFMA (sigkey_ifma.c) */
 } C;
 
 static pthread_once_t c_once = PTHREAD_ONCE_INIT;
@@ -365,6 +371,7 @@ static void init_constants(void)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 	__builtin_cpu_init();
 	C.bmi2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+	C.ifma = C.bmi2 && ct__sigkey_ifma_usable();
 #endif
 	C.ready = true;
 }
@@ -421,6 +428,25 @@ static void combine(point *acc, const ct_sigkey *k, const uint8_t a[32], const u
 		add_digit(acc, C.base[i], ea[i], false);
 	for (int i = 0; i < DIGITS; i++)
 		add_digit(acc, k->table[i], eb[i], true);
+}
+
+/* *out[l] = [a[l]]B - [b[l]]A for l < n <= 8, at once (sigkey_ifma.c); T is left unset */
+static void combine_lanes(point *const out[], const ct_sigkey *k, const uint8_t *const a[], const uint8_t *const b[],
+			  size_t n)
+{
+	int ea[CT_SK_LANES][BASE_DIGITS], eb[CT_SK_LANES][DIGITS];
+	uint64_t r[CT_SK_LANES][3][5];
+
+	for (size_t l = 0; l < n; l++) {
+		digits_of(ea[l], BASE_DIGITS, BASE_W, a[l]);
+		digits_of(eb[l], DIGITS, KEY_W, b[l]);
+	}
+	ct__sigkey_ifma_combine(C.base[0][0].ypx.v, k->table[0][0].ypx.v, ea, eb, n, r);
+	for (size_t l = 0; l < n; l++) {
+		memcpy(out[l]->X.v, r[l][0], sizeof(out[l]->X.v));
+		memcpy(out[l]->Y.v, r[l][1], sizeof(out[l]->Y.v));
+		memcpy(out[l]->Z.v, r[l][2], sizeof(out[l]->Z.v));
+	}
 }
 
 static bool canonical_scalar(const uint8_t s[32])
@@ -515,12 +541,22 @@ const uint8_t *ct_sigkey_public(const ct_sigkey *k)
 	return k->pk;
 }
 
+static enum ct__sigkey_path path = CT_SIGKEY_BEST;
+
+static bool use_ifma(void)
+{
+	return C.ifma && (path == CT_SIGKEY_BEST || path == CT_SIGKEY_IFMA);
+}
+
 void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
 {
-	point acc;
+	point acc, *lane = &acc;
 	fe zi, x, y;
 
-	combine(&acc, k, a, b);
+	if (use_ifma())
+		combine_lanes(&lane, k, &a, &b, 1);
+	else
+		combine(&acc, k, a, b);
 	fe_invert(&zi, &acc.Z);
 	fe_mul(&x, &acc.X, &zi);
 	fe_mul(&y, &acc.Y, &zi);
@@ -529,20 +565,25 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 
 #define CHUNK CT_SIGKEY_CHUNK
 
+/*
+ * R' for each signature that may take the fast path, then one inversion
+ * for all and the encodings compared. With ifma, the R' are computed eight
+ * at a time (sigkey_ifma.c), else one by one.
+ */
 static inline __attribute__((always_inline)) void fast_chunk(const ct_sigkey *k, size_t n, const ct_signed *items,
-							     bool *fast)
+							     bool *fast, bool ifma)
 {
 	point acc[CHUNK];
 	fe z[CHUNK], scratch[CHUNK];
-	bool tried[CHUNK];
-	size_t m = 0;
+	uint8_t kk[CHUNK][32];
+	size_t idx[CHUNK], m = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *sig = items[i].sig;
 		crypto_hash_sha512_state st;
-		uint8_t h[64], kk[32];
+		uint8_t h[64];
 
-		fast[i] = tried[i] = false;
+		fast[i] = false;
 		/* libsodium refuses these; R' is never such a point for a key of prime order, but that
 		 * argument is the key check's, and this one does not lean on it */
 		if (!canonical_scalar(sig + 32) || small_order_encoding(sig))
@@ -552,58 +593,85 @@ static inline __attribute__((always_inline)) void fast_chunk(const ct_sigkey *k,
 		crypto_hash_sha512_update(&st, k->pk, 32);
 		crypto_hash_sha512_update(&st, items[i].msg, items[i].len);
 		crypto_hash_sha512_final(&st, h);
-		crypto_core_ed25519_scalar_reduce(kk, h);
-		combine(&acc[i], k, sig + 32, kk);
-		z[m++] = acc[i].Z;
-		tried[i] = true;
+		crypto_core_ed25519_scalar_reduce(kk[m], h);
+		idx[m++] = i;
 	}
+	for (size_t j = 0; j < m; j += ifma ? CT_SK_LANES : 1) {
+		if (ifma) {
+			size_t lanes = m - j < CT_SK_LANES ? m - j : CT_SK_LANES;
+			const uint8_t *a[CT_SK_LANES], *b[CT_SK_LANES];
+			point *out[CT_SK_LANES];
+
+			for (size_t l = 0; l < lanes; l++) {
+				a[l] = items[idx[j + l]].sig + 32;
+				b[l] = kk[j + l];
+				out[l] = &acc[j + l];
+			}
+			combine_lanes(out, k, a, b, lanes);
+		} else {
+			combine(&acc[j], k, items[idx[j]].sig + 32, kk[j]);
+		}
+	}
+	for (size_t j = 0; j < m; j++)
+		z[j] = acc[j].Z;
 	fe_invert_all(z, m, scratch);
-	m = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t j = 0; j < m; j++) {
 		uint8_t enc[32];
 		fe x, y;
 
-		if (!tried[i])
-			continue;
-		fe_mul(&x, &acc[i].X, &z[m]);
-		fe_mul(&y, &acc[i].Y, &z[m]);
-		m++;
+		fe_mul(&x, &acc[j].X, &z[j]);
+		fe_mul(&y, &acc[j].Y, &z[j]);
 		pt_encode(enc, &x, &y);
-		fast[i] = memcmp(enc, items[i].sig, 32) == 0;
+		fast[idx[j]] = memcmp(enc, items[idx[j]].sig, 32) == 0;
 	}
 }
 
 /*
- * fast_chunk compiled twice on x86-64: for processors with AVX2 and BMI2
- * (2013 on; BMI2's flagless multiply serves fe_mul's 64 x 64 -> 128
- * products, about a quarter faster here) and for any x86-64, chosen once by
- * what the processor says (tests run both: ct__sigkey_use_generic).
+ * fast_chunk compiled three times on x86-64: for processors with AVX-512
+ * IFMA (the point arithmetic eight signatures at once: sigkey_ifma.c), for
+ * processors with AVX2 and BMI2 (2013 on; BMI2's flagless multiply serves
+ * fe_mul's 64 x 64 -> 128 products, about a quarter faster here) and for
+ * any x86-64, chosen once by what the processor says (tests run each the
+ * processor has: ct__sigkey_use_path).
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TWO_BUILDS 1
 __attribute__((target("avx2,bmi2"))) static void fast_chunk_bmi2(const ct_sigkey *k, size_t n,
 								   const ct_signed *items, bool *fast)
 {
-	fast_chunk(k, n, items, fast);
+	fast_chunk(k, n, items, fast, false);
+}
+
+__attribute__((target("avx2,bmi2"))) static void fast_chunk_ifma(const ct_sigkey *k, size_t n,
+								   const ct_signed *items, bool *fast)
+{
+	fast_chunk(k, n, items, fast, true);
 }
 #endif
 
 static void fast_chunk_generic(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
 {
-	fast_chunk(k, n, items, fast);
+	fast_chunk(k, n, items, fast, false);
 }
 
-static bool generic_only;
-
-void ct__sigkey_use_generic(bool generic)
+bool ct__sigkey_use_path(enum ct__sigkey_path p)
 {
-	generic_only = generic;
+	if (!ready())
+		return false;
+	if ((p == CT_SIGKEY_IFMA && !C.ifma) || (p == CT_SIGKEY_BMI2 && !C.bmi2))
+		return false;
+	path = p;
+	return true;
 }
 
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
 {
 #ifdef TWO_BUILDS
-	if (!generic_only && C.bmi2) {
+	if (use_ifma()) {
+		fast_chunk_ifma(k, n, items, fast);
+		return;
+	}
+	if (C.bmi2 && path != CT_SIGKEY_GENERIC) {
 		fast_chunk_bmi2(k, n, items, fast);
 		return;
 	}

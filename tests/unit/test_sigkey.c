@@ -172,6 +172,58 @@ static void test_valid_signatures(void **state)
 	}
 }
 
+/*
+ * Runs of any length, valid signatures among ones the fast path must not
+ * take (R changed, S not canonical: S + L): each item gets its own verdict.
+ * The IFMA build computes eight at a time, so this checks that a lane
+ * neither borrows a neighbour's answer nor shifts when one is skipped.
+ */
+static void test_mixed_runs(void **state)
+{
+	uint64_t rng = ct_test_seed("test_mixed_runs");
+	/* the group order L, little-endian (RFC 8032 section 5.1) */
+	static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+				      0xa2, 0xde, 0xf9, 0xde, 0x14, [31] = 0x10};
+	static struct batch b;
+	bool fast[N], want[N];
+	struct signer s;
+	ct_sigkey *k;
+	int taken = 0, refused = 0;
+
+	(void)state;
+	signer_from(&s, &rng);
+	CT_OK_OR_FAIL(ct_sigkey_new(&k, s.pk));
+	for (int round = 0; round < 24; round++) {
+		size_t n = 1 + ct_test_rand(&rng) % N;
+
+		sign_batch(&b, &s, &rng);
+		for (size_t i = 0; i < n; i++) {
+			unsigned what = (unsigned)(ct_test_rand(&rng) % 4);
+
+			want[i] = what >= 2;
+			if (what == 0) {
+				b.sig[i][ct_test_rand(&rng) % 32] ^= (uint8_t)(1u << (ct_test_rand(&rng) % 8));
+			} else if (what == 1) {
+				unsigned carry = 0;
+				for (int j = 0; j < 32; j++) {
+					carry += (unsigned)b.sig[i][32 + j] + L[j];
+					b.sig[i][32 + j] = (uint8_t)carry;
+					carry >>= 8;
+				}
+			}
+		}
+		ct__sigkey_fast(k, n, b.items, fast);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(fast[i], want[i]);
+			assert_int_equal(sodium_says(&b, (int)i, s.pk), want[i]);
+			taken += want[i];
+			refused += !want[i];
+		}
+	}
+	assert_true(taken > 0 && refused > 0);
+	ct_sigkey_free(k);
+}
+
 /* One changed bit anywhere (R, S, message) or another key: the verdict is libsodium's, never fast. */
 static void test_tampered_signatures(void **state)
 {
@@ -659,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_combine_matches_libsodium),
 		cmocka_unit_test(test_valid_signatures),
 		cmocka_unit_test(test_tampered_signatures),
+		cmocka_unit_test(test_mixed_runs),
 		cmocka_unit_test(test_crafted_signatures),
 		cmocka_unit_test(test_odd_keys),
 		cmocka_unit_test(test_mixed_order_key),
@@ -668,11 +721,25 @@ int main(void)
 		cmocka_unit_test(test_cache_known_answer),
 		cmocka_unit_test(test_cache),
 	};
-	int failed;
+	static const struct {
+		enum ct__sigkey_path path;
+		const char *name;
+	} builds[] = {
+		{CT_SIGKEY_IFMA, "AVX-512 IFMA, eight signatures at once"},
+		{CT_SIGKEY_BMI2, "AVX2 and BMI2"},
+		{CT_SIGKEY_GENERIC, "any x86-64"},
+	};
+	int failed = 0, ran = 0;
 
-	/* ct__sigkey_fast has a build for AVX2 and BMI2 processors and one for any x86-64: both */
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	printf("again, with the build for any x86-64\n");
-	ct__sigkey_use_generic(true);
-	return failed + cmocka_run_group_tests(tests, NULL, NULL);
+	/* ct__sigkey_fast has a build for IFMA processors, one for AVX2 and BMI2, one for any: each this one runs */
+	for (size_t i = 0; i < sizeof(builds) / sizeof(builds[0]); i++) {
+		if (!ct__sigkey_use_path(builds[i].path)) {
+			printf("the build for %s: not run, this processor lacks it\n", builds[i].name);
+			continue;
+		}
+		printf("the build for %s\n", builds[i].name);
+		failed += cmocka_run_group_tests(tests, NULL, NULL);
+		ran++;
+	}
+	return ran ? failed : 1;
 }

@@ -95,8 +95,15 @@ void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool 
  */
 bool ct__sigkey_selftest(char *why, size_t why_len);
 
-/* For the tests: true makes ct__sigkey_fast use its build for any x86-64 even where a faster one runs. */
-void ct__sigkey_use_generic(bool generic);
+/*
+ * For the tests: which build ct__sigkey_fast and ct__sigkey_combine use.
+ * BEST (the default) is the fastest the processor runs: IFMA (AVX-512
+ * IFMA, eight signatures at once), else BMI2 (AVX2 and BMI2), else
+ * GENERIC (any processor). False, changing nothing, when the processor
+ * cannot run the one asked.
+ */
+enum ct__sigkey_path { CT_SIGKEY_BEST, CT_SIGKEY_IFMA, CT_SIGKEY_BMI2, CT_SIGKEY_GENERIC };
+bool ct__sigkey_use_path(enum ct__sigkey_path p);
 
 /*
  * For the tests: builds the table of any canonical curve point, skipping
