@@ -31,531 +31,7 @@
 #include "caltrace/ledger/mp.h"
 #include "caltrace/eval/trace.h"
 
-#define DAY	   86400000ULL
-#define NDISTRICTS 7
-#define NAUTH	   4
-#define NCAT	   20
-#define NMUNI	   100		       /* 5 per category */
-#define NDIST_STD  (NDISTRICTS * NCAT) /* 140: each district institute holds one per category */
-#define NWORK	   (NAUTH * 15)	       /* 60: each authorised lab, 15 categories */
-#define NSTD	   (NMUNI + NDIST_STD + NWORK)
-#define YEARS	   4 /* bases in 2023..2026 */
-#define BATCH	   20000
-
-static const char *const districts[NDISTRICTS] = {"Shizhong", "Xuecheng", "Yicheng", "Taierzhuang",
-						  "Shanting", "Tengzhou", "Hightech"};
-static const char *const categories[NCAT] = {"mass",
-					     "pressure",
-					     "temperature",
-					     "volume",
-					     "electrical-energy",
-					     "length",
-					     "flow",
-					     "force",
-					     "torque",
-					     "hardness",
-					     "time-frequency",
-					     "acoustics",
-					     "optics",
-					     "ionising-radiation",
-					     "chemistry",
-					     "humidity",
-					     "density",
-					     "viscosity",
-					     "vibration",
-					     "gas-composition"};
-/* category -> catalogue item and domain of its compulsory instruments (NULL: not in the catalogue) */
-static const struct {
-	const char *item, *mode, *domain;
-} items[NCAT] = {{"trade-scale", "V", "trade"},
-		 {"pressure-gauge", "V", "safety"},
-		 {"clinical-thermometer", "V", "medical"},
-		 {"water-meter", "V", "trade"},
-		 {"electricity-meter", "V", "trade"},
-		 {NULL, NULL, NULL},
-		 {"gas-meter", "V", "trade"},
-		 {NULL, NULL, NULL},
-		 {NULL, NULL, NULL},
-		 {NULL, NULL, NULL},
-		 {"taxi-meter", "V", "trade"},
-		 {"sound-level-meter", "V", "environment"},
-		 {NULL, NULL, NULL},
-		 {"radiation-monitor", "V", "medical"},
-		 {"breathalyzer", "V", "safety"},
-		 {NULL, NULL, NULL},
-		 {NULL, NULL, NULL},
-		 {NULL, NULL, NULL},
-		 {NULL, NULL, NULL},
-		 {"exhaust-analyser", "V", "environment"}};
-
-struct basis {
-	uint64_t performed;
-	uint8_t hash[CT_HASH_BYTES];
-};
-
-struct standard {
-	char id[32];
-	int category, level, owner; /* owner: 0 city, 1..7 districts, 8..11 authorised */
-	int nbases;
-	struct basis bases[YEARS];
-};
-
-struct city {
-	int years; /* calibrations in the last `years` of the three (default 3) */
-	ct_ledger *l;
-	ct_batch *b;
-	size_t in_batch;
-	uint64_t entries;
-	uint64_t clock;
-	ct_keypair *bureau, *labs[1 + NDISTRICTS + NAUTH];
-	struct standard std[NSTD];
-	double started;
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of the whole process (every thread): what a busy machine does not inflate. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t ms(const char *date)
-{
-	uint64_t v = 0;
-
-	if (ct_time_parse(&v, date) < 0)
-		abort();
-	return v;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_trace: %s: %s (%s)\n", what, ct_strerror(err), ct_error_last());
-	exit(2);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* ---- writing -------------------------------------------------------------- */
-
-static void append(struct city *c, const ct_keypair *kp, const char *type, ct_buf *body, uint8_t *hash)
-{
-	int err;
-
-	if (!c->b && (err = ct_batch_begin(&c->b, c->l)) < 0)
-		die("begin", err);
-	if ((err = ct_batch_append(c->b, kp, c->clock++, type, body->ptr, body->len, hash, NULL)) < 0)
-		die(type, err);
-	body->len = 0;
-	c->entries++;
-	if (++c->in_batch == BATCH) {
-		if ((err = ct_batch_commit(c->b)) < 0)
-			die("commit", err);
-		c->b = NULL;
-		c->in_batch = 0;
-	}
-}
-
-static void flush(struct city *c)
-{
-	int err;
-
-	if (c->b && (err = ct_batch_commit(c->b)) < 0)
-		die("commit", err);
-	c->b = NULL;
-	c->in_batch = 0;
-}
-
-/* Writers of canonical msgpack: keys are written in bytewise order by each caller. */
-#define S(b, s) ct_mp_put_cstr((b), (s))
-#define U(b, v) ct_mp_put_uint((b), (v))
-
-static void rel(ct_buf *b, uint64_t ppm)
-{
-	ct_mp_put_map(b, 1);
-	S(b, "rel_ppm");
-	U(b, ppm);
-}
-
-static void genesis(struct city *c, ct_buf *b)
-{
-	size_t i;
-
-	ct_mp_put_map(b, 3);
-	S(b, "districts");
-	ct_mp_put_array(b, NDISTRICTS);
-	for (i = 0; i < NDISTRICTS; i++)
-		S(b, districts[i]);
-	S(b, "name");
-	S(b, "Benchcity");
-	S(b, "policy");
-	ct_mp_put_map(b, 2);
-	S(b, "grace_days");
-	U(b, 0);
-	S(b, "min_ratio");
-	U(b, 3);
-	append(c, c->bureau, "network.genesis", b, NULL);
-}
-
-static void admit(struct city *c, ct_buf *b, int lab, const char *name, const char *tier,
-		  const char *district)
-{
-	size_t i;
-
-	ct_mp_put_map(b, district ? 7 : 6);
-	if (district) {
-		S(b, "district");
-		S(b, district);
-	}
-	S(b, "key");
-	ct_mp_put_bin(b, ct_keypair_public(c->labs[lab]), CT_KEY_BYTES);
-	S(b, "name");
-	S(b, name);
-	S(b, "scope");
-	ct_mp_put_array(b, NCAT);
-	for (i = 0; i < NCAT; i++)
-		S(b, categories[i]);
-	S(b, "tier");
-	S(b, tier);
-	S(b, "valid_from");
-	U(b, ms("2020-01-01"));
-	S(b, "valid_until");
-	U(b, ms("2030-12-31"));
-	append(c, c->bureau, "org.admit", b, NULL);
-}
-
-static void catalogue(struct city *c, ct_buf *b, const char *item, const char *mode, const char *domain)
-{
-	ct_mp_put_map(b, 6);
-	S(b, "domains");
-	ct_mp_put_array(b, 1);
-	S(b, domain);
-	S(b, "effective");
-	U(b, ms("2020-01-01"));
-	S(b, "interval_days");
-	U(b, 365);
-	S(b, "item");
-	S(b, item);
-	S(b, "mode");
-	S(b, mode);
-	S(b, "name");
-	S(b, item);
-	append(c, c->bureau, "catalogue.set", b, NULL);
-}
-
-static void register_standard(struct city *c, ct_buf *b, const struct standard *s)
-{
-	static const char *const levels[] = {"municipal", "district", "working"};
-
-	ct_mp_put_map(b, 6);
-	S(b, "category");
-	S(b, categories[s->category]);
-	S(b, "id");
-	S(b, s->id);
-	S(b, "level");
-	S(b, levels[s->level]);
-	S(b, "name");
-	S(b, s->id);
-	S(b, "public");
-	ct_mp_put_bool(b, s->level < 2);
-	S(b, "u");
-	rel(b, s->level == 0 ? 2 : s->level == 1 ? 10 : 50);
-	append(c, c->labs[s->owner], "standard.register", b, NULL);
-	if (s->level == 2)
-		return;
-	ct_mp_put_map(b, 4);
-	S(b, "certificate");
-	S(b, "EXAM");
-	S(b, "id");
-	S(b, s->id);
-	S(b, "valid_from");
-	U(b, ms("2022-01-01"));
-	S(b, "valid_until");
-	U(b, ms("2029-12-31"));
-	append(c, c->bureau, "standard.approve", b, NULL);
-}
-
-static void anchor(struct city *c, ct_buf *b, struct standard *s, int year)
-{
-	uint64_t p = ms("2023-01-05") + (uint64_t)year * 365 * DAY;
-
-	ct_mp_put_map(b, 6);
-	S(b, "certificate");
-	S(b, "PROV");
-	S(b, "id");
-	S(b, s->id);
-	S(b, "performed_at");
-	U(b, p);
-	S(b, "provider");
-	S(b, "Provincial institute");
-	S(b, "u");
-	rel(b, 1);
-	S(b, "valid_until");
-	U(b, p + 375 * DAY);
-	s->bases[year].performed = p;
-	append(c, c->bureau, "standard.anchor", b, s->bases[year].hash);
-	s->nbases = year + 1;
-}
-
-/* A calibration of subject with standard s, citing s's basis of the latest year before p. */
-static void calibrate(struct city *c, ct_buf *b, int lab, const char *subject, bool std_subject,
-		      const char *kind, const struct standard *s, uint64_t p, const char *result,
-		      uint8_t *hash)
-{
-	int y = s->nbases - 1;
-
-	while (y > 0 && s->bases[y].performed > p)
-		y--;
-	if (y < 0) {
-		fprintf(stderr, "bench_trace: %s has no calibration yet\n", s->id);
-		exit(2);
-	}
-	ct_mp_put_map(b, 8);
-	S(b, "certificate");
-	S(b, "CERT");
-	S(b, "kind");
-	S(b, kind);
-	S(b, "performed_at");
-	U(b, p);
-	S(b, "result");
-	S(b, result);
-	S(b, "standards");
-	ct_mp_put_array(b, 1);
-	ct_mp_put_map(b, 2);
-	S(b, "cal");
-	ct_mp_put_bin(b, s->bases[y].hash, CT_HASH_BYTES);
-	S(b, "id");
-	S(b, s->id);
-	S(b, "subject");
-	S(b, subject);
-	S(b, "subject_kind");
-	S(b, std_subject ? "standard" : "instrument");
-	S(b, "valid_until");
-	U(b, p + 365 * DAY);
-	append(c, c->labs[lab], "calibration", b, hash);
-}
-
-static void standards(struct city *c, ct_buf *b)
-{
-	int i, y;
-
-	for (i = 0; i < NSTD; i++) {
-		struct standard *s = &c->std[i];
-		if (i < NMUNI) {
-			s->level = 0;
-			s->category = i % NCAT;
-			s->owner = 0;
-		} else if (i < NMUNI + NDIST_STD) {
-			s->level = 1;
-			s->category = (i - NMUNI) % NCAT;
-			s->owner = 1 + (i - NMUNI) / NCAT;
-		} else {
-			s->level = 2;
-			s->category = (i - NMUNI - NDIST_STD) % 15;
-			s->owner = 1 + NDISTRICTS + (i - NMUNI - NDIST_STD) / 15;
-		}
-		snprintf(s->id, sizeof(s->id), "%s-%03d",
-			 s->level == 0	 ? "MUN"
-			 : s->level == 1 ? "DIS"
-					 : "WRK",
-			 i);
-		register_standard(c, b, s);
-	}
-	for (y = 0; y < YEARS; y++) {
-		uint64_t year = (uint64_t)y * 365 * DAY;
-		for (i = 0; i < NMUNI; i++)
-			anchor(c, b, &c->std[i], y);
-		for (i = NMUNI; i < NMUNI + NDIST_STD; i++) {
-			struct standard *s = &c->std[i];
-			const struct standard *m = &c->std[s->category + NCAT * ((i / NCAT) % 5)];
-			s->bases[y].performed = ms("2023-01-20") + year;
-			calibrate(c, b, 0, s->id, true, "calibration", m, s->bases[y].performed, "pass",
-				  s->bases[y].hash);
-			s->nbases = y + 1;
-		}
-		for (i = NMUNI + NDIST_STD; i < NSTD; i++) {
-			struct standard *s = &c->std[i];
-			const struct standard *d = &c->std[NMUNI + (i % NDISTRICTS) * NCAT + s->category];
-			s->bases[y].performed = ms("2023-02-05") + year;
-			calibrate(c, b, 1 + i % NDISTRICTS, s->id, true, "calibration", d,
-				  s->bases[y].performed, "pass", s->bases[y].hash);
-			s->nbases = y + 1;
-		}
-	}
-}
-
-/* What the city knows of instrument i: drawn from a generator seeded by i, so any pass can recompute it. */
-struct inst {
-	char id[32], owner[32];
-	int category, district, lab;
-	const struct standard *std;
-	uint64_t offset, mpe, roll;
-	bool compulsory;
-};
-
-static void inst_of(struct city *c, uint64_t i, struct inst *in)
-{
-	uint64_t rng = i * 0x9e3779b97f4a7c15ULL + 20261129;
-	bool authorised;
-
-	in->category = (int)(rnd(&rng) % NCAT);
-	in->district = (int)(rnd(&rng) % NDISTRICTS);
-	in->lab = 1 + in->district;
-	authorised = rnd(&rng) % 5 == 0 && in->category < 15;
-	if (authorised) {
-		in->lab = 1 + NDISTRICTS + (int)(rnd(&rng) % NAUTH);
-		in->std = &c->std[NMUNI + NDIST_STD + (in->lab - 1 - NDISTRICTS) * 15 + in->category];
-	} else {
-		in->std = &c->std[NMUNI + in->district * NCAT + in->category];
-	}
-	in->offset = rnd(&rng) % 365;
-	in->roll = rnd(&rng) % 100;
-	in->mpe = 1000 + rnd(&rng) % 4000;
-	in->compulsory = items[in->category].item != NULL;
-	snprintf(in->id, sizeof(in->id), "I-%08llu", (unsigned long long)i);
-	snprintf(in->owner, sizeof(in->owner), "Owner %llu", (unsigned long long)(rnd(&rng) % 20000));
-}
-
-static void register_instrument(struct city *c, ct_buf *b, const struct inst *in)
-{
-	ct_mp_put_map(b, in->compulsory ? 7 : 5);
-	if (in->compulsory) {
-		S(b, "catalogue");
-		S(b, items[in->category].item);
-	}
-	S(b, "category");
-	S(b, categories[in->category]);
-	S(b, "district");
-	S(b, districts[in->district]);
-	if (in->compulsory) {
-		S(b, "domain");
-		S(b, items[in->category].domain);
-	}
-	S(b, "id");
-	S(b, in->id);
-	S(b, "mpe");
-	rel(b, in->mpe);
-	S(b, "owner");
-	S(b, in->owner);
-	append(c, c->labs[in->lab], "instrument.register", b, NULL);
-}
-
-/* Year y's calibration of an instrument: 5% skip the last year's (overdue), 2% fail it. */
-static void calibrate_instrument(struct city *c, ct_buf *b, const struct inst *in, int y)
-{
-	uint64_t p = ms("2023-03-01") + (uint64_t)y * 365 * DAY + in->offset * DAY;
-
-	if (y == 2 && in->roll < 5)
-		return;
-	calibrate(c, b, in->lab, in->id, false, in->compulsory ? "verification" : "calibration", in->std, p,
-		  y == 2 && in->roll < 7 ? "fail" : "pass", NULL);
-}
-
-static void progress(struct city *c, uint64_t done, uint64_t total)
-{
-	double t = now_s() - c->started;
-
-	fprintf(stderr, "\r  step %llu/%llu, %llu entries, %.0f s (%.0f entries/s)   ",
-		(unsigned long long)done, (unsigned long long)total, (unsigned long long)c->entries, t,
-		(double)c->entries / (t > 0 ? t : 1));
-}
-
-/* The bureau's and the labs' keys, from fixed seeds (a reused store was built with them). */
-static void keys(struct city *c)
-{
-	uint8_t seed[32];
-	int k;
-
-	if (c->bureau)
-		return;
-	memset(seed, 0xb0, sizeof(seed));
-	if (ct_keypair_from_seed(&c->bureau, seed) < 0)
-		die("key", CT_ERROR);
-	for (k = 0; k < 1 + NDISTRICTS + NAUTH; k++) {
-		seed[0] = (uint8_t)k;
-		if (ct_keypair_from_seed(&c->labs[k], seed) < 0)
-			die("key", CT_ERROR);
-	}
-}
-
-static void build(struct city *c, uint64_t n)
-{
-	ct_buf b = CT_BUF_INIT;
-	uint8_t seed[32];
-	uint64_t rng = 20261129, i, *order;
-	struct inst in;
-	int k, y;
-
-	c->clock = ms("2022-06-01");
-	c->started = now_s();
-	(void)seed;
-	keys(c);
-	genesis(c, &b);
-	admit(c, &b, 0, "Municipal institute", "city", districts[0]);
-	for (k = 0; k < NDISTRICTS; k++) {
-		char name[64];
-		snprintf(name, sizeof(name), "%s institute", districts[k]);
-		admit(c, &b, 1 + k, name, "district", districts[k]);
-	}
-	for (k = 0; k < NAUTH; k++) {
-		char name[64];
-		snprintf(name, sizeof(name), "Authorised lab %d", k);
-		admit(c, &b, 1 + NDISTRICTS + k, name, "authorized", districts[k]);
-	}
-	for (k = 0; k < NCAT; k++)
-		if (items[k].item)
-			catalogue(c, &b, items[k].item, items[k].mode, items[k].domain);
-	standards(c, &b);
-	/*
-	 * Registrations first, then each year's calibrations in an order of their
-	 * own (labs record what they calibrate as it happens, not in id order):
-	 * an instrument's entries end up scattered over its lab's feed, as in a
-	 * real ledger, so reading them costs what it would there.
-	 */
-	if (!(order = malloc(n * sizeof(*order))))
-		die("build", CT_ENOMEM);
-	for (i = 0; i < n; i++) {
-		inst_of(c, i, &in);
-		register_instrument(c, &b, &in);
-		order[i] = i;
-		if (i % 50000 == 0)
-			progress(c, i, (uint64_t)(1 + c->years) * n);
-	}
-	for (y = 3 - c->years; y < 3; y++) {
-		for (i = n; i > 1; i--) {
-			uint64_t j = rnd(&rng) % i, t = order[i - 1];
-			order[i - 1] = order[j];
-			order[j] = t;
-		}
-		for (i = 0; i < n; i++) {
-			inst_of(c, order[i], &in);
-			calibrate_instrument(c, &b, &in, y);
-			if (i % 50000 == 0)
-				progress(c, (uint64_t)(y + c->years - 2) * n + i, (uint64_t)(1 + c->years) * n);
-		}
-	}
-	free(order);
-	flush(c);
-	progress(c, (uint64_t)(1 + c->years) * n, (uint64_t)(1 + c->years) * n);
-	fprintf(stderr, "\n");
-	ct_buf_free(&b);
-}
+#include "lib/city.h"
 
 /* ---- measuring ------------------------------------------------------------------------------- */
 
@@ -608,17 +84,17 @@ static double time_coverage(ct_reader *r, const uint64_t *times, size_t n, unsig
 {
 	ct_coverage_query q;
 	ct_coverage *cov = NULL;
-	double t0 = now_s(), c0 = cpu_s(), t;
+	double t0 = city_now_s(), c0 = city_cpu_s(), t;
 	int err;
 
 	memset(&q, 0, sizeof(q));
 	q.threads = threads;
 	q.path = path;
 	if ((err = ct_coverage_compute(&cov, r, times, n, &q)) < 0)
-		die("coverage", err);
-	t = now_s() - t0;
+		city_die("coverage", err);
+	t = city_now_s() - t0;
 	if (cpu)
-		*cpu = cpu_s() - c0;
+		*cpu = city_cpu_s() - c0;
 	if (out)
 		*out = cov[n - 1].total;
 	ct_coverage_free(cov, n);
@@ -636,24 +112,24 @@ static void time_chains(ct_reader *r, uint64_t n, unsigned samples, uint64_t at,
 	int err;
 
 	if (!cold || !warm || (err = ct_tracer_new(&shared, r)) < 0)
-		die("chain", CT_ENOMEM);
+		city_die("chain", CT_ENOMEM);
 	for (i = 0; i < samples; i++) {
 		double t0;
-		snprintf(id, sizeof(id), "I-%08llu", (unsigned long long)(rnd(&rng) % n));
+		snprintf(id, sizeof(id), "I-%08llu", (unsigned long long)(city_rnd(&rng) % n));
 		/* cold: what one `caltrace chain` does, a fresh tracer and the whole tree */
-		t0 = now_s();
+		t0 = city_now_s();
 		if ((err = ct_tracer_new(&tr, r)) < 0 ||
 		    (err = ct_trace(&tree, tr, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
-			die("chain", err);
+			city_die("chain", err);
 		ct_trace_free(tree);
 		ct_tracer_free(tr);
-		cold[i] = now_s() - t0;
+		cold[i] = city_now_s() - t0;
 		/* warm: a tracer serving many questions (an inspector's session, a node) */
-		t0 = now_s();
+		t0 = city_now_s();
 		if ((err = ct_trace(&tree, shared, CT_NS_INSTRUMENT, id, strlen(id), at)) < 0)
-			die("chain", err);
+			city_die("chain", err);
 		ct_trace_free(tree);
-		warm[i] = now_s() - t0;
+		warm[i] = city_now_s() - t0;
 	}
 	ct_tracer_free(shared);
 	qsort(cold, samples, sizeof(double), cmp_double);
@@ -702,7 +178,7 @@ static void measure_way(ct_reader *r, uint64_t at, const uint64_t times[12], ct_
 
 static void measure(struct city *c, uint64_t n, unsigned samples, struct results *res)
 {
-	uint64_t at = ms("2025-12-31"), times[12], rows = 0, records = 0;
+	uint64_t at = city_ms("2025-12-31"), times[12], rows = 0, records = 0;
 	ct_reader *r = NULL;
 	double t0;
 	int err, m;
@@ -710,15 +186,15 @@ static void measure(struct city *c, uint64_t n, unsigned samples, struct results
 	for (m = 0; m < 12; m++) { /* the ends of the twelve months of 2025 */
 		char day[32];
 		snprintf(day, sizeof(day), m == 11 ? "2026-01-01" : "2025-%02d-01", m + 2);
-		times[m] = ms(day) - 1;
+		times[m] = city_ms(day) - 1;
 	}
 	double scan[16], sscan[16];
 	unsigned k;
 
 	if ((err = ct_reader_begin(&r, c->l)) < 0)
-		die("reader", err);
+		city_die("reader", err);
 	if ((err = ct_summary_ready(r, &res->has_summary)) < 0)
-		die("summary", err);
+		city_die("summary", err);
 	/* a first pass maps the store's pages into this process: not what is measured */
 	if (res->full_repeat)
 		time_coverage(r, &at, 1, 0, CT_COVERAGE_ENTRIES, NULL, NULL);
@@ -726,16 +202,16 @@ static void measure(struct city *c, uint64_t n, unsigned samples, struct results
 		time_coverage(r, &at, 1, 0, CT_COVERAGE_SUMMARY, NULL, NULL);
 	for (k = 0; k < res->repeat; k++) {
 		rows = records = 0;
-		t0 = now_s();
+		t0 = city_now_s();
 		if ((err = ct_read_subject_scan(r, CT_NS_INSTRUMENT, 0, 1, count_rows, &rows)) < 0)
-			die("scan", err);
-		scan[k] = now_s() - t0;
+			city_die("scan", err);
+		scan[k] = city_now_s() - t0;
 		sscan[k] = 0;
 		if (res->has_summary) {
-			t0 = now_s();
+			t0 = city_now_s();
 			if ((err = ct_summary_scan(r, 0, 1, count_records, &records)) < 0)
-				die("summary scan", err);
-			sscan[k] = now_s() - t0;
+				city_die("summary scan", err);
+			sscan[k] = city_now_s() - t0;
 		}
 	}
 	best_of(scan, res->repeat, &res->scan, &res->scan_med);
@@ -881,23 +357,23 @@ static void one_bundle(ct_ledger *l, ct_reader *r, const char *id, uint64_t at, 
 	int err;
 
 	if ((err = ct_cbundle_write(&text, r, CT_NS_INSTRUMENT, id, at, 1, &tree)) < 0)
-		die("writing a complete bundle", err);
+		city_die("writing a complete bundle", err);
 	ct_trace_free(tree);
 	tree = NULL;
 	st->bytes = text.len;
 	/* what checking it costs: parse, verify, a scratch store, the evaluator (caltrace verify's work) */
 	snprintf(dir, sizeof(dir), "%s/ct-bench-verify.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
-		die("mkdtemp", CT_EIO);
-	t0 = now_s();
+		city_die("mkdtemp", CT_EIO);
+	t0 = city_now_s();
 	so.map_size = 256u << 20;
 	so.no_sync = true;
 	if ((err = ct_cbundle_parse(&b, text.ptr, text.len)) < 0 || (err = ct_cbundle_verify(b, bureau, &info)) < 0 ||
 	    (err = ct_ledger_open(&scratch, dir, &so)) < 0 || (err = ct_batch_begin(&batch, scratch)) < 0 ||
 	    (err = ct_cbundle_load(b, batch)) < 0 || (err = ct_batch_commit(batch)) < 0 ||
 	    (err = ct_reader_begin(&sr, scratch)) < 0 || (err = ct_cbundle_evaluate(b, sr, &tree)) < 0)
-		die("checking a complete bundle", err);
-	st->verify_s = now_s() - t0;
+		city_die("checking a complete bundle", err);
+	st->verify_s = city_now_s() - t0;
 	ct_trace_free(tree);
 	ct_reader_end(sr);
 	ct_ledger_close(scratch);
@@ -911,7 +387,7 @@ static void one_bundle(ct_ledger *l, ct_reader *r, const char *id, uint64_t at, 
 		const uint8_t *k = b->lookups[i].key;
 		size_t len = b->lookups[i].len;
 		if ((err = ct_netindex_prove(&leaves, &nleaves, &stream, r, &k, &len, 1)) < 0)
-			die("proving one key", err);
+			city_die("proving one key", err);
 		st->separate += stream.len + 32 * (nleaves - (b->lookups[i].present ? 1 : 0));
 		free(leaves);
 		leaves = NULL;
@@ -939,34 +415,34 @@ static void measure_netindex(struct city *c, uint64_t n, unsigned samples)
 	unsigned i;
 	int err;
 
-	keys(c);
+	city_keys(c);
 	/* a full rebuild, timed */
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = city_now_s();
+	c0 = city_cpu_s();
 	if ((err = ct_batch_begin(&b, c->l)) < 0 || (err = ct_netindex_rebuild(b)) < 0 || (err = ct_batch_commit(b)) < 0)
-		die("rebuilding the network index", err);
+		city_die("rebuilding the network index", err);
 	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_netindex_root_get(&root, r)) < 0)
-		die("reading the index root", err);
+		city_die("reading the index root", err);
 	ct_reader_end(r);
 	printf("network index: a full rebuild of %llu keys (%llu entries) took %.1f s (%.1f s CPU)\n",
-	       (unsigned long long)root.keys, (unsigned long long)c->entries, now_s() - t0, cpu_s() - c0);
+	       (unsigned long long)root.keys, (unsigned long long)c->entries, city_now_s() - t0, city_cpu_s() - c0);
 	/* a network checkpoint of this state, signed by the bureau and witnessed by a lab (the same store) */
 	if ((err = ct_batch_begin(&b, c->l)) < 0 ||
 	    (err = ct_netcp_sign(b, c->bureau, (uint64_t)time(NULL), &note)) < 0 ||
 	    (err = ct_netcp_witness(b, c->labs[1], (uint64_t)time(NULL), note.ptr, note.len, NULL, NULL, NULL, &res)) < 0 ||
 	    (err = ct_batch_commit(b)) < 0)
-		die("signing a network checkpoint", err);
+		city_die("signing a network checkpoint", err);
 	if (res != CT_NETCP_COSIGNED)
-		die("witnessing the network checkpoint", CT_ESTATE);
+		city_die("witnessing the network checkpoint", CT_ESTATE);
 	if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_read_network(network, NULL, r)) < 0)
-		die("reading", err);
+		city_die("reading", err);
 	ct_witness_key(&bureau, network, ct_keypair_public(c->bureau));
 	if (!(st = calloc(samples, sizeof(*st))) || !(ver = calloc(samples, sizeof(*ver))))
-		die("memory", CT_ENOMEM);
+		city_die("memory", CT_ENOMEM);
 	for (i = 0; i < samples; i++) {
 		struct inst in;
-		inst_of(c, rnd(&rng) % n, &in);
-		one_bundle(c->l, r, in.id, ms("2025-12-31"), &bureau, &st[i]);
+		city_inst(c, city_rnd(&rng) % n, &in);
+		one_bundle(c->l, r, in.id, city_ms("2025-12-31"), &bureau, &st[i]);
 		ver[i] = st[i].verify_s;
 	}
 	ct_reader_end(r);
@@ -1114,22 +590,22 @@ int main(int argc, char **argv)
 		samples = 0;
 	memset(&lopts, 0, sizeof(lopts));
 	lopts.progress = open_progress;
-	open_s = now_s();
+	open_s = city_now_s();
 	/* a store built before the summary gets it here (summary.h): the time is reported */
 	if ((err = ct_ledger_open(&c->l, dir, &lopts)) < 0)
-		die("open", err);
-	open_s = now_s() - open_s;
+		city_die("open", err);
+	open_s = city_now_s() - open_s;
 	fprintf(stderr, "\nopened in %.1f s\n", open_s);
 	if (rebuild_summary) {
-		double t0 = now_s();
+		double t0 = city_now_s();
 		if ((err = ct_summary_rebuild(c->l, open_progress, NULL)) < 0)
-			die("summary", err);
-		printf("instrument summary rebuilt in %.1f s\n", now_s() - t0);
+			city_die("summary", err);
+		printf("instrument summary rebuilt in %.1f s\n", city_now_s() - t0);
 	}
 	if (!reuse) {
 		fprintf(stderr, "building the city in %s\n", dir);
-		build(c, n);
-		build_s = now_s() - c->started;
+		city_build(c, n);
+		build_s = city_now_s() - c->started;
 		printf("city built in %.0f s: %llu instruments, %llu entries\n", build_s, (unsigned long long)n,
 		       (unsigned long long)c->entries);
 		if (build_only)
@@ -1139,7 +615,7 @@ int main(int argc, char **argv)
 		uint64_t entry_bytes = 0;
 		ct_reader *r = NULL;
 		if ((err = ct_reader_begin(&r, c->l)) < 0 || (err = ct_read_stats(&entries, &entry_bytes, r)) < 0)
-			die("stats", err);
+			city_die("stats", err);
 		ct_reader_end(r);
 	}
 	printf("store opened in %.1f s (the summary is built then when the store has none)\n", open_s);
