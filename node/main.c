@@ -254,6 +254,8 @@ static int start(struct node *n, const char *metrics)
 		return -1;
 	if (!ct_sigcache_fast(n->sigkeys, &why))
 		LOG(LOG_WARN, "fast signature checks off, libsodium checks every signature: %s", why);
+	else if ((why = ct_sigkey_build()))
+		LOG(LOG_INFO, "signature checks from tables of multiples, the build for %s", why);
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
 	if (ingest_start(n) < 0)
 		return -1;

@@ -679,6 +679,19 @@ void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool 
 	fast_chunk_generic(k, n, items, fast);
 }
 
+const char *ct_sigkey_build(void)
+{
+	if (!ready())
+		return NULL;
+	if (use_ifma())
+		return "AVX-512 IFMA, eight signatures at once";
+#ifdef TWO_BUILDS
+	if (C.bmi2 && path != CT_SIGKEY_GENERIC)
+		return "AVX2 and BMI2";
+#endif
+	return "any processor";
+}
+
 size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES], size_t n,
 			     const ct_signed *items, bool *ok)
 {

@@ -738,6 +738,13 @@ int main(void)
 			continue;
 		}
 		printf("the build for %s\n", builds[i].name);
+		/* what caltraced logs at start-up names the build in use */
+		if (!ct_sigkey_build() || !strstr(ct_sigkey_build(), builds[i].path == CT_SIGKEY_IFMA   ? "IFMA"
+								     : builds[i].path == CT_SIGKEY_BMI2 ? "BMI2"
+													 : "any")) {
+			printf("ct_sigkey_build() says %s\n", ct_sigkey_build() ? ct_sigkey_build() : "(null)");
+			failed++;
+		}
 		failed += cmocka_run_group_tests(tests, NULL, NULL);
 		ran++;
 	}

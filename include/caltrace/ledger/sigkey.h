@@ -77,6 +77,13 @@ size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES],
 			     const ct_signed *items, bool *ok);
 
 /*
+ * Which build of the fast path checks signatures on this processor, as a
+ * phrase for logs ("AVX-512 IFMA, eight signatures at once", "AVX2 and
+ * BMI2", "any processor"); NULL when the fast path cannot run at all.
+ */
+const char *ct_sigkey_build(void);
+
+/*
  * For the tests: out = encoding of [a]B - [b]A, a and b canonical
  * scalars (32 bytes, little-endian, below the group order).
  */
