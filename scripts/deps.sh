@@ -4,6 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblmdb-dev lmdb-utils libuv1-dev libsodium-dev libzstd-dev
+	libssl-dev # libcrypto: SHA-256 with the processor's SHA instructions (core/base/sha256.c)
 	libmsgpack-dev libjansson-dev libcmocka-dev
 	libmicrohttpd-dev # caltraced --metrics, caltrace serve
 	libqrencode-dev # caltrace label

@@ -11,6 +11,7 @@
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
+#include "caltrace/base/sha256.h"
 #include "caltrace/base/utf8.h"
 
 #define ENTRY_FIELDS 8
@@ -195,13 +196,10 @@ done:
 
 void ct_entry_hash(uint8_t out[static CT_HASH_BYTES], const uint8_t *raw, size_t len)
 {
-	crypto_hash_sha256_state st;
 	static const uint8_t leaf = 0x00; /* RFC 6962 leaf prefix */
+	const ct_sha256_part parts[] = {{&leaf, 1}, {raw, len}};
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &leaf, 1);
-	crypto_hash_sha256_update(&st, raw, len);
-	crypto_hash_sha256_final(&st, out);
+	ct_sha256_parts(out, parts, 2);
 }
 
 /* Checks the caller's arguments to ct_entry_build. Errors: CT_EINVAL, CT_ENONCANON. */

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "caltrace/base/sha256.h"
 #include "caltrace/ledger/merkle.h"
 #include "caltrace/base/error.h"
 
@@ -29,13 +30,9 @@ struct ct_memtree {
 void ct_merkle_leaf_hash(uint8_t out[static CT_HASH_BYTES], const uint8_t *data, size_t len)
 {
 	static const uint8_t leaf_prefix = 0x00;
-	crypto_hash_sha256_state st;
+	const ct_sha256_part parts[] = {{&leaf_prefix, 1}, {data, len}};
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &leaf_prefix, 1);
-	if (len)
-		crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
+	ct_sha256_parts(out, parts, 2);
 }
 
 /* out may alias left or right: the inputs are copied before hashing. */
@@ -47,7 +44,7 @@ void ct_merkle_node_hash(uint8_t out[static CT_HASH_BYTES], const uint8_t left[s
 	msg[0] = 0x01;
 	memcpy(msg + 1, left, CT_HASH_BYTES);
 	memcpy(msg + 1 + CT_HASH_BYTES, right, CT_HASH_BYTES);
-	crypto_hash_sha256(out, msg, sizeof(msg));
+	ct_sha256(out, msg, sizeof(msg));
 }
 
 /* The largest power of two strictly below n (n >= 2): RFC 9162's k. */
