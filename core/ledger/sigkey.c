@@ -543,9 +543,14 @@ const uint8_t *ct_sigkey_public(const ct_sigkey *k)
 
 static enum ct__sigkey_path path = CT_SIGKEY_BEST;
 
-static bool use_ifma(void)
+/* The build in use: the fastest the processor runs, unless a test asked for another (C.bmi2, C.ifma: x86-64 only). */
+static enum ct__sigkey_path in_use(void)
 {
-	return C.ifma && (path == CT_SIGKEY_BEST || path == CT_SIGKEY_IFMA);
+	if (C.ifma && (path == CT_SIGKEY_BEST || path == CT_SIGKEY_IFMA))
+		return CT_SIGKEY_IFMA;
+	if (C.bmi2 && path != CT_SIGKEY_GENERIC)
+		return CT_SIGKEY_BMI2;
+	return CT_SIGKEY_GENERIC;
 }
 
 void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b[32], uint8_t out[32])
@@ -553,7 +558,7 @@ void ct__sigkey_combine(const ct_sigkey *k, const uint8_t a[32], const uint8_t b
 	point acc, *lane = &acc;
 	fe zi, x, y;
 
-	if (use_ifma())
+	if (in_use() == CT_SIGKEY_IFMA)
 		combine_lanes(&lane, k, &a, &b, 1);
 	else
 		combine(&acc, k, a, b);
@@ -635,7 +640,7 @@ static inline __attribute__((always_inline)) void fast_chunk(const ct_sigkey *k,
  * processor has: ct__sigkey_use_path).
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define TWO_BUILDS 1
+#define X86_BUILDS 1
 __attribute__((target("avx2,bmi2"))) static void fast_chunk_bmi2(const ct_sigkey *k, size_t n,
 								   const ct_signed *items, bool *fast)
 {
@@ -666,30 +671,32 @@ bool ct__sigkey_use_path(enum ct__sigkey_path p)
 
 void ct__sigkey_fast(const ct_sigkey *k, size_t n, const ct_signed *items, bool *fast)
 {
-#ifdef TWO_BUILDS
-	if (use_ifma()) {
+	switch (in_use()) {
+#ifdef X86_BUILDS
+	case CT_SIGKEY_IFMA:
 		fast_chunk_ifma(k, n, items, fast);
 		return;
-	}
-	if (C.bmi2 && path != CT_SIGKEY_GENERIC) {
+	case CT_SIGKEY_BMI2:
 		fast_chunk_bmi2(k, n, items, fast);
 		return;
-	}
 #endif
-	fast_chunk_generic(k, n, items, fast);
+	default:
+		fast_chunk_generic(k, n, items, fast);
+	}
 }
 
 const char *ct_sigkey_build(void)
 {
 	if (!ready())
 		return NULL;
-	if (use_ifma())
+	switch (in_use()) {
+	case CT_SIGKEY_IFMA:
 		return "AVX-512 IFMA, eight signatures at once";
-#ifdef TWO_BUILDS
-	if (C.bmi2 && path != CT_SIGKEY_GENERIC)
+	case CT_SIGKEY_BMI2:
 		return "AVX2 and BMI2";
-#endif
-	return "any processor";
+	default:
+		return "any processor";
+	}
 }
 
 size_t ct_sigkey_verify_many(const ct_sigkey *k, const uint8_t pk[CT_KEY_BYTES], size_t n,
