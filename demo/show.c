@@ -217,8 +217,8 @@ static void completeness_line(const char *log, char *line, size_t len, long *k)
 
 /*
  * A complete proof bundle of the example chain, made on the bureau's home. The bureau's node
- * signs a network checkpoint once the network has been quiet for two seconds and every other
- * node cosigns it when it holds exactly those entries (docs/CHECKPOINTS.md): prove is retried
+ * signs a network checkpoint when asked after the last phase (run.c, ask_netcheckpoint), or
+ * else once the network has been quiet for two seconds, and every other node cosigns it when it holds exactly those entries (docs/CHECKPOINTS.md): prove is retried
  * until the bureau's home holds one cosigned by every other node (a minute), then by at least
  * one (half a minute more). Then verified with the bureau's key alone.
  */
@@ -256,7 +256,7 @@ static int show_proof(struct ct_demo *d)
 			    id, want, log);
 		if (ct__net_now() - start > 60)
 			want = 1;
-		ct__net_sleep_ms(500);
+		ct__net_sleep_ms(200);
 	}
 	/* verify: nothing but the file and the bureau's key, no node home */
 	char *argv[] = {

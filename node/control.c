@@ -153,6 +153,19 @@ static json_t *handle(struct node *n, const char *line, size_t len)
 		else
 			ans = json_pack("{s:b}", "ok", 1);
 		break;
+	case CONTROL_NETCP_SIGN:
+		switch (netcp_ask(n)) {
+		case NETCP_ASK_NOT_BUREAU:
+			ans = error_json("only the bureau's node signs network checkpoints");
+			break;
+		case NETCP_ASK_HELD:
+			ans = json_pack("{s:b, s:b}", "ok", 1, "signing", 0);
+			break;
+		default:
+			ans = json_pack("{s:b, s:b}", "ok", 1, "signing", 1);
+			break;
+		}
+		break;
 	default:
 		ans = error_json("unknown command");
 		break;

@@ -39,6 +39,8 @@ int control_req_parse(struct control_req *out, const char *line, size_t len, con
 		} else {
 			out->cmd = CONTROL_PEERS_REMOVE;
 		}
+	} else if (strcmp(cmd, "netcheckpoint-sign") == 0) {
+		out->cmd = CONTROL_NETCP_SIGN;
 	} else {
 		*why = "unknown command";
 		rc = -1;

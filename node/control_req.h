@@ -15,6 +15,7 @@ enum control_cmd {
 	CONTROL_STATUS = 1,
 	CONTROL_PEERS_ADD,
 	CONTROL_PEERS_REMOVE,
+	CONTROL_NETCP_SIGN,
 };
 
 struct control_req {

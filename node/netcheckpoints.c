@@ -8,6 +8,8 @@
  * index root; kept for later when it holds fewer entries; refused, with the
  * evidence kept and a warning logged, when it computes another root from
  * the same feeds. Changed notes go on like feed checkpoints' (checkpoints.c).
+ * An operator may ask for one now (netcp_ask, from the control socket's
+ * netcheckpoint-sign; `caltrace netcheckpoint --sign` beside a running node).
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -47,33 +49,64 @@ void netcp_fork_event(struct node *n)
 	n->ncp.fork_events++;
 }
 
-void netcp_poll(struct node *n)
+/* The state a network checkpoint would cover: the heads' digest, the forks held, fork events. */
+static void state_token(struct node *n, uint8_t token[CT_HASH_BYTES])
 {
-	struct node_ncp *s = &n->ncp;
 	crypto_hash_sha256_state st;
-	uint8_t token[CT_HASH_BYTES];
-	uint64_t now = node_now(n), forks = n->ing.forks;
+	uint64_t forks = n->ing.forks;
 
-	if (!is_bureau(n) || n->stopping)
-		return;
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, n->digest, CT_HASH_BYTES);
 	crypto_hash_sha256_update(&st, (const uint8_t *)&forks, sizeof(forks));
-	crypto_hash_sha256_update(&st, (const uint8_t *)&s->fork_events, sizeof(s->fork_events));
+	crypto_hash_sha256_update(&st, (const uint8_t *)&n->ncp.fork_events, sizeof(n->ncp.fork_events));
 	crypto_hash_sha256_final(&st, token);
+}
+
+void netcp_poll(struct node *n)
+{
+	struct node_ncp *s = &n->ncp;
+	uint8_t token[CT_HASH_BYTES];
+	uint64_t now = node_now(n);
+
+	if (!is_bureau(n) || n->stopping)
+		return;
+	state_token(n, token);
 	if (memcmp(token, s->token, CT_HASH_BYTES) != 0) {
 		memcpy(s->token, token, CT_HASH_BYTES);
 		s->changed_at = now;
 	}
-	if (s->signing || (s->has_signed && !memcmp(token, s->signed_token, CT_HASH_BYTES)))
+	if (s->signing)
 		return;
-	if (now - s->changed_at < NODE_NETCP_QUIET_MS || (s->has_signed && now - s->signed_at < NODE_NETCP_MIN_MS))
+	if (s->has_signed && !memcmp(token, s->signed_token, CT_HASH_BYTES)) {
+		s->asked = false; /* this state is signed already */
+		return;
+	}
+	if (!s->asked &&
+	    (now - s->changed_at < NODE_NETCP_QUIET_MS || (s->has_signed && now - s->signed_at < NODE_NETCP_MIN_MS)))
 		return;
 	if (n->ing.head || n->ing.writing)
 		return; /* entries are still coming in */
 	s->signing = true;
+	s->signing_asked = s->asked;
+	s->asked = false;
 	memcpy(s->signing_token, token, CT_HASH_BYTES);
 	ingest_meta_netsign(n);
+}
+
+enum netcp_ask netcp_ask(struct node *n)
+{
+	struct node_ncp *s = &n->ncp;
+	uint8_t token[CT_HASH_BYTES];
+
+	if (!is_bureau(n))
+		return NETCP_ASK_NOT_BUREAU;
+	node_refresh_heads(n, false); /* entries a CLI appended since the last poll */
+	state_token(n, token);
+	if (!s->signing && s->has_signed && !memcmp(token, s->signed_token, CT_HASH_BYTES))
+		return NETCP_ASK_HELD;
+	s->asked = true;
+	netcp_poll(n);
+	return NETCP_ASK_SIGNING;
 }
 
 static uint64_t entries_of(const ct_buf *note, size_t *feeds, uint64_t *keys)
@@ -117,8 +150,9 @@ void netcp_done(struct node *n, struct conn *c, const struct ncp_report *r)
 		s->signed_at = node_now(n);
 		memcpy(s->signed_token, s->signing_token, CT_HASH_BYTES);
 		entries = entries_of(r->merged, &feeds, &keys);
-		LOG(LOG_INFO, "signed a network checkpoint: %llu entries in %zu feeds, %llu index keys",
-		    (unsigned long long)entries, feeds, (unsigned long long)keys);
+		LOG(LOG_INFO, "signed a network checkpoint%s: %llu entries in %zu feeds, %llu index keys",
+		    s->signing_asked ? " (asked through the control socket)" : "", (unsigned long long)entries,
+		    feeds, (unsigned long long)keys);
 		checkpoints_gossip_later(n, s->bureau, r->merged, NULL);
 		return;
 	}

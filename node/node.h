@@ -180,6 +180,8 @@ struct node_ncp {
 	uint64_t changed_at, signed_at; /* ms */
 	uint64_t fork_events;		/* fork proofs received and stored */
 	bool has_signed, signing;
+	bool asked; /* an operator asked for one now (control socket): no quiet time, no minimum interval */
+	bool signing_asked; /* the one being signed was asked for */
 	bool bureau_known, is_bureau;
 	uint8_t bureau[CT_KEY_BYTES];
 	ct_buf ahead; /* the newest network checkpoint this node holds too few entries for */
@@ -351,6 +353,13 @@ struct ncp_report {
 bool netcp_is(const uint8_t *note, size_t len);
 /* Poll timer: the bureau's node signs when its state has been still long enough. */
 void netcp_poll(struct node *n);
+/*
+ * An operator's request for a network checkpoint now (the control socket's
+ * netcheckpoint-sign): signed at the next poll once no entries are being
+ * written, without the quiet time and the minimum interval.
+ */
+enum netcp_ask { NETCP_ASK_NOT_BUREAU, NETCP_ASK_HELD, NETCP_ASK_SIGNING };
+enum netcp_ask netcp_ask(struct node *n);
 void netcp_done(struct node *n, struct conn *c, const struct ncp_report *r);
 /* After a commit: a network checkpoint this node was behind goes to the writer again. */
 void netcp_after_commit(struct node *n, bool appended);

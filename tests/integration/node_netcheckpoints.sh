@@ -6,7 +6,7 @@
 # evidence. Then the nodes go on by themselves: the bureau's node signs network checkpoints of
 # its state once it is quiet, every node recomputes the index from its own replica and cosigns;
 # the note settles with both witnesses' cosignatures, the same on every node. A later entry
-# brings a later network checkpoint.
+# brings a later network checkpoint, and an operator's `netcheckpoint --sign` one at once.
 . "$(dirname "$0")/node_lib.bash"
 
 BUREAU=bureau
@@ -68,6 +68,26 @@ wait_until 60 ct dist instrument register DIST-1 --category mass --district Sout
 	fail "the lab cannot write"
 later() { settled && [ "$(sed -n 2p "$WORK/ncp.bureau")" != "$first" ]; }
 wait_until 60 later || fail "no later network checkpoint settled"
+
+# an operator asks for one now (`netcheckpoint --sign` beside the running node, within the
+# minimum interval since the last): the node signs it, logs that it was asked, and the peers
+# cosign it; asked again for the same state, it signs nothing more; a witness's node refuses
+ct dist instrument register DIST-2 --category mass --district South --owner B --mpe-rel-ppm 1000 >/dev/null ||
+	fail "the lab cannot write"
+wait_until 30 same_digest bureau city dist || fail "the nodes did not converge on DIST-2"
+ct bureau netcheckpoint --sign >"$WORK/asked.note" 2>"$WORK/asked.err" || fail "--sign beside the node: $(cat "$WORK/asked.err")"
+grep -q "asked the running caltraced" "$WORK/asked.err" || fail "--sign did not ask the node: $(cat "$WORK/asked.err")"
+grep -q "^caltrace/$NET/index$" "$WORK/asked.note" || fail "--sign printed no network checkpoint: $(cat "$WORK/asked.note")"
+logged bureau "signed a network checkpoint \(asked through the control socket\)" || fail "the node logged no asked signature"
+wait_until 30 settled || fail "the asked network checkpoint did not settle with both witnesses' cosignatures"
+cmp -s <(sed '/^$/q' "$WORK/asked.note") <(sed '/^$/q' "$WORK/ncp.bureau") ||
+	fail "the settled note is not the one --sign printed"
+ct bureau netcheckpoint --sign >/dev/null 2>"$WORK/asked2.err" || fail "--sign again: $(cat "$WORK/asked2.err")"
+[ "$(grep -c "asked through the control socket" "$WORK/bureau.log")" = 1 ] ||
+	fail "the node signed the same state twice"
+if ct city netcheckpoint --sign >/dev/null 2>"$WORK/asked3.err"; then fail "a witness's node signed"; fi
+grep -q "only the bureau's node signs network checkpoints" "$WORK/asked3.err" ||
+	fail "a witness's node's refusal: $(cat "$WORK/asked3.err")"
 for n in bureau city dist; do stop "$n"; done
 for n in bureau city dist; do check_store "$n"; done
 log "ok"
