@@ -57,8 +57,10 @@ bool ct_event_bureau_only(ct_event_type t);
 int ct_event_check(ct_event_type t, const uint8_t *body, size_t len);
 
 /*
- * Fields every index needs, read from a body that passed ct_event_check.
- * Strings point into the body. Absent fields are NULL / 0.
+ * Fields every index needs. Strings point into the body. Absent fields are
+ * NULL / 0. ct_event_keys_of walks the body as ct_event_check does and
+ * fails as it does (CT_ESCHEMA, the same detail), so a body it reads need
+ * not be checked first (ct_entry_prepare relies on it).
  */
 typedef struct ct_event_keys {
 	const char *id; /* id, subject, person, item; NUL-free, not terminated */
