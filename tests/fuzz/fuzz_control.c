@@ -4,7 +4,7 @@
  *
  * Invariants checked on every input:
  *  - control_req_parse returns 0, -1 or -2;
- *  - on success the command is one of the three and peers-add carries its
+ *  - on success the command is one of the four and peers-add carries its
  *    peer text; on failure *why is a non-empty text and nothing is held;
  *  - a request that parses formats (as the CLI would send it) to a line
  *    that parses to the same request.
@@ -35,6 +35,8 @@ static json_t *request_json(const struct control_req *req)
 	case CONTROL_PEERS_REMOVE:
 		ct_key_hex(hex, req->key);
 		return json_pack("{s:s, s:s}", "cmd", "peers-remove", "key", hex);
+	case CONTROL_NETCP_SIGN:
+		return json_pack("{s:s}", "cmd", "netcheckpoint-sign");
 	}
 	return NULL;
 }
@@ -53,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(why != NULL && why[0] != '\0' && req.peer == NULL);
 		return 0;
 	}
-	CHECK(req.cmd == CONTROL_STATUS || req.cmd == CONTROL_PEERS_ADD || req.cmd == CONTROL_PEERS_REMOVE);
+	CHECK(req.cmd == CONTROL_STATUS || req.cmd == CONTROL_PEERS_ADD || req.cmd == CONTROL_PEERS_REMOVE ||
+	      req.cmd == CONTROL_NETCP_SIGN);
 	CHECK((req.cmd == CONTROL_PEERS_ADD) == (req.peer != NULL));
 	j = request_json(&req);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
