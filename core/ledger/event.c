@@ -182,6 +182,17 @@ static const struct type_row *row_of(ct_event_type t)
 	return &type_rows[t];
 }
 
+/* Whether key[0..len) (any bytes) is name; reads name no further than its NUL (no strlen: hot). */
+static bool key_is(const char *key, size_t len, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (name[i] == '\0' || name[i] != key[i])
+			return false;
+	return name[len] == '\0';
+}
+
 ct_event_type ct_event_type_of(const char *s, size_t len)
 {
 	int t;
@@ -189,8 +200,7 @@ ct_event_type ct_event_type_of(const char *s, size_t len)
 	if (!s)
 		return CT_EV_UNKNOWN;
 	for (t = CT_EV_UNKNOWN + 1; t < CT_EV__COUNT; t++) {
-		const char *name = type_rows[t].name;
-		if (strlen(name) == len && memcmp(name, s, len) == 0)
+		if (key_is(s, len, type_rows[t].name))
 			return (ct_event_type)t;
 	}
 	return CT_EV_UNKNOWN;
@@ -377,7 +387,7 @@ static int check_enum(const struct check_ctx *c, ct_mp *r, const char *const *ch
 		if ((err = ct_mp_read_str(r, s, len)) < 0)
 			return read_failed(c, err);
 		for (i = 0; choices[i]; i++)
-			if (strlen(choices[i]) == *len && memcmp(choices[i], *s, *len) == 0)
+			if (key_is(*s, *len, choices[i]))
 				return 0;
 	}
 	list[0] = '\0';
@@ -402,12 +412,6 @@ static int check_str_list(const struct check_ctx *c, ct_mp *r)
 		if ((err = check_str(c, r, CT_STR_MAX, false, &s, &len)) < 0)
 			return err;
 	return 0;
-}
-
-/* True when the str key[0..len) is name. */
-static bool key_is(const char *key, size_t len, const char *name)
-{
-	return strlen(name) == len && memcmp(key, name, len) == 0;
 }
 
 /* Reads a nested map's key; refuses non-str keys. */

@@ -1,7 +1,7 @@
 /*
  * Well-formed UTF-8 (core/base/utf8.c): the decoder against an encoder
- * written from RFC 3629's table, every code point, and every string of up
- * to three bytes.
+ * written from RFC 3629's table, every code point, every string of up
+ * to three bytes, and long strings against the decoder byte by byte.
  */
 #include "ct_test.h"
 
@@ -132,12 +132,62 @@ static void test_all_short_strings(void **state)
 	}
 }
 
+/* The verdict byte by byte, with the decoder alone: what ct_utf8_valid must say. */
+static bool valid_slowly(const uint8_t *s, size_t len)
+{
+	uint32_t cp;
+	size_t pos, n;
+
+	for (pos = 0; pos < len; pos += n)
+		if (!(n = ct_utf8_next(&cp, s + pos, len - pos)))
+			return false;
+	return true;
+}
+
+/*
+ * Long strings (ct_utf8_valid passes ASCII eight bytes at a time): ASCII
+ * runs with, at every position and every length up to 40, one byte that is
+ * not ASCII (a stray continuation, 0xff, a lead cut short, or a whole
+ * character), against the byte-by-byte verdict; then random mixtures.
+ */
+static void test_long_strings(void **state)
+{
+	static const uint8_t odd[][4] = {{0x80}, {0xff}, {0xe2, 0x82}, {0xe4, 0xb8, 0xad}, {0xf0, 0x9f, 0x98, 0x80}};
+	static const size_t odd_len[] = {1, 1, 2, 3, 4};
+	uint64_t rng = ct_test_seed("test_long_strings");
+	uint8_t s[64];
+	size_t len, at, k, i;
+
+	(void)state;
+	for (len = 1; len <= 40; len++)
+		for (k = 0; k < sizeof(odd_len) / sizeof(odd_len[0]); k++)
+			for (at = 0; at + odd_len[k] <= len; at++) {
+				memset(s, 'a', len);
+				memcpy(s + at, odd[k], odd_len[k]);
+				if (ct_utf8_valid((const char *)s, len) != valid_slowly(s, len))
+					fail_msg("%zu bytes, kind %zu at %zu: verdicts differ", len, k, at);
+				if (ct_utf8_valid((const char *)s, len) != (k >= 3))
+					fail_msg("%zu bytes, kind %zu at %zu: %s", len, k, at,
+						 k >= 3 ? "refused" : "accepted");
+			}
+	for (i = 0; i < 100000; i++) {
+		len = (size_t)(ct_test_rand(&rng) % sizeof(s));
+		for (at = 0; at < len; at++) {
+			uint64_t x = ct_test_rand(&rng);
+			s[at] = (uint8_t)(x % 16 ? x % 0x80 : (x >> 8)); /* mostly ASCII */
+		}
+		if (ct_utf8_valid((const char *)s, len) != valid_slowly(s, len))
+			fail_msg("random string %zu of %zu bytes: verdicts differ", i, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_examples),
 	    cmocka_unit_test(test_every_code_point),
 	    cmocka_unit_test(test_all_short_strings),
+	    cmocka_unit_test(test_long_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
