@@ -11,7 +11,7 @@
 #include "caltrace/ledger/entry.h"
 #include "caltrace/ledger/mp.h"
 #include "caltrace/base/error.h"
-#include "caltrace/base/sha256.h"
+#include "caltrace/base/sha2.h"
 #include "caltrace/base/utf8.h"
 
 #define ENTRY_FIELDS 8
@@ -197,7 +197,7 @@ done:
 void ct_entry_hash(uint8_t out[static CT_HASH_BYTES], const uint8_t *raw, size_t len)
 {
 	static const uint8_t leaf = 0x00; /* RFC 6962 leaf prefix */
-	const ct_sha256_part parts[] = {{&leaf, 1}, {raw, len}};
+	const ct_sha2_part parts[] = {{&leaf, 1}, {raw, len}};
 
 	ct_sha256_parts(out, parts, 2);
 }

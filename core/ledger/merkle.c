@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "caltrace/base/sha256.h"
+#include "caltrace/base/sha2.h"
 #include "caltrace/ledger/merkle.h"
 #include "caltrace/base/error.h"
 
@@ -30,7 +30,7 @@ struct ct_memtree {
 void ct_merkle_leaf_hash(uint8_t out[static CT_HASH_BYTES], const uint8_t *data, size_t len)
 {
 	static const uint8_t leaf_prefix = 0x00;
-	const ct_sha256_part parts[] = {{&leaf_prefix, 1}, {data, len}};
+	const ct_sha2_part parts[] = {{&leaf_prefix, 1}, {data, len}};
 
 	ct_sha256_parts(out, parts, 2);
 }

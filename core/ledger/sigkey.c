@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "caltrace/base/error.h"
+#include "caltrace/base/sha2.h"
 #include "caltrace/ledger/sigkey.h"
 #include "sigkey_fe.h"
 #include "sigkey_ifma.h"
@@ -585,19 +586,14 @@ static inline __attribute__((always_inline)) void fast_chunk(const ct_sigkey *k,
 
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *sig = items[i].sig;
-		crypto_hash_sha512_state st;
-		uint8_t h[64];
+		uint8_t h[CT_SHA512_BYTES];
 
 		fast[i] = false;
 		/* libsodium refuses these; R' is never such a point for a key of prime order, but that
 		 * argument is the key check's, and this one does not lean on it */
 		if (!canonical_scalar(sig + 32) || small_order_encoding(sig))
 			continue;
-		crypto_hash_sha512_init(&st);
-		crypto_hash_sha512_update(&st, sig, 32);
-		crypto_hash_sha512_update(&st, k->pk, 32);
-		crypto_hash_sha512_update(&st, items[i].msg, items[i].len);
-		crypto_hash_sha512_final(&st, h);
+		ct_sha512_parts(h, (const ct_sha2_part[]){{sig, 32}, {k->pk, 32}, {items[i].msg, items[i].len}}, 3);
 		crypto_core_ed25519_scalar_reduce(kk[m], h);
 		idx[m++] = i;
 	}

@@ -95,6 +95,9 @@ struct ct_reader {
 	bool feed_known; /* the last feed number looked up (pack.c), and its author */
 	uint32_t feed;
 	uint8_t feed_author[CT_KEY_BYTES];
+	/* the network's id and bureau once read (store_read.c): written once, by the genesis, never changed */
+	bool net_known;
+	uint8_t net_id[CT_HASH_BYTES], net_bureau[CT_KEY_BYTES];
 };
 
 struct ct_batch {

@@ -47,16 +47,22 @@ int ct_read_network(uint8_t id[CT_HASH_BYTES], uint8_t bureau[CT_KEY_BYTES], ct_
 	MDB_val v;
 	int err;
 
-	if ((err = ct__get(r, DB_META, "network", 7, &v)) < 0)
-		return err == CT_ENOTFOUND ? ct_error_set(err, "no genesis in this store yet") : err;
-	if (v.mv_size != CT_HASH_BYTES)
-		return ct_error_set(CT_ECORRUPT, "network id record has %zu bytes", v.mv_size);
+	/* every ingested entry asks (its authority rules): the two records are read once per reader */
+	if (!r->net_known) {
+		if ((err = ct__get(r, DB_META, "network", 7, &v)) < 0)
+			return err == CT_ENOTFOUND ? ct_error_set(err, "no genesis in this store yet") : err;
+		if (v.mv_size != CT_HASH_BYTES)
+			return ct_error_set(CT_ECORRUPT, "network id record has %zu bytes", v.mv_size);
+		memcpy(r->net_id, v.mv_data, CT_HASH_BYTES);
+		if ((err = ct__get(r, DB_META, "bureau", 6, &v)) < 0 || v.mv_size != CT_KEY_BYTES)
+			return ct_error_set(CT_ECORRUPT, "network id stored without the bureau's key");
+		memcpy(r->net_bureau, v.mv_data, CT_KEY_BYTES);
+		r->net_known = true;
+	}
 	if (id)
-		memcpy(id, v.mv_data, CT_HASH_BYTES);
-	if ((err = ct__get(r, DB_META, "bureau", 6, &v)) < 0 || v.mv_size != CT_KEY_BYTES)
-		return ct_error_set(CT_ECORRUPT, "network id stored without the bureau's key");
+		memcpy(id, r->net_id, CT_HASH_BYTES);
 	if (bureau)
-		memcpy(bureau, v.mv_data, CT_KEY_BYTES);
+		memcpy(bureau, r->net_bureau, CT_KEY_BYTES);
 	return 0;
 }
 

@@ -1,23 +1,32 @@
 /*
- * caltrace/base/sha256.h: libcrypto's digests are SHA-256's, in parts or
- * whole, on several threads, and the libsodium fallback gives the same.
+ * caltrace/base/sha2.h: libcrypto's digests are SHA-256's and SHA-512's,
+ * in parts or whole, on several threads, and the libsodium fallback gives
+ * the same.
  */
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
 #include "ct_test.h"
-#include "caltrace/base/sha256.h"
+#include "caltrace/base/sha2.h"
 
-static void hex(uint8_t out[32], const char *h)
+static void hex(uint8_t *out, size_t size, const char *h)
 {
 	size_t len = 0;
 
-	assert_int_equal(sodium_hex2bin(out, 32, h, strlen(h), NULL, &len, NULL), 0);
-	assert_int_equal(len, 32);
+	assert_int_equal(sodium_hex2bin(out, size, h, strlen(h), NULL, &len, NULL), 0);
+	assert_int_equal(len, size);
 }
 
-/* The examples of FIPS 180-2, appendix B (one block, two blocks, a million 'a'), and the empty message. */
+static void sha512(uint8_t out[64], const void *p, size_t len)
+{
+	ct_sha512_parts(out, (const ct_sha2_part[]){{p, len}}, 1);
+}
+
+/*
+ * The examples of FIPS 180-2, appendices B (SHA-256) and C (SHA-512): one block, two blocks, a
+ * million 'a'; and the empty message.
+ */
 static void check_vectors(void)
 {
 	static const struct {
@@ -28,43 +37,68 @@ static void check_vectors(void)
 	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 	};
+	static const struct {
+		const char *msg, *digest;
+	} v512[] = {
+	    {"", "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b9"
+		 "31bd47417a81a538327af927da3e"},
+	    {"abc", "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+		    "454d4423643ce80e2a9ac94fa54ca49f"},
+	    {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrst"
+	     "nopqrstu",
+	     "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329"
+	     "eeb6dd26545e96e55b874be909"},
+	};
 	static uint8_t million[1000000];
-	uint8_t want[32], got[32];
+	uint8_t want[64], got[64];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		hex(want, v[i].digest);
+		hex(want, 32, v[i].digest);
 		ct_sha256(got, v[i].msg, strlen(v[i].msg));
 		assert_memory_equal(got, want, 32);
 	}
+	for (size_t i = 0; i < sizeof(v512) / sizeof(v512[0]); i++) {
+		hex(want, 64, v512[i].digest);
+		sha512(got, v512[i].msg, strlen(v512[i].msg));
+		assert_memory_equal(got, want, 64);
+	}
 	memset(million, 'a', sizeof(million));
-	hex(want, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	hex(want, 32, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	ct_sha256(got, million, sizeof(million));
 	assert_memory_equal(got, want, 32);
+	hex(want, 64,
+	    "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff244877ea60a4cb0432ce577c31beb00"
+	    "9c5c2c49aa2e4eadb217ad8cc09b");
+	sha512(got, million, sizeof(million));
+	assert_memory_equal(got, want, 64);
 }
 
 /* Random messages, cut into random parts (empty ones among them), against libsodium's digest of the whole. */
 static void check_random(uint64_t *rng, int rounds)
 {
 	uint8_t msg[3000]; /* on each thread's stack */
-	uint8_t want[32], got[32];
+	uint8_t want[64], got[64];
 
 	for (int r = 0; r < rounds; r++) {
 		size_t len = ct_test_rand(rng) % sizeof(msg), at = 0, n = 0;
-		ct_sha256_part parts[8];
+		ct_sha2_part parts[8];
 
 		for (size_t i = 0; i < len; i++)
 			msg[i] = (uint8_t)ct_test_rand(rng);
 		while (n < 7 && at < len) {
 			size_t take = ct_test_rand(rng) % 3 == 0 ? 0 : ct_test_rand(rng) % (len - at + 1);
-			parts[n++] = (ct_sha256_part){msg + at, take};
+			parts[n++] = (ct_sha2_part){msg + at, take};
 			at += take;
 		}
-		parts[n++] = (ct_sha256_part){msg + at, len - at};
+		parts[n++] = (ct_sha2_part){msg + at, len - at};
 		crypto_hash_sha256(want, msg, len);
 		ct_sha256_parts(got, parts, n);
 		assert_memory_equal(got, want, 32);
 		ct_sha256(got, msg, len);
 		assert_memory_equal(got, want, 32);
+		crypto_hash_sha512(want, msg, len);
+		ct_sha512_parts(got, parts, n);
+		assert_memory_equal(got, want, 64);
 	}
 }
 
