@@ -18,6 +18,13 @@
 #include <immintrin.h>
 
 #define IFMA __attribute__((target("avx512f,avx512ifma")))
+/*
+ * The helpers are inlined at every optimisation level (at -O2 GCC kept fe8_mul and pt8_madd as
+ * calls, their vectors passed through memory), and CMakeLists.txt compiles this file at -O3 in
+ * every build but Debug: at -O2 the loops over limbs stay loops, the field elements stay in
+ * memory, and the checks took about four times as long (docs/PERFORMANCE.md, eighth session).
+ */
+#define IFMA_INLINE IFMA static inline __attribute__((always_inline))
 
 #define MASK51 ((1ull << 51) - 1)
 
@@ -36,7 +43,7 @@ bool ct__sigkey_ifma_usable(void)
 }
 
 /* 19 x */
-IFMA static inline __m512i mul19(__m512i x)
+IFMA_INLINE __m512i mul19(__m512i x)
 {
 	return _mm512_add_epi64(_mm512_add_epi64(x, _mm512_slli_epi64(x, 1)), _mm512_slli_epi64(x, 4));
 }
@@ -45,7 +52,7 @@ IFMA static inline __m512i mul19(__m512i x)
  * One carry round, all limbs at once: limbs below 2^63 in, below
  * 2^51 + 19 * 2^12 out (2^51 + 19 * (in >> 51) in general).
  */
-IFMA static inline void fe8_carry(fe8 *h)
+IFMA_INLINE void fe8_carry(fe8 *h)
 {
 	const __m512i m = _mm512_set1_epi64((long long)MASK51);
 	__m512i c[5];
@@ -69,7 +76,7 @@ IFMA static inline void fe8_carry(fe8 *h)
  * terms: below 15 x 2^52 < 2^56, and after the fold below 20 x 2^56 <
  * 2^61, so one carry round brings every limb under 2^51 + 19 x 2^10.
  */
-IFMA static inline void fe8_mul(fe8 *h, const fe8 *f, const fe8 *g)
+IFMA_INLINE void fe8_mul(fe8 *h, const fe8 *f, const fe8 *g)
 {
 	const __m512i zero = _mm512_setzero_si512();
 	__m512i lo[9], hi[9], z[10];
@@ -91,7 +98,7 @@ IFMA static inline void fe8_mul(fe8 *h, const fe8 *f, const fe8 *g)
 }
 
 /* h = f + g, carried: limbs below 2^62 in, below 2^51 + 19 x 2^11 out. */
-IFMA static inline void fe8_add(fe8 *h, const fe8 *f, const fe8 *g)
+IFMA_INLINE void fe8_add(fe8 *h, const fe8 *f, const fe8 *g)
 {
 	for (int i = 0; i < 5; i++)
 		h->v[i] = _mm512_add_epi64(f->v[i], g->v[i]);
@@ -102,7 +109,7 @@ IFMA static inline void fe8_add(fe8 *h, const fe8 *f, const fe8 *g)
  * h = f - g + 2p, carried. Limbs of g below 2^52 - 38 (the smallest limb
  * of 2p), of f below 2^61.
  */
-IFMA static inline void fe8_sub(fe8 *h, const fe8 *f, const fe8 *g)
+IFMA_INLINE void fe8_sub(fe8 *h, const fe8 *f, const fe8 *g)
 {
 	const __m512i p0 = _mm512_set1_epi64((long long)(2 * (MASK51 - 18)));
 	const __m512i pi = _mm512_set1_epi64((long long)(2 * MASK51));
@@ -123,7 +130,7 @@ static const uint64_t identity_niels[CT_SK_NIELS_LIMBS] = {1, 0, 0, 0, 0, 1, 0, 
  * last taken as 2p - 2dxy, below 2^52. The point's limbs are below
  * 2^51 + 2^15 (products) on the way in and out.
  */
-IFMA static inline void pt8_madd(pt8 *r, const uint64_t *const at[CT_SK_LANES], __mmask8 neg)
+IFMA_INLINE void pt8_madd(pt8 *r, const uint64_t *const at[CT_SK_LANES], __mmask8 neg)
 {
 	const __m512i idx = _mm512_loadu_si512((const void *)at);
 	const __m512i p0 = _mm512_set1_epi64((long long)(2 * (MASK51 - 18)));
@@ -157,7 +164,7 @@ IFMA static inline void pt8_madd(pt8 *r, const uint64_t *const at[CT_SK_LANES], 
 }
 
 /* adds the digit's entry of row in each lane (the identity for 0); sub subtracts instead */
-IFMA static inline void add_row(pt8 *acc, const uint64_t *row, const int digit[CT_SK_LANES], bool sub)
+IFMA_INLINE void add_row(pt8 *acc, const uint64_t *row, const int digit[CT_SK_LANES], bool sub)
 {
 	const uint64_t *at[CT_SK_LANES];
 	__mmask8 neg = 0;
