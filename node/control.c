@@ -155,6 +155,9 @@ static json_t *handle(struct node *n, const char *line, size_t len)
 		break;
 	case CONTROL_NETCP_SIGN:
 		switch (netcp_ask(n)) {
+		case NETCP_ASK_NO_GENESIS:
+			ans = error_json("this node holds no genesis yet: it does not know the bureau");
+			break;
 		case NETCP_ASK_NOT_BUREAU:
 			ans = error_json("only the bureau's node signs network checkpoints");
 			break;

@@ -99,7 +99,7 @@ enum netcp_ask netcp_ask(struct node *n)
 	uint8_t token[CT_HASH_BYTES];
 
 	if (!is_bureau(n))
-		return NETCP_ASK_NOT_BUREAU;
+		return s->bureau_known ? NETCP_ASK_NOT_BUREAU : NETCP_ASK_NO_GENESIS;
 	node_refresh_heads(n, false); /* entries a CLI appended since the last poll */
 	state_token(n, token);
 	if (!s->signing && s->has_signed && !memcmp(token, s->signed_token, CT_HASH_BYTES))

@@ -358,7 +358,7 @@ void netcp_poll(struct node *n);
  * netcheckpoint-sign): signed at the next poll once no entries are being
  * written, without the quiet time and the minimum interval.
  */
-enum netcp_ask { NETCP_ASK_NOT_BUREAU, NETCP_ASK_HELD, NETCP_ASK_SIGNING };
+enum netcp_ask { NETCP_ASK_NO_GENESIS, NETCP_ASK_NOT_BUREAU, NETCP_ASK_HELD, NETCP_ASK_SIGNING };
 enum netcp_ask netcp_ask(struct node *n);
 void netcp_done(struct node *n, struct conn *c, const struct ncp_report *r);
 /* After a commit: a network checkpoint this node was behind goes to the writer again. */
