@@ -100,7 +100,7 @@ static int ask_node(cli_node *n)
 	struct newest before = {.note = CT_BUF_INIT}, now = {.note = CT_BUF_INIT};
 	json_t *req, *ans = NULL;
 	uint64_t deadline;
-	bool running;
+	bool running, signing;
 	int err, rc = EXIT_ERR;
 
 	if ((err = read_newest(n, &before)) < 0)
@@ -117,7 +117,8 @@ static int ask_node(cli_node *n)
 			json_string_value(json_object_get(ans, "error")));
 		goto done;
 	}
-	if (json_is_true(json_object_get(ans, "signing")))
+	signing = json_is_true(json_object_get(ans, "signing"));
+	if (signing)
 		fprintf(stderr, "caltrace netcheckpoint: asked the running caltraced to sign one now\n");
 	deadline = monotonic_ms() + ASK_WAIT_MS;
 	for (;;) {
@@ -125,7 +126,7 @@ static int ask_node(cli_node *n)
 			rc = cli_fail("netcheckpoint", err, "cannot read network checkpoints");
 			goto done;
 		}
-		if (now.found && (!json_is_true(json_object_get(ans, "signing")) || !before.found ||
+		if (now.found && (!signing || !before.found ||
 				  now.order != before.order || memcmp(now.hash, before.hash, CT_HASH_BYTES)))
 			break;
 		if (monotonic_ms() > deadline) {

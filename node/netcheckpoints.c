@@ -96,17 +96,14 @@ void netcp_poll(struct node *n)
 enum netcp_ask netcp_ask(struct node *n)
 {
 	struct node_ncp *s = &n->ncp;
-	uint8_t token[CT_HASH_BYTES];
 
 	if (!is_bureau(n))
 		return s->bureau_known ? NETCP_ASK_NOT_BUREAU : NETCP_ASK_NO_GENESIS;
 	node_refresh_heads(n, false); /* entries a CLI appended since the last poll */
-	state_token(n, token);
-	if (!s->signing && s->has_signed && !memcmp(token, s->signed_token, CT_HASH_BYTES))
-		return NETCP_ASK_HELD;
 	s->asked = true;
 	netcp_poll(n);
-	return NETCP_ASK_SIGNING;
+	/* the poll drops the request when this state is signed already, and starts signing when it can */
+	return !s->asked && !s->signing ? NETCP_ASK_HELD : NETCP_ASK_SIGNING;
 }
 
 static uint64_t entries_of(const ct_buf *note, size_t *feeds, uint64_t *keys)

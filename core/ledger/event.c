@@ -625,9 +625,10 @@ static int field_index(const struct type_row *row, const char *key, size_t len)
 static const struct field_value *value_of(const struct type_row *row, const struct field_value *vals,
 					  const char *name)
 {
-	int i = field_index(row, name, strlen(name));
-
-	return i < 0 ? NULL : &vals[i];
+	for (size_t i = 0; i < row->count; i++)
+		if (strcmp(row->fields[i].name, name) == 0)
+			return &vals[i];
+	return NULL;
 }
 
 /* Checks required fields and the validity-period rule once every field was read. */
