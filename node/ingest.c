@@ -567,6 +567,15 @@ static void after_write(uv_work_t *w, int status)
 	(void)status;
 	n->ing.batch = NULL;
 	n->ing.writing = false;
+	if (wb->compact) {
+		compact_done(n, wb->err, wb->detail, &wb->cinfo, (double)(wb->committed - wb->started) / 1e9);
+		free(wb);
+		if (n->stopping)
+			writer_stop(n);
+		else
+			schedule(n);
+		return;
+	}
 	n->ing.commits++;
 	metrics_commit(wb->committed - wb->started, wb->err != 0);
 	LOG(LOG_DEBUG,
@@ -665,6 +674,22 @@ static void schedule(struct node *n)
 	wb->entries = entries;
 	wb->queued_at = uv_hrtime();
 	uv_sem_post(&ing->go);
+}
+
+bool ingest_compact_start(struct node *n)
+{
+	struct ingest *ing = &n->ing;
+	struct wbatch *wb;
+
+	if (n->stopping || !ing->writer_up || ing->writing || ing->head || ing->meta || !(wb = calloc(1, sizeof(*wb))))
+		return false;
+	wb->n = n;
+	wb->compact = true;
+	wb->queued_at = uv_hrtime();
+	ing->writing = true;
+	ing->batch = wb;
+	uv_sem_post(&ing->go);
+	return true;
 }
 
 /* ---- the writer's thread ------------------------------------------------------------ */

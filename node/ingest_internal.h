@@ -65,6 +65,8 @@ struct wbatch {
 	uint8_t digest[CT_HASH_BYTES];
 	uint64_t entries, queued_at, started, ingested, committed; /* ns, for the debug log */
 	uint64_t cpu_ingest, cpu_commit;
+	bool compact;		 /* no batch: a compaction of the store (ingest_compact_start) */
+	ct_compact_info cinfo; /* ... and what it did */
 };
 
 /* The writer's job on the thread pool: one LMDB write transaction with wb's meta and verified jobs. */

@@ -155,6 +155,12 @@ void ingest_write_work(uv_work_t *w)
 	int err;
 
 	wb->started = uv_hrtime();
+	if (wb->compact) {
+		if ((wb->err = ct_ledger_compact_live(n->ledger, NULL, &wb->cinfo)) < 0)
+			snprintf(wb->detail, sizeof(wb->detail), "%s", ct_error_last());
+		wb->committed = uv_hrtime();
+		return;
+	}
 	if ((err = ct_batch_begin(&b, n->ledger)) < 0)
 		goto failed;
 	for (struct meta *m = wb->meta; m; m = m->next)

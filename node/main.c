@@ -71,6 +71,7 @@ static void on_poll(uv_timer_t *t)
 	checkpoints_poll(n);
 	netcp_poll(n);
 	checkpoints_gossip(n, false);
+	compact_poll(n);
 	/*
 	 * Notes again, to every peer: a peer drops a cosignature line it cannot
 	 * count yet (a witness whose admission or re-key it has not stored), and
@@ -122,7 +123,7 @@ void node_trim(struct node *n)
 		LOG(LOG_DEBUG, "%s", ct_error_last());
 }
 
-static void stop(struct node *n, const char *why)
+void node_stop(struct node *n, const char *why)
 {
 	struct conn *c, *next;
 
@@ -155,7 +156,7 @@ static void on_signal(uv_signal_t *s, int signum)
 {
 	struct node *n = s->data;
 
-	stop(n, signum == SIGINT ? "SIGINT" : "SIGTERM");
+	node_stop(n, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 /* The network id: the store's genesis, else the config's; both must agree. */
@@ -366,7 +367,7 @@ int main(int argc, char **argv)
 	 * SIGINT and SIGTERM are caught from here on, before the home is read:
 	 * one that arrives while the store opens (or migrates) stops the node
 	 * cleanly at the loop's first turn instead of killing it. The handles
-	 * stop() closes are all made here, whatever fails later.
+	 * node_stop() closes are all made here, whatever fails later.
 	 */
 	n->loop = uv_default_loop();
 	uv_idle_init(n->loop, &n->idle);
@@ -386,7 +387,7 @@ int main(int argc, char **argv)
 		LOG(LOG_INFO, "stopped");
 		rc = 0;
 	} else {
-		stop(n, "cannot start");
+		node_stop(n, "cannot start");
 		uv_run(n->loop, UV_RUN_DEFAULT);
 	}
 	cleanup(n);

@@ -157,6 +157,15 @@ struct ingest {
 struct ahead;
 struct outgoing;
 
+/* Compacting the store when quiet (compact.c). */
+struct node_compact {
+	uint64_t appended;    /* entries stored, at the last poll */
+	uint64_t quiet_since; /* ms: since when no entry was stored */
+	uint64_t tried_at;    /* ms: the last compaction started (0: none) */
+	bool running;	      /* the writer compacts */
+	bool refused_said;    /* the store was open elsewhere, logged once until a compaction goes through */
+};
+
 /* Checkpoint duties (checkpoints.c). */
 struct node_cp {
 	uint64_t seen;		 /* own feed size at the last poll */
@@ -240,6 +249,7 @@ struct node {
 	uint64_t budget_warned; /* ms, last warning that the handshake budget was full */
 	struct node_cp cp;
 	struct node_ncp ncp;
+	struct node_compact cmp;
 };
 
 /* Milliseconds on the loop's clock. */
@@ -307,6 +317,20 @@ void ingest_free(struct node *n);
 
 /* Queues: clear the mark of a restored store (restore.c). */
 void ingest_meta_confirm_own(struct node *n);
+
+/*
+ * Gives the writer a compaction of the store instead of a batch, when it
+ * is idle and nothing waits for it; false when it is not. compact_done
+ * hears how it went (on the loop).
+ */
+bool ingest_compact_start(struct node *n);
+
+/* ---- compact.c: the store compacted when quiet (docs/OPERATIONS.md, "Compacting a home") ---- */
+void compact_poll(struct node *n);
+void compact_done(struct node *n, int err, const char *detail, const ct_compact_info *info, double seconds);
+
+/* Stops the node (main.c): the same as a signal, with why in the log. */
+void node_stop(struct node *n, const char *why);
 
 /* ---- restore.c: appends after a restore wait for a peer's report of the own feed ---- */
 void restore_gate_start(struct node *n);

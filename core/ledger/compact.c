@@ -24,6 +24,17 @@
  * the next opener, alone, initialises the region again from the new file.
  * ct_ledger_open (store.c) sees the zeroed region and opens again, so a
  * waiter of this code's only waits.
+ *
+ * caltraced compacts its own store while it runs (ct_ledger_compact_live):
+ * the same copy, made from the environment the process has open while its
+ * other threads go on reading and its writer waits; then new transactions
+ * wait (l->swapping, store_map.c) until the open ones end, and the copy is
+ * put in place and the environment opened again inside the same handle.
+ * fcntl locks belong to the process, and closing any descriptor of a file
+ * drops all of them: so the descriptor of lock.mdb that takes the write
+ * lock is kept open as long as the handle (l->lock_fd), and a compaction
+ * that does not go through turns the lock back into LMDB's read lock
+ * instead of releasing it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store_internal.h"
@@ -230,16 +242,12 @@ static int sum_copy(MDB_env *env, const struct names *names, uint8_t out[crypto_
 	return 0;
 }
 
-/* Takes the write lock on byte 0 of dir/lock.mdb: no other process has the store open. */
-static int lock_alone(const char *dir, int *fd)
+/* Takes the write lock on byte 0 of lock.mdb through fd: no other process has the store in dir open. */
+static int lock_fd_alone(int fd, const char *dir)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
-	char path[4200];
 
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	if ((*fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
-		return ct_error_set(CT_EIO, "cannot open %s: %s", path, strerror(errno));
-	if (fcntl(*fd, F_SETLK, &fl) == 0)
+	if (fcntl(fd, F_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
 		return ct_error_set(
@@ -247,7 +255,32 @@ static int lock_alone(const char *dir, int *fd)
 		    "the store in %s is open in another process (caltraced, or another caltrace "
 		    "command): compacting needs it alone; stop caltraced on this home first",
 		    dir);
-	return ct_error_set(CT_EIO, "cannot lock %s: %s", path, strerror(errno));
+	return ct_error_set(CT_EIO, "cannot lock %s/lock.mdb: %s", dir, strerror(errno));
+}
+
+/* Back to the read lock every process with the store open holds (LMDB's, which the write lock replaced). */
+static void lock_fd_shared(int fd)
+{
+	struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+
+	(void)fcntl(fd, F_SETLK, &fl);
+}
+
+static int open_lock_file(const char *dir, int *fd)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if ((*fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return ct_error_set(CT_EIO, "cannot open %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int lock_alone(const char *dir, int *fd)
+{
+	int err = open_lock_file(dir, fd);
+
+	return err < 0 ? err : lock_fd_alone(*fd, dir);
 }
 
 static void remove_tmp(const char *tmp)
@@ -369,6 +402,70 @@ int ct__store_copy_full(ct_ledger *l, MDB_txn *src, const char *dir, uint64_t *r
 	return err;
 }
 
+/*
+ * The copy gets the store's owner and mode: root compacting a node's home
+ * must not leave it a file its caltraced cannot open.
+ */
+static int take_owner(const char *copy, const struct stat *st, const char *data)
+{
+	struct stat cs;
+
+	if (stat(copy, &cs) != 0)
+		return ct_error_set(CT_EIO, "cannot read the compacted copy %s: %s (nothing was changed)", copy,
+				    strerror(errno));
+	if ((cs.st_uid != st->st_uid || cs.st_gid != st->st_gid) && chown(copy, st->st_uid, st->st_gid) != 0)
+		return ct_error_set(CT_EIO,
+				    "cannot give the compacted copy the owner of %s: %s (nothing was changed)",
+				    data, strerror(errno));
+	if (chmod(copy, st->st_mode & 07777) != 0)
+		return ct_error_set(CT_EIO,
+				    "cannot give the compacted copy the mode of %s: %s (nothing was changed)",
+				    data, strerror(errno));
+	return 0;
+}
+
+/*
+ * dir/compacted: data.mdb's size right after the last compaction, in
+ * decimal; what caltraced compares the store's size with to decide when to
+ * compact again. Best effort: without it the store only counts as never
+ * compacted.
+ */
+#define COMPACTED_FILE "compacted"
+
+static void record_compacted(const char *dir, uint64_t bytes)
+{
+	char path[4200], tmp[4300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" COMPACTED_FILE, dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (!(f = fopen(tmp, "w")))
+		return;
+	fprintf(f, "%llu\n", (unsigned long long)bytes);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+uint64_t ct_ledger_compacted_bytes(const ct_ledger *l)
+{
+	unsigned long long v = 0;
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" COMPACTED_FILE, l->dir);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+bool ct_ledger_is_open(const ct_ledger *l)
+{
+	return l->env != NULL;
+}
+
 int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_info *info)
 {
 	ct_ledger_opts lo = {0};
@@ -429,23 +526,8 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 		snprintf(from, sizeof(from), "%s/data.mdb", tmp);
 		if (stat(from, &cs) == 0)
 			info->bytes_after = (uint64_t)cs.st_size;
-		/* the copy gets the store's owner and mode: root compacting a node's home must not
-		 * leave it a file its caltraced cannot open */
-		if ((cs.st_uid != st.st_uid || cs.st_gid != st.st_gid) &&
-		    chown(from, st.st_uid, st.st_gid) != 0) {
-			err = ct_error_set(CT_EIO,
-					   "cannot give the compacted copy the owner of %s: %s (nothing was "
-					   "changed)",
-					   data, strerror(errno));
+		if ((err = take_owner(from, &st, data)) < 0)
 			goto done;
-		}
-		if (chmod(from, st.st_mode & 07777) != 0) {
-			err = ct_error_set(CT_EIO,
-					   "cannot give the compacted copy the mode of %s: %s (nothing was "
-					   "changed)",
-					   data, strerror(errno));
-			goto done;
-		}
 		/*
 		 * A process waiting to open the store must find no valid lock region
 		 * (see the top). Reset before the rename, so that whenever this process
@@ -466,7 +548,8 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 		}
 	}
 	/* in place: a crash from here on finds the compacted store, complete and on disk */
-	err = sync_dir(dir);
+	if ((err = sync_dir(dir)) == 0)
+		record_compacted(dir, info->bytes_after);
 done:
 	if (c.dst_txn)
 		mdb_txn_abort(c.dst_txn);
@@ -478,6 +561,158 @@ done:
 	ct_ledger_close(l); /* releases this process's locks on lock.mdb, the write lock too */
 	if (lock_fd >= 0)
 		close(lock_fd);
+	free(names);
+	return err;
+}
+
+#define SWAP_WAIT_MS 10000 /* how long a live compaction waits for this process's transactions to end */
+
+/*
+ * Puts the copy from in place of data and opens l again on it. Called with
+ * l->lock held, l->swapping set and nothing of this process open. The lock
+ * region is reset first, as ct_ledger_compact does, for a process waiting
+ * to open the store; closing the old environment drops this process's locks
+ * on lock.mdb (the write lock too), and opening the new one takes them again.
+ */
+static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renamed)
+{
+	static const uint8_t zero[8];
+	ct_ledger_opts o = {.no_sync = l->no_sync};
+	uint8_t magic[8];
+	MDB_envinfo ei;
+	int err, synced;
+
+	if (pread(l->lock_fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    pwrite(l->lock_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero))
+		return ct_error_set(CT_EIO, "cannot reset %s/lock.mdb: %s (nothing was changed)", l->dir,
+				    strerror(errno));
+	if (rename(from, data) != 0) {
+		err = ct_error_set(CT_EIO, "cannot put the compacted copy in place of %s: %s (nothing was changed)",
+				   data, strerror(errno));
+		/* this process still uses the region: it must stay valid for it and for others */
+		if (pwrite(l->lock_fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
+			return ct_error_set(CT_EIO, "%s; and cannot restore %s/lock.mdb: %s", ct_error_last(), l->dir,
+					    strerror(errno));
+		return err;
+	}
+	*renamed = true;
+	mdb_env_info(l->env, &ei);
+	o.map_size = ei.me_mapsize;
+	mdb_env_close(l->env);
+	l->env = NULL;
+	/* in place: a crash from here on finds the compacted store, complete and on disk (when synced) */
+	synced = sync_dir(l->dir);
+	if ((err = ct__env_open(l, l->dir, &o)) < 0 || (err = ct__open_dbs(l, false)) < 0) {
+		if (l->env) {
+			mdb_env_close(l->env);
+			l->env = NULL;
+		}
+		return ct_error_wrap(CT_EIO,
+				     "the compacted store is in place, but this process could not open it again "
+				     "(open the store again)");
+	}
+	return synced;
+}
+
+int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact_info *info)
+{
+	ct_compact_info local;
+	struct copy c = {0};
+	struct names *names = NULL;
+	char tmp[4200], data[4200], from[4300];
+	struct stat st;
+	bool locked = false, renamed = false;
+	int err, waited;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	c.opts = opts;
+	c.info = info;
+	tmp[0] = '\0';
+	if (l->read_only)
+		return ct_error_set(CT_EINVAL, "the store in %s is open read-only: it cannot be compacted", l->dir);
+	if (!l->env)
+		return ct_error_set(CT_EIO, "the store in %s is not open (a compaction failed to open it again)",
+				    l->dir);
+	snprintf(data, sizeof(data), "%s/data.mdb", l->dir);
+	if (stat(data, &st) != 0)
+		return ct_error_set(CT_EIO, "cannot read %s: %s", data, strerror(errno));
+	info->bytes_before = (uint64_t)st.st_size;
+	if (l->lock_fd < 0 && (err = open_lock_file(l->dir, &l->lock_fd)) < 0)
+		return err;
+	if ((err = lock_fd_alone(l->lock_fd, l->dir)) < 0)
+		return err;
+	locked = true;
+	if (!(names = calloc(1, sizeof(*names)))) {
+		err = ct_error_set(CT_ENOMEM, "out of memory compacting %s", l->dir);
+		goto done;
+	}
+	remove_stale(l->dir);
+	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "XXXXXX", l->dir);
+	if (!mkdtemp(tmp)) {
+		err = ct_error_set(CT_EIO, "cannot create a directory in %s for the compacted copy: %s", l->dir,
+				   strerror(errno));
+		tmp[0] = '\0';
+		goto done;
+	}
+	/* the copy reads a snapshot while this process's readers go on; the caller writes nothing meanwhile */
+	ct__map_hold(l);
+	err = write_copy(l, &c, tmp, names);
+	if (c.dst_txn)
+		mdb_txn_abort(c.dst_txn);
+	if (c.src_txn)
+		mdb_txn_abort(c.src_txn);
+	c.dst_txn = c.src_txn = NULL;
+	if (c.dst)
+		mdb_env_close(c.dst);
+	c.dst = NULL;
+	ct__map_release(l);
+	if (err < 0)
+		goto done;
+	snprintf(from, sizeof(from), "%s/data.mdb", tmp);
+	{
+		struct stat cs;
+
+		if (stat(from, &cs) == 0)
+			info->bytes_after = (uint64_t)cs.st_size;
+	}
+	if ((err = take_owner(from, &st, data)) < 0)
+		goto done;
+	/* no new transaction from here; the open ones end */
+	pthread_mutex_lock(&l->lock);
+	l->swapping = true;
+	for (waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
+		struct timespec ts = {0, 1000000L};
+
+		pthread_mutex_unlock(&l->lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&l->lock);
+	}
+	if (l->active > 0)
+		err = ct_error_set(CT_ESTATE,
+				   "transactions of this process stayed open for %d s: the compacted copy was not "
+				   "put in place (nothing was changed)",
+				   SWAP_WAIT_MS / 1000);
+	else
+		err = swap_in(l, from, data, &renamed);
+	if (renamed)
+		locked = false; /* the old environment's close released the write lock */
+	l->swapping = false;
+	pthread_cond_broadcast(&l->swapped);
+	pthread_mutex_unlock(&l->lock);
+	if (renamed && l->env)
+		record_compacted(l->dir, info->bytes_after);
+done:
+	if (c.dst_txn)
+		mdb_txn_abort(c.dst_txn);
+	if (c.src_txn)
+		mdb_txn_abort(c.src_txn);
+	if (c.dst)
+		mdb_env_close(c.dst);
+	remove_tmp(tmp);
+	if (locked)
+		lock_fd_shared(l->lock_fd);
 	free(names);
 	return err;
 }

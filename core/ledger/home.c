@@ -1,5 +1,6 @@
 /* The node home's config file, and where its control socket lives. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,27 @@ static int set_line(ct_config *cfg, const char *path, int lineno, const char *na
 		if ((err = ct_size_parse(&cfg->map_max, "map_max", value)) < 0)
 			return ct_error_wrap(err, "%s:%d", path, lineno);
 		return 0;
+	} else if (strcmp(name, "compact") == 0) {
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+			return ct_error_set(CT_EINVAL, "%s:%d: compact takes 'on' or 'off', not '%s'", path, lineno,
+					    value);
+		cfg->compact_off = strcmp(value, "off") == 0;
+		return 0;
+	} else if (strcmp(name, "compact_min") == 0) {
+		if ((err = ct_size_parse(&cfg->compact_min, "compact_min", value)) < 0)
+			return ct_error_wrap(err, "%s:%d", path, lineno);
+		return 0;
+	} else if (strcmp(name, "compact_quiet") == 0 || strcmp(name, "compact_growth") == 0) {
+		bool quiet = name[8] == 'q';
+		char *end;
+		unsigned long v = strtoul(value, &end, 10);
+
+		if (!*value || *end || v < 1 || v > (quiet ? 86400ul * 30 : 1000ul))
+			return ct_error_set(CT_EINVAL, "%s:%d: %s takes a whole number of %s, 1 to %lu, not '%s'", path,
+					    lineno, name, quiet ? "seconds" : "percent", quiet ? 86400ul * 30 : 1000ul,
+					    value);
+		*(quiet ? &cfg->compact_quiet : &cfg->compact_growth) = (unsigned)v;
+		return 0;
 	} else if (strcmp(name, "peer") == 0) {
 		if ((err = ct_config_add_peer(cfg, value)) < 0)
 			return ct_error_wrap(err, "%s:%d", path, lineno);
@@ -201,6 +223,14 @@ int ct_config_save(const ct_config *cfg, const char *path)
 	}
 	if (cfg->map_max)
 		fprintf(f, "map_max = %llu\n", (unsigned long long)cfg->map_max);
+	if (cfg->compact_off)
+		fprintf(f, "compact = off\n");
+	if (cfg->compact_min)
+		fprintf(f, "compact_min = %llu\n", (unsigned long long)cfg->compact_min);
+	if (cfg->compact_quiet)
+		fprintf(f, "compact_quiet = %u\n", cfg->compact_quiet);
+	if (cfg->compact_growth)
+		fprintf(f, "compact_growth = %u\n", cfg->compact_growth);
 	for (i = 0; i < cfg->peer_count; i++)
 		fprintf(f, "peer = %s\n", cfg->peers[i]);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {

@@ -66,7 +66,7 @@ int ct__mdb_error(int rc, const char *what)
 	}
 }
 
-static int open_dbs(ct_ledger *l, bool migrate)
+int ct__open_dbs(ct_ledger *l, bool migrate)
 {
 	MDB_txn *txn = NULL;
 	unsigned create = l->read_only ? 0 : MDB_CREATE, from = 0;
@@ -143,7 +143,7 @@ static bool lock_reset(const char *dir)
 }
 
 /* Creates l->env and opens it on dir; again, a few times, after a compaction it waited for. */
-static int env_open(ct_ledger *l, const char *dir, const ct_ledger_opts *opts)
+int ct__env_open(ct_ledger *l, const char *dir, const ct_ledger_opts *opts)
 {
 	for (int tries = 0;; tries++) {
 		int rc;
@@ -198,7 +198,10 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		return ct_error_set(CT_ENOMEM, "out of memory opening %s", dir);
 	}
 	l->read_only = opts && opts->read_only;
+	l->no_sync = opts && opts->no_sync;
+	l->lock_fd = -1;
 	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->swapped, NULL);
 	l->map_grows = !opts || !opts->map_size || opts->map_grows;
 	l->map_max = opts && opts->map_max ? opts->map_max : DEFAULT_MAP_MAX;
 	l->pending_max = opts && opts->pending_max ? opts->pending_max : DEFAULT_PENDING_MAX;
@@ -206,7 +209,7 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 		l->pinned = true;
 		memcpy(l->network, opts->network, CT_HASH_BYTES);
 	}
-	if ((err = env_open(l, dir, opts)) < 0)
+	if ((err = ct__env_open(l, dir, opts)) < 0)
 		goto fail;
 	if (!(opts && opts->map_size)) {
 		MDB_envinfo info;
@@ -227,7 +230,7 @@ int ct_ledger_open(ct_ledger **out, const char *dir, const ct_ledger_opts *opts)
 			goto fail;
 		}
 	}
-	if ((err = open_dbs(l, opts && opts->migrate && !l->read_only)) < 0)
+	if ((err = ct__open_dbs(l, opts && opts->migrate && !l->read_only)) < 0)
 		goto fail;
 	if (opts && opts->no_netindex)
 		l->has_nindex = false;
@@ -247,6 +250,9 @@ void ct_ledger_close(ct_ledger *l)
 		return;
 	if (l->env)
 		mdb_env_close(l->env);
+	if (l->lock_fd >= 0)
+		close(l->lock_fd); /* after the environment: its locks are gone with it */
+	pthread_cond_destroy(&l->swapped);
 	pthread_mutex_destroy(&l->lock);
 	free(l->dir);
 	free(l);

@@ -78,6 +78,11 @@ struct ct_ledger {
 	unsigned migrated_from; /* the format this open migrated from, 0 if none */
 	/* The map (store_map.c): it grows only while no transaction of this process is open. */
 	pthread_mutex_t lock;
+	pthread_cond_t swapped; /* signalled when a live compaction (compact.c) put its copy in place */
+	bool swapping;     /* a live compaction waits for, then replaces, the environment: no new transaction */
+	bool no_sync;      /* opened with ct_ledger_opts.no_sync (a reopen keeps it) */
+	int lock_fd;       /* lock.mdb, opened by the first live compaction and kept open until close: closing
+			      any descriptor of it would drop the locks LMDB holds on it for this process */
 	unsigned active;   /* transactions open in this process */
 	bool map_grows;    /* grow the map before it fills */
 	bool full_seen;    /* a write met MDB_MAP_FULL: grow at the next batch */
@@ -154,6 +159,14 @@ int ct__del(ct_batch *b, enum ct_db db, const void *key, size_t klen, const void
  */
 int ct__txn_begin(ct_ledger *l, unsigned flags, MDB_txn **out);
 void ct__txn_end(ct_ledger *l);
+
+/*
+ * Opening (store.c), also used to open the store again after a live
+ * compaction (compact.c): creates l->env and opens it on dir; opens the
+ * named databases into l->dbi (migrating when asked and allowed).
+ */
+int ct__env_open(ct_ledger *l, const char *dir, const ct_ledger_opts *opts);
+int ct__open_dbs(ct_ledger *l, bool migrate);
 
 /* Records err as the batch's first write error (with its detail), unless one is; returns the first. */
 int ct__batch_poison(ct_batch *b, int err);

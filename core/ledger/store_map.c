@@ -43,6 +43,8 @@ int ct__txn_begin(ct_ledger *l, unsigned flags, MDB_txn **out)
 
 	for (;;) {
 		pthread_mutex_lock(&l->lock);
+		while (l->swapping)
+			pthread_cond_wait(&l->swapped, &l->lock);
 		l->active++;
 		pthread_mutex_unlock(&l->lock);
 		rc = mdb_txn_begin(l->env, NULL, flags, out);
@@ -80,6 +82,8 @@ void ct__txn_end(ct_ledger *l)
 void ct__map_hold(ct_ledger *l)
 {
 	pthread_mutex_lock(&l->lock);
+	while (l->swapping)
+		pthread_cond_wait(&l->swapped, &l->lock);
 	l->active++;
 	pthread_mutex_unlock(&l->lock);
 }

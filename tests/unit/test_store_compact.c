@@ -7,9 +7,16 @@
  *   check and takes new entries;
  * - refused while another process has the store open, nothing changed;
  * - a process that starts opening the store while it is compacted waits,
- *   then reads the compacted store, not the old one through a stale lock.
+ *   then reads the compacted store, not the old one through a stale lock;
+ * - compacted live (ct_ledger_compact_live) by the process that keeps it
+ *   open: the same records, while a thread of that process reads all along;
+ *   the same handle then reads and writes the compacted store; refused
+ *   while another process has it open, nothing changed; and in both cases
+ *   this process keeps the lock that tells others it has the store open.
  */
+#include <fcntl.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -251,12 +258,175 @@ static void test_opener_waits(void **state)
 	fixture_free(&f);
 }
 
+/* Whether some process other than the caller's child holds a lock on byte 0 of dir/lock.mdb. */
+static bool store_held(const char *dir)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+		char path[4300];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+		if ((fd = open(path, O_RDWR)) < 0)
+			_exit(2);
+		_exit(fcntl(fd, F_SETLK, &fl) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 2);
+	return WEXITSTATUS(status) == 1;
+}
+
+/* A thread of the compacting process reading the lab's head over and over. */
+struct reading {
+	ct_ledger *l;
+	const uint8_t *lab;
+	int stop; /* atomic */
+	uint64_t reads, failures, wrong;
+};
+
+static void *read_all_along(void *arg)
+{
+	struct reading *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		ct_reader *rd = NULL;
+		ct_feed_head h;
+
+		if (ct_reader_begin(&rd, r->l) < 0 || ct_read_head(&h, rd, r->lab) < 0)
+			r->failures++;
+		else if (h.size != N_ENTRIES)
+			r->wrong++;
+		ct_reader_end(rd);
+		r->reads++;
+	}
+	return NULL;
+}
+
+static void test_live_same_records(void **state)
+{
+	struct fixture f;
+	struct reading rd = {0};
+	ct_compact_info info;
+	ct_buf before = {0}, after = {0};
+	uint64_t checked = 0, reads_before;
+	pthread_t t;
+	long long size;
+	char dir[4200];
+
+	(void)state;
+	build_closed(&f, dir);
+	dump(dir, &before);
+	size = file_size(dir);
+	ts_reopen(&f.s, NULL);
+	assert_int_equal(ct_ledger_compacted_bytes(f.s.l), 0);
+	rd.l = f.s.l;
+	rd.lab = ct_keypair_public(f.lab);
+	assert_int_equal(pthread_create(&t, NULL, read_all_along, &rd), 0);
+	while (__atomic_load_n(&rd.reads, __ATOMIC_RELAXED) < 10)
+		sched_yield();
+	reads_before = __atomic_load_n(&rd.reads, __ATOMIC_RELAXED);
+	CT_OK_OR_FAIL(ct_ledger_compact_live(f.s.l, NULL, &info));
+	/* the reader went on: reads before the swap, and after it through the new environment */
+	while (__atomic_load_n(&rd.reads, __ATOMIC_RELAXED) < reads_before + 10)
+		sched_yield();
+	__atomic_store_n(&rd.stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(rd.failures, 0);
+	assert_int_equal(rd.wrong, 0);
+	assert_true(ct_ledger_is_open(f.s.l));
+	assert_int_equal((long long)info.bytes_before, size);
+	assert_int_equal((long long)info.bytes_after, file_size(dir));
+	assert_true(info.bytes_after < info.bytes_before * 9 / 10);
+	assert_int_equal(ct_ledger_compacted_bytes(f.s.l), info.bytes_after);
+	assert_true(store_held(dir)); /* LMDB's lock, taken again by the new environment */
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 2);
+	ct_ledger_close(f.s.l);
+	f.s.l = NULL;
+	dump(dir, &after);
+	assert_int_equal(after.len, before.len);
+	assert_memory_equal(after.ptr, before.ptr, before.len);
+
+	/* compacted again, the same handle writes into the new file */
+	ts_reopen(&f.s, NULL);
+	CT_OK_OR_FAIL(ct_ledger_compact_live(f.s.l, NULL, &info));
+	ts_append_ok(f.s.l, f.lab, ts_day(N_ENTRIES + 2), NULL, "instrument.register",
+		     "{'id':'CP-NEW','category':'mass','district':'n','owner':'o','mpe':{'rel_ppm':5}}");
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 3);
+	ts_reopen(&f.s, NULL);
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 3);
+	ct_buf_free(&before);
+	ct_buf_free(&after);
+	fixture_free(&f);
+}
+
+static void test_live_refused_while_open(void **state)
+{
+	struct fixture f;
+	ct_buf before = {0}, after = {0};
+	int to_child[2], from_child[2], status;
+	uint64_t checked = 0;
+	char dir[4200], c;
+	pid_t pid;
+
+	(void)state;
+	build_closed(&f, dir);
+	dump(dir, &before);
+	ts_reopen(&f.s, NULL);
+	assert_int_equal(pipe(to_child), 0);
+	assert_int_equal(pipe(from_child), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) { /* holds the store open until told */
+		ct_ledger_opts ro = {.read_only = true};
+		ct_ledger *l = NULL;
+
+		if (ct_ledger_open(&l, dir, &ro) < 0 || write(from_child[1], "o", 1) != 1)
+			_exit(1);
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		ct_ledger_close(l);
+		_exit(0);
+	}
+	assert_int_equal(read(from_child[0], &c, 1), 1);
+	assert_int_equal(ct_ledger_compact_live(f.s.l, NULL, NULL), CT_ESTATE);
+	assert_non_null(strstr(ct_error_last(), "another process"));
+	assert_int_equal(write(to_child[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the refusal dropped none of this process's locks: others still see the store open */
+	assert_true(store_held(dir));
+	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
+	assert_int_equal(checked, N_ENTRIES + 2);
+	ct_ledger_close(f.s.l);
+	f.s.l = NULL;
+	dump(dir, &after);
+	assert_int_equal(after.len, before.len);
+	assert_memory_equal(after.ptr, before.ptr, before.len);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(from_child[0]);
+	close(from_child[1]);
+	ct_buf_free(&before);
+	ct_buf_free(&after);
+	ts_reopen(&f.s, NULL);
+	fixture_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_records),
 	    cmocka_unit_test(test_refused_while_open),
 	    cmocka_unit_test(test_opener_waits),
+	    cmocka_unit_test(test_live_same_records),
+	    cmocka_unit_test(test_live_refused_while_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

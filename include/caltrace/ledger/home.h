@@ -23,7 +23,16 @@ typedef struct ct_config {
 	char *peers[CT_MAX_PEERS]; /* "KEYHEX@host:port" */
 	uint64_t map_max;	   /* 'map_max = SIZE': the largest the store's map may grow to, in
 				      bytes; 0: the store's default (ct_ledger_opts.map_max) */
+	/* caltraced compacting its store when quiet (docs/OPERATIONS.md, "Compacting a home") */
+	int compact_off;	 /* 'compact = off' (or 'on', the default) */
+	uint64_t compact_min;	 /* 'compact_min = SIZE': not below this; 0: CT_COMPACT_MIN */
+	unsigned compact_quiet;	 /* 'compact_quiet = SECONDS' without new entries first; 0: CT_COMPACT_QUIET */
+	unsigned compact_growth; /* 'compact_growth = PERCENT' larger than after the last; 0: CT_COMPACT_GROWTH */
 } ct_config;
+
+#define CT_COMPACT_MIN	  ((uint64_t)64 << 20)
+#define CT_COMPACT_QUIET  60
+#define CT_COMPACT_GROWTH 20
 
 /*
  * Reads DIR/config. Unknown names and malformed lines are errors naming

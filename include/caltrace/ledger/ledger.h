@@ -102,6 +102,31 @@ typedef struct ct_compact_info {
  */
 int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_info *info);
 
+/*
+ * The same, by the process that has the store open as l and goes on using
+ * it (caltraced compacts its own store when it is quiet: docs/OPERATIONS.md,
+ * "Compacting a home"). Call it from the thread that writes, with no batch
+ * open: the copy is made while this process's other threads go on reading;
+ * then new transactions wait while the open ones end (at most 10 s), the
+ * copy is put in place and l opened again on it, with the same handle.
+ * Needs the store alone, as above: CT_ESTATE, nothing changed, while
+ * another process has it open. When the store cannot be opened again after
+ * the copy is in place (which the copy's read-back makes very unlikely), l
+ * is unusable and CT_EIO says so: close it, open the store again.
+ * Errors: as ct_ledger_compact, and CT_EINVAL (l is read-only).
+ */
+int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact_info *info);
+
+/*
+ * data.mdb's size right after the store's last compaction (by either
+ * function above, kept in the file "compacted" beside it), 0 when the
+ * store was never compacted.
+ */
+uint64_t ct_ledger_compacted_bytes(const ct_ledger *l);
+
+/* False after a live compaction could not open the store again (l is then unusable). */
+bool ct_ledger_is_open(const ct_ledger *l);
+
 /* The format the store had when this open migrated it, 0 when it did not. */
 unsigned ct_ledger_migrated_from(const ct_ledger *l);
 

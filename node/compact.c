@@ -1,0 +1,108 @@
+/*
+ * The store compacted while the node runs (docs/OPERATIONS.md, "Compacting
+ * a home"; docs/DECISIONS.md, "Compaction while the node runs").
+ *
+ * A store's random-keyed databases (the subject rows, the network index,
+ * the summary, the hash index) settle at pages two thirds full, and the
+ * file keeps the pages it freed: 730 to 840 bytes per entry as a node
+ * writes them, against 514 to 535 compacted (docs/PERFORMANCE.md). So the
+ * node compacts its own store (ct_ledger_compact_live) when both hold:
+ * - it is quiet: no entry stored for compact_quiet seconds, nothing
+ *   waiting for the writer (a catch-up is never slowed by one);
+ * - the store is worth it: data.mdb is at least compact_min bytes and
+ *   compact_growth percent larger than right after its last compaction
+ *   (any size, when it was never compacted).
+ * The writer does it in place of a batch: entries that arrive meanwhile
+ * wait in the queue, peers and the control socket are served from the
+ * store as it was, and only the moment the copy is put in place holds
+ * readers back. The store must be had alone; while another process has it
+ * open (caltrace serve, a command) the node says so once and tries again
+ * later. 'compact = off' in the config turns it off.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "node.h"
+#include "log.h"
+
+/* After a compaction that did not go through, try again after this many quiet times. */
+#define RETRY_QUIETS 5
+
+static uint64_t quiet_ms(const struct node *n)
+{
+	return (uint64_t)(n->cfg.compact_quiet ? n->cfg.compact_quiet : CT_COMPACT_QUIET) * 1000;
+}
+
+/* data.mdb's size, 0 when it cannot be read. */
+static uint64_t store_bytes(const struct node *n)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data/data.mdb", n->home);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+void compact_poll(struct node *n)
+{
+	struct node_compact *c = &n->cmp;
+	uint64_t now = node_now(n), bytes, base, min, growth;
+
+	if (n->cfg.compact_off || n->stopping || c->running)
+		return;
+	if (n->ing.appended != c->appended || !c->quiet_since || n->ing.head || n->ing.writing) {
+		c->appended = n->ing.appended;
+		c->quiet_since = now;
+		return;
+	}
+	if (now - c->quiet_since < quiet_ms(n) ||
+	    (c->tried_at && now - c->tried_at < RETRY_QUIETS * quiet_ms(n)))
+		return;
+	bytes = store_bytes(n);
+	base = ct_ledger_compacted_bytes(n->ledger);
+	min = n->cfg.compact_min ? n->cfg.compact_min : CT_COMPACT_MIN;
+	growth = n->cfg.compact_growth ? n->cfg.compact_growth : CT_COMPACT_GROWTH;
+	if (bytes < min || (base && bytes * 100 < base * (100 + growth))) {
+		c->quiet_since = now; /* look again after another quiet time */
+		return;
+	}
+	if (!ingest_compact_start(n))
+		return;
+	c->running = true;
+	c->tried_at = now;
+	if (base)
+		LOG(LOG_INFO, "compacting the store: %.1f MB, %.1f MB after its last compaction", (double)bytes / 1e6,
+		    (double)base / 1e6);
+	else
+		LOG(LOG_INFO, "compacting the store: %.1f MB, never compacted", (double)bytes / 1e6);
+}
+
+void compact_done(struct node *n, int err, const char *detail, const ct_compact_info *info, double seconds)
+{
+	struct node_compact *c = &n->cmp;
+
+	c->running = false;
+	c->quiet_since = node_now(n);
+	if (err == 0) {
+		c->tried_at = 0;
+		c->refused_said = false;
+		LOG(LOG_INFO, "compacted the store in %.1f s: %.1f MB, was %.1f MB (%llu records)", seconds,
+		    (double)info->bytes_after / 1e6, (double)info->bytes_before / 1e6,
+		    (unsigned long long)info->records);
+		return;
+	}
+	if (err == CT_ESTATE) {
+		/* another process has the store open: usual beside caltrace serve, said once */
+		if (!c->refused_said)
+			LOG(LOG_INFO, "the store is not compacted: %s; trying again when quiet", detail);
+		c->refused_said = true;
+		return;
+	}
+	if (!ct_ledger_is_open(n->ledger)) {
+		LOG(LOG_ERROR, "compacting the store: %s", detail);
+		node_stop(n, "the store could not be opened again after its compaction");
+		return;
+	}
+	LOG(LOG_WARN, "the store is not compacted: %s (it is as it was; trying again when quiet)", detail);
+}
