@@ -26,7 +26,7 @@
 #include "node.h"
 #include "log.h"
 
-/* After a compaction that did not go through, try again after this many quiet times. */
+/* After a compaction that failed (a full disk), try again after this many quiet times. */
 #define RETRY_QUIETS 5
 
 static uint64_t quiet_ms(const struct node *n)
@@ -51,13 +51,14 @@ void compact_poll(struct node *n)
 
 	if (n->cfg.compact_off || n->stopping || c->running)
 		return;
-	if (n->ing.appended != c->appended || !c->quiet_since || n->ing.head || n->ing.writing) {
+	/* quiet: no entry stored; other writes (witnessed notes) come and go, and only have to wait */
+	if (n->ing.appended != c->appended || !c->quiet_since) {
 		c->appended = n->ing.appended;
 		c->quiet_since = now;
 		return;
 	}
 	if (now - c->quiet_since < quiet_ms(n) ||
-	    (c->tried_at && now - c->tried_at < RETRY_QUIETS * quiet_ms(n)))
+	    (c->failed_at && now - c->failed_at < RETRY_QUIETS * quiet_ms(n)))
 		return;
 	bytes = store_bytes(n);
 	base = ct_ledger_compacted_bytes(n->ledger);
@@ -68,9 +69,8 @@ void compact_poll(struct node *n)
 		return;
 	}
 	if (!ingest_compact_start(n))
-		return;
+		return; /* the writer is busy: at a later poll */
 	c->running = true;
-	c->tried_at = now;
 	if (base)
 		LOG(LOG_INFO, "compacting the store: %.1f MB, %.1f MB after its last compaction", (double)bytes / 1e6,
 		    (double)base / 1e6);
@@ -85,7 +85,7 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 	c->running = false;
 	c->quiet_since = node_now(n);
 	if (err == 0) {
-		c->tried_at = 0;
+		c->failed_at = 0;
 		c->refused_said = false;
 		LOG(LOG_INFO, "compacted the store in %.1f s: %.1f MB, was %.1f MB (%llu records)", seconds,
 		    (double)info->bytes_after / 1e6, (double)info->bytes_before / 1e6,
@@ -95,7 +95,8 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 	if (err == CT_ESTATE) {
 		/* another process has the store open: usual beside caltrace serve, said once */
 		if (!c->refused_said)
-			LOG(LOG_INFO, "the store is not compacted: %s; trying again when quiet", detail);
+			LOG(LOG_INFO, "the store is not compacted: another process has it open (caltrace serve, or "
+				      "a command); trying again when quiet");
 		c->refused_said = true;
 		return;
 	}
@@ -104,5 +105,6 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 		node_stop(n, "the store could not be opened again after its compaction");
 		return;
 	}
-	LOG(LOG_WARN, "the store is not compacted: %s (it is as it was; trying again when quiet)", detail);
+	c->failed_at = node_now(n);
+	LOG(LOG_WARN, "the store is not compacted: %s (it is as it was; trying again later)", detail);
 }

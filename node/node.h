@@ -161,7 +161,7 @@ struct outgoing;
 struct node_compact {
 	uint64_t appended;    /* entries stored, at the last poll */
 	uint64_t quiet_since; /* ms: since when no entry was stored */
-	uint64_t tried_at;    /* ms: the last compaction started (0: none) */
+	uint64_t failed_at;   /* ms: the last compaction failed (0: none since the last that went through) */
 	bool running;	      /* the writer compacts */
 	bool refused_said;    /* the store was open elsewhere, logged once until a compaction goes through */
 };

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# caltraced compacts its own store when quiet (docs/OPERATIONS.md, "Compacting a home";
+# node/compact.c). A lab's home whose indexes took shuffled ids, its node set to compact
+# after 1 s without new entries and from 1 MiB:
+#  - the node compacts the store it runs on: the file shrinks by a tenth at least, every
+#    database holds the same records (lmdb-utils' mdb_dump, the node stopped), the store
+#    answers the same (digest, network index, a chain), "compacted" holds the new size;
+#  - the node goes on after it: it takes a new entry, the bureau replicates it to the
+#    same digest;
+#  - while another process has the store open (caltrace serve), the node does not
+#    compact, says why once, and compacts once that process is gone;
+#  - 'compact = off' keeps a grown store as it is.
+. "$(dirname "$0")/node_lib.bash"
+command -v mdb_dump >/dev/null || fail "lmdb-utils (mdb_dump) is needed"
+SEED=${CT_SEED:-$((RANDOM * 32768 + RANDOM))}
+log "seed $SEED (CT_SEED=$SEED repeats this run)"
+N=6000
+
+records() { # FIRST COUNT: registrations of ids FIRST.. in an order drawn from the seed
+	awk -v first="$1" -v n="$2" -v seed="$SEED" 'BEGIN { srand(seed + first)
+		for (i = 1; i <= n; i++) id[i] = first + i * 7919 % n
+		for (i = n; i > 1; i--) { j = int(rand() * i) + 1; t = id[i]; id[i] = id[j]; id[j] = t }
+		for (i = 1; i <= n; i++)
+			printf "{\"type\":\"instrument.register\",\"id\":\"CP-%d\",\"category\":\"mass\",\"district\":\"North\",\"owner\":\"owner %d\",\"mpe\":{\"rel_ppm\":1000}}\n", id[i], id[i] % 89 }'
+}
+
+BUREAU=bureau
+bureau bureau 0
+lab lab 1 city
+link bureau lab
+ct bureau export -o "$WORK/bureau.ct" >/dev/null
+ct lab import "$WORK/bureau.ct" >/dev/null
+records 1 $N >"$WORK/records.ndjson"
+ct lab import-records "$WORK/records.ndjson" >/dev/null 2>&1 || fail "import-records"
+ct lab index >/dev/null || fail "caltrace index"
+printf 'compact_quiet = 1\ncompact_min = 1M\n' >>"$WORK/lab/config"
+
+dump() { mdb_dump -a "$WORK/$1/data" | grep -v '^mapsize='; } # every database, records in key order
+state() { # NAME: what the store answers
+	digest "$1"
+	ct "$1" index | grep -v '^folded'
+	ct "$1" chain CP-17 --at 2026-01-01 2>&1 || true
+}
+size() { stat -c %s "$WORK/$1/data/data.mdb"; }
+compactions() { grep -c 'compacted the store in' "$WORK/$1.log" || true; }
+
+state lab >"$WORK/state.before"
+dump lab >"$WORK/before.dump"
+size_before=$(size lab)
+[ -e "$WORK/lab/data/compacted" ] && fail "a store never compacted has a 'compacted' file"
+
+# 1. compacted by its own node, once quiet
+start lab
+wait_until 30 logged lab 'compacted the store in' || fail "the node did not compact its store: $(cat "$WORK/lab.log")"
+size_after=$(size lab)
+log "data.mdb: $size_before -> $size_after bytes; $(grep 'compacted the store' "$WORK/lab.log")"
+[ "$size_after" -lt $((size_before * 9 / 10)) ] || fail "the file did not shrink by a tenth: $size_before -> $size_after"
+[ "$(cat "$WORK/lab/data/compacted")" = "$size_after" ] || fail "'compacted' says $(cat "$WORK/lab/data/compacted"), the file has $size_after"
+state lab | cmp -s - "$WORK/state.before" || fail "the store answers otherwise after the node compacted it"
+ls -d "$WORK"/lab/data/compact-* >/dev/null 2>&1 && fail "the compaction left its copy behind"
+sleep 3
+[ "$(compactions lab)" = 1 ] || fail "the node compacted again with nothing new: $(grep compact "$WORK/lab.log")"
+
+# 2. the node goes on on the compacted store
+start bureau
+write lab CP-NEW || fail "the lab cannot register after its node compacted the store"
+wait_until 60 same_digest lab bureau || fail "the bureau did not converge with the compacted lab"
+stop bureau
+stop lab
+grep -q 'not compacted' "$WORK/lab.log" && fail "the node logged a failure: $(grep 'not compacted' "$WORK/lab.log")"
+check_store lab
+
+# 3. another process holds the store: no compaction until it is gone
+records 100001 $((N * 2)) >"$WORK/more.ndjson"
+ct lab import-records "$WORK/more.ndjson" >/dev/null 2>&1 || fail "import-records (more)"
+ct lab index >/dev/null || fail "caltrace index (more)"
+grown=$(size lab)
+[ "$grown" -gt $((size_after * 12 / 10)) ] || fail "the store did not grow enough to test: $size_after -> $grown"
+web_port=$((BASE + 9))
+"$CT" --home "$WORK/lab" serve --listen "127.0.0.1:$web_port" 2>>"$WORK/serve.log" &
+SERVE=$!
+PID[serve]=$SERVE # killed on exit, whatever happens
+wait_until 10 port_busy "$web_port" || fail "caltrace serve did not start: $(cat "$WORK/serve.log")"
+start lab
+wait_until 20 logged lab 'not compacted: another process has it open' || fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
+sleep 3
+[ "$(compactions lab)" = 1 ] || fail "the node compacted beside caltrace serve"
+[ "$(grep -c 'not compacted' "$WORK/lab.log")" = 1 ] || fail "the refusal was logged more than once"
+[ "$(size lab)" = "$grown" ] || fail "the store changed while caltrace serve had it open"
+kill "$SERVE"
+wait "$SERVE" 2>/dev/null || true
+unset "PID[serve]"
+wait_until 30 eval '[ "$(compactions lab)" = 2 ]' || fail "the node did not compact once caltrace serve was gone"
+log "after serve: $(grep 'compacted the store' "$WORK/lab.log" | tail -1)"
+[ "$(size lab)" -lt $((grown * 9 / 10)) ] || fail "the second compaction did not shrink the store: $grown -> $(size lab)"
+stop lab
+check_store lab
+
+# 4. compact = off: a grown store stays as it is
+records 300001 $((N * 2)) >"$WORK/more2.ndjson"
+ct lab import-records "$WORK/more2.ndjson" >/dev/null 2>&1 || fail "import-records (more2)"
+echo 'compact = off' >>"$WORK/lab/config"
+grown=$(size lab)
+start lab
+sleep 4
+stop lab
+[ "$(compactions lab)" = 2 ] || fail "the node compacted with compact = off"
+[ "$(size lab)" = "$grown" ] || fail "the store changed size with compact = off: $grown -> $(size lab)"
+log "ok"
