@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "caltrace/web/server.h"
 #include "cli.h"
+
+/* The longest caltrace serve stays aside for a compaction it was asked for. */
+#define STEP_ASIDE_MS 600000
 
 static void help(void)
 {
@@ -174,9 +178,28 @@ int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "caltrace serve: %s read-only on %s (port %u); dashboard /dashboard, API /api/v1\n",
 		n.dir, o.srv.listen, ct_web_server_port(srv));
 	fflush(stderr);
-	do
-		err = sigwait(&stop, &sig);
-	while (err != 0);
+	/*
+	 * Between signals, once a second: caltraced asking to compact the store
+	 * (docs/OPERATIONS.md, "Compacting a home") finds this process stepping
+	 * aside; requests meanwhile wait, then read the compacted store.
+	 */
+	for (;;) {
+		struct timespec second = {1, 0}, t0, t1;
+
+		if ((sig = sigtimedwait(&stop, NULL, &second)) > 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if ((err = ct_ledger_step_aside(n.ledger, STEP_ASIDE_MS)) < 0) {
+			cli_fail("serve", err, "stopping");
+			goto done;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (err == 1) {
+			fprintf(stderr, "caltrace serve: stepped aside %.1f s for caltraced to compact the store\n",
+				(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			fflush(stderr);
+		}
+	}
 	fprintf(stderr, "caltrace serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = EXIT_OK;
 done:

@@ -6,7 +6,7 @@
  * the summary, the hash index) settle at pages two thirds full, and the
  * file keeps the pages it freed: 730 to 840 bytes per entry as a node
  * writes them, against 514 to 535 compacted (docs/PERFORMANCE.md). So the
- * node compacts its own store (ct_ledger_compact_live) when both hold:
+ * node compacts its own store (ct_ledger_compact_ask) when both hold:
  * - it is quiet: no entry stored for compact_quiet seconds, nothing
  *   waiting for the writer (a catch-up is never slowed by one);
  * - the store is worth it: data.mdb is at least compact_min bytes and
@@ -15,9 +15,11 @@
  * The writer does it in place of a batch: entries that arrive meanwhile
  * wait in the queue, peers and the control socket are served from the
  * store as it was, and only the moment the copy is put in place holds
- * readers back. The store must be had alone; while another process has it
- * open (caltrace serve, a command) the node says so once and tries again
- * later. 'compact = off' in the config turns it off.
+ * readers back. The store must be had alone: another process that has it
+ * open is asked to step aside (caltrace serve does: ct_ledger_step_aside),
+ * and the node tries again at every poll for ASK_MS; one that does not (a
+ * long command) is said once, and asked again after the next quiet time.
+ * 'compact = off' in the config turns it all off.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,8 @@
 
 /* After a compaction that failed (a full disk), try again after this many quiet times. */
 #define RETRY_QUIETS 5
+/* How long other processes are asked to step aside (tried again at every poll meanwhile). */
+#define ASK_MS 20000
 
 static uint64_t quiet_ms(const struct node *n)
 {
@@ -71,6 +75,8 @@ void compact_poll(struct node *n)
 	if (!ingest_compact_start(n))
 		return; /* the writer is busy: at a later poll */
 	c->running = true;
+	if (c->asked_at)
+		return; /* tried again while others are asked to step aside: said already */
 	if (base)
 		LOG(LOG_INFO, "compacting the store: %.1f MB, %.1f MB after its last compaction", (double)bytes / 1e6,
 		    (double)base / 1e6);
@@ -81,9 +87,31 @@ void compact_poll(struct node *n)
 void compact_done(struct node *n, int err, const char *detail, const ct_compact_info *info, double seconds)
 {
 	struct node_compact *c = &n->cmp;
+	uint64_t now = node_now(n);
 
 	c->running = false;
-	c->quiet_since = node_now(n);
+	if (err == CT_ESTATE) {
+		/*
+		 * Another process has the store open. It was asked to step aside
+		 * (caltrace serve does, within a second or so): tried again at every
+		 * poll for a while (the quiet time still counts as passed), then the
+		 * request withdrawn until the next quiet time, and that said once.
+		 */
+		if (!c->asked_at)
+			c->asked_at = now;
+		if (now - c->asked_at < ASK_MS)
+			return;
+		c->asked_at = 0;
+		c->quiet_since = now;
+		ct_ledger_compact_unwant(n->ledger);
+		if (!c->refused_said)
+			LOG(LOG_INFO, "the store is not compacted: another process has it open and did not step "
+				      "aside (a command still running?); trying again when quiet");
+		c->refused_said = true;
+		return;
+	}
+	c->asked_at = 0;
+	c->quiet_since = now;
 	if (err == 0) {
 		c->failed_at = 0;
 		c->refused_said = false;
@@ -92,19 +120,11 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 		    (unsigned long long)info->records);
 		return;
 	}
-	if (err == CT_ESTATE) {
-		/* another process has the store open: usual beside caltrace serve, said once */
-		if (!c->refused_said)
-			LOG(LOG_INFO, "the store is not compacted: another process has it open (caltrace serve, or "
-				      "a command); trying again when quiet");
-		c->refused_said = true;
-		return;
-	}
 	if (!ct_ledger_is_open(n->ledger)) {
 		LOG(LOG_ERROR, "compacting the store: %s", detail);
 		node_stop(n, "the store could not be opened again after its compaction");
 		return;
 	}
-	c->failed_at = node_now(n);
+	c->failed_at = now;
 	LOG(LOG_WARN, "the store is not compacted: %s (it is as it was; trying again later)", detail);
 }

@@ -156,7 +156,7 @@ void ingest_write_work(uv_work_t *w)
 
 	wb->started = uv_hrtime();
 	if (wb->compact) {
-		if ((wb->err = ct_ledger_compact_live(n->ledger, NULL, &wb->cinfo)) < 0)
+		if ((wb->err = ct_ledger_compact_ask(n->ledger, NULL, &wb->cinfo)) < 0)
 			snprintf(wb->detail, sizeof(wb->detail), "%s", ct_error_last());
 		wb->committed = uv_hrtime();
 		return;

@@ -162,6 +162,7 @@ struct node_compact {
 	uint64_t appended;    /* entries stored, at the last poll */
 	uint64_t quiet_since; /* ms: since when no entry was stored */
 	uint64_t failed_at;   /* ms: the last compaction failed (0: none since the last that went through) */
+	uint64_t asked_at;    /* ms: other processes were first asked to step aside (0: not now) */
 	bool running;	      /* the writer compacts */
 	bool refused_said;    /* the store was open elsewhere, logged once until a compaction goes through */
 };

@@ -716,3 +716,109 @@ done:
 	free(names);
 	return err;
 }
+
+/*
+ * Asking other processes to step aside. A live compaction refused because
+ * another process has the store open leaves dir/compact.want; a
+ * long-running reader (caltrace serve) that sees it fresh closes its
+ * environment until the file is gone, then opens the store again
+ * (ct_ledger_step_aside). The compaction removes the file whatever its
+ * outcome; a file older than WANT_STALE_S is a caller's that gave up or
+ * died, and is ignored.
+ */
+#define WANT_FILE    "compact.want"
+#define WANT_STALE_S 60
+
+static void want_path(const ct_ledger *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/" WANT_FILE, l->dir);
+}
+
+/* Whether dir/compact.want exists and is fresh. */
+static bool want_fresh(const ct_ledger *l)
+{
+	char path[4200];
+	struct stat st;
+
+	want_path(l, path, sizeof(path));
+	return stat(path, &st) == 0 && time(NULL) - st.st_mtime < WANT_STALE_S;
+}
+
+static void want_set(const ct_ledger *l)
+{
+	char path[4200];
+	int fd;
+
+	want_path(l, path, sizeof(path));
+	if (!want_fresh(l))
+		unlink(path);
+	/* created once per request: its time says how long others have been asked */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
+}
+
+void ct_ledger_compact_unwant(ct_ledger *l)
+{
+	char path[4200];
+
+	want_path(l, path, sizeof(path));
+	unlink(path);
+}
+
+int ct_ledger_compact_ask(ct_ledger *l, const ct_compact_opts *opts, ct_compact_info *info)
+{
+	int err = ct_ledger_compact_live(l, opts, info);
+
+	if (err == CT_ESTATE && l->env && strstr(ct_error_last(), "another process"))
+		want_set(l);
+	else
+		ct_ledger_compact_unwant(l);
+	return err;
+}
+
+int ct_ledger_step_aside(ct_ledger *l, unsigned max_wait_ms)
+{
+	ct_ledger_opts o = {.no_sync = l->no_sync};
+	MDB_envinfo ei;
+	unsigned waited;
+	int err;
+
+	if (!l->env || !want_fresh(l))
+		return 0;
+	pthread_mutex_lock(&l->lock);
+	l->swapping = true;
+	for (waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
+		struct timespec ts = {0, 1000000L};
+
+		pthread_mutex_unlock(&l->lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&l->lock);
+	}
+	if (l->active > 0) { /* busy: asked again at the next call */
+		l->swapping = false;
+		pthread_cond_broadcast(&l->swapped);
+		pthread_mutex_unlock(&l->lock);
+		return 0;
+	}
+	mdb_env_info(l->env, &ei);
+	o.map_size = ei.me_mapsize;
+	mdb_env_close(l->env); /* this process's locks on lock.mdb go with it */
+	l->env = NULL;
+	for (waited = 0; want_fresh(l) && waited < max_wait_ms; waited += 20) {
+		struct timespec ts = {0, 20 * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	if ((err = ct__env_open(l, l->dir, &o)) < 0 || (err = ct__open_dbs(l, false)) < 0) {
+		if (l->env) {
+			mdb_env_close(l->env);
+			l->env = NULL;
+		}
+		err = ct_error_wrap(CT_EIO, "the store could not be opened again after stepping aside for a "
+					    "compaction (open the store again)");
+	}
+	l->swapping = false;
+	pthread_cond_broadcast(&l->swapped);
+	pthread_mutex_unlock(&l->lock);
+	return err < 0 ? err : 1;
+}

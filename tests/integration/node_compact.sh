@@ -7,8 +7,10 @@
 #    answers the same (digest, network index, a chain), "compacted" holds the new size;
 #  - the node goes on after it: it takes a new entry, the bureau replicates it to the
 #    same digest;
-#  - while another process has the store open (caltrace serve), the node does not
-#    compact, says why once, and compacts once that process is gone;
+#  - beside caltrace serve on the same home: serve steps aside when asked, the node
+#    compacts, serve answers from the compacted store, and sees what comes after;
+#  - while another process has the store open and does not step aside, the node does
+#    not compact, says why once, and compacts once that process is gone;
 #  - 'compact = off' keeps a grown store as it is.
 . "$(dirname "$0")/node_lib.bash"
 command -v mdb_dump >/dev/null || fail "lmdb-utils (mdb_dump) is needed"
@@ -70,33 +72,62 @@ stop lab
 grep -q 'not compacted' "$WORK/lab.log" && fail "the node logged a failure: $(grep 'not compacted' "$WORK/lab.log")"
 check_store lab
 
-# 3. another process holds the store: no compaction until it is gone
-records 100001 $((N * 2)) >"$WORK/more.ndjson"
-ct lab import-records "$WORK/more.ndjson" >/dev/null 2>&1 || fail "import-records (more)"
-ct lab index >/dev/null || fail "caltrace index (more)"
-grown=$(size lab)
-[ "$grown" -gt $((size_after * 12 / 10)) ] || fail "the store did not grow enough to test: $size_after -> $grown"
+# 3. caltrace serve has the store open: asked, it steps aside, and answers from the compacted store
+grow() { # FIRST: more registrations, then the store must have grown by a fifth since its last compaction
+	records "$1" $((N * 2)) >"$WORK/more.ndjson"
+	ct lab import-records "$WORK/more.ndjson" >/dev/null 2>&1 || fail "import-records ($1)"
+	ct lab index >/dev/null || fail "caltrace index ($1)"
+	grown=$(size lab)
+	[ "$grown" -gt $(($(cat "$WORK/lab/data/compacted") * 12 / 10)) ] || fail "the store did not grow enough to test: $grown"
+}
+grow 100001
 web_port=$((BASE + 9))
 "$CT" --home "$WORK/lab" serve --listen "127.0.0.1:$web_port" 2>>"$WORK/serve.log" &
-SERVE=$!
-PID[serve]=$SERVE # killed on exit, whatever happens
+PID[serve]=$! # killed on exit, whatever happens
 wait_until 10 port_busy "$web_port" || fail "caltrace serve did not start: $(cat "$WORK/serve.log")"
+api() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$web_port/api/v1/instruments/CP-100017"; }
+[ "$(api)" = 200 ] || fail "caltrace serve does not answer before: $(api)"
 start lab
-wait_until 20 logged lab 'not compacted: another process has it open' || fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
-sleep 3
-[ "$(compactions lab)" = 1 ] || fail "the node compacted beside caltrace serve"
-[ "$(grep -c 'not compacted' "$WORK/lab.log")" = 1 ] || fail "the refusal was logged more than once"
-[ "$(size lab)" = "$grown" ] || fail "the store changed while caltrace serve had it open"
-kill "$SERVE"
-wait "$SERVE" 2>/dev/null || true
+wait_until 30 eval '[ "$(compactions lab)" = 2 ]' || fail "the node did not compact beside caltrace serve: $(tail -5 "$WORK/lab.log"; cat "$WORK/serve.log")"
+log "beside serve: $(grep 'compacted the store' "$WORK/lab.log" | tail -1)"
+grep -q 'stepped aside' "$WORK/serve.log" || fail "caltrace serve did not say it stepped aside: $(cat "$WORK/serve.log")"
+[ "$(size lab)" -lt $((grown * 9 / 10)) ] || fail "the compaction beside serve did not shrink the store: $grown -> $(size lab)"
+[ "$(api)" = 200 ] || fail "caltrace serve does not answer after the compaction: $(api)"
+ct lab instrument register CP-AFTER --category mass --district North --owner o --mpe-rel-ppm 1000 >/dev/null 2>&1 ||
+	fail "the lab cannot register after compacting beside serve"
+wait_until 10 eval '[ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$web_port/api/v1/instruments/CP-AFTER")" = 200 ]' ||
+	fail "caltrace serve does not see what the node stored after the compaction"
+stop lab
+kill "${PID[serve]}"
+wait "${PID[serve]}" 2>/dev/null || true
 unset "PID[serve]"
-wait_until 30 eval '[ "$(compactions lab)" = 2 ]' || fail "the node did not compact once caltrace serve was gone"
-log "after serve: $(grep 'compacted the store' "$WORK/lab.log" | tail -1)"
-[ "$(size lab)" -lt $((grown * 9 / 10)) ] || fail "the second compaction did not shrink the store: $grown -> $(size lab)"
+[ -e "$WORK/lab/data/compact.want" ] && fail "the request to step aside was left behind"
+
+# 4. a process that has the store open and does not step aside (a lock on lock.mdb, as
+#    LMDB takes it): refused, said once, the store unchanged; compacted once it is gone
+grow 200001
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 0)
+print("held", flush=True)
+time.sleep(600)' "$WORK/lab/data/lock.mdb" >"$WORK/holder.out" &
+PID[holder]=$!
+wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
+start lab
+wait_until 40 logged lab 'not compacted: another process has it open and did not step aside' ||
+	fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
+[ "$(compactions lab)" = 2 ] || fail "the node compacted beside a process that has the store open"
+[ "$(size lab)" = "$grown" ] || fail "the store changed while another process had it open"
+[ -e "$WORK/lab/data/compact.want" ] && fail "the node did not withdraw its request"
+kill "${PID[holder]}"
+wait "${PID[holder]}" 2>/dev/null || true
+unset "PID[holder]"
+wait_until 30 eval '[ "$(compactions lab)" = 3 ]' || fail "the node did not compact once the other process was gone"
+[ "$(grep -c 'did not step aside' "$WORK/lab.log")" = 1 ] || fail "the refusal was logged more than once"
 stop lab
 check_store lab
 
-# 4. compact = off: a grown store stays as it is
+# 5. compact = off: a grown store stays as it is
 records 300001 $((N * 2)) >"$WORK/more2.ndjson"
 ct lab import-records "$WORK/more2.ndjson" >/dev/null 2>&1 || fail "import-records (more2)"
 echo 'compact = off' >>"$WORK/lab/config"
@@ -104,6 +135,6 @@ grown=$(size lab)
 start lab
 sleep 4
 stop lab
-[ "$(compactions lab)" = 2 ] || fail "the node compacted with compact = off"
+[ "$(compactions lab)" = 3 ] || fail "the node compacted with compact = off"
 [ "$(size lab)" = "$grown" ] || fail "the store changed size with compact = off: $grown -> $(size lab)"
 log "ok"

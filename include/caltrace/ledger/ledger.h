@@ -124,6 +124,28 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
  */
 uint64_t ct_ledger_compacted_bytes(const ct_ledger *l);
 
+/*
+ * ct_ledger_compact_live, and when another process has the store open,
+ * asks it to step aside: dir/compact.want, which ct_ledger_step_aside in
+ * that process sees. The caller tries again shortly (the other process
+ * looks about once a second); ct_ledger_compact_unwant withdraws the
+ * request when the caller gives up. The file is removed whenever this
+ * call is not refused.
+ */
+int ct_ledger_compact_ask(ct_ledger *l, const ct_compact_opts *opts, ct_compact_info *info);
+void ct_ledger_compact_unwant(ct_ledger *l);
+
+/*
+ * For a process that keeps the store open for long (caltrace serve): when a
+ * compaction asked for it (a fresh dir/compact.want), waits for this
+ * process's transactions to end (new ones wait meanwhile), closes the
+ * environment until the request is gone (at most max_wait_ms), then opens
+ * the store again in the same handle. Returns 1 when it stepped aside, 0
+ * when not asked (or transactions stayed open: asked again later), CT_EIO
+ * when the store could not be opened again (l is then unusable).
+ */
+int ct_ledger_step_aside(ct_ledger *l, unsigned max_wait_ms);
+
 /* False after a live compaction could not open the store again (l is then unusable). */
 bool ct_ledger_is_open(const ct_ledger *l);
 
