@@ -115,9 +115,10 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 	if (err == 0) {
 		c->failed_at = 0;
 		c->refused_said = false;
-		LOG(LOG_INFO, "compacted the store in %.1f s: %.1f MB, was %.1f MB (%llu records)", seconds,
-		    (double)info->bytes_after / 1e6, (double)info->bytes_before / 1e6,
-		    (unsigned long long)info->records);
+		LOG(LOG_INFO,
+		    "compacted the store in %.1f s: %.1f MB, was %.1f MB (%llu records; reads held back %.1f ms)",
+		    seconds, (double)info->bytes_after / 1e6, (double)info->bytes_before / 1e6,
+		    (unsigned long long)info->records, info->held_ms);
 		return;
 	}
 	if (!ct_ledger_is_open(n->ledger)) {

@@ -621,6 +621,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	struct names *names = NULL;
 	char tmp[4200], data[4200], from[4300];
 	struct stat st;
+	struct timespec t0, t1;
 	bool locked = false, renamed = false;
 	int err, waited;
 
@@ -681,6 +682,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 		goto done;
 	/* no new transaction from here; the open ones end */
 	pthread_mutex_lock(&l->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	l->swapping = true;
 	for (waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
 		struct timespec ts = {0, 1000000L};
@@ -700,7 +702,9 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 		locked = false; /* the old environment's close released the write lock */
 	l->swapping = false;
 	pthread_cond_broadcast(&l->swapped);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_unlock(&l->lock);
+	info->held_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (renamed && l->env)
 		record_compacted(l->dir, info->bytes_after);
 done:

@@ -2,7 +2,8 @@
  * caltrace/ledger/home.h - a node home (docs/DESIGN.md section 10):
  *   key       secret key, mode 0600
  *   key.pub   public key, 64 hex digits
- *   config    "name = value" lines: name, listen, network, peer (repeated)
+ *   config    "name = value" lines: name, listen, network, peer (repeated), map_max,
+ *             compact, compact_min, compact_quiet, compact_growth
  *   data/     the LMDB store
  *   caltraced.sock  the running node's control socket (ct_home_control_path)
  */
@@ -32,7 +33,7 @@ typedef struct ct_config {
 
 #define CT_COMPACT_MIN	  ((uint64_t)64 << 20)
 #define CT_COMPACT_QUIET  60
-#define CT_COMPACT_GROWTH 20
+#define CT_COMPACT_GROWTH 15
 
 /*
  * Reads DIR/config. Unknown names and malformed lines are errors naming

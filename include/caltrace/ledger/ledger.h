@@ -83,6 +83,7 @@ typedef struct ct_compact_info {
 	uint64_t bytes_before, bytes_after; /* data.mdb's size */
 	uint64_t records;		    /* records copied, every database's */
 	unsigned databases;
+	double held_ms; /* ct_ledger_compact_live: how long new transactions of the process waited */
 } ct_compact_info;
 
 /*
