@@ -117,7 +117,7 @@ start lab
 wait_until 40 logged lab 'not compacted: another process has it open and did not step aside' ||
 	fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
 [ "$(compactions lab)" = 2 ] || fail "the node compacted beside a process that has the store open"
-[ "$(size lab)" = "$grown" ] || fail "the store changed while another process had it open"
+[ "$(size lab)" -ge "$grown" ] || fail "the store shrank while another process had it open: $grown -> $(size lab)"
 [ -e "$WORK/lab/data/compact.want" ] && fail "the node did not withdraw its request"
 kill "${PID[holder]}"
 wait "${PID[holder]}" 2>/dev/null || true
@@ -136,5 +136,5 @@ start lab
 sleep 4
 stop lab
 [ "$(compactions lab)" = 3 ] || fail "the node compacted with compact = off"
-[ "$(size lab)" = "$grown" ] || fail "the store changed size with compact = off: $grown -> $(size lab)"
+[ "$(size lab)" -ge "$grown" ] || fail "the store shrank with compact = off: $grown -> $(size lab)"
 log "ok"
