@@ -574,7 +574,7 @@ done:
  * to open the store; closing the old environment drops this process's locks
  * on lock.mdb (the write lock too), and opening the new one takes them again.
  */
-static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renamed)
+static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renamed, int *old_fd)
 {
 	static const uint8_t zero[8];
 	ct_ledger_opts o = {.no_sync = l->no_sync};
@@ -586,6 +586,12 @@ static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renam
 	    pwrite(l->lock_fd, zero, sizeof(zero), 0) != (ssize_t)sizeof(zero))
 		return ct_error_set(CT_EIO, "cannot reset %s/lock.mdb: %s (nothing was changed)", l->dir,
 				    strerror(errno));
+	/*
+	 * The old file's last descriptor is kept past the swap: freeing a large
+	 * file's blocks when its last reference goes takes a while, and readers
+	 * need not wait for it.
+	 */
+	*old_fd = open(data, O_RDONLY | O_CLOEXEC);
 	if (rename(from, data) != 0) {
 		err = ct_error_set(CT_EIO, "cannot put the compacted copy in place of %s: %s (nothing was changed)",
 				   data, strerror(errno));
@@ -621,7 +627,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	struct stat st;
 	struct timespec t0, t1;
 	bool locked = false, renamed = false;
-	int err, waited;
+	int err, waited, old_fd = -1;
 
 	if (!info)
 		info = &local;
@@ -695,7 +701,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 				   "put in place (nothing was changed)",
 				   SWAP_WAIT_MS / 1000);
 	else
-		err = swap_in(l, from, data, &renamed);
+		err = swap_in(l, from, data, &renamed, &old_fd);
 	if (renamed)
 		locked = false; /* the old environment's close released the write lock */
 	l->swapping = false;
@@ -703,6 +709,8 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_unlock(&l->lock);
 	info->held_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (old_fd >= 0)
+		close(old_fd);
 	/*
 	 * In place. Synced after the readers go on: a crash before the sync finds
 	 * the old store or the compacted one, the same records either way.
