@@ -45,6 +45,12 @@ int ct__txn_begin(ct_ledger *l, unsigned flags, MDB_txn **out)
 		pthread_mutex_lock(&l->lock);
 		while (l->swapping)
 			pthread_cond_wait(&l->swapped, &l->lock);
+		if (!l->env) { /* a compaction put its copy in place and could not open it again */
+			pthread_mutex_unlock(&l->lock);
+			return ct_error_set(CT_EIO, "the store in %s is closed: it could not be opened again after "
+						    "a compaction (open it again)",
+					    l->dir);
+		}
 		l->active++;
 		pthread_mutex_unlock(&l->lock);
 		rc = mdb_txn_begin(l->env, NULL, flags, out);
