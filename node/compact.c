@@ -53,8 +53,13 @@ void compact_poll(struct node *n)
 	struct node_compact *c = &n->cmp;
 	uint64_t now = node_now(n), bytes, base, min, growth;
 
-	if (n->cfg.compact_off || n->stopping || c->running)
+	if ((n->cfg.compact_off && !c->asked) || n->stopping || c->running)
 		return;
+	if (c->asked) {
+		if (ingest_compact_start(n))
+			c->running = true; /* logged by the control socket's request */
+		return;
+	}
 	/* quiet: no entry stored; other writes (witnessed notes) come and go, and only have to wait */
 	if (n->ing.appended != c->appended || !c->quiet_since) {
 		c->appended = n->ing.appended;
@@ -84,6 +89,19 @@ void compact_poll(struct node *n)
 		LOG(LOG_INFO, "compacting the store: %.1f MB, never compacted", (double)bytes / 1e6);
 }
 
+/* What the finished compaction did, for the control socket's status. */
+static void finished(struct node_compact *c, int err, const char *detail, const ct_compact_info *info,
+		     double seconds)
+{
+	c->done++;
+	c->last_err = err;
+	snprintf(c->last_detail, sizeof(c->last_detail), "%s", err ? detail : "");
+	c->last = *info;
+	c->last_seconds = seconds;
+	c->asked = false;
+	c->asked_at = 0;
+}
+
 void compact_done(struct node *n, int err, const char *detail, const ct_compact_info *info, double seconds)
 {
 	struct node_compact *c = &n->cmp;
@@ -101,7 +119,9 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 			c->asked_at = now;
 		if (now - c->asked_at < ASK_MS)
 			return;
-		c->asked_at = 0;
+		finished(c, err,
+			 "another process has the store open and did not step aside (a command still running?)",
+			 info, seconds);
 		c->quiet_since = now;
 		ct_ledger_compact_unwant(n->ledger);
 		if (!c->refused_said)
@@ -110,7 +130,7 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 		c->refused_said = true;
 		return;
 	}
-	c->asked_at = 0;
+	finished(c, err, detail, info, seconds);
 	c->quiet_since = now;
 	if (err == 0) {
 		c->failed_at = 0;
@@ -128,4 +148,14 @@ void compact_done(struct node *n, int err, const char *detail, const ct_compact_
 	}
 	c->failed_at = now;
 	LOG(LOG_WARN, "the store is not compacted: %s (it is as it was; trying again later)", detail);
+}
+
+uint64_t compact_ask(struct node *n)
+{
+	struct node_compact *c = &n->cmp;
+
+	if (!c->asked && !c->running)
+		LOG(LOG_INFO, "compacting the store: asked through the control socket");
+	c->asked = true;
+	return c->done;
 }

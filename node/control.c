@@ -95,6 +95,24 @@ static json_t *peer_json(struct node *n, struct slot *s, struct conn *c)
 	return o;
 }
 
+/* The store's compactions (compact.c): how many finished, and what the last did. */
+static json_t *compaction_json(struct node *n)
+{
+	const struct node_compact *c = &n->cmp;
+	json_t *o = json_pack("{s:I, s:b, s:b}", "done", (json_int_t)c->done, "running", c->running, "asked",
+			      c->asked);
+
+	if (c->done && c->last_err == 0)
+		json_object_set_new(o, "last",
+				    json_pack("{s:b, s:I, s:I, s:I, s:f, s:f}", "ok", 1, "bytes_before",
+					      (json_int_t)c->last.bytes_before, "bytes_after",
+					      (json_int_t)c->last.bytes_after, "records", (json_int_t)c->last.records,
+					      "seconds", c->last_seconds, "held_ms", c->last.held_ms));
+	else if (c->done)
+		json_object_set_new(o, "last", json_pack("{s:b, s:s}", "ok", 0, "error", c->last_detail));
+	return o;
+}
+
 static json_t *status_json(struct node *n)
 {
 	json_t *o = json_object(), *peers = json_array(), *ing;
@@ -118,6 +136,7 @@ static json_t *status_json(struct node *n)
 		      (json_int_t)n->ing.pending, "commits", (json_int_t)n->ing.commits, "paused", n->paused,
 		      "store_full", n->store_full);
 	json_object_set_new(o, "ingest", ing);
+	json_object_set_new(o, "compaction", compaction_json(n));
 	return o;
 }
 
@@ -168,6 +187,9 @@ static json_t *handle(struct node *n, const char *line, size_t len)
 			ans = json_pack("{s:b, s:b}", "ok", 1, "signing", 1);
 			break;
 		}
+		break;
+	case CONTROL_COMPACT:
+		ans = json_pack("{s:b, s:I}", "ok", 1, "done", (json_int_t)compact_ask(n));
 		break;
 	default:
 		ans = error_json("unknown command");

@@ -41,6 +41,8 @@ int control_req_parse(struct control_req *out, const char *line, size_t len, con
 		}
 	} else if (strcmp(cmd, "netcheckpoint-sign") == 0) {
 		out->cmd = CONTROL_NETCP_SIGN;
+	} else if (strcmp(cmd, "compact") == 0) {
+		out->cmd = CONTROL_COMPACT;
 	} else {
 		*why = "unknown command";
 		rc = -1;

@@ -16,6 +16,7 @@ enum control_cmd {
 	CONTROL_PEERS_ADD,
 	CONTROL_PEERS_REMOVE,
 	CONTROL_NETCP_SIGN,
+	CONTROL_COMPACT,
 };
 
 struct control_req {

@@ -164,6 +164,13 @@ struct node_compact {
 	uint64_t failed_at;   /* ms: the last compaction failed (0: none since the last that went through) */
 	uint64_t asked_at;    /* ms: other processes were first asked to step aside (0: not now) */
 	bool running;	      /* the writer compacts */
+	bool asked;	      /* an operator asked for one (control socket): no quiet time, no size test */
+	/* what the last compaction did (the control socket's status) */
+	uint64_t done;	      /* compactions finished, whatever their outcome */
+	int last_err;
+	char last_detail[300];
+	ct_compact_info last;
+	double last_seconds;
 	bool refused_said;    /* the store was open elsewhere, logged once until a compaction goes through */
 };
 
@@ -328,6 +335,8 @@ bool ingest_compact_start(struct node *n);
 
 /* ---- compact.c: the store compacted when quiet (docs/OPERATIONS.md, "Compacting a home") ---- */
 void compact_poll(struct node *n);
+/* An operator asks for a compaction now (control socket "compact"); returns the compactions done so far. */
+uint64_t compact_ask(struct node *n);
 void compact_done(struct node *n, int err, const char *detail, const ct_compact_info *info, double seconds);
 
 /* Stops the node (main.c): the same as a signal, with why in the log. */

@@ -252,8 +252,8 @@ static int lock_fd_alone(int fd, const char *dir)
 	if (errno == EAGAIN || errno == EACCES)
 		return ct_error_set(
 		    CT_ESTATE,
-		    "the store in %s is open in another process (caltraced, or another caltrace "
-		    "command): compacting needs it alone; stop caltraced on this home first",
+		    "the store in %s is open in another process (a caltrace command, a tool): "
+		    "compacting needs it alone; try again once it is done",
 		    dir);
 	return ct_error_set(CT_EIO, "cannot lock %s/lock.mdb: %s", dir, strerror(errno));
 }

@@ -37,6 +37,8 @@ static json_t *request_json(const struct control_req *req)
 		return json_pack("{s:s, s:s}", "cmd", "peers-remove", "key", hex);
 	case CONTROL_NETCP_SIGN:
 		return json_pack("{s:s}", "cmd", "netcheckpoint-sign");
+	case CONTROL_COMPACT:
+		return json_pack("{s:s}", "cmd", "compact");
 	}
 	return NULL;
 }
@@ -56,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	CHECK(req.cmd == CONTROL_STATUS || req.cmd == CONTROL_PEERS_ADD || req.cmd == CONTROL_PEERS_REMOVE ||
-	      req.cmd == CONTROL_NETCP_SIGN);
+	      req.cmd == CONTROL_NETCP_SIGN || req.cmd == CONTROL_COMPACT);
 	CHECK((req.cmd == CONTROL_PEERS_ADD) == (req.peer != NULL));
 	j = request_json(&req);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;

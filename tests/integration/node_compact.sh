@@ -6,11 +6,12 @@
 #    database holds the same records (lmdb-utils' mdb_dump, the node stopped), the store
 #    answers the same (digest, network index, a chain), "compacted" holds the new size;
 #  - the node goes on after it: it takes a new entry, the bureau replicates it to the
-#    same digest;
+#    same digest; `caltrace compact` beside it asks it, and says what it did;
 #  - beside caltrace serve on the same home: serve steps aside when asked, the node
 #    compacts, serve answers from the compacted store, and sees what comes after;
 #  - while another process has the store open and does not step aside, the node does
-#    not compact, says why once, and compacts once that process is gone;
+#    not compact, says why once (and `caltrace compact` says why too), and compacts
+#    once that process is gone;
 #  - 'compact = off' keeps a grown store as it is.
 . "$(dirname "$0")/node_lib.bash"
 command -v mdb_dump >/dev/null || fail "lmdb-utils (mdb_dump) is needed"
@@ -67,6 +68,12 @@ sleep 3
 start bureau
 write lab CP-NEW || fail "the lab cannot register after its node compacted the store"
 wait_until 60 same_digest lab bureau || fail "the bureau did not converge with the compacted lab"
+# `caltrace compact` beside the running node asks it, whatever the store's growth
+out=$(ct lab compact 2>&1) || fail "caltrace compact beside the running node failed: $out"
+log "$out"
+[[ $out == *"asked it to compact"*"by the running caltraced (reads held back"* ]] || fail "caltrace compact did not say the node compacted: $out"
+[ "$(compactions lab)" = 2 ] || fail "the node did not compact when asked"
+logged lab 'compacting the store: asked through the control socket' || fail "the node did not log the request"
 stop bureau
 stop lab
 grep -q 'not compacted' "$WORK/lab.log" && fail "the node logged a failure: $(grep 'not compacted' "$WORK/lab.log")"
@@ -88,7 +95,7 @@ wait_until 10 port_busy "$web_port" || fail "caltrace serve did not start: $(cat
 api() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$web_port/api/v1/instruments/CP-100017"; }
 [ "$(api)" = 200 ] || fail "caltrace serve does not answer before: $(api)"
 start lab
-wait_until 30 eval '[ "$(compactions lab)" = 2 ]' || fail "the node did not compact beside caltrace serve: $(tail -5 "$WORK/lab.log"; cat "$WORK/serve.log")"
+wait_until 30 eval '[ "$(compactions lab)" = 3 ]' || fail "the node did not compact beside caltrace serve: $(tail -5 "$WORK/lab.log"; cat "$WORK/serve.log")"
 log "beside serve: $(grep 'compacted the store' "$WORK/lab.log" | tail -1)"
 grep -q 'stepped aside' "$WORK/serve.log" || fail "caltrace serve did not say it stepped aside: $(cat "$WORK/serve.log")"
 [ "$(size lab)" -lt $((grown * 9 / 10)) ] || fail "the compaction beside serve did not shrink the store: $grown -> $(size lab)"
@@ -114,15 +121,19 @@ time.sleep(600)' "$WORK/lab/data/lock.mdb" >"$WORK/holder.out" &
 PID[holder]=$!
 wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
 start lab
+out=$(ct lab compact 2>&1) && fail "caltrace compact said the node compacted beside a holder: $out"
+log "$out"
+[[ $out == *"did not compact"*"another process has the store open and did not step aside"* ]] ||
+	fail "caltrace compact does not say why the node did not compact: $out"
 wait_until 40 logged lab 'not compacted: another process has it open and did not step aside' ||
 	fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
-[ "$(compactions lab)" = 2 ] || fail "the node compacted beside a process that has the store open"
+[ "$(compactions lab)" = 3 ] || fail "the node compacted beside a process that has the store open"
 [ "$(size lab)" -ge "$grown" ] || fail "the store shrank while another process had it open: $grown -> $(size lab)"
-[ -e "$WORK/lab/data/compact.want" ] && fail "the node did not withdraw its request"
 kill "${PID[holder]}"
 wait "${PID[holder]}" 2>/dev/null || true
 unset "PID[holder]"
-wait_until 30 eval '[ "$(compactions lab)" = 3 ]' || fail "the node did not compact once the other process was gone"
+wait_until 60 eval '[ "$(compactions lab)" = 4 ]' || fail "the node did not compact once the other process was gone"
+[ -e "$WORK/lab/data/compact.want" ] && fail "the node left its request to step aside behind"
 [ "$(grep -c 'did not step aside' "$WORK/lab.log")" = 1 ] || fail "the refusal was logged more than once"
 stop lab
 check_store lab
@@ -135,6 +146,6 @@ grown=$(size lab)
 start lab
 sleep 4
 stop lab
-[ "$(compactions lab)" = 3 ] || fail "the node compacted with compact = off"
+[ "$(compactions lab)" = 4 ] || fail "the node compacted with compact = off"
 [ "$(size lab)" -ge "$grown" ] || fail "the store shrank with compact = off: $grown -> $(size lab)"
 log "ok"

@@ -2,8 +2,9 @@
 # Compacting a home (docs/OPERATIONS.md, "Compacting a home"). A lab's home whose
 # databases took their records at random places (registrations of shuffled ids, a
 # retirement of some, the network index folded, the bureau's feed replicated):
-#  - `caltrace compact` is refused while the lab's caltraced runs, naming what to do,
-#    and the store's records are unchanged;
+#  - `caltrace compact` is refused while another process has the store open, naming
+#    why, and the store's records are unchanged (beside a running caltraced it asks the
+#    node instead: node_compact.sh);
 #  - with the node stopped, the file shrinks, and every database holds the same
 #    records as before, read by lmdb-utils' own mdb_dump; digest, check, the network
 #    index's root and an instrument's chain are unchanged; the file keeps its owner
@@ -42,14 +43,23 @@ state() { # NAME: what the store answers
 	ct "$1" chain CP-17 --at 2026-01-01 2>&1 || true
 }
 
-start lab
+# another process with the store open (LMDB's read lock on lock.mdb, held by a tool): refused
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 0)
+print("held", flush=True)
+time.sleep(600)' "$WORK/lab/data/lock.mdb" >"$WORK/holder.out" &
+PID[holder]=$!
+wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
 dump lab >"$WORK/before.dump"
 size_before=$(stat -c %s "$WORK/lab/data/data.mdb")
-out=$(ct lab compact 2>&1) && fail "compact ran beside a running caltraced: $out"
-[[ $out == *"open in another process"*"stop caltraced"* ]] || fail "the refusal does not say what to do: $out"
+out=$(ct lab compact 2>&1) && fail "compact ran beside a process that has the store open: $out"
+[[ $out == *"open in another process"*"needs it alone"* ]] || fail "the refusal does not say why: $out"
 dump lab | cmp -s - "$WORK/before.dump" || fail "a refused compact changed the store"
 ls -d "$WORK"/lab/data/compact-* >/dev/null 2>&1 && fail "a refused compact left a copy behind"
-stop lab
+kill "${PID[holder]}"
+wait "${PID[holder]}" 2>/dev/null || true
+unset "PID[holder]"
 
 state lab >"$WORK/state.before"
 dump lab >"$WORK/before.dump"
