@@ -685,6 +685,14 @@ int ct_backup_restore(const char *path, const char *home, const ct_restore_opts 
 	    (err = place_key(&rs, opts, info)) < 0 ||
 	    (err = check_store(&rs, info, !(opts && opts->trust_backup))) < 0)
 		goto done;
+	{
+		char file[4400];
+
+		/* a backup holds a full-page copy (ct__store_copy_full): the restored store starts compacted */
+		snprintf(file, sizeof(file), "%s/data.mdb", data);
+		if (stat(file, &st) == 0)
+			ct__record_compacted(data, (uint64_t)st.st_size);
+	}
 	if ((err = home_free(home)) < 0)
 		goto done;
 	if (rename(rs.dir, home) != 0) {

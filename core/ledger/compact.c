@@ -432,7 +432,7 @@ static int take_owner(const char *copy, const struct stat *st, const char *data)
  */
 #define COMPACTED_FILE "compacted"
 
-static void record_compacted(const char *dir, uint64_t bytes)
+void ct__record_compacted(const char *dir, uint64_t bytes)
 {
 	char path[4200], tmp[4300];
 	FILE *f;
@@ -549,7 +549,7 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 	}
 	/* in place: a crash from here on finds the compacted store, complete and on disk */
 	if ((err = sync_dir(dir)) == 0)
-		record_compacted(dir, info->bytes_after);
+		ct__record_compacted(dir, info->bytes_after);
 done:
 	if (c.dst_txn)
 		mdb_txn_abort(c.dst_txn);
@@ -718,7 +718,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	if (renamed && err == 0)
 		err = sync_dir(l->dir);
 	if (renamed && l->env)
-		record_compacted(l->dir, info->bytes_after);
+		ct__record_compacted(l->dir, info->bytes_after);
 done:
 	if (c.dst_txn)
 		mdb_txn_abort(c.dst_txn);

@@ -182,6 +182,13 @@ void ct__map_maybe_grow(ct_ledger *l);
  */
 int ct__store_copy_full(ct_ledger *l, MDB_txn *src, const char *dir, uint64_t *records);
 
+/*
+ * Records dir/data.mdb's size as the size right after a compaction
+ * (dir/compacted, compact.c): by compactions, and by a restore, whose
+ * store is a backup's full-page copy. Best effort.
+ */
+void ct__record_compacted(const char *dir, uint64_t bytes);
+
 /* Holds the map still (no resize) while the caller touches its pages directly. */
 void ct__map_hold(ct_ledger *l);
 void ct__map_release(ct_ledger *l);

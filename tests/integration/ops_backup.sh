@@ -132,6 +132,10 @@ grep -q '^caltrace-backup/key$' "$WORK/mid.list" && fail "the key is in a backup
 grep -q "check: ok, $mid_entries entries verified" "$WORK/restore.out" || fail "restore did not check: $(cat "$WORK/restore.out")"
 [ "$(digest restored)" = "$mid_digest" ] || fail "the restored digest is not the backup's"
 ct restored check >/dev/null || fail "the restored store fails its check"
+# a backup holds a full-page copy: the restored store counts as compacted (caltraced compacts it
+# only once it grows: docs/OPERATIONS.md, "Compacting a home")
+[ "$(cat "$WORK/restored/data/compacted" 2>/dev/null)" = "$(stat -c %s "$WORK/restored/data/data.mdb")" ] ||
+	fail "the restored store's size after compaction is not recorded"
 # that digest is the bureau's own state at those feed sizes
 install -m 600 "$WORK/bureau/key" "$WORK/restored/key" # status reads the key: the operator puts it in place
 ct restored status --json >"$WORK/rs.json"
