@@ -597,8 +597,7 @@ static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renam
 				   data, strerror(errno));
 		/* this process still uses the region: it must stay valid for it and for others */
 		if (pwrite(l->lock_fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic))
-			return ct_error_set(CT_EIO, "%s; and cannot restore %s/lock.mdb: %s", ct_error_last(), l->dir,
-					    strerror(errno));
+			return ct_error_wrap(CT_EIO, "cannot restore %s/lock.mdb either (%s)", l->dir, strerror(errno));
 		return err;
 	}
 	*renamed = true;
