@@ -382,6 +382,35 @@ static int write_copy(ct_ledger *l, struct copy *c, const char *tmp, struct name
 	return 0;
 }
 
+/*
+ * Writes the compacted copy of l's store into a new directory beside it
+ * (its path in tmp, empty when none was made), removing the copies a
+ * crashed compaction left; the copy's environment and both transactions
+ * are closed on return, whatever happened.
+ */
+static int make_copy(ct_ledger *l, struct copy *c, char tmp[static 4200], struct names *names)
+{
+	int err;
+
+	remove_stale(l->dir);
+	snprintf(tmp, 4200, "%s/" TMP_PREFIX "XXXXXX", l->dir);
+	if (!mkdtemp(tmp)) {
+		tmp[0] = '\0';
+		return ct_error_set(CT_EIO, "cannot create a directory in %s for the compacted copy: %s", l->dir,
+				    strerror(errno));
+	}
+	err = write_copy(l, c, tmp, names);
+	if (c->dst_txn)
+		mdb_txn_abort(c->dst_txn);
+	if (c->src_txn)
+		mdb_txn_abort(c->src_txn);
+	if (c->dst)
+		mdb_env_close(c->dst);
+	c->dst_txn = c->src_txn = NULL;
+	c->dst = NULL;
+	return err;
+}
+
 int ct__store_copy_full(ct_ledger *l, MDB_txn *src, const char *dir, uint64_t *records)
 {
 	ct_compact_info info = {0};
@@ -499,24 +528,7 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 		err = ct_error_set(CT_ENOMEM, "out of memory compacting %s", dir);
 		goto done;
 	}
-	remove_stale(dir);
-	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "XXXXXX", dir);
-	if (!mkdtemp(tmp)) {
-		err = ct_error_set(CT_EIO, "cannot create a directory in %s for the compacted copy: %s", dir,
-				   strerror(errno));
-		tmp[0] = '\0';
-		goto done;
-	}
-	err = write_copy(l, &c, tmp, names);
-	if (c.dst_txn)
-		mdb_txn_abort(c.dst_txn);
-	if (c.src_txn)
-		mdb_txn_abort(c.src_txn);
-	c.dst_txn = c.src_txn = NULL;
-	if (c.dst)
-		mdb_env_close(c.dst);
-	c.dst = NULL;
-	if (err < 0)
+	if ((err = make_copy(l, &c, tmp, names)) < 0)
 		goto done;
 	{
 		static const uint8_t zero[8];
@@ -551,12 +563,6 @@ int ct_ledger_compact(const char *dir, const ct_compact_opts *opts, ct_compact_i
 	if ((err = sync_dir(dir)) == 0)
 		ct__record_compacted(dir, info->bytes_after);
 done:
-	if (c.dst_txn)
-		mdb_txn_abort(c.dst_txn);
-	if (c.src_txn)
-		mdb_txn_abort(c.src_txn);
-	if (c.dst)
-		mdb_env_close(c.dst);
 	remove_tmp(tmp);
 	ct_ledger_close(l); /* releases this process's locks on lock.mdb, the write lock too */
 	if (lock_fd >= 0)
@@ -568,6 +574,58 @@ done:
 #define SWAP_WAIT_MS 10000 /* how long a live compaction waits for this process's transactions to end */
 
 /*
+ * Called with l->lock held: no new transaction from here (l->swapping);
+ * waits, the lock let go meanwhile, for the open ones to end. Returns
+ * whether they did within SWAP_WAIT_MS. end_swap lets new ones go on.
+ */
+static bool hold_transactions(ct_ledger *l)
+{
+	l->swapping = true;
+	for (int waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
+		struct timespec ts = {0, 1000000L};
+
+		pthread_mutex_unlock(&l->lock);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&l->lock);
+	}
+	return l->active == 0;
+}
+
+static void end_swap(ct_ledger *l)
+{
+	l->swapping = false;
+	pthread_cond_broadcast(&l->swapped);
+}
+
+/* Closes l's environment (this process's locks on lock.mdb go with it); its map size in *map_size. */
+static void close_env(ct_ledger *l, size_t *map_size)
+{
+	MDB_envinfo ei;
+
+	mdb_env_info(l->env, &ei);
+	*map_size = ei.me_mapsize;
+	mdb_env_close(l->env);
+	l->env = NULL;
+}
+
+/* Opens the store again in l after close_env; on failure l stays closed, and why names after. */
+static int reopen(ct_ledger *l, size_t map_size, const char *after)
+{
+	ct_ledger_opts o = {.no_sync = l->no_sync, .map_size = map_size};
+	int err;
+
+	if ((err = ct__env_open(l, l->dir, &o)) < 0 || (err = ct__open_dbs(l, false)) < 0) {
+		if (l->env) {
+			mdb_env_close(l->env);
+			l->env = NULL;
+		}
+		return ct_error_wrap(CT_EIO, "the store could not be opened again %s (open the store again)",
+				     after);
+	}
+	return 0;
+}
+
+/*
  * Puts the copy from in place of data and opens l again on it. Called with
  * l->lock held, l->swapping set and nothing of this process open. The lock
  * region is reset first, as ct_ledger_compact does, for a process waiting
@@ -577,9 +635,8 @@ done:
 static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renamed, int *old_fd)
 {
 	static const uint8_t zero[8];
-	ct_ledger_opts o = {.no_sync = l->no_sync};
 	uint8_t magic[8];
-	MDB_envinfo ei;
+	size_t map_size;
 	int err;
 
 	if (pread(l->lock_fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
@@ -601,20 +658,8 @@ static int swap_in(ct_ledger *l, const char *from, const char *data, bool *renam
 		return err;
 	}
 	*renamed = true;
-	mdb_env_info(l->env, &ei);
-	o.map_size = ei.me_mapsize;
-	mdb_env_close(l->env);
-	l->env = NULL;
-	if ((err = ct__env_open(l, l->dir, &o)) < 0 || (err = ct__open_dbs(l, false)) < 0) {
-		if (l->env) {
-			mdb_env_close(l->env);
-			l->env = NULL;
-		}
-		return ct_error_wrap(CT_EIO,
-				     "the compacted store is in place, but this process could not open it again "
-				     "(open the store again)");
-	}
-	return 0;
+	close_env(l, &map_size);
+	return reopen(l, map_size, "after its compaction, which is in place");
 }
 
 int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact_info *info)
@@ -626,7 +671,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	struct stat st;
 	struct timespec t0, t1;
 	bool locked = false, renamed = false;
-	int err, waited, old_fd = -1;
+	int err, old_fd = -1;
 
 	if (!info)
 		info = &local;
@@ -652,25 +697,9 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 		err = ct_error_set(CT_ENOMEM, "out of memory compacting %s", l->dir);
 		goto done;
 	}
-	remove_stale(l->dir);
-	snprintf(tmp, sizeof(tmp), "%s/" TMP_PREFIX "XXXXXX", l->dir);
-	if (!mkdtemp(tmp)) {
-		err = ct_error_set(CT_EIO, "cannot create a directory in %s for the compacted copy: %s", l->dir,
-				   strerror(errno));
-		tmp[0] = '\0';
-		goto done;
-	}
 	/* the copy reads a snapshot while this process's readers go on; the caller writes nothing meanwhile */
 	ct__map_hold(l);
-	err = write_copy(l, &c, tmp, names);
-	if (c.dst_txn)
-		mdb_txn_abort(c.dst_txn);
-	if (c.src_txn)
-		mdb_txn_abort(c.src_txn);
-	c.dst_txn = c.src_txn = NULL;
-	if (c.dst)
-		mdb_env_close(c.dst);
-	c.dst = NULL;
+	err = make_copy(l, &c, tmp, names);
 	ct__map_release(l);
 	if (err < 0)
 		goto done;
@@ -686,15 +715,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	/* no new transaction from here; the open ones end */
 	pthread_mutex_lock(&l->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	l->swapping = true;
-	for (waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
-		struct timespec ts = {0, 1000000L};
-
-		pthread_mutex_unlock(&l->lock);
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&l->lock);
-	}
-	if (l->active > 0)
+	if (!hold_transactions(l))
 		err = ct_error_set(CT_ESTATE,
 				   "transactions of this process stayed open for %d s: the compacted copy was not "
 				   "put in place (nothing was changed)",
@@ -703,8 +724,7 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 		err = swap_in(l, from, data, &renamed, &old_fd);
 	if (renamed)
 		locked = false; /* the old environment's close released the write lock */
-	l->swapping = false;
-	pthread_cond_broadcast(&l->swapped);
+	end_swap(l);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pthread_mutex_unlock(&l->lock);
 	info->held_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -719,12 +739,6 @@ int ct_ledger_compact_live(ct_ledger *l, const ct_compact_opts *opts, ct_compact
 	if (renamed && l->env)
 		ct__record_compacted(l->dir, info->bytes_after);
 done:
-	if (c.dst_txn)
-		mdb_txn_abort(c.dst_txn);
-	if (c.src_txn)
-		mdb_txn_abort(c.src_txn);
-	if (c.dst)
-		mdb_env_close(c.dst);
 	remove_tmp(tmp);
 	if (locked)
 		lock_fd_shared(l->lock_fd);
@@ -793,47 +807,26 @@ int ct_ledger_compact_ask(ct_ledger *l, const ct_compact_opts *opts, ct_compact_
 
 int ct_ledger_step_aside(ct_ledger *l, unsigned max_wait_ms)
 {
-	ct_ledger_opts o = {.no_sync = l->no_sync};
-	MDB_envinfo ei;
-	unsigned waited;
-	int err;
+	size_t map_size;
+	int err = 1;
 
 	if (!l->env || !want_fresh(l))
 		return 0;
 	pthread_mutex_lock(&l->lock);
-	l->swapping = true;
-	for (waited = 0; l->active > 0 && waited < SWAP_WAIT_MS; waited++) {
-		struct timespec ts = {0, 1000000L};
-
-		pthread_mutex_unlock(&l->lock);
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&l->lock);
-	}
-	if (l->active > 0) { /* busy: asked again at the next call */
-		l->swapping = false;
-		pthread_cond_broadcast(&l->swapped);
+	if (!hold_transactions(l)) { /* busy: asked again at the next call */
+		end_swap(l);
 		pthread_mutex_unlock(&l->lock);
 		return 0;
 	}
-	mdb_env_info(l->env, &ei);
-	o.map_size = ei.me_mapsize;
-	mdb_env_close(l->env); /* this process's locks on lock.mdb go with it */
-	l->env = NULL;
-	for (waited = 0; want_fresh(l) && waited < max_wait_ms; waited += 20) {
+	close_env(l, &map_size);
+	for (unsigned waited = 0; want_fresh(l) && waited < max_wait_ms; waited += 20) {
 		struct timespec ts = {0, 20 * 1000000L};
 
 		nanosleep(&ts, NULL);
 	}
-	if ((err = ct__env_open(l, l->dir, &o)) < 0 || (err = ct__open_dbs(l, false)) < 0) {
-		if (l->env) {
-			mdb_env_close(l->env);
-			l->env = NULL;
-		}
-		err = ct_error_wrap(CT_EIO, "the store could not be opened again after stepping aside for a "
-					    "compaction (open the store again)");
-	}
-	l->swapping = false;
-	pthread_cond_broadcast(&l->swapped);
+	if (reopen(l, map_size, "after stepping aside for a compaction") < 0)
+		err = CT_EIO;
+	end_swap(l);
 	pthread_mutex_unlock(&l->lock);
-	return err < 0 ? err : 1;
+	return err;
 }

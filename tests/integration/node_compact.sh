@@ -113,13 +113,7 @@ unset "PID[serve]"
 # 4. a process that has the store open and does not step aside (a lock on lock.mdb, as
 #    LMDB takes it): refused, said once, the store unchanged; compacted once it is gone
 grow 200001
-python3 -c 'import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 0)
-print("held", flush=True)
-time.sleep(600)' "$WORK/lab/data/lock.mdb" >"$WORK/holder.out" &
-PID[holder]=$!
-wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
+hold_store lab
 start lab
 out=$(ct lab compact 2>&1) && fail "caltrace compact said the node compacted beside a holder: $out"
 log "$out"
@@ -129,9 +123,7 @@ wait_until 40 logged lab 'not compacted: another process has it open and did not
 	fail "the node did not say why it does not compact: $(tail -5 "$WORK/lab.log")"
 [ "$(compactions lab)" = 3 ] || fail "the node compacted beside a process that has the store open"
 [ "$(size lab)" -ge "$grown" ] || fail "the store shrank while another process had it open: $grown -> $(size lab)"
-kill "${PID[holder]}"
-wait "${PID[holder]}" 2>/dev/null || true
-unset "PID[holder]"
+release_store
 wait_until 60 eval '[ "$(compactions lab)" = 4 ]' || fail "the node did not compact once the other process was gone"
 [ -e "$WORK/lab/data/compact.want" ] && fail "the node left its request to step aside behind"
 [ "$(grep -c 'did not step aside' "$WORK/lab.log")" = 1 ] || fail "the refusal was logged more than once"

@@ -168,3 +168,20 @@ check_store() { ct "$1" check >/dev/null || fail "$1: store check failed"; }
 
 # logged NAME PATTERN: NAME's log has a line matching PATTERN (grep -E)
 logged() { grep -Eq -- "$2" "$WORK/$1.log"; }
+
+# hold_store NAME: a process that has NAME's store open the way LMDB marks it (a read lock on byte
+# 0 of lock.mdb) and never lets go, as a tool might; release_store ends it
+hold_store() {
+	python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_SH, 1, 0)
+print("held", flush=True)
+time.sleep(600)' "$WORK/$1/data/lock.mdb" >"$WORK/holder.out" &
+	PID[holder]=$!
+	wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
+}
+release_store() {
+	kill "${PID[holder]}"
+	wait "${PID[holder]}" 2>/dev/null || true
+	unset "PID[holder]"
+}

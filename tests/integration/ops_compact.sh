@@ -44,22 +44,14 @@ state() { # NAME: what the store answers
 }
 
 # another process with the store open (LMDB's read lock on lock.mdb, held by a tool): refused
-python3 -c 'import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR)
-fcntl.lockf(fd, fcntl.LOCK_SH, 1, 0)
-print("held", flush=True)
-time.sleep(600)' "$WORK/lab/data/lock.mdb" >"$WORK/holder.out" &
-PID[holder]=$!
-wait_until 10 grep -q held "$WORK/holder.out" || fail "the lock holder did not start"
+hold_store lab
 dump lab >"$WORK/before.dump"
 size_before=$(stat -c %s "$WORK/lab/data/data.mdb")
 out=$(ct lab compact 2>&1) && fail "compact ran beside a process that has the store open: $out"
 [[ $out == *"open in another process"*"needs it alone"* ]] || fail "the refusal does not say why: $out"
 dump lab | cmp -s - "$WORK/before.dump" || fail "a refused compact changed the store"
 ls -d "$WORK"/lab/data/compact-* >/dev/null 2>&1 && fail "a refused compact left a copy behind"
-kill "${PID[holder]}"
-wait "${PID[holder]}" 2>/dev/null || true
-unset "PID[holder]"
+release_store
 
 state lab >"$WORK/state.before"
 dump lab >"$WORK/before.dump"

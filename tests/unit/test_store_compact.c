@@ -142,44 +142,64 @@ static void test_same_records(void **state)
 	fixture_free(&f);
 }
 
-static void test_refused_while_open(void **state)
-{
-	struct fixture f;
-	ct_buf before = {0}, after = {0};
-	int to_child[2], from_child[2], status;
-	char dir[4200], c;
+/* A child process that holds the store open until told to let go. */
+struct holder {
+	int to_child[2], from_child[2];
 	pid_t pid;
+};
 
-	(void)state;
-	build_closed(&f, dir);
-	dump(dir, &before);
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) { /* holds the store open until told */
+static void hold_open(struct holder *h, const char *dir, bool read_only)
+{
+	char c;
+
+	assert_int_equal(pipe(h->to_child), 0);
+	assert_int_equal(pipe(h->from_child), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		ct_ledger_opts ro = {.read_only = true};
 		ct_ledger *l = NULL;
 
-		if (ct_ledger_open(&l, dir, NULL) < 0 || write(from_child[1], "o", 1) != 1)
+		if (ct_ledger_open(&l, dir, read_only ? &ro : NULL) < 0 || write(h->from_child[1], "o", 1) != 1)
 			_exit(1);
-		if (read(to_child[0], &c, 1) != 1)
+		if (read(h->to_child[0], &c, 1) != 1)
 			_exit(1);
 		ct_ledger_close(l);
 		_exit(0);
 	}
-	assert_int_equal(read(from_child[0], &c, 1), 1);
+	assert_int_equal(read(h->from_child[0], &c, 1), 1);
+}
+
+static void let_go(struct holder *h)
+{
+	int status;
+
+	assert_int_equal(write(h->to_child[1], "x", 1), 1);
+	assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(h->to_child[0]);
+	close(h->to_child[1]);
+	close(h->from_child[0]);
+	close(h->from_child[1]);
+}
+
+static void test_refused_while_open(void **state)
+{
+	struct fixture f;
+	ct_buf before = {0}, after = {0};
+	struct holder h;
+	char dir[4200];
+
+	(void)state;
+	build_closed(&f, dir);
+	dump(dir, &before);
+	hold_open(&h, dir, false);
 	assert_int_equal(ct_ledger_compact(dir, NULL, NULL), CT_ESTATE);
 	assert_non_null(strstr(ct_error_last(), "another process"));
-	assert_int_equal(write(to_child[1], "x", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	let_go(&h);
 	dump(dir, &after);
 	assert_int_equal(after.len, before.len);
 	assert_memory_equal(after.ptr, before.ptr, before.len);
-	close(to_child[0]);
-	close(to_child[1]);
-	close(from_child[0]);
-	close(from_child[1]);
 	ct_buf_free(&before);
 	ct_buf_free(&after);
 	fixture_free(&f);
@@ -370,36 +390,18 @@ static void test_live_refused_while_open(void **state)
 {
 	struct fixture f;
 	ct_buf before = {0}, after = {0};
-	int to_child[2], from_child[2], status;
+	struct holder h;
 	uint64_t checked = 0;
-	char dir[4200], c;
-	pid_t pid;
+	char dir[4200];
 
 	(void)state;
 	build_closed(&f, dir);
 	dump(dir, &before);
 	ts_reopen(&f.s, NULL);
-	assert_int_equal(pipe(to_child), 0);
-	assert_int_equal(pipe(from_child), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) { /* holds the store open until told */
-		ct_ledger_opts ro = {.read_only = true};
-		ct_ledger *l = NULL;
-
-		if (ct_ledger_open(&l, dir, &ro) < 0 || write(from_child[1], "o", 1) != 1)
-			_exit(1);
-		if (read(to_child[0], &c, 1) != 1)
-			_exit(1);
-		ct_ledger_close(l);
-		_exit(0);
-	}
-	assert_int_equal(read(from_child[0], &c, 1), 1);
+	hold_open(&h, dir, true);
 	assert_int_equal(ct_ledger_compact_live(f.s.l, NULL, NULL), CT_ESTATE);
 	assert_non_null(strstr(ct_error_last(), "another process"));
-	assert_int_equal(write(to_child[1], "x", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	let_go(&h);
 	/* the refusal dropped none of this process's locks: others still see the store open */
 	assert_true(store_held(dir));
 	CT_OK_OR_FAIL(ts_check(f.s.l, &checked));
@@ -409,10 +411,6 @@ static void test_live_refused_while_open(void **state)
 	dump(dir, &after);
 	assert_int_equal(after.len, before.len);
 	assert_memory_equal(after.ptr, before.ptr, before.len);
-	close(to_child[0]);
-	close(to_child[1]);
-	close(from_child[0]);
-	close(from_child[1]);
 	ct_buf_free(&before);
 	ct_buf_free(&after);
 	ts_reopen(&f.s, NULL);
