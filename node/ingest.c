@@ -8,6 +8,7 @@
  * too much waiting is not read; with too much waiting overall no wants go
  * out. The writer's own work is ingest_write.c.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,6 +578,8 @@ static void after_write(uv_work_t *w, int status)
 		return;
 	}
 	n->ing.commits++;
+	n->ing.rate = n->ing.rate * exp2(-(double)(uv_now(n->loop) - n->ing.last_end) / 1000.0) + (double)wb->entries;
+	n->ing.last_end = uv_now(n->loop);
 	metrics_commit(wb->committed - wb->started, wb->err != 0);
 	LOG(LOG_DEBUG,
 	    "write: %llu entries, waited %.1f ms, ingest %.1f ms (cpu %.1f), commit %.1f ms (cpu %.1f)",
@@ -616,19 +619,34 @@ static void after_write(uv_work_t *w, int status)
 }
 
 /*
- * Whether the writer should run: enough verified entries head the queue
- * to be worth a commit (each costs an fsync), or everything queued is
- * verified (nothing more is coming soon, or the queue is full).
+ * Whether the writer should run: 2 when enough verified entries head the
+ * queue to be worth a commit (each costs an fsync), 1 when everything
+ * queued is verified (nothing more is coming soon, or the queue is full),
+ * 0 when not.
  */
-static bool write_due(const struct ingest *ing)
+static int write_due(const struct ingest *ing)
 {
 	uint64_t ready = 0;
 	const struct job *j;
 
 	for (j = ing->head; j && j->state == J_VERIFIED; j = j->next)
 		if ((ready += j->count) >= NODE_COMMIT_MIN)
-			return true;
+			return 2;
 	return ready > 0 && !j;
+}
+
+/* Whether a store write other than entries should not wait for the pace: all but checkpoint notes. */
+static bool meta_urgent(const struct meta *m)
+{
+	for (; m; m = m->next)
+		if (m->kind != M_NOTE && m->kind != M_NETNOTE && m->kind != M_REMOTE)
+			return true;
+	return false;
+}
+
+static void on_pace(uv_timer_t *t)
+{
+	schedule(t->data);
 }
 
 /* Starts checks for waiting jobs, and the writer when verified jobs head the queue. */
@@ -638,6 +656,7 @@ static void schedule(struct node *n)
 	struct job *j, **pp;
 	struct wbatch *wb;
 	uint64_t entries = 0;
+	int due;
 
 	if (n->stopping)
 		return;
@@ -650,8 +669,23 @@ static void schedule(struct node *n)
 		ing->checked += j->count;
 		uv_queue_work(n->loop, &j->work, verify_work, after_verify);
 	}
-	if (ing->writing || !(write_due(ing) || ing->meta))
+	if (ing->writing || (!(due = write_due(ing)) && !ing->meta))
 		return;
+	/*
+	 * A busy node commits at most once a NODE_PACE_MS, unless a full
+	 * batch is ready: each commit rewrites every page it touched and
+	 * syncs, and in a stream of small pushes a commit per push wrote each
+	 * page of the random-key indexes many times over (docs/PERFORMANCE.md,
+	 * "Commits paced"). A node that was quiet commits at once: a live
+	 * push keeps its latency.
+	 */
+	if (due != 2 && !meta_urgent(ing->meta) && ing->rate >= NODE_PACE_ENTRIES &&
+	    uv_now(n->loop) < ing->last_end + NODE_PACE_MS) {
+		if (!uv_is_active((uv_handle_t *)&ing->pace))
+			uv_timer_start(&ing->pace, on_pace, ing->last_end + NODE_PACE_MS - uv_now(n->loop), 0);
+		return;
+	}
+	uv_timer_stop(&ing->pace);
 	if (!(wb = calloc(1, sizeof(*wb))))
 		return;
 	wb->n = n;
@@ -737,8 +771,11 @@ int ingest_start(struct node *n)
 		return -1;
 	}
 	ing->written.data = n;
+	uv_timer_init(n->loop, &ing->pace);
+	ing->pace.data = n;
 	if (uv_thread_create(&ing->writer, writer_main, n) != 0) {
 		uv_close((uv_handle_t *)&ing->written, NULL);
+		uv_close((uv_handle_t *)&ing->pace, NULL);
 		uv_sem_destroy(&ing->go);
 		LOG(LOG_ERROR, "cannot start the writer's thread");
 		return -1;
@@ -759,6 +796,7 @@ static void writer_stop(struct node *n)
 	uv_thread_join(&ing->writer);
 	uv_sem_destroy(&ing->go);
 	uv_close((uv_handle_t *)&ing->written, NULL);
+	uv_close((uv_handle_t *)&ing->pace, NULL);
 	ing->writer_up = false;
 }
 

@@ -53,6 +53,8 @@
 #define NODE_CHECK_AHEAD	 32768	      /* entries checked ahead of the writer at most (each holds its decode) */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
+#define NODE_PACE_ENTRIES	 256 /* entries committed lately (halved each second) that make a node busy ... */
+#define NODE_PACE_MS		 1000 /* ... and a busy node's commits at most this often, unless COMMIT_MIN wait */
 #define NODE_FULL_RETRY_MS	 30000 /* a full store: try to write again this often */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256   /* ... and after so many entries written */
@@ -152,6 +154,9 @@ struct ingest {
 	size_t queued;	      /* bytes of all jobs */
 	uint64_t appended, duplicates, pending, forks, total_in, last_logged;
 	uint64_t commits;
+	double rate;	   /* entries committed, halved every second */
+	uint64_t last_end; /* when the last commit ended (loop ms) */
+	uv_timer_t pace;
 };
 
 struct ahead;
