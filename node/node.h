@@ -53,8 +53,8 @@
 #define NODE_CHECK_AHEAD	 32768	      /* entries checked ahead of the writer at most (each holds its decode) */
 #define NODE_COMMIT_MIN		 8192	      /* entries worth a commit while more are being checked */
 #define NODE_COMMIT_MAX		 16384 /* entries per LMDB write transaction (its dirty pages are in memory) */
-#define NODE_PACE_ENTRIES	 2048/* entries committed lately (halved each second) that make a node busy ... */
-#define NODE_PACE_MS		 1000 /* ... and a busy node's commits at most this often, unless COMMIT_MIN wait */
+#define NODE_PACE_ENTRIES	 2048  /* entries committed lately (halved each second) that make a node busy ... */
+#define NODE_PACE_MS		 1000  /* ... and a busy node's commits at most this often, unless COMMIT_MIN wait */
 #define NODE_FULL_RETRY_MS	 30000 /* a full store: try to write again this often */
 #define NODE_TRIM_MS		 1000  /* look at the store's mapped pages this often while busy */
 #define NODE_TRIM_ENTRIES	 256   /* ... and after so many entries written */
