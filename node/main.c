@@ -95,15 +95,16 @@ static void on_poll(uv_timer_t *t)
 /* Resident file-backed bytes of this process ("shared" in /proc/self/statm); -1 when unknown. */
 static long long resident_file_bytes(void)
 {
+	static int fd = -2; /* opened once (before the writer's thread): asked every NODE_TRIM_ENTRIES entries */
 	char buf[128];
 	unsigned long long size, resident, shared;
 	ssize_t got;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 
+	if (fd == -2)
+		fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	got = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	got = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (got <= 0)
 		return -1;
 	buf[got] = '\0';
@@ -258,6 +259,7 @@ static int start(struct node *n, const char *metrics)
 	else if ((why = ct_sigkey_build()))
 		LOG(LOG_INFO, "signature checks from tables of multiples, the build for %s", why);
 	n->ing.max_verifying = cpus > 0 ? (unsigned)cpus + 1 : 2;
+	resident_file_bytes(); /* opens /proc/self/statm before the writer's thread may ask */
 	if (ingest_start(n) < 0)
 		return -1;
 	o.self = n->self;
